@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every target: Swift 6 language mode with full concurrency checking.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "chitieu",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "chitieu", targets: ["chitieu"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // libpq, the PostgreSQL client library (Debian: libpq-dev).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // A PostgreSQL client over libpq: connections, pool, queries, transactions, COPY, LISTEN/NOTIFY.
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The domain: pure values and rules, no IO.
+        .target(
+            name: "ChitieuDomain",
+            swiftSettings: swiftSettings
+        ),
+        // The SQL behind the domain: migrations, tenancy, units.
+        .target(
+            name: "ChitieuStore",
+            dependencies: [
+                "Postgres",
+                "ChitieuDomain",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The daemon's HTTP server.
+        .target(
+            name: "ChitieuServer",
+            dependencies: [
+                "ChitieuStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The one executable: daemon, admin commands, benchmarks.
+        .executableTarget(
+            name: "chitieu",
+            dependencies: [
+                "ChitieuServer",
+                "ChitieuStore",
+                "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test helpers: throwaway PostgreSQL clusters and per-suite databases.
+        .target(
+            name: "ChitieuTesting",
+            dependencies: ["Postgres", "ChitieuStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "ChitieuTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChitieuDomainTests",
+            dependencies: ["ChitieuDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChitieuStoreTests",
+            dependencies: ["ChitieuStore", "ChitieuServer", "ChitieuTesting", "Postgres",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

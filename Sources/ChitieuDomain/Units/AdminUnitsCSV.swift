@@ -1,0 +1,173 @@
+public import Foundation
+
+/// One administrative unit read from a GSO units file.
+public struct ImportedUnit: Sendable, Hashable {
+    /// Level of the unit.
+    public var level: UnitLevel
+    /// GSO code.
+    public var code: String
+    /// Name, NFC.
+    public var name: String
+    /// Type label (Tỉnh, Huyện, Xã…).
+    public var typeLabel: String
+    /// Code of the unit above; nil for a province.
+    public var parentCode: String?
+    /// The province this unit belongs to.
+    public var provinceCode: String
+    /// The first line of the file it was read from (1 is the header).
+    public var line: Int
+}
+
+/// A units file, parsed and checked: every province, district and commune it names, once.
+public struct AdminUnitsFile: Sendable {
+    /// The two layouts the GSO files come in.
+    public enum Layout: String, Sendable {
+        /// Province → district → commune (in force until 30 June 2025).
+        case threeLevel = "2021"
+        /// Province → commune (from 1 July 2025).
+        case twoLevel = "2025"
+    }
+
+    /// Which layout the header announced.
+    public var layout: Layout
+    /// Units in file order, parents before children.
+    public var units: [ImportedUnit]
+
+    /// Units of one level.
+    public func units(at level: UnitLevel) -> [ImportedUnit] { units.filter { $0.level == level } }
+
+    /// Keeps only one province's units.
+    public func filtered(province code: String) -> AdminUnitsFile {
+        AdminUnitsFile(layout: layout, units: units.filter { $0.provinceCode == code })
+    }
+}
+
+/// Why a units file was refused, with the line it was found on.
+public struct UnitsFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The 1-based line number (1 is the header); 0 when the whole file is at fault.
+    public var line: Int
+    /// The column involved, if any.
+    public var column: String?
+    /// What was wrong and what was expected.
+    public var reason: String
+
+    public var description: String {
+        let place = line > 0 ? "line \(line)" : "file"
+        if let column { return "\(place), column \(column): \(reason)" }
+        return "\(place): \(reason)"
+    }
+}
+
+/// Reads the GSO administrative-units CSV layouts (`units-2021.csv`, `units-2025.csv`).
+///
+/// The whole file is checked before anything is returned: a missing column, a malformed
+/// code, a commune whose district is unknown, a code given two different names, or bytes
+/// that are not UTF-8 refuse the file with the line number and the reason.
+public enum AdminUnitsCSV {
+    static let threeLevelColumns = [
+        "province_code", "province_name", "district_code", "district_name", "district_type",
+        "commune_code", "commune_name", "commune_type",
+    ]
+    static let twoLevelColumns = ["province_code", "province_name", "commune_code", "commune_name", "commune_type"]
+
+    /// Parses and checks a file's bytes.
+    public static func parse(_ data: Data) throws(UnitsFileError) -> AdminUnitsFile {
+        let lines = try CSVReader.records(data)
+        guard let header = lines.first else { throw UnitsFileError(line: 0, reason: "the file is empty") }
+        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        let layout: AdminUnitsFile.Layout
+        let required: [String]
+        if columns.contains("district_code") {
+            layout = .threeLevel
+            required = threeLevelColumns
+        } else {
+            layout = .twoLevel
+            required = twoLevelColumns
+        }
+        var index: [String: Int] = [:]
+        for (i, name) in columns.enumerated() where index[name] == nil { index[name] = i }
+        for name in required where index[name] == nil {
+            throw UnitsFileError(
+                line: 1, column: name,
+                reason: "the header has no column '\(name)'; expected the columns \(required.joined(separator: ","))")
+        }
+
+        var units: [ImportedUnit] = []
+        var seen: [String: (name: String, parent: String?, line: Int)] = [:]  // "level:code"
+        units.reserveCapacity(lines.count + 800)
+
+        func field(_ record: CSVReader.Record, _ name: String) throws(UnitsFileError) -> String {
+            let i = index[name]!
+            guard i < record.fields.count else {
+                throw UnitsFileError(
+                    line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)")
+            }
+            return Names.normalized(record.fields[i])
+        }
+
+        func add(_ level: UnitLevel, code: String, name: String, type: String, parent: String?, province: String, line: Int, codeColumn: String, nameColumn: String) throws(UnitsFileError) {
+            let digits: Int = switch level {
+            case .province: 2
+            case .district: 3
+            case .commune, .village: 5
+            }
+            guard code.count == digits, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw UnitsFileError(line: line, column: codeColumn, reason: "'\(code)' is not a \(digits)-digit \(level.rawValue) code")
+            }
+            if let problem = Names.problem(with: name, maxLength: 200) {
+                throw UnitsFileError(line: line, column: nameColumn, reason: "the name \(problem)")
+            }
+            if let problem = Names.problem(with: type, maxLength: 50) {
+                throw UnitsFileError(line: line, reason: "the \(level.rawValue) type \(problem)")
+            }
+            let key = "\(level.rawValue):\(code)"
+            if let earlier = seen[key] {
+                guard earlier.name == name, earlier.parent == parent else {
+                    throw UnitsFileError(
+                        line: line, column: codeColumn,
+                        reason: "\(level.rawValue) \(code) was '\(earlier.name)' under \(earlier.parent ?? "-") on line \(earlier.line), here '\(name)' under \(parent ?? "-")")
+                }
+                return
+            }
+            seen[key] = (name, parent, line)
+            units.append(ImportedUnit(level: level, code: code, name: name, typeLabel: type, parentCode: parent, provinceCode: province, line: line))
+        }
+
+        for record in lines.dropFirst() {
+            if record.fields.count == 1, record.fields[0].isEmpty { continue }  // blank line
+            guard record.fields.count == columns.count else {
+                throw UnitsFileError(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)")
+            }
+            let provinceCode = try field(record, "province_code")
+            let provinceName = try field(record, "province_name")
+            try add(.province, code: provinceCode, name: provinceName, type: provinceType(provinceName), parent: nil, province: provinceCode, line: record.line, codeColumn: "province_code", nameColumn: "province_name")
+            var communeParent = provinceCode
+            if layout == .threeLevel {
+                let districtCode = try field(record, "district_code")
+                let districtName = try field(record, "district_name")
+                let districtType = try field(record, "district_type")
+                let communeCode = try field(record, "commune_code")
+                if districtCode.isEmpty {
+                    if communeCode.isEmpty {
+                        throw UnitsFileError(line: record.line, column: "district_code", reason: "the row names neither a district nor a commune")
+                    }
+                    throw UnitsFileError(line: record.line, column: "district_code", reason: "commune \(communeCode) has no district: its district is unknown")
+                }
+                try add(.district, code: districtCode, name: districtName, type: districtType, parent: provinceCode, province: provinceCode, line: record.line, codeColumn: "district_code", nameColumn: "district_name")
+                communeParent = districtCode
+                if communeCode.isEmpty { continue }  // an island district with no commune level
+            }
+            let communeCode = try field(record, "commune_code")
+            let communeName = try field(record, "commune_name")
+            let communeType = try field(record, "commune_type")
+            try add(.commune, code: communeCode, name: communeName, type: communeType, parent: communeParent, province: provinceCode, line: record.line, codeColumn: "commune_code", nameColumn: "commune_name")
+        }
+        guard !units.isEmpty else { throw UnitsFileError(line: 0, reason: "the file has a header but no units") }
+        return AdminUnitsFile(layout: layout, units: units)
+    }
+
+    /// "Thành phố" for the centrally-run cities, "Tỉnh" for the others, from the name.
+    static func provinceType(_ name: String) -> String {
+        name.hasPrefix("Thành phố") ? "Thành phố" : "Tỉnh"
+    }
+}

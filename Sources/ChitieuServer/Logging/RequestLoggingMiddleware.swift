@@ -1,0 +1,31 @@
+import Hummingbird
+import Logging
+
+/// Logs one line per request: method, path, status and duration.
+struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            log(request, context, status: Int(response.status.code), start: start)
+            return response
+        } catch let error as any HTTPResponseError {
+            log(request, context, status: Int(error.status.code), start: start)
+            throw error
+        } catch {
+            log(request, context, status: 500, start: start)
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        context.logger.info(
+            "Handled a request.",
+            metadata: [
+                "http.method": "\(request.method)", "http.path": "\(request.uri.path)", "http.status": "\(status)",
+                "http.duration_ms": "\((ms * 100).rounded() / 100)",
+            ])
+    }
+}

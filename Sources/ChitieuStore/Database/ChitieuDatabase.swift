@@ -1,0 +1,40 @@
+public import Logging
+public import Postgres
+
+/// The database as chitieu uses it: a pool, and the one path to tenant data.
+public struct ChitieuDatabase: Sendable {
+    /// The connection pool.
+    public let pool: PostgresPool
+
+    /// Wraps a pool.
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    /// Runs `body` in a transaction that serves one province: `app.province_id` is set for
+    /// the transaction (SET LOCAL), so row-level security shows and accepts only that
+    /// province's rows. Queries inside still name `province_id` explicitly.
+    /// Serialization failures and deadlocks are retried.
+    public func withTenant<T: Sendable>(
+        _ provinceID: Int64, _ body: @Sendable (TenantTransaction) async throws -> T
+    ) async throws -> T {
+        try await pool.withTransaction(retry: .serializationFailures) { connection in
+            try await connection.query("SELECT chitieu.use_province(\(provinceID))", prepared: true)
+            return try await body(TenantTransaction(connection: connection, provinceID: provinceID))
+        }
+    }
+}
+
+/// A transaction serving one province (see `ChitieuDatabase.withTenant`).
+public struct TenantTransaction: Sendable {
+    /// The connection, inside the transaction.
+    public let connection: PostgresConnection
+    /// The province it serves.
+    public let provinceID: Int64
+
+    /// Runs a statement.
+    @discardableResult
+    public func query(_ query: PostgresQuery, prepared: Bool = false) async throws -> PostgresRows {
+        try await connection.query(query, prepared: prepared)
+    }
+}

@@ -1,0 +1,179 @@
+public import ChitieuDomain
+public import Foundation
+public import Postgres
+
+/// What an import did, per level.
+public struct UnitImportReport: Sendable {
+    /// Counts for one level.
+    public struct Counts: Sendable, Equatable {
+        public var inserted = 0
+        public var updated = 0
+        public var unchanged = 0
+        /// Creates counts.
+        public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+            self.inserted = inserted
+            self.updated = updated
+            self.unchanged = unchanged
+        }
+    }
+    /// Tenants created by the import.
+    public var provincesCreated: [Province] = []
+    /// Counts by level.
+    public var levels: [UnitLevel: Counts] = [:]
+    /// Total units in the file (after the province filter).
+    public var unitsRead = 0
+}
+
+/// One unit in a tree listing.
+public struct UnitNode: Sendable {
+    public var id: Int64
+    public var level: UnitLevel
+    public var code: String
+    public var name: String
+    public var typeLabel: String
+    public var parentID: Int64?
+    public var validFrom: PostgresDate
+    public var validTo: PostgresDate?
+    /// Position among its siblings in Vietnamese (ICU `vi`) order.
+    public var sortKey: Int
+}
+
+/// Administrative units: import from GSO files, and the hierarchy.
+public struct UnitStore: Sendable {
+    let database: ChitieuDatabase
+
+    /// Uses a database; imports need the owner's connection (they may create tenants and use COPY).
+    public init(database: ChitieuDatabase) {
+        self.database = database
+    }
+
+    /// Imports a parsed file: creates the tenants it names that do not exist for `validFrom`,
+    /// and inserts or updates their units. All or nothing, in one transaction; importing the
+    /// same file again changes nothing.
+    public func importUnits(
+        _ file: AdminUnitsFile, validFrom: PostgresDate, validTo: PostgresDate?, actor: Actor, source: String
+    ) async throws -> UnitImportReport {
+        if let validTo, validTo < validFrom {
+            throw InputError(field: "valid-to", reason: "\(validTo) is before valid-from \(validFrom)")
+        }
+        let units = file.units
+        return try await database.pool.withTransaction { connection in
+            var report = UnitImportReport()
+            report.unitsRead = units.count
+            try await connection.executeScript(
+                """
+                CREATE TEMPORARY TABLE import_unit (
+                    province_code text NOT NULL, level text NOT NULL, code text NOT NULL, name text NOT NULL,
+                    type_label text NOT NULL, parent_level text, parent_code text
+                ) ON COMMIT DROP
+                """)
+            try await connection.copyFrom(
+                "COPY import_unit (province_code, level, code, name, type_label, parent_level, parent_code) FROM STDIN"
+            ) { writer in
+                for unit in units {
+                    let parentLevel: String? =
+                        switch unit.level {
+                        case .province: nil
+                        case .district: UnitLevel.province.rawValue
+                        case .commune: file.layout == .threeLevel ? UnitLevel.district.rawValue : UnitLevel.province.rawValue
+                        case .village: UnitLevel.commune.rawValue
+                        }
+                    try writer.appendRow([
+                        unit.provinceCode, unit.level.rawValue, unit.code, unit.name, unit.typeLabel, parentLevel, unit.parentCode,
+                    ])
+                }
+            }
+            try await connection.executeScript("ANALYZE import_unit")
+            var seenProvinces = Set<String>()
+            for provinceUnit in units where provinceUnit.level == .province && seenProvinces.insert(provinceUnit.code).inserted {
+                let existing = try await connection.query(
+                    "SELECT province_id, code, name, valid_from, valid_to FROM chitieu.province WHERE code = \(provinceUnit.code) AND valid_from = \(validFrom)")
+                let province: Province
+                if let row = existing.first {
+                    province = try TenantStore.decode(row)
+                    try await connection.query("SELECT chitieu.use_province(\(province.id))")
+                } else {
+                    let idRows = try await connection.query(
+                        "SELECT nextval(pg_get_serial_sequence('chitieu.province', 'province_id')) AS id")
+                    province = Province(
+                        id: try idRows[0].decode(Int64.self, "id"), code: provinceUnit.code, name: provinceUnit.name,
+                        validFrom: validFrom, validTo: validTo)
+                    try await connection.query("SELECT chitieu.use_province(\(province.id))")
+                    try await TenantStore.insert(province, tx: TenantTransaction(connection: connection, provinceID: province.id), actor: actor)
+                    report.provincesCreated.append(province)
+                }
+                var counts: [UnitLevel: UnitImportReport.Counts] = [:]
+                for level in [UnitLevel.province, .district, .commune] {
+                    let rows = try await connection.query(
+                        """
+                        WITH upserted AS (
+                            INSERT INTO chitieu.admin_unit AS u (province_id, level, code, name, type_label, parent_id, valid_from, valid_to)
+                            SELECT \(province.id), s.level, s.code, s.name, s.type_label, p.unit_id, \(validFrom), \(validTo)
+                            FROM import_unit s
+                            LEFT JOIN chitieu.admin_unit p
+                              ON p.province_id = \(province.id) AND p.level = s.parent_level AND p.code = s.parent_code
+                             AND p.valid_from = \(validFrom)
+                            WHERE s.province_code = \(province.code) AND s.level = \(level.rawValue)
+                            ON CONFLICT (province_id, level, code, valid_from) DO UPDATE
+                               SET name = excluded.name, type_label = excluded.type_label,
+                                   parent_id = excluded.parent_id, valid_to = excluded.valid_to
+                             WHERE (u.name, u.type_label, u.parent_id, u.valid_to)
+                                   IS DISTINCT FROM (excluded.name, excluded.type_label, excluded.parent_id, excluded.valid_to)
+                            RETURNING (xmax = 0) AS inserted
+                        )
+                        SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated,
+                               (SELECT count(*) FROM import_unit WHERE province_code = \(province.code) AND level = \(level.rawValue)) AS total
+                        FROM upserted
+                        """)
+                    let inserted = try rows[0].decode(Int.self, "inserted")
+                    let updated = try rows[0].decode(Int.self, "updated")
+                    let total = try rows[0].decode(Int.self, "total")
+                    var c = UnitImportReport.Counts(inserted: inserted, updated: updated, unchanged: total - inserted - updated)
+                    if level == .province, report.provincesCreated.last?.id == province.id {
+                        // The tenant's own unit was created with the tenant; the file only confirmed it.
+                        c = UnitImportReport.Counts(inserted: c.inserted + 1, updated: c.updated, unchanged: c.unchanged - 1)
+                    }
+                    counts[level] = c
+                    report.levels[level, default: .init()].inserted += c.inserted
+                    report.levels[level, default: .init()].updated += c.updated
+                    report.levels[level, default: .init()].unchanged += c.unchanged
+                }
+                let changed = counts.values.contains { $0.inserted + $0.updated > 0 }
+                if changed {
+                    try await AuditLog.record(
+                        TenantTransaction(connection: connection, provinceID: province.id), actor: actor,
+                        action: "units.import", entityType: "admin_unit", entityID: nil,
+                        after: AuditLog.json([
+                            "source": source, "valid_from": validFrom.description,
+                            "inserted": counts.values.reduce(0) { $0 + $1.inserted },
+                            "updated": counts.values.reduce(0) { $0 + $1.updated },
+                        ]))
+                }
+            }
+            return report
+        }
+    }
+
+    /// The units of a province valid on a date, each with its position among its siblings in
+    /// Vietnamese collation order.
+    public func units(of province: Province, on date: PostgresDate) async throws -> [UnitNode] {
+        try await database.withTenant(province.id) { tx in
+            let rows = try await tx.query(
+                """
+                SELECT unit_id, level, code, name, type_label, parent_id, valid_from, valid_to,
+                       row_number() OVER (PARTITION BY parent_id ORDER BY name, code) AS sort_key
+                FROM chitieu.admin_unit
+                WHERE province_id = \(tx.provinceID) AND valid_from <= \(date) AND (valid_to IS NULL OR valid_to >= \(date))
+                """)
+            return try rows.map { row in
+                UnitNode(
+                    id: try row.decode(Int64.self, "unit_id"),
+                    level: UnitLevel(rawValue: try row.decode(String.self, "level")) ?? .commune,
+                    code: try row.decode(String.self, "code"), name: try row.decode(String.self, "name"),
+                    typeLabel: try row.decode(String.self, "type_label"), parentID: try row.decode(Int64?.self, "parent_id"),
+                    validFrom: try row.decode(PostgresDate.self, "valid_from"),
+                    validTo: try row.decode(PostgresDate?.self, "valid_to"), sortKey: try row.decode(Int.self, "sort_key"))
+            }
+        }
+    }
+}

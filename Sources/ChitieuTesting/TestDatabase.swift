@@ -1,0 +1,106 @@
+import ChitieuStore
+public import Foundation
+public import Logging
+public import Postgres
+
+/// A fresh database for one suite or test, created from a migrated template, with pools
+/// for the owner (migrations, imports) and for `chitieu_app` (the daemon's role).
+public struct TestDatabase: Sendable {
+    /// The database's name.
+    public let name: String
+    /// The cluster it lives in.
+    public let cluster: TestCluster
+    /// Connection string as the owner.
+    public let ownerConnectionString: String
+    /// Connection string as chitieu_app.
+    public let appConnectionString: String
+
+    /// A logger that stays quiet unless CHITIEU_TEST_LOG is set.
+    public static let logger: Logger = {
+        var logger = Logger(label: "chitieu.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["CHITIEU_TEST_LOG"] == nil ? .critical : .debug
+        return logger
+    }()
+
+    /// The owner role of test databases.
+    public static let ownerRole = "chitieu_owner"
+
+    private static let template = Task<String, any Error> {
+        let cluster = try await TestCluster.shared()
+        let admin = try await PostgresConnection.connect(
+            PostgresConfiguration(connectionString: cluster.superuserConnectionString), logger: logger)
+        try await admin.executeScript(
+            """
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'chitieu_owner') THEN
+                CREATE ROLE chitieu_owner LOGIN CREATEROLE;
+              END IF;
+              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'chitieu_app') THEN
+                CREATE ROLE chitieu_app LOGIN;
+              END IF;
+            END $$;
+            """)
+        let name = "chitieu_template_\(UUID().uuidString.prefix(8).lowercased())"
+        try await admin.executeScript("CREATE DATABASE \(name) OWNER chitieu_owner TEMPLATE template0 ENCODING 'UTF8'")
+        await admin.close()
+        let owner = try await PostgresConnection.connect(
+            PostgresConfiguration(connectionString: cluster.connectionString(database: name, user: ownerRole)), logger: logger)
+        let migrator = Migrator(set: try MigrationSet.load(from: sqlDirectory()), logger: logger)
+        _ = try await migrator.migrate(on: owner)
+        await owner.close()
+        return name
+    }
+
+    /// The repository's SQL folder, found from this source file.
+    public static func sqlDirectory() throws -> URL {
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("SQL")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("migrations").path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return try MigrationSet.locate()
+    }
+
+    /// The repository's root folder.
+    public static func repositoryRoot() throws -> URL {
+        try sqlDirectory().deletingLastPathComponent()
+    }
+
+    /// A new database. Migrated (from a template migrated once per run) unless `migrated` is false.
+    public static func make(migrated: Bool = true) async throws -> TestDatabase {
+        let cluster = try await TestCluster.shared()
+        let template = try await template.value
+        let name = "t_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+        let admin = try await PostgresConnection.connect(
+            PostgresConfiguration(connectionString: cluster.superuserConnectionString), logger: logger)
+        defer { Task { await admin.close() } }
+        let source = migrated ? template : "template0"
+        try await admin.executeScript("CREATE DATABASE \(name) OWNER chitieu_owner TEMPLATE \(source) ENCODING 'UTF8'")
+        return TestDatabase(
+            name: name, cluster: cluster,
+            ownerConnectionString: cluster.connectionString(database: name, user: ownerRole),
+            appConnectionString: cluster.connectionString(database: name, user: "chitieu_app"))
+    }
+
+    /// A pool connected as the owner.
+    public func ownerPool(maxConnections: Int = 4) -> PostgresPool {
+        PostgresPool(configuration: PostgresConfiguration(connectionString: ownerConnectionString, maxConnections: maxConnections), logger: Self.logger)
+    }
+
+    /// A pool connected as chitieu_app.
+    public func appPool(maxConnections: Int = 4) -> PostgresPool {
+        PostgresPool(configuration: PostgresConfiguration(connectionString: appConnectionString, maxConnections: maxConnections), logger: Self.logger)
+    }
+
+    /// A connection string for another role of this database.
+    public func connectionString(user: String) -> String {
+        cluster.connectionString(database: name, user: user)
+    }
+
+    /// A superuser connection to this database (for test setup only).
+    public func superuserConnection() async throws -> PostgresConnection {
+        try await PostgresConnection.connect(
+            PostgresConfiguration(connectionString: cluster.connectionString(database: name, user: "postgres")), logger: Self.logger)
+    }
+}

@@ -1,0 +1,254 @@
+import CLibPQ
+import Dispatch
+import Foundation
+public import Logging
+
+/// One libpq connection.
+///
+/// libpq calls block, so every call runs on this connection's own serial dispatch queue —
+/// never on Swift's cooperative thread pool — and the awaiting task is resumed when it ends.
+/// A connection serves one task at a time; the pool hands it out and takes it back.
+public final class PostgresConnection: @unchecked Sendable {
+    // @unchecked: `handle` and `statements` are read and written only on `queue`
+    // (a serial queue), so no two threads ever touch them at once.
+    private var handle: OpaquePointer?
+    // The cancel object is also read off the queue by `requestCancel`; it is freed only in
+    // deinit, when no task can be cancelling any more.
+    private let cancelPointer: OpaquePointer?
+    private var statements: [String: String] = [:]
+    private let queue: DispatchQueue
+    /// A number for logs, unique in the process.
+    public let id: Int
+    let logger: Logger
+
+    private static let counter = AtomicCounter()
+
+    private init(handle: OpaquePointer, id: Int, queue: DispatchQueue, logger: Logger) {
+        self.handle = handle
+        self.cancelPointer = PQgetCancel(handle)
+        self.id = id
+        self.queue = queue
+        self.logger = logger
+    }
+
+    deinit {
+        if let cancelPointer { PQfreeCancel(cancelPointer) }
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Opens a connection. Sessions use UTF-8, ISO dates and UTC, whatever the server's defaults.
+    public static func connect(_ configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
+        let id = counter.next()
+        let queue = DispatchQueue(label: "chitieu.postgres.connection.\(id)")
+        let handle: OpaquePointer = try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try openHandle(configuration) })
+            }
+        }
+        let connection = PostgresConnection(handle: handle, id: id, queue: queue, logger: logger)
+        try await connection.executeScript("SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'; SET extra_float_digits = 3")
+        return connection
+    }
+
+    private static func openHandle(_ configuration: PostgresConfiguration) throws -> OpaquePointer {
+        let keys = ["dbname", "client_encoding", "fallback_application_name", "connect_timeout"]
+        let values = [
+            configuration.connectionString, "UTF8", configuration.applicationName,
+            String(configuration.connectTimeoutSeconds),
+        ]
+        // dbname is expanded as a connection string or URL; later keys override it.
+        let connectionHandle: OpaquePointer? = withCStrings(keys) { keyPointers in
+            withCStrings(values) { valuePointers in
+                PQconnectdbParams(keyPointers, valuePointers, 1)
+            }
+        }
+        guard let connectionHandle else {
+            throw PostgresError(code: .connectionFailed, message: "could not allocate a libpq connection")
+        }
+        if PQstatus(connectionHandle) != CONNECTION_OK {
+            let message = String(cString: PQerrorMessage(connectionHandle)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(connectionHandle)
+            throw PostgresError(
+                code: .connectionFailed,
+                message: "could not connect to the database (\(configuration.redactedConnectionString.isEmpty ? "libpq defaults" : configuration.redactedConnectionString)): \(message)")
+        }
+        return connectionHandle
+    }
+
+    /// Runs blocking work on this connection's queue, with cancellation forwarded to the server.
+    func withHandle<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async {
+                    guard let handle = self.handle else {
+                        continuation.resume(throwing: PostgresError(code: .connectionClosed, message: "the connection is closed"))
+                        return
+                    }
+                    continuation.resume(with: Result { try work(handle) })
+                }
+            }
+        } onCancel: {
+            self.requestCancel()
+        }
+    }
+
+    /// Asks the server to cancel the statement in progress (PQcancel is thread-safe).
+    /// It does not go through the queue, which is busy with the statement to cancel.
+    func requestCancel() {
+        guard let cancel = cancelPointer else { return }
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+    }
+
+    /// Runs a statement with parameters and returns its rows.
+    /// With `prepared`, the statement is prepared once per connection and reused.
+    @discardableResult
+    public func query(_ query: PostgresQuery, prepared: Bool = false) async throws -> PostgresRows {
+        try await withHandle { handle in
+            try self.run(handle, query, prepared: prepared)
+        }
+    }
+
+    /// Runs a statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: PostgresQuery, prepared: Bool = false) async throws -> Int {
+        try await self.query(query, prepared: prepared).affectedRows
+    }
+
+    /// Runs trusted SQL text that may hold several statements (migrations, scripts) with the
+    /// simple protocol. It takes no parameters: never build it from input.
+    public func executeScript(_ sql: String) async throws {
+        try await withHandle { handle in
+            let result = PQexec(handle, sql)
+            defer { PQclear(result) }
+            try Self.check(result, handle, sql: sql)
+        }
+    }
+
+    private func run(_ handle: OpaquePointer, _ query: PostgresQuery, prepared: Bool) throws -> PostgresRows {
+        let bindings = query.bindings
+        let types = bindings.types.map(\.oid)
+        let result: OpaquePointer? = withOptionalCStrings(bindings.values) { values in
+            types.withUnsafeBufferPointer { typePointer -> OpaquePointer? in
+                if prepared {
+                    let name: String
+                    if let known = statements[query.sql] {
+                        name = known
+                    } else {
+                        name = "s\(statements.count + 1)"
+                        let prep = PQprepare(handle, name, query.sql, Int32(types.count), typePointer.baseAddress)
+                        let ok = PQresultStatus(prep) == PGRES_COMMAND_OK
+                        if !ok { return prep }
+                        PQclear(prep)
+                        statements[query.sql] = name
+                    }
+                    return PQexecPrepared(handle, name, Int32(types.count), values, nil, nil, 0)
+                }
+                return PQexecParams(handle, query.sql, Int32(types.count), typePointer.baseAddress, values, nil, nil, 0)
+            }
+        }
+        do {
+            try Self.check(result, handle, sql: query.sql)
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        return PostgresRows(result: result)
+    }
+
+    /// Throws the error a result carries, if any.
+    static func check(_ result: OpaquePointer?, _ handle: OpaquePointer, sql: String?) throws {
+        let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT:
+            return
+        default:
+            throw makeError(result, handle, sql: sql)
+        }
+    }
+
+    static func makeError(_ result: OpaquePointer?, _ handle: OpaquePointer, sql: String?) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            guard let result, let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: value)
+        }
+        if let sqlState = field("C") {
+            return PostgresError(
+                code: .server, message: field("M") ?? "server error", sqlState: sqlState, detail: field("D"),
+                hint: field("H"), constraint: field("n"), schema: field("s"), table: field("t"), column: field("c"),
+                query: sql)
+        }
+        let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        if PQstatus(handle) != CONNECTION_OK {
+            return PostgresError(
+                code: .connectionClosed,
+                message: "the database connection was lost: \(message.isEmpty ? "server closed the connection" : message)",
+                query: sql)
+        }
+        return PostgresError(code: .unexpectedResult, message: message.isEmpty ? "query failed" : message, query: sql)
+    }
+
+    /// The server's transaction state for this connection.
+    public enum TransactionState: Sendable {
+        case idle, active, inTransaction, failedTransaction, unknown
+    }
+
+    /// Whether the connection can be handed out again: open, idle, and with no pending
+    /// input that says the server went away (checked without blocking).
+    func checkHealth() async -> TransactionState? {
+        try? await withHandle { handle -> TransactionState? in
+            guard PQstatus(handle) == CONNECTION_OK else { return nil }
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, 0) > 0 {
+                if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK { return nil }
+                while let notice = PQnotifies(handle) { PQfreemem(notice) }
+            }
+            switch PQtransactionStatus(handle) {
+            case PQTRANS_IDLE: return .idle
+            case PQTRANS_ACTIVE: return .active
+            case PQTRANS_INTRANS: return .inTransaction
+            case PQTRANS_INERROR: return .failedTransaction
+            default: return nil
+            }
+        } ?? nil
+    }
+
+    /// The server's process id for this session.
+    public func backendPID() async throws -> Int32 {
+        try await withHandle { PQbackendPID($0) }
+    }
+
+    /// Closes the connection; later calls fail with `connectionClosed`.
+    public func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async {
+                if let handle = self.handle { PQfinish(handle) }
+                self.handle = nil
+                continuation.resume()
+            }
+        }
+    }
+}
+
+/// A thread-safe increasing counter.
+final class AtomicCounter: Sendable {
+    private let value = Locked(0)
+    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+}
+
+/// Passes an array of Swift strings to C as `const char * const *`.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    withOptionalCStrings(strings.map { Optional($0) }, body)
+}
+
+/// Passes an array of optional Swift strings to C; nil becomes a null pointer (SQL NULL).
+func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    var owned: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    if owned.isEmpty { owned.append(nil) }  // a valid pointer even for no parameters
+    defer { for pointer in owned { free(pointer) } }
+    return owned.withUnsafeMutableBufferPointer { buffer in
+        buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buffer.count, 1)) {
+            body($0)
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import CLibPQ
+import Foundation
+public import Logging
+
+/// A notification from `NOTIFY channel, 'payload'`.
+public struct PostgresNotification: Sendable, Equatable {
+    /// The channel it was sent on.
+    public var channel: String
+    /// The payload (empty when none was given).
+    public var payload: String
+    /// The server process that sent it.
+    public var senderPID: Int32
+}
+
+/// Listens on channels over a dedicated connection and delivers notifications as an async
+/// stream. It waits on the socket with `poll` on its own thread (never the cooperative pool),
+/// and reconnects and listens again by itself if the connection breaks.
+public final class PostgresListener: Sendable {
+    /// Notifications as they arrive.
+    public let notifications: AsyncStream<PostgresNotification>
+    private let continuation: AsyncStream<PostgresNotification>.Continuation
+    private let configuration: PostgresConfiguration
+    private let channels: [String]
+    private let logger: Logger
+    private let stopped = Locked(false)
+    private let started = DispatchSemaphore(value: 0)
+    private let startError = Locked<PostgresError?>(nil)
+
+    /// Connects, runs `LISTEN` on each channel, and starts delivering. Throws if the first
+    /// connection fails; later failures are retried in the background.
+    public init(configuration: PostgresConfiguration, channels: [String], logger: Logger) async throws {
+        self.configuration = configuration
+        self.channels = channels
+        self.logger = logger
+        (notifications, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "chitieu.postgres.listener"
+        thread.start()
+        let semaphore = started
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                semaphore.wait()
+                done.resume()
+            }
+        }
+        if let error = startError.withLock({ $0 }) {
+            stop()
+            throw error
+        }
+    }
+
+    /// Stops listening and ends the stream; the thread exits within a quarter second.
+    public func stop() {
+        stopped.withLock { $0 = true }
+    }
+
+    private var isStopped: Bool { stopped.withLock { $0 } }
+
+    private func connectAndListen() -> OpaquePointer? {
+        let keys = ["dbname", "client_encoding", "fallback_application_name", "connect_timeout"]
+        let values = [configuration.connectionString, "UTF8", configuration.applicationName + "-listener", String(configuration.connectTimeoutSeconds)]
+        let handle: OpaquePointer? = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            if let handle { PQfinish(handle) }
+            startError.withLock { if $0 == nil { $0 = PostgresError(code: .connectionFailed, message: "the listener could not connect: \(message)") } }
+            return nil
+        }
+        for channel in channels {
+            let result = PQexec(handle, "LISTEN " + PostgresQuery.quoteIdentifier(channel))
+            defer { PQclear(result) }
+            if PQresultStatus(result) != PGRES_COMMAND_OK {
+                let error = PostgresConnection.makeError(result, handle, sql: "LISTEN")
+                startError.withLock { if $0 == nil { $0 = error } }
+                PQfinish(handle)
+                return nil
+            }
+        }
+        startError.withLock { $0 = nil }
+        return handle
+    }
+
+    private func loop() {
+        var handle = connectAndListen()
+        started.signal()
+        var backoff = 0.1
+        while !isStopped {
+            guard let current = handle else {
+                Thread.sleep(forTimeInterval: backoff)
+                backoff = min(backoff * 2, 5)
+                handle = connectAndListen()
+                if handle != nil { logger.info("The listener reconnected to the database.") }
+                continue
+            }
+            backoff = 0.1
+            var descriptor = pollfd(fd: PQsocket(current), events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 250)
+            if ready < 0 { continue }
+            if PQconsumeInput(current) == 0 || PQstatus(current) != CONNECTION_OK {
+                logger.warning("The listener lost its database connection; reconnecting.")
+                PQfinish(current)
+                handle = nil
+                continue
+            }
+            while let raw = PQnotifies(current) {
+                let note = raw.pointee
+                continuation.yield(
+                    PostgresNotification(
+                        channel: String(cString: note.relname), payload: String(cString: note.extra), senderPID: note.be_pid))
+                PQfreemem(raw)
+            }
+        }
+        if let handle { PQfinish(handle) }
+        continuation.finish()
+    }
+}
+
+extension PostgresConnection {
+    /// Sends a notification (`pg_notify`) on a channel; delivered when the transaction commits.
+    public func notify(channel: String, payload: String = "") async throws {
+        try await query("SELECT pg_notify(\(channel), \(payload))")
+    }
+}

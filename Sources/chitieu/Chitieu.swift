@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `chitieu`: the daemon, the admin commands and the benchmarks, in one executable.
+@main
+struct Chitieu: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chitieu",
+        abstract: "Plan, allocate and track the targets (chỉ tiêu) of a national programme, province by province.",
+        discussion: """
+            Database: --database-url, else CHITIEU_DATABASE_URL, else DATABASE_URL, else libpq's PG* variables.
+            Operator commands that need the owner's rights (db migrate, tenant create, units import) use
+            CHITIEU_ADMIN_DATABASE_URL first when it is set.
+            """,
+        subcommands: [Serve.self, DB.self, Tenant.self, Units.self, Bench.self]
+    )
+}

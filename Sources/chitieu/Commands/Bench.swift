@@ -1,0 +1,4 @@
+import ArgumentParser
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.")
+}

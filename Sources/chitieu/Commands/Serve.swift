@@ -1,0 +1,54 @@
+import ArgumentParser
+import ChitieuServer
+import ChitieuStore
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// `chitieu serve`: the daemon.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP daemon (stops cleanly on SIGTERM or SIGINT).",
+        discussion: "Settings: --host/CHITIEU_HOST (127.0.0.1), --port/CHITIEU_PORT (8080), --pool-size/CHITIEU_POOL_SIZE (10).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to bind (default: CHITIEU_HOST or 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (default: CHITIEU_PORT or 8080).")
+    var port: Int?
+
+    @Option(help: "Most database connections (default: CHITIEU_POOL_SIZE or 10).")
+    var poolSize: Int?
+
+    func validate() throws {
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not a port number (0-65535)") }
+        if let poolSize, poolSize < 1 { throw ValidationError("--pool-size: must be at least 1") }
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? env["CHITIEU_HOST"] ?? configuration.host
+        configuration.port = port ?? env["CHITIEU_PORT"].flatMap(Int.init) ?? configuration.port
+        let logger = database.makeLogger()
+        let size = poolSize ?? env["CHITIEU_POOL_SIZE"].flatMap(Int.init) ?? 10
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(connectionString: database.appConnectionString, maxConnections: size), logger: logger)
+        let migrations: MigrationSet
+        do {
+            migrations = try MigrationSet.load(from: try MigrationSet.locate())
+        } catch {
+            Output.note("error: \(error)")
+            throw ExitCode(1)
+        }
+        let app = ChitieuApplication.make(
+            configuration: configuration, database: ChitieuDatabase(pool: pool), migrations: migrations, logger: logger)
+        logger.info("Starting chitieu.", metadata: ["http.host": "\(configuration.host)", "http.port": "\(configuration.port)"])
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        logger.info("chitieu stopped.")
+    }
+}

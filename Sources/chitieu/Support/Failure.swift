@@ -1,0 +1,34 @@
+import ArgumentParser
+import ChitieuDomain
+import ChitieuStore
+import Postgres
+
+/// Turns the errors operators can meet into one clear line and exit code 1.
+func runReportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as InputError {
+        Output.note("error: \(error)")
+        throw ExitCode(1)
+    } catch let error as UnitsFileError {
+        Output.note("error: \(error); nothing was imported")
+        throw ExitCode(1)
+    } catch let error as PostgresError {
+        Output.note("error: \(error)")
+        throw ExitCode(1)
+    } catch let error as MigrationError {
+        Output.note("error: \(error)")
+        throw ExitCode(1)
+    } catch let error as SQLDirectoryError {
+        Output.note("error: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// Parses a `YYYY-MM-DD` option value.
+func parseDate(_ text: String, option: String) throws -> PostgresDate {
+    guard let date = PostgresDate(text) else {
+        throw ValidationError("\(option): '\(text)' is not a date (YYYY-MM-DD)")
+    }
+    return date
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Printing of listings: aligned tables for people, JSON and CSV for scripts. Vietnamese
+/// text is printed as stored (NFC), and columns are aligned by characters, not bytes.
+enum Output {
+    static func print(_ format: OutputFormat, columns: [String], rows: [[String]], jsonRows: [[String: Any]]) {
+        switch format {
+        case .table: Swift.print(table(columns: columns, rows: rows), terminator: "")
+        case .csv: Swift.print(csv(columns: columns, rows: rows), terminator: "")
+        case .json: Swift.print(json(jsonRows))
+        }
+    }
+
+    static func table(columns: [String], rows: [[String]]) -> String {
+        var widths = columns.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in
+                i == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+            }.joined(separator: "  ") + "\n"
+        }
+        var out = line(columns)
+        out += line(widths.map { String(repeating: "-", count: $0) })
+        for row in rows { out += line(row) }
+        return out
+    }
+
+    static func csv(columns: [String], rows: [[String]]) -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        return ([columns] + rows).map { $0.map(field).joined(separator: ",") + "\n" }.joined()
+    }
+
+    static func json(_ value: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Writes a message for people to standard error.
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
