@@ -1,4 +1,5 @@
 import ChitieuStore
+import Dispatch
 public import Foundation
 import Logging
 public import Postgres
@@ -28,7 +29,7 @@ public final class TestCluster: Sendable {
         if let url = ProcessInfo.processInfo.environment["CHITIEU_TEST_DATABASE_URL"], !url.isEmpty {
             return TestCluster(superuser: url, socketDirectory: nil, dataDirectory: nil, root: nil)
         }
-        return try TestCluster.start()
+        return try await TestCluster.start()
     }
 
     init(superuser: String, socketDirectory: String?, dataDirectory: String?, root: String?) {
@@ -39,7 +40,11 @@ public final class TestCluster: Sendable {
     }
 
     /// Starts a new private cluster (tests of restarts use their own).
-    public static func start() throws -> TestCluster {
+    public static func start() async throws -> TestCluster {
+        try await offPool { try startBlocking() }
+    }
+
+    static func startBlocking() throws -> TestCluster {
         let bin = try PostgresBinaries.locate()
         var template = Array("/tmp/chitieu-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestHarnessError("cannot create a temporary folder") }
@@ -60,7 +65,11 @@ public final class TestCluster: Sendable {
     }
 
     /// Restarts the server (pg_ctl restart), keeping its data.
-    public func restart() throws {
+    public func restart() async throws {
+        try await offPool { try self.restartBlocking() }
+    }
+
+    func restartBlocking() throws {
         guard let dataDirectory, let root else { throw TestHarnessError("an external test server cannot be restarted") }
         let bin = try PostgresBinaries.locate()
         try Shell.run(bin + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "restart"], as: getuid() == 0 ? "postgres" : nil)
@@ -68,14 +77,22 @@ public final class TestCluster: Sendable {
     }
 
     /// Stops the server (fast mode), keeping its data.
-    public func stop() throws {
+    public func stop() async throws {
+        try await offPool { try self.stopBlocking() }
+    }
+
+    func stopBlocking() throws {
         guard let dataDirectory else { throw TestHarnessError("an external test server cannot be stopped") }
         let bin = try PostgresBinaries.locate()
         try Shell.run(bin + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], as: getuid() == 0 ? "postgres" : nil)
     }
 
     /// Starts the server again after `stop`.
-    public func startAgain() throws {
+    public func startAgain() async throws {
+        try await offPool { try self.startAgainBlocking() }
+    }
+
+    func startAgainBlocking() throws {
         guard let dataDirectory, let root else { throw TestHarnessError("an external test server cannot be started") }
         let bin = try PostgresBinaries.locate()
         let options = "-k \(root) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=200"
@@ -131,27 +148,40 @@ enum Shell {
         _ = try output(program, arguments, as: user)
     }
 
+    /// Spawns the program and waits for it with waitpid. Output goes to a file, not a pipe:
+    /// `pg_ctl start` leaves the server holding the descriptors it inherited, so neither a pipe
+    /// nor Foundation's Process (which watches descriptors) would see it finish.
     static func output(_ program: String, _ arguments: [String], as user: String? = nil) throws -> String {
-        let process = Process()
-        if let user {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", user, "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw TestHarnessError("\(program) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)")
+        let argv = (user.map { ["/usr/sbin/runuser", "-u", $0, "--", program] } ?? [program]) + arguments
+        let logPath = NSTemporaryDirectory() + "/chitieu-shell-\(UUID().uuidString).log"
+        defer { unlink(logPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArgs { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard spawned == 0 else { throw TestHarnessError("cannot start \(argv[0]): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let exited = (status & 0x7f) == 0
+        let code = (status >> 8) & 0xff
+        guard exited && code == 0 else {
+            throw TestHarnessError("\(argv.joined(separator: " ")) failed (status \(status)): \(text)")
         }
         return text
+    }
+}
+
+/// Runs blocking harness work (programs, waits) on a dispatch queue, off Swift's cooperative pool.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }
 

@@ -200,8 +200,15 @@ public final class PostgresConnection: @unchecked Sendable {
             guard PQstatus(handle) == CONNECTION_OK else { return nil }
             var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
             if poll(&descriptor, 1, 0) > 0 {
+                // An idle session only receives notifications; anything else (the FATAL a
+                // server sends when it shuts down, or end-of-file) means it is going away.
                 if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK { return nil }
-                while let notice = PQnotifies(handle) { PQfreemem(notice) }
+                var notified = false
+                while let notice = PQnotifies(handle) {
+                    notified = true
+                    PQfreemem(notice)
+                }
+                if !notified { return nil }
             }
             switch PQtransactionStatus(handle) {
             case PQTRANS_IDLE: return .idle
@@ -242,9 +249,10 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<C
 }
 
 /// Passes an array of optional Swift strings to C; nil becomes a null pointer (SQL NULL).
+/// The array is followed by a terminating null pointer.
 func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     var owned: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
-    if owned.isEmpty { owned.append(nil) }  // a valid pointer even for no parameters
+    owned.append(nil)  // NULL-terminated (PQconnectdbParams needs it), and never an empty buffer
     defer { for pointer in owned { free(pointer) } }
     return owned.withUnsafeMutableBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buffer.count, 1)) {

@@ -84,7 +84,11 @@ public struct PostgresBindings: Sendable {
 
     /// Appends a value.
     public mutating func append<Value: PostgresEncodable>(_ value: Value) {
-        values.append(value.postgresText)
+        if let optional = value as? any _PostgresOptionalMarker, optional._isNil {
+            values.append(nil)
+        } else {
+            values.append(value.postgresText)
+        }
         types.append(Value.postgresType)
     }
 

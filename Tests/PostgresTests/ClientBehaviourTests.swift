@@ -1,0 +1,176 @@
+import ChitieuTesting
+import Foundation
+import Postgres
+import Synchronization
+import Testing
+
+@Suite("The PostgreSQL client")
+struct ClientBehaviourTests {
+    @Test func uniqueViolationCarriesSQLStateAndConstraint() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool()
+        try await pool.query("CREATE TABLE club (id bigint PRIMARY KEY, name text CONSTRAINT club_name_key UNIQUE)")
+        try await pool.query("INSERT INTO club VALUES (1, \("Câu lạc bộ Thủ lĩnh"))")
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.query("INSERT INTO club VALUES (2, \("Câu lạc bộ Thủ lĩnh"))")
+        }
+        #expect(error?.sqlState == "23505")
+        #expect(error?.isUniqueViolation == true)
+        #expect(error?.constraint == "club_name_key")
+        #expect(error?.table == "club")
+        #expect(error?.detail?.contains("Câu lạc bộ Thủ lĩnh") == true)
+        await pool.shutdown()
+    }
+
+    @Test func failedTransactionLeavesNothingBehind() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool(maxConnections: 1)
+        try await pool.query("CREATE TABLE team (id bigint PRIMARY KEY)")
+        struct Boom: Error {}
+        await #expect(throws: Boom.self) {
+            try await pool.withTransaction { tx in
+                try await tx.query("INSERT INTO team VALUES (1), (2)")
+                throw Boom()
+            }
+        }
+        await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction { tx in
+                try await tx.query("INSERT INTO team VALUES (3)")
+                try await tx.query("INSERT INTO team VALUES (3)")
+            }
+        }
+        let count = try await pool.query("SELECT count(*) AS n FROM team")[0].decode(Int.self, "n")
+        #expect(count == 0)
+        // The one connection went back to the pool usable and outside any transaction:
+        // what it writes now is committed at once, visible to another session.
+        try await pool.query("INSERT INTO team VALUES (4)")
+        let other = try await PostgresConnection.connect(PostgresConfiguration(connectionString: db.ownerConnectionString), logger: TestDatabase.logger)
+        #expect(try await other.query("SELECT count(*) AS n FROM team")[0].decode(Int.self, "n") == 1)
+        await other.close()
+        await pool.shutdown()
+    }
+
+    @Test func serializationFailuresAreRetriedWhenAsked() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool()
+        let attempts = Mutex(0)
+        let value = try await pool.withTransaction(isolation: .serializable, retry: .serializationFailures) { tx in
+            let n = attempts.withLock { $0 += 1; return $0 }
+            if n < 3 {
+                try await tx.query("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$")
+            }
+            return n
+        }
+        #expect(value == 3)
+        attempts.withLock { $0 = 0 }
+        await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction(retry: .none) { tx in
+                attempts.withLock { $0 += 1 }
+                try await tx.query("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40P01'; END $$")
+            }
+        }
+        #expect(attempts.withLock { $0 } == 1)
+        await pool.shutdown()
+    }
+
+    @Test func copyLoads100000Rows() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool()
+        try await pool.query("CREATE TABLE member (id bigint, name text, note text)")
+        let loaded = try await pool.withConnection { connection in
+            try await connection.copyFrom("COPY member (id, name, note) FROM STDIN") { writer in
+                for i in 1...100_000 {
+                    try writer.appendRow([String(i), "Thành viên \(i)", i % 10 == 0 ? nil : "tab\there\nnewline\\"])
+                }
+            }
+        }
+        #expect(loaded == 100_000)
+        let rows = try await pool.query("SELECT count(*) AS n, count(note) AS notes, max(note) AS note FROM member")
+        #expect(try rows[0].decode(Int.self, "n") == 100_000)
+        #expect(try rows[0].decode(Int.self, "notes") == 90_000)
+        #expect(try rows[0].decode(String.self, "note") == "tab\there\nnewline\\")
+        await pool.shutdown()
+    }
+
+    @Test func copyThatFailsLoadsNothing() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool()
+        try await pool.query("CREATE TABLE member (id bigint)")
+        await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { connection in
+                try await connection.copyFrom("COPY member (id) FROM STDIN") { writer in
+                    try writer.appendRow(["1"])
+                    try writer.appendRow(["not a number"])
+                }
+            }
+        }
+        #expect(try await pool.query("SELECT count(*) AS n FROM member")[0].decode(Int.self, "n") == 0)
+        await pool.shutdown()
+    }
+
+    @Test func notifyReachesListener() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let listener = try await PostgresListener(
+            configuration: PostgresConfiguration(connectionString: db.ownerConnectionString), channels: ["chitieu_jobs"],
+            logger: TestDatabase.logger)
+        let pool = db.ownerPool()
+        try await pool.withConnection { try await $0.notify(channel: "chitieu_jobs", payload: "progress:10:2021-2025") }
+        var iterator = listener.notifications.makeAsyncIterator()
+        let received = await iterator.next()
+        #expect(received?.channel == "chitieu_jobs")
+        #expect(received?.payload == "progress:10:2021-2025")
+        listener.stop()
+        await pool.shutdown()
+    }
+
+    @Test func poolWaitsThenTimesOutWhenExhausted() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(connectionString: db.ownerConnectionString, maxConnections: 1, acquireTimeout: .milliseconds(200)),
+            logger: TestDatabase.logger)
+        let held = try await pool.acquire()
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        #expect(error?.code == .poolTimeout)
+        // A waiter is served as soon as a connection comes back.
+        async let waited = pool.query("SELECT 2 AS v")
+        try await Task.sleep(for: .milliseconds(50))
+        await pool.release(held)
+        #expect(try await waited[0].decode(Int.self, "v") == 2)
+        #expect(await pool.statistics.open == 1)
+        await pool.shutdown()
+    }
+
+    @Test func badConnectionStringFailsClearly() async throws {
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(connectionString: "host=/nonexistent-socket-dir dbname=x user=y password=secret"),
+            logger: TestDatabase.logger)
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        #expect(error?.code == .connectionFailed)
+        #expect(error?.message.contains("secret") == false)
+        #expect(await pool.statistics.open == 0)
+    }
+}
+
+@Suite("The pool across server restarts")
+struct PoolRestartTests {
+    @Test func poolReconnectsAfterRestartWithoutRestartingTheProcess() async throws {
+        let cluster = try await TestCluster.start()
+        defer { cluster.destroy() }
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres", user: "postgres"), maxConnections: 2),
+            logger: TestDatabase.logger)
+        let pidBefore = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode(Int.self, "pid")
+
+        try await cluster.restart()
+        let pidAfter = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode(Int.self, "pid")
+        #expect(pidAfter != pidBefore)
+
+        // While the server is down a request fails with a clear error; the next one after it is back succeeds.
+        try await cluster.stop()
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        #expect(error?.isConnectionProblem == true)
+        try await cluster.startAgain()
+        #expect(try await pool.query("SELECT 1 AS one")[0].decode(Int.self, "one") == 1)
+        await pool.shutdown()
+    }
+}
