@@ -8,6 +8,13 @@ public struct Migration: Sendable, Hashable {
     public var name: String
     /// The SQL text.
     public var sql: String
+
+    /// Creates a migration from values.
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
 }
 
 /// One re-runnable file (`SQL/repeatable/*.sql`: views, functions), applied after the migrations.

@@ -1,0 +1,27 @@
+import ChitieuDomain
+import ChitieuStore
+import ChitieuTesting
+import Foundation
+import Postgres
+
+/// Tables that carry tenant data (everything in schema chitieu but the job queue).
+func tenantTables(_ pool: PostgresPool) async throws -> [String] {
+    try await pool.query(
+        """
+        SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p') AND c.relname <> 'job' ORDER BY 1
+        """
+    ).map { try $0.decode(String.self, at: 0) }
+}
+
+/// Creates a province through the store, as operators do.
+func makeProvince(_ db: ChitieuDatabase, code: String, name: String) async throws -> Province {
+    try await TenantStore(database: db).create(
+        code: code, name: name, validFrom: PostgresDate(year: 2021, month: 1, day: 1), actor: .command("test"))
+}
+
+/// Reads a repository data file.
+func dataFile(_ name: String) throws -> Data {
+    let url = try TestDatabase.repositoryRoot().appendingPathComponent("Deploy/data/vn-admin-units/\(name)")
+    return try Data(contentsOf: url)
+}

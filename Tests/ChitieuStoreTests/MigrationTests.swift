@@ -1,0 +1,74 @@
+import ChitieuStore
+import ChitieuTesting
+import Foundation
+import Postgres
+import Testing
+
+@Suite("Migrations")
+struct MigrationTests {
+    func migrator() throws -> Migrator {
+        Migrator(set: try MigrationSet.load(from: try TestDatabase.sqlDirectory()), logger: TestDatabase.logger)
+    }
+
+    @Test func migrateAppliesEverythingThenIsANoOp() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool()
+        let migrator = try migrator()
+        let first = try await pool.withConnection { try await migrator.migrate(on: $0) }
+        #expect(first.applied.count == migrator.set.migrations.count)
+        #expect(first.repeatablesApplied.count == migrator.set.repeatables.count)
+        let second = try await pool.withConnection { try await migrator.migrate(on: $0) }
+        #expect(second.applied.isEmpty)
+        #expect(second.repeatablesApplied.isEmpty)
+        let statuses = try await pool.withConnection { try await migrator.status(on: $0) }
+        #expect(statuses.allSatisfy { $0.state == .applied })
+        #expect(try await pool.withConnection { try await migrator.isCurrent(on: $0) })
+        await pool.shutdown()
+    }
+
+    @Test func twoConcurrentRunsBothSucceed() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool(maxConnections: 2)
+        let migrator = try migrator()
+        async let a = pool.withConnection { try await migrator.migrate(on: $0) }
+        async let b = pool.withConnection { try await migrator.migrate(on: $0) }
+        let (ra, rb) = try await (a, b)
+        // One applied everything; the other waited on the lock and found nothing to do.
+        #expect(ra.applied.count + rb.applied.count == migrator.set.migrations.count)
+        #expect(ra.applied.isEmpty || rb.applied.isEmpty)
+        let count = try await pool.query("SELECT count(*) AS n FROM chitieu_migrations.applied")[0].decode(Int.self, "n")
+        #expect(count == migrator.set.migrations.count)
+        await pool.shutdown()
+    }
+
+    @Test func anEditedAppliedMigrationIsRefused() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool()
+        let original = try migrator()
+        _ = try await pool.withConnection { try await original.migrate(on: $0) }
+        var edited = original.set
+        edited.migrations[1].sql += "\n-- a quiet edit\n"
+        let changed = Migrator(set: edited, logger: TestDatabase.logger)
+        let error = await #expect(throws: MigrationError.self) {
+            try await pool.withConnection { try await changed.migrate(on: $0) }
+        }
+        #expect(error?.description.contains("\(edited.migrations[1].version)_\(edited.migrations[1].name)") == true)
+        #expect(error?.description.contains("changed") == true)
+        #expect(try await pool.withConnection { try await changed.isCurrent(on: $0) } == false)
+        await pool.shutdown()
+    }
+
+    @Test func aFailingMigrationIsRolledBackWhole() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool()
+        var set = try migrator().set
+        set.migrations.append(Migration(version: 9999, name: "broken", sql: "CREATE TABLE chitieu.half_done (x int); SELECT 1/0;"))
+        let broken = Migrator(set: set, logger: TestDatabase.logger)
+        await #expect(throws: MigrationError.self) { try await pool.withConnection { try await broken.migrate(on: $0) } }
+        let exists = try await pool.query("SELECT to_regclass('chitieu.half_done') IS NOT NULL AS e")[0].decode(Bool.self, "e")
+        #expect(!exists)
+        let applied = try await pool.query("SELECT max(version) AS v FROM chitieu_migrations.applied")[0].decode(Int.self, "v")
+        #expect(applied == set.migrations[set.migrations.count - 2].version)
+        await pool.shutdown()
+    }
+}
