@@ -50,14 +50,30 @@ public struct UnitStore: Sendable {
     /// Imports a parsed file: creates the tenants it names that do not exist for `validFrom`,
     /// and inserts or updates their units. All or nothing, in one transaction; importing the
     /// same file again changes nothing.
+    /// With `dryRun`, everything is done and then rolled back: the report says what would change.
     public func importUnits(
-        _ file: AdminUnitsFile, validFrom: PostgresDate, validTo: PostgresDate?, actor: Actor, source: String
+        _ file: AdminUnitsFile, validFrom: PostgresDate, validTo: PostgresDate?, actor: Actor, source: String,
+        dryRun: Bool = false
     ) async throws -> UnitImportReport {
         if let validTo, validTo < validFrom {
             throw InputError(field: "valid-to", reason: "\(validTo) is before valid-from \(validFrom)")
         }
         let units = file.units
-        return try await database.pool.withTransaction { connection in
+        struct DryRun: Error { var report: UnitImportReport }
+        do {
+            return try await importTransaction(units: units, layout: file.layout, validFrom: validFrom, validTo: validTo, actor: actor, source: source) { report in
+                if dryRun { throw DryRun(report: report) }
+            }
+        } catch let rolledBack as DryRun {
+            return rolledBack.report
+        }
+    }
+
+    private func importTransaction(
+        units: [ImportedUnit], layout: AdminUnitsFile.Layout, validFrom: PostgresDate, validTo: PostgresDate?, actor: Actor,
+        source: String, beforeCommit: @escaping @Sendable (UnitImportReport) throws -> Void
+    ) async throws -> UnitImportReport {
+        try await database.pool.withTransaction { connection in
             var report = UnitImportReport()
             report.unitsRead = units.count
             try await connection.executeScript(
@@ -75,7 +91,7 @@ public struct UnitStore: Sendable {
                         switch unit.level {
                         case .province: nil
                         case .district: UnitLevel.province.rawValue
-                        case .commune: file.layout == .threeLevel ? UnitLevel.district.rawValue : UnitLevel.province.rawValue
+                        case .commune: layout == .threeLevel ? UnitLevel.district.rawValue : UnitLevel.province.rawValue
                         case .village: UnitLevel.commune.rawValue
                         }
                     try writer.appendRow([
@@ -150,6 +166,7 @@ public struct UnitStore: Sendable {
                         ]))
                 }
             }
+            try beforeCommit(report)
             return report
         }
     }

@@ -21,7 +21,12 @@ public struct PostgresCopyWriter: ~Copyable {
                 buffer.append(78)
                 continue
             }
-            for byte in value.utf8 {
+            let utf8 = value.utf8
+            if !utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) {
+                buffer.append(contentsOf: utf8)
+                continue
+            }
+            for byte in utf8 {
                 switch byte {
                 case 92: buffer.append(92); buffer.append(92)
                 case 9: buffer.append(92); buffer.append(116)

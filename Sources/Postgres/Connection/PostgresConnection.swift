@@ -65,6 +65,8 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let connectionHandle else {
             throw PostgresError(code: .connectionFailed, message: "could not allocate a libpq connection")
         }
+        // Server notices (e.g. "table does not exist, skipping") are not printed on stderr.
+        PQsetNoticeProcessor(connectionHandle, { _, _ in }, nil)
         if PQstatus(connectionHandle) != CONNECTION_OK {
             let message = String(cString: PQerrorMessage(connectionHandle)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(connectionHandle)
