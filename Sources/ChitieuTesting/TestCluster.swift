@@ -148,33 +148,44 @@ enum Shell {
         _ = try output(program, arguments, as: user)
     }
 
-    /// Spawns the program and waits for it with waitpid. Output goes to a file, not a pipe:
+    /// Runs a program and waits for it with waitpid. Output goes to a file, not a pipe:
     /// `pg_ctl start` leaves the server holding the descriptors it inherited, so neither a pipe
     /// nor Foundation's Process (which watches descriptors) would see it finish.
     static func output(_ program: String, _ arguments: [String], as user: String? = nil) throws -> String {
         let argv = (user.map { ["/usr/sbin/runuser", "-u", $0, "--", program] } ?? [program]) + arguments
         let logPath = NSTemporaryDirectory() + "/chitieu-shell-\(UUID().uuidString).log"
         defer { unlink(logPath) }
+        let status = try spawn(argv, stdout: logPath, stderr: nil, environment: nil)
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            throw TestHarnessError("\(argv.joined(separator: " ")) failed (status \(status)): \(text)")
+        }
+        return text
+    }
+
+    /// posix_spawn + waitpid; output to files (stderr joins stdout when nil). Returns the exit status.
+    static func spawn(_ argv: [String], stdout: String, stderr: String?, environment: [String: String]?) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if let stderr {
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArgs { free(pointer) } }
+        var cEnv: [UnsafeMutablePointer<CChar>?] = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in cEnv { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, &cEnv)
         guard spawned == 0 else { throw TestHarnessError("cannot start \(argv[0]): error \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        let exited = (status & 0x7f) == 0
-        let code = (status >> 8) & 0xff
-        guard exited && code == 0 else {
-            throw TestHarnessError("\(argv.joined(separator: " ")) failed (status \(status)): \(text)")
-        }
-        return text
+        if (status & 0x7f) != 0 { return 128 + (status & 0x7f) }
+        return (status >> 8) & 0xff
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `chitieu`: the daemon, the admin commands and the benchmarks, in one executable.
 @main
@@ -13,4 +14,22 @@ struct Chitieu: AsyncParsableCommand {
             """,
         subcommands: [Serve.self, DB.self, Tenant.self, Units.self, Bench.self]
     )
+
+    /// Runs the command; usage errors exit with 2 (not 64), as operators' scripts expect.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

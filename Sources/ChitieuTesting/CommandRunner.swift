@@ -1,0 +1,48 @@
+public import Foundation
+
+/// What a program printed and how it ended.
+public struct CommandResult: Sendable {
+    /// The exit status (or 128 + signal).
+    public var status: Int32
+    /// Standard output.
+    public var output: String
+    /// Standard error.
+    public var error: String
+}
+
+/// Runs the built `chitieu` executable as an operator would.
+public enum ChitieuCommand {
+    /// The `chitieu` executable next to the test bundle (built by `swift build --build-tests`).
+    public static func executable() throws -> String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [bundle, bundle.deletingLastPathComponent()] {
+            let path = dir.appendingPathComponent("chitieu").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        let fallback = try TestDatabase.repositoryRoot().appendingPathComponent(".build/debug/chitieu").path
+        guard FileManager.default.isExecutableFile(atPath: fallback) else {
+            throw TestHarnessError("the chitieu executable is not built; run `swift build --build-tests`")
+        }
+        return fallback
+    }
+
+    /// Runs `chitieu` with arguments and extra environment variables, off the cooperative pool.
+    public static func run(_ arguments: [String], environment: [String: String]) async throws -> CommandResult {
+        let path = try executable()
+        return try await offPool {
+            let out = NSTemporaryDirectory() + "/chitieu-cmd-\(UUID().uuidString).out"
+            let err = NSTemporaryDirectory() + "/chitieu-cmd-\(UUID().uuidString).err"
+            defer {
+                unlink(out)
+                unlink(err)
+            }
+            var env = ProcessInfo.processInfo.environment
+            for key in env.keys where key.hasPrefix("CHITIEU_") || key == "DATABASE_URL" { env[key] = nil }
+            env.merge(environment) { $1 }
+            let status = try Shell.spawn([path] + arguments, stdout: out, stderr: err, environment: env)
+            return CommandResult(
+                status: status, output: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                error: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        }
+    }
+}
