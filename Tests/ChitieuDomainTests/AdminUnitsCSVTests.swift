@@ -6,7 +6,7 @@ import Testing
 struct AdminUnitsCSVTests {
     static let header2021 = "province_code,province_name,district_code,district_name,district_type,commune_code,commune_name,commune_type\n"
 
-    func parse(_ text: String) throws(UnitsFileError) -> AdminUnitsFile {
+    func parse(_ text: String) throws(CSVFileError) -> AdminUnitsFile {
         try AdminUnitsCSV.parse(Data(text.utf8))
     }
 
@@ -48,7 +48,7 @@ struct AdminUnitsCSVTests {
     }
 
     @Test func missingColumnIsRefusedOnTheHeaderLine() {
-        let error = #expect(throws: UnitsFileError.self) {
+        let error = #expect(throws: CSVFileError.self) {
             try parse("province_code,province_name,commune_code,commune_name\n10,Tỉnh Lào Cai,02959,Xã Điện Quan\n")
         }
         #expect(error?.line == 1)
@@ -56,7 +56,7 @@ struct AdminUnitsCSVTests {
     }
 
     @Test func badCodeIsRefusedWithItsLine() {
-        let error = #expect(throws: UnitsFileError.self) {
+        let error = #expect(throws: CSVFileError.self) {
             try parse(Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,2959x,Xã Lạ,Xã\n")
         }
         #expect(error?.line == 3)
@@ -65,7 +65,7 @@ struct AdminUnitsCSVTests {
     }
 
     @Test func communeWithUnknownDistrictIsRefused() {
-        let error = #expect(throws: UnitsFileError.self) {
+        let error = #expect(throws: CSVFileError.self) {
             try parse(Self.header2021 + "10,Tỉnh Lào Cai,,,,02959,Xã Điện Quan,Xã\n")
         }
         #expect(error?.line == 2)
@@ -77,13 +77,13 @@ struct AdminUnitsCSVTests {
         var bytes = Array((Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,02960,Xã ").utf8)
         bytes += [0xC3, 0x28]  // an invalid two-byte sequence
         bytes += Array(",Xã\n".utf8)
-        let error = #expect(throws: UnitsFileError.self) { try AdminUnitsCSV.parse(Data(bytes)) }
+        let error = #expect(throws: CSVFileError.self) { try AdminUnitsCSV.parse(Data(bytes)) }
         #expect(error?.line == 3)
         #expect(error?.reason.contains("UTF-8") == true)
     }
 
     @Test func oneCodeWithTwoNamesIsRefused() {
-        let error = #expect(throws: UnitsFileError.self) {
+        let error = #expect(throws: CSVFileError.self) {
             try parse(Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n10,Tỉnh Lào Cai,087,Huyện Bảo Thắng,Huyện,02960,Xã Khác,Xã\n")
         }
         #expect(error?.line == 3)
@@ -91,10 +91,10 @@ struct AdminUnitsCSVTests {
     }
 
     @Test func wrongFieldCountAndControlCharactersAreRefused() {
-        #expect(throws: UnitsFileError.self) { try parse(Self.header2021 + "10,Tỉnh Lào Cai,087\n") }
-        #expect(throws: UnitsFileError.self) { try parse(Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện\u{7}Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n") }
-        #expect(throws: UnitsFileError.self) { try parse("") }
-        #expect(throws: UnitsFileError.self) { try parse(Self.header2021) }
-        #expect(throws: UnitsFileError.self) { try parse(Self.header2021 + "10,\"Tỉnh Lào Cai,087\n") }
+        #expect(throws: CSVFileError.self) { try parse(Self.header2021 + "10,Tỉnh Lào Cai,087\n") }
+        #expect(throws: CSVFileError.self) { try parse(Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện\u{7}Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n") }
+        #expect(throws: CSVFileError.self) { try parse("") }
+        #expect(throws: CSVFileError.self) { try parse(Self.header2021) }
+        #expect(throws: CSVFileError.self) { try parse(Self.header2021 + "10,\"Tỉnh Lào Cai,087\n") }
     }
 }

@@ -42,8 +42,8 @@ public struct AdminUnitsFile: Sendable {
     }
 }
 
-/// Why a units file was refused, with the line it was found on.
-public struct UnitsFileError: Error, Sendable, Equatable, CustomStringConvertible {
+/// Why a CSV file (units, indicator catalogue, weights) was refused, with the line it was found on.
+public struct CSVFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The 1-based line number (1 is the header); 0 when the whole file is at fault.
     public var line: Int
     /// The column involved, if any.
@@ -71,9 +71,9 @@ public enum AdminUnitsCSV {
     static let twoLevelColumns = ["province_code", "province_name", "commune_code", "commune_name", "commune_type"]
 
     /// Parses and checks a file's bytes.
-    public static func parse(_ data: Data) throws(UnitsFileError) -> AdminUnitsFile {
+    public static func parse(_ data: Data) throws(CSVFileError) -> AdminUnitsFile {
         let lines = try CSVReader.records(data)
-        guard let header = lines.first else { throw UnitsFileError(line: 0, reason: "the file is empty") }
+        guard let header = lines.first else { throw CSVFileError(line: 0, reason: "the file is empty") }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         let layout: AdminUnitsFile.Layout
         let required: [String]
@@ -87,7 +87,7 @@ public enum AdminUnitsCSV {
         var index: [String: Int] = [:]
         for (i, name) in columns.enumerated() where index[name] == nil { index[name] = i }
         for name in required where index[name] == nil {
-            throw UnitsFileError(
+            throw CSVFileError(
                 line: 1, column: name,
                 reason: "the header has no column '\(name)'; expected the columns \(required.joined(separator: ","))")
         }
@@ -96,34 +96,34 @@ public enum AdminUnitsCSV {
         var seen: [String: (name: String, parent: String?, line: Int)] = [:]  // "level:code"
         units.reserveCapacity(lines.count + 800)
 
-        func field(_ record: CSVReader.Record, _ name: String) throws(UnitsFileError) -> String {
+        func field(_ record: CSVReader.Record, _ name: String) throws(CSVFileError) -> String {
             let i = index[name]!
             guard i < record.fields.count else {
-                throw UnitsFileError(
+                throw CSVFileError(
                     line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)")
             }
             return Names.normalized(record.fields[i])
         }
 
-        func add(_ level: UnitLevel, code: String, name: String, type: String, parent: String?, province: String, line: Int, codeColumn: String, nameColumn: String) throws(UnitsFileError) {
+        func add(_ level: UnitLevel, code: String, name: String, type: String, parent: String?, province: String, line: Int, codeColumn: String, nameColumn: String) throws(CSVFileError) {
             let digits: Int = switch level {
             case .province: 2
             case .district: 3
             case .commune, .village: 5
             }
             guard code.count == digits, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                throw UnitsFileError(line: line, column: codeColumn, reason: "'\(code)' is not a \(digits)-digit \(level.rawValue) code")
+                throw CSVFileError(line: line, column: codeColumn, reason: "'\(code)' is not a \(digits)-digit \(level.rawValue) code")
             }
             if let problem = Names.problem(with: name, maxLength: 200) {
-                throw UnitsFileError(line: line, column: nameColumn, reason: "the name \(problem)")
+                throw CSVFileError(line: line, column: nameColumn, reason: "the name \(problem)")
             }
             if let problem = Names.problem(with: type, maxLength: 50) {
-                throw UnitsFileError(line: line, reason: "the \(level.rawValue) type \(problem)")
+                throw CSVFileError(line: line, reason: "the \(level.rawValue) type \(problem)")
             }
             let key = "\(level.rawValue):\(code)"
             if let earlier = seen[key] {
                 guard earlier.name == name, earlier.parent == parent else {
-                    throw UnitsFileError(
+                    throw CSVFileError(
                         line: line, column: codeColumn,
                         reason: "\(level.rawValue) \(code) was '\(earlier.name)' under \(earlier.parent ?? "-") on line \(earlier.line), here '\(name)' under \(parent ?? "-")")
                 }
@@ -136,7 +136,7 @@ public enum AdminUnitsCSV {
         for record in lines.dropFirst() {
             if record.fields.count == 1, record.fields[0].isEmpty { continue }  // blank line
             guard record.fields.count == columns.count else {
-                throw UnitsFileError(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)")
+                throw CSVFileError(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)")
             }
             let provinceCode = try field(record, "province_code")
             let provinceName = try field(record, "province_name")
@@ -149,9 +149,9 @@ public enum AdminUnitsCSV {
                 let communeCode = try field(record, "commune_code")
                 if districtCode.isEmpty {
                     if communeCode.isEmpty {
-                        throw UnitsFileError(line: record.line, column: "district_code", reason: "the row names neither a district nor a commune")
+                        throw CSVFileError(line: record.line, column: "district_code", reason: "the row names neither a district nor a commune")
                     }
-                    throw UnitsFileError(line: record.line, column: "district_code", reason: "commune \(communeCode) has no district: its district is unknown")
+                    throw CSVFileError(line: record.line, column: "district_code", reason: "commune \(communeCode) has no district: its district is unknown")
                 }
                 try add(.district, code: districtCode, name: districtName, type: districtType, parent: provinceCode, province: provinceCode, line: record.line, codeColumn: "district_code", nameColumn: "district_name")
                 communeParent = districtCode
@@ -162,7 +162,7 @@ public enum AdminUnitsCSV {
             let communeType = try field(record, "commune_type")
             try add(.commune, code: communeCode, name: communeName, type: communeType, parent: communeParent, province: provinceCode, line: record.line, codeColumn: "commune_code", nameColumn: "commune_name")
         }
-        guard !units.isEmpty else { throw UnitsFileError(line: 0, reason: "the file has a header but no units") }
+        guard !units.isEmpty else { throw CSVFileError(line: 0, reason: "the file has a header but no units") }
         return AdminUnitsFile(layout: layout, units: units)
     }
 

@@ -8,7 +8,7 @@ enum CSVReader {
         var fields: [String]
     }
 
-    static func records(_ data: Data) throws(UnitsFileError) -> [Record] {
+    static func records(_ data: Data) throws(CSVFileError) -> [Record] {
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte order mark
         var records: [Record] = []
@@ -19,9 +19,9 @@ enum CSVReader {
         var inQuotes = false
         var i = 0
 
-        func finishField() throws(UnitsFileError) {
+        func finishField() throws(CSVFileError) {
             guard let text = String(validating: field, as: UTF8.self) else {
-                throw UnitsFileError(line: line, reason: "the bytes are not valid UTF-8")
+                throw CSVFileError(line: line, reason: "the bytes are not valid UTF-8")
             }
             fields.append(text)
             field.removeAll(keepingCapacity: true)
@@ -57,7 +57,7 @@ enum CSVReader {
             }
             i += 1
         }
-        if inQuotes { throw UnitsFileError(line: recordLine, reason: "a quoted field is not closed") }
+        if inQuotes { throw CSVFileError(line: recordLine, reason: "a quoted field is not closed") }
         if !field.isEmpty || !fields.isEmpty {
             try finishField()
             records.append(Record(line: recordLine, fields: fields))

@@ -51,6 +51,11 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             sql += "$\(bindings.count)"
         }
 
+        /// A fragment of SQL fixed at compile time (a column list, say): never input.
+        public mutating func appendInterpolation(sql fragment: StaticString) {
+            sql += fragment.description
+        }
+
         /// An identifier (role, table, channel) for statements that take no parameters, such
         /// as `CREATE ROLE` or `LISTEN`: double-quoted, inner quotes doubled, so it stays one name.
         public mutating func appendInterpolation(identifier: String) {

@@ -7,7 +7,7 @@ import Postgres
 /// `chitieu bench …`: figures, printed, on the database it is pointed at.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure chitieu on a database and print the figures.", subcommands: [Client.self])
+        abstract: "Measure chitieu on a database and print the figures.", subcommands: [Client.self, Allocate.self])
 
     struct Client: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -187,6 +187,103 @@ struct Bench: AsyncParsableCommand {
             process.waitUntilExit()
             guard process.terminationStatus == 0 else {
                 throw InputError(field: "psql", reason: "psql exited with status \(process.terminationStatus)")
+            }
+        }
+    }
+
+    struct Allocate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Allocate at national scale: every province of units-2021.csv, ten indicators each, 2021-2025, down to every commune.",
+            discussion: """
+                Meant for a scratch database (./Deploy/dev bench makes one): it imports the national units and the
+                Project 8 catalogue into every province, sets phase targets, then allocates everything and prints the
+                time to compute, the time to write, and the time COPY takes to write as many rows (the floor).
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Runs (the median is printed).") var runs = 3
+
+        func run() async throws {
+            try await runReportingErrors {
+                let root = try MigrationSet.locate().deletingLastPathComponent()
+                guard let unitsData = FileManager.default.contents(atPath: root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path),
+                    let catalogueData = FileManager.default.contents(atPath: root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path)
+                else { throw InputError(field: "data", reason: "cannot read the national units file or the catalogue in \(root.path)") }
+                let file = try AdminUnitsCSV.parse(unitsData)
+                let catalogue = try IndicatorCatalogueCSV.parse(catalogueData).map {
+                    IndicatorStore.CatalogueEntry(draft: $0.draft, suspendedFrom: nil, suspendedReason: nil)
+                }
+                let phase = "2021-2025"
+                let day = PostgresDate(year: 2021, month: 1, day: 1)
+                var compute: [Double] = [], write: [Double] = [], wall: [Double] = []
+                var cells = 0
+                try await withAdminDatabase(database) { db in
+                    _ = try await UnitStore(database: db).importUnits(file, validFrom: day, validTo: nil, actor: .command("bench allocate"), source: "units-2021.csv")
+                    let provinces = try await TenantStore(database: db).list().filter { $0.validFrom == day }
+                    let communes = Dictionary(grouping: file.units(at: .commune), by: \.provinceCode).mapValues(\.count)
+                    for p in provinces {
+                        _ = try await IndicatorStore(database: db).importCatalogue(catalogue, province: p.id, actor: .command("bench allocate"))
+                        for (i, entry) in catalogue.enumerated() {
+                            let value = (communes[p.code] ?? 10) * (i + 2) + i
+                            _ = try await TargetStore(database: db).set(
+                                province: p.id, indicatorCode: entry.draft.code, phaseCode: phase, unitCode: nil, year: nil, value: value,
+                                lock: false, actor: .command("bench allocate"))
+                        }
+                    }
+                    for run in 0..<runs {
+                        // Change every phase target a little so each run rewrites every cell.
+                        let su = try await db.pool.withConnection { c in
+                            try await c.query("SELECT province_id FROM chitieu.province WHERE valid_from = \(day)").map { try $0.decode(Int64.self, at: 0) }
+                        }
+                        for id in su {
+                            try await db.withTenant(id) { tx in
+                                try await tx.query("UPDATE chitieu.target SET value = value + \(run % 2 == 0 ? 1 : -1) WHERE province_id = \(tx.provinceID) AND origin = 'assigned'")
+                            }
+                        }
+                        let start = ContinuousClock.now
+                        var c = 0.0, w = 0.0, n = 0
+                        for id in su {
+                            let report = try await AllocationStore(database: db).allocate(province: id, phaseCode: phase, indicatorCode: nil, actor: .command("bench allocate"))
+                            c += report.computeSeconds
+                            w += report.databaseSeconds
+                            n += report.cells
+                        }
+                        let elapsed = ContinuousClock.now - start
+                        compute.append(c)
+                        write.append(w)
+                        wall.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                        cells = n
+                    }
+                    // The floor: COPY as many rows of the same shape into a scratch table.
+                    try await db.pool.withConnection { c in
+                        try await c.executeScript("DROP TABLE IF EXISTS chitieu_bench_target; CREATE TABLE chitieu_bench_target (province_id bigint, indicator_id bigint, unit_id bigint, phase_id bigint, year smallint, value bigint, origin text)")
+                    }
+                }
+                var copyTimes: [Double] = []
+                let connection = try await PostgresConnection.connect(PostgresConfiguration(connectionString: database.adminConnectionString), logger: database.makeLogger(defaultLevel: .warning))
+                for _ in 0..<runs {
+                    try await connection.executeScript("TRUNCATE chitieu_bench_target")
+                    let start = ContinuousClock.now
+                    let total = cells
+                    try await connection.copyFrom("COPY chitieu_bench_target (province_id, indicator_id, unit_id, phase_id, year, value, origin) FROM STDIN") { writer in
+                        for i in 0..<total {
+                            try writer.appendRow(["1", String(i % 10), String(i / 60), "1", i % 6 == 0 ? nil : String(2020 + i % 6), String(i % 50), "allocated"])
+                        }
+                    }
+                    let elapsed = ContinuousClock.now - start
+                    copyTimes.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                }
+                try await connection.executeScript("DROP TABLE chitieu_bench_target")
+                await connection.close()
+                func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+                print("chitieu bench allocate — 63 provinces × 10 indicators, 2021-2025, median of \(runs) runs")
+                print(Output.table(columns: ["what", "seconds"], rows: [
+                    ["target cells computed and written", String(cells)],
+                    ["whole allocation (wall)", String(format: "%.3f", median(wall))],
+                    ["  computing (no IO)", String(format: "%.3f", median(compute))],
+                    ["  reading and writing", String(format: "%.3f", median(write))],
+                    ["COPY of as many rows (the floor)", String(format: "%.3f", median(copyTimes))],
+                ]), terminator: "")
             }
         }
     }

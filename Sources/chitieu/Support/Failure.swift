@@ -10,7 +10,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as InputError {
         Output.note("error: \(error)")
         throw ExitCode(1)
-    } catch let error as UnitsFileError {
+    } catch let error as CSVFileError {
         Output.note("error: \(error); nothing was imported")
         throw ExitCode(1)
     } catch let error as PostgresError {

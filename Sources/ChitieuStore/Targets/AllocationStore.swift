@@ -1,0 +1,269 @@
+public import ChitieuDomain
+public import Foundation
+public import Postgres
+
+/// How a unit's target is split among its children and over the years.
+public struct AllocationRule: Sendable, Hashable {
+    /// equal, weighted (explicit weights by child code), or manual (not computed).
+    public var childMethod: String
+    /// Weights by child GSO code, for `weighted`.
+    public var childWeights: [String: Int64]
+    /// Yearly shares of the phase (by year of the phase), nil for equal.
+    public var yearWeights: [Int64]?
+    /// At least this much for every child.
+    public var minimumPerChild: Int
+
+    /// Creates a rule.
+    public init(childMethod: String = "equal", childWeights: [String: Int64] = [:], yearWeights: [Int64]? = nil, minimumPerChild: Int = 0) {
+        self.childMethod = childMethod
+        self.childWeights = childWeights
+        self.yearWeights = yearWeights
+        self.minimumPerChild = minimumPerChild
+    }
+}
+
+/// What an allocation run did.
+public struct AllocationReport: Sendable {
+    /// Indicator codes allocated.
+    public var indicators: [String] = []
+    /// Indicators skipped, with why (no phase target, suspended).
+    public var skipped: [(code: String, reason: String)] = []
+    /// Target cells computed.
+    public var cells = 0
+    /// Cells whose stored value changed.
+    public var changed = 0
+    /// Seconds spent computing (no IO).
+    public var computeSeconds = 0.0
+    /// Seconds spent reading and writing.
+    public var databaseSeconds = 0.0
+}
+
+/// Allocation rules, and the allocation itself: province → district → commune, exact.
+public struct AllocationStore: Sendable {
+    let database: ChitieuDatabase
+
+    /// Uses a database.
+    public init(database: ChitieuDatabase) {
+        self.database = database
+    }
+
+    /// Sets the rule for (indicator, phase, parent unit — the province when nil).
+    public func setRule(
+        province: Int64, indicatorCode: String, phaseCode: String, unitCode: String?, rule: AllocationRule, actor: Actor
+    ) async throws {
+        guard ["equal", "weighted", "manual"].contains(rule.childMethod) else {
+            throw InputError(field: "method", reason: "'\(rule.childMethod)' is not one of equal, weighted, manual")
+        }
+        guard rule.minimumPerChild >= 0 else { throw InputError(field: "minimum", reason: "must be 0 or more") }
+        if let bad = rule.childWeights.first(where: { $0.value < 0 }) {
+            throw InputError(field: "weights", reason: "the weight of \(bad.key) is negative")
+        }
+        try await database.withTenant(province) { tx in
+            let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
+            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            let units = try await TargetStore.units(of: phase, tx: tx)
+            let unit = try TargetStore.unit(code: unitCode, in: units)
+            if let years = rule.yearWeights, years.count != phase.years.count || years.contains(where: { $0 < 0 }) {
+                throw InputError(field: "years", reason: "the year profile needs \(phase.years.count) shares of 0 or more, one per year of \(phase.code)")
+            }
+            let children = Set(units.filter { $0.parentID == unit.id }.map(\.code))
+            if let stranger = rule.childWeights.keys.sorted().first(where: { !children.contains($0) }) {
+                throw InputError(field: "weights", reason: "'\(stranger)' is not a unit directly below \(unit.code) \(unit.name)")
+            }
+            let weights = rule.childWeights.isEmpty ? nil : AuditLog.json(rule.childWeights.mapValues { NSNumber(value: $0) })
+            try await tx.query(
+                """
+                INSERT INTO chitieu.allocation_rule (province_id, indicator_id, phase_id, unit_id, child_method, child_weights, year_method, year_weights, min_per_child)
+                VALUES (\(tx.provinceID), \(indicator.id), \(phase.id), \(unit.id), \(rule.childMethod), \(weights)::jsonb,
+                        \(rule.yearWeights == nil ? "equal" : "weighted"), \(rule.yearWeights.map { $0.map(Int.init) })::numeric[], \(rule.minimumPerChild))
+                ON CONFLICT (province_id, indicator_id, phase_id, unit_id) DO UPDATE
+                SET child_method = excluded.child_method, child_weights = excluded.child_weights, year_method = excluded.year_method,
+                    year_weights = excluded.year_weights, min_per_child = excluded.min_per_child, updated_at = now()
+                """)
+            try await AuditLog.record(
+                tx, actor: actor, action: "allocation_rule.set", entityType: "allocation_rule",
+                entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)",
+                after: AuditLog.json([
+                    "method": rule.childMethod, "minimum": rule.minimumPerChild,
+                    "years": rule.yearWeights.map { $0.map { NSNumber(value: $0) } } ?? NSNull(), "weights": rule.childWeights.count,
+                ]))
+        }
+    }
+
+    static func rules(indicator: Int64, phase: Phase, tx: TenantTransaction) async throws -> [Int64: AllocationRule] {
+        var result: [Int64: AllocationRule] = [:]
+        for row in try await tx.query(
+            """
+            SELECT unit_id, child_method, child_weights::text AS weights, year_weights::bigint[] AS years, min_per_child
+            FROM chitieu.allocation_rule WHERE province_id = \(tx.provinceID) AND indicator_id = \(indicator) AND phase_id = \(phase.id)
+            """, prepared: true)
+        {
+            let weights = try row.decode(String?.self, "weights").map { try JSONDecoder().decode([String: Int64].self, from: Data($0.utf8)) } ?? [:]
+            result[try row.decode(Int64.self, "unit_id")] = AllocationRule(
+                childMethod: try row.decode(String.self, "child_method"), childWeights: weights,
+                yearWeights: try row.decode([Int64]?.self, "years"), minimumPerChild: try row.decode(Int.self, "min_per_child"))
+        }
+        return result
+    }
+
+    /// Computes every unit's yearly targets from the province's phase target, for one indicator
+    /// or all active ones, and writes what changed in one transaction, with an audit event.
+    /// Infeasible inputs are refused before anything is written.
+    public func allocate(province: Int64, phaseCode: String, indicatorCode: String?, actor: Actor) async throws -> AllocationReport {
+        try await database.withTenant(province) { tx in
+            var report = AllocationReport()
+            let clock = ContinuousClock()
+            var dbTime = Duration.zero
+            var computeTime = Duration.zero
+            var started = clock.now
+            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            let indicators: [Indicator]
+            if let indicatorCode {
+                indicators = [try await IndicatorStore.find(code: indicatorCode, tx: tx)]
+            } else {
+                indicators = try await tx.query("SELECT \(sql: IndicatorStore.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) ORDER BY code")
+                    .map(IndicatorStore.decode)
+            }
+            let units = try await TargetStore.units(of: phase, tx: tx)
+            dbTime += clock.now - started
+            var pending: [(indicator: Int64, cells: [TargetCell])] = []
+            for indicator in indicators {
+                if indicator.status == "suspended" {
+                    report.skipped.append((indicator.draft.code, "suspended"))
+                    continue
+                }
+                started = clock.now
+                let cells = try await TargetStore.cells(indicator: indicator.id, phase: phase, tx: tx)
+                let rules = try await Self.rules(indicator: indicator.id, phase: phase, tx: tx)
+                dbTime += clock.now - started
+                started = clock.now
+                guard let computed = try Self.compute(indicator: indicator, phase: phase, units: units, cells: cells, rules: rules) else {
+                    report.skipped.append((indicator.draft.code, "no phase target for the province"))
+                    computeTime += clock.now - started
+                    continue
+                }
+                computeTime += clock.now - started
+                pending.append((indicator.id, computed))
+                report.indicators.append(indicator.draft.code)
+                report.cells += computed.count
+            }
+            started = clock.now
+            for (indicatorID, cells) in pending {
+                let changed = try await Self.write(cells, indicator: indicatorID, phase: phase, tx: tx)
+                report.changed += changed
+                if changed > 0 {
+                    try await AuditLog.record(
+                        tx, actor: actor, action: "target.allocate", entityType: "target",
+                        entityID: "\(indicators.first { $0.id == indicatorID }!.draft.code)/\(phase.code)",
+                        after: AuditLog.json(["cells": cells.count, "changed": changed]))
+                }
+            }
+            dbTime += clock.now - started
+            report.computeSeconds = computeTime.seconds
+            report.databaseSeconds = dbTime.seconds
+            return report
+        }
+    }
+
+    /// The pure part: every cell below the province's phase target, or nil without one.
+    public static func compute(
+        indicator: Indicator, phase: Phase, units: [TargetUnit], cells: [TargetCell], rules: [Int64: AllocationRule]
+    ) throws -> [TargetCell]? {
+        let years = phase.years
+        guard let root = units.first(where: { $0.level == .province }),
+            let total = cells.first(where: { $0.unitID == root.id && $0.year == nil })?.value
+        else { return nil }
+        var children: [Int64: [TargetUnit]] = [:]
+        for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit) } }
+        var byUnit: [Int64: [TargetCell]] = [:]
+        for cell in cells { byUnit[cell.unitID, default: []].append(cell) }
+        func locks(_ unit: Int64) -> (total: Int?, years: [Int: Int]) {
+            var total: Int?
+            var lockedYears: [Int: Int] = [:]
+            for cell in byUnit[unit] ?? [] where cell.locked {
+                if let year = cell.year, let index = years.firstIndex(of: year) { lockedYears[index] = cell.value } else if cell.year == nil { total = cell.value }
+            }
+            return (total, lockedYears)
+        }
+        let kind = indicator.draft.kind
+        let rootRule = rules[root.id] ?? AllocationRule()
+        let rootYears: [Int]
+        do {
+            rootYears = try Allocation.splitYears(
+                total: total, years: years.count, weights: rootRule.yearWeights, kind: kind,
+                locked: kind == .flow ? locks(root.id).years : [:])
+        } catch {
+            throw InputError(field: "targets", reason: "\(indicator.draft.code), \(root.name): \(error.reason)")
+        }
+        var output: [TargetCell] = years.indices.map {
+            TargetCell(unitID: root.id, year: years[$0], value: rootYears[$0], origin: "allocated", locked: false)
+        }
+        var queue: [(TargetUnit, [Int])] = [(root, rootYears)]
+        let names = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        while let (parent, parentYears) = queue.popLast() {
+            guard let kids = children[parent.id], !kids.isEmpty else { continue }
+            let rule = rules[parent.id] ?? AllocationRule()
+            if rule.childMethod == "manual" { continue }
+            let inputs = kids.map { kid in
+                let lock = locks(kid.id)
+                return AllocationChild(
+                    unitID: kid.id, key: kid.code, weight: rule.childMethod == "weighted" ? (rule.childWeights[kid.code] ?? 0) : 1,
+                    lockedTotal: lock.total, lockedYears: lock.years)
+            }
+            let result: [ChildAllocation]
+            do {
+                result = try Allocation.allocate(kind: kind, parentYears: parentYears, minimumPerChild: rule.minimumPerChild, children: inputs)
+            } catch {
+                let named = error.units.map { "\($0) \(names[$0] ?? "")" }.joined(separator: ", ")
+                throw InputError(
+                    field: "targets",
+                    reason: "\(indicator.draft.code) below \(parent.code) \(parent.name): \(error.reason)\(named.isEmpty ? "" : " [\(named)]"); nothing was changed")
+            }
+            for (kid, allocation) in zip(kids, result) {
+                output.append(TargetCell(unitID: kid.id, year: nil, value: allocation.total, origin: "allocated", locked: false))
+                for (i, year) in years.enumerated() {
+                    output.append(TargetCell(unitID: kid.id, year: year, value: allocation.years[i], origin: "allocated", locked: false))
+                }
+                queue.append((kid, allocation.years))
+            }
+        }
+        return output
+    }
+
+    /// Writes computed cells with multi-row INSERT … VALUES batches of a fixed size (prepared),
+    /// leaving locked cells alone; returns how many stored values changed.
+    static func write(_ cells: [TargetCell], indicator: Int64, phase: Phase, tx: TenantTransaction) async throws -> Int {
+        let batchSize = 500
+        var changed = 0
+        var start = 0
+        while start < cells.count {
+            let batch = cells[start..<min(start + batchSize, cells.count)]
+            var sql = "INSERT INTO chitieu.target AS t (province_id, indicator_id, unit_id, phase_id, year, value, origin) VALUES "
+            var bindings = PostgresBindings()
+            bindings.append(tx.provinceID)
+            bindings.append(indicator)
+            bindings.append(phase.id)
+            for (i, cell) in batch.enumerated() {
+                if i > 0 { sql += "," }
+                let p = 4 + i * 3
+                sql += "($1,$2,$\(p),$3,$\(p + 1),$\(p + 2),'allocated')"
+                bindings.append(cell.unitID)
+                bindings.append(cell.year.map { Int16($0) })
+                bindings.append(cell.value)
+            }
+            sql += """
+                 ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
+                 SET value = excluded.value, origin = 'allocated', set_at = now(), set_by = NULL
+                 WHERE NOT t.locked AND t.origin <> 'assigned' AND (t.value, t.origin) IS DISTINCT FROM (excluded.value, 'allocated')
+                """
+            changed += try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings), prepared: batch.count == batchSize).affectedRows
+            start += batchSize
+        }
+        return changed
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

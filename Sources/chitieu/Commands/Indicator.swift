@@ -1,0 +1,189 @@
+import ArgumentParser
+import ChitieuDomain
+import ChitieuStore
+import Foundation
+import Postgres
+
+/// Shared `--province CODE` option: the tenant by its GSO code.
+struct ProvinceOption: ParsableArguments {
+    @Option(help: "GSO province code (e.g. 10).") var province: String
+
+    /// Resolves the code to the tenant.
+    func resolve(_ db: ChitieuDatabase) async throws -> Province {
+        try await TenantStore(database: db).resolve(code: province)
+    }
+}
+
+/// `chitieu indicator …`.
+struct IndicatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "indicator", abstract: "Manage a province's indicators.",
+        subcommands: [Add.self, Import.self, List.self, Show.self, Suspend.self, Resume.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an indicator.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "Short code, unique in the province.") var code: String
+        @Option(help: "Vietnamese name.") var name: String
+        @Option(name: .customLong("name-en"), help: "English name.") var nameEnglish: String?
+        @Option(help: "Unit of measure: tổ, câu lạc bộ, lớp, người…") var unit: String
+        @Option(help: "flow (counted per period, summed) or stock (a level at the end of a period).") var kind: String
+        @Option(help: "Levels that report it, comma-separated (default: commune).") var levels = "commune"
+        @Option(help: "Breakdown, e.g. 'sex=nữ|nam'.") var disaggregation: String?
+        @Option(help: "Companion measure, e.g. 'thành viên'.") var companion: String?
+        @Flag(help: "Print the indicator as JSON.") var json = false
+
+        func validate() throws {
+            if IndicatorKind(rawValue: kind) == nil { throw ValidationError("--kind: '\(kind)' is neither flow nor stock") }
+            if UnitLevel.parseList(levels) == nil { throw ValidationError("--levels: '\(levels)' is not a list of province, district, commune, village") }
+            if let disaggregation, parseDisaggregation(disaggregation) == nil {
+                throw ValidationError("--disaggregation: '\(disaggregation)' is not of the form dimension=a|b;other=c|d")
+            }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let draft = IndicatorDraft(
+                    code: code, name: name, nameEnglish: nameEnglish, measureUnit: unit, kind: IndicatorKind(rawValue: kind)!,
+                    reportingLevels: UnitLevel.parseList(levels)!, disaggregation: disaggregation.flatMap(parseDisaggregation),
+                    companionMeasure: companion)
+                let indicator = try await withAdminDatabase(database) { db in
+                    try await IndicatorStore(database: db).add(draft, province: try await province.resolve(db).id, actor: .command("indicator add"))
+                }
+                if json { print(Output.json(indicatorJSON(indicator))) } else { print("Added indicator \(indicator.draft.code): \(indicator.draft.name).") }
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import an indicator catalogue (CSV), e.g. Deploy/catalogue/project8-indicators.csv.",
+            discussion: "Adds new codes, updates changed ones and applies the suspensions it lists; a bad file changes nothing.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "The catalogue file.") var file: String
+        @Flag(help: "Print counts as JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw InputError(field: "--file", reason: "cannot read '\(file)'")
+                }
+                let rows = try IndicatorCatalogueCSV.parse(data)
+                let entries = try rows.map { row in
+                    IndicatorStore.CatalogueEntry(
+                        draft: row.draft, suspendedFrom: try row.suspendedFrom.map { try parseDate($0, option: "line \(row.line) suspended_from") },
+                        suspendedReason: row.suspendedReason)
+                }
+                let (added, updated, unchanged) = try await withAdminDatabase(database) { db in
+                    try await IndicatorStore(database: db).importCatalogue(entries, province: try await province.resolve(db).id, actor: .command("indicator import"))
+                }
+                if json {
+                    print(Output.json(["added": added, "updated": updated, "unchanged": unchanged]))
+                } else {
+                    print("\(rows.count) indicators read: \(added) added, \(updated) updated, \(unchanged) unchanged.")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the province's indicators.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let indicators = try await withAdminDatabase(database) { db in
+                    try await IndicatorStore(database: db).list(province: try await province.resolve(db).id)
+                }
+                Output.print(
+                    output.format, columns: ["code", "name", "unit", "kind", "status"],
+                    rows: indicators.map { i in
+                        [i.draft.code, i.draft.name, i.draft.measureUnit, i.draft.kind.rawValue,
+                         i.status == "suspended" ? "suspended from \(i.suspendedFrom?.description ?? "?")" : i.status]
+                    },
+                    jsonRows: indicators.map(indicatorJSON))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one indicator.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "Indicator code.") var code: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let i = try await withAdminDatabase(database) { db in
+                    try await IndicatorStore(database: db).find(code: code, province: try await province.resolve(db).id)
+                }
+                if json { print(Output.json(indicatorJSON(i))); return }
+                let d = i.draft
+                var lines: [[String]] = [
+                    ["code", d.code], ["name", d.name], ["name (en)", d.nameEnglish ?? ""], ["unit", d.measureUnit],
+                    ["kind", d.kind.rawValue], ["reported by", d.reportingLevels.map(\.rawValue).joined(separator: ", ")],
+                    ["disaggregation", d.disaggregation.map { $0.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; ") } ?? ""],
+                    ["companion", d.companionMeasure ?? ""], ["status", i.status],
+                ]
+                if i.status == "suspended" {
+                    lines.append(["suspended from", i.suspendedFrom?.description ?? ""])
+                    lines.append(["reason", i.suspendedReason ?? ""])
+                }
+                let width = lines.map { $0[0].count }.max() ?? 0
+                for l in lines { print(l[0] + String(repeating: " ", count: width - l[0].count) + "  " + l[1]) }
+            }
+        }
+    }
+
+    struct Suspend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Suspend an indicator (it stays on record, out of completion totals).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "Indicator code.") var code: String
+        @Option(help: "Date the suspension takes effect (YYYY-MM-DD).") var from: String
+        @Option(help: "Why, e.g. 'Dừng thực hiện theo chỉ đạo của Trung ương'.") var reason: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let date = try parseDate(from, option: "--from")
+                let i = try await withAdminDatabase(database) { db in
+                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: try await province.resolve(db).id, actor: .command("indicator suspend"))
+                }
+                if json { print(Output.json(indicatorJSON(i))) } else { print("Suspended \(i.draft.code) from \(date).") }
+            }
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a suspended indicator active again.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "Indicator code.") var code: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let i = try await withAdminDatabase(database) { db in
+                    try await IndicatorStore(database: db).resume(code: code, province: try await province.resolve(db).id, actor: .command("indicator resume"))
+                }
+                if json { print(Output.json(indicatorJSON(i))) } else { print("\(i.draft.code) is active again.") }
+            }
+        }
+    }
+}
+
+func indicatorJSON(_ i: ChitieuStore.Indicator) -> [String: Any] {
+    let d = i.draft
+    return [
+        "id": i.id, "code": d.code, "name": d.name, "name_en": d.nameEnglish ?? NSNull(), "measure_unit": d.measureUnit,
+        "kind": d.kind.rawValue, "reporting_levels": d.reportingLevels.map(\.rawValue),
+        "disaggregation": d.disaggregation ?? NSNull(), "companion_measure": d.companionMeasure ?? NSNull(),
+        "status": i.status, "suspended_from": i.suspendedFrom?.description ?? NSNull(), "suspended_reason": i.suspendedReason ?? NSNull(),
+    ]
+}
