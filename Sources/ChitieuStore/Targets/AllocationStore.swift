@@ -126,7 +126,7 @@ public struct AllocationStore: Sendable {
             }
             let units = try await TargetStore.units(of: phase, tx: tx)
             dbTime += clock.now - started
-            var pending: [(indicator: Int64, cells: [TargetCell])] = []
+            var pending: [(indicator: Int64, cells: [TargetCell], total: Int)] = []
             for indicator in indicators {
                 if indicator.status == "suspended" {
                     report.skipped.append((indicator.draft.code, "suspended"))
@@ -142,20 +142,27 @@ public struct AllocationStore: Sendable {
                     computeTime += clock.now - started
                     continue
                 }
+                // Only cells whose value differs are sent; locked and assigned cells are never written.
+                var stored: [Int64: [Int?: TargetCell]] = [:]
+                for cell in cells { stored[cell.unitID, default: [:]][cell.year] = cell }
+                let changes = computed.filter { cell in
+                    guard let old = stored[cell.unitID]?[cell.year] else { return true }
+                    return !old.locked && old.origin != "assigned" && (old.value != cell.value || old.origin != "allocated")
+                }
                 computeTime += clock.now - started
-                pending.append((indicator.id, computed))
+                pending.append((indicator.id, changes, computed.count))
                 report.indicators.append(indicator.draft.code)
                 report.cells += computed.count
             }
             started = clock.now
-            for (indicatorID, cells) in pending {
+            for (indicatorID, cells, total) in pending where !cells.isEmpty {
                 let changed = try await Self.write(cells, indicator: indicatorID, phase: phase, tx: tx)
                 report.changed += changed
                 if changed > 0 {
                     try await AuditLog.record(
                         tx, actor: actor, action: "target.allocate", entityType: "target",
                         entityID: "\(indicators.first { $0.id == indicatorID }!.draft.code)/\(phase.code)",
-                        after: AuditLog.json(["cells": cells.count, "changed": changed]))
+                        after: AuditLog.json(["cells": total, "changed": changed]))
                 }
             }
             dbTime += clock.now - started

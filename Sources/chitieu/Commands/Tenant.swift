@@ -62,10 +62,12 @@ func provinceJSON(_ p: Province) -> [String: Any] {
 }
 
 /// Runs operator work on a small pool connected with the owner's rights, closed afterwards.
-func withAdminDatabase<T: Sendable>(_ options: DatabaseOptions, _ body: (ChitieuDatabase) async throws -> T) async throws -> T {
+func withAdminDatabase<T: Sendable>(
+    _ options: DatabaseOptions, connections: Int = 2, _ body: (ChitieuDatabase) async throws -> T
+) async throws -> T {
     let database = ChitieuDatabase(
         pool: PostgresPool(
-            configuration: PostgresConfiguration(connectionString: options.adminConnectionString, maxConnections: 2),
+            configuration: PostgresConfiguration(connectionString: options.adminConnectionString, maxConnections: connections),
             logger: options.makeLogger(defaultLevel: .warning)))
     do {
         let value = try await body(database)
