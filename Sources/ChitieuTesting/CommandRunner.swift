@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What a program printed and how it ended.
 public struct CommandResult: Sendable {

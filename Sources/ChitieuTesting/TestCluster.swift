@@ -1,8 +1,9 @@
 import ChitieuStore
 import Dispatch
-public import Foundation
+import Synchronization
+import Foundation
 import Logging
-public import Postgres
+import Postgres
 
 /// A throwaway PostgreSQL cluster for tests, started once per test process and removed when
 /// the process exits. With `CHITIEU_TEST_DATABASE_URL` set, that server is used instead
@@ -198,11 +199,11 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
 
 /// Clusters to stop and remove when the test process exits.
 enum TestClusterRegistry {
-    private static let clusters = LockedBox<[String: (data: String, bin: String)]>([:])
-    private static let installed = LockedBox(false)
+    private static let clusters = Mutex<[String: ClusterPaths]>([:])
+    private static let installed = Mutex(false)
 
     static func register(root: String, data: String, bin: String) {
-        clusters.withLock { $0[root] = (data, bin) }
+        clusters.withLock { $0[root] = ClusterPaths(data: data, bin: bin) }
         installed.withLock { done in
             guard !done else { return }
             done = true
@@ -221,15 +222,8 @@ enum TestClusterRegistry {
     }
 }
 
-/// A value behind a lock, for the harness's process-wide state.
-final class LockedBox<Value>: @unchecked Sendable {
-    // @unchecked: `value` is only touched with `lock` held.
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
+/// Where a test cluster's data and programs are.
+struct ClusterPaths: Sendable {
+    var data: String
+    var bin: String
 }

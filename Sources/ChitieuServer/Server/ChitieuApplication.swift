@@ -1,7 +1,7 @@
 public import ChitieuStore
 public import Hummingbird
 public import Logging
-public import Postgres
+import Postgres
 
 /// Builds the daemon's HTTP application.
 public enum ChitieuApplication {

@@ -1,4 +1,4 @@
-public import Logging
+import Logging
 public import Postgres
 
 /// The database as chitieu uses it: a pool, and the one path to tenant data.

@@ -1,6 +1,6 @@
-public import ChitieuDomain
-public import Foundation
-public import Postgres
+import ChitieuDomain
+import Foundation
+import Postgres
 
 /// How a unit's target is split among its children and over the years.
 public struct AllocationRule: Sendable, Hashable {

@@ -1,5 +1,5 @@
 public import ChitieuDomain
-public import Foundation
+import Foundation
 public import Postgres
 
 /// A planning phase of a province.

@@ -1,5 +1,5 @@
-public import ChitieuDomain
-public import Foundation
+import ChitieuDomain
+import Foundation
 public import Postgres
 
 /// A province as a tenant of the deployment.

@@ -1,5 +1,5 @@
 public import ChitieuDomain
-public import Foundation
+import Foundation
 public import Postgres
 
 /// What an import did, per level.

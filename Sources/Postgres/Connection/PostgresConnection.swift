@@ -1,6 +1,7 @@
 import CLibPQ
 import Dispatch
 import Foundation
+import Synchronization
 public import Logging
 
 /// One libpq connection.
@@ -241,7 +242,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
 /// A thread-safe increasing counter.
 final class AtomicCounter: Sendable {
-    private let value = Locked(0)
+    private let value = Mutex(0)
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
 }
 

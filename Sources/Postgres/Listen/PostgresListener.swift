@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Synchronization
 public import Logging
 
 /// A notification from `NOTIFY channel, 'payload'`.
@@ -22,9 +23,9 @@ public final class PostgresListener: Sendable {
     private let configuration: PostgresConfiguration
     private let channels: [String]
     private let logger: Logger
-    private let stopped = Locked(false)
+    private let stopped = Mutex(false)
     private let started = DispatchSemaphore(value: 0)
-    private let startError = Locked<PostgresError?>(nil)
+    private let startError = Mutex<PostgresError?>(nil)
 
     /// Connects, runs `LISTEN` on each channel, and starts delivering. Throws if the first
     /// connection fails; later failures are retried in the background.
