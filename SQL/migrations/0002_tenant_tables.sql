@@ -97,8 +97,11 @@ COMMENT ON COLUMN chitieu.indicator.status IS 'active, or suspended (kept on rec
 COMMENT ON COLUMN chitieu.indicator.suspended_from IS 'Date the suspension took effect.';
 COMMENT ON COLUMN chitieu.indicator.suspended_reason IS 'Why, e.g. stopped by central direction.';
 
+-- The high-volume tables (target, progress) carry no foreign key of their own to province:
+-- their key to indicator, which belongs to the province, already implies it, and each foreign
+-- key costs a lookup per written row (allocation writes hundreds of thousands of cells).
 CREATE TABLE chitieu.target (
-    province_id  bigint NOT NULL REFERENCES chitieu.province (province_id) ON DELETE CASCADE,
+    province_id  bigint NOT NULL,
     target_id    bigint GENERATED ALWAYS AS IDENTITY,
     indicator_id bigint NOT NULL,
     unit_id      bigint NOT NULL,
@@ -235,7 +238,7 @@ COMMENT ON COLUMN chitieu.result.breakdown IS 'Breakdown by the indicator''s dis
 COMMENT ON COLUMN chitieu.result.state IS 'draft → submitted → approved, or returned (back to draft with a reason).';
 
 CREATE TABLE chitieu.progress (
-    province_id     bigint NOT NULL REFERENCES chitieu.province (province_id) ON DELETE CASCADE,
+    province_id     bigint NOT NULL,
     progress_id     bigint GENERATED ALWAYS AS IDENTITY,
     indicator_id    bigint NOT NULL,
     unit_id         bigint NOT NULL,

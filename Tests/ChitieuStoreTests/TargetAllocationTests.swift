@@ -162,4 +162,55 @@ struct TargetAllocationTests {
         }
         await owner.pool.shutdown()
     }
+
+    @Test func weightedByAUnitAttribute() async throws {
+        let (db, owner, laoCai, _) = try await laoCai()
+        let rows: [(code: String, name: String, value: Decimal)] =
+            [("087", "population", 100)] + ["080", "082", "083", "084", "085", "086", "088", "089"].map { ($0, "population", Decimal(1)) }
+        #expect(try await UnitStore(database: owner).importAttributes(rows, province: laoCai, actor: .command("test")) == 9)
+        _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 28, lock: false, actor: .command("test"))
+        try await AllocationStore(database: owner).setRule(
+            province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: nil,
+            rule: AllocationRule(childMethod: "weighted", weightAttribute: "population"), actor: .command("test"))
+        _ = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", actor: .command("test"))
+        let cells = try await storedTargets(db, province: laoCai.id, indicator: "DA8-03")
+        let districts = cells.filter { $0.level == "district" && $0.year == nil }
+        #expect(districts.map(\.value).reduce(0, +) == 28)
+        #expect(districts.map(\.value).max().map { (25...26).contains($0) } == true)
+        // A rule naming an attribute some child lacks is refused, naming the unit.
+        try await AllocationStore(database: owner).setRule(
+            province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "087",
+            rule: AllocationRule(childMethod: "weighted", weightAttribute: "population"), actor: .command("test"))
+        let error = await #expect(throws: InputError.self) {
+            try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", actor: .command("test"))
+        }
+        #expect(error?.reason.contains("population") == true)
+        await owner.pool.shutdown()
+    }
+
+    @Test func aUnitThatEndedGetsNoTargetAfterwards() async throws {
+        let (db, owner, laoCai, _) = try await laoCai()
+        let su = try await db.superuserConnection()
+        // Xã Điện Quan (02959) ends on 30 June 2023.
+        try await su.query("UPDATE chitieu.admin_unit SET valid_to = '2023-06-30' WHERE province_id = \(laoCai.id) AND code = '02959'")
+        let ended = try await su.query("SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(laoCai.id) AND code = '02959'")[0].decode(Int64.self, at: 0)
+        await su.close()
+        for (code, value) in [("DA8-06", 600), ("DA8-01", 424)] {
+            _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: code, phaseCode: "2021-2025", unitCode: nil, year: nil, value: value, lock: false, actor: .command("test"))
+            _ = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: code, actor: .command("test"))
+        }
+        let flow = try await storedTargets(db, province: laoCai.id, indicator: "DA8-06").filter { $0.unit == ended }
+        #expect(flow.first { $0.year == 2024 }?.value == 0)
+        #expect(flow.first { $0.year == 2025 }?.value == 0)
+        let flowTotal = flow.first { $0.year == nil }?.value ?? -1
+        #expect(flowTotal > 0)
+        #expect(flow.filter { $0.year != nil }.map(\.value).reduce(0, +) == flowTotal)
+        let stock = try await storedTargets(db, province: laoCai.id, indicator: "DA8-01").filter { $0.unit == ended }
+        #expect(stock.allSatisfy { $0.value == 0 })
+        // The district's children still sum to it every year.
+        let all = try await storedTargets(db, province: laoCai.id, indicator: "DA8-06")
+        let district = try #require(all.first { $0.unit == flow[0].parent && $0.year == 2024 })
+        #expect(all.filter { $0.parent == district.unit && $0.year == 2024 }.map(\.value).reduce(0, +) == district.value)
+        await owner.pool.shutdown()
+    }
 }

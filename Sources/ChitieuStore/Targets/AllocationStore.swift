@@ -12,13 +12,19 @@ public struct AllocationRule: Sendable, Hashable {
     public var yearWeights: [Int64]?
     /// At least this much for every child.
     public var minimumPerChild: Int
+    /// For `weighted`: a unit attribute (e.g. population) that weights the children.
+    public var weightAttribute: String?
 
     /// Creates a rule.
-    public init(childMethod: String = "equal", childWeights: [String: Int64] = [:], yearWeights: [Int64]? = nil, minimumPerChild: Int = 0) {
+    public init(
+        childMethod: String = "equal", childWeights: [String: Int64] = [:], yearWeights: [Int64]? = nil, minimumPerChild: Int = 0,
+        weightAttribute: String? = nil
+    ) {
         self.childMethod = childMethod
         self.childWeights = childWeights
         self.yearWeights = yearWeights
         self.minimumPerChild = minimumPerChild
+        self.weightAttribute = weightAttribute
     }
 }
 
@@ -55,6 +61,9 @@ public struct AllocationStore: Sendable {
             throw InputError(field: "method", reason: "'\(rule.childMethod)' is not one of equal, weighted, manual")
         }
         guard rule.minimumPerChild >= 0 else { throw InputError(field: "minimum", reason: "must be 0 or more") }
+        if rule.childMethod == "weighted" && rule.childWeights.isEmpty && rule.weightAttribute == nil {
+            throw InputError(field: "weights", reason: "a weighted rule needs explicit weights or a unit attribute")
+        }
         if let bad = rule.childWeights.first(where: { $0.value < 0 }) {
             throw InputError(field: "weights", reason: "the weight of \(bad.key) is negative")
         }
@@ -73,12 +82,14 @@ public struct AllocationStore: Sendable {
             let weights = rule.childWeights.isEmpty ? nil : AuditLog.json(rule.childWeights.mapValues { NSNumber(value: $0) })
             try await tx.query(
                 """
-                INSERT INTO chitieu.allocation_rule (province_id, indicator_id, phase_id, unit_id, child_method, child_weights, year_method, year_weights, min_per_child)
+                INSERT INTO chitieu.allocation_rule (province_id, indicator_id, phase_id, unit_id, child_method, child_weights, year_method, year_weights, min_per_child, weight_attribute)
                 VALUES (\(tx.provinceID), \(indicator.id), \(phase.id), \(unit.id), \(rule.childMethod), \(weights)::jsonb,
-                        \(rule.yearWeights == nil ? "equal" : "weighted"), \(rule.yearWeights.map { $0.map(Int.init) })::numeric[], \(rule.minimumPerChild))
+                        \(rule.yearWeights == nil ? "equal" : "weighted"), \(rule.yearWeights.map { $0.map(Int.init) })::numeric[], \(rule.minimumPerChild),
+                        \(rule.weightAttribute))
                 ON CONFLICT (province_id, indicator_id, phase_id, unit_id) DO UPDATE
                 SET child_method = excluded.child_method, child_weights = excluded.child_weights, year_method = excluded.year_method,
-                    year_weights = excluded.year_weights, min_per_child = excluded.min_per_child, updated_at = now()
+                    year_weights = excluded.year_weights, min_per_child = excluded.min_per_child,
+                    weight_attribute = excluded.weight_attribute, updated_at = now()
                 """)
             try await AuditLog.record(
                 tx, actor: actor, action: "allocation_rule.set", entityType: "allocation_rule",
@@ -94,14 +105,15 @@ public struct AllocationStore: Sendable {
         var result: [Int64: AllocationRule] = [:]
         for row in try await tx.query(
             """
-            SELECT unit_id, child_method, child_weights::text AS weights, year_weights::bigint[] AS years, min_per_child
+            SELECT unit_id, child_method, child_weights::text AS weights, year_weights::bigint[] AS years, min_per_child, weight_attribute
             FROM chitieu.allocation_rule WHERE province_id = \(tx.provinceID) AND indicator_id = \(indicator) AND phase_id = \(phase.id)
             """, prepared: true)
         {
             let weights = try row.decode(String?.self, "weights").map { try JSONDecoder().decode([String: Int64].self, from: Data($0.utf8)) } ?? [:]
             result[try row.decode(Int64.self, "unit_id")] = AllocationRule(
                 childMethod: try row.decode(String.self, "child_method"), childWeights: weights,
-                yearWeights: try row.decode([Int64]?.self, "years"), minimumPerChild: try row.decode(Int.self, "min_per_child"))
+                yearWeights: try row.decode([Int64]?.self, "years"), minimumPerChild: try row.decode(Int.self, "min_per_child"),
+                weightAttribute: try row.decode(String?.self, "weight_attribute"))
         }
         return result
     }
@@ -135,9 +147,11 @@ public struct AllocationStore: Sendable {
                 started = clock.now
                 let cells = try await TargetStore.cells(indicator: indicator.id, phase: phase, tx: tx)
                 let rules = try await Self.rules(indicator: indicator.id, phase: phase, tx: tx)
+                let attributeNames = Set(rules.values.compactMap(\.weightAttribute))
+                let attributes = attributeNames.isEmpty ? [:] : try await Self.attributes(attributeNames, tx: tx)
                 dbTime += clock.now - started
                 started = clock.now
-                guard let computed = try Self.compute(indicator: indicator, phase: phase, units: units, cells: cells, rules: rules) else {
+                guard let computed = try Self.compute(indicator: indicator, phase: phase, units: units, cells: cells, rules: rules, attributes: attributes) else {
                     report.skipped.append((indicator.draft.code, "no phase target for the province"))
                     computeTime += clock.now - started
                     continue
@@ -173,8 +187,13 @@ public struct AllocationStore: Sendable {
     }
 
     /// The pure part: every cell below the province's phase target, or nil without one.
+    /// Units weigh by `attributes[name][unit]` (thousandths) in rules that name an attribute. A unit
+    /// that exists only in some years of the phase gets nothing in the others: for flow its weight
+    /// counts the years it exists and its other years are 0; for stock a unit gone by the last
+    /// year gets no target, and one that appears later starts from 0.
     public static func compute(
-        indicator: Indicator, phase: Phase, units: [TargetUnit], cells: [TargetCell], rules: [Int64: AllocationRule]
+        indicator: Indicator, phase: Phase, units: [TargetUnit], cells: [TargetCell], rules: [Int64: AllocationRule],
+        attributes: [String: [Int64: Int64]] = [:]
     ) throws -> [TargetCell]? {
         let years = phase.years
         guard let root = units.first(where: { $0.level == .province }),
@@ -211,11 +230,40 @@ public struct AllocationStore: Sendable {
             guard let kids = children[parent.id], !kids.isEmpty else { continue }
             let rule = rules[parent.id] ?? AllocationRule()
             if rule.childMethod == "manual" { continue }
-            let inputs = kids.map { kid in
+            var inputs: [AllocationChild] = []
+            for kid in kids {
                 let lock = locks(kid.id)
-                return AllocationChild(
-                    unitID: kid.id, key: kid.code, weight: rule.childMethod == "weighted" ? (rule.childWeights[kid.code] ?? 0) : 1,
-                    lockedTotal: lock.total, lockedYears: lock.years)
+                var weight: Int64 = 1
+                if rule.childMethod == "weighted" {
+                    if let attribute = rule.weightAttribute {
+                        guard let value = attributes[attribute]?[kid.id] else {
+                            throw InputError(field: "weights", reason: "\(kid.code) \(kid.name) has no attribute '\(attribute)' (see `chitieu units attributes import`)")
+                        }
+                        weight = value
+                    } else {
+                        weight = rule.childWeights[kid.code] ?? 0
+                    }
+                }
+                var child = AllocationChild(unitID: kid.id, key: kid.code, weight: weight, lockedTotal: lock.total, lockedYears: lock.years)
+                let inactive = years.indices.filter { !kid.exists(in: years[$0]) }
+                if !inactive.isEmpty {
+                    switch kind {
+                    case .flow:
+                        child.weight = weight * Int64(years.count - inactive.count)
+                        for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
+                    case .stock:
+                        if !kid.exists(in: years[years.count - 1]) {
+                            child.lockedTotal = child.lockedTotal ?? 0
+                            child.lockedYears = [:]
+                        } else {
+                            child.weight = weight * Int64(years.count)
+                            for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
+                        }
+                    }
+                } else {
+                    child.weight = weight * Int64(years.count)
+                }
+                inputs.append(child)
             }
             let result: [ChildAllocation]
             do {
@@ -235,6 +283,17 @@ public struct AllocationStore: Sendable {
             }
         }
         return output
+    }
+
+    /// Unit attributes by name and unit, in thousandths.
+    static func attributes(_ names: Set<String>, tx: TenantTransaction) async throws -> [String: [Int64: Int64]] {
+        var result: [String: [Int64: Int64]] = [:]
+        for row in try await tx.query(
+            "SELECT unit_id, name, round(value * 1000)::bigint AS milli FROM chitieu.unit_attribute WHERE province_id = \(tx.provinceID) AND name = ANY(\(Array(names).sorted()))")
+        {
+            result[try row.decode(String.self, "name"), default: [:]][try row.decode(Int64.self, "unit_id")] = try row.decode(Int64.self, "milli")
+        }
+        return result
     }
 
     /// Writes computed cells with multi-row INSERT … VALUES batches of a fixed size (prepared),

@@ -25,6 +25,15 @@ public struct TargetUnit: Sendable, Hashable {
     public var parentID: Int64?
     /// Position among siblings in Vietnamese order.
     public var sortKey: Int
+    /// First day of validity.
+    public var validFrom: PostgresDate
+    /// Last day of validity, nil while current.
+    public var validTo: PostgresDate?
+
+    /// Whether the unit exists on some day of a year.
+    public func exists(in year: Int) -> Bool {
+        validFrom.year <= year && (validTo.map { $0.year >= year } ?? true)
+    }
 }
 
 /// One stored target cell.
@@ -63,7 +72,7 @@ public struct TargetStore: Sendable {
     static func units(of phase: Phase, tx: TenantTransaction) async throws -> [TargetUnit] {
         try await tx.query(
             """
-            SELECT unit_id, level, code, name, parent_id,
+            SELECT unit_id, level, code, name, parent_id, valid_from, valid_to,
                    row_number() OVER (PARTITION BY parent_id ORDER BY name, code) AS sort_key
             FROM chitieu.admin_unit
             WHERE province_id = \(tx.provinceID) AND valid_from <= \(phase.end) AND (valid_to IS NULL OR valid_to >= \(phase.start))
@@ -72,7 +81,8 @@ public struct TargetStore: Sendable {
             TargetUnit(
                 id: try row.decode(Int64.self, "unit_id"), level: UnitLevel(rawValue: try row.decode(String.self, "level")) ?? .commune,
                 code: try row.decode(String.self, "code"), name: try row.decode(String.self, "name"),
-                parentID: try row.decode(Int64?.self, "parent_id"), sortKey: try row.decode(Int.self, "sort_key"))
+                parentID: try row.decode(Int64?.self, "parent_id"), sortKey: try row.decode(Int.self, "sort_key"),
+                validFrom: try row.decode(PostgresDate.self, "valid_from"), validTo: try row.decode(PostgresDate?.self, "valid_to"))
         }
     }
 

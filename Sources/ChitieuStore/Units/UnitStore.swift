@@ -1,5 +1,5 @@
 public import ChitieuDomain
-import Foundation
+public import Foundation
 public import Postgres
 
 /// What an import did, per level.
@@ -191,6 +191,43 @@ public struct UnitStore: Sendable {
                     validFrom: try row.decode(PostgresDate.self, "valid_from"),
                     validTo: try row.decode(PostgresDate?.self, "valid_to"), sortKey: try row.decode(Int.self, "sort_key"))
             }
+        }
+    }
+
+    /// Sets numeric attributes of units (unit code, attribute name, value), replacing earlier
+    /// values of the same names; all or nothing. Returns how many values were stored.
+    public func importAttributes(_ rows: [(code: String, name: String, value: Decimal)], province: Province, actor: Actor) async throws -> Int {
+        for (i, row) in rows.enumerated() {
+            guard row.name.range(of: "^[a-z][a-z0-9_]{0,39}$", options: .regularExpression) != nil else {
+                throw InputError(field: "line \(i + 2) name", reason: "'\(row.name)' must be lower-case letters, digits or '_', starting with a letter")
+            }
+            guard row.value >= 0 else { throw InputError(field: "line \(i + 2) value", reason: "\(row.value) is negative") }
+        }
+        return try await database.withTenant(province.id) { tx in
+            var ids: [String: Int64] = [:]
+            for row in try await tx.query(
+                "SELECT DISTINCT ON (code) code, unit_id FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) ORDER BY code, valid_from DESC")
+            {
+                ids[try row.decode(String.self, "code")] = try row.decode(Int64.self, "unit_id")
+            }
+            var stored = 0
+            for (i, row) in rows.enumerated() {
+                guard let id = ids[row.code] else {
+                    throw InputError(field: "line \(i + 2) unit_code", reason: "no unit of province \(province.code) has the code '\(row.code)'")
+                }
+                stored += try await tx.query(
+                    """
+                    INSERT INTO chitieu.unit_attribute (province_id, unit_id, name, value) VALUES (\(tx.provinceID), \(id), \(row.name), \(row.value))
+                    ON CONFLICT (province_id, unit_id, name) DO UPDATE SET value = excluded.value, updated_at = now()
+                    WHERE unit_attribute.value <> excluded.value
+                    """).affectedRows
+            }
+            if stored > 0 {
+                try await AuditLog.record(
+                    tx, actor: actor, action: "units.attributes", entityType: "unit_attribute", entityID: nil,
+                    after: AuditLog.json(["values": stored, "names": Array(Set(rows.map(\.name))).sorted()]))
+            }
+            return stored
         }
     }
 }

@@ -151,12 +151,15 @@ struct AllocationCommand: AsyncParsableCommand {
             @Option(help: "The parent unit (GSO code; default: the province).") var unit: String?
             @Option(help: "equal, weighted or manual.") var method = "equal"
             @Option(help: "For weighted: a CSV file with columns unit_code,weight.") var weights: String?
+            @Option(help: "For weighted: a unit attribute that weights the children (e.g. population).") var attribute: String?
             @Option(help: "At least this much for every child.") var minimum = 0
             @Option(help: "Year profile: one share per year, e.g. 1,2,2,2,1 (default: equal).") var years: String?
 
             func validate() throws {
                 if !["equal", "weighted", "manual"].contains(method) { throw ValidationError("--method: '\(method)' is not one of equal, weighted, manual") }
-                if method == "weighted" && weights == nil { throw ValidationError("--weights: a weighted rule needs a weights file") }
+                if method == "weighted" && (weights == nil) == (attribute == nil) {
+                    throw ValidationError("--weights or --attribute: a weighted rule needs exactly one of them")
+                }
                 if minimum < 0 { throw ValidationError("--minimum: must be 0 or more") }
                 if let years, years.split(separator: ",").contains(where: { Int64($0.trimmingCharacters(in: .whitespaces)) == nil }) {
                     throw ValidationError("--years: '\(years)' is not a comma-separated list of whole numbers")
@@ -175,7 +178,7 @@ struct AllocationCommand: AsyncParsableCommand {
                     let rule = AllocationRule(
                         childMethod: method, childWeights: childWeights,
                         yearWeights: years.map { $0.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces))! } },
-                        minimumPerChild: minimum)
+                        minimumPerChild: minimum, weightAttribute: attribute)
                     try await withAdminDatabase(database) { db in
                         try await AllocationStore(database: db).setRule(
                             province: try await province.resolve(db).id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,

@@ -7,7 +7,7 @@ import Postgres
 /// `chitieu units …`: administrative units.
 struct Units: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import and show administrative units.", subcommands: [Import.self, Tree.self])
+        abstract: "Import and show administrative units.", subcommands: [Import.self, Tree.self, Attributes.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -135,6 +135,32 @@ struct Units: AsyncParsableCommand {
                             "province_id": tenant.id,
                         ] as [String: Any]
                     })
+            }
+        }
+    }
+
+    struct Attributes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Numeric attributes of units (population…), for weighted allocation.", subcommands: [ImportAttributes.self])
+    }
+
+    struct ImportAttributes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Import unit attributes from a CSV with columns unit_code,name,value.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "The CSV file.") var file: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw InputError(field: "--file", reason: "cannot read '\(file)'")
+                }
+                let rows = try UnitAttributesCSV.parse(data)
+                let stored = try await withAdminDatabase(database) { db in
+                    try await UnitStore(database: db).importAttributes(rows, province: try await province.resolve(db), actor: .command("units attributes import"))
+                }
+                print("\(rows.count) values read, \(stored) stored or changed.")
             }
         }
     }
