@@ -110,7 +110,7 @@ struct ClientBehaviourTests {
 
     @Test func notifyReachesListener() async throws {
         let db = try await TestDatabase.make(migrated: false)
-        let listener = try await PostgresListener(
+        let listener = try await PostgresListener.start(
             configuration: PostgresConfiguration(connectionString: db.ownerConnectionString), channels: ["chitieu_jobs"],
             logger: TestDatabase.logger)
         let pool = db.ownerPool()
@@ -171,6 +171,29 @@ struct PoolRestartTests {
         #expect(error?.isConnectionProblem == true)
         try await cluster.startAgain()
         #expect(try await pool.query("SELECT 1 AS one")[0].decode(Int.self, "one") == 1)
+        await pool.shutdown()
+    }
+
+    @Test func listenerListensAgainAfterRestart() async throws {
+        let cluster = try await TestCluster.start()
+        defer { cluster.destroy() }
+        let configuration = PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres", user: "postgres"))
+        let listener = try await PostgresListener.start(configuration: configuration, channels: ["chitieu_jobs"], logger: TestDatabase.logger)
+        defer { listener.stop() }
+        let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
+        try await cluster.restart()
+        // Notifications sent before the listener is back are lost (that is NOTIFY's contract);
+        // keep sending until one arrives, within a few seconds.
+        var iterator = listener.notifications.makeAsyncIterator()
+        let sender = Task {
+            for i in 0..<100 {
+                try? await pool.withConnection { try await $0.notify(channel: "chitieu_jobs", payload: "after-restart-\(i)") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let received = await iterator.next()
+        sender.cancel()
+        #expect(received?.payload.hasPrefix("after-restart-") == true)
         await pool.shutdown()
     }
 }

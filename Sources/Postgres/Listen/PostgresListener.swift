@@ -27,27 +27,32 @@ public final class PostgresListener: Sendable {
     private let started = DispatchSemaphore(value: 0)
     private let startError = Mutex<PostgresError?>(nil)
 
-    /// Connects, runs `LISTEN` on each channel, and starts delivering. Throws if the first
-    /// connection fails; later failures are retried in the background.
-    public init(configuration: PostgresConfiguration, channels: [String], logger: Logger) async throws {
+    private init(configuration: PostgresConfiguration, channels: [String], logger: Logger) {
         self.configuration = configuration
         self.channels = channels
         self.logger = logger
         (notifications, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        let thread = Thread { [self] in self.loop() }
+    }
+
+    /// Connects, runs `LISTEN` on each channel, and starts delivering on a thread of its own.
+    /// Throws if the first connection fails; later failures are retried in the background.
+    public static func start(configuration: PostgresConfiguration, channels: [String], logger: Logger) async throws -> PostgresListener {
+        let listener = PostgresListener(configuration: configuration, channels: channels, logger: logger)
+        let thread = Thread { listener.loop() }
         thread.name = "chitieu.postgres.listener"
         thread.start()
-        let semaphore = started
+        let semaphore = listener.started
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
                 semaphore.wait()
                 done.resume()
             }
         }
-        if let error = startError.withLock({ $0 }) {
-            stop()
+        if let error = listener.startError.withLock({ $0 }) {
+            listener.stop()
             throw error
         }
+        return listener
     }
 
     /// Stops listening and ends the stream; the thread exits within a quarter second.
