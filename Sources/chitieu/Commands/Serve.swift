@@ -24,9 +24,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most database connections (default: CHITIEU_POOL_SIZE or 10).")
     var poolSize: Int?
 
+    @Option(help: "Job workers beside the server, 0 to disable (default: CHITIEU_WORKERS or 2).")
+    var workers: Int?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not a port number (0-65535)") }
         if let poolSize, poolSize < 1 { throw ValidationError("--pool-size: must be at least 1") }
+        if let workers, workers < 0 { throw ValidationError("--workers: must be 0 or more") }
     }
 
     func run() async throws {
@@ -45,8 +49,17 @@ struct Serve: AsyncParsableCommand {
             Output.note("error: \(error)")
             throw ExitCode(1)
         }
+        let database = ChitieuDatabase(pool: pool)
+        let workerCount = workers ?? env["CHITIEU_WORKERS"].flatMap(Int.init) ?? 2
+        var extra: [any Service] = []
+        if workerCount > 0 {
+            extra.append(
+                JobWorker(
+                    queue: JobQueue(pool: pool), handlers: StandardJobs.handlers(database: database),
+                    configuration: JobWorkerConfiguration(concurrency: workerCount), listen: pool.configuration, logger: logger))
+        }
         let app = ChitieuApplication.make(
-            configuration: configuration, database: ChitieuDatabase(pool: pool), migrations: migrations, logger: logger)
+            configuration: configuration, database: database, migrations: migrations, services: extra, logger: logger)
         logger.info("Starting chitieu.", metadata: ["http.host": "\(configuration.host)", "http.port": "\(configuration.port)"])
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         logger.info("chitieu stopped.")

@@ -1,0 +1,238 @@
+public import ChitieuDomain
+public import ChitieuStore
+import Foundation
+public import Logging
+public import Postgres
+public import ServiceLifecycle
+import Synchronization
+
+/// Runs the handler of one kind of job. Handlers must be idempotent: a job whose worker died
+/// runs again after its lease expires.
+public typealias JobHandler = @Sendable (Job) async throws -> Void
+
+/// Settings of a worker. Defaults: 2 jobs at once, 30 s leases renewed every 10 s, a poll every
+/// second when no notification comes, expired leases rescued every 5 s.
+public struct JobWorkerConfiguration: Sendable {
+    public var concurrency: Int
+    public var lease: Duration
+    public var renewEvery: Duration
+    public var pollInterval: Duration
+    public var rescueEvery: Duration
+
+    /// Creates a configuration.
+    public init(
+        concurrency: Int = 2, lease: Duration = .seconds(30), renewEvery: Duration = .seconds(10),
+        pollInterval: Duration = .seconds(1), rescueEvery: Duration = .seconds(5)
+    ) {
+        self.concurrency = concurrency
+        self.lease = lease
+        self.renewEvery = renewEvery
+        self.pollInterval = pollInterval
+        self.rescueEvery = rescueEvery
+    }
+}
+
+/// A worker: claims due jobs (woken by NOTIFY, or by polling), runs up to `concurrency` at
+/// once, renews their leases, rescues jobs whose worker died, and on graceful shutdown stops
+/// claiming and lets its running jobs finish.
+public final class JobWorker: Service {
+    let queue: JobQueue
+    let handlers: [String: JobHandler]
+    let configuration: JobWorkerConfiguration
+    let listenConfiguration: PostgresConfiguration?
+    let logger: Logger
+    /// This worker's name in the queue (`host:pid:random`).
+    public let name: String
+    private let running = Mutex<Set<Int64>>([])
+    private let wakeup = Wakeup()
+    private let stopping = Mutex(false)
+
+    /// Creates a worker. With `listen`, it opens a LISTEN connection for wake-ups.
+    public init(
+        queue: JobQueue, handlers: [String: JobHandler], configuration: JobWorkerConfiguration = .init(),
+        listen: PostgresConfiguration?, logger: Logger
+    ) {
+        self.queue = queue
+        self.handlers = handlers
+        self.configuration = configuration
+        self.listenConfiguration = listen
+        self.logger = logger
+        self.name = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    public func run() async throws {
+        var listener: PostgresListener?
+        if let listenConfiguration {
+            do {
+                listener = try await PostgresListener.start(configuration: listenConfiguration, channels: [JobQueue.channel], logger: logger)
+            } catch {
+                logger.warning("The job worker could not listen for wake-ups; it will poll.", metadata: ["error": "\(error)"])
+            }
+        }
+        logger.info("The job worker started.", metadata: ["job.worker": "\(name)", "job.concurrency": "\(configuration.concurrency)"])
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                if let listener {
+                    group.addTask { [wakeup] in
+                        for await _ in listener.notifications { await wakeup.signal() }
+                    }
+                }
+                group.addTask { await self.maintain() }
+                await self.claimLoop(group: &group)
+                // Stopped claiming: wait for the running jobs, then end the helpers.
+                while !self.running.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(20)) }
+                listener?.stop()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+            let wakeup = self.wakeup
+            Task { await wakeup.signal() }
+        }
+        logger.info("The job worker stopped.", metadata: ["job.worker": "\(name)"])
+    }
+
+    private var isStopping: Bool { stopping.withLock { $0 } }
+
+    private func claimLoop(group: inout TaskGroup<Void>) async {
+        while !isStopping && !Task.isCancelled {
+            let free = configuration.concurrency - running.withLock { $0.count }
+            var claimed: [Job] = []
+            if free > 0 {
+                do {
+                    claimed = try await queue.claim(worker: name, limit: free, lease: configuration.lease)
+                } catch {
+                    logger.warning("Claiming jobs failed; retrying.", metadata: ["error": "\(error)"])
+                }
+            }
+            for job in claimed {
+                running.withLock { _ = $0.insert(job.id) }
+                group.addTask { await self.execute(job) }
+            }
+            if claimed.isEmpty || claimed.count == free {
+                await wakeup.wait(timeout: configuration.pollInterval)
+            }
+        }
+    }
+
+    private func execute(_ job: Job) async {
+        let started = ContinuousClock.now
+        var metadata: Logger.Metadata = ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.attempt": "\(job.attempts)"]
+        if let province = job.provinceID { metadata["province.id"] = "\(province)" }
+        do {
+            guard let handler = handlers[job.kind] else {
+                throw JobWorkerError(description: "no handler for the job kind '\(job.kind)'")
+            }
+            try await handler(job)
+            let held = try await queue.complete(job.id, worker: name)
+            if !held { logger.info("A job finished after it was cancelled or rescued; its result is ignored.", metadata: metadata) }
+            metadata["job.duration_ms"] = "\(Int((ContinuousClock.now - started) / .milliseconds(1)))"
+            logger.debug("A job succeeded.", metadata: metadata)
+        } catch {
+            metadata["error"] = "\(error)"
+            do {
+                let action = try await queue.fail(job.id, worker: name, error: "\(error)")
+                logger.warning(action == .refuse(reason: "") ? "A job failed." : "A job failed: \(Self.describe(action)).", metadata: metadata)
+            } catch {
+                logger.error("A job failed and its failure could not be recorded; its lease will expire.", metadata: metadata)
+            }
+        }
+        running.withLock { _ = $0.remove(job.id) }
+        await wakeup.signal()
+    }
+
+    static func describe(_ action: JobLifecycle.Action) -> String {
+        switch action {
+        case .retry(let delay, _): "retrying in \(Int(delay.rounded())) s"
+        case .fail: "no attempts left, marked failed"
+        default: "\(action)"
+        }
+    }
+
+    /// Renews the leases of running jobs and rescues expired ones, until cancelled.
+    private func maintain() async {
+        var sinceRescue = Duration.zero
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.renewEvery)
+            if Task.isCancelled { return }
+            let ids = Array(running.withLock { $0 })
+            do {
+                try await queue.renew(ids, worker: name, lease: configuration.lease)
+            } catch {
+                logger.warning("Renewing job leases failed.", metadata: ["error": "\(error)"])
+            }
+            sinceRescue += configuration.renewEvery
+            if sinceRescue >= configuration.rescueEvery {
+                sinceRescue = .zero
+                if let rescued = try? await queue.rescueExpired(), rescued > 0 {
+                    logger.warning("Rescued jobs whose worker stopped.", metadata: ["job.count": "\(rescued)"])
+                    await wakeup.signal()
+                }
+            }
+        }
+    }
+}
+
+/// Why a job could not run.
+public struct JobWorkerError: Error, CustomStringConvertible {
+    public var description: String
+    /// Creates an error with its message.
+    public init(description: String) { self.description = description }
+}
+
+/// Wakes the claim loop: a notification, a finished job, or the poll timeout.
+actor Wakeup {
+    private var pending = false
+    private var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
+    private var nextID = 0
+
+    func signal() {
+        if let waiter {
+            self.waiter = nil
+            waiter.continuation.resume()
+        } else {
+            pending = true
+        }
+    }
+
+    func wait(timeout: Duration) async {
+        if pending {
+            pending = false
+            return
+        }
+        nextID += 1
+        let id = nextID
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.expire(id)
+        }
+        await withCheckedContinuation { continuation in waiter = (id, continuation) }
+        timer.cancel()
+    }
+
+    private func expire(_ id: Int) {
+        guard let waiter, waiter.id == id else { return }
+        self.waiter = nil
+        waiter.continuation.resume()
+    }
+}
+
+/// The handlers of chitieu's own jobs.
+public enum StandardJobs {
+    /// `allocate` (args: province_id, phase, indicator?) and `noop`.
+    public static func handlers(database: ChitieuDatabase) -> [String: JobHandler] {
+        [
+            "noop": { _ in },
+            "allocate": { job in
+                struct Args: Decodable {
+                    var province_id: Int64
+                    var phase: String
+                    var indicator: String?
+                }
+                let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
+                _ = try await AllocationStore(database: database).allocate(
+                    province: args.province_id, phaseCode: args.phase, indicatorCode: args.indicator, actor: Actor(accountID: nil, label: "job:\(job.id)"))
+            },
+        ]
+    }
+}

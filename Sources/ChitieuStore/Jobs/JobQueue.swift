@@ -1,0 +1,263 @@
+public import ChitieuDomain
+public import Foundation
+public import Postgres
+
+/// A job as the queue holds it.
+public struct Job: Sendable {
+    public var id: Int64
+    public var kind: String
+    public var provinceID: Int64?
+    public var uniqueKey: String?
+    /// Arguments as JSON text.
+    public var args: String
+    public var state: JobState
+    public var priority: Int
+    public var runAt: Date
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var leaseUntil: Date?
+    public var worker: String?
+    public var lastError: String?
+    public var createdAt: Date
+    public var finishedAt: Date?
+}
+
+/// The durable job queue in PostgreSQL (`chitieu.job`): enqueue inside the caller's
+/// transaction, claim in batches with `FOR UPDATE SKIP LOCKED` under a lease, complete, retry
+/// with back-off, rescue jobs whose lease expired, cancel. Wake-ups go out on the
+/// `chitieu_jobs` channel when the enqueuing transaction commits.
+public struct JobQueue: Sendable {
+    /// The NOTIFY channel workers listen on.
+    public static let channel = "chitieu_jobs"
+    let pool: PostgresPool
+    /// Back-off of failed jobs.
+    public var backoff = JobLifecycle.Backoff()
+
+    /// Uses a pool (the daemon's role may read and write the queue).
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    static let columns: StaticString = """
+        job_id, kind, province_id, unique_key, args::text AS args, state, priority, run_at, attempts, max_attempts,
+        lease_until, worker, last_error, created_at, finished_at
+        """
+
+    static func decode(_ row: PostgresRow) throws -> Job {
+        Job(
+            id: try row.decode(Int64.self, "job_id"), kind: try row.decode(String.self, "kind"),
+            provinceID: try row.decode(Int64?.self, "province_id"), uniqueKey: try row.decode(String?.self, "unique_key"),
+            args: try row.decode(String.self, "args"), state: JobState(rawValue: try row.decode(String.self, "state")) ?? .pending,
+            priority: Int(try row.decode(Int16.self, "priority")), runAt: try row.decode(Date.self, "run_at"),
+            attempts: try row.decode(Int.self, "attempts"), maxAttempts: try row.decode(Int.self, "max_attempts"),
+            leaseUntil: try row.decode(Date?.self, "lease_until"), worker: try row.decode(String?.self, "worker"),
+            lastError: try row.decode(String?.self, "last_error"), createdAt: try row.decode(Date.self, "created_at"),
+            finishedAt: try row.decode(Date?.self, "finished_at"))
+    }
+
+    /// Adds a job in the caller's transaction, so it exists if and only if that commits. With a
+    /// unique key, a job already pending under the key absorbs this one (its id is returned).
+    @discardableResult
+    public static func enqueue(
+        on connection: PostgresConnection, kind: String, provinceID: Int64? = nil, uniqueKey: String? = nil, args: String = "{}",
+        priority: Int = 0, runAt: Date? = nil, maxAttempts: Int = 10
+    ) async throws -> (id: Int64, coalesced: Bool) {
+        let rows = try await connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO chitieu.job (kind, province_id, unique_key, args, priority, run_at, max_attempts)
+                VALUES (\(kind), \(provinceID), \(uniqueKey), \(args)::jsonb, \(Int16(priority)), coalesce(\(runAt), now()), \(maxAttempts))
+                ON CONFLICT (unique_key) WHERE state = 'pending' AND unique_key IS NOT NULL DO NOTHING
+                RETURNING job_id
+            ), notified AS (
+                SELECT pg_notify(\(channel), \(kind)) FROM inserted
+            )
+            SELECT job_id, false AS coalesced FROM inserted, (SELECT count(*) FROM notified) n
+            UNION ALL
+            SELECT job_id, true FROM chitieu.job
+            WHERE unique_key = \(uniqueKey) AND state = 'pending' AND NOT EXISTS (SELECT 1 FROM inserted)
+            """, prepared: true)
+        guard let row = rows.first else {
+            // The pending job under the key was claimed between the insert and the lookup: try again.
+            return try await enqueue(on: connection, kind: kind, provinceID: provinceID, uniqueKey: uniqueKey, args: args, priority: priority, runAt: runAt, maxAttempts: maxAttempts)
+        }
+        return (try row.decode(Int64.self, "job_id"), try row.decode(Bool.self, "coalesced"))
+    }
+
+    /// Enqueues in a transaction of its own.
+    @discardableResult
+    public func enqueue(kind: String, provinceID: Int64? = nil, uniqueKey: String? = nil, args: String = "{}", priority: Int = 0, runAt: Date? = nil, maxAttempts: Int = 10) async throws -> (id: Int64, coalesced: Bool) {
+        try await pool.withConnection { c in
+            try await Self.enqueue(on: c, kind: kind, provinceID: provinceID, uniqueKey: uniqueKey, args: args, priority: priority, runAt: runAt, maxAttempts: maxAttempts)
+        }
+    }
+
+    /// Takes up to `limit` jobs that are due, highest priority and oldest first, skipping jobs
+    /// other workers hold, and leases them to `worker`.
+    public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil) async throws -> [Job] {
+        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        return try await pool.withConnection { c in
+            try await c.query(
+                """
+                WITH ready AS (
+                    SELECT job_id AS ready_id FROM chitieu.job
+                    WHERE state = 'pending' AND run_at <= now() AND (\(kinds)::text[] IS NULL OR kind = ANY(\(kinds)::text[]))
+                    ORDER BY priority DESC, run_at, job_id
+                    LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED
+                )
+                UPDATE chitieu.job j
+                SET state = 'running', attempts = j.attempts + 1, worker = \(worker),
+                    lease_until = now() + make_interval(secs => \(seconds))
+                FROM ready WHERE j.job_id = ready.ready_id
+                RETURNING \(sql: Self.columns)
+                """, prepared: true
+            ).map(Self.decode)
+        }
+    }
+
+    /// Records success of a job this worker holds; false when it no longer holds it
+    /// (cancelled, or rescued after its lease expired).
+    @discardableResult
+    public func complete(_ id: Int64, worker: String) async throws -> Bool {
+        try await pool.query(
+            """
+            UPDATE chitieu.job SET state = 'succeeded', finished_at = now(), lease_until = NULL
+            WHERE job_id = \(id) AND worker = \(worker) AND state = 'running'
+            """, prepared: true
+        ).affectedRows == 1
+    }
+
+    /// Records a failure: back to pending after a back-off, or failed after the last attempt.
+    @discardableResult
+    public func fail(_ id: Int64, worker: String, error: String) async throws -> JobLifecycle.Action {
+        try await pool.withTransaction { c in
+            let rows = try await c.query(
+                "SELECT attempts, max_attempts FROM chitieu.job WHERE job_id = \(id) AND worker = \(worker) AND state = 'running' FOR UPDATE")
+            guard let row = rows.first else { return .refuse(reason: "the worker no longer holds job \(id)") }
+            var machine = JobLifecycle(
+                state: .running, attempts: try row.decode(Int.self, "attempts"), maxAttempts: try row.decode(Int.self, "max_attempts"),
+                backoff: backoff)
+            let action = machine.handle(.failed(error: error, jitter: Double.random(in: 0...1)))
+            try await Self.apply(action, to: id, on: c)
+            return action
+        }
+    }
+
+    static func apply(_ action: JobLifecycle.Action, to id: Int64, on c: PostgresConnection) async throws {
+        switch action {
+        case .retry(let delay, let error):
+            try await c.query(
+                """
+                UPDATE chitieu.job SET state = 'pending', run_at = now() + make_interval(secs => \(delay)), lease_until = NULL,
+                       worker = NULL, last_error = \(String(error.prefix(4000)))
+                WHERE job_id = \(id)
+                """)
+        case .fail(let error):
+            try await c.query(
+                """
+                UPDATE chitieu.job SET state = 'failed', finished_at = now(), lease_until = NULL, last_error = \(String(error.prefix(4000)))
+                WHERE job_id = \(id)
+                """)
+        default:
+            break
+        }
+    }
+
+    /// Extends the leases of jobs this worker still runs.
+    public func renew(_ ids: [Int64], worker: String, lease: Duration) async throws {
+        guard !ids.isEmpty else { return }
+        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        try await pool.query(
+            """
+            UPDATE chitieu.job SET lease_until = now() + make_interval(secs => \(seconds))
+            WHERE job_id = ANY(\(ids)) AND worker = \(worker) AND state = 'running'
+            """, prepared: true)
+    }
+
+    /// Makes jobs whose lease expired available again (or failed, after their last attempt).
+    /// Returns how many were rescued.
+    @discardableResult
+    public func rescueExpired() async throws -> Int {
+        try await pool.withTransaction { c in
+            let expired = try await c.query(
+                "SELECT job_id, attempts, max_attempts FROM chitieu.job WHERE state = 'running' AND lease_until < now() FOR UPDATE SKIP LOCKED")
+            for row in expired {
+                var machine = JobLifecycle(
+                    state: .running, attempts: try row.decode(Int.self, "attempts"), maxAttempts: try row.decode(Int.self, "max_attempts"),
+                    backoff: JobLifecycle.Backoff(baseSeconds: 0.1, capSeconds: 60))
+                try await Self.apply(machine.handle(.leaseExpired(jitter: Double.random(in: 0...1))), to: try row.decode(Int64.self, "job_id"), on: c)
+            }
+            return expired.count
+        }
+    }
+
+    /// Cancels a pending or running job (a running one's late result is then ignored).
+    public func cancel(_ id: Int64) async throws -> JobLifecycle.Action {
+        try await transition(id, .cancelRequested) { c, action in
+            if action == .cancel {
+                try await c.query("UPDATE chitieu.job SET state = 'cancelled', finished_at = now(), lease_until = NULL WHERE job_id = \(id)")
+            }
+        }
+    }
+
+    /// Runs a failed or cancelled job again, from its first attempt.
+    public func retry(_ id: Int64) async throws -> JobLifecycle.Action {
+        try await transition(id, .retryRequested) { c, action in
+            if action == .requeue {
+                try await c.query(
+                    "UPDATE chitieu.job SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, worker = NULL WHERE job_id = \(id)")
+                try await c.notify(channel: Self.channel, payload: "retry")
+            }
+        }
+    }
+
+    private func transition(
+        _ id: Int64, _ event: JobLifecycle.Event, _ body: @escaping @Sendable (PostgresConnection, JobLifecycle.Action) async throws -> Void
+    ) async throws -> JobLifecycle.Action {
+        try await pool.withTransaction { c in
+            let rows = try await c.query("SELECT state, attempts, max_attempts FROM chitieu.job WHERE job_id = \(id) FOR UPDATE")
+            guard let row = rows.first else { throw InputError(field: "id", reason: "there is no job \(id)") }
+            var machine = JobLifecycle(
+                state: JobState(rawValue: try row.decode(String.self, "state")) ?? .pending, attempts: try row.decode(Int.self, "attempts"),
+                maxAttempts: try row.decode(Int.self, "max_attempts"))
+            let action = machine.handle(event)
+            try await body(c, action)
+            return action
+        }
+    }
+
+    /// One job.
+    public func find(_ id: Int64) async throws -> Job {
+        guard let row = try await pool.query("SELECT \(sql: Self.columns) FROM chitieu.job WHERE job_id = \(id)").first else {
+            throw InputError(field: "id", reason: "there is no job \(id)")
+        }
+        return try Self.decode(row)
+    }
+
+    /// Jobs, newest first, filtered by state and kind.
+    public func list(state: JobState? = nil, kind: String? = nil, limit: Int = 100) async throws -> [Job] {
+        try await pool.query(
+            """
+            SELECT \(sql: Self.columns) FROM chitieu.job
+            WHERE (\(state?.rawValue)::text IS NULL OR state = \(state?.rawValue)) AND (\(kind)::text IS NULL OR kind = \(kind))
+            ORDER BY job_id DESC LIMIT \(limit)
+            """
+        ).map(Self.decode)
+    }
+
+    /// Counts by state and kind, and the age of the oldest due pending job.
+    public struct Statistics: Sendable {
+        public var counts: [(kind: String, state: String, count: Int)]
+        public var oldestPendingSeconds: Double?
+    }
+
+    /// The queue's counts.
+    public func statistics() async throws -> Statistics {
+        let counts = try await pool.query("SELECT kind, state, count(*) AS n FROM chitieu.job GROUP BY kind, state ORDER BY kind, state")
+            .map { (try $0.decode(String.self, "kind"), try $0.decode(String.self, "state"), try $0.decode(Int.self, "n")) }
+        let oldest = try await pool.query(
+            "SELECT extract(epoch FROM now() - min(run_at))::float8 AS age FROM chitieu.job WHERE state = 'pending' AND run_at <= now()")
+        return Statistics(counts: counts, oldestPendingSeconds: try oldest[0].decode(Double?.self, "age"))
+    }
+}

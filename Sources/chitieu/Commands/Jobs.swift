@@ -1,0 +1,145 @@
+import ArgumentParser
+import ChitieuDomain
+import ChitieuServer
+import ChitieuStore
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// `chitieu work`: job workers alone, so they can run on other machines.
+struct Work: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run job workers without the HTTP server (stops cleanly on SIGTERM: running jobs finish first).")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Jobs run at once (default: CHITIEU_WORKERS or 2).") var concurrency: Int?
+
+    func validate() throws {
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency: must be 1 or more") }
+    }
+
+    func run() async throws {
+        let logger = database.makeLogger()
+        let count = concurrency ?? ProcessInfo.processInfo.environment["CHITIEU_WORKERS"].flatMap(Int.init) ?? 2
+        let config = PostgresConfiguration(connectionString: database.appConnectionString, maxConnections: count + 2)
+        let pool = PostgresPool(configuration: config, logger: logger)
+        let worker = JobWorker(
+            queue: JobQueue(pool: pool), handlers: StandardJobs.handlers(database: ChitieuDatabase(pool: pool)),
+            configuration: JobWorkerConfiguration(concurrency: count), listen: config, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: PoolService(pool: pool)), .init(service: worker)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// `chitieu jobs …`: operate the queue.
+struct Jobs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Look at and operate the job queue.", subcommands: [List.self, Show.self, Retry.self, Cancel.self, Stats.self])
+
+    static func withQueue<T: Sendable>(_ options: DatabaseOptions, _ body: (JobQueue) async throws -> T) async throws -> T {
+        try await withAdminDatabase(options) { db in try await body(JobQueue(pool: db.pool)) }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: "pending, running, succeeded, failed or cancelled.") var state: String?
+        @Option(help: "Job kind, e.g. allocate.") var kind: String?
+        @Option(help: "At most this many.") var limit = 50
+
+        func validate() throws {
+            if let state, JobState(rawValue: state) == nil { throw ValidationError("--state: '\(state)' is not one of pending, running, succeeded, failed, cancelled") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let jobs = try await Jobs.withQueue(database) { try await $0.list(state: state.flatMap(JobState.init), kind: kind, limit: limit) }
+                let f = ISO8601DateFormatter()
+                Output.print(
+                    output.format, columns: ["id", "kind", "province", "state", "attempts", "run_at", "last_error"],
+                    rows: jobs.map { [String($0.id), $0.kind, $0.provinceID.map(String.init) ?? "", $0.state.rawValue, "\($0.attempts)/\($0.maxAttempts)", f.string(from: $0.runAt), $0.lastError ?? ""] },
+                    jsonRows: jobs.map(jobJSON))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one job.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The job id.") var id: Int64
+
+        func run() async throws {
+            try await runReportingErrors {
+                let job = try await Jobs.withQueue(database) { try await $0.find(id) }
+                print(Output.json(jobJSON(job)))
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run a failed or cancelled job again.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The job id.") var id: Int64
+
+        func run() async throws {
+            try await runReportingErrors {
+                let action = try await Jobs.withQueue(database) { try await $0.retry(id) }
+                guard action == .requeue else { throw InputError(field: "id", reason: refusal(action)) }
+                print("Job \(id) is pending again.")
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a pending or running job.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The job id.") var id: Int64
+
+        func run() async throws {
+            try await runReportingErrors {
+                let action = try await Jobs.withQueue(database) { try await $0.cancel(id) }
+                guard action == .cancel else { throw InputError(field: "id", reason: refusal(action)) }
+                print("Job \(id) is cancelled.")
+            }
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Counts by state and kind, and the oldest pending job's age.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let stats = try await Jobs.withQueue(database) { try await $0.statistics() }
+                Output.print(
+                    output.format, columns: ["kind", "state", "count"],
+                    rows: stats.counts.map { [$0.kind, $0.state, String($0.count)] },
+                    jsonRows: stats.counts.map { ["kind": $0.kind, "state": $0.state, "count": $0.count] })
+                if output.format == .table {
+                    print("oldest pending: \(stats.oldestPendingSeconds.map { String(format: "%.1f s", $0) } ?? "none")")
+                }
+            }
+        }
+    }
+}
+
+func refusal(_ action: JobLifecycle.Action) -> String {
+    if case .refuse(let reason) = action { return reason }
+    return "\(action)"
+}
+
+func jobJSON(_ j: Job) -> [String: Any] {
+    let f = ISO8601DateFormatter()
+    return [
+        "id": j.id, "kind": j.kind, "province_id": j.provinceID ?? NSNull(), "unique_key": j.uniqueKey ?? NSNull(),
+        "args": (try? JSONSerialization.jsonObject(with: Data(j.args.utf8))) ?? j.args, "state": j.state.rawValue,
+        "priority": j.priority, "run_at": f.string(from: j.runAt), "attempts": j.attempts, "max_attempts": j.maxAttempts,
+        "lease_until": j.leaseUntil.map(f.string) ?? NSNull(), "worker": j.worker ?? NSNull(), "last_error": j.lastError ?? NSNull(),
+        "created_at": f.string(from: j.createdAt), "finished_at": j.finishedAt.map(f.string) ?? NSNull(),
+    ]
+}
