@@ -1,4 +1,5 @@
 import ChitieuDomain
+import ChitieuServer
 import ChitieuStore
 import ChitieuTesting
 import Foundation
@@ -211,6 +212,32 @@ struct TargetAllocationTests {
         let all = try await storedTargets(db, province: laoCai.id, indicator: "DA8-06")
         let district = try #require(all.first { $0.unit == flow[0].parent && $0.year == 2024 })
         #expect(all.filter { $0.parent == district.unit && $0.year == 2024 }.map(\.value).reduce(0, +) == district.value)
+        await owner.pool.shutdown()
+    }
+
+    @Test func anAllocationJobRunByAWorkerAsTheAppRole() async throws {
+        let (db, owner, laoCai, _) = try await laoCai()
+        _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: "DA8-04", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 23, lock: false, actor: .command("test"))
+        let app = db.appPool(maxConnections: 4)
+        let queue = JobQueue(pool: app)
+        let id = try await queue.enqueue(kind: "allocate", provinceID: laoCai.id, uniqueKey: "allocate:\(laoCai.id):2021-2025:DA8-04",
+                                         args: #"{"province_id": \#(laoCai.id), "phase": "2021-2025", "indicator": "DA8-04"}"#).id
+        let worker = JobWorker(
+            queue: queue, handlers: StandardJobs.handlers(database: ChitieuDatabase(pool: app)),
+            configuration: JobWorkerConfiguration(concurrency: 1, pollInterval: .milliseconds(100)), listen: nil, logger: TestDatabase.logger)
+        let task = Task { try await worker.run() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try await queue.find(id).state != .succeeded && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        task.cancel()
+        try await task.value
+        #expect(try await queue.find(id).state == .succeeded)
+        let cells = try await storedTargets(db, province: laoCai.id, indicator: "DA8-04")
+        #expect(cells.filter { $0.level == "commune" && $0.year == nil }.map(\.value).reduce(0, +) == 23)
+        let su = try await db.superuserConnection()
+        let actor = try await su.query("SELECT actor_label FROM chitieu.audit_event WHERE action = 'target.allocate'")[0].decode(String.self, at: 0)
+        #expect(actor == "job:\(id)")
+        await su.close()
+        await app.shutdown()
         await owner.pool.shutdown()
     }
 }

@@ -116,6 +116,19 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Takes one particular job if it is still pending (a command that runs its own job now).
+    public func claim(id: Int64, worker: String, lease: Duration) async throws -> Job? {
+        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        return try await pool.query(
+            """
+            UPDATE chitieu.job SET state = 'running', attempts = attempts + 1, worker = \(worker),
+                   lease_until = now() + make_interval(secs => \(seconds))
+            WHERE job_id = \(id) AND state = 'pending'
+            RETURNING \(sql: Self.columns)
+            """
+        ).first.map(Self.decode)
+    }
+
     /// Records success of a job this worker holds; false when it no longer holds it
     /// (cancelled, or rescued after its lease expired).
     @discardableResult

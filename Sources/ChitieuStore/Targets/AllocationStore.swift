@@ -118,6 +118,14 @@ public struct AllocationStore: Sendable {
         return result
     }
 
+    /// Checks that the phase (and the indicator, when given) exist, before a job is queued.
+    public func validate(province: Int64, phaseCode: String, indicatorCode: String?) async throws {
+        try await database.withTenant(province) { tx in
+            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
+            if let indicatorCode { _ = try await IndicatorStore.find(code: indicatorCode, tx: tx) }
+        }
+    }
+
     /// Computes every unit's yearly targets from the province's phase target, for one indicator
     /// or all active ones, and writes what changed in one transaction, with an audit event.
     /// Infeasible inputs are refused before anything is written.

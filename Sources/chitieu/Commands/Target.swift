@@ -104,33 +104,84 @@ struct TargetCommand: AsyncParsableCommand {
     struct Allocate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Allocate the province's phase targets by year and down to every district and commune, exactly.",
-            discussion: "Locked cells are kept; infeasible inputs are refused naming the units and numbers, and change nothing. Rerunning with unchanged inputs changes nothing.")
+            discussion: """
+                Enqueues an allocation job (one pending job per province, phase and indicator: repeated requests
+                coalesce); a worker (chitieu serve or chitieu work) runs it. With --wait the command runs the job
+                itself if no worker has taken it yet, else waits for it, and prints the result. Locked cells are kept;
+                infeasible inputs are refused naming the units and numbers, and change nothing. Rerunning with
+                unchanged inputs changes nothing.
+                """)
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "Only this indicator (default: every active one).") var indicator: String?
-        @Flag(help: "Wait for the allocation to finish (it runs in this process until the job runner exists).") var wait = false
+        @Flag(help: "Wait for the allocation and print its result.") var wait = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await runReportingErrors {
-                let report = try await withAdminDatabase(database) { db in
-                    try await AllocationStore(database: db).allocate(
-                        province: try await province.resolve(db).id, phaseCode: phase, indicatorCode: indicator, actor: .command("target allocate"))
+                let (queued, report) = try await withAdminDatabase(database) { db -> ((id: Int64, coalesced: Bool), AllocationReport?) in
+                    let tenant = try await province.resolve(db)
+                    let store = AllocationStore(database: db)
+                    try await store.validate(province: tenant.id, phaseCode: phase, indicatorCode: indicator)
+                    let queue = JobQueue(pool: db.pool)
+                    var args: [String: Any] = ["province_id": tenant.id, "phase": phase]
+                    if let indicator { args["indicator"] = indicator }
+                    let queued = try await queue.enqueue(
+                        kind: "allocate", provinceID: tenant.id, uniqueKey: "allocate:\(tenant.id):\(phase):\(indicator ?? "*")",
+                        args: Output.json(args), maxAttempts: 3)
+                    guard wait else { return (queued, nil) }
+                    let me = "cli:\(getpid())"
+                    if let job = try await queue.claim(id: queued.id, worker: me, lease: .seconds(300)) {
+                        do {
+                            let report = try await store.allocate(
+                                province: tenant.id, phaseCode: phase, indicatorCode: indicator, actor: .command("target allocate"))
+                            try await queue.complete(job.id, worker: me)
+                            return (queued, report)
+                        } catch {
+                            // Input that cannot be allocated does not get better by retrying.
+                            _ = try? await queue.cancel(job.id)
+                            throw error
+                        }
+                    }
+                    // A worker has it: wait until it is done.
+                    while true {
+                        let job = try await queue.find(queued.id)
+                        if job.state == .succeeded { return (queued, nil) }
+                        if job.state.isFinal {
+                            throw InputError(field: "allocation", reason: "job \(job.id) \(job.state.rawValue): \(job.lastError ?? "")")
+                        }
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
                 }
                 if json {
-                    print(Output.json([
-                        "indicators": report.indicators, "skipped": report.skipped.map { ["code": $0.code, "reason": $0.reason] },
-                        "cells": report.cells, "changed": report.changed, "compute_seconds": report.computeSeconds,
-                        "database_seconds": report.databaseSeconds,
-                    ] as [String: Any]))
-                } else {
+                    var out: [String: Any] = ["job_id": queued.id, "coalesced": queued.coalesced]
+                    if let report {
+                        out["indicators"] = report.indicators
+                        out["skipped"] = report.skipped.map { ["code": $0.code, "reason": $0.reason] }
+                        out["cells"] = report.cells
+                        out["changed"] = report.changed
+                        out["compute_seconds"] = report.computeSeconds
+                        out["database_seconds"] = report.databaseSeconds
+                    } else {
+                        out["state"] = wait ? "succeeded" : "pending"
+                    }
+                    print(Output.json(out))
+                } else if let report {
                     print("Allocated \(report.indicators.count) indicator(s): \(report.cells) cells, \(report.changed) changed.")
-                    for s in report.skipped { print("skipped \(s.code): \(s.reason)") }
+                    let suspended = report.skipped.filter { $0.reason == "suspended" }.map(\.code)
+                    let untargeted = report.skipped.filter { $0.reason != "suspended" }.map(\.code)
+                    if !suspended.isEmpty { print("suspended, not allocated: \(suspended.joined(separator: ", "))") }
+                    if !untargeted.isEmpty { print("no phase target yet: \(untargeted.joined(separator: ", "))") }
+                } else if wait {
+                    print("Job \(queued.id) was run by a worker and succeeded.")
+                } else {
+                    print("Queued allocation job \(queued.id)\(queued.coalesced ? " (joined the one already pending)" : ""); a worker will run it (see `chitieu jobs show \(queued.id)`).")
                 }
             }
         }
     }
+
 }
 
 /// `chitieu allocation rule set`.
