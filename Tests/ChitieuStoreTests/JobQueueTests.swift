@@ -171,4 +171,23 @@ struct JobQueueTests {
         try await task.value
         await pool.shutdown()
     }
+
+    @Test func aProvinceWithABacklogDoesNotHoldUpAnother() async throws {
+        let db = try await TestDatabase.make()
+        let owner = ChitieuDatabase(pool: db.ownerPool())
+        let a = try await makeProvince(owner, code: "10", name: "Tỉnh Lào Cai")
+        let b = try await makeProvince(owner, code: "15", name: "Tỉnh Yên Bái")
+        let pool = db.appPool()
+        let queue = JobQueue(pool: pool)
+        try await pool.query("INSERT INTO chitieu.job (kind, province_id, run_at) SELECT 'noop', \(a.id), now() - interval '1 hour' FROM generate_series(1, 5000)")
+        let global = try await queue.enqueue(kind: "jobs.prune").id
+        let late = try await queue.enqueue(kind: "noop", provinceID: b.id).id
+        let batch = try await queue.claim(worker: "w", limit: 10, lease: .seconds(30))
+        #expect(batch.count == 10)
+        #expect(batch.contains { $0.id == late }, "province B's job waited behind A's backlog")
+        #expect(batch.contains { $0.id == global })
+        #expect(batch.filter { $0.provinceID == a.id }.count == 8)
+        await pool.shutdown()
+        await owner.pool.shutdown()
+    }
 }

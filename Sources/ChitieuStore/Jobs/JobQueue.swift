@@ -92,24 +92,48 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Takes up to `limit` jobs that are due, highest priority and oldest first, skipping jobs
-    /// other workers hold, and leases them to `worker`.
+    /// Takes up to `limit` due jobs and leases them to `worker`. Provinces take turns: the
+    /// first job of every province with due jobs (and of the deployment-wide jobs) comes before
+    /// the second of any, each province's own order being highest priority, then oldest. Jobs
+    /// that other workers hold are skipped.
     public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil) async throws -> [Job] {
         let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await pool.withConnection { c in
             try await c.query(
                 """
-                WITH ready AS (
-                    SELECT job_id AS ready_id FROM chitieu.job
-                    WHERE state = 'pending' AND run_at <= now() AND (\(kinds)::text[] IS NULL OR kind = ANY(\(kinds)::text[]))
-                    ORDER BY priority DESC, run_at, job_id
-                    LIMIT \(limit)
+                WITH RECURSIVE provinces(p) AS (
+                    (SELECT province_id FROM chitieu.job WHERE state = 'pending' AND province_id IS NOT NULL ORDER BY province_id LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT j.province_id FROM chitieu.job j
+                            WHERE j.state = 'pending' AND j.province_id > provinces.p ORDER BY j.province_id LIMIT 1)
+                    FROM provinces WHERE provinces.p IS NOT NULL
+                ), heads AS (
+                    SELECT h.job_id, h.priority, h.run_at,
+                           row_number() OVER (PARTITION BY h.province_id ORDER BY h.priority DESC, h.run_at, h.job_id) AS turn
+                    FROM provinces
+                    CROSS JOIN LATERAL (
+                        SELECT job_id, province_id, priority, run_at FROM chitieu.job
+                        WHERE state = 'pending' AND province_id = provinces.p AND run_at <= now()
+                          AND (\(kinds)::text[] IS NULL OR kind = ANY(\(kinds)::text[]))
+                        ORDER BY priority DESC, run_at, job_id LIMIT \(limit)
+                    ) h
+                    WHERE provinces.p IS NOT NULL
+                    UNION ALL
+                    SELECT job_id, priority, run_at, row_number() OVER (ORDER BY priority DESC, run_at, job_id)
+                    FROM (SELECT job_id, priority, run_at FROM chitieu.job
+                          WHERE state = 'pending' AND province_id IS NULL AND run_at <= now()
+                            AND (\(kinds)::text[] IS NULL OR kind = ANY(\(kinds)::text[]))
+                          ORDER BY priority DESC, run_at, job_id LIMIT \(limit)) g
+                ), chosen AS (
+                    SELECT job_id AS chosen_id FROM chitieu.job
+                    WHERE job_id IN (SELECT job_id FROM heads ORDER BY turn, priority DESC, run_at, job_id LIMIT \(limit))
+                      AND state = 'pending'
                     FOR UPDATE SKIP LOCKED
                 )
                 UPDATE chitieu.job j
                 SET state = 'running', attempts = j.attempts + 1, worker = \(worker),
                     lease_until = now() + make_interval(secs => \(seconds))
-                FROM ready WHERE j.job_id = ready.ready_id
+                FROM chosen WHERE j.job_id = chosen.chosen_id
                 RETURNING \(sql: Self.columns)
                 """, prepared: true
             ).map(Self.decode)
