@@ -4,12 +4,13 @@ import ChitieuTesting
 import Foundation
 import Postgres
 
-/// Tables that carry tenant data (everything in schema chitieu but the job queue).
+/// Tables that carry tenant data: everything in schema chitieu but the job queue and its schedules,
+/// which are plain tables of the deployment (on the coordinator under Citus).
 func tenantTables(_ pool: PostgresPool) async throws -> [String] {
     try await pool.query(
         """
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p') AND c.relname <> 'job' ORDER BY 1
+        WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('job', 'job_schedule') ORDER BY 1
         """
     ).map { try $0.decode(String.self, at: 0) }
 }

@@ -132,6 +132,14 @@ public final class JobWorker: Service {
             metadata["error"] = "\(error)"
             do {
                 let action = try await queue.fail(job.id, worker: name, error: "\(error)")
+                if case .retry(let delay, _) = action {
+                    // Wake up when the retry falls due, rather than at the next poll.
+                    let wakeup = self.wakeup
+                    Task {
+                        try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 5))
+                        await wakeup.signal()
+                    }
+                }
                 logger.warning(action == .refuse(reason: "") ? "A job failed." : "A job failed: \(Self.describe(action)).", metadata: metadata)
             } catch {
                 logger.error("A job failed and its failure could not be recorded; its lease will expire.", metadata: metadata)
@@ -167,6 +175,11 @@ public final class JobWorker: Service {
                 if let rescued = try? await queue.rescueExpired(), rescued > 0 {
                     logger.warning("Rescued jobs whose worker stopped.", metadata: ["job.count": "\(rescued)"])
                     await wakeup.signal()
+                }
+                do {
+                    if try await queue.enqueueDueSchedules() > 0 { await wakeup.signal() }
+                } catch {
+                    logger.warning("Enqueuing scheduled jobs failed.", metadata: ["error": "\(error)"])
                 }
             }
         }
@@ -219,10 +232,15 @@ actor Wakeup {
 
 /// The handlers of chitieu's own jobs.
 public enum StandardJobs {
-    /// `allocate` (args: province_id, phase, indicator?) and `noop`.
+    /// `allocate` (args: province_id, phase, indicator?), `jobs.prune` (args: retention_days) and `noop`.
     public static func handlers(database: ChitieuDatabase) -> [String: JobHandler] {
         [
             "noop": { _ in },
+            "jobs.prune": { job in
+                struct Args: Decodable { var retention_days: Int? }
+                let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
+                try await JobQueue(pool: database.pool).prune(olderThanDays: max(1, args.retention_days ?? 14))
+            },
             "allocate": { job in
                 struct Args: Decodable {
                     var province_id: Int64

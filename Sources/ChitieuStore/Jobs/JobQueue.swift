@@ -264,6 +264,54 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Enqueues the job of every schedule that is due (one pending job per schedule at most)
+    /// and moves each to its next time after now. Safe from several workers at once.
+    @discardableResult
+    public func enqueueDueSchedules() async throws -> Int {
+        try await pool.withTransaction { c in
+            let due = try await c.query(
+                """
+                UPDATE chitieu.job_schedule s
+                SET next_run_at = s.next_run_at + s.every * (floor(extract(epoch FROM now() - s.next_run_at) / extract(epoch FROM s.every)) + 1),
+                    last_enqueued_at = now()
+                WHERE s.name IN (SELECT name FROM chitieu.job_schedule WHERE enabled AND next_run_at <= now() FOR UPDATE SKIP LOCKED)
+                RETURNING s.name, s.kind, s.args::text AS args
+                """)
+            for row in due {
+                let name = try row.decode(String.self, "name")
+                try await Self.enqueue(
+                    on: c, kind: try row.decode(String.self, "kind"), uniqueKey: "schedule:\(name)", args: try row.decode(String.self, "args"))
+            }
+            return due.count
+        }
+    }
+
+    /// A recurring job.
+    public struct Schedule: Sendable {
+        public var name: String
+        public var kind: String
+        public var every: String
+        public var nextRunAt: Date
+        public var enabled: Bool
+    }
+
+    /// The schedules, by name.
+    public func schedules() async throws -> [Schedule] {
+        try await pool.query("SELECT name, kind, every::text AS every, next_run_at, enabled FROM chitieu.job_schedule ORDER BY name").map {
+            Schedule(
+                name: try $0.decode(String.self, "name"), kind: try $0.decode(String.self, "kind"), every: try $0.decode(String.self, "every"),
+                nextRunAt: try $0.decode(Date.self, "next_run_at"), enabled: try $0.decode(Bool.self, "enabled"))
+        }
+    }
+
+    /// Deletes finished jobs (succeeded, failed, cancelled) older than the retention.
+    @discardableResult
+    public func prune(olderThanDays days: Int) async throws -> Int {
+        try await pool.query(
+            "DELETE FROM chitieu.job WHERE state IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - make_interval(days => \(days)::int)"
+        ).affectedRows
+    }
+
     /// One job.
     public func find(_ id: Int64) async throws -> Job {
         guard let row = try await pool.query("SELECT \(sql: Self.columns) FROM chitieu.job WHERE job_id = \(id)").first else {
