@@ -68,4 +68,37 @@ struct TargetCommandTests {
         let after = try await run(["target", "show", "--province", "10", "--indicator", "DA8-02", "--phase", "2021-2025", "--json"])
         #expect(after.output == shown.output)
     }
+
+    @Test func allocationQueuedForAWorkerAndTheJobsCommands() async throws {
+        let db = try await TestDatabase.make()
+        let root = try TestDatabase.repositoryRoot()
+        let env = ["CHITIEU_ADMIN_DATABASE_URL": db.ownerConnectionString, "CHITIEU_SQL_DIR": root.appendingPathComponent("SQL").path]
+        func run(_ args: [String]) async throws -> CommandResult { try await ChitieuCommand.run(args, environment: env) }
+        #expect(try await run(["units", "import", "--file", root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path, "--province", "10"]).status == 0)
+        #expect(try await run(["indicator", "import", "--province", "10", "--file", root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path]).status == 0)
+
+        let first = try await run(["target", "allocate", "--province", "10", "--phase", "2021-2025", "--json"])
+        #expect(first.status == 0, "\(first.error)")
+        let queued = try #require(try json(first.output) as? [String: Any])
+        let id = try #require(queued["job_id"] as? Int)
+        #expect(queued["coalesced"] as? Bool == false)
+        let second = try await run(["target", "allocate", "--province", "10", "--phase", "2021-2025", "--json"])
+        #expect((try json(second.output) as? [String: Any])?["job_id"] as? Int == id)
+        #expect((try json(second.output) as? [String: Any])?["coalesced"] as? Bool == true)
+        let typo = try await run(["target", "allocate", "--province", "10", "--phase", "2021-2026"])
+        #expect(typo.status == 1 && typo.error.contains("phase"))
+
+        let list = try await run(["jobs", "list", "--state", "pending", "--json"])
+        #expect((try json(list.output) as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
+        let show = try await run(["jobs", "show", String(id)])
+        #expect((try json(show.output) as? [String: Any])?["kind"] as? String == "allocate")
+        #expect(try await run(["jobs", "cancel", String(id)]).status == 0)
+        let again = try await run(["jobs", "cancel", String(id)])
+        #expect(again.status == 1 && again.error.contains("cancelled"))
+        #expect(try await run(["jobs", "retry", String(id)]).status == 0)
+        let stats = try await run(["jobs", "stats", "--json"])
+        #expect((try json(stats.output) as? [[String: Any]])?.contains { $0["kind"] as? String == "allocate" && $0["state"] as? String == "pending" } == true)
+        let badState = try await run(["jobs", "list", "--state", "done"])
+        #expect(badState.status == 2)
+    }
 }
