@@ -44,6 +44,8 @@ public final class JobWorker: Service {
     /// This worker's name in the queue (`host:pid:random`).
     public let name: String
     private let running = Mutex<Set<Int64>>([])
+    /// Jobs whose handler succeeded, recorded in one statement before the next claim.
+    private let succeeded = Mutex<[Int64]>([])
     private let wakeup = Wakeup()
     private let stopping = Mutex(false)
 
@@ -79,8 +81,9 @@ public final class JobWorker: Service {
                 }
                 group.addTask { await self.maintain() }
                 await self.claimLoop(group: &group)
-                // Stopped claiming: wait for the running jobs, then end the helpers.
+                // Stopped claiming: wait for the running jobs, record them, then end the helpers.
                 while !self.running.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(20)) }
+                await self.flushSucceeded()
                 listener?.stop()
                 group.cancelAll()
             }
@@ -94,8 +97,26 @@ public final class JobWorker: Service {
 
     private var isStopping: Bool { stopping.withLock { $0 } }
 
+    /// Records the successes gathered since the last call.
+    private func flushSucceeded() async {
+        let ids = succeeded.withLock { ids in
+            defer { ids.removeAll(keepingCapacity: true) }
+            return ids
+        }
+        guard !ids.isEmpty else { return }
+        do {
+            let held = try await queue.complete(ids, worker: name)
+            if held < ids.count {
+                logger.info("Jobs finished after they were cancelled or rescued; their results are ignored.", metadata: ["job.count": "\(ids.count - held)"])
+            }
+        } catch {
+            logger.warning("Recording finished jobs failed; their leases will expire and they will run again.", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func claimLoop(group: inout TaskGroup<Void>) async {
         while !isStopping && !Task.isCancelled {
+            await flushSucceeded()
             let free = configuration.concurrency - running.withLock { $0.count }
             var claimed: [Job] = []
             if free > 0 {
@@ -124,8 +145,7 @@ public final class JobWorker: Service {
                 throw JobWorkerError(description: "no handler for the job kind '\(job.kind)'")
             }
             try await handler(job)
-            let held = try await queue.complete(job.id, worker: name)
-            if !held { logger.info("A job finished after it was cancelled or rescued; its result is ignored.", metadata: metadata) }
+            succeeded.withLock { $0.append(job.id) }
             metadata["job.duration_ms"] = "\(Int((ContinuousClock.now - started) / .milliseconds(1)))"
             logger.debug("A job succeeded.", metadata: metadata)
         } catch {

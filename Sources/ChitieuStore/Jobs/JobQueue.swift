@@ -165,6 +165,19 @@ public struct JobQueue: Sendable {
         ).affectedRows == 1
     }
 
+    /// Records the success of several jobs this worker holds, in one statement; returns how
+    /// many it still held (the others were cancelled or rescued meanwhile).
+    @discardableResult
+    public func complete(_ ids: [Int64], worker: String) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await pool.query(
+            """
+            UPDATE chitieu.job SET state = 'succeeded', finished_at = now(), lease_until = NULL
+            WHERE job_id = ANY(\(ids)) AND worker = \(worker) AND state = 'running'
+            """, prepared: true
+        ).affectedRows
+    }
+
     /// Records a failure: back to pending after a back-off, or failed after the last attempt.
     @discardableResult
     public func fail(_ id: Int64, worker: String, error: String) async throws -> JobLifecycle.Action {

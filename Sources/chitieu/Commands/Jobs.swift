@@ -21,7 +21,8 @@ struct Work: AsyncParsableCommand {
     func run() async throws {
         let logger = database.makeLogger()
         let count = concurrency ?? ProcessInfo.processInfo.environment["CHITIEU_WORKERS"].flatMap(Int.init) ?? 2
-        let config = PostgresConfiguration(connectionString: database.appConnectionString, maxConnections: count + 2)
+        // Handlers share a bounded pool; the claim loop and lease renewal need two more.
+        let config = PostgresConfiguration(connectionString: database.appConnectionString, maxConnections: min(count, 16) + 2)
         let pool = PostgresPool(configuration: config, logger: logger)
         let worker = JobWorker(
             queue: JobQueue(pool: pool), handlers: StandardJobs.handlers(database: ChitieuDatabase(pool: pool)),

@@ -1,0 +1,105 @@
+import ArgumentParser
+import ChitieuServer
+import ChitieuStore
+import Foundation
+import Logging
+import Postgres
+import Synchronization
+
+extension Bench {
+    /// `chitieu bench jobs`: the queue's throughput and latency.
+    struct JobsBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "jobs",
+            abstract: "The job queue: enqueue rate, no-op drain with one and two worker processes, idle latency.",
+            discussion: """
+                Run it on a scratch database with no other workers (./Deploy/dev bench does). The drain inserts
+                --jobs no-op jobs, then starts `chitieu work` processes and times until every job has succeeded.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "No-op jobs drained per run.") var jobs = 100_000
+        @Option(help: "Jobs each worker process runs at once (its claim batch).") var concurrency = 100
+        @Option(help: "Enqueues timed one by one.") var enqueues = 10_000
+        @Option(help: "Idle latency samples.") var samples = 200
+
+        func run() async throws {
+            try await runReportingErrors {
+                let url = database.adminConnectionString
+                let logger = database.makeLogger(defaultLevel: .warning)
+                let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: url, maxConnections: 4), logger: logger)
+                let queue = JobQueue(pool: pool)
+                try await pool.query("DELETE FROM chitieu.job")
+
+                // Enqueue rate: one job per statement, each its own transaction.
+                var start = ContinuousClock.now
+                for _ in 0..<enqueues { try await queue.enqueue(kind: "noop") }
+                let enqueueRate = Double(enqueues) / (ContinuousClock.now - start).seconds
+                try await pool.query("DELETE FROM chitieu.job")
+
+                // Drain with worker processes.
+                var drains: [(Int, Double)] = []
+                for processes in [1, 2] {
+                    try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, \(jobs))")
+                    try await pool.query("VACUUM ANALYZE chitieu.job")
+                    start = ContinuousClock.now
+                    let workers = try (0..<processes).map { _ in try spawnWorker(url: url) }
+                    while try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'succeeded'")[0].decode(Int.self, "n") > 0 {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    let elapsed = (ContinuousClock.now - start).seconds
+                    for w in workers { w.terminate() }
+                    for w in workers { w.waitUntilExit() }
+                    drains.append((processes, Double(jobs) / elapsed))
+                    try await pool.query("DELETE FROM chitieu.job")
+                }
+
+                // Idle latency: an idle in-process worker, jobs enqueued one at a time.
+                let started = Mutex<[Int64: ContinuousClock.Instant]>([:])
+                let worker = JobWorker(
+                    queue: queue, handlers: ["noop": { job in started.withLock { $0[job.id] = ContinuousClock.now } }],
+                    configuration: JobWorkerConfiguration(concurrency: 1, pollInterval: .seconds(30)),
+                    listen: PostgresConfiguration(connectionString: url), logger: logger)
+                let task = Task { try await worker.run() }
+                try await Task.sleep(for: .milliseconds(500))
+                var latencies: [Double] = []
+                for _ in 0..<samples {
+                    let sent = ContinuousClock.now
+                    let id = try await queue.enqueue(kind: "noop").id
+                    while started.withLock({ $0[id] }) == nil { try await Task.sleep(for: .microseconds(200)) }
+                    latencies.append((started.withLock { $0[id]! } - sent).seconds * 1000)
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                task.cancel()
+                try await task.value
+                try await pool.query("DELETE FROM chitieu.job")
+                await pool.shutdown()
+
+                latencies.sort()
+                func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+                print("chitieu bench jobs")
+                var rows = [["enqueue, one job per transaction", String(format: "%.0f jobs/s", enqueueRate)]]
+                for (processes, rate) in drains {
+                    rows.append(["drain \(jobs) no-op jobs, \(processes) worker process\(processes > 1 ? "es" : "") × \(concurrency)", String(format: "%.0f jobs/s", rate)])
+                }
+                rows.append(["idle latency, enqueue to start (median)", String(format: "%.2f ms", percentile(0.5))])
+                rows.append(["idle latency, enqueue to start (p99)", String(format: "%.2f ms", percentile(0.99))])
+                print(Output.table(columns: ["what", "figure"], rows: rows), terminator: "")
+            }
+        }
+
+        func spawnWorker(url: String) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            process.arguments = ["work", "--concurrency", String(concurrency), "--database-url", url, "--log-level", "error"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
