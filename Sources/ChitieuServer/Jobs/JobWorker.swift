@@ -116,15 +116,23 @@ public final class JobWorker: Service {
 
     private func claimLoop(group: inout TaskGroup<Void>) async {
         while !isStopping && !Task.isCancelled {
-            await flushSucceeded()
             let free = configuration.concurrency - running.withLock { $0.count }
             var claimed: [Job] = []
             if free > 0 {
-                do {
-                    claimed = try await queue.claim(worker: name, limit: free, lease: configuration.lease)
-                } catch {
-                    logger.warning("Claiming jobs failed; retrying.", metadata: ["error": "\(error)"])
+                // Successes since the last claim are recorded by the claim itself.
+                let done = succeeded.withLock { ids in
+                    defer { ids.removeAll(keepingCapacity: true) }
+                    return ids
                 }
+                do {
+                    claimed = try await queue.claim(worker: name, limit: free, lease: configuration.lease, completing: done)
+                } catch {
+                    succeeded.withLock { $0.append(contentsOf: done) }
+                    logger.warning("Claiming jobs failed; retrying.", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            } else {
+                await flushSucceeded()
             }
             for job in claimed {
                 running.withLock { _ = $0.insert(job.id) }
@@ -239,7 +247,17 @@ actor Wakeup {
             try? await Task.sleep(for: timeout)
             await self?.expire(id)
         }
-        await withCheckedContinuation { continuation in waiter = (id, continuation) }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    waiter = (id, continuation)
+                }
+            }
+        } onCancel: {
+            Task { await self.expire(id) }
+        }
         timer.cancel()
     }
 

@@ -96,12 +96,17 @@ public struct JobQueue: Sendable {
     /// first job of every province with due jobs (and of the deployment-wide jobs) comes before
     /// the second of any, each province's own order being highest priority, then oldest. Jobs
     /// that other workers hold are skipped.
-    public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil) async throws -> [Job] {
+    /// `completing` lists jobs of this worker that succeeded: they are recorded in the same
+    /// statement, saving a round trip per batch.
+    public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, completing: [Int64] = []) async throws -> [Job] {
         let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         return try await pool.withConnection { c in
             try await c.query(
                 """
-                WITH RECURSIVE provinces(p) AS (
+                WITH RECURSIVE done AS (
+                    UPDATE chitieu.job SET state = 'succeeded', finished_at = now(), lease_until = NULL
+                    WHERE job_id = ANY(\(completing)) AND worker = \(worker) AND state = 'running'
+                ), provinces(p) AS (
                     (SELECT province_id FROM chitieu.job WHERE state = 'pending' AND province_id IS NOT NULL ORDER BY province_id LIMIT 1)
                     UNION ALL
                     SELECT (SELECT j.province_id FROM chitieu.job j
