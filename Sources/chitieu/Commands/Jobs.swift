@@ -13,9 +13,11 @@ struct Work: AsyncParsableCommand {
         abstract: "Run job workers without the HTTP server (stops cleanly on SIGTERM: running jobs finish first).")
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Jobs run at once (default: CHITIEU_WORKERS or 2).") var concurrency: Int?
+    @Option(help: "Seconds a job's lease lasts; a dead worker's jobs run again after it (default 30).") var lease = 30.0
 
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency: must be 1 or more") }
+        if !(0.5...3600).contains(lease) { throw ValidationError("--lease: must be between 0.5 and 3600 seconds") }
     }
 
     func run() async throws {
@@ -26,7 +28,10 @@ struct Work: AsyncParsableCommand {
         let pool = PostgresPool(configuration: config, logger: logger)
         let worker = JobWorker(
             queue: JobQueue(pool: pool), handlers: StandardJobs.handlers(database: ChitieuDatabase(pool: pool)),
-            configuration: JobWorkerConfiguration(concurrency: count), listen: config, logger: logger)
+            configuration: JobWorkerConfiguration(
+                concurrency: count, lease: .milliseconds(Int(lease * 1000)), renewEvery: .milliseconds(Int(lease * 1000 / 3)),
+                rescueEvery: .milliseconds(Int(min(lease, 5) * 1000))),
+            listen: config, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: PoolService(pool: pool)), .init(service: worker)],
