@@ -9,6 +9,8 @@ import Logging
 struct HealthController: Sendable {
     let database: ChitieuDatabase
     let migrations: MigrationSet
+    /// The migration files' checksums, computed on the first probe only.
+    let checksums = ChecksumCache()
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in
@@ -21,8 +23,10 @@ struct HealthController: Sendable {
 
     func ready(logger: Logger) async -> Response {
         do {
-            let current = try await database.pool.withConnection { connection in
-                try await Migrator(set: migrations, logger: logger).isCurrent(on: connection)
+            let current = try await database.pool.withConnection { [checksums, migrations] connection in
+                let migrator = Migrator(set: migrations, logger: logger)
+                let sums = try await checksums.value { try await migrator.fileChecksums(on: connection) }
+                return try await migrator.isCurrent(on: connection, fileChecksums: sums)
             }
             guard current else {
                 return Problem(
@@ -44,5 +48,17 @@ struct HealthController: Sendable {
                 detail: "the database cannot be reached; try again shortly"
             ).response()
         }
+    }
+}
+
+/// Holds a value computed once, on first use.
+actor ChecksumCache {
+    private var cached: [Int: String]?
+
+    func value(_ compute: @Sendable () async throws -> [Int: String]) async throws -> [Int: String] {
+        if let cached { return cached }
+        let value = try await compute()
+        cached = value
+        return value
     }
 }

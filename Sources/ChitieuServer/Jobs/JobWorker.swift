@@ -1,4 +1,4 @@
-public import ChitieuDomain
+import ChitieuDomain
 public import ChitieuStore
 import Foundation
 public import Logging

@@ -1,3 +1,4 @@
+import ChitieuDomain
 import Hummingbird
 import Logging
 
@@ -20,7 +21,7 @@ struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let ms = elapsed.seconds * 1000
         context.logger.info(
             "Handled a request.",
             metadata: [

@@ -72,7 +72,7 @@ public struct IndicatorStore: Sendable {
     }
 
     static func insert(_ d: IndicatorDraft, tx: TenantTransaction, onConflictUpdate: Bool = false) async throws -> PostgresRows {
-        let conflict = onConflictUpdate ? """
+        let conflict: StaticString = onConflictUpdate ? """
             ON CONFLICT (province_id, code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
               measure_unit = excluded.measure_unit, kind = excluded.kind, reporting_levels = excluded.reporting_levels,
               disaggregation = excluded.disaggregation, companion_measure = excluded.companion_measure,
@@ -83,54 +83,32 @@ public struct IndicatorStore: Sendable {
                    excluded.disaggregation, excluded.companion_measure, excluded.national_code)
             """ : ""
         return try await tx.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO chitieu.indicator AS indicator (province_id, code, name, name_en, measure_unit, kind, reporting_levels,
-                        disaggregation, companion_measure, national_code)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb, $9, $10)
-                    \(conflict)
-                    RETURNING \(columns), (xmax = 0) AS inserted
-                    """,
-                bindings: {
-                    var b = PostgresBindings()
-                    b.append(tx.provinceID)
-                    b.append(d.code)
-                    b.append(d.name)
-                    b.append(d.nameEnglish)
-                    b.append(d.measureUnit)
-                    b.append(d.kind.rawValue)
-                    b.append(d.reportingLevels.map(\.rawValue))
-                    b.append(json(d))
-                    b.append(d.companionMeasure)
-                    b.append(d.nationalCode)
-                    return b
-                }()))
+            """
+            INSERT INTO chitieu.indicator AS indicator (province_id, code, name, name_en, measure_unit, kind, reporting_levels,
+                disaggregation, companion_measure, national_code)
+            VALUES (\(tx.provinceID), \(d.code), \(d.name), \(d.nameEnglish), \(d.measureUnit), \(d.kind.rawValue),
+                    \(d.reportingLevels.map(\.rawValue))::text[], \(json(d))::jsonb, \(d.companionMeasure), \(d.nationalCode))
+            \(sql: conflict)
+            RETURNING \(sql: columns), (xmax = 0) AS inserted
+            """)
     }
 
     /// Every indicator of the province, by code.
     public func list(province: Int64) async throws -> [Indicator] {
         try await database.withTenant(province) { tx in
-            try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(Self.columns) FROM chitieu.indicator WHERE province_id = $1 ORDER BY code", bindings: {
-                var b = PostgresBindings()
-                b.append(tx.provinceID)
-                return b
-            }())).map(Self.decode)
+            try await tx.query("SELECT \(sql: Self.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) ORDER BY code")
+                .map(Self.decode)
         }
     }
 
     /// One indicator by code.
     public func find(code: String, province: Int64) async throws -> Indicator {
-        let found = try await database.withTenant(province) { tx in
-            try await Self.find(code: code, tx: tx)
-        }
-        return found
+        try await database.withTenant(province) { tx in try await Self.find(code: code, tx: tx) }
     }
 
     static func find(code: String, tx: TenantTransaction) async throws -> Indicator {
-        var b = PostgresBindings()
-        b.append(tx.provinceID)
-        b.append(code)
-        let rows = try await tx.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM chitieu.indicator WHERE province_id = $1 AND code = $2", bindings: b))
+        let rows = try await tx.query(
+            "SELECT \(sql: columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND code = \(code)", prepared: true)
         guard let row = rows.first else {
             throw InputError(field: "indicator", reason: "the province has no indicator '\(code)'; see `chitieu indicator list`")
         }

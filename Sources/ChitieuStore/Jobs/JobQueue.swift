@@ -99,7 +99,7 @@ public struct JobQueue: Sendable {
     /// `completing` lists jobs of this worker that succeeded: they are recorded in the same
     /// statement, saving a round trip per batch.
     public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, completing: [Int64] = []) async throws -> [Job] {
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let seconds = lease.seconds
         return try await pool.withConnection { c in
             try await c.query(
                 """
@@ -147,7 +147,7 @@ public struct JobQueue: Sendable {
 
     /// Takes one particular job if it is still pending (a command that runs its own job now).
     public func claim(id: Int64, worker: String, lease: Duration) async throws -> Job? {
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let seconds = lease.seconds
         return try await pool.query(
             """
             UPDATE chitieu.job SET state = 'running', attempts = attempts + 1, worker = \(worker),
@@ -222,7 +222,7 @@ public struct JobQueue: Sendable {
     /// Extends the leases of jobs this worker still runs.
     public func renew(_ ids: [Int64], worker: String, lease: Duration) async throws {
         guard !ids.isEmpty else { return }
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        let seconds = lease.seconds
         try await pool.query(
             """
             UPDATE chitieu.job SET lease_until = now() + make_interval(secs => \(seconds))

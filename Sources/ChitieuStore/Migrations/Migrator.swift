@@ -114,9 +114,22 @@ public struct Migrator: Sendable {
         return statuses.sorted { $0.version < $1.version }
     }
 
-    /// True when every migration is applied and unchanged (what `/ready` checks).
+    /// True when every migration is applied and unchanged.
     public func isCurrent(on connection: PostgresConnection) async throws -> Bool {
-        try await status(on: connection).allSatisfy { $0.state == .applied }
+        try await isCurrent(on: connection, fileChecksums: fileChecksums(on: connection))
+    }
+
+    /// The SHA-256 of each migration file by version. Files do not change under a running
+    /// process, so callers that check often (`/ready`) compute this once.
+    public func fileChecksums(on connection: PostgresConnection) async throws -> [Int: String] {
+        let sums = try await Self.checksums(set.migrations.map(\.sql), on: connection)
+        return Dictionary(uniqueKeysWithValues: zip(set.migrations.map(\.version), sums))
+    }
+
+    /// True when the database has exactly these migrations applied, unchanged.
+    public func isCurrent(on connection: PostgresConnection, fileChecksums: [Int: String]) async throws -> Bool {
+        let applied = try await Self.applied(on: connection)
+        return applied.count == fileChecksums.count && fileChecksums.allSatisfy { applied[$0.key]?.checksum == $0.value }
     }
 
     /// Applies what is pending. Connect as the owner of the database.

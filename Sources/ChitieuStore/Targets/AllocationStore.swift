@@ -336,8 +336,3 @@ public struct AllocationStore: Sendable {
         return changed
     }
 }
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

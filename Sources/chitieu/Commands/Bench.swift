@@ -61,7 +61,7 @@ struct Bench: AsyncParsableCommand {
                     let start = ContinuousClock.now
                     try await body()
                     let elapsed = ContinuousClock.now - start
-                    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    return elapsed.seconds
                 }
                 func median(_ values: [Double]) -> Double {
                     let s = values.sorted()
@@ -160,9 +160,8 @@ struct Bench: AsyncParsableCommand {
                             source: "bench", dryRun: true)
                         let end = ContinuousClock.now
                         unitCount = report.unitsRead
-                        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-                        parseTimes.append(seconds(parsedAt - start))
-                        importTimes.append(seconds(end - start))
+                        parseTimes.append((parsedAt - start).seconds)
+                        importTimes.append((end - start).seconds)
                     }
                 }
 
@@ -267,7 +266,7 @@ struct Bench: AsyncParsableCommand {
                             }
                         }
                         let elapsed = ContinuousClock.now - start
-                        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                        let seconds = elapsed.seconds
                         if run == runs {
                             rerun = seconds
                         } else {
@@ -294,7 +293,7 @@ struct Bench: AsyncParsableCommand {
                         }
                     }
                     let elapsed = ContinuousClock.now - start
-                    copyTimes.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                    copyTimes.append(elapsed.seconds)
                 }
                 try await connection.executeScript("DROP TABLE chitieu_bench_target")
                 await connection.close()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuDomain
 import ChitieuServer
 import ChitieuStore
 import Foundation
@@ -97,9 +98,4 @@ extension Bench {
             return process
         }
     }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -12,6 +12,13 @@ struct ProvinceOption: ParsableArguments {
     func resolve(_ db: ChitieuDatabase) async throws -> Province {
         try await TenantStore(database: db).resolve(code: province)
     }
+
+    /// Runs operator work on this province, over a small pool with the owner's rights.
+    func withProvince<T: Sendable>(
+        _ options: DatabaseOptions, _ body: (ChitieuDatabase, Province) async throws -> T
+    ) async throws -> T {
+        try await withAdminDatabase(options) { db in try await body(db, try await resolve(db)) }
+    }
 }
 
 /// `chitieu indicator …`.
@@ -48,8 +55,8 @@ struct IndicatorCommand: AsyncParsableCommand {
                     code: code, name: name, nameEnglish: nameEnglish, measureUnit: unit, kind: IndicatorKind(rawValue: kind)!,
                     reportingLevels: UnitLevel.parseList(levels)!, disaggregation: disaggregation.flatMap(parseDisaggregation),
                     companionMeasure: companion)
-                let indicator = try await withAdminDatabase(database) { db in
-                    try await IndicatorStore(database: db).add(draft, province: try await province.resolve(db).id, actor: .command("indicator add"))
+                let indicator = try await province.withProvince(database) { db, tenant in
+                    try await IndicatorStore(database: db).add(draft, province: tenant.id, actor: .command("indicator add"))
                 }
                 if json { print(Output.json(indicatorJSON(indicator))) } else { print("Added indicator \(indicator.draft.code): \(indicator.draft.name).") }
             }
@@ -76,8 +83,8 @@ struct IndicatorCommand: AsyncParsableCommand {
                         draft: row.draft, suspendedFrom: try row.suspendedFrom.map { try parseDate($0, option: "line \(row.line) suspended_from") },
                         suspendedReason: row.suspendedReason)
                 }
-                let (added, updated, unchanged) = try await withAdminDatabase(database) { db in
-                    try await IndicatorStore(database: db).importCatalogue(entries, province: try await province.resolve(db).id, actor: .command("indicator import"))
+                let (added, updated, unchanged) = try await province.withProvince(database) { db, tenant in
+                    try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, actor: .command("indicator import"))
                 }
                 if json {
                     print(Output.json(["added": added, "updated": updated, "unchanged": unchanged]))
@@ -96,8 +103,8 @@ struct IndicatorCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let indicators = try await withAdminDatabase(database) { db in
-                    try await IndicatorStore(database: db).list(province: try await province.resolve(db).id)
+                let indicators = try await province.withProvince(database) { db, tenant in
+                    try await IndicatorStore(database: db).list(province: tenant.id)
                 }
                 Output.print(
                     output.format, columns: ["code", "name", "unit", "kind", "status"],
@@ -119,8 +126,8 @@ struct IndicatorCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let i = try await withAdminDatabase(database) { db in
-                    try await IndicatorStore(database: db).find(code: code, province: try await province.resolve(db).id)
+                let i = try await province.withProvince(database) { db, tenant in
+                    try await IndicatorStore(database: db).find(code: code, province: tenant.id)
                 }
                 if json { print(Output.json(indicatorJSON(i))); return }
                 let d = i.draft
@@ -152,8 +159,8 @@ struct IndicatorCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let date = try parseDate(from, option: "--from")
-                let i = try await withAdminDatabase(database) { db in
-                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: try await province.resolve(db).id, actor: .command("indicator suspend"))
+                let i = try await province.withProvince(database) { db, tenant in
+                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, actor: .command("indicator suspend"))
                 }
                 if json { print(Output.json(indicatorJSON(i))) } else { print("Suspended \(i.draft.code) from \(date).") }
             }
@@ -169,8 +176,8 @@ struct IndicatorCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let i = try await withAdminDatabase(database) { db in
-                    try await IndicatorStore(database: db).resume(code: code, province: try await province.resolve(db).id, actor: .command("indicator resume"))
+                let i = try await province.withProvince(database) { db, tenant in
+                    try await IndicatorStore(database: db).resume(code: code, province: tenant.id, actor: .command("indicator resume"))
                 }
                 if json { print(Output.json(indicatorJSON(i))) } else { print("\(i.draft.code) is active again.") }
             }

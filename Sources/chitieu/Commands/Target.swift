@@ -29,9 +29,9 @@ struct TargetCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let cell = try await withAdminDatabase(database) { db in
+                let cell = try await province.withProvince(database) { db, tenant in
                     try await TargetStore(database: db).set(
-                        province: try await province.resolve(db).id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year,
+                        province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year,
                         value: value, lock: lock, actor: .command("target set"))
                 }
                 if json {
@@ -56,8 +56,8 @@ struct TargetCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let sheet = try await withAdminDatabase(database) { db in
-                    try await TargetStore(database: db).sheet(province: try await province.resolve(db).id, indicatorCode: indicator, phaseCode: phase)
+                let sheet = try await province.withProvince(database) { db, tenant in
+                    try await TargetStore(database: db).sheet(province: tenant.id, indicatorCode: indicator, phaseCode: phase)
                 }
                 let years = sheet.phase.years
                 var cells: [Int64: [Int?: TargetCell]] = [:]
@@ -120,8 +120,7 @@ struct TargetCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let (queued, report) = try await withAdminDatabase(database) { db -> ((id: Int64, coalesced: Bool), AllocationReport?) in
-                    let tenant = try await province.resolve(db)
+                let (queued, report) = try await province.withProvince(database) { db, tenant -> ((id: Int64, coalesced: Bool), AllocationReport?) in
                     let store = AllocationStore(database: db)
                     try await store.validate(province: tenant.id, phaseCode: phase, indicatorCode: indicator)
                     let queue = JobQueue(pool: db.pool)
@@ -230,9 +229,9 @@ struct AllocationCommand: AsyncParsableCommand {
                         childMethod: method, childWeights: childWeights,
                         yearWeights: years.map { $0.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces))! } },
                         minimumPerChild: minimum, weightAttribute: attribute)
-                    try await withAdminDatabase(database) { db in
+                    try await province.withProvince(database) { db, tenant in
                         try await AllocationStore(database: db).setRule(
-                            province: try await province.resolve(db).id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,
+                            province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,
                             actor: .command("allocation rule set"))
                     }
                     print("Set the \(method) rule for \(indicator) \(phase) below \(unit ?? province.province).")

@@ -46,7 +46,7 @@ struct Units: AsyncParsableCommand {
                 let report = try await withAdminDatabase(database) { db in
                     try await UnitStore(database: db).importUnits(parsed, validFrom: from, validTo: to, actor: .command("units import"), source: source)
                 }
-                let seconds = Double((ContinuousClock.now - started) / .milliseconds(1)) / 1000
+                let seconds = (ContinuousClock.now - started).seconds
                 if json {
                     var levels: [String: Any] = [:]
                     for (level, c) in report.levels {
@@ -157,8 +157,8 @@ struct Units: AsyncParsableCommand {
                     throw InputError(field: "--file", reason: "cannot read '\(file)'")
                 }
                 let rows = try UnitAttributesCSV.parse(data)
-                let stored = try await withAdminDatabase(database) { db in
-                    try await UnitStore(database: db).importAttributes(rows, province: try await province.resolve(db), actor: .command("units attributes import"))
+                let stored = try await province.withProvince(database) { db, tenant in
+                    try await UnitStore(database: db).importAttributes(rows, province: tenant, actor: .command("units attributes import"))
                 }
                 print("\(rows.count) values read, \(stored) stored or changed.")
             }
