@@ -1,0 +1,101 @@
+import ChitieuDomain
+@testable import ChitieuStore
+import Foundation
+import Postgres
+import Testing
+
+/// SplitMix64, so that every random tree can be replayed by its seed.
+struct TreeRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite("The allocation cascade over random trees, without a database")
+struct AllocationTreePropertyTests {
+    @Test(arguments: 0..<150)
+    func everyParentsChildrenSumToItEveryYearAndCellsStayWithinTheirShares(seed: Int) throws {
+        var rng = TreeRandom(state: UInt64(seed) &* 104_729 &+ 1)
+        let kind: IndicatorKind = seed % 2 == 0 ? .flow : .stock
+        let phase = Phase(id: 1, code: "2021-2025", firstYear: 2021, lastYear: 2025)
+        let day = PostgresDate(year: 2021, month: 1, day: 1)
+        var units = [TargetUnit(id: 1, level: .province, code: "10", name: "Tỉnh", parentID: nil, sortKey: 1, validFrom: day, validTo: nil)]
+        var rules: [Int64: AllocationRule] = [:]
+        var next: Int64 = 2
+        let minimum = Int.random(in: 0...1, using: &rng)
+        rules[1] = AllocationRule(
+            childMethod: Bool.random(using: &rng) ? "equal" : "weighted",
+            childWeights: [:], yearWeights: (0..<5).map { _ in Int64.random(in: 0...4, using: &rng) }, minimumPerChild: 0)
+        if rules[1]!.yearWeights!.allSatisfy({ $0 == 0 }) { rules[1]!.yearWeights = nil }
+        for d in 0..<Int.random(in: 1...8, using: &rng) {
+            let district = TargetUnit(id: next, level: .district, code: String(format: "%03d", d), name: "Huyện \(d)", parentID: 1, sortKey: d, validFrom: day, validTo: nil)
+            units.append(district)
+            rules[1]!.childWeights[district.code] = Int64.random(in: 1...30, using: &rng)
+            next += 1
+            var weights: [String: Int64] = [:]
+            for c in 0..<Int.random(in: 1...20, using: &rng) {
+                let code = String(format: "%03d%02d", d, c)
+                units.append(TargetUnit(id: next, level: .commune, code: code, name: "Xã \(code)", parentID: district.id, sortKey: c, validFrom: day, validTo: nil))
+                weights[code] = Int64.random(in: 0...10, using: &rng)
+                next += 1
+            }
+            rules[district.id] = AllocationRule(childMethod: Bool.random(using: &rng) ? "equal" : "weighted", childWeights: weights, minimumPerChild: minimum)
+        }
+        let communes = units.filter { $0.level == .commune }.count
+        let total = Int.random(in: (minimum * communes)...(minimum * communes + 3_000), using: &rng)
+        let indicator = Indicator(
+            id: 1, draft: IndicatorDraft(code: "X", name: "Chỉ tiêu", measureUnit: "tổ", kind: kind), status: "active",
+            suspendedFrom: nil, suspendedReason: nil, updatedAt: Date())
+        let assigned = [TargetCell(unitID: 1, year: nil, value: total, origin: "assigned", locked: false)]
+
+        let cells: [TargetCell]
+        do {
+            cells = try #require(try AllocationStore.compute(indicator: indicator, phase: phase, units: units, cells: assigned, rules: rules))
+        } catch let error as InputError {
+            // Refused only when a district's share cannot hold its communes' minimums.
+            #expect(minimum > 0 && error.reason.contains("minimum"), "refused a feasible tree: \(error)")
+            return
+        }
+        var value: [Int64: [Int?: Int]] = [1: [nil: total]]
+        for cell in cells { value[cell.unitID, default: [:]][cell.year] = cell.value }
+        // Shuffled units give the same cells.
+        var shuffled = units
+        shuffled.shuffle(using: &rng)
+        let again = try AllocationStore.compute(indicator: indicator, phase: phase, units: shuffled, cells: assigned, rules: rules)!
+        #expect(Set(again.map { "\($0.unitID)/\($0.year ?? 0)=\($0.value)" }) == Set(cells.map { "\($0.unitID)/\($0.year ?? 0)=\($0.value)" }))
+
+        for parent in units where parent.level != .commune {
+            let children = units.filter { $0.parentID == parent.id }
+            for year in [Int?.none] + phase.years.map(Optional.some) {
+                let sum = children.map { value[$0.id]?[year] ?? -1_000_000 }.reduce(0, +)
+                #expect(sum == value[parent.id]?[year], "children of \(parent.code) in \(year.map(String.init) ?? "phase")")
+            }
+        }
+        for unit in units {
+            let phaseValue = value[unit.id]![nil]!
+            let years = phase.years.map { value[unit.id]![$0]! }
+            #expect(years.allSatisfy { $0 >= 0 })
+            if kind == .flow {
+                #expect(years.reduce(0, +) == phaseValue)
+            } else {
+                #expect(years.last == phaseValue && zip(years, years.dropFirst()).allSatisfy { $0 <= $1 })
+            }
+            if unit.level == .commune { #expect(phaseValue >= minimum) }
+            // Each yearly cell is the floor or ceiling of its share of the unit's phase value.
+            guard let parent = unit.parentID else { continue }
+            let parentYears = phase.years.map { value[parent]![$0]! }
+            let parentTotal = value[parent]![nil]!
+            for (i, year) in phase.years.enumerated() where parentTotal > 0 {
+                // Flow: shares of the parent's yearly count; stock: of its cumulative milestone.
+                let exact = Double(phaseValue) * Double(parentYears[i]) / Double(parentTotal)
+                let cell = Double(value[unit.id]![year]!)
+                #expect(cell >= exact.rounded(.down) - 1e-9 && cell <= exact.rounded(.up) + 1e-9, "\(unit.code) \(year)")
+            }
+        }
+    }
+}
