@@ -28,6 +28,18 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // OpenSSL's libcrypto (Debian: libssl-dev): scrypt, SHA-256, the secure random generator.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Password hashing, token secrets and digests over libcrypto.
+        .target(
+            name: "ChitieuCrypto",
+            dependencies: ["CCrypto"],
+            swiftSettings: swiftSettings
+        ),
         // A PostgreSQL client over libpq: connections, pool, queries, transactions, COPY, LISTEN/NOTIFY.
         .target(
             name: "Postgres",
@@ -48,6 +60,7 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "ChitieuDomain",
+                "ChitieuCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -89,7 +102,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChitieuDomainTests",
-            dependencies: ["ChitieuDomain"],
+            dependencies: ["ChitieuDomain", "ChitieuCrypto"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

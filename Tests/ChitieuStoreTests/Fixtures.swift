@@ -10,7 +10,7 @@ func tenantTables(_ pool: PostgresPool) async throws -> [String] {
     try await pool.query(
         """
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('job', 'job_schedule') ORDER BY 1
+        WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('job', 'job_schedule', 'login_name', 'login_throttle') ORDER BY 1
         """
     ).map { try $0.decode(String.self, at: 0) }
 }

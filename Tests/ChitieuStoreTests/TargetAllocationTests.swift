@@ -24,7 +24,7 @@ struct TargetAllocationTests {
         for p in [laoCai, yenBai] {
             let result = try await IndicatorStore(database: owner).importCatalogue(
                 catalogue.map { .init(draft: $0.draft, suspendedFrom: $0.suspendedFrom.flatMap { PostgresDate($0) }, suspendedReason: $0.suspendedReason) },
-                province: p.id, actor: .command("test"))
+                province: p.id, caller: .command("test"))
             #expect(result.0 == 10)
         }
         return (db, owner, laoCai, yenBai)
@@ -58,13 +58,13 @@ struct TargetAllocationTests {
     @Test func laoCai424TeamsWithAtLeastOnePerCommuneAllocateExactly() async throws {
         let (db, owner, laoCai, _) = try await laoCai()
         let targets = TargetStore(database: owner), rules = AllocationStore(database: owner)
-        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, actor: .command("test"))
+        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
         try await rules.setRule(province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil,
-                                rule: AllocationRule(childMethod: "weighted", childWeights: ["080": 17, "082": 21, "083": 16, "084": 10, "085": 18, "086": 14, "087": 17, "088": 16, "089": 22], minimumPerChild: 10), actor: .command("test"))
+                                rule: AllocationRule(childMethod: "weighted", childWeights: ["080": 17, "082": 21, "083": 16, "084": 10, "085": 18, "086": 14, "087": 17, "088": 16, "089": 22], minimumPerChild: 10), caller: .command("test"))
         for district in ["080", "082", "083", "084", "085", "086", "087", "088", "089"] {
-            try await rules.setRule(province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: district, rule: AllocationRule(minimumPerChild: 1), actor: .command("test"))
+            try await rules.setRule(province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: district, rule: AllocationRule(minimumPerChild: 1), caller: .command("test"))
         }
-        let report = try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-01", actor: .command("test"))
+        let report = try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-01", caller: .command("test"))
         #expect(report.indicators == ["DA8-01"])
         #expect(report.cells == 5 + 9 * 6 + 151 * 6)
         let cells = try await storedTargets(db, province: laoCai.id, indicator: "DA8-01")
@@ -84,7 +84,7 @@ struct TargetAllocationTests {
         for unit in phase { #expect(cells.first { $0.unit == unit.unit && $0.year == 2025 }?.value == unit.value) }
 
         // Unchanged inputs: nothing changes, and no new audit event.
-        let again = try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-01", actor: .command("test"))
+        let again = try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-01", caller: .command("test"))
         #expect(again.changed == 0)
 
         // A locked override is kept by the next allocation; the others make room for it.
@@ -92,8 +92,8 @@ struct TargetAllocationTests {
         let su = try await db.superuserConnection()
         let code = try await su.query("SELECT code FROM chitieu.admin_unit WHERE province_id = \(laoCai.id) AND unit_id = \(commune.unit)")[0].decode(String.self, at: 0)
         await su.close()
-        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: code, year: nil, value: 9, lock: true, actor: .command("test"))
-        _ = try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-01", actor: .command("test"))
+        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: code, year: nil, value: 9, lock: true, caller: .command("test"))
+        _ = try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-01", caller: .command("test"))
         let after = try await storedTargets(db, province: laoCai.id, indicator: "DA8-01")
         #expect(after.first { $0.unit == commune.unit && $0.year == nil }?.value == 9)
         #expect(after.filter { $0.level == "commune" && $0.year == nil }.map(\.value).reduce(0, +) == 424)
@@ -103,14 +103,14 @@ struct TargetAllocationTests {
     @Test func infeasibleAllocationIsRefusedAndChangesNothing() async throws {
         let (db, owner, laoCai, _) = try await laoCai()
         let targets = TargetStore(database: owner), rules = AllocationStore(database: owner)
-        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 28, lock: false, actor: .command("test"))
-        _ = try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", actor: .command("test"))
+        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 28, lock: false, caller: .command("test"))
+        _ = try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", caller: .command("test"))
         let before = try await storedTargets(db, province: laoCai.id, indicator: "DA8-03")
         // Two districts locked above the province's 28.
-        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "087", year: nil, value: 20, lock: true, actor: .command("test"))
-        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "086", year: nil, value: 15, lock: true, actor: .command("test"))
+        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "087", year: nil, value: 20, lock: true, caller: .command("test"))
+        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "086", year: nil, value: 15, lock: true, caller: .command("test"))
         let error = await #expect(throws: InputError.self) {
-            try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", actor: .command("test"))
+            try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", caller: .command("test"))
         }
         #expect(error?.reason.contains("086") == true && error?.reason.contains("087") == true)
         #expect(error?.reason.contains("35") == true && error?.reason.contains("28") == true)
@@ -126,7 +126,7 @@ struct TargetAllocationTests {
         let targets = TargetStore(database: owner)
         func set(_ indicator: String, unit: String? = nil, year: Int? = nil, value: Int = 5, phase: String = "2021-2025") async -> InputError? {
             await #expect(throws: InputError.self) {
-                try await targets.set(province: laoCai.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year, value: value, lock: false, actor: .command("test"))
+                try await targets.set(province: laoCai.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year, value: value, lock: false, caller: .command("test"))
             }
         }
         #expect(await set("NOPE")?.field == "indicator")
@@ -139,7 +139,7 @@ struct TargetAllocationTests {
         #expect(await set("DA8-01", phase: "2020-2024")?.field == "phase")
         let duplicate = await #expect(throws: InputError.self) {
             try await IndicatorStore(database: owner).add(
-                IndicatorDraft(code: "DA8-01", name: "Trùng", measureUnit: "tổ", kind: .stock), province: laoCai.id, actor: .command("test"))
+                IndicatorDraft(code: "DA8-01", name: "Trùng", measureUnit: "tổ", kind: .stock), province: laoCai.id, caller: .command("test"))
         }
         #expect(duplicate?.field == "code")
         await owner.pool.shutdown()
@@ -151,15 +151,15 @@ struct TargetAllocationTests {
         let suspended = try await store.find(code: "DA8-10", province: laoCai.id)
         #expect(suspended.status == "suspended")
         #expect(suspended.suspendedReason == "Dừng thực hiện theo chỉ đạo của Trung ương")
-        _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: "DA8-10", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 50, lock: false, actor: .command("test"))
-        let report = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: nil, actor: .command("test"))
+        _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: "DA8-10", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 50, lock: false, caller: .command("test"))
+        let report = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
         #expect(report.skipped.contains { $0.code == "DA8-10" && $0.reason == "suspended" })
-        let resumed = try await store.resume(code: "DA8-10", province: laoCai.id, actor: .command("test"))
+        let resumed = try await store.resume(code: "DA8-10", province: laoCai.id, caller: .command("test"))
         #expect(resumed.status == "active")
-        let again = try await store.suspend(code: "DA8-10", from: PostgresDate(year: 2023, month: 1, day: 1), reason: "Dừng theo chỉ đạo", province: laoCai.id, actor: .command("test"))
+        let again = try await store.suspend(code: "DA8-10", from: PostgresDate(year: 2023, month: 1, day: 1), reason: "Dừng theo chỉ đạo", province: laoCai.id, caller: .command("test"))
         #expect(again.status == "suspended")
         await #expect(throws: InputError.self) {
-            try await store.suspend(code: "DA8-10", from: PostgresDate(year: 2023, month: 1, day: 1), reason: "lần nữa", province: laoCai.id, actor: .command("test"))
+            try await store.suspend(code: "DA8-10", from: PostgresDate(year: 2023, month: 1, day: 1), reason: "lần nữa", province: laoCai.id, caller: .command("test"))
         }
         await owner.pool.shutdown()
     }
@@ -168,12 +168,12 @@ struct TargetAllocationTests {
         let (db, owner, laoCai, _) = try await laoCai()
         let rows: [(code: String, name: String, value: Decimal)] =
             [("087", "population", 100)] + ["080", "082", "083", "084", "085", "086", "088", "089"].map { ($0, "population", Decimal(1)) }
-        #expect(try await UnitStore(database: owner).importAttributes(rows, province: laoCai, actor: .command("test")) == 9)
-        _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 28, lock: false, actor: .command("test"))
+        #expect(try await UnitStore(database: owner).importAttributes(rows, province: laoCai, caller: .command("test")) == 9)
+        _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 28, lock: false, caller: .command("test"))
         try await AllocationStore(database: owner).setRule(
             province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: nil,
-            rule: AllocationRule(childMethod: "weighted", weightAttribute: "population"), actor: .command("test"))
-        _ = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", actor: .command("test"))
+            rule: AllocationRule(childMethod: "weighted", weightAttribute: "population"), caller: .command("test"))
+        _ = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", caller: .command("test"))
         let cells = try await storedTargets(db, province: laoCai.id, indicator: "DA8-03")
         let districts = cells.filter { $0.level == "district" && $0.year == nil }
         #expect(districts.map(\.value).reduce(0, +) == 28)
@@ -181,9 +181,9 @@ struct TargetAllocationTests {
         // A rule naming an attribute some child lacks is refused, naming the unit.
         try await AllocationStore(database: owner).setRule(
             province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "087",
-            rule: AllocationRule(childMethod: "weighted", weightAttribute: "population"), actor: .command("test"))
+            rule: AllocationRule(childMethod: "weighted", weightAttribute: "population"), caller: .command("test"))
         let error = await #expect(throws: InputError.self) {
-            try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", actor: .command("test"))
+            try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", caller: .command("test"))
         }
         #expect(error?.reason.contains("population") == true)
         await owner.pool.shutdown()
@@ -197,8 +197,8 @@ struct TargetAllocationTests {
         let ended = try await su.query("SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(laoCai.id) AND code = '02959'")[0].decode(Int64.self, at: 0)
         await su.close()
         for (code, value) in [("DA8-06", 600), ("DA8-01", 424)] {
-            _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: code, phaseCode: "2021-2025", unitCode: nil, year: nil, value: value, lock: false, actor: .command("test"))
-            _ = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: code, actor: .command("test"))
+            _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: code, phaseCode: "2021-2025", unitCode: nil, year: nil, value: value, lock: false, caller: .command("test"))
+            _ = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: code, caller: .command("test"))
         }
         let flow = try await storedTargets(db, province: laoCai.id, indicator: "DA8-06").filter { $0.unit == ended }
         #expect(flow.first { $0.year == 2024 }?.value == 0)
@@ -217,7 +217,7 @@ struct TargetAllocationTests {
 
     @Test func anAllocationJobRunByAWorkerAsTheAppRole() async throws {
         let (db, owner, laoCai, _) = try await laoCai()
-        _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: "DA8-04", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 23, lock: false, actor: .command("test"))
+        _ = try await TargetStore(database: owner).set(province: laoCai.id, indicatorCode: "DA8-04", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 23, lock: false, caller: .command("test"))
         let app = db.appPool(maxConnections: 4)
         let queue = JobQueue(pool: app)
         let id = try await queue.enqueue(kind: "allocate", provinceID: laoCai.id, uniqueKey: "allocate:\(laoCai.id):2021-2025:DA8-04",

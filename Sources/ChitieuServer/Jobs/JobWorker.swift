@@ -287,7 +287,7 @@ public enum StandardJobs {
                 }
                 let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
                 _ = try await AllocationStore(database: database).allocate(
-                    province: args.province_id, phaseCode: args.phase, indicatorCode: args.indicator, actor: Actor(accountID: nil, label: "job:\(job.id)"))
+                    province: args.province_id, phaseCode: args.phase, indicatorCode: args.indicator, caller: .job(job.id))
             },
         ]
     }

@@ -57,13 +57,14 @@ public struct IndicatorStore: Sendable {
     }
 
     /// Adds an indicator; a code already used in the province is refused.
-    public func add(_ draft: IndicatorDraft, province: Int64, actor: Actor) async throws -> Indicator {
+    public func add(_ draft: IndicatorDraft, province: Int64, caller: Caller) async throws -> Indicator {
         if let (field, reason) = draft.problem() { throw InputError(field: field, reason: reason) }
         return try await database.withTenant(province) { tx in
+            try await Access.require(caller, .manageIndicators, tx: tx)
             do {
                 let rows = try await Self.insert(draft, tx: tx)
                 let indicator = try Self.decode(rows[0])
-                try await AuditLog.record(tx, actor: actor, action: "indicator.add", entityType: "indicator", entityID: draft.code, after: Self.auditJSON(draft))
+                try await AuditLog.record(tx, actor: caller.actor, action: "indicator.add", entityType: "indicator", entityID: draft.code, after: Self.auditJSON(draft))
                 return indicator
             } catch let error as PostgresError where error.isUniqueViolation {
                 throw InputError(field: "code", reason: "the province has an indicator '\(draft.code)' already")
@@ -116,10 +117,11 @@ public struct IndicatorStore: Sendable {
     }
 
     /// Suspends an indicator from a date, with a reason; everything recorded stays.
-    public func suspend(code: String, from date: PostgresDate, reason rawReason: String, province: Int64, actor: Actor) async throws -> Indicator {
+    public func suspend(code: String, from date: PostgresDate, reason rawReason: String, province: Int64, caller: Caller) async throws -> Indicator {
         let reason = Names.normalized(rawReason)
         if let p = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: "the reason \(p)") }
         return try await database.withTenant(province) { tx in
+            try await Access.require(caller, .manageIndicators, tx: tx)
             let before = try await Self.find(code: code, tx: tx)
             if before.status == "suspended" {
                 throw InputError(field: "indicator", reason: "'\(code)' is suspended already (from \(before.suspendedFrom?.description ?? "?"))")
@@ -132,7 +134,7 @@ public struct IndicatorStore: Sendable {
                 """)
             precondition(rows.count == 1)
             try await AuditLog.record(
-                tx, actor: actor, action: "indicator.suspend", entityType: "indicator", entityID: code,
+                tx, actor: caller.actor, action: "indicator.suspend", entityType: "indicator", entityID: code,
                 before: AuditLog.json(["status": before.status]),
                 after: AuditLog.json(["status": "suspended", "suspended_from": date.description, "suspended_reason": reason]))
             return try await Self.find(code: code, tx: tx)
@@ -140,8 +142,9 @@ public struct IndicatorStore: Sendable {
     }
 
     /// Makes a suspended indicator active again.
-    public func resume(code: String, province: Int64, actor: Actor) async throws -> Indicator {
+    public func resume(code: String, province: Int64, caller: Caller) async throws -> Indicator {
         try await database.withTenant(province) { tx in
+            try await Access.require(caller, .manageIndicators, tx: tx)
             let before = try await Self.find(code: code, tx: tx)
             guard before.status == "suspended" else {
                 throw InputError(field: "indicator", reason: "'\(code)' is not suspended")
@@ -152,7 +155,7 @@ public struct IndicatorStore: Sendable {
                 WHERE province_id = \(tx.provinceID) AND indicator_id = \(before.id)
                 """)
             try await AuditLog.record(
-                tx, actor: actor, action: "indicator.resume", entityType: "indicator", entityID: code,
+                tx, actor: caller.actor, action: "indicator.resume", entityType: "indicator", entityID: code,
                 before: AuditLog.json(["status": "suspended", "suspended_from": before.suspendedFrom?.description ?? NSNull(), "suspended_reason": before.suspendedReason ?? NSNull()]),
                 after: AuditLog.json(["status": "active"]))
             return try await Self.find(code: code, tx: tx)
@@ -173,11 +176,12 @@ public struct IndicatorStore: Sendable {
 
     /// Imports a catalogue: adds new codes, updates changed ones, applies suspensions; all or
     /// nothing. Returns (added, updated, unchanged).
-    public func importCatalogue(_ entries: [CatalogueEntry], province: Int64, actor: Actor) async throws -> (Int, Int, Int) {
+    public func importCatalogue(_ entries: [CatalogueEntry], province: Int64, caller: Caller) async throws -> (Int, Int, Int) {
         for (i, entry) in entries.enumerated() {
             if let (field, reason) = entry.draft.problem() { throw InputError(field: "row \(i + 2) \(field)", reason: reason) }
         }
         return try await database.withTenant(province) { tx in
+            try await Access.require(caller, .manageIndicators, tx: tx)
             var added = 0, updated = 0, unchanged = 0
             for entry in entries {
                 let rows = try await Self.insert(entry.draft, tx: tx, onConflictUpdate: true)
@@ -185,7 +189,7 @@ public struct IndicatorStore: Sendable {
                     let inserted = try row.decode(Bool.self, "inserted")
                     if inserted { added += 1 } else { updated += 1 }
                     try await AuditLog.record(
-                        tx, actor: actor, action: inserted ? "indicator.add" : "indicator.update", entityType: "indicator",
+                        tx, actor: caller.actor, action: inserted ? "indicator.add" : "indicator.update", entityType: "indicator",
                         entityID: entry.draft.code, after: Self.auditJSON(entry.draft))
                 } else {
                     unchanged += 1
@@ -198,7 +202,7 @@ public struct IndicatorStore: Sendable {
                         """).affectedRows
                     if changed > 0 {
                         try await AuditLog.record(
-                            tx, actor: actor, action: "indicator.suspend", entityType: "indicator", entityID: entry.draft.code,
+                            tx, actor: caller.actor, action: "indicator.suspend", entityType: "indicator", entityID: entry.draft.code,
                             after: AuditLog.json(["status": "suspended", "suspended_from": from.description, "suspended_reason": reason]))
                     }
                 }

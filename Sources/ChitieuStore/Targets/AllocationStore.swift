@@ -55,7 +55,7 @@ public struct AllocationStore: Sendable {
 
     /// Sets the rule for (indicator, phase, parent unit — the province when nil).
     public func setRule(
-        province: Int64, indicatorCode: String, phaseCode: String, unitCode: String?, rule: AllocationRule, actor: Actor
+        province: Int64, indicatorCode: String, phaseCode: String, unitCode: String?, rule: AllocationRule, caller: Caller
     ) async throws {
         guard ["equal", "weighted", "manual"].contains(rule.childMethod) else {
             throw InputError(field: "method", reason: "'\(rule.childMethod)' is not one of equal, weighted, manual")
@@ -72,6 +72,7 @@ public struct AllocationStore: Sendable {
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
             let units = try await TargetStore.units(of: phase, tx: tx)
             let unit = try TargetStore.unit(code: unitCode, in: units)
+            try await Access.require(caller, .planAllocation, unit: unit.id, tx: tx)
             if let years = rule.yearWeights, years.count != phase.years.count || years.contains(where: { $0 < 0 }) {
                 throw InputError(field: "years", reason: "the year profile needs \(phase.years.count) shares of 0 or more, one per year of \(phase.code)")
             }
@@ -92,7 +93,7 @@ public struct AllocationStore: Sendable {
                     weight_attribute = excluded.weight_attribute, updated_at = now()
                 """)
             try await AuditLog.record(
-                tx, actor: actor, action: "allocation_rule.set", entityType: "allocation_rule",
+                tx, actor: caller.actor, action: "allocation_rule.set", entityType: "allocation_rule",
                 entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)",
                 after: AuditLog.json([
                     "method": rule.childMethod, "minimum": rule.minimumPerChild,
@@ -129,8 +130,9 @@ public struct AllocationStore: Sendable {
     /// Computes every unit's yearly targets from the province's phase target, for one indicator
     /// or all active ones, and writes what changed in one transaction, with an audit event.
     /// Infeasible inputs are refused before anything is written.
-    public func allocate(province: Int64, phaseCode: String, indicatorCode: String?, actor: Actor) async throws -> AllocationReport {
+    public func allocate(province: Int64, phaseCode: String, indicatorCode: String?, caller: Caller) async throws -> AllocationReport {
         try await database.withTenant(province) { tx in
+            try await Access.require(caller, .planAllocation, tx: tx)
             var report = AllocationReport()
             let clock = ContinuousClock()
             var dbTime = Duration.zero
@@ -182,7 +184,7 @@ public struct AllocationStore: Sendable {
                 report.changed += changed
                 if changed > 0 {
                     try await AuditLog.record(
-                        tx, actor: actor, action: "target.allocate", entityType: "target",
+                        tx, actor: caller.actor, action: "target.allocate", entityType: "target",
                         entityID: "\(indicators.first { $0.id == indicatorID }!.draft.code)/\(phase.code)",
                         after: AuditLog.json(["cells": total, "changed": changed]))
                 }

@@ -120,7 +120,7 @@ public struct TargetStore: Sendable {
     /// Sets a phase target (no unit, no year), a yearly target, or an override for one unit.
     /// The province's phase target is `assigned`; anything else set by hand is `overridden`.
     public func set(
-        province: Int64, indicatorCode: String, phaseCode: String, unitCode: String?, year: Int?, value: Int, lock: Bool, actor: Actor
+        province: Int64, indicatorCode: String, phaseCode: String, unitCode: String?, year: Int?, value: Int, lock: Bool, caller: Caller
     ) async throws -> TargetCell {
         guard value >= 0 else { throw InputError(field: "value", reason: "\(value) is negative; a target is a count, 0 or more") }
         return try await database.withTenant(province) { tx in
@@ -131,6 +131,7 @@ public struct TargetStore: Sendable {
             }
             let units = try await Self.units(of: phase, tx: tx)
             let unit = try Self.unit(code: unitCode, in: units)
+            try await Access.require(caller, .setTarget, unit: unit.id, tx: tx)
             let origin = unit.level == .province && year == nil ? "assigned" : "overridden"
             let before = try await tx.query(
                 """
@@ -141,7 +142,7 @@ public struct TargetStore: Sendable {
             try await tx.query(
                 """
                 INSERT INTO chitieu.target (province_id, indicator_id, unit_id, phase_id, year, value, origin, locked, set_by)
-                VALUES (\(tx.provinceID), \(indicator.id), \(unit.id), \(phase.id), \(year.map { Int16($0) }), \(value), \(origin), \(lock), \(actor.accountID))
+                VALUES (\(tx.provinceID), \(indicator.id), \(unit.id), \(phase.id), \(year.map { Int16($0) }), \(value), \(origin), \(lock), \(caller.actor.accountID))
                 ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
                 SET value = excluded.value, origin = excluded.origin, locked = excluded.locked, set_by = excluded.set_by, set_at = now()
                 """)
@@ -149,8 +150,8 @@ public struct TargetStore: Sendable {
                 AuditLog.json(["value": try row.decode(Int.self, "value"), "origin": try row.decode(String.self, "origin"), "locked": try row.decode(Bool.self, "locked")])
             }
             try await AuditLog.record(
-                tx, actor: actor, action: "target.set", entityType: "target",
-                entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)/\(year.map(String.init) ?? "phase")",
+                tx, actor: caller.actor, action: "target.set", entityType: "target",
+                entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)/\(year.map(String.init) ?? "phase")", unitID: unit.id,
                 before: beforeJSON, after: AuditLog.json(["value": value, "origin": origin, "locked": lock]))
             return TargetCell(unitID: unit.id, year: year, value: value, origin: origin, locked: lock)
         }

@@ -196,7 +196,7 @@ public struct UnitStore: Sendable {
 
     /// Sets numeric attributes of units (unit code, attribute name, value), replacing earlier
     /// values of the same names; all or nothing. Returns how many values were stored.
-    public func importAttributes(_ rows: [(code: String, name: String, value: Decimal)], province: Province, actor: Actor) async throws -> Int {
+    public func importAttributes(_ rows: [(code: String, name: String, value: Decimal)], province: Province, caller: Caller) async throws -> Int {
         for (i, row) in rows.enumerated() {
             guard row.name.range(of: "^[a-z][a-z0-9_]{0,39}$", options: .regularExpression) != nil else {
                 throw InputError(field: "line \(i + 2) name", reason: "'\(row.name)' must be lower-case letters, digits or '_', starting with a letter")
@@ -204,6 +204,7 @@ public struct UnitStore: Sendable {
             guard row.value >= 0 else { throw InputError(field: "line \(i + 2) value", reason: "\(row.value) is negative") }
         }
         return try await database.withTenant(province.id) { tx in
+            try await Access.require(caller, .planAllocation, tx: tx)
             var ids: [String: Int64] = [:]
             for row in try await tx.query(
                 "SELECT DISTINCT ON (code) code, unit_id FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) ORDER BY code, valid_from DESC")
@@ -224,7 +225,7 @@ public struct UnitStore: Sendable {
             }
             if stored > 0 {
                 try await AuditLog.record(
-                    tx, actor: actor, action: "units.attributes", entityType: "unit_attribute", entityID: nil,
+                    tx, actor: caller.actor, action: "units.attributes", entityType: "unit_attribute", entityID: nil,
                     after: AuditLog.json(["values": stored, "names": Array(Set(rows.map(\.name))).sorted()]))
             }
             return stored

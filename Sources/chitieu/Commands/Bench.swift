@@ -223,12 +223,12 @@ struct Bench: AsyncParsableCommand {
                     let provinces = try await TenantStore(database: db).list().filter { $0.validFrom == day }
                     let communes = Dictionary(grouping: file.units(at: .commune), by: \.provinceCode).mapValues(\.count)
                     for p in provinces {
-                        _ = try await IndicatorStore(database: db).importCatalogue(catalogue, province: p.id, actor: .command("bench allocate"))
+                        _ = try await IndicatorStore(database: db).importCatalogue(catalogue, province: p.id, caller: .command("bench allocate"))
                         for (i, entry) in catalogue.enumerated() {
                             let value = (communes[p.code] ?? 10) * (i + 2) + i
                             _ = try await TargetStore(database: db).set(
                                 province: p.id, indicatorCode: entry.draft.code, phaseCode: phase, unitCode: nil, year: nil, value: value,
-                                lock: false, actor: .command("bench allocate"))
+                                lock: false, caller: .command("bench allocate"))
                         }
                     }
                     let su = try await db.pool.withConnection { c in
@@ -254,7 +254,7 @@ struct Bench: AsyncParsableCommand {
                                 let id = su[next]
                                 next += 1
                                 group.addTask {
-                                    try await AllocationStore(database: db).allocate(province: id, phaseCode: phase, indicatorCode: nil, actor: .command("bench allocate"))
+                                    try await AllocationStore(database: db).allocate(province: id, phaseCode: phase, indicatorCode: nil, caller: .command("bench allocate"))
                                 }
                             }
                             for _ in 0..<parallel { startNext() }

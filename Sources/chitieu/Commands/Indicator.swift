@@ -56,7 +56,7 @@ struct IndicatorCommand: AsyncParsableCommand {
                     reportingLevels: UnitLevel.parseList(levels)!, disaggregation: disaggregation.flatMap(parseDisaggregation),
                     companionMeasure: companion)
                 let indicator = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).add(draft, province: tenant.id, actor: .command("indicator add"))
+                    try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: .command("indicator add"))
                 }
                 if json { print(Output.json(indicatorJSON(indicator))) } else { print("Added indicator \(indicator.draft.code): \(indicator.draft.name).") }
             }
@@ -84,7 +84,7 @@ struct IndicatorCommand: AsyncParsableCommand {
                         suspendedReason: row.suspendedReason)
                 }
                 let (added, updated, unchanged) = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, actor: .command("indicator import"))
+                    try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, caller: .command("indicator import"))
                 }
                 if json {
                     print(Output.json(["added": added, "updated": updated, "unchanged": unchanged]))
@@ -160,7 +160,7 @@ struct IndicatorCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let date = try parseDate(from, option: "--from")
                 let i = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, actor: .command("indicator suspend"))
+                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, caller: .command("indicator suspend"))
                 }
                 if json { print(Output.json(indicatorJSON(i))) } else { print("Suspended \(i.draft.code) from \(date).") }
             }
@@ -177,7 +177,7 @@ struct IndicatorCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let i = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).resume(code: code, province: tenant.id, actor: .command("indicator resume"))
+                    try await IndicatorStore(database: db).resume(code: code, province: tenant.id, caller: .command("indicator resume"))
                 }
                 if json { print(Output.json(indicatorJSON(i))) } else { print("\(i.draft.code) is active again.") }
             }

@@ -32,7 +32,7 @@ struct TargetCommand: AsyncParsableCommand {
                 let cell = try await province.withProvince(database) { db, tenant in
                     try await TargetStore(database: db).set(
                         province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year,
-                        value: value, lock: lock, actor: .command("target set"))
+                        value: value, lock: lock, caller: .command("target set"))
                 }
                 if json {
                     print(Output.json(["indicator": indicator, "phase": phase, "unit": unit ?? province.province, "year": year ?? NSNull(),
@@ -134,7 +134,7 @@ struct TargetCommand: AsyncParsableCommand {
                     if let job = try await queue.claim(id: queued.id, worker: me, lease: .seconds(300)) {
                         do {
                             let report = try await store.allocate(
-                                province: tenant.id, phaseCode: phase, indicatorCode: indicator, actor: .command("target allocate"))
+                                province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: .command("target allocate"))
                             try await queue.complete(job.id, worker: me)
                             return (queued, report)
                         } catch {
@@ -232,7 +232,7 @@ struct AllocationCommand: AsyncParsableCommand {
                     try await province.withProvince(database) { db, tenant in
                         try await AllocationStore(database: db).setRule(
                             province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,
-                            actor: .command("allocation rule set"))
+                            caller: .command("allocation rule set"))
                     }
                     print("Set the \(method) rule for \(indicator) \(phase) below \(unit ?? province.province).")
                 }

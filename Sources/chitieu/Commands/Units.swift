@@ -158,7 +158,7 @@ struct Units: AsyncParsableCommand {
                 }
                 let rows = try UnitAttributesCSV.parse(data)
                 let stored = try await province.withProvince(database) { db, tenant in
-                    try await UnitStore(database: db).importAttributes(rows, province: tenant, actor: .command("units attributes import"))
+                    try await UnitStore(database: db).importAttributes(rows, province: tenant, caller: .command("units attributes import"))
                 }
                 print("\(rows.count) values read, \(stored) stored or changed.")
             }

@@ -1,0 +1,159 @@
+public import ChitieuDomain
+public import Foundation
+import Postgres
+
+/// A request refused by authentication or the policy.
+public struct AccessError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// Why.
+    public enum Kind: Sendable, Equatable {
+        /// No such thing, or not in the caller's province or scope (answered alike, HTTP 404).
+        case notFound
+        /// Visible, but the caller's roles do not allow the action (HTTP 403).
+        case forbidden
+        /// No valid credentials (HTTP 401).
+        case unauthenticated
+        /// Too many failed logins; retry after so many seconds (HTTP 429).
+        case rateLimited(retryAfter: Int)
+    }
+
+    /// Why.
+    public var kind: Kind
+    /// What to tell the caller: never whether a thing exists outside its scope.
+    public var message: String
+
+    /// An error.
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// The thing is unknown to this caller.
+    public static func notFound(_ what: String) -> AccessError { AccessError(.notFound, "\(what) was not found") }
+}
+
+/// Who calls, for the policy (`principal`) and for the audit trail (`actor`).
+public struct Caller: Sendable {
+    /// What the policy sees.
+    public var principal: Principal
+    /// What the audit log records.
+    public var actor: Actor
+    /// The account, unless the operator acts.
+    public var account: Account?
+
+    /// A caller.
+    public init(principal: Principal, actor: Actor, account: Account?) {
+        self.principal = principal
+        self.actor = actor
+        self.account = account
+    }
+
+    /// The operator running an admin command, with direct database access.
+    public static func command(_ name: String) -> Caller {
+        Caller(principal: .operator, actor: .command(name), account: nil)
+    }
+
+    /// A job acting for the system.
+    public static func job(_ id: Int64) -> Caller {
+        Caller(principal: .operator, actor: .job(id), account: nil)
+    }
+
+    /// Whether the operator acts.
+    public var isOperator: Bool { principal.kind == .operator }
+}
+
+/// Applies the policy inside a tenant transaction: resolves the resource's unit path from the
+/// database, then asks `Policy.decide`.
+public enum Access {
+    /// The unit ids from the province's root down to `unitID`, or nil when the province has no
+    /// such unit.
+    public static func unitPath(_ unitID: Int64, tx: TenantTransaction) async throws -> [Int64]? {
+        let rows = try await tx.query(
+            """
+            WITH RECURSIVE up AS (
+                SELECT unit_id, parent_id, 0 AS depth FROM chitieu.admin_unit
+                WHERE province_id = \(tx.provinceID) AND unit_id = \(unitID)
+              UNION ALL
+                SELECT u.unit_id, u.parent_id, up.depth + 1 FROM chitieu.admin_unit u
+                JOIN up ON u.province_id = \(tx.provinceID) AND u.unit_id = up.parent_id
+                WHERE up.depth < 10
+            )
+            SELECT unit_id FROM up ORDER BY depth DESC
+            """, prepared: true)
+        let path = try rows.map { try $0.decode(Int64.self, at: 0) }
+        return path.isEmpty ? nil : path
+    }
+
+    /// Throws unless `caller` may do `action` on the province as a whole (`unitID` nil) or on
+    /// the unit `unitID` of the transaction's province. `what` names the thing for the 404.
+    public static func require(
+        _ caller: Caller, _ action: Action, unit unitID: Int64? = nil, what: String = "the unit", tx: TenantTransaction
+    ) async throws {
+        let resource: Resource
+        if let unitID {
+            guard let path = try await unitPath(unitID, tx: tx) else { throw AccessError.notFound(what) }
+            resource = .unit(tx.provinceID, path: path)
+        } else {
+            resource = .province(tx.provinceID)
+        }
+        try check(Policy.decide(caller.principal, action, resource), action: action, what: what)
+    }
+
+    /// Turns a decision into a thrown error.
+    public static func check(_ decision: Decision, action: Action, what: String) throws {
+        switch decision {
+        case .allow: return
+        case .notFound: throw AccessError.notFound(what)
+        case .forbidden: throw AccessError(.forbidden, "your roles do not allow \(describe(action)) here")
+        }
+    }
+
+    /// Whether `caller` may read the unit (without throwing), for filtering lists.
+    public static func canRead(_ caller: Caller, path: [Int64], provinceID: Int64) -> Bool {
+        Policy.decide(caller.principal, .read, .unit(provinceID, path: path)) == .allow
+    }
+
+    static func describe(_ action: Action) -> String {
+        switch action {
+        case .read: "reading"
+        case .manageIndicators: "managing indicators"
+        case .setTarget: "setting targets"
+        case .planAllocation: "planning the allocation"
+        case .submitResult: "submitting results"
+        case .decideResult: "approving or returning results"
+        case .manageAccount: "managing this account"
+        case .grant(let role): "giving or withdrawing the \(role.rawValue) role"
+        case .readAudit: "reading the audit log"
+        case .manageJobs: "managing jobs"
+        }
+    }
+
+    /// The principal of an account: its grants in force today and its province's settings.
+    static func principal(of account: Account, tx: TenantTransaction) async throws -> Principal {
+        let grants = try await tx.query(
+            """
+            SELECT role, unit_id FROM chitieu.role_grant
+            WHERE province_id = \(tx.provinceID) AND account_id = \(account.id) AND revoked_at IS NULL
+              AND valid_from <= current_date AND (valid_to IS NULL OR valid_to >= current_date)
+            """, prepared: true
+        ).map { row in
+            RoleAssignment(role: Role(rawValue: try row.decode(String.self, at: 0)) ?? .viewer, unitID: try row.decode(Int64.self, at: 1))
+        }
+        let setting = try await tx.query(
+            "SELECT district_allocation FROM chitieu.province WHERE province_id = \(tx.provinceID)", prepared: true)
+        let districtAllocation = try setting.first?.decode(Bool.self, at: 0) ?? false
+        return Principal(provinceID: tx.provinceID, grants: grants, districtAllocation: districtAllocation)
+    }
+
+    /// The caller for an admin command run `--as` an account of the transaction's province.
+    public static func caller(asUsername username: String, command: String, tx: TenantTransaction) async throws -> Caller {
+        guard let account = try await AccountStore.find(username: username, tx: tx) else {
+            throw InputError(field: "--as", reason: "the province has no account '\(username)'")
+        }
+        guard account.status == .active else { throw InputError(field: "--as", reason: "the account '\(username)' is disabled") }
+        return Caller(
+            principal: try await principal(of: account, tx: tx),
+            actor: Actor(accountID: account.id, label: account.username, via: .cli), account: account)
+    }
+}
