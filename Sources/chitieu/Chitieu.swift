@@ -12,7 +12,10 @@ struct Chitieu: AsyncParsableCommand {
             Operator commands that need the owner's rights (db migrate, tenant create, units import) use
             CHITIEU_ADMIN_DATABASE_URL first when it is set.
             """,
-        subcommands: [Serve.self, Work.self, DB.self, Tenant.self, Units.self, IndicatorCommand.self, TargetCommand.self, AllocationCommand.self, Jobs.self, Bench.self]
+        subcommands: [
+            Serve.self, Work.self, DB.self, Tenant.self, Units.self, IndicatorCommand.self, TargetCommand.self, AllocationCommand.self,
+            AccountCommand.self, GrantCommand.self, TokenCommand.self, ReportingCommand.self, AuditCommand.self, Jobs.self, Bench.self,
+        ]
     )
 
     /// Runs the command; usage errors exit with 2 (not 64), as operators' scripts expect.

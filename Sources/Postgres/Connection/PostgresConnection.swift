@@ -112,6 +112,19 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// The SCRAM-SHA-256 verifier of a password for a role, computed here (PQencryptPasswordConn),
+    /// so `CREATE ROLE … PASSWORD` never carries the clear text to the server or its logs.
+    public func encryptPassword(_ password: String, role: String) async throws -> String {
+        try await withHandle { handle in
+            guard let encrypted = PQencryptPasswordConn(handle, password, role, "scram-sha-256") else {
+                let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+                throw PostgresError(code: .server, message: "could not encrypt the password: \(message)")
+            }
+            defer { PQfreemem(encrypted) }
+            return String(cString: encrypted)
+        }
+    }
+
     /// Runs a statement and returns the number of rows it affected.
     @discardableResult
     public func execute(_ query: PostgresQuery, prepared: Bool = false) async throws -> Int {

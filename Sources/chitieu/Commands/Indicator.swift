@@ -31,6 +31,7 @@ struct IndicatorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an indicator.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
         @Option(help: "Short code, unique in the province.") var code: String
         @Option(help: "Vietnamese name.") var name: String
         @Option(name: .customLong("name-en"), help: "English name.") var nameEnglish: String?
@@ -56,7 +57,7 @@ struct IndicatorCommand: AsyncParsableCommand {
                     reportingLevels: UnitLevel.parseList(levels)!, disaggregation: disaggregation.flatMap(parseDisaggregation),
                     companionMeasure: companion)
                 let indicator = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: .command("indicator add"))
+                    try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: try await acting.caller("indicator add", db, tenant))
                 }
                 if json { print(Output.json(indicatorJSON(indicator))) } else { print("Added indicator \(indicator.draft.code): \(indicator.draft.name).") }
             }
@@ -69,6 +70,7 @@ struct IndicatorCommand: AsyncParsableCommand {
             discussion: "Adds new codes, updates changed ones and applies the suspensions it lists; a bad file changes nothing.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
         @Option(help: "The catalogue file.") var file: String
         @Flag(help: "Print counts as JSON.") var json = false
 
@@ -84,7 +86,7 @@ struct IndicatorCommand: AsyncParsableCommand {
                         suspendedReason: row.suspendedReason)
                 }
                 let (added, updated, unchanged) = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, caller: .command("indicator import"))
+                    try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, caller: try await acting.caller("indicator import", db, tenant))
                 }
                 if json {
                     print(Output.json(["added": added, "updated": updated, "unchanged": unchanged]))
@@ -151,6 +153,7 @@ struct IndicatorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Suspend an indicator (it stays on record, out of completion totals).")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
         @Option(help: "Indicator code.") var code: String
         @Option(help: "Date the suspension takes effect (YYYY-MM-DD).") var from: String
         @Option(help: "Why, e.g. 'Dừng thực hiện theo chỉ đạo của Trung ương'.") var reason: String
@@ -160,7 +163,7 @@ struct IndicatorCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let date = try parseDate(from, option: "--from")
                 let i = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, caller: .command("indicator suspend"))
+                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, caller: try await acting.caller("indicator suspend", db, tenant))
                 }
                 if json { print(Output.json(indicatorJSON(i))) } else { print("Suspended \(i.draft.code) from \(date).") }
             }
@@ -171,13 +174,14 @@ struct IndicatorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a suspended indicator active again.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
         @Option(help: "Indicator code.") var code: String
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await runReportingErrors {
                 let i = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).resume(code: code, province: tenant.id, caller: .command("indicator resume"))
+                    try await IndicatorStore(database: db).resume(code: code, province: tenant.id, caller: try await acting.caller("indicator resume", db, tenant))
                 }
                 if json { print(Output.json(indicatorJSON(i))) } else { print("\(i.draft.code) is active again.") }
             }

@@ -15,6 +15,7 @@ struct TargetCommand: AsyncParsableCommand {
             discussion: "Without --unit it is the province's target; --lock keeps the value through every later allocation.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
         @Option(help: "Indicator code.") var indicator: String
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "Unit GSO code (default: the province).") var unit: String?
@@ -32,7 +33,7 @@ struct TargetCommand: AsyncParsableCommand {
                 let cell = try await province.withProvince(database) { db, tenant in
                     try await TargetStore(database: db).set(
                         province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year,
-                        value: value, lock: lock, caller: .command("target set"))
+                        value: value, lock: lock, caller: try await acting.caller("target set", db, tenant))
                 }
                 if json {
                     print(Output.json(["indicator": indicator, "phase": phase, "unit": unit ?? province.province, "year": year ?? NSNull(),
@@ -113,6 +114,7 @@ struct TargetCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "Only this indicator (default: every active one).") var indicator: String?
         @Flag(help: "Wait for the allocation and print its result.") var wait = false
@@ -134,7 +136,7 @@ struct TargetCommand: AsyncParsableCommand {
                     if let job = try await queue.claim(id: queued.id, worker: me, lease: .seconds(300)) {
                         do {
                             let report = try await store.allocate(
-                                province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: .command("target allocate"))
+                                province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: try await acting.caller("target allocate", db, tenant))
                             try await queue.complete(job.id, worker: me)
                             return (queued, report)
                         } catch {
@@ -196,6 +198,7 @@ struct AllocationCommand: AsyncParsableCommand {
                 abstract: "Set how a unit's target is split among its children and over the years.")
             @OptionGroup var database: DatabaseOptions
             @OptionGroup var province: ProvinceOption
+            @OptionGroup var acting: ActingOption
             @Option(help: "Indicator code.") var indicator: String
             @Option(help: "Phase, e.g. 2021-2025.") var phase: String
             @Option(help: "The parent unit (GSO code; default: the province).") var unit: String?
@@ -232,7 +235,7 @@ struct AllocationCommand: AsyncParsableCommand {
                     try await province.withProvince(database) { db, tenant in
                         try await AllocationStore(database: db).setRule(
                             province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,
-                            caller: .command("allocation rule set"))
+                            caller: try await acting.caller("allocation rule set", db, tenant))
                     }
                     print("Set the \(method) rule for \(indicator) \(phase) below \(unit ?? province.province).")
                 }

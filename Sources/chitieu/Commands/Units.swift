@@ -149,6 +149,7 @@ struct Units: AsyncParsableCommand {
             commandName: "import", abstract: "Import unit attributes from a CSV with columns unit_code,name,value.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
         @Option(help: "The CSV file.") var file: String
 
         func run() async throws {
@@ -158,7 +159,7 @@ struct Units: AsyncParsableCommand {
                 }
                 let rows = try UnitAttributesCSV.parse(data)
                 let stored = try await province.withProvince(database) { db, tenant in
-                    try await UnitStore(database: db).importAttributes(rows, province: tenant, caller: .command("units attributes import"))
+                    try await UnitStore(database: db).importAttributes(rows, province: tenant, caller: try await acting.caller("units attributes import", db, tenant))
                 }
                 print("\(rows.count) values read, \(stored) stored or changed.")
             }

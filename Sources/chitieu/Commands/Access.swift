@@ -1,0 +1,473 @@
+import ArgumentParser
+import ChitieuDomain
+import ChitieuStore
+import Foundation
+import Postgres
+
+/// `--as ACCOUNT`: run an admin command as an account of the province, through the same policy
+/// as the API. Without it the command acts as the operator. Either way the audit event says
+/// who acted and `via: cli`.
+struct ActingOption: ParsableArguments {
+    @Option(name: .customLong("as"), help: "Act as this account of the province (its roles decide), instead of as the operator.")
+    var account: String?
+
+    /// The caller for `command` in `tenant`.
+    func caller(_ command: String, _ db: ChitieuDatabase, _ tenant: Province) async throws -> Caller {
+        guard let account else { return .command(command) }
+        let username = try AccountStore.normalizedUsername(account, field: "--as")
+        return try await db.withTenant(tenant.id) { tx in try await Access.caller(asUsername: username, command: command, tx: tx) }
+    }
+}
+
+/// Reads a secret from standard input: all of it, without the final line break.
+func readSecretFromStandardInput(field: String) throws -> String {
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    guard var text = String(data: data, encoding: .utf8) else {
+        throw InputError(field: field, reason: "standard input is not valid UTF-8")
+    }
+    if text.hasSuffix("\r\n") { text.removeLast(1) } else if text.hasSuffix("\n") { text.removeLast() }
+    guard !text.isEmpty else { throw InputError(field: field, reason: "nothing was read from standard input") }
+    return text
+}
+
+/// Parses a lifetime: `90d`, `12h`, `30m`, or `never`.
+func parseLifetime(_ text: String, option: String) throws -> Int? {
+    if text == "never" { return nil }
+    guard let unit = text.last, let number = Int(text.dropLast()), number > 0, number <= 100_000 else {
+        throw ValidationError("\(option): '\(text)' is not a lifetime such as 90d, 12h, 30m or never")
+    }
+    switch unit {
+    case "d": return number * 86_400
+    case "h": return number * 3_600
+    case "m": return number * 60
+    default: throw ValidationError("\(option): '\(text)' is not a lifetime such as 90d, 12h, 30m or never")
+    }
+}
+
+/// RFC 3339 text of a time (UTC), or "" for none.
+func timestamp(_ date: Date?) -> String { date.map { $0.formatted(.iso8601) } ?? "" }
+
+func accountJSON(_ a: Account) -> [String: Any] {
+    [
+        "id": a.id.uuidString.lowercased(), "username": a.username, "display_name": a.displayName, "status": a.status.rawValue,
+        "home_unit_id": a.homeUnitID ?? NSNull(), "created_at": timestamp(a.createdAt),
+    ]
+}
+
+func grantJSON(_ g: GrantRecord) -> [String: Any] {
+    [
+        "id": g.id, "username": g.username, "role": g.role.rawValue, "unit_id": g.unitID, "unit_code": g.unitCode, "unit_name": g.unitName,
+        "valid_from": g.validFrom.description, "valid_to": g.validTo?.description ?? NSNull(),
+        "revoked_at": g.revokedAt.map(timestamp) ?? NSNull(), "granted_at": timestamp(g.grantedAt),
+    ]
+}
+
+/// `chitieu account …`.
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account", abstract: "Manage the accounts of a province.",
+        subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self, Password.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an account (username unique in the deployment).",
+            discussion: "With --password-stdin the password (10 characters or more) is read from standard input; without it the account can only use issued tokens.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "Username: 2 to 63 characters of a-z, 0-9, '.', '_', '-'.") var username: String
+        @Option(help: "Display name, e.g. \"Nguyễn Thị Hoà\".") var name: String
+        @Option(help: "GSO code of the unit the account belongs to (default: the province).") var unit: String?
+        @Flag(help: "Read the password from standard input.") var passwordStdin = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let password = passwordStdin ? try readSecretFromStandardInput(field: "password") : nil
+                let account = try await province.withProvince(database) { db, tenant in
+                    try await AccountStore(database: db).create(
+                        province: tenant.id, username: username, displayName: name, homeUnit: unit.map(UnitReference.code), password: password,
+                        caller: try await acting.caller("account create", db, tenant))
+                }
+                if json { print(Output.json(accountJSON(account))) } else { print("Created account \(account.username) (\(account.displayName)).") }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the accounts (those the caller may manage).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let accounts = try await province.withProvince(database) { db, tenant in
+                    try await AccountStore(database: db).list(province: tenant.id, caller: try await acting.caller("account list", db, tenant))
+                }
+                Output.print(
+                    output.format, columns: ["username", "name", "status", "home unit", "created"],
+                    rows: accounts.map { [$0.username, $0.displayName, $0.status.rawValue, $0.homeUnitID.map(String.init) ?? "province", timestamp($0.createdAt)] },
+                    jsonRows: accounts.map(accountJSON))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an account and its grants.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Argument(help: "Username.") var username: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let (account, grants) = try await province.withProvince(database) { db, tenant in
+                    try await AccountStore(database: db).show(province: tenant.id, username: username, caller: try await acting.caller("account show", db, tenant))
+                }
+                if json {
+                    var object = accountJSON(account)
+                    object["grants"] = grants.map(grantJSON)
+                    print(Output.json(object))
+                } else {
+                    print("\(account.username)  \(account.displayName)  \(account.status.rawValue)")
+                    print(Output.table(
+                        columns: ["grant", "role", "unit", "name", "valid to", "revoked"],
+                        rows: grants.map { [String($0.id), $0.role.rawValue, $0.unitCode, $0.unitName, $0.validTo?.description ?? "", timestamp($0.revokedAt)] }))
+                }
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account: it can no longer log in or use its tokens.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let account = try await province.withProvince(database) { db, tenant in
+                    try await AccountStore(database: db).setStatus(
+                        province: tenant.id, username: username, status: .disabled, caller: try await acting.caller("account disable", db, tenant))
+                }
+                print("Account \(account.username) is disabled.")
+            }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let account = try await province.withProvince(database) { db, tenant in
+                    try await AccountStore(database: db).setStatus(
+                        province: tenant.id, username: username, status: .active, caller: try await acting.caller("account enable", db, tenant))
+                }
+                print("Account \(account.username) is active.")
+            }
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set an account's password, read from standard input.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let password = try readSecretFromStandardInput(field: "password")
+                try await province.withProvince(database) { db, tenant in
+                    try await AccountStore(database: db).setPassword(
+                        province: tenant.id, username: username, password: password, caller: try await acting.caller("account password", db, tenant))
+                }
+                print("Password of \(username) changed.")
+            }
+        }
+    }
+}
+
+/// `chitieu grant …`.
+struct GrantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grant", abstract: "Give and withdraw roles at units.", subcommands: [Add.self, Revoke.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give an account a role at a unit; it reaches the unit's whole subtree.",
+            discussion: "Roles: province (at the province unit), district (at a district), commune (at a commune), viewer (anywhere, read only).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "Username.") var account: String
+        @Option(help: "province, district, commune or viewer.") var role: String
+        @Option(help: "GSO code of the unit (default: the province).") var unit: String?
+        @Option(help: "Last day of validity (YYYY-MM-DD; default: none).") var until: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if Role(rawValue: role) == nil { throw ValidationError("--role: '\(role)' is not one of province, district, commune, viewer") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let validTo = try until.map { try parseDate($0, option: "--until") }
+                let grant = try await province.withProvince(database) { db, tenant in
+                    let reference = UnitReference.code(unit ?? tenant.code)
+                    return try await AccountStore(database: db).grant(
+                        province: tenant.id, username: account, role: Role(rawValue: role)!, unit: reference, validTo: validTo,
+                        caller: try await acting.caller("grant add", db, tenant))
+                }
+                if json { print(Output.json(grantJSON(grant))) } else {
+                    print("Grant \(grant.id): \(grant.username) is \(grant.role.rawValue) at \(grant.unitCode) \(grant.unitName).")
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Withdraw a grant (it stays on record, marked revoked).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Argument(help: "Grant id (see grant list).") var id: Int64
+
+        func run() async throws {
+            try await runReportingErrors {
+                let grant = try await province.withProvince(database) { db, tenant in
+                    try await AccountStore(database: db).revoke(province: tenant.id, grantID: id, caller: try await acting.caller("grant revoke", db, tenant))
+                }
+                print("Grant \(grant.id) (\(grant.username), \(grant.role.rawValue) at \(grant.unitCode)) is revoked.")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List an account's grants.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "Username.") var account: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let (_, grants) = try await province.withProvince(database) { db, tenant in
+                    try await AccountStore(database: db).show(province: tenant.id, username: account, caller: try await acting.caller("grant list", db, tenant))
+                }
+                Output.print(
+                    output.format, columns: ["grant", "role", "unit", "name", "valid from", "valid to", "revoked"],
+                    rows: grants.map { [String($0.id), $0.role.rawValue, $0.unitCode, $0.unitName, $0.validFrom.description, $0.validTo?.description ?? "", timestamp($0.revokedAt)] },
+                    jsonRows: grants.map(grantJSON))
+            }
+        }
+    }
+}
+
+/// `chitieu token …`.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Issue, list and revoke bearer tokens for integrations.", subcommands: [Issue.self, List.self, Revoke.self])
+
+    struct Issue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a token for an account. It is printed once; only its SHA-256 is stored.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(name: .customLong("account"), help: "Username.") var account: String
+        @Option(help: "Lifetime: 90d, 12h, 30m or never (default 90d).") var expires = "90d"
+        @Option(help: "What it is for, e.g. \"Bảng tính báo cáo huyện\".") var name: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws { _ = try parseLifetime(expires, option: "--expires") }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let lifetime = try parseLifetime(expires, option: "--expires")
+                let token = try await province.withProvince(database) { db, tenant in
+                    try await Authenticator(database: db).issue(
+                        province: tenant.id, username: account, name: name, lifetimeSeconds: lifetime, caller: try await acting.caller("token issue", db, tenant))
+                }
+                if json {
+                    print(Output.json([
+                        "token": token.secret, "id": token.id.uuidString.lowercased(), "username": token.account.username,
+                        "expires_at": token.expiresAt.map(timestamp) ?? NSNull(),
+                    ]))
+                } else {
+                    print(token.secret)
+                    Output.note("Token \(token.id.uuidString.lowercased()) for \(token.account.username), expires \(token.expiresAt.map(timestamp) ?? "never"). It is shown only now.")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(name: .customLong("account"), help: "Only this account's tokens.") var account: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let tokens = try await province.withProvince(database) { db, tenant in
+                    try await Authenticator(database: db).tokens(province: tenant.id, username: account, caller: try await acting.caller("token list", db, tenant))
+                }
+                Output.print(
+                    output.format, columns: ["id", "account", "kind", "name", "created", "expires", "revoked", "last used"],
+                    rows: tokens.map {
+                        [$0.id.uuidString.lowercased(), $0.username, $0.kind, $0.name ?? "", timestamp($0.createdAt), timestamp($0.expiresAt), timestamp($0.revokedAt), timestamp($0.lastUsedAt)]
+                    },
+                    jsonRows: tokens.map {
+                        [
+                            "id": $0.id.uuidString.lowercased(), "username": $0.username, "kind": $0.kind, "name": $0.name ?? NSNull(),
+                            "created_at": timestamp($0.createdAt), "expires_at": $0.expiresAt.map(timestamp) ?? NSNull(),
+                            "revoked_at": $0.revokedAt.map(timestamp) ?? NSNull(), "last_used_at": $0.lastUsedAt.map(timestamp) ?? NSNull(),
+                        ]
+                    })
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Argument(help: "Token id (see token list).") var id: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard let tokenID = UUID(uuidString: id) else { throw InputError(field: "id", reason: "'\(id.prefix(80))' is not a token id (a UUID)") }
+                let token = try await province.withProvince(database) { db, tenant in
+                    try await Authenticator(database: db).revoke(province: tenant.id, tokenID: tokenID, caller: try await acting.caller("token revoke", db, tenant))
+                }
+                print("Token \(token.id.uuidString.lowercased()) of \(token.username) is revoked.")
+            }
+        }
+    }
+}
+
+/// `chitieu reporting login …`.
+struct ReportingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reporting", abstract: "PostgreSQL logins for reporting tools (psql, Excel, Metabase, Grafana, pandas).",
+        subcommands: [Login.self])
+
+    struct Login: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create, list and drop reporting logins.", subcommands: [Create.self, List.self, Drop.self])
+
+        struct Create: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Create a login that reads one province through the reporting views (password from standard input).",
+                discussion: "The login is a member of the province's group role and of chitieu_reporting; it reads only the province's rows, whatever it sets in its session, and never writes.")
+            @OptionGroup var database: DatabaseOptions
+            @OptionGroup var province: ProvinceOption
+            @Option(help: "Login name, e.g. baocao_laocai.") var login: String
+
+            func run() async throws {
+                try await runReportingErrors {
+                    let password = try readSecretFromStandardInput(field: "password")
+                    let created = try await province.withProvince(database) { db, tenant in
+                        try await ReportingLogins(database: db).create(province: tenant, login: login, password: password)
+                    }
+                    print("Created reporting login \(created.login) for province \(province.province); it reads the reporting schema.")
+                }
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the reporting logins and the provinces they read.")
+            @OptionGroup var database: DatabaseOptions
+            @OptionGroup var output: OutputOptions
+
+            func run() async throws {
+                try await runReportingErrors {
+                    let (logins, provinces) = try await withAdminDatabase(database) { db in
+                        (try await ReportingLogins(database: db).list(), try await TenantStore(database: db).list())
+                    }
+                    let names = Dictionary(provinces.map { ($0.id, "\($0.code) \($0.name)") }, uniquingKeysWith: { a, _ in a })
+                    Output.print(
+                        output.format, columns: ["login", "provinces", "connection limit"],
+                        rows: logins.map { [$0.login, $0.provinceIDs.map { names[$0] ?? "id \($0)" }.joined(separator: ", "), String($0.connectionLimit)] },
+                        jsonRows: logins.map { ["login": $0.login, "province_ids": $0.provinceIDs, "connection_limit": $0.connectionLimit] })
+                }
+            }
+        }
+
+        struct Drop: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Drop a reporting login.")
+            @OptionGroup var database: DatabaseOptions
+            @Argument(help: "Login name.") var login: String
+
+            func run() async throws {
+                try await runReportingErrors {
+                    try await withAdminDatabase(database) { db in try await ReportingLogins(database: db).drop(login: login) }
+                    print("Dropped reporting login \(login).")
+                }
+            }
+        }
+    }
+}
+
+/// `chitieu audit list`.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Read the audit log of a province.", subcommands: [List.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List audit events, newest first.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "Only this kind of entity: account, grant, token, indicator, target, allocation_rule, result…") var entity: String?
+        @Option(help: "Only events at or after this time (YYYY-MM-DD or RFC 3339).") var since: String?
+        @Option(help: "At most this many events (1-1000).") var limit = 100
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                var sinceDate: Date?
+                if let since {
+                    if let d = try? Date(since, strategy: .iso8601) { sinceDate = d } else {
+                        let day = try parseDate(since, option: "--since")
+                        sinceDate = try? Date("\(day)T00:00:00+07:00", strategy: .iso8601)
+                    }
+                }
+                let filter = AuditStore.Filter(entityType: entity, since: sinceDate, limit: limit)
+                let events = try await province.withProvince(database) { db, tenant in
+                    try await AuditStore(database: db).list(province: tenant.id, filter: filter, caller: try await acting.caller("audit list", db, tenant))
+                }
+                Output.print(
+                    output.format, columns: ["id", "at", "actor", "via", "action", "entity", "after"],
+                    rows: events.map { [String($0.id), timestamp($0.at), $0.actorLabel, $0.via, $0.action, "\($0.entityType) \($0.entityID ?? "")", $0.after ?? ""] },
+                    jsonRows: events.map(auditJSON))
+            }
+        }
+    }
+}
+
+func auditJSON(_ e: AuditEvent) -> [String: Any] {
+    func parsed(_ text: String?) -> Any {
+        guard let text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return NSNull() }
+        return object
+    }
+    return [
+        "id": e.id, "at": timestamp(e.at), "actor_id": e.actorID.map { $0.uuidString.lowercased() } ?? NSNull(), "actor": e.actorLabel,
+        "via": e.via, "request_id": e.requestID ?? NSNull(), "action": e.action, "entity_type": e.entityType, "entity_id": e.entityID ?? NSNull(),
+        "unit_id": e.unitID ?? NSNull(), "before": parsed(e.before), "after": parsed(e.after),
+    ]
+}
