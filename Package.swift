@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -70,7 +72,10 @@ let package = Package(
             name: "ChitieuServer",
             dependencies: [
                 "ChitieuStore",
+                "ChitieuCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -107,8 +112,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ChitieuStoreTests",
-            dependencies: ["ChitieuStore", "ChitieuServer", "ChitieuTesting", "Postgres",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["ChitieuStore", "ChitieuServer", "ChitieuTesting", "Postgres", "ChitieuCrypto", "ChitieuDomain",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
     ]

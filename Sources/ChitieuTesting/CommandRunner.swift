@@ -26,20 +26,24 @@ public enum ChitieuCommand {
         return fallback
     }
 
-    /// Runs `chitieu` with arguments and extra environment variables, off the cooperative pool.
-    public static func run(_ arguments: [String], environment: [String: String]) async throws -> CommandResult {
+    /// Runs `chitieu` with arguments and extra environment variables, off the cooperative pool;
+    /// `input` becomes its standard input.
+    public static func run(_ arguments: [String], environment: [String: String], input: String? = nil) async throws -> CommandResult {
         let path = try executable()
         return try await offPool {
             let out = NSTemporaryDirectory() + "/chitieu-cmd-\(UUID().uuidString).out"
             let err = NSTemporaryDirectory() + "/chitieu-cmd-\(UUID().uuidString).err"
+            let inputPath = NSTemporaryDirectory() + "/chitieu-cmd-\(UUID().uuidString).in"
+            FileManager.default.createFile(atPath: inputPath, contents: Data((input ?? "").utf8))
             defer {
                 unlink(out)
                 unlink(err)
+                unlink(inputPath)
             }
             var env = ProcessInfo.processInfo.environment
             for key in env.keys where key.hasPrefix("CHITIEU_") || key == "DATABASE_URL" { env[key] = nil }
             env.merge(environment) { $1 }
-            let status = try Shell.spawn([path] + arguments, stdout: out, stderr: err, environment: env)
+            let status = try Shell.spawn([path] + arguments, stdout: out, stderr: err, environment: env, stdin: inputPath)
             return CommandResult(
                 status: status, output: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                 error: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")

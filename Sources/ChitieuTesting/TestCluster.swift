@@ -165,11 +165,11 @@ enum Shell {
     }
 
     /// posix_spawn + waitpid; output to files (stderr joins stdout when nil). Returns the exit status.
-    static func spawn(_ argv: [String], stdout: String, stderr: String?, environment: [String: String]?) throws -> Int32 {
+    static func spawn(_ argv: [String], stdout: String, stderr: String?, environment: [String: String]?, stdin: String = "/dev/null") throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if let stderr {
             posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

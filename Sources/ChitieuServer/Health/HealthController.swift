@@ -12,7 +12,7 @@ struct HealthController: Sendable {
     /// The migration files' checksums, computed on the first probe only.
     let checksums = ChecksumCache()
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/health") { _, _ in
             JSONBody.response(.ok, ["status": "ok"])
         }

@@ -7,11 +7,28 @@ public import ServiceLifecycle
 /// Builds the daemon's HTTP application.
 public enum ChitieuApplication {
     /// The router with every route of the daemon.
-    public static func router(database: ChitieuDatabase, migrations: MigrationSet, logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(
+        configuration: ServerConfiguration, database: ChitieuDatabase, migrations: MigrationSet, logger: Logger
+    ) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestLoggingMiddleware())
-        let health = HealthController(database: database, migrations: migrations)
-        health.addRoutes(to: router)
+        router.add(middleware: ProblemMiddleware())
+        HealthController(database: database, migrations: migrations).addRoutes(to: router)
+
+        let authenticator = Authenticator(
+            database: database, limits: configuration.loginLimits, sessionSeconds: configuration.sessionSeconds,
+            passwordParameters: configuration.passwordParameters)
+        let accounts = AccountStore(database: database, passwordParameters: configuration.passwordParameters)
+        let sessions = SessionsController(authenticator: authenticator, accounts: accounts)
+        sessions.addPublicRoutes(to: router.group("v1"))
+
+        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+        sessions.addRoutes(to: v1)
+        UnitsController(units: UnitDirectory(database: database)).addRoutes(to: v1)
+        IndicatorsController(indicators: IndicatorStore(database: database)).addRoutes(to: v1)
+        AccountsController(accounts: accounts, authenticator: authenticator).addRoutes(to: v1)
+        AuditController(audit: AuditStore(database: database)).addRoutes(to: v1)
         return router
     }
 
@@ -24,7 +41,7 @@ public enum ChitieuApplication {
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(database: database, migrations: migrations, logger: logger),
+            router: router(configuration: configuration, database: database, migrations: migrations, logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chitieu"),
             services: [PoolService(pool: database.pool)] + services,
             logger: logger)

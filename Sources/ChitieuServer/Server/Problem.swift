@@ -8,18 +8,25 @@ struct Problem: Sendable {
     var title: String
     var status: HTTPResponse.Status
     var detail: String
+    /// The invalid fields: (field, rule).
+    var errors: [(String, String)] = []
+    var headers: HTTPFields = [:]
 
-    func response() -> Response {
-        let object: [String: Any] = [
+    func response(requestID: String? = nil) -> Response {
+        var object: [String: Any] = [
             "type": "/problems/\(type)", "title": title, "status": status.code, "detail": detail,
         ]
-        return JSONBody.response(status, object, contentType: "application/problem+json")
+        if !errors.isEmpty { object["errors"] = errors.map { ["field": $0.0, "detail": $0.1] } }
+        if let requestID, !requestID.isEmpty { object["request_id"] = requestID }
+        var response = JSONBody.response(status, object, contentType: "application/problem+json")
+        for field in headers { response.headers.append(field) }
+        return response
     }
 }
 
 /// JSON responses.
 enum JSONBody {
-    static func response(_ status: HTTPResponse.Status, _ object: [String: Any], contentType: String = "application/json") -> Response {
+    static func response(_ status: HTTPResponse.Status, _ object: Any, contentType: String = "application/json") -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return Response(
             status: status, headers: [.contentType: contentType],

@@ -1,14 +1,28 @@
-/// Settings of the HTTP server (`chitieu serve`). Flags override `CHITIEU_*` variables,
-/// which override these defaults.
+public import ChitieuCrypto
+public import ChitieuStore
+
+/// Settings of the HTTP server, from flags and `CHITIEU_*` variables.
 public struct ServerConfiguration: Sendable {
     /// Address to bind (`CHITIEU_HOST`). Default 127.0.0.1: put a reverse proxy in front.
     public var host: String
     /// Port (`CHITIEU_PORT`). Default 8080.
     public var port: Int
+    /// How long a login's session token lives, in seconds (`CHITIEU_SESSION_HOURS`, default 12 h).
+    public var sessionSeconds: Int
+    /// Limits on failed logins.
+    public var loginLimits: LoginLimits
+    /// scrypt parameters for new password hashes.
+    public var passwordParameters: Scrypt.Parameters
 
     /// Creates a configuration with documented defaults.
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, sessionSeconds: Int = 12 * 3600, loginLimits: LoginLimits = LoginLimits(),
+        passwordParameters: Scrypt.Parameters = .standard
+    ) {
         self.host = host
         self.port = port
+        self.sessionSeconds = sessionSeconds
+        self.loginLimits = loginLimits
+        self.passwordParameters = passwordParameters
     }
 }

@@ -85,6 +85,20 @@ public enum Access {
         return path.isEmpty ? nil : path
     }
 
+    /// The province's own unit (the root of its tree), current today.
+    public static func rootUnit(tx: TenantTransaction) async throws -> Int64 {
+        let rows = try await tx.query(
+            """
+            SELECT unit_id FROM chitieu.admin_unit
+            WHERE province_id = \(tx.provinceID) AND level = 'province' AND (valid_to IS NULL OR valid_to >= current_date)
+            ORDER BY valid_from DESC LIMIT 1
+            """, prepared: true)
+        guard let id = try rows.first?.decode(Int64.self, at: 0) else {
+            throw InputError(field: "province", reason: "the province has no province-level unit; import its units first")
+        }
+        return id
+    }
+
     /// Throws unless `caller` may do `action` on the province as a whole (`unitID` nil) or on
     /// the unit `unitID` of the transaction's province. `what` names the thing for the 404.
     public static func require(

@@ -91,6 +91,8 @@ public struct AccountStore: Sendable {
     }
 
     static let columns: StaticString = "account_id, province_id, username, display_name, status, home_unit_id, created_at"
+    /// The same columns of `chitieu.account a`, for joins.
+    static let qualifiedColumns: StaticString = "a.account_id, a.province_id, a.username, a.display_name, a.status, a.home_unit_id, a.created_at"
 
     static func decode(_ row: PostgresRow) throws -> Account {
         Account(
@@ -159,9 +161,11 @@ public struct AccountStore: Sendable {
     /// Finds an account the caller may manage, or throws (404 outside its scope, 403 above its role).
     static func manageable(username: String, caller: Caller, tx: TenantTransaction) async throws -> Account {
         guard let account = try await find(username: username, tx: tx) else { throw AccessError.notFound("the account") }
+        // An account without a home unit belongs to the province: its root unit is the resource.
+        var home = account.homeUnitID
+        if home == nil { home = try await Access.rootUnit(tx: tx) }
         try await Access.require(
-            caller, .manageAccount(highestRole: try await highestRole(of: account, tx: tx)), unit: account.homeUnitID,
-            what: "the account", tx: tx)
+            caller, .manageAccount(highestRole: try await highestRole(of: account, tx: tx)), unit: home, what: "the account", tx: tx)
         return account
     }
 
@@ -186,7 +190,9 @@ public struct AccountStore: Sendable {
         return try await database.withTenant(province) { tx in
             var home: (id: Int64, level: UnitLevel)?
             if let homeUnit { home = try await Self.unit(homeUnit, field: "home_unit", tx: tx) }
-            try await Access.require(caller, .manageAccount(highestRole: nil), unit: home?.id, tx: tx)
+            var resource = home?.id
+            if resource == nil { resource = try await Access.rootUnit(tx: tx) }
+            try await Access.require(caller, .manageAccount(highestRole: nil), unit: resource, tx: tx)
             let rows: PostgresRows
             do {
                 rows = try await tx.query(
@@ -217,6 +223,11 @@ public struct AccountStore: Sendable {
             ON CONFLICT (province_id, account_id) DO UPDATE
             SET algorithm = 'scrypt', parameters = excluded.parameters, salt = excluded.salt, hash = excluded.hash, updated_at = now()
             """, prepared: true)
+    }
+
+    /// An account by id, if the caller may manage it (404 otherwise, also for other provinces' ids).
+    public func find(id: UUID, province: Int64, caller: Caller) async throws -> Account {
+        try await database.withTenant(province) { tx in try await Self.manageable(id: id, caller: caller, tx: tx) }
     }
 
     /// The accounts the caller may manage, by username.

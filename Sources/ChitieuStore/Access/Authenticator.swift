@@ -215,8 +215,8 @@ public struct Authenticator: Sendable {
                 let rows = try await tx.query(
                     """
                     SELECT t.token_id, t.token_hash, t.expires_at <= now() AS expired, t.revoked_at IS NOT NULL AS revoked,
-                           t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS stale, \(sql: AccountStore.columns)
-                    FROM chitieu.api_token t JOIN chitieu.account USING (province_id, account_id)
+                           t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS stale, \(sql: AccountStore.qualifiedColumns)
+                    FROM chitieu.api_token t JOIN chitieu.account a ON a.province_id = t.province_id AND a.account_id = t.account_id
                     WHERE t.province_id = \(province) AND t.token_hash = \(hash)
                     """, prepared: true)
                 guard let row = rows.first, constantTimeEqual(Array(try row.decode(Data.self, "token_hash")), Array(hash)) else {

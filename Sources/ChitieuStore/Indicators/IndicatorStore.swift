@@ -102,6 +102,26 @@ public struct IndicatorStore: Sendable {
         }
     }
 
+    /// Every indicator of the province, for a caller who may read them.
+    public func list(province: Int64, caller: Caller) async throws -> [Indicator] {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .read, what: "the province", tx: tx)
+            return try await tx.query("SELECT \(sql: Self.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) ORDER BY code")
+                .map(Self.decode)
+        }
+    }
+
+    /// One indicator by id, for a caller who may read it (404 for ids of other provinces).
+    public func find(id: Int64, province: Int64, caller: Caller) async throws -> Indicator {
+        try await database.withTenant(province) { tx in
+            let rows = try await tx.query(
+                "SELECT \(sql: Self.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(id)", prepared: true)
+            guard let row = rows.first else { throw AccessError.notFound("the indicator") }
+            try await Access.require(caller, .read, what: "the indicator", tx: tx)
+            return try Self.decode(row)
+        }
+    }
+
     /// One indicator by code.
     public func find(code: String, province: Int64) async throws -> Indicator {
         try await database.withTenant(province) { tx in try await Self.find(code: code, tx: tx) }

@@ -1,0 +1,41 @@
+public import ChitieuStore
+public import Hummingbird
+import Logging
+public import NIOCore
+
+/// The context of one request: who calls, the request id, where from.
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The request id: the client's `X-Request-Id` when it is acceptable, else a new UUID.
+    public var requestID: String = ""
+    /// The authenticated caller, set by `AuthenticationMiddleware`.
+    public var caller: Caller?
+    /// The bearer token presented (kept for logout; never logged).
+    var bearer: String?
+    public let remoteAddress: SocketAddress?
+    /// The largest request body accepted.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The authenticated caller; the authentication middleware guarantees it on `/v1` routes.
+    func requireCaller() throws -> Caller {
+        guard let caller else { throw AccessError(.unauthenticated, "this route needs a bearer token (Authorization: Bearer …)") }
+        return caller
+    }
+
+    /// The caller's province.
+    func province() throws -> (Caller, Int64) {
+        let caller = try requireCaller()
+        guard case .account(let province) = caller.principal.kind else {
+            throw AccessError(.forbidden, "the operator uses admin commands, not the API")
+        }
+        return (caller, province)
+    }
+
+    /// The client's address as text, for login throttling.
+    var clientAddress: String? { remoteAddress?.ipAddress }
+}

@@ -1,0 +1,85 @@
+import ChitieuStore
+import Foundation
+import Hummingbird
+import Postgres
+
+/// Turns every error into an RFC 9457 problem document: a stable `type`, a `detail` that names
+/// the field and the rule, and the invalid fields. A client's mistake never becomes a 500; the
+/// database being unreachable is a 503.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return Self.problem(for: error, context: context).response(requestID: context.requestID)
+        }
+    }
+
+    static func problem(for error: any Error, context: Context) -> Problem {
+        switch error {
+        case let error as InputError:
+            return Problem(
+                type: "invalid-input", title: "Invalid input", status: .unprocessableContent, detail: error.description,
+                errors: [(error.field, error.reason)])
+        case let error as BodyError:
+            return error.problem
+        case let error as AccessError:
+            switch error.kind {
+            case .notFound:
+                return Problem(type: "not-found", title: "Not found", status: .notFound, detail: error.message)
+            case .forbidden:
+                return Problem(type: "forbidden", title: "Forbidden", status: .forbidden, detail: error.message)
+            case .unauthenticated:
+                return Problem(type: "unauthenticated", title: "Unauthenticated", status: .unauthorized, detail: error.message,
+                               headers: [.wwwAuthenticate: "Bearer realm=\"chitieu\""])
+            case .rateLimited(let seconds):
+                return Problem(type: "rate-limited", title: "Too many requests", status: .tooManyRequests, detail: error.message,
+                               headers: [.retryAfter: String(seconds)])
+            }
+        case let error as PostgresError where error.isConnectionProblem || error.code == .poolTimeout || error.code == .poolClosed:
+            context.logger.warning("The database is unavailable.", metadata: ["error": "\(error)"])
+            return Problem(
+                type: "database-unavailable", title: "Database unavailable", status: .serviceUnavailable,
+                detail: "the database cannot be reached; try again shortly", headers: [.retryAfter: "5"])
+        case let error as PostgresError where error.sqlState == "23514" || error.sqlState == "22001" || error.sqlState == "22P02":
+            // A CHECK or a length the input checks missed: still the client's value.
+            return Problem(
+                type: "invalid-input", title: "Invalid input", status: .unprocessableContent,
+                detail: "a value breaks a rule of the data (\(error.constraint ?? error.sqlState ?? "check"))")
+        case let error as any HTTPResponseError:
+            switch error.status {
+            case .contentTooLarge:
+                return Problem(type: "too-large", title: "Content too large", status: .contentTooLarge,
+                               detail: "the request body is larger than \(context.maxUploadSize) bytes")
+            case .notFound:
+                return Problem(type: "not-found", title: "Not found", status: .notFound, detail: "no route matches \(contextPath(context))")
+            case .methodNotAllowed:
+                return Problem(type: "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed, detail: "the route does not accept this method")
+            default:
+                return Problem(type: "http-\(error.status.code)", title: error.status.reasonPhrase, status: error.status, detail: error.status.reasonPhrase)
+            }
+        default:
+            context.logger.error("A request failed.", metadata: ["error": "\(error)"])
+            return Problem(type: "internal", title: "Internal error", status: .internalServerError,
+                           detail: "the server failed to answer; the request id is in the X-Request-Id header")
+        }
+    }
+
+    static func contextPath(_ context: Context) -> String { "this path" }
+}
+
+/// A request body that cannot be used.
+struct BodyError: Error {
+    var problem: Problem
+
+    static func malformed(_ detail: String) -> BodyError {
+        BodyError(problem: Problem(type: "malformed", title: "Malformed request", status: .badRequest, detail: detail))
+    }
+
+    static func invalid(_ field: String, _ reason: String) -> BodyError {
+        BodyError(problem: Problem(
+            type: "invalid-input", title: "Invalid input", status: .unprocessableContent, detail: "\(field): \(reason)", errors: [(field, reason)]))
+    }
+}

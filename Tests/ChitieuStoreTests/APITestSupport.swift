@@ -1,0 +1,88 @@
+import ChitieuServer
+import ChitieuStore
+import ChitieuTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Postgres
+import Synchronization
+
+/// A log handler that keeps every line, to check what the daemon writes.
+final class CapturedLogs: Sendable {
+    let lines = Mutex<[String]>([])
+
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    func logger() -> Logger {
+        Logger(label: "chitieu-test") { _ in CapturingHandler(sink: self) }
+    }
+
+    struct CapturingHandler: LogHandler {
+        let sink: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            let line = "\(event.level) \(event.message) " + all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+            sink.lines.withLock { $0.append(line) }
+            if ProcessInfo.processInfo.environment["CHITIEU_TEST_LOGS"] != nil { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
+    }
+}
+
+/// An answer of the API: status, headers, and the body as JSON (when it is).
+struct APIResponse {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var text: String
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
+    var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+}
+
+/// Calls the API like a client would.
+struct APIClient {
+    let client: any TestClientProtocol
+
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: Any? = nil, body: Data? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> APIResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var payload = body
+        if let json {
+            payload = try JSONSerialization.data(withJSONObject: json)
+        }
+        if payload != nil && headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: payload.map { ByteBuffer(bytes: $0) })
+        return APIResponse(status: response.status, headers: response.headers, text: String(buffer: response.body))
+    }
+
+    /// Logs in and returns the bearer token.
+    func login(_ username: String, password: String = testPassword) async throws -> String {
+        let response = try await call(.post, "/v1/sessions", json: ["username": username, "password": password])
+        guard response.status == .created, let token = response.json["token"] as? String else {
+            throw TestHarnessError("login of \(username) failed: \(response.status) \(response.text)")
+        }
+        return token
+    }
+}
+
+/// The daemon's application over a world, with cheap password hashing and the given limits.
+func makeApplication(
+    _ world: AccessWorld, limits: LoginLimits = LoginLimits(), logs: CapturedLogs = CapturedLogs()
+) throws -> (some ApplicationProtocol, PostgresPool) {
+    let pool = world.db.appPool(maxConnections: 6)
+    let app = ChitieuApplication.make(
+        configuration: ServerConfiguration(host: "127.0.0.1", port: 0, loginLimits: limits, passwordParameters: testPasswordParameters),
+        database: ChitieuDatabase(pool: pool), migrations: try MigrationSet.load(from: try TestDatabase.sqlDirectory()),
+        logger: logs.logger())
+    return (app, pool)
+}
