@@ -105,3 +105,8 @@ END
 $$;
 COMMENT ON FUNCTION chitieu.drop_reporting_login(text) IS 'Drops a reporting login (and nothing else).';
 REVOKE ALL ON FUNCTION chitieu.drop_reporting_login(text) FROM PUBLIC;
+
+-- Nightly: delete tokens that expired or were revoked more than 30 days ago, and stale login counters.
+INSERT INTO chitieu.job_schedule (name, kind, args, every, next_run_at)
+VALUES ('tokens.prune', 'tokens.prune', '{"retention_days": 30}', interval '1 day',
+        (date_trunc('day', now() AT TIME ZONE 'Asia/Ho_Chi_Minh') + interval '1 day 3 hours 10 minutes') AT TIME ZONE 'Asia/Ho_Chi_Minh');

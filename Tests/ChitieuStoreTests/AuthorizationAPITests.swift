@@ -234,7 +234,9 @@ func provinceSnapshot(_ world: AccessWorld, _ p: Province) async throws -> [Stri
     let su = try await world.db.superuserConnection()
     var out: [String] = []
     for table in ["admin_unit", "indicator", "account", "role_grant", "credential", "api_token", "audit_event", "target", "result"] {
-        let rows = try await su.query(PostgresQuery(unsafeSQL: "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM chitieu.\(table) t WHERE province_id = \(p.id)"))
+        // A token's last use is bookkeeping, not a change.
+        let row = table == "api_token" ? "(t.token_id, t.account_id, t.token_hash, t.expires_at, t.revoked_at)::text" : "t::text"
+        let rows = try await su.query(PostgresQuery(unsafeSQL: "SELECT md5(coalesce(string_agg(\(row), '|' ORDER BY \(row)), '')) FROM chitieu.\(table) t WHERE province_id = \(p.id)"))
         out.append("\(table):\(try rows[0].decode(String.self, at: 0))")
     }
     await su.close()

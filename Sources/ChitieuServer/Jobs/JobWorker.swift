@@ -270,7 +270,7 @@ actor Wakeup {
 
 /// The handlers of chitieu's own jobs.
 public enum StandardJobs {
-    /// `allocate` (args: province_id, phase, indicator?), `jobs.prune` (args: retention_days) and `noop`.
+    /// `allocate` (args: province_id, phase, indicator?), `jobs.prune` and `tokens.prune` (args: retention_days) and `noop`.
     public static func handlers(database: ChitieuDatabase) -> [String: JobHandler] {
         [
             "noop": { _ in },
@@ -278,6 +278,11 @@ public enum StandardJobs {
                 struct Args: Decodable { var retention_days: Int? }
                 let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
                 try await JobQueue(pool: database.pool).prune(olderThanDays: max(1, args.retention_days ?? 14))
+            },
+            "tokens.prune": { job in
+                struct Args: Decodable { var retention_days: Int? }
+                let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
+                _ = try await Authenticator.pruneTokens(olderThanDays: max(1, args.retention_days ?? 30), pool: database.pool)
             },
             "allocate": { job in
                 struct Args: Decodable {
