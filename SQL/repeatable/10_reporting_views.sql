@@ -30,4 +30,30 @@ COMMENT ON COLUMN reporting.units.parent_name IS 'Name of the unit above.';
 COMMENT ON COLUMN reporting.units.valid_from IS 'First day of validity.';
 COMMENT ON COLUMN reporting.units.valid_to IS 'Last day of validity; NULL while current.';
 
+CREATE OR REPLACE VIEW reporting.indicators WITH (security_invoker = true) AS
+SELECT i.province_id, i.indicator_id, i.code, i.name, i.name_en, i.measure_unit, i.kind, i.status,
+       i.suspended_from, i.suspended_reason
+FROM chitieu.indicator i;
+COMMENT ON VIEW reporting.indicators IS 'The indicators (chỉ tiêu) of the province(s) this login may read; suspended ones stay listed.';
+COMMENT ON COLUMN reporting.indicators.code IS 'Code within the province, e.g. DA8-01.';
+COMMENT ON COLUMN reporting.indicators.kind IS 'flow (counted per period) or stock (a level at the end of a period).';
+COMMENT ON COLUMN reporting.indicators.status IS 'active or suspended (stopped by central direction, kept on record).';
+
+CREATE OR REPLACE VIEW reporting.targets WITH (security_invoker = true) AS
+SELECT t.province_id, i.code AS indicator_code, i.name AS indicator_name, p.code AS phase, u.unit_id, u.level AS unit_level,
+       u.code AS unit_code, u.name AS unit_name, t.year, t.value, t.origin, t.locked, t.set_at
+FROM chitieu.target t
+JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id
+JOIN chitieu.phase p ON p.province_id = t.province_id AND p.phase_id = t.phase_id
+JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id;
+COMMENT ON VIEW reporting.targets IS 'Targets per indicator, phase, unit and year (year NULL: the whole phase).';
+COMMENT ON COLUMN reporting.targets.origin IS 'assigned (the province''s phase target), allocated (computed) or overridden (set by hand).';
+
+CREATE OR REPLACE VIEW reporting.audit_events WITH (security_invoker = true) AS
+SELECT e.province_id, e.event_id, e.at, e.actor_label AS actor, e.via, e.request_id, e.action, e.entity_type, e.entity_id,
+       e.unit_id, e.before, e.after
+FROM chitieu.audit_event e;
+COMMENT ON VIEW reporting.audit_events IS 'Who changed what and when: accounts, grants, tokens (never secrets), indicators, targets, rules, results.';
+COMMENT ON COLUMN reporting.audit_events.via IS 'api, cli (an admin command) or job.';
+
 GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO chitieu_reporting, chitieu_app;
