@@ -11,7 +11,11 @@ import ServiceLifecycle
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the HTTP daemon (stops cleanly on SIGTERM or SIGINT).",
-        discussion: "Settings: --host/CHITIEU_HOST (127.0.0.1), --port/CHITIEU_PORT (8080), --pool-size/CHITIEU_POOL_SIZE (10).")
+        discussion: """
+            Settings: --host/CHITIEU_HOST (127.0.0.1), --port/CHITIEU_PORT (8080), --pool-size/CHITIEU_POOL_SIZE (10),
+            --workers/CHITIEU_WORKERS (2), --session-hours/CHITIEU_SESSION_HOURS (12), --login-failures/CHITIEU_LOGIN_FAILURES (5 per
+            account and 50 per client address in 15 minutes).
+            """)
 
     @OptionGroup var database: DatabaseOptions
 
@@ -27,7 +31,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Job workers beside the server, 0 to disable (default: CHITIEU_WORKERS or 2).")
     var workers: Int?
 
+    @Option(help: "Lifetime of a login's token in hours (default: CHITIEU_SESSION_HOURS or 12).")
+    var sessionHours: Int?
+
+    @Option(help: "Failed logins allowed per account in 15 minutes before it is blocked (default: CHITIEU_LOGIN_FAILURES or 5; 10 times as many per client address).")
+    var loginFailures: Int?
+
     func validate() throws {
+        if let sessionHours, !(1...720).contains(sessionHours) { throw ValidationError("--session-hours: must be between 1 and 720") }
+        if let loginFailures, !(1...1000).contains(loginFailures) { throw ValidationError("--login-failures: must be between 1 and 1000") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not a port number (0-65535)") }
         if let poolSize, poolSize < 1 { throw ValidationError("--pool-size: must be at least 1") }
         if let workers, workers < 0 { throw ValidationError("--workers: must be 0 or more") }
@@ -38,6 +50,12 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = host ?? env["CHITIEU_HOST"] ?? configuration.host
         configuration.port = port ?? env["CHITIEU_PORT"].flatMap(Int.init) ?? configuration.port
+        if let hours = sessionHours ?? env["CHITIEU_SESSION_HOURS"].flatMap(Int.init), (1...720).contains(hours) {
+            configuration.sessionSeconds = hours * 3600
+        }
+        if let failures = loginFailures ?? env["CHITIEU_LOGIN_FAILURES"].flatMap(Int.init), (1...1000).contains(failures) {
+            configuration.loginLimits = LoginLimits(perAccount: failures, perAddress: failures * 10)
+        }
         let logger = database.makeLogger()
         let size = poolSize ?? env["CHITIEU_POOL_SIZE"].flatMap(Int.init) ?? 10
         let pool = PostgresPool(
