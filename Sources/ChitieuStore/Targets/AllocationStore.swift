@@ -127,6 +127,26 @@ public struct AllocationStore: Sendable {
         }
     }
 
+    /// Asks for an allocation: checks the caller may run it and that the phase (and indicator)
+    /// exist, then enqueues the job in the same transaction, with an audit event. Repeated
+    /// requests coalesce into the one pending job.
+    public func request(province: Int64, phaseCode: String, indicatorCode: String?, caller: Caller) async throws -> (id: Int64, coalesced: Bool) {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .planAllocation, tx: tx)
+            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
+            if let indicatorCode { _ = try await IndicatorStore.find(code: indicatorCode, tx: tx) }
+            var args: [String: any Sendable] = ["province_id": province, "phase": phaseCode]
+            if let indicatorCode { args["indicator"] = indicatorCode }
+            let queued = try await JobQueue.enqueue(
+                on: tx.connection, kind: "allocate", provinceID: province, uniqueKey: "allocate:\(province):\(phaseCode):\(indicatorCode ?? "*")",
+                args: AuditLog.json(args), maxAttempts: 3)
+            try await AuditLog.record(
+                tx, actor: caller.actor, action: "allocation.request", entityType: "job", entityID: String(queued.id),
+                after: AuditLog.json(args.merging(["coalesced": queued.coalesced]) { a, _ in a }))
+            return queued
+        }
+    }
+
     /// Computes every unit's yearly targets from the province's phase target, for one indicator
     /// or all active ones, and writes what changed in one transaction, with an audit event.
     /// Infeasible inputs are refused before anything is written.

@@ -124,19 +124,14 @@ struct TargetCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let (queued, report) = try await province.withProvince(database) { db, tenant -> ((id: Int64, coalesced: Bool), AllocationReport?) in
                     let store = AllocationStore(database: db)
-                    try await store.validate(province: tenant.id, phaseCode: phase, indicatorCode: indicator)
+                    let caller = try await acting.caller("target allocate", db, tenant)
+                    let queued = try await store.request(province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: caller)
                     let queue = JobQueue(pool: db.pool)
-                    var args: [String: Any] = ["province_id": tenant.id, "phase": phase]
-                    if let indicator { args["indicator"] = indicator }
-                    let queued = try await queue.enqueue(
-                        kind: "allocate", provinceID: tenant.id, uniqueKey: "allocate:\(tenant.id):\(phase):\(indicator ?? "*")",
-                        args: Output.json(args), maxAttempts: 3)
                     guard wait else { return (queued, nil) }
                     let me = "cli:\(getpid())"
                     if let job = try await queue.claim(id: queued.id, worker: me, lease: .seconds(300)) {
                         do {
-                            let report = try await store.allocate(
-                                province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: try await acting.caller("target allocate", db, tenant))
+                            let report = try await store.allocate(province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: caller)
                             try await queue.complete(job.id, worker: me)
                             return (queued, report)
                         } catch {
