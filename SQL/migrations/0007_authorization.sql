@@ -81,6 +81,7 @@ BEGIN
     EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS INHERIT CONNECTION LIMIT 20 PASSWORD %L',
                    p_login, p_verifier);
     EXECUTE format('GRANT %I, chitieu_reporting TO %I', group_role, p_login);
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), p_login);
     EXECUTE format('ALTER ROLE %I SET search_path = reporting', p_login);
     EXECUTE format('ALTER ROLE %I SET default_transaction_read_only = on', p_login);
     EXECUTE format('COMMENT ON ROLE %I IS %L', p_login, 'chitieu reporting login, province ' || p_province_id);
@@ -100,6 +101,7 @@ BEGIN
     ) THEN
         RAISE EXCEPTION 'login: ''%'' is not a reporting login', p_login USING ERRCODE = '22023';
     END IF;
+    EXECUTE format('REVOKE ALL ON DATABASE %I FROM %I', current_database(), p_login);
     EXECUTE format('DROP ROLE %I', p_login);
 END
 $$;
@@ -110,3 +112,18 @@ REVOKE ALL ON FUNCTION chitieu.drop_reporting_login(text) FROM PUBLIC;
 INSERT INTO chitieu.job_schedule (name, kind, args, every, next_run_at)
 VALUES ('tokens.prune', 'tokens.prune', '{"retention_days": 30}', interval '1 day',
         (date_trunc('day', now() AT TIME ZONE 'Asia/Ho_Chi_Minh') + interval '1 day 3 hours 10 minutes') AT TIME ZONE 'Asia/Ho_Chi_Minh');
+
+-- Roles are cluster-wide but province ids are per database: only this database's own logins
+-- may connect to it, so a reporting login of another chitieu database on the same cluster
+-- (whose province 1 is another province) cannot read this one.
+DO $$
+BEGIN
+    EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO chitieu_app', current_database());
+END
+$$;
+
+-- Reporting logins read the audit trail of plans, indicators, accounts and grants, not the
+-- comings and goings of tokens, sessions and jobs.
+CREATE POLICY reporting_audit_scope ON chitieu.audit_event AS RESTRICTIVE FOR SELECT TO chitieu_reporting
+    USING (entity_type NOT IN ('token', 'job'));

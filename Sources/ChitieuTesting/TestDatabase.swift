@@ -77,6 +77,11 @@ public struct TestDatabase: Sendable {
         defer { Task { await admin.close() } }
         let source = migrated ? template : "template0"
         try await admin.executeScript("CREATE DATABASE \(name) OWNER chitieu_owner TEMPLATE \(source) ENCODING 'UTF8'")
+        if migrated {
+            // A copy does not take its template's access list: give it the one migration 0007 sets.
+            try await admin.executeScript(
+                "REVOKE CONNECT, TEMPORARY ON DATABASE \(name) FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE \(name) TO chitieu_app")
+        }
         return TestDatabase(
             name: name, cluster: cluster,
             ownerConnectionString: cluster.connectionString(database: name, user: ownerRole),
@@ -85,12 +90,12 @@ public struct TestDatabase: Sendable {
 
     /// A pool connected as the owner.
     public func ownerPool(maxConnections: Int = 4) -> PostgresPool {
-        PostgresPool(configuration: PostgresConfiguration(connectionString: ownerConnectionString, maxConnections: maxConnections), logger: Self.logger)
+        PostgresPool(configuration: PostgresConfiguration(connectionString: ownerConnectionString, maxConnections: maxConnections, acquireTimeout: .seconds(60)), logger: Self.logger)
     }
 
     /// A pool connected as chitieu_app.
     public func appPool(maxConnections: Int = 4) -> PostgresPool {
-        PostgresPool(configuration: PostgresConfiguration(connectionString: appConnectionString, maxConnections: maxConnections), logger: Self.logger)
+        PostgresPool(configuration: PostgresConfiguration(connectionString: appConnectionString, maxConnections: maxConnections, acquireTimeout: .seconds(60)), logger: Self.logger)
     }
 
     /// A connection string for another role of this database.

@@ -30,6 +30,8 @@ struct ReportingLoginTests {
                 """)
         }
         await su.close()
+        _ = try await Authenticator(database: world.app, passwordParameters: testPasswordParameters).issue(
+            province: world.a.id, username: "tinh10", name: "tích hợp", lifetimeSeconds: nil, caller: .command("test"))
         return world
     }
 
@@ -106,6 +108,23 @@ struct ReportingLoginTests {
         }
         #expect(try await counts(reader, "chitieu.target", own: world.a.id).own == 1)
         await reader.close()
+
+        // Token and job events stay out of the reporting login's audit trail.
+        let auditReader = try await connect(world, as: login)
+        #expect(try await su.query("SELECT count(*) FROM chitieu.audit_event WHERE entity_type = 'token'")[0].decode(Int.self, at: 0) > 0)
+        #expect(try await auditReader.query("SELECT count(*) FROM reporting.audit_events WHERE entity_type IN ('token', 'job')")[0].decode(Int.self, at: 0) == 0)
+        #expect(try await auditReader.query("SELECT count(*) FROM chitieu.audit_event WHERE entity_type IN ('token', 'job')")[0].decode(Int.self, at: 0) == 0)
+        #expect(try await auditReader.query("SELECT count(*) FROM reporting.audit_events WHERE entity_type = 'account'")[0].decode(Int.self, at: 0) > 0)
+        await auditReader.close()
+
+        // Another chitieu database on the same cluster (whose province ids mean other provinces)
+        // does not let this login in.
+        let other = try await TestDatabase.make()
+        await #expect(throws: PostgresError.self) {
+            let c = try await PostgresConnection.connect(
+                PostgresConfiguration(connectionString: other.connectionString(user: login)), logger: TestDatabase.logger)
+            await c.close()
+        }
 
         // list and drop; only reporting logins can be dropped.
         let logins = ReportingLogins(database: owner)

@@ -105,7 +105,7 @@ struct TenancyTests {
         let (db, a, b) = try await twoProvinces()
         let su = try await db.superuserConnection()
         let login = "rep_\(UUID().uuidString.prefix(8).lowercased())"
-        try await su.executeScript("CREATE ROLE \(login) LOGIN IN ROLE chitieu_reporting, \(a.reportingGroup)")
+        try await su.executeScript("CREATE ROLE \(login) LOGIN IN ROLE chitieu_reporting, \(a.reportingGroup); GRANT CONNECT ON DATABASE \(db.name) TO \(login)")
         await su.close()
         let reporter = try await PostgresConnection.connect(
             PostgresConfiguration(connectionString: db.connectionString(user: login)), logger: TestDatabase.logger)

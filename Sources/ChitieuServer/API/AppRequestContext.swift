@@ -36,6 +36,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         return (caller, province)
     }
 
-    /// The client's address as text, for login throttling.
-    var clientAddress: String? { remoteAddress?.ipAddress }
+    /// The client's address, for login throttling: the peer, or, when the peer is a trusted
+    /// reverse proxy, the address it appended to `X-Forwarded-For` (set by `ClientAddressMiddleware`).
+    public var clientAddress: String?
 }

@@ -14,7 +14,8 @@ struct AuditController {
             if let type = query["entity_type"] { filter.entityType = String(type.prefix(100)) }
             if let id = query["entity_id"] { filter.entityID = String(id.prefix(200)) }
             if let since = query["since"] {
-                guard let date = try? Date(String(since), strategy: .iso8601) else {
+                guard let date = try? Date(String(since), strategy: .iso8601), date.timeIntervalSince1970 > -2_208_988_800,
+                      date.timeIntervalSince1970 < 7_258_118_400 else {
                     throw BodyError.invalid("since", "'\(since.prefix(50))' is not an RFC 3339 time such as 2026-01-31T00:00:00+07:00")
                 }
                 filter.since = date

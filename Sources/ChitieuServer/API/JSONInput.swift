@@ -70,6 +70,7 @@ struct JSONInput {
         case nil, .null?: return nil
         case .string(let text)?:
             guard text.utf8.count <= maxBytes else { throw BodyError.invalid(field, "is longer than \(maxBytes) bytes") }
+            guard !text.utf8.contains(0) else { throw BodyError.invalid(field, "contains a NUL character") }
             return text
         case let other?: throw BodyError.invalid(field, "must be a string, not \(other.kindName)")
         }
@@ -95,7 +96,9 @@ struct JSONInput {
 
     func date(_ field: String) throws -> PostgresDate? {
         guard let text = try string(field, maxBytes: 10) else { return nil }
-        guard let date = PostgresDate(text) else { throw BodyError.invalid(field, "'\(text)' is not a date (YYYY-MM-DD)") }
+        guard let date = PostgresDate(text), (1900...2200).contains(date.year) else {
+            throw BodyError.invalid(field, "'\(text)' is not a date (YYYY-MM-DD, years 1900 to 2200)")
+        }
         return date
     }
 }

@@ -43,7 +43,7 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(
                 type: "database-unavailable", title: "Database unavailable", status: .serviceUnavailable,
                 detail: "the database cannot be reached; try again shortly", headers: [.retryAfter: "5"])
-        case let error as PostgresError where error.sqlState == "23514" || error.sqlState == "22001" || error.sqlState == "22P02":
+        case let error as PostgresError where ["23514", "22001", "22P02", "22007", "22008", "22021", "22003"].contains(error.sqlState ?? ""):
             // A CHECK or a length the input checks missed: still the client's value.
             return Problem(
                 type: "invalid-input", title: "Invalid input", status: .unprocessableContent,

@@ -12,6 +12,7 @@ public enum ChitieuApplication {
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
         router.add(middleware: RequestLoggingMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController(database: database, migrations: migrations).addRoutes(to: router)

@@ -13,12 +13,15 @@ public struct ServerConfiguration: Sendable {
     public var loginLimits: LoginLimits
     /// scrypt parameters for new password hashes.
     public var passwordParameters: Scrypt.Parameters
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (`CHITIEU_TRUSTED_PROXIES`).
+    public var trustedProxies: Set<String>
 
     /// Creates a configuration with documented defaults.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, sessionSeconds: Int = 12 * 3600, loginLimits: LoginLimits = LoginLimits(),
-        passwordParameters: Scrypt.Parameters = .standard
+        passwordParameters: Scrypt.Parameters = .standard, trustedProxies: Set<String> = []
     ) {
+        self.trustedProxies = trustedProxies
         self.host = host
         self.port = port
         self.sessionSeconds = sessionSeconds

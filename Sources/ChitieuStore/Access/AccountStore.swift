@@ -166,6 +166,15 @@ public struct AccountStore: Sendable {
         if home == nil { home = try await Access.rootUnit(tx: tx) }
         try await Access.require(
             caller, .manageAccount(highestRole: try await highestRole(of: account, tx: tx)), unit: home, what: "the account", tx: tx)
+        // And every role it holds must be one the caller could have given: a district officer
+        // does not manage an account that also works in another district or above.
+        if !caller.isOperator {
+            for grant in try await grants(of: account.id, tx: tx) where grant.revokedAt == nil {
+                guard let path = try await Access.unitPath(grant.unitID, tx: tx),
+                      Policy.decide(caller.principal, .grant(grant.role), .unit(tx.provinceID, path: path)) == .allow
+                else { throw AccessError(.forbidden, "the account holds roles outside what your roles may manage") }
+            }
+        }
         return account
     }
 
@@ -184,15 +193,21 @@ public struct AccountStore: Sendable {
         let username = try Self.normalizedUsername(rawUsername)
         let name = try Self.displayName(rawName)
         let password = try rawPassword.map { try Self.normalizedPassword($0) }
-        var madeHash: PasswordHash?
-        if let password { madeHash = try await PasswordHash.make(password: password, parameters: passwordParameters) }
-        let hash = madeHash
-        return try await database.withTenant(province) { tx in
+        @Sendable func check(_ tx: TenantTransaction) async throws -> (id: Int64, level: UnitLevel)? {
             var home: (id: Int64, level: UnitLevel)?
             if let homeUnit { home = try await Self.unit(homeUnit, field: "home_unit", tx: tx) }
             var resource = home?.id
             if resource == nil { resource = try await Access.rootUnit(tx: tx) }
             try await Access.require(caller, .manageAccount(highestRole: nil), unit: resource, tx: tx)
+            return home
+        }
+        // The policy first: a caller who may not create here spends no scrypt.
+        _ = try await database.withTenant(province) { tx in try await check(tx) }
+        var madeHash: PasswordHash?
+        if let password { madeHash = try await PasswordHash.make(password: password, parameters: passwordParameters) }
+        let hash = madeHash
+        return try await database.withTenant(province) { tx in
+            let home = try await check(tx)
             let rows: PostgresRows
             do {
                 rows = try await tx.query(
@@ -266,6 +281,14 @@ public struct AccountStore: Sendable {
                 UPDATE chitieu.account SET status = \(status.rawValue), updated_at = now()
                 WHERE province_id = \(tx.provinceID) AND account_id = \(before.id) RETURNING \(sql: Self.columns)
                 """)[0])
+            // Disabling revokes every token, so enabling later does not bring a stolen one back.
+            if status == .disabled {
+                try await tx.query(
+                    """
+                    UPDATE chitieu.api_token SET revoked_at = now()
+                    WHERE province_id = \(tx.provinceID) AND account_id = \(after.id) AND revoked_at IS NULL
+                    """)
+            }
             try await AuditLog.record(
                 tx, actor: caller.actor, action: status == .active ? "account.enable" : "account.disable", entityType: "account",
                 entityID: after.username, unitID: after.homeUnitID, before: Self.auditJSON(before), after: Self.auditJSON(after))
@@ -274,15 +297,23 @@ public struct AccountStore: Sendable {
     }
 
     /// Sets an account's password (the audit event records that it changed, never the password).
+    /// Sets an account's password; its open sessions end (integration tokens stay).
     public func setPassword(province: Int64, username: String, password rawPassword: String, caller: Caller) async throws {
         let password = try Self.normalizedPassword(rawPassword)
+        let name = try Self.normalizedUsername(username)
+        _ = try await database.withTenant(province) { tx in try await Self.manageable(username: name, caller: caller, tx: tx) }
         let hash = try await PasswordHash.make(password: password, parameters: passwordParameters)
         try await database.withTenant(province) { tx in
-            let account = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
+            let account = try await Self.manageable(username: name, caller: caller, tx: tx)
             try await Self.storeCredential(hash, account: account, tx: tx)
+            let ended = try await tx.query(
+                """
+                UPDATE chitieu.api_token SET revoked_at = now()
+                WHERE province_id = \(tx.provinceID) AND account_id = \(account.id) AND kind = 'session' AND revoked_at IS NULL
+                """).affectedRows
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "account.password", entityType: "account", entityID: account.username,
-                unitID: account.homeUnitID)
+                unitID: account.homeUnitID, after: AuditLog.json(["sessions_ended": ended]))
         }
     }
 

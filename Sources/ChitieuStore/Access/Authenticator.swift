@@ -2,6 +2,7 @@ public import ChitieuCrypto
 import ChitieuDomain
 public import Foundation
 public import Postgres
+import Synchronization
 
 /// A token just issued: the secret is shown once and stored only as its SHA-256.
 public struct IssuedToken: Sendable {
@@ -34,11 +35,34 @@ public struct LoginLimits: Sendable {
     public var perAddress: Int
     /// The window, in seconds.
     public var windowSeconds: Int
+    /// Password checks (scrypt) running at once in this process; beyond it logins answer 429.
+    public var concurrentHashes: Int
 
-    public init(perAccount: Int = 5, perAddress: Int = 50, windowSeconds: Int = 900) {
+    public init(perAccount: Int = 5, perAddress: Int = 50, windowSeconds: Int = 900, concurrentHashes: Int = 16) {
         self.perAccount = perAccount
         self.perAddress = perAddress
         self.windowSeconds = windowSeconds
+        self.concurrentHashes = concurrentHashes
+    }
+}
+
+/// Counts the password checks in flight in this process, so a flood of logins cannot queue
+/// unbounded scrypt work (32 MiB and tens of milliseconds each).
+final class LoginGate: Sendable {
+    static let shared = LoginGate()
+    private let inFlight = Mutex(0)
+
+    /// A slot, or nil when `limit` checks are running.
+    func enter(limit: Int) -> Bool? {
+        inFlight.withLock { count in
+            guard count < limit else { return nil }
+            count += 1
+            return true
+        }
+    }
+
+    func leave(_ slot: Bool) {
+        inFlight.withLock { $0 -= 1 }
     }
 }
 
@@ -92,40 +116,40 @@ public struct Authenticator: Sendable {
     /// logins are refused (429) until the window ends, without checking the password.
     public func login(username rawUsername: String, password rawPassword: String, address: String?, requestID: String? = nil) async throws -> IssuedToken {
         let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
-        let keys = ["account:\(username.prefix(100))"] + (address.map { ["address:\($0.prefix(100))"] } ?? [])
-        try await refuseIfBlocked(keys)
+        let accountKey = "account:\(username.prefix(100))"
+        let addressKey = address.map { "address:\(Self.addressGroup($0).prefix(100))" }
+        // Every attempt is counted before the password is checked, atomically, so parallel
+        // attempts cannot all slip in under the limit; a success gives the attempt back.
+        try await reserveAttempt(accountKey, limit: limits.perAccount)
+        if let addressKey { try await reserveAttempt(addressKey, limit: limits.perAddress) }
+        guard let slot = LoginGate.shared.enter(limit: limits.concurrentHashes) else {
+            throw AccessError(.rateLimited(retryAfter: 1), "the server is busy checking other logins; try again in a second")
+        }
+        defer { LoginGate.shared.leave(slot) }
         let failure = AccessError(.unauthenticated, "the username or password is wrong, or the account is disabled")
-        guard (try? AccountStore.normalizedUsername(username)) != nil, rawPassword.utf8.count <= 1024 else {
-            try await recordFailure(keys)
+        guard (try? AccountStore.normalizedUsername(username)) != nil, rawPassword.utf8.count <= 1024, !rawPassword.utf8.contains(0) else {
             throw failure
         }
         let password = rawPassword.precomposedStringWithCanonicalMapping
+        // One tenant transaction whether or not the username exists, so timing tells little.
         let directory = try await database.pool.query(
             "SELECT province_id FROM chitieu.login_name WHERE username = \(username)", prepared: true)
-        guard let province = try directory.first?.decode(Int64.self, at: 0) else {
-            await PasswordHash.verifyNothing(parameters: passwordParameters)
-            try await recordFailure(keys)
-            throw failure
-        }
-        let found: (Account, PasswordHash)? = try await database.withTenant(province) { tx in
-            guard let account = try await AccountStore.find(username: username, tx: tx) else { return nil }
+        let province = try directory.first?.decode(Int64.self, at: 0)
+        let found: (Account, PasswordHash)? = try await database.withTenant(province ?? 0) { tx in
+            guard province != nil, let account = try await AccountStore.find(username: username, tx: tx) else { return nil }
             let rows = try await tx.query(
-                "SELECT parameters::text, salt, hash FROM chitieu.credential WHERE province_id = \(province) AND account_id = \(account.id)",
+                "SELECT parameters::text, salt, hash FROM chitieu.credential WHERE province_id = \(tx.provinceID) AND account_id = \(account.id)",
                 prepared: true)
             guard let row = rows.first,
                   let parameters = try? JSONDecoder().decode(Scrypt.Parameters.self, from: Data(try row.decode(String.self, at: 0).utf8))
             else { return nil }
             return (account, PasswordHash(parameters: parameters, salt: Array(try row.decode(Data.self, at: 1)), hash: Array(try row.decode(Data.self, at: 2))))
         }
-        guard let (account, stored) = found, stored.parameters.isValid else {
+        guard let province, let (account, stored) = found, stored.parameters.isValid else {
             await PasswordHash.verifyNothing(parameters: passwordParameters)
-            try await recordFailure(keys)
             throw failure
         }
-        guard try await stored.verify(password: password), account.status == .active else {
-            try await recordFailure(keys)
-            throw failure
-        }
+        guard try await stored.verify(password: password), account.status == .active else { throw failure }
         let rehash = stored.parameters != passwordParameters ? try await PasswordHash.make(password: password, parameters: passwordParameters) : nil
         let actor = Actor(accountID: account.id, label: account.username, via: .api, requestID: requestID)
         let token = try await database.withTenant(province) { tx in
@@ -134,36 +158,48 @@ public struct Authenticator: Sendable {
                 account: account, kind: "session", name: nil, expiresAt: Date().addingTimeInterval(TimeInterval(sessionSeconds)),
                 createdBy: account.id, actor: actor, tx: tx)
         }
-        try await database.pool.query("DELETE FROM chitieu.login_throttle WHERE key = \(keys[0])", prepared: true)
+        try await database.pool.query("DELETE FROM chitieu.login_throttle WHERE key = \(accountKey)", prepared: true)
+        if let addressKey {
+            try await database.pool.query(
+                "UPDATE chitieu.login_throttle SET failures = greatest(failures - 1, 0) WHERE key = \(addressKey)", prepared: true)
+        }
         return token
     }
 
-    func refuseIfBlocked(_ keys: [String]) async throws {
-        let rows = try await database.pool.query(
-            """
-            SELECT ceil(extract(epoch FROM max(blocked_until) - now()))::bigint FROM chitieu.login_throttle
-            WHERE key = ANY(\(keys)::text[]) AND blocked_until > now()
-            """, prepared: true)
-        if let seconds = try rows.first?.decode(Int64?.self, at: 0) {
-            throw AccessError(.rateLimited(retryAfter: Int(max(1, seconds))), "too many failed logins; try again in \(max(1, seconds)) seconds")
+    /// The key a client address is counted under: the address itself, or its /64 for IPv6
+    /// (one household or office gets a whole /64).
+    static func addressGroup(_ address: String) -> String {
+        guard address.contains(":") else { return address }
+        let groups = address.split(separator: ":", omittingEmptySubsequences: false)
+        if address.contains("::") || groups.count < 4 {
+            // Expand the compressed form enough to read the first four groups.
+            let parts = address.components(separatedBy: "::")
+            let head = parts[0].split(separator: ":").map(String.init)
+            let tailCount = parts.count > 1 ? parts[1].split(separator: ":").count : 0
+            let expanded = head + Array(repeating: "0", count: max(0, 8 - head.count - tailCount))
+            return expanded.prefix(4).joined(separator: ":") + "::/64"
         }
+        return groups.prefix(4).joined(separator: ":") + "::/64"
     }
 
-    func recordFailure(_ keys: [String]) async throws {
-        for (index, key) in keys.enumerated() {
-            let limit = index == 0 ? limits.perAccount : limits.perAddress
-            try await database.pool.query(
-                """
-                INSERT INTO chitieu.login_throttle AS t (key, failures, window_start, blocked_until)
-                VALUES (\(key), 1, now(), CASE WHEN 1 >= \(limit) THEN now() + make_interval(secs => \(limits.windowSeconds)) END)
-                ON CONFLICT (key) DO UPDATE SET
-                    failures = CASE WHEN t.window_start < now() - make_interval(secs => \(limits.windowSeconds)) THEN 1 ELSE t.failures + 1 END,
-                    window_start = CASE WHEN t.window_start < now() - make_interval(secs => \(limits.windowSeconds)) THEN now() ELSE t.window_start END,
-                    blocked_until = CASE
-                        WHEN (CASE WHEN t.window_start < now() - make_interval(secs => \(limits.windowSeconds)) THEN 1 ELSE t.failures + 1 END) >= \(limit)
-                        THEN now() + make_interval(secs => \(limits.windowSeconds))
-                        ELSE t.blocked_until END
-                """, prepared: true)
+    /// Counts one attempt under `key` in the current window; refuses (429) when the window
+    /// already holds `limit` attempts that did not succeed.
+    func reserveAttempt(_ key: String, limit: Int) async throws {
+        let rows = try await database.pool.query(
+            """
+            INSERT INTO chitieu.login_throttle AS t (key, failures, window_start)
+            VALUES (\(key), 1, now())
+            ON CONFLICT (key) DO UPDATE SET
+                failures = CASE WHEN t.window_start < now() - make_interval(secs => \(limits.windowSeconds)) THEN 1 ELSE t.failures + 1 END,
+                window_start = CASE WHEN t.window_start < now() - make_interval(secs => \(limits.windowSeconds)) THEN now() ELSE t.window_start END
+            RETURNING failures, ceil(extract(epoch FROM window_start + make_interval(secs => \(limits.windowSeconds)) - now()))::bigint
+            """, prepared: true)
+        let failures = try rows[0].decode(Int.self, at: 0)
+        if failures > limit {
+            let seconds = max(1, Int(try rows[0].decode(Int64.self, at: 1)))
+            // The refused attempt is not an attempt: give it back so the window does not grow.
+            try await database.pool.query("UPDATE chitieu.login_throttle SET failures = failures - 1 WHERE key = \(key)", prepared: true)
+            throw AccessError(.rateLimited(retryAfter: seconds), "too many failed logins; try again in \(seconds) seconds")
         }
     }
 
@@ -324,7 +360,7 @@ public struct Authenticator: Sendable {
                     """).affectedRows
             }
         }
-        try await pool.query("DELETE FROM chitieu.login_throttle WHERE window_start < now() - interval '1 day' AND coalesce(blocked_until, now()) <= now()")
+        try await pool.query("DELETE FROM chitieu.login_throttle WHERE window_start < now() - interval '1 day'")
         return removed
     }
 }

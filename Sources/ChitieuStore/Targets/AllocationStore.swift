@@ -94,7 +94,7 @@ public struct AllocationStore: Sendable {
                 """)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "allocation_rule.set", entityType: "allocation_rule",
-                entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)",
+                entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)", unitID: unit.id,
                 after: AuditLog.json([
                     "method": rule.childMethod, "minimum": rule.minimumPerChild,
                     "years": rule.yearWeights.map { $0.map { NSNumber(value: $0) } } ?? NSNull(), "weights": rule.childWeights.count,

@@ -143,6 +143,12 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private func run(_ handle: OpaquePointer, _ query: PostgresQuery, prepared: Bool) throws -> PostgresRows {
         let bindings = query.bindings
+        // libpq takes C strings: a NUL would silently cut the value short. Refuse it instead,
+        // as PostgreSQL refuses NUL in text (SQLSTATE 22021).
+        if let index = bindings.values.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(
+                code: .server, message: "parameter $\(index + 1) contains a NUL character, which text cannot hold", sqlState: "22021")
+        }
         let types = bindings.types.map(\.oid)
         let result: OpaquePointer? = withOptionalCStrings(bindings.values) { values in
             types.withUnsafeBufferPointer { typePointer -> OpaquePointer? in

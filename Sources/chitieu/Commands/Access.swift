@@ -27,6 +27,7 @@ func readSecretFromStandardInput(field: String) throws -> String {
     }
     if text.hasSuffix("\r\n") { text.removeLast(1) } else if text.hasSuffix("\n") { text.removeLast() }
     guard !text.isEmpty else { throw InputError(field: field, reason: "nothing was read from standard input") }
+    guard !text.utf8.contains(0) else { throw InputError(field: field, reason: "contains a NUL character") }
     return text
 }
 

@@ -14,7 +14,7 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Settings: --host/CHITIEU_HOST (127.0.0.1), --port/CHITIEU_PORT (8080), --pool-size/CHITIEU_POOL_SIZE (10),
             --workers/CHITIEU_WORKERS (2), --session-hours/CHITIEU_SESSION_HOURS (12), --login-failures/CHITIEU_LOGIN_FAILURES (5 per
-            account and 50 per client address in 15 minutes).
+            account and 50 per client address in 15 minutes), --trusted-proxies/CHITIEU_TRUSTED_PROXIES (none).
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -37,6 +37,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Failed logins allowed per account in 15 minutes before it is blocked (default: CHITIEU_LOGIN_FAILURES or 5; 10 times as many per client address).")
     var loginFailures: Int?
 
+    @Option(help: "Addresses of reverse proxies whose X-Forwarded-For is believed, comma-separated (default: CHITIEU_TRUSTED_PROXIES or none).")
+    var trustedProxies: String?
+
     func validate() throws {
         if let sessionHours, !(1...720).contains(sessionHours) { throw ValidationError("--session-hours: must be between 1 and 720") }
         if let loginFailures, !(1...1000).contains(loginFailures) { throw ValidationError("--login-failures: must be between 1 and 1000") }
@@ -50,6 +53,9 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = host ?? env["CHITIEU_HOST"] ?? configuration.host
         configuration.port = port ?? env["CHITIEU_PORT"].flatMap(Int.init) ?? configuration.port
+        if let proxies = trustedProxies ?? env["CHITIEU_TRUSTED_PROXIES"] {
+            configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
         if let hours = sessionHours ?? env["CHITIEU_SESSION_HOURS"].flatMap(Int.init), (1...720).contains(hours) {
             configuration.sessionSeconds = hours * 3600
         }
