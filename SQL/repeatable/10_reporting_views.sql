@@ -30,30 +30,135 @@ COMMENT ON COLUMN reporting.units.parent_name IS 'Name of the unit above.';
 COMMENT ON COLUMN reporting.units.valid_from IS 'First day of validity.';
 COMMENT ON COLUMN reporting.units.valid_to IS 'Last day of validity; NULL while current.';
 
-CREATE OR REPLACE VIEW reporting.indicators WITH (security_invoker = true) AS
-SELECT i.province_id, i.indicator_id, i.code, i.name, i.name_en, i.measure_unit, i.kind, i.status,
+-- The views below are a contract with reporting tools: later versions add columns at the end,
+-- never drop or rename one. Column names are English; Vietnamese labels sit beside codes.
+
+CREATE OR REPLACE VIEW reporting.unit WITH (security_invoker = true) AS
+WITH RECURSIVE tree AS (
+    SELECT u.province_id, u.unit_id, u.name::text AS path, u.code AS path_codes, 0 AS depth
+    FROM chitieu.admin_unit u WHERE u.parent_id IS NULL
+  UNION ALL
+    SELECT c.province_id, c.unit_id, t.path || ' / ' || c.name, t.path_codes || '/' || c.code, t.depth + 1
+    FROM chitieu.admin_unit c JOIN tree t ON c.province_id = t.province_id AND c.parent_id = t.unit_id
+    WHERE t.depth < 5
+)
+SELECT u.province_id, u.unit_id, u.code, u.name, u.level, u.type_label,
+       CASE u.level WHEN 'province' THEN 'Tỉnh' WHEN 'district' THEN 'Huyện' WHEN 'commune' THEN 'Xã' ELSE 'Thôn' END AS level_label,
+       u.parent_id, parent.code AS parent_code, parent.name AS parent_name, tree.path, tree.path_codes, u.valid_from, u.valid_to
+FROM chitieu.admin_unit u
+JOIN tree ON tree.province_id = u.province_id AND tree.unit_id = u.unit_id
+LEFT JOIN chitieu.admin_unit parent ON parent.province_id = u.province_id AND parent.unit_id = u.parent_id;
+COMMENT ON VIEW reporting.unit IS 'Administrative units with their parent and path from the province, for the province(s) this login may read.';
+COMMENT ON COLUMN reporting.unit.level IS 'province, district, commune or village.';
+COMMENT ON COLUMN reporting.unit.level_label IS 'Cấp hành chính (Tỉnh, Huyện, Xã, Thôn).';
+COMMENT ON COLUMN reporting.unit.path IS 'Names from the province down, separated by " / ".';
+COMMENT ON COLUMN reporting.unit.path_codes IS 'GSO codes from the province down, separated by "/".';
+COMMENT ON COLUMN reporting.unit.valid_to IS 'Last day of validity; NULL while current.';
+
+CREATE OR REPLACE VIEW reporting.indicator WITH (security_invoker = true) AS
+SELECT i.province_id, i.indicator_id, i.code, i.name, i.name_en, i.measure_unit, i.kind,
+       CASE i.kind WHEN 'flow' THEN 'Số phát sinh trong kỳ' ELSE 'Số hiện có cuối kỳ' END AS kind_label,
+       i.reporting_levels, i.companion_measure, i.status,
+       CASE i.status WHEN 'active' THEN 'Đang thực hiện' ELSE 'Tạm dừng' END AS status_label,
        i.suspended_from, i.suspended_reason
 FROM chitieu.indicator i;
-COMMENT ON VIEW reporting.indicators IS 'The indicators (chỉ tiêu) of the province(s) this login may read; suspended ones stay listed.';
-COMMENT ON COLUMN reporting.indicators.code IS 'Code within the province, e.g. DA8-01.';
-COMMENT ON COLUMN reporting.indicators.kind IS 'flow (counted per period) or stock (a level at the end of a period).';
-COMMENT ON COLUMN reporting.indicators.status IS 'active or suspended (stopped by central direction, kept on record).';
+COMMENT ON VIEW reporting.indicator IS 'The indicators (chỉ tiêu) of the province(s) this login may read; suspended ones stay listed.';
+COMMENT ON COLUMN reporting.indicator.code IS 'Code within the province, e.g. DA8-01.';
+COMMENT ON COLUMN reporting.indicator.kind IS 'flow (counted per period, summed) or stock (a level at the end of a period).';
+COMMENT ON COLUMN reporting.indicator.status IS 'active or suspended (stopped by central direction, kept on record).';
+COMMENT ON COLUMN reporting.indicator.companion_measure IS 'What the companion figure counts (thành viên, học viên…), if any.';
 
-CREATE OR REPLACE VIEW reporting.targets WITH (security_invoker = true) AS
-SELECT t.province_id, i.code AS indicator_code, i.name AS indicator_name, p.code AS phase, u.unit_id, u.level AS unit_level,
-       u.code AS unit_code, u.name AS unit_name, t.year, t.value, t.origin, t.locked, t.set_at
+CREATE OR REPLACE VIEW reporting.target_yearly WITH (security_invoker = true) AS
+SELECT t.province_id, t.indicator_id, i.code AS indicator_code, i.name AS indicator_name, p.code AS phase,
+       t.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, t.year, t.value AS target, t.origin, t.locked, t.set_at
 FROM chitieu.target t
 JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id
 JOIN chitieu.phase p ON p.province_id = t.province_id AND p.phase_id = t.phase_id
-JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id;
-COMMENT ON VIEW reporting.targets IS 'Targets per indicator, phase, unit and year (year NULL: the whole phase).';
-COMMENT ON COLUMN reporting.targets.origin IS 'assigned (the province''s phase target), allocated (computed) or overridden (set by hand).';
+JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id
+WHERE t.year IS NOT NULL;
+COMMENT ON VIEW reporting.target_yearly IS 'Yearly targets per indicator and unit (flow: the year''s count; stock: the level due at the end of the year).';
+COMMENT ON COLUMN reporting.target_yearly.origin IS 'assigned (set by the province), allocated (computed) or overridden (set by hand).';
 
-CREATE OR REPLACE VIEW reporting.audit_events WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW reporting.target_phase WITH (security_invoker = true) AS
+SELECT t.province_id, t.indicator_id, i.code AS indicator_code, i.name AS indicator_name, p.code AS phase,
+       t.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, t.value AS target, t.origin, t.locked, t.set_at
+FROM chitieu.target t
+JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id
+JOIN chitieu.phase p ON p.province_id = t.province_id AND p.phase_id = t.phase_id
+JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id
+WHERE t.year IS NULL;
+COMMENT ON VIEW reporting.target_phase IS 'Phase targets per indicator and unit (e.g. 424 teams for Lào Cai, 2021-2025).';
+
+CREATE OR REPLACE VIEW reporting.result WITH (security_invoker = true) AS
+SELECT r.province_id, r.result_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
+       u.level AS unit_level, r.period_start, r.period_end, r.year, r.value, r.breakdown, r.companion_value, r.evidence_note,
+       r.state,
+       CASE r.state WHEN 'draft' THEN 'Nháp' WHEN 'submitted' THEN 'Đã gửi' WHEN 'approved' THEN 'Đã duyệt' ELSE 'Trả lại' END AS state_label,
+       r.return_reason, r.created_at, r.submitted_at, r.decided_at
+FROM chitieu.result r
+JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
+JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id;
+COMMENT ON VIEW reporting.result IS 'Results as units reported them, in every state; only approved ones count in completion.';
+COMMENT ON COLUMN reporting.result.year IS 'The year the result counts in.';
+COMMENT ON COLUMN reporting.result.breakdown IS 'Breakdown by the indicator''s disaggregation, e.g. {"sex": {"nữ": 30, "nam": 12}}.';
+COMMENT ON COLUMN reporting.result.state IS 'draft, submitted, approved or returned.';
+
+CREATE OR REPLACE VIEW reporting.progress_yearly WITH (security_invoker = true) AS
+SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indicator_name, i.measure_unit, ph.code AS phase,
+       p.year, p.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, u.parent_id,
+       p.target, p.achieved, p.rate, p.achieved_with_submitted,
+       CASE WHEN p.target > 0 THEN round(p.achieved_with_submitted::numeric / p.target, 6) END AS rate_with_submitted,
+       p.status,
+       CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
+                     WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
+       p.computed_at
+FROM chitieu.progress p
+JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
+JOIN chitieu.phase ph ON ph.province_id = p.province_id AND ph.phase_id = p.phase_id
+JOIN chitieu.admin_unit u ON u.province_id = p.province_id AND u.unit_id = p.unit_id
+WHERE p.year IS NOT NULL;
+COMMENT ON VIEW reporting.progress_yearly IS 'Completion per indicator, unit and year: target, achieved (approved results), rate and status; beside them the same including submitted results.';
+COMMENT ON COLUMN reporting.progress_yearly.achieved IS 'Flow: approved results of the year over the unit''s subtree; stock: the sum of each reporting unit''s latest approved level in the year.';
+COMMENT ON COLUMN reporting.progress_yearly.rate IS 'achieved / target; NULL without a target.';
+COMMENT ON COLUMN reporting.progress_yearly.status IS 'completed, on_track (at or above the share of the period elapsed), behind, no_target or suspended.';
+COMMENT ON COLUMN reporting.progress_yearly.computed_at IS 'When the figure was last computed with a change.';
+
+CREATE OR REPLACE VIEW reporting.progress_phase WITH (security_invoker = true) AS
+SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indicator_name, i.measure_unit, ph.code AS phase,
+       p.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, u.parent_id,
+       p.target, p.achieved, p.rate, p.achieved_with_submitted,
+       CASE WHEN p.target > 0 THEN round(p.achieved_with_submitted::numeric / p.target, 6) END AS rate_with_submitted,
+       p.status,
+       CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
+                     WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
+       p.computed_at
+FROM chitieu.progress p
+JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
+JOIN chitieu.phase ph ON ph.province_id = p.province_id AND ph.phase_id = p.phase_id
+JOIN chitieu.admin_unit u ON u.province_id = p.province_id AND u.unit_id = p.unit_id
+WHERE p.year IS NULL;
+COMMENT ON VIEW reporting.progress_phase IS 'Completion per indicator and unit over the whole phase.';
+
+CREATE OR REPLACE VIEW reporting.province_summary WITH (security_invoker = true) AS
+SELECT ph.province_id, ph.code AS phase, count(p.*) AS indicators,
+       count(*) FILTER (WHERE p.status = 'completed') AS completed,
+       count(*) FILTER (WHERE p.status = 'suspended') AS suspended,
+       count(*) FILTER (WHERE p.status = 'on_track') AS on_track,
+       count(*) FILTER (WHERE p.status = 'behind') AS behind,
+       format('%s/%s chỉ tiêu đạt 100%%', count(*) FILTER (WHERE p.status = 'completed'), count(p.*)) AS summary_label,
+       max(p.computed_at) AS computed_at
+FROM chitieu.phase ph
+JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
+LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = u.unit_id
+GROUP BY ph.province_id, ph.code;
+COMMENT ON VIEW reporting.province_summary IS 'Per province and phase: indicators completed / total / suspended — "4 of 10 at 100%".';
+COMMENT ON COLUMN reporting.province_summary.summary_label IS 'e.g. "4/10 chỉ tiêu đạt 100%".';
+
+CREATE OR REPLACE VIEW reporting.audit WITH (security_invoker = true) AS
 SELECT e.province_id, e.event_id, e.at, e.actor_label AS actor, e.via, e.request_id, e.action, e.entity_type, e.entity_id,
        e.unit_id, e.before, e.after
 FROM chitieu.audit_event e;
-COMMENT ON VIEW reporting.audit_events IS 'Who changed what and when: accounts, grants, tokens (never secrets), indicators, targets, rules, results.';
-COMMENT ON COLUMN reporting.audit_events.via IS 'api, cli (an admin command) or job.';
+COMMENT ON VIEW reporting.audit IS 'Who changed what and when: accounts, grants, indicators, targets, rules, results (token and job events are not shown).';
+COMMENT ON COLUMN reporting.audit.via IS 'api, cli (an admin command) or job.';
 
 GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO chitieu_reporting, chitieu_app;

@@ -23,6 +23,9 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(
                 type: "invalid-input", title: "Invalid input", status: .unprocessableContent, detail: error.description,
                 errors: [(error.field, error.reason)])
+        case let error as ConflictError:
+            return Problem(
+                type: "conflict", title: "Conflict", status: .conflict, detail: error.description, errors: [(error.field, error.reason)])
         case let error as BodyError:
             return error.problem
         case let error as AccessError:

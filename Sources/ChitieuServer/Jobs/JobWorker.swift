@@ -270,7 +270,7 @@ actor Wakeup {
 
 /// The handlers of chitieu's own jobs.
 public enum StandardJobs {
-    /// `allocate` (args: province_id, phase, indicator?), `jobs.prune` and `tokens.prune` (args: retention_days) and `noop`.
+    /// `allocate` (args: province_id, phase, indicator?), `jobs.prune` and `tokens.prune` (args: retention_days), `progress` (args: province_id, phase_id, indicator_id?), `progress.all` and `noop`.
     public static func handlers(database: ChitieuDatabase) -> [String: JobHandler] {
         [
             "noop": { _ in },
@@ -278,6 +278,18 @@ public enum StandardJobs {
                 struct Args: Decodable { var retention_days: Int? }
                 let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
                 try await JobQueue(pool: database.pool).prune(olderThanDays: max(1, args.retention_days ?? 14))
+            },
+            "progress": { job in
+                struct Args: Decodable {
+                    var province_id: Int64
+                    var phase_id: Int64
+                    var indicator_id: Int64?
+                }
+                let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
+                _ = try await ProgressStore(database: database).compute(province: args.province_id, phaseID: args.phase_id, indicatorID: args.indicator_id)
+            },
+            "progress.all": { _ in
+                _ = try await ProgressStore(database: database).computeAll()
             },
             "tokens.prune": { job in
                 struct Args: Decodable { var retention_days: Int? }

@@ -363,7 +363,7 @@ public struct Authenticator: Sendable {
     /// Deletes tokens that expired or were revoked more than `days` ago (a scheduled job).
     public static func pruneTokens(olderThanDays days: Int, pool: PostgresPool) async throws -> Int {
         // api_token is a tenant table: prune province by province, through row-level security.
-        let provinces = try await pool.query("SELECT DISTINCT province_id FROM chitieu.login_name").map { try $0.decode(Int64.self, at: 0) }
+        let provinces = try await pool.query("SELECT chitieu.tenant_ids()").map { try $0.decode(Int64.self, at: 0) }
         var removed = 0
         let database = ChitieuDatabase(pool: pool)
         for province in provinces {

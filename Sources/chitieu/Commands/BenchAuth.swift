@@ -110,8 +110,8 @@ extension Bench {
                     WHERE t.province_id = \(p) AND t.year IS NULL AND u.level = 'commune'
                     GROUP BY u.parent_id, t.indicator_id
                     """ }),
-                ("reporting.targets view, one indicator, one year", { p in """
-                    SELECT unit_code, unit_name, value FROM reporting.targets
+                ("reporting.target_yearly view, one indicator, one year", { p in """
+                    SELECT unit_code, unit_name, target FROM reporting.target_yearly
                     WHERE province_id = \(p) AND indicator_code = 'DA8-02' AND year = 2023
                     """ }),
             ]

@@ -22,6 +22,9 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as SQLDirectoryError {
         Output.note("error: \(error)")
         throw ExitCode(1)
+    } catch let error as ConflictError {
+        Output.note("error: \(error)")
+        throw ExitCode(1)
     } catch let error as AccessError {
         Output.note("error: \(error)")
         throw ExitCode(1)

@@ -1,0 +1,140 @@
+public import ChitieuDomain
+public import Foundation
+public import Postgres
+
+/// A completion figure of a unit for an indicator, a year or the whole phase.
+public struct ProgressFigure: Sendable, Hashable {
+    public var indicatorID: Int64
+    public var indicatorCode: String
+    public var indicatorName: String
+    public var measureUnit: String
+    public var unitID: Int64
+    public var unitCode: String
+    public var unitName: String
+    public var unitLevel: UnitLevel
+    public var parentID: Int64?
+    /// nil: the whole phase.
+    public var year: Int?
+    public var target: Int?
+    public var achieved: Int
+    public var achievedWithSubmitted: Int
+    public var rate: Double?
+    public var status: ProgressStatus
+    public var computedAt: Date
+}
+
+/// The province's standing for a phase: how many indicators are complete.
+public struct ProvinceSummary: Sendable, Hashable {
+    public var phase: String
+    public var indicators: Int
+    public var completed: Int
+    public var suspended: Int
+    public var onTrack: Int
+    public var behind: Int
+}
+
+/// Completion: computed in the database by `chitieu.compute_progress`, read here.
+public struct ProgressStore: Sendable {
+    let database: ChitieuDatabase
+
+    public init(database: ChitieuDatabase) {
+        self.database = database
+    }
+
+    /// Computes a phase's completion (one indicator or all) for a province; returns how many
+    /// figures changed. `today` fixes the date the elapsed share is measured on (tests).
+    public func compute(province: Int64, phaseID: Int64, indicatorID: Int64? = nil, today: PostgresDate? = nil) async throws -> Int {
+        try await database.withTenant(province) { tx in
+            try await tx.query(
+                "SELECT chitieu.compute_progress(\(province), \(phaseID), \(indicatorID), coalesce(\(today)::date, current_date))",
+                prepared: true)[0].decode(Int.self, at: 0)
+        }
+    }
+
+    /// Computes every phase of every province (the nightly job); returns figures changed.
+    public func computeAll() async throws -> Int {
+        let provinces = try await database.pool.query("SELECT chitieu.tenant_ids()").map { try $0.decode(Int64.self, at: 0) }
+        var changed = 0
+        for province in provinces {
+            let phases = try await database.withTenant(province) { tx in
+                try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province) ORDER BY first_year")
+                    .map { try $0.decode(Int64.self, at: 0) }
+            }
+            for phase in phases { changed += try await compute(province: province, phaseID: phase) }
+        }
+        return changed
+    }
+
+    /// The figures of a phase (the whole phase, or one year) for the caller's scope or below
+    /// `unitCode`, down `depth` levels, for every indicator or one.
+    public func figures(
+        province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String? = nil, caller: Caller
+    ) async throws -> [ProgressFigure] {
+        try await database.withTenant(province) { tx in
+            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
+            var roots: [Int64]
+            if let unit {
+                let found = try await AccountStore.unit(unit, field: "unit", tx: tx)
+                try await Access.require(caller, .read, unit: found.id, tx: tx)
+                roots = [found.id]
+            } else if caller.isOperator {
+                roots = [try await Access.rootUnit(tx: tx)]
+            } else {
+                roots = caller.principal.grants.map(\.unitID)
+            }
+            return try await tx.query(
+                """
+                WITH RECURSIVE scope AS (
+                    SELECT unit_id, 0 AS depth FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
+                  UNION
+                    SELECT u.unit_id, s.depth + 1 FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                    WHERE s.depth < \(depth)
+                )
+                SELECT p.indicator_id, i.code, i.name, i.measure_unit, p.unit_id, u.code AS unit_code, u.name AS unit_name, u.level,
+                       u.parent_id, p.year, p.target, p.achieved, p.achieved_with_submitted, p.rate::float8, p.status, p.computed_at
+                FROM chitieu.progress p
+                JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
+                JOIN chitieu.admin_unit u ON u.province_id = p.province_id AND u.unit_id = p.unit_id
+                WHERE p.province_id = \(province) AND p.phase_id = \(phase.id) AND p.year IS NOT DISTINCT FROM \(year.map { Int16($0) })
+                  AND p.unit_id IN (SELECT unit_id FROM scope)
+                  AND (\(indicatorCode)::text IS NULL OR i.code = \(indicatorCode))
+                ORDER BY i.code, u.level, u.name, u.code
+                """
+            ).map { row in
+                ProgressFigure(
+                    indicatorID: try row.decode(Int64.self, at: 0), indicatorCode: try row.decode(String.self, at: 1),
+                    indicatorName: try row.decode(String.self, at: 2), measureUnit: try row.decode(String.self, at: 3),
+                    unitID: try row.decode(Int64.self, at: 4), unitCode: try row.decode(String.self, at: 5), unitName: try row.decode(String.self, at: 6),
+                    unitLevel: UnitLevel(rawValue: try row.decode(String.self, at: 7)) ?? .commune, parentID: try row.decode(Int64?.self, at: 8),
+                    year: try row.decode(Int16?.self, at: 9).map(Int.init), target: try row.decode(Int?.self, at: 10),
+                    achieved: try row.decode(Int.self, at: 11), achievedWithSubmitted: try row.decode(Int.self, at: 12),
+                    rate: try row.decode(Double?.self, at: 13), status: ProgressStatus(rawValue: try row.decode(String.self, at: 14)) ?? .noTarget,
+                    computedAt: try row.decode(Date.self, at: 15))
+            }
+        }
+    }
+
+    /// Per phase: indicators, completed, suspended, on track, behind (the province unit's phase figures).
+    public func summary(province: Int64, caller: Caller) async throws -> [ProvinceSummary] {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .read, what: "the province", tx: tx)
+            return try await tx.query(
+                """
+                SELECT ph.code, count(p.*)::int, count(*) FILTER (WHERE p.status = 'completed')::int,
+                       count(*) FILTER (WHERE p.status = 'suspended')::int, count(*) FILTER (WHERE p.status = 'on_track')::int,
+                       count(*) FILTER (WHERE p.status = 'behind')::int
+                FROM chitieu.phase ph
+                LEFT JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
+                LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = u.unit_id
+                WHERE ph.province_id = \(province)
+                GROUP BY ph.code ORDER BY ph.code
+                """
+            ).map { row in
+                ProvinceSummary(
+                    phase: try row.decode(String.self, at: 0), indicators: try row.decode(Int.self, at: 1), completed: try row.decode(Int.self, at: 2),
+                    suspended: try row.decode(Int.self, at: 3), onTrack: try row.decode(Int.self, at: 4), behind: try row.decode(Int.self, at: 5))
+            }
+        }
+    }
+}

@@ -1,0 +1,448 @@
+public import ChitieuDomain
+import ChitieuCrypto
+public import Foundation
+public import Postgres
+
+/// A request that conflicts with the state of the data (HTTP 409): a move the result's state
+/// does not allow, a stale version, an idempotency key reused with other content.
+public struct ConflictError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var field: String
+    public var reason: String
+
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String { "\(field): \(reason)" }
+}
+
+/// A result as stored.
+public struct ResultRecord: Sendable, Hashable {
+    public var id: UUID
+    public var indicatorID: Int64
+    public var indicatorCode: String
+    public var unitID: Int64
+    public var unitCode: String
+    public var unitName: String
+    public var periodStart: PostgresDate
+    public var periodEnd: PostgresDate
+    public var figures: ResultFigures
+    public var state: ResultRules.State
+    public var returnReason: String?
+    public var version: Int
+    public var createdAt: Date
+    public var submittedAt: Date?
+    public var decidedAt: Date?
+    public var updatedAt: Date
+}
+
+/// What a unit reports: for an indicator and a period.
+public struct ResultInput: Sendable, Hashable {
+    public var indicatorID: Int64
+    public var unit: UnitReference
+    public var periodStart: PostgresDate
+    public var periodEnd: PostgresDate
+    public var figures: ResultFigures
+
+    public init(indicatorID: Int64, unit: UnitReference, periodStart: PostgresDate, periodEnd: PostgresDate, figures: ResultFigures) {
+        self.indicatorID = indicatorID
+        self.unit = unit
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.figures = figures
+    }
+}
+
+/// Results: reported, submitted, approved or returned, corrected; each change audited and the
+/// completion it moves recomputed by a job enqueued in the same transaction.
+public struct ResultStore: Sendable {
+    let database: ChitieuDatabase
+
+    public init(database: ChitieuDatabase) {
+        self.database = database
+    }
+
+    static let columns: StaticString = """
+        r.result_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
+        r.period_start, r.period_end, r.value, r.breakdown::text AS breakdown, r.companion_value, r.evidence_note, r.state,
+        r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at
+        """
+    static let from: StaticString = """
+        chitieu.result r
+        JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
+        JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id
+        """
+
+    static func decode(_ row: PostgresRow) throws -> ResultRecord {
+        let breakdown = try row.decode(String?.self, "breakdown").flatMap {
+            try? JSONDecoder().decode([String: [String: Int]].self, from: Data($0.utf8))
+        }
+        return ResultRecord(
+            id: try row.decode(UUID.self, "result_id"), indicatorID: try row.decode(Int64.self, "indicator_id"),
+            indicatorCode: try row.decode(String.self, "indicator_code"), unitID: try row.decode(Int64.self, "unit_id"),
+            unitCode: try row.decode(String.self, "unit_code"), unitName: try row.decode(String.self, "unit_name"),
+            periodStart: try row.decode(PostgresDate.self, "period_start"), periodEnd: try row.decode(PostgresDate.self, "period_end"),
+            figures: ResultFigures(
+                value: try row.decode(Int.self, "value"), breakdown: breakdown, companionValue: try row.decode(Int?.self, "companion_value"),
+                evidenceNote: try row.decode(String?.self, "evidence_note")),
+            state: ResultRules.State(rawValue: try row.decode(String.self, "state")) ?? .draft,
+            returnReason: try row.decode(String?.self, "return_reason"), version: try row.decode(Int.self, "version"),
+            createdAt: try row.decode(Date.self, "created_at"), submittedAt: try row.decode(Date?.self, "submitted_at"),
+            decidedAt: try row.decode(Date?.self, "decided_at"), updatedAt: try row.decode(Date.self, "updated_at"))
+    }
+
+    static func find(_ id: UUID, tx: TenantTransaction, lock: Bool = false) async throws -> ResultRecord? {
+        let forUpdate: StaticString = lock ? "FOR UPDATE OF r" : ""
+        return try await tx.query(
+            "SELECT \(sql: columns) FROM \(sql: from) WHERE r.province_id = \(tx.provinceID) AND r.result_id = \(id) \(sql: forUpdate)",
+            prepared: true
+        ).first.map(decode)
+    }
+
+    static func json(_ r: ResultRecord) -> String {
+        var object: [String: any Sendable] = [
+            "indicator": r.indicatorCode, "unit": r.unitCode, "period_start": r.periodStart.description, "period_end": r.periodEnd.description,
+            "value": r.figures.value, "state": r.state.rawValue, "version": r.version,
+        ]
+        if let b = r.figures.breakdown { object["breakdown"] = b }
+        if let c = r.figures.companionValue { object["companion_value"] = c }
+        if let reason = r.returnReason { object["return_reason"] = reason }
+        return AuditLog.json(object)
+    }
+
+    static func breakdownJSON(_ figures: ResultFigures) -> String? {
+        guard let b = figures.breakdown else { return nil }
+        let data = (try? JSONSerialization.data(withJSONObject: b, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The indicator's rules, checked against an input: existence, status, reporting levels,
+    /// the period, the figures. Returns the unit id.
+    static func check(_ input: ResultInput, caller: Caller, tx: TenantTransaction) async throws -> Int64 {
+        let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx)
+        try await Access.require(caller, .submitResult, unit: unit.id, tx: tx)
+        let rows = try await tx.query(
+            """
+            SELECT reporting_levels, disaggregation::text, companion_measure, status, suspended_from, code
+            FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(input.indicatorID)
+            """, prepared: true)
+        guard let row = rows.first else { throw AccessError.notFound("the indicator") }
+        let code = try row.decode(String.self, at: 5)
+        let levels = try row.decode([String].self, at: 0)
+        guard levels.contains(unit.level.rawValue) else {
+            throw InputError(field: "unit_id", reason: "\(code) is reported by \(levels.joined(separator: ", ")) units, not by a \(unit.level.rawValue)")
+        }
+        if try row.decode(String.self, at: 3) == "suspended", let from = try row.decode(PostgresDate?.self, at: 4), input.periodEnd >= from {
+            throw InputError(field: "indicator_id", reason: "\(code) is suspended from \(from); results after that date are not taken")
+        }
+        guard input.periodStart <= input.periodEnd else {
+            throw InputError(field: "period_end", reason: "is before period_start")
+        }
+        guard input.periodStart.year == input.periodEnd.year else {
+            throw InputError(field: "period_end", reason: "a period lies within one year (\(input.periodStart.year)); report each year apart")
+        }
+        let today = try await tx.query("SELECT current_date", prepared: true)[0].decode(PostgresDate.self, at: 0)
+        guard input.periodEnd <= today else { throw InputError(field: "period_end", reason: "\(input.periodEnd) is in the future") }
+        guard input.periodStart.year >= 2000 else { throw InputError(field: "period_start", reason: "is before 2000") }
+        let disaggregation = try row.decode(String?.self, at: 1).flatMap {
+            try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8))
+        }
+        if let (field, reason) = ResultRules.problem(
+            with: input.figures, disaggregation: disaggregation, companionMeasure: try row.decode(String?.self, at: 2)) {
+            throw InputError(field: field, reason: reason)
+        }
+        return unit.id
+    }
+
+    /// Refuses entering or submitting a result of `year` for `unitID` after the year's deadline,
+    /// unless the province reopened reporting for the unit or a unit above it.
+    static func checkDeadline(year: Int, unitID: Int64, tx: TenantTransaction) async throws {
+        let rows = try await tx.query(
+            """
+            SELECT coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(tx.provinceID) AND year = \(Int16(year))),
+                            make_date(\(Int32(year)) + 1, 1, 25)) AS closes_on,
+                   current_date > coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(tx.provinceID) AND year = \(Int16(year))),
+                            make_date(\(Int32(year)) + 1, 1, 25)) AS closed
+            """, prepared: true)
+        guard try rows[0].decode(Bool.self, "closed") else { return }
+        let path = try await Access.unitPath(unitID, tx: tx) ?? [unitID]
+        let open = try await tx.query(
+            """
+            SELECT 1 FROM chitieu.deadline_exception
+            WHERE province_id = \(tx.provinceID) AND year = \(Int16(year)) AND unit_id = ANY(\(path)::bigint[]) AND until >= current_date
+            """, prepared: true)
+        if open.isEmpty {
+            throw ConflictError(
+                field: "period_end",
+                reason: "results of \(year) closed on \(try rows[0].decode(PostgresDate.self, "closes_on")); the province can reopen reporting for this unit")
+        }
+    }
+
+    /// Enqueues the recomputation of completion for the result's indicator and phase, in the
+    /// same transaction: a burst of approvals coalesces into one pending job.
+    static func enqueueProgress(indicatorID: Int64, year: Int, tx: TenantTransaction) async throws {
+        let phases = try await tx.query(
+            """
+            SELECT phase_id FROM chitieu.phase
+            WHERE province_id = \(tx.provinceID) AND first_year <= \(Int16(year)) AND last_year >= \(Int16(year))
+            """, prepared: true)
+        for row in phases {
+            let phase = try row.decode(Int64.self, at: 0)
+            try await JobQueue.enqueue(
+                on: tx.connection, kind: "progress", provinceID: tx.provinceID, uniqueKey: "progress:\(tx.provinceID):\(phase):\(indicatorID)",
+                args: AuditLog.json(["province_id": tx.provinceID, "phase_id": phase, "indicator_id": indicatorID]), priority: 1, maxAttempts: 5)
+        }
+    }
+
+    static func fingerprint(_ input: ResultInput, unitID: Int64, submit: Bool) -> Data {
+        let text = [
+            String(input.indicatorID), String(unitID), input.periodStart.description, input.periodEnd.description,
+            String(input.figures.value), breakdownJSON(input.figures) ?? "", input.figures.companionValue.map(String.init) ?? "",
+            input.figures.evidenceNote ?? "", submit ? "submit" : "draft",
+        ].joined(separator: "\u{1F}")
+        return Data(SHA256.hash(Array(text.utf8)))
+    }
+
+    /// Records a result (a draft, or submitted at once). With an idempotency key, a retry with the
+    /// same content returns the first result (`replayed`); the key with other content is a conflict.
+    public func create(
+        province: Int64, _ input: ResultInput, submit: Bool, idempotencyKey: String?, caller: Caller
+    ) async throws -> (result: ResultRecord, replayed: Bool) {
+        if let key = idempotencyKey {
+            guard (1...200).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }) else {
+                throw InputError(field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters")
+            }
+        }
+        return try await database.withTenant(province) { tx in
+            let unitID = try await Self.check(input, caller: caller, tx: tx)
+            let fingerprint = Self.fingerprint(input, unitID: unitID, submit: submit)
+            if let key = idempotencyKey {
+                let earlier = try await tx.query(
+                    "SELECT result_id, idempotency_fingerprint FROM chitieu.result WHERE province_id = \(province) AND idempotency_key = \(key)",
+                    prepared: true)
+                if let row = earlier.first {
+                    guard try row.decode(Data?.self, at: 1) == fingerprint else {
+                        throw ConflictError(field: "Idempotency-Key", reason: "was used before with other content")
+                    }
+                    return (try await Self.find(try row.decode(UUID.self, at: 0), tx: tx)!, true)
+                }
+            }
+            if submit { try await Self.checkDeadline(year: input.periodEnd.year, unitID: unitID, tx: tx) }
+            let f = input.figures
+            let id: UUID
+            do {
+                id = try await tx.query(
+                    """
+                    INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, breakdown,
+                        companion_value, evidence_note, state, idempotency_key, idempotency_fingerprint, created_by,
+                        submitted_at, submitted_by)
+                    VALUES (\(province), \(input.indicatorID), \(unitID), \(input.periodStart), \(input.periodEnd), \(f.value),
+                        \(Self.breakdownJSON(f))::jsonb, \(f.companionValue), \(f.evidenceNote), \(submit ? "submitted" : "draft"),
+                        \(idempotencyKey), \(fingerprint), \(caller.actor.accountID),
+                        CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END)
+                    RETURNING result_id
+                    """, prepared: true)[0].decode(UUID.self, at: 0)
+            } catch let error as PostgresError where error.isUniqueViolation {
+                // The same key arrived twice at once: the other request won; this one is its retry.
+                throw ConflictError(field: "Idempotency-Key", reason: "a request with this key is being processed; retry it")
+            }
+            let record = try await Self.find(id, tx: tx)!
+            try await AuditLog.record(
+                tx, actor: caller.actor, action: submit ? "result.submit" : "result.create", entityType: "result",
+                entityID: id.uuidString.lowercased(), unitID: unitID, after: Self.json(record))
+            if submit { try await Self.enqueueProgress(indicatorID: input.indicatorID, year: input.periodEnd.year, tx: tx) }
+            return (record, false)
+        }
+    }
+
+    /// Applies a move to a result the caller may make, checking its state and, when given, its version.
+    func move(
+        province: Int64, id: UUID, _ move: ResultRules.Move, expectedVersion: Int?, caller: Caller,
+        _ body: @Sendable (ResultRecord, TenantTransaction) async throws -> Void
+    ) async throws -> ResultRecord {
+        try await database.withTenant(province) { tx in
+            guard let before = try await Self.find(id, tx: tx, lock: true) else { throw AccessError.notFound("the result") }
+            let action: Action = (move == .approve || move == .giveBack || move == .correct) ? .decideResult : .submitResult
+            try await Access.require(caller, action, unit: before.unitID, what: "the result", tx: tx)
+            guard let next = ResultRules.next(before.state, move) else {
+                throw ConflictError(field: "state", reason: "a \(before.state.rawValue) result cannot be \(Self.pastTense(move))")
+            }
+            if let expectedVersion, expectedVersion != before.version {
+                throw ConflictError(field: "version", reason: "the result changed since version \(expectedVersion) (it is at version \(before.version)); reload it")
+            }
+            try await body(before, tx)
+            try await tx.query(
+                """
+                UPDATE chitieu.result SET state = \(next.rawValue), version = version + 1, updated_at = now()
+                WHERE province_id = \(province) AND result_id = \(id)
+                """, prepared: true)
+            let after = try await Self.find(id, tx: tx)!
+            try await AuditLog.record(
+                tx, actor: caller.actor, action: "result.\(move.rawValue)", entityType: "result", entityID: id.uuidString.lowercased(),
+                unitID: before.unitID, before: Self.json(before), after: Self.json(after))
+            if move != .update {
+                try await Self.enqueueProgress(indicatorID: before.indicatorID, year: before.periodEnd.year, tx: tx)
+            }
+            return after
+        }
+    }
+
+    static func pastTense(_ move: ResultRules.Move) -> String {
+        switch move {
+        case .update: "changed"
+        case .submit: "submitted"
+        case .approve: "approved"
+        case .giveBack: "returned"
+        case .correct: "corrected (only approved results are)"
+        }
+    }
+
+    /// Changes a draft or returned result's figures or period.
+    public func update(province: Int64, id: UUID, _ input: ResultInput, expectedVersion: Int?, caller: Caller) async throws -> ResultRecord {
+        try await move(province: province, id: id, .update, expectedVersion: expectedVersion, caller: caller) { before, tx in
+            let unitID = try await Self.check(input, caller: caller, tx: tx)
+            guard unitID == before.unitID, input.indicatorID == before.indicatorID else {
+                throw InputError(field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
+            }
+            let f = input.figures
+            try await tx.query(
+                """
+                UPDATE chitieu.result SET period_start = \(input.periodStart), period_end = \(input.periodEnd), value = \(f.value),
+                    breakdown = \(Self.breakdownJSON(f))::jsonb, companion_value = \(f.companionValue), evidence_note = \(f.evidenceNote)
+                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
+                """, prepared: true)
+        }
+    }
+
+    /// Submits a draft or returned result to the level above.
+    public func submit(province: Int64, id: UUID, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
+        try await move(province: province, id: id, .submit, expectedVersion: expectedVersion, caller: caller) { before, tx in
+            try await Self.checkDeadline(year: before.periodEnd.year, unitID: before.unitID, tx: tx)
+            try await tx.query(
+                """
+                UPDATE chitieu.result SET submitted_at = now(), submitted_by = \(caller.actor.accountID), return_reason = NULL
+                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
+                """, prepared: true)
+        }
+    }
+
+    /// Approves a submitted result of a unit below the caller's.
+    public func approve(province: Int64, id: UUID, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
+        try await move(province: province, id: id, .approve, expectedVersion: expectedVersion, caller: caller) { _, tx in
+            try await tx.query(
+                """
+                UPDATE chitieu.result SET decided_at = now(), decided_by = \(caller.actor.accountID)
+                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
+                """, prepared: true)
+        }
+    }
+
+    /// Returns a submitted result to its unit, with the reason.
+    public func giveBack(province: Int64, id: UUID, reason rawReason: String, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
+        let reason = Names.normalized(rawReason)
+        if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
+        return try await move(province: province, id: id, .giveBack, expectedVersion: expectedVersion, caller: caller) { _, tx in
+            try await tx.query(
+                """
+                UPDATE chitieu.result SET decided_at = now(), decided_by = \(caller.actor.accountID), return_reason = \(reason)
+                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
+                """, prepared: true)
+        }
+    }
+
+    /// Corrects an approved result (the approving level only); the previous figures stay in the
+    /// audit log.
+    public func correct(
+        province: Int64, id: UUID, figures: ResultFigures, reason rawReason: String, expectedVersion: Int? = nil, caller: Caller
+    ) async throws -> ResultRecord {
+        let reason = Names.normalized(rawReason)
+        if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
+        return try await move(province: province, id: id, .correct, expectedVersion: expectedVersion, caller: caller) { before, tx in
+            let input = ResultInput(
+                indicatorID: before.indicatorID, unit: .id(before.unitID), periodStart: before.periodStart, periodEnd: before.periodEnd,
+                figures: figures)
+            // The reporting unit's rules, but the approving level's permission.
+            let rows = try await tx.query(
+                "SELECT disaggregation::text, companion_measure FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(input.indicatorID)",
+                prepared: true)
+            let disaggregation = try rows[0].decode(String?.self, at: 0).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) }
+            if let (field, problem) = ResultRules.problem(with: figures, disaggregation: disaggregation, companionMeasure: try rows[0].decode(String?.self, at: 1)) {
+                throw InputError(field: field, reason: problem)
+            }
+            try await tx.query(
+                """
+                UPDATE chitieu.result SET value = \(figures.value), breakdown = \(Self.breakdownJSON(figures))::jsonb,
+                    companion_value = \(figures.companionValue), evidence_note = coalesce(\(figures.evidenceNote), evidence_note),
+                    decided_at = now(), decided_by = \(caller.actor.accountID), return_reason = NULL
+                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
+                """, prepared: true)
+            try await AuditLog.record(
+                tx, actor: caller.actor, action: "result.correction_reason", entityType: "result", entityID: id.uuidString.lowercased(),
+                unitID: before.unitID, after: AuditLog.json(["reason": reason]))
+        }
+    }
+
+    /// One result the caller may read.
+    public func find(province: Int64, id: UUID, caller: Caller) async throws -> ResultRecord {
+        try await database.withTenant(province) { tx in
+            guard let record = try await Self.find(id, tx: tx) else { throw AccessError.notFound("the result") }
+            try await Access.require(caller, .read, unit: record.unitID, what: "the result", tx: tx)
+            return record
+        }
+    }
+
+    /// A filter on results.
+    public struct Filter: Sendable {
+        public var indicatorID: Int64?
+        /// Results of this unit and its subtree.
+        public var unitID: Int64?
+        public var state: ResultRules.State?
+        public var year: Int?
+        /// The cursor of the previous page: (created_at, result_id) of its last row.
+        public var after: (Date, UUID)?
+        public var limit: Int
+
+        public init(indicatorID: Int64? = nil, unitID: Int64? = nil, state: ResultRules.State? = nil, year: Int? = nil, after: (Date, UUID)? = nil, limit: Int = 100) {
+            self.indicatorID = indicatorID
+            self.unitID = unitID
+            self.state = state
+            self.year = year
+            self.after = after
+            self.limit = limit
+        }
+    }
+
+    /// Results in the caller's scope (or below `unitID`), newest first, a page at a time.
+    public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [ResultRecord] {
+        guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be between 1 and 1000") }
+        return try await database.withTenant(province) { tx in
+            var roots: [Int64]
+            if let unitID = filter.unitID {
+                try await Access.require(caller, .read, unit: unitID, tx: tx)
+                roots = [unitID]
+            } else if caller.isOperator {
+                roots = [try await Access.rootUnit(tx: tx)]
+            } else {
+                roots = caller.principal.grants.map(\.unitID)
+            }
+            return try await tx.query(
+                """
+                WITH RECURSIVE scope AS (
+                    SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
+                  UNION
+                    SELECT u.unit_id FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                )
+                SELECT \(sql: Self.columns) FROM \(sql: Self.from)
+                WHERE r.province_id = \(province) AND r.unit_id IN (SELECT unit_id FROM scope)
+                  AND (\(filter.indicatorID)::bigint IS NULL OR r.indicator_id = \(filter.indicatorID))
+                  AND (\(filter.state?.rawValue)::text IS NULL OR r.state = \(filter.state?.rawValue))
+                  AND (\(filter.year.map { Int16($0) })::smallint IS NULL OR r.year = \(filter.year.map { Int16($0) }))
+                  AND (\(filter.after?.0)::timestamptz IS NULL OR (r.created_at, r.result_id) < (\(filter.after?.0), \(filter.after?.1)))
+                ORDER BY r.created_at DESC, r.result_id DESC
+                LIMIT \(filter.limit)
+                """
+            ).map(Self.decode)
+        }
+    }
+}
