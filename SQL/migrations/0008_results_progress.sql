@@ -54,6 +54,8 @@ CREATE TABLE chitieu.progress_run (
 COMMENT ON TABLE chitieu.progress_run IS 'When completion of a phase was last computed in full, and how many figures changed.';
 
 CREATE INDEX progress_dashboard ON chitieu.progress (province_id, phase_id, year, indicator_id, unit_id);
+ALTER TABLE chitieu.progress ADD COLUMN companion bigint;
+COMMENT ON COLUMN chitieu.progress.companion IS 'The companion figure (members, participants) of the approved results, counted like achieved.';
 
 DO $$
 DECLARE
@@ -131,7 +133,7 @@ BEGIN
         WHERE province_id = p_province_id AND (p_indicator_id IS NULL OR indicator_id = p_indicator_id)
     ),
     counted AS (
-        SELECT r.indicator_id, i.kind, r.unit_id, r.year, r.value, r.state = 'approved' AS approved,
+        SELECT r.indicator_id, i.kind, r.unit_id, r.year, r.value, r.companion_value, r.state = 'approved' AS approved,
                row_number() OVER (PARTITION BY r.indicator_id, r.unit_id, r.year
                                   ORDER BY (r.state = 'approved') DESC, r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) AS year_rank_approved,
                row_number() OVER (PARTITION BY r.indicator_id, r.unit_id, r.year
@@ -149,19 +151,24 @@ BEGIN
                CASE WHEN kind = 'flow' THEN sum(value) FILTER (WHERE approved)
                     ELSE sum(value) FILTER (WHERE approved AND year_rank_approved = 1) END AS achieved,
                CASE WHEN kind = 'flow' THEN sum(value)
-                    ELSE sum(value) FILTER (WHERE year_rank_any = 1) END AS with_submitted
+                    ELSE sum(value) FILTER (WHERE year_rank_any = 1) END AS with_submitted,
+               CASE WHEN kind = 'flow' THEN sum(companion_value) FILTER (WHERE approved)
+                    ELSE sum(companion_value) FILTER (WHERE approved AND year_rank_approved = 1) END AS companion
         FROM counted GROUP BY indicator_id, kind, unit_id, year
       UNION ALL
         SELECT indicator_id, unit_id, NULL::smallint,
                CASE WHEN kind = 'flow' THEN sum(value) FILTER (WHERE approved)
                     ELSE sum(value) FILTER (WHERE approved AND phase_rank_approved = 1) END,
                CASE WHEN kind = 'flow' THEN sum(value)
-                    ELSE sum(value) FILTER (WHERE phase_rank_any = 1) END
+                    ELSE sum(value) FILTER (WHERE phase_rank_any = 1) END,
+               CASE WHEN kind = 'flow' THEN sum(companion_value) FILTER (WHERE approved)
+                    ELSE sum(companion_value) FILTER (WHERE approved AND phase_rank_approved = 1) END
         FROM counted GROUP BY indicator_id, kind, unit_id
     ),
     rolled AS (
         SELECT b.indicator_id, c.ancestor AS unit_id, coalesce(b.year, 0) AS yk,
-               coalesce(sum(b.achieved), 0) AS achieved, coalesce(sum(b.with_submitted), 0) AS with_submitted
+               coalesce(sum(b.achieved), 0) AS achieved, coalesce(sum(b.with_submitted), 0) AS with_submitted,
+               sum(b.companion) AS companion
         FROM base b JOIN closure c ON c.descendant = b.unit_id
         GROUP BY b.indicator_id, c.ancestor, coalesce(b.year, 0)
     ),
@@ -178,7 +185,7 @@ BEGIN
     ),
     figures AS (
         SELECT g.indicator_id, g.unit_id, g.year, t.value AS target,
-               coalesce(r.achieved, 0) AS achieved, coalesce(r.with_submitted, 0) AS with_submitted, g.status AS indicator_status,
+               coalesce(r.achieved, 0) AS achieved, coalesce(r.with_submitted, 0) AS with_submitted, r.companion, g.status AS indicator_status,
                CASE WHEN g.year IS NULL THEN chitieu.elapsed_share(ph.first_year, ph.last_year, p_today)
                     ELSE chitieu.elapsed_share(g.year, g.year, p_today) END AS share
         FROM grid g
@@ -186,8 +193,8 @@ BEGIN
         LEFT JOIN rolled r ON r.indicator_id = g.indicator_id AND r.unit_id = g.unit_id AND r.yk = g.yk
     )
     INSERT INTO chitieu.progress AS p (province_id, indicator_id, unit_id, phase_id, year, target, achieved,
-                                       achieved_with_submitted, rate, status, computed_at)
-    SELECT p_province_id, f.indicator_id, f.unit_id, p_phase_id, f.year, f.target, f.achieved, f.with_submitted,
+                                       achieved_with_submitted, companion, rate, status, computed_at)
+    SELECT p_province_id, f.indicator_id, f.unit_id, p_phase_id, f.year, f.target, f.achieved, f.with_submitted, f.companion,
            CASE WHEN f.target > 0 THEN round(f.achieved::numeric / f.target, 6) END,
            CASE WHEN f.indicator_status = 'suspended' THEN 'suspended'
                 WHEN f.target IS NULL OR f.target = 0 THEN 'no_target'
@@ -198,9 +205,9 @@ BEGIN
     FROM figures f
     ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
     SET target = excluded.target, achieved = excluded.achieved, achieved_with_submitted = excluded.achieved_with_submitted,
-        rate = excluded.rate, status = excluded.status, computed_at = excluded.computed_at
-    WHERE (p.target, p.achieved, p.achieved_with_submitted, p.status)
-          IS DISTINCT FROM (excluded.target, excluded.achieved, excluded.achieved_with_submitted, excluded.status);
+        companion = excluded.companion, rate = excluded.rate, status = excluded.status, computed_at = excluded.computed_at
+    WHERE (p.target, p.achieved, p.achieved_with_submitted, p.companion, p.status)
+          IS DISTINCT FROM (excluded.target, excluded.achieved, excluded.achieved_with_submitted, excluded.companion, excluded.status);
     GET DIAGNOSTICS changed = ROW_COUNT;
 
     -- Figures of units no longer valid in the phase, or of years outside it, go.

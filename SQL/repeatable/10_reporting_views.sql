@@ -106,7 +106,7 @@ COMMENT ON COLUMN reporting.result.state IS 'draft, submitted, approved or retur
 CREATE OR REPLACE VIEW reporting.progress_yearly WITH (security_invoker = true) AS
 SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indicator_name, i.measure_unit, ph.code AS phase,
        p.year, p.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, u.parent_id,
-       p.target, p.achieved, p.rate, p.achieved_with_submitted,
+       p.target, p.achieved, p.rate, p.achieved_with_submitted, i.companion_measure, p.companion,
        CASE WHEN p.target > 0 THEN round(p.achieved_with_submitted::numeric / p.target, 6) END AS rate_with_submitted,
        p.status,
        CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
@@ -122,11 +122,12 @@ COMMENT ON COLUMN reporting.progress_yearly.achieved IS 'Flow: approved results 
 COMMENT ON COLUMN reporting.progress_yearly.rate IS 'achieved / target; NULL without a target.';
 COMMENT ON COLUMN reporting.progress_yearly.status IS 'completed, on_track (at or above the share of the period elapsed), behind, no_target or suspended.';
 COMMENT ON COLUMN reporting.progress_yearly.computed_at IS 'When the figure was last computed with a change.';
+COMMENT ON COLUMN reporting.progress_yearly.companion IS 'The companion figure of the approved results (e.g. members of the teams), counted like achieved.';
 
 CREATE OR REPLACE VIEW reporting.progress_phase WITH (security_invoker = true) AS
 SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indicator_name, i.measure_unit, ph.code AS phase,
        p.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, u.parent_id,
-       p.target, p.achieved, p.rate, p.achieved_with_submitted,
+       p.target, p.achieved, p.rate, p.achieved_with_submitted, i.companion_measure, p.companion,
        CASE WHEN p.target > 0 THEN round(p.achieved_with_submitted::numeric / p.target, 6) END AS rate_with_submitted,
        p.status,
        CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'

@@ -18,6 +18,10 @@ public struct ProgressFigure: Sendable, Hashable {
     public var target: Int?
     public var achieved: Int
     public var achievedWithSubmitted: Int
+    /// What the companion figure counts (thành viên, học viên…), if the indicator has one.
+    public var companionMeasure: String?
+    /// The companion figure of the approved results.
+    public var companion: Int?
     public var rate: Double?
     public var status: ProgressStatus
     public var computedAt: Date
@@ -92,7 +96,8 @@ public struct ProgressStore: Sendable {
                     WHERE s.depth < \(depth)
                 )
                 SELECT p.indicator_id, i.code, i.name, i.measure_unit, p.unit_id, u.code AS unit_code, u.name AS unit_name, u.level,
-                       u.parent_id, p.year, p.target, p.achieved, p.achieved_with_submitted, p.rate::float8, p.status, p.computed_at
+                       u.parent_id, p.year, p.target, p.achieved, p.achieved_with_submitted, p.rate::float8, p.status, p.computed_at,
+                       i.companion_measure, p.companion
                 FROM chitieu.progress p
                 JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
                 JOIN chitieu.admin_unit u ON u.province_id = p.province_id AND u.unit_id = p.unit_id
@@ -109,6 +114,7 @@ public struct ProgressStore: Sendable {
                     unitLevel: UnitLevel(rawValue: try row.decode(String.self, at: 7)) ?? .commune, parentID: try row.decode(Int64?.self, at: 8),
                     year: try row.decode(Int16?.self, at: 9).map(Int.init), target: try row.decode(Int?.self, at: 10),
                     achieved: try row.decode(Int.self, at: 11), achievedWithSubmitted: try row.decode(Int.self, at: 12),
+                    companionMeasure: try row.decode(String?.self, at: 16), companion: try row.decode(Int?.self, at: 17),
                     rate: try row.decode(Double?.self, at: 13), status: ProgressStatus(rawValue: try row.decode(String.self, at: 14)) ?? .noTarget,
                     computedAt: try row.decode(Date.self, at: 15))
             }

@@ -383,6 +383,45 @@ public struct ResultStore: Sendable {
         }
     }
 
+    /// Sets the day a year's results close (province officers).
+    public func setDeadline(province: Int64, year: Int, closesOn: PostgresDate, caller: Caller) async throws {
+        guard (2000...2100).contains(year), closesOn.year >= year else {
+            throw InputError(field: "closes_on", reason: "must fall in \(year) or later")
+        }
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .manageIndicators, tx: tx)
+            try await tx.query(
+                """
+                INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on, set_by) VALUES (\(province), \(Int16(year)), \(closesOn), \(caller.actor.accountID))
+                ON CONFLICT (province_id, year) DO UPDATE SET closes_on = excluded.closes_on, set_by = excluded.set_by, set_at = now()
+                """)
+            try await AuditLog.record(
+                tx, actor: caller.actor, action: "deadline.set", entityType: "reporting_deadline", entityID: String(year),
+                after: AuditLog.json(["closes_on": closesOn.description]))
+        }
+    }
+
+    /// Reopens reporting of a year for a unit and its subtree until a day, with a reason.
+    public func openException(province: Int64, unit: UnitReference, year: Int, until: PostgresDate, reason rawReason: String, caller: Caller) async throws -> Int64 {
+        let reason = Names.normalized(rawReason)
+        if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
+        return try await database.withTenant(province) { tx in
+            let found = try await AccountStore.unit(unit, field: "unit", tx: tx)
+            try await Access.require(caller, .manageIndicators, tx: tx)
+            let today = try await tx.query("SELECT current_date")[0].decode(PostgresDate.self, at: 0)
+            guard until >= today else { throw InputError(field: "until", reason: "\(until) is in the past") }
+            let id = try await tx.query(
+                """
+                INSERT INTO chitieu.deadline_exception (province_id, unit_id, year, reason, until, granted_by)
+                VALUES (\(province), \(found.id), \(Int16(year)), \(reason), \(until), \(caller.actor.accountID)) RETURNING exception_id
+                """)[0].decode(Int64.self, at: 0)
+            try await AuditLog.record(
+                tx, actor: caller.actor, action: "deadline.exception", entityType: "deadline_exception", entityID: String(id), unitID: found.id,
+                after: AuditLog.json(["year": year, "until": until.description, "reason": reason]))
+            return id
+        }
+    }
+
     /// One result the caller may read.
     public func find(province: Int64, id: UUID, caller: Caller) async throws -> ResultRecord {
         try await database.withTenant(province) { tx in

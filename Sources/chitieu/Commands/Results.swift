@@ -1,0 +1,451 @@
+import ArgumentParser
+import ChitieuDomain
+import ChitieuStore
+import Foundation
+import Postgres
+
+/// Parses `sex=nữ:30,nam:12;ethnicity=DTTS:20,Kinh:22` into a breakdown.
+func parseBreakdown(_ text: String) throws -> [String: [String: Int]] {
+    var out: [String: [String: Int]] = [:]
+    for part in text.split(separator: ";") {
+        let pieces = part.split(separator: "=", maxSplits: 1)
+        guard pieces.count == 2 else { throw ValidationError("--breakdown: '\(part)' is not dimension=category:count,…") }
+        var counts: [String: Int] = [:]
+        for item in pieces[1].split(separator: ",") {
+            let kv = item.split(separator: ":", maxSplits: 1)
+            guard kv.count == 2, let n = Int(kv[1].trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--breakdown: '\(item)' is not category:count")
+            }
+            counts[kv[0].trimmingCharacters(in: .whitespaces)] = n
+        }
+        out[pieces[0].trimmingCharacters(in: .whitespaces)] = counts
+    }
+    return out
+}
+
+/// Parses `DA8-01=1,DA8-05=0.7` into a map.
+func parseFactors(_ text: String, option: String) throws -> [String: Double] {
+    var out: [String: Double] = [:]
+    for item in text.split(separator: ",") where !item.isEmpty {
+        let kv = item.split(separator: "=", maxSplits: 1)
+        guard kv.count == 2, let f = Double(kv[1]) else { throw ValidationError("\(option): '\(item)' is not CODE=number") }
+        out[String(kv[0])] = f
+    }
+    return out
+}
+
+func resultJSON(_ r: ResultRecord) -> [String: Any] {
+    [
+        "id": r.id.uuidString.lowercased(), "indicator_id": r.indicatorID, "indicator_code": r.indicatorCode, "unit_id": r.unitID,
+        "unit_code": r.unitCode, "unit_name": r.unitName, "period_start": r.periodStart.description, "period_end": r.periodEnd.description,
+        "value": r.figures.value, "breakdown": r.figures.breakdown ?? NSNull(), "companion_value": r.figures.companionValue ?? NSNull(),
+        "evidence_note": r.figures.evidenceNote ?? NSNull(), "state": r.state.rawValue, "return_reason": r.returnReason ?? NSNull(),
+        "version": r.version, "created_at": timestamp(r.createdAt), "submitted_at": r.submittedAt.map(timestamp) ?? NSNull(),
+        "decided_at": r.decidedAt.map(timestamp) ?? NSNull(),
+    ]
+}
+
+/// The indicator id of a code, for commands that name indicators by code.
+func indicatorID(_ code: String, _ db: ChitieuDatabase, _ tenant: Province) async throws -> Int64 {
+    try await IndicatorStore(database: db).find(code: code, province: tenant.id).id
+}
+
+/// `chitieu result …`.
+struct ResultCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "result", abstract: "Report, submit, approve, return and correct results.",
+        subcommands: [Add.self, List.self, Submit.self, Approve.self, Return.self, Correct.self, Generate.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a result of a unit for an indicator and a period (a draft, or --submit).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "Indicator code.") var indicator: String
+        @Option(help: "GSO code of the reporting unit.") var unit: String
+        @Option(help: "First day of the period (YYYY-MM-DD).") var from: String
+        @Option(help: "Last day of the period (YYYY-MM-DD, same year).") var to: String
+        @Option(help: "The count (for stock indicators, the level at the end of the period).") var value: Int
+        @Option(help: "Breakdown, e.g. 'sex=nữ:30,nam:12'.") var breakdown: String?
+        @Option(help: "Companion figure (members, participants).") var companion: Int?
+        @Option(help: "Evidence note.") var note: String?
+        @Option(help: "Idempotency key: a retry with the same key records nothing new.") var idempotencyKey: String?
+        @Flag(help: "Submit at once.") var submit = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                let start = try parseDate(from, option: "--from")
+                let end = try parseDate(to, option: "--to")
+                let parts = try breakdown.map(parseBreakdown)
+                let (record, replayed) = try await province.withProvince(database) { db, tenant in
+                    let input = ResultInput(
+                        indicatorID: try await indicatorID(indicator, db, tenant), unit: .code(unit), periodStart: start, periodEnd: end,
+                        figures: ResultFigures(value: value, breakdown: parts, companionValue: companion, evidenceNote: note))
+                    return try await ResultStore(database: db).create(
+                        province: tenant.id, input, submit: submit, idempotencyKey: idempotencyKey, caller: try await acting.caller("result add", db, tenant))
+                }
+                if json { print(Output.json(resultJSON(record))) } else {
+                    print("\(replayed ? "Already recorded" : "Recorded") result \(record.id.uuidString.lowercased()) (\(record.state.rawValue)): \(record.indicatorCode) \(record.unitCode) \(record.unitName) \(record.periodStart)…\(record.periodEnd) = \(record.figures.value).")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List results, newest first.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "Only this indicator.") var indicator: String?
+        @Option(help: "Only this unit and below (GSO code).") var unit: String?
+        @Option(help: "draft, submitted, approved or returned.") var state: String?
+        @Option(help: "Only this year.") var year: Int?
+        @Option(help: "At most this many (1-1000).") var limit = 100
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let state, ResultRules.State(rawValue: state) == nil { throw ValidationError("--state: '\(state)' is not draft, submitted, approved or returned") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let records = try await province.withProvince(database) { db, tenant in
+                    var unitID: Int64?
+                    if let unit { unitID = try await db.withTenant(tenant.id) { tx in try await AccountStore.unit(.code(unit), field: "--unit", tx: tx).id } }
+                    var indicatorFilter: Int64?
+                    if let indicator { indicatorFilter = try await indicatorID(indicator, db, tenant) }
+                    let filter = ResultStore.Filter(
+                        indicatorID: indicatorFilter, unitID: unitID,
+                        state: state.flatMap(ResultRules.State.init(rawValue:)), year: year, limit: limit)
+                    return try await ResultStore(database: db).list(province: tenant.id, filter: filter, caller: try await acting.caller("result list", db, tenant))
+                }
+                Output.print(
+                    output.format, columns: ["id", "indicator", "unit", "name", "from", "to", "value", "state"],
+                    rows: records.map { [$0.id.uuidString.lowercased(), $0.indicatorCode, $0.unitCode, $0.unitName, $0.periodStart.description, $0.periodEnd.description, String($0.figures.value), $0.state.rawValue] },
+                    jsonRows: records.map(resultJSON))
+            }
+        }
+    }
+
+    /// The shared shape of a move on one result.
+    struct Target: ParsableArguments {
+        @Argument(help: "Result id.") var id: String
+        func uuid() throws -> UUID {
+            guard let id = UUID(uuidString: id) else { throw InputError(field: "id", reason: "'\(id.prefix(60))' is not a result id") }
+            return id
+        }
+    }
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Submit a draft or returned result.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @OptionGroup var result: Target
+
+        func run() async throws {
+            try await runReportingErrors {
+                let r = try await province.withProvince(database) { db, tenant in
+                    try await ResultStore(database: db).submit(province: tenant.id, id: try result.uuid(), caller: try await acting.caller("result submit", db, tenant))
+                }
+                print("Result \(r.id.uuidString.lowercased()) is submitted.")
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a submitted result of a unit below.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @OptionGroup var result: Target
+
+        func run() async throws {
+            try await runReportingErrors {
+                let r = try await province.withProvince(database) { db, tenant in
+                    try await ResultStore(database: db).approve(province: tenant.id, id: try result.uuid(), caller: try await acting.caller("result approve", db, tenant))
+                }
+                print("Result \(r.id.uuidString.lowercased()) is approved.")
+            }
+        }
+    }
+
+    struct Return: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Return a submitted result to its unit, with the reason.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @OptionGroup var result: Target
+        @Option(help: "Why, e.g. 'Thiếu danh sách học viên'.") var reason: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let r = try await province.withProvince(database) { db, tenant in
+                    try await ResultStore(database: db).giveBack(province: tenant.id, id: try result.uuid(), reason: reason, caller: try await acting.caller("result return", db, tenant))
+                }
+                print("Result \(r.id.uuidString.lowercased()) is returned.")
+            }
+        }
+    }
+
+    struct Correct: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Correct an approved result (the approving level); the old figures stay in the audit log.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @OptionGroup var result: Target
+        @Option(help: "The corrected count.") var value: Int
+        @Option(help: "Breakdown, e.g. 'sex=nữ:30,nam:12'.") var breakdown: String?
+        @Option(help: "Companion figure.") var companion: Int?
+        @Option(help: "Why.") var reason: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let parts = try breakdown.map(parseBreakdown)
+                let r = try await province.withProvince(database) { db, tenant in
+                    try await ResultStore(database: db).correct(
+                        province: tenant.id, id: try result.uuid(), figures: ResultFigures(value: value, breakdown: parts, companionValue: companion),
+                        reason: reason, caller: try await acting.caller("result correct", db, tenant))
+                }
+                print("Result \(r.id.uuidString.lowercased()) is corrected to \(r.figures.value).")
+            }
+        }
+    }
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write plausible approved results from the allocated targets (demo data, benchmarks).",
+            discussion: """
+                Each indicator is reported at the lowest level that reports it, for every past year of the phase, --per-year
+                times a year. A unit reports its target times the indicator's completion factor (--completion DA8-01=1,DA8-05=0.7;
+                others --default-completion), varied per unit below 1; --companion DA8-01=9 gives 9 members per team.
+                Results it generated before for the phase are replaced; completion is computed at the end.
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+        @Option(help: "Completion factors per indicator code.") var completion = ""
+        @Option(help: "Completion factor of the others.") var defaultCompletion = 0.8
+        @Option(help: "Companion figure per counted unit, per indicator code.") var companion = ""
+        @Option(help: "Results per unit and year: 1, 2, 4 or 12.") var perYear = 1
+
+        func run() async throws {
+            try await runReportingErrors {
+                let profile = ResultGenerator.Profile(
+                    completion: try parseFactors(completion, option: "--completion"), defaultCompletion: defaultCompletion,
+                    companion: try parseFactors(companion, option: "--companion").mapValues { Int($0) }, perYear: perYear)
+                let written = try await province.withProvince(database) { db, tenant in
+                    try await ResultGenerator(database: db).generate(province: tenant.id, phaseCode: phase, profile: profile, actor: .command("result generate"))
+                }
+                print("Generated \(written) approved results for \(phase).")
+            }
+        }
+    }
+}
+
+/// `chitieu progress …`.
+struct ProgressCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "progress", abstract: "Completion: show it, compute it now.", subcommands: [Show.self, Compute.self, Summary.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Completion per indicator and unit, for the phase or a year.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+        @Option(help: "One year of the phase (default: the whole phase).") var year: Int?
+        @Option(help: "Start at this unit (GSO code; default: the province).") var unit: String?
+        @Option(help: "Levels below the start to show (default 0: the start only).") var depth = 0
+        @Option(help: "Only this indicator.") var indicator: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let figures = try await province.withProvince(database) { db, tenant in
+                    try await ProgressStore(database: db).figures(
+                        province: tenant.id, phaseCode: phase, year: year, unit: unit.map(UnitReference.code), depth: depth, indicatorCode: indicator,
+                        caller: try await acting.caller("progress show", db, tenant))
+                }
+                Output.print(
+                    output.format, columns: ["indicator", "unit", "name", "target", "achieved", "rate", "with submitted", "companion", "status"],
+                    rows: figures.map { f in
+                        [f.indicatorCode, f.unitCode, String(repeating: "  ", count: max(0, f.unitLevel.depth)) + f.unitName,
+                         f.target.map(String.init) ?? "–", String(f.achieved), f.rate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
+                         String(f.achievedWithSubmitted), f.companion.map { "\($0) \(f.companionMeasure ?? "")" } ?? "", f.status.rawValue]
+                    },
+                    jsonRows: figures.map(progressJSON))
+            }
+        }
+    }
+
+    struct Compute: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Compute completion now (jobs do it after every decision and every night).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "Phase (default: every phase).") var phase: String?
+
+        func run() async throws {
+            try await runReportingErrors {
+                let changed = try await province.withProvince(database) { db, tenant in
+                    let phases = try await db.withTenant(tenant.id) { tx in
+                        try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(tenant.id) AND (\(phase)::text IS NULL OR code = \(phase))")
+                            .map { try $0.decode(Int64.self, at: 0) }
+                    }
+                    guard !phases.isEmpty else { throw InputError(field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
+                    var changed = 0
+                    for id in phases { changed += try await ProgressStore(database: db).compute(province: tenant.id, phaseID: id) }
+                    return changed
+                }
+                print("Completion computed: \(changed) figures changed.")
+            }
+        }
+    }
+
+    struct Summary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Per phase: indicators completed, on track, behind, suspended.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let rows = try await province.withProvince(database) { db, tenant in
+                    try await ProgressStore(database: db).summary(province: tenant.id, caller: try await acting.caller("progress summary", db, tenant))
+                }
+                Output.print(
+                    output.format, columns: ["phase", "indicators", "completed", "on track", "behind", "suspended"],
+                    rows: rows.map { [$0.phase, String($0.indicators), String($0.completed), String($0.onTrack), String($0.behind), String($0.suspended)] },
+                    jsonRows: rows.map { ["phase": $0.phase, "indicators": $0.indicators, "completed": $0.completed, "on_track": $0.onTrack, "behind": $0.behind, "suspended": $0.suspended] })
+            }
+        }
+    }
+}
+
+func progressJSON(_ f: ProgressFigure) -> [String: Any] {
+    [
+        "indicator_id": f.indicatorID, "indicator_code": f.indicatorCode, "indicator_name": f.indicatorName, "unit_id": f.unitID,
+        "unit_code": f.unitCode, "unit_name": f.unitName, "unit_level": f.unitLevel.rawValue, "year": f.year ?? NSNull(),
+        "target": f.target ?? NSNull(), "achieved": f.achieved, "rate": f.rate ?? NSNull(), "achieved_with_submitted": f.achievedWithSubmitted,
+        "companion_measure": f.companionMeasure ?? NSNull(), "companion": f.companion ?? NSNull(),
+        "status": f.status.rawValue, "computed_at": timestamp(f.computedAt),
+    ]
+}
+
+/// `chitieu deadline …`.
+struct DeadlineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deadline", abstract: "Reporting deadlines and exceptions.", subcommands: [Set.self, Exception.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the day a year's results close (default 25 January of the next year).")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "The year reported.") var year: Int
+        @Option(help: "Last day results of the year are taken (YYYY-MM-DD).") var closesOn: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let day = try parseDate(closesOn, option: "--closes-on")
+                try await province.withProvince(database) { db, tenant in
+                    try await ResultStore(database: db).setDeadline(province: tenant.id, year: year, closesOn: day, caller: try await acting.caller("deadline set", db, tenant))
+                }
+                print("Results of \(year) close on \(day).")
+            }
+        }
+    }
+
+    struct Exception: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reopen reporting of a year for a unit and its subtree until a day.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "GSO code of the unit.") var unit: String
+        @Option(help: "The year reported.") var year: Int
+        @Option(help: "Last day of the exception (YYYY-MM-DD).") var until: String
+        @Option(help: "Why.") var reason: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let day = try parseDate(until, option: "--until")
+                let id = try await province.withProvince(database) { db, tenant in
+                    try await ResultStore(database: db).openException(
+                        province: tenant.id, unit: .code(unit), year: year, until: day, reason: reason, caller: try await acting.caller("deadline exception", db, tenant))
+                }
+                print("Exception \(id): unit \(unit) may report \(year) until \(day).")
+            }
+        }
+    }
+}
+
+/// `chitieu export progress`.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Reports for spreadsheets.", subcommands: [Progress.self])
+
+    struct Progress: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Completion as an Excel workbook (one sheet per level) or CSV, with Vietnamese headers and numbers as numbers.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @OptionGroup var acting: ActingOption
+        @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+        @Option(help: "One year (default: the whole phase).") var year: Int?
+        @Option(help: "xlsx or csv.") var format = "xlsx"
+        @Option(help: "The file to write.") var out: String
+
+        func validate() throws {
+            if !["xlsx", "csv"].contains(format) { throw ValidationError("--format: '\(format)' is neither xlsx nor csv") }
+        }
+
+        static let header = ["Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Mã đơn vị", "Đơn vị hành chính", "Cấp", "Năm", "Chỉ tiêu giao",
+                             "Kết quả đã duyệt", "Tỷ lệ hoàn thành (%)", "Kết quả kể cả chưa duyệt", "Số đi kèm", "Đơn vị số đi kèm", "Tình trạng"]
+        static let statusLabels: [ProgressStatus: String] = [
+            .completed: "Hoàn thành", .onTrack: "Đúng tiến độ", .behind: "Chậm tiến độ", .noTarget: "Chưa giao chỉ tiêu", .suspended: "Tạm dừng",
+        ]
+        static let levelLabels: [UnitLevel: String] = [.province: "Tỉnh", .district: "Huyện", .commune: "Xã", .village: "Thôn"]
+
+        func run() async throws {
+            try await runReportingErrors {
+                let figures = try await province.withProvince(database) { db, tenant in
+                    try await ProgressStore(database: db).figures(
+                        province: tenant.id, phaseCode: phase, year: year, unit: nil, depth: 3, caller: try await acting.caller("export progress", db, tenant))
+                }
+                func cells(_ f: ProgressFigure) -> [Cell] {
+                    [.text(f.indicatorCode), .text(f.indicatorName), .text(f.measureUnit), .text(f.unitCode), .text(f.unitName),
+                     .text(Self.levelLabels[f.unitLevel] ?? ""), f.year.map { .integer($0) } ?? .text(phase),
+                     f.target.map { .integer($0) } ?? .empty, .integer(f.achieved), f.rate.map { .number(($0 * 1000).rounded() / 10) } ?? .empty,
+                     .integer(f.achievedWithSubmitted), f.companion.map { .integer($0) } ?? .empty, .text(f.companionMeasure ?? ""),
+                     .text(Self.statusLabels[f.status] ?? f.status.rawValue)]
+                }
+                let data: Data
+                if format == "xlsx" {
+                    let levels: [(UnitLevel, String)] = [(.province, "Cấp tỉnh"), (.district, "Cấp huyện"), (.commune, "Cấp xã")]
+                    let sheets = levels.map { level, name in
+                        Workbook.Sheet(name: name, header: Self.header, rows: figures.filter { $0.unitLevel == level }.map(cells))
+                    }.filter { !$0.rows.isEmpty }
+                    data = Workbook(sheets: sheets.isEmpty ? [Workbook.Sheet(name: "Tiến độ", header: Self.header, rows: [])] : sheets).data()
+                } else {
+                    let rows = figures.map { f in
+                        cells(f).map { cell -> String in
+                            switch cell {
+                            case .text(let t): t
+                            case .integer(let v): String(v)
+                            case .number(let v): String(v)
+                            case .empty: ""
+                            }
+                        }
+                    }
+                    // A byte-order mark, so Excel opens the UTF-8 file with its Vietnamese intact.
+                    data = Data([0xEF, 0xBB, 0xBF]) + Data(Output.csv(columns: Self.header, rows: rows).utf8)
+                }
+                guard FileManager.default.createFile(atPath: out, contents: data) else {
+                    throw InputError(field: "--out", reason: "cannot write '\(out)'")
+                }
+                print("Wrote \(figures.count) rows to \(out).")
+            }
+        }
+    }
+}
