@@ -50,3 +50,38 @@ public enum ChitieuCommand {
         }
     }
 }
+
+/// Programs nobody here wrote, as independent clients (psql, python3).
+public enum ExternalProgram {
+    /// psql of the PostgreSQL installation the tests run on.
+    public static func psql() throws -> String { try PostgresBinaries.locate() + "/psql" }
+
+    /// The first of `names` found on PATH, or nil.
+    public static func find(_ names: String...) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for name in names {
+            for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+                return "\(dir)/\(name)"
+            }
+        }
+        return nil
+    }
+
+    /// Runs a program with arguments, off the cooperative pool.
+    public static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+        try await offPool {
+            let out = NSTemporaryDirectory() + "/chitieu-ext-\(UUID().uuidString).out"
+            let err = NSTemporaryDirectory() + "/chitieu-ext-\(UUID().uuidString).err"
+            defer {
+                unlink(out)
+                unlink(err)
+            }
+            var env = ProcessInfo.processInfo.environment
+            env.merge(environment) { $1 }
+            let status = try Shell.spawn([path] + arguments, stdout: out, stderr: err, environment: env)
+            return CommandResult(
+                status: status, output: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                error: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        }
+    }
+}
