@@ -55,6 +55,13 @@ COMMENT ON TABLE chitieu.progress_run IS 'When completion of a phase was last co
 
 CREATE INDEX progress_dashboard ON chitieu.progress (province_id, phase_id, year, indicator_id, unit_id);
 ALTER TABLE chitieu.progress ADD COLUMN companion bigint;
+-- Progress is derived data that chitieu.compute_progress alone writes, from existing units,
+-- indicators and phases, deleting the figures of units that left the phase. Its foreign keys
+-- cost half of every recomputation's writes and guard nothing the function does not; they go.
+ALTER TABLE chitieu.progress
+    DROP CONSTRAINT progress_province_id_indicator_id_fkey,
+    DROP CONSTRAINT progress_province_id_unit_id_fkey,
+    DROP CONSTRAINT progress_province_id_phase_id_fkey;
 COMMENT ON COLUMN chitieu.progress.companion IS 'The companion figure (members, participants) of the approved results, counted like achieved.';
 
 DO $$
@@ -118,7 +125,7 @@ BEGIN
     END IF;
 
     WITH RECURSIVE
-    units AS (
+    units AS MATERIALIZED (
         SELECT unit_id, parent_id FROM chitieu.admin_unit
         WHERE province_id = p_province_id AND valid_from <= make_date(ph.last_year, 12, 31)
           AND (valid_to IS NULL OR valid_to >= make_date(ph.first_year, 1, 1))
@@ -128,87 +135,108 @@ BEGIN
       UNION ALL
         SELECT u.parent_id, c.descendant FROM closure c JOIN units u ON u.unit_id = c.ancestor WHERE u.parent_id IS NOT NULL
     ),
-    ind AS (
+    ind AS MATERIALIZED (
         SELECT indicator_id, kind, status FROM chitieu.indicator
         WHERE province_id = p_province_id AND (p_indicator_id IS NULL OR indicator_id = p_indicator_id)
     ),
-    counted AS (
-        SELECT r.indicator_id, i.kind, r.unit_id, r.year, r.value, r.companion_value, r.state = 'approved' AS approved,
-               row_number() OVER (PARTITION BY r.indicator_id, r.unit_id, r.year
-                                  ORDER BY (r.state = 'approved') DESC, r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) AS year_rank_approved,
-               row_number() OVER (PARTITION BY r.indicator_id, r.unit_id, r.year
-                                  ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.submitted_at DESC NULLS LAST, r.result_id) AS year_rank_any,
-               row_number() OVER (PARTITION BY r.indicator_id, r.unit_id
-                                  ORDER BY (r.state = 'approved') DESC, r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) AS phase_rank_approved,
-               row_number() OVER (PARTITION BY r.indicator_id, r.unit_id
-                                  ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.submitted_at DESC NULLS LAST, r.result_id) AS phase_rank_any
-        FROM chitieu.result r JOIN ind i ON i.indicator_id = r.indicator_id
+    -- Per reporting unit and year. Flow: sums. Stock: the latest level (by period end, then
+    -- decision), among approved results and among approved or submitted ones.
+    yearly AS MATERIALIZED (
+        SELECT r.indicator_id, r.unit_id, r.year, 'flow'::text AS kind,
+               sum(r.value) FILTER (WHERE r.state = 'approved') AS achieved,
+               sum(r.value) AS with_submitted,
+               sum(r.companion_value) FILTER (WHERE r.state = 'approved') AS companion
+        FROM chitieu.result r JOIN ind i ON i.indicator_id = r.indicator_id AND i.kind = 'flow'
         WHERE r.province_id = p_province_id AND r.state IN ('approved', 'submitted') AND r.year BETWEEN ph.first_year AND ph.last_year
-    ),
-    -- Per reporting unit: yearly and phase levels (year NULL), approved and with submitted.
-    base AS (
-        SELECT indicator_id, unit_id, year,
-               CASE WHEN kind = 'flow' THEN sum(value) FILTER (WHERE approved)
-                    ELSE sum(value) FILTER (WHERE approved AND year_rank_approved = 1) END AS achieved,
-               CASE WHEN kind = 'flow' THEN sum(value)
-                    ELSE sum(value) FILTER (WHERE year_rank_any = 1) END AS with_submitted,
-               CASE WHEN kind = 'flow' THEN sum(companion_value) FILTER (WHERE approved)
-                    ELSE sum(companion_value) FILTER (WHERE approved AND year_rank_approved = 1) END AS companion
-        FROM counted GROUP BY indicator_id, kind, unit_id, year
+        GROUP BY r.indicator_id, r.unit_id, r.year
       UNION ALL
-        SELECT indicator_id, unit_id, NULL::smallint,
-               CASE WHEN kind = 'flow' THEN sum(value) FILTER (WHERE approved)
-                    ELSE sum(value) FILTER (WHERE approved AND phase_rank_approved = 1) END,
-               CASE WHEN kind = 'flow' THEN sum(value)
-                    ELSE sum(value) FILTER (WHERE phase_rank_any = 1) END,
-               CASE WHEN kind = 'flow' THEN sum(companion_value) FILTER (WHERE approved)
-                    ELSE sum(companion_value) FILTER (WHERE approved AND phase_rank_approved = 1) END
-        FROM counted GROUP BY indicator_id, kind, unit_id
+        SELECT r.indicator_id, r.unit_id, r.year, 'stock',
+               (array_agg(r.value ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) FILTER (WHERE r.state = 'approved'))[1],
+               (array_agg(r.value ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.submitted_at DESC NULLS LAST, r.result_id))[1],
+               (array_agg(r.companion_value ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) FILTER (WHERE r.state = 'approved'))[1]
+        FROM chitieu.result r JOIN ind i ON i.indicator_id = r.indicator_id AND i.kind = 'stock'
+        WHERE r.province_id = p_province_id AND r.state IN ('approved', 'submitted') AND r.year BETWEEN ph.first_year AND ph.last_year
+        GROUP BY r.indicator_id, r.unit_id, r.year
+    ),
+    -- Per reporting unit, yearly figures (year key = the year) and phase figures (key 0): flow
+    -- sums the years; stock takes the last year that has a level.
+    base AS (
+        SELECT indicator_id, unit_id, year::int AS yk, achieved, with_submitted, companion FROM yearly
+      UNION ALL
+        SELECT indicator_id, unit_id, 0, sum(achieved), sum(with_submitted), sum(companion)
+        FROM yearly WHERE kind = 'flow' GROUP BY indicator_id, unit_id
+      UNION ALL
+        SELECT indicator_id, unit_id, 0,
+               (array_agg(achieved ORDER BY year DESC) FILTER (WHERE achieved IS NOT NULL))[1],
+               (array_agg(with_submitted ORDER BY year DESC))[1],
+               (array_agg(companion ORDER BY year DESC) FILTER (WHERE achieved IS NOT NULL))[1]
+        FROM yearly WHERE kind = 'stock' GROUP BY indicator_id, unit_id
     ),
     rolled AS (
-        SELECT b.indicator_id, c.ancestor AS unit_id, coalesce(b.year, 0) AS yk,
+        SELECT b.indicator_id, c.ancestor AS unit_id, b.yk,
                coalesce(sum(b.achieved), 0) AS achieved, coalesce(sum(b.with_submitted), 0) AS with_submitted,
                sum(b.companion) AS companion
         FROM base b JOIN closure c ON c.descendant = b.unit_id
-        GROUP BY b.indicator_id, c.ancestor, coalesce(b.year, 0)
+        GROUP BY b.indicator_id, c.ancestor, b.yk
     ),
     -- Years are keyed as coalesce(year, 0), so the phase rows (year NULL) hash-join too.
     targets AS MATERIALIZED (
-        SELECT t.indicator_id, t.unit_id, coalesce(t.year, 0) AS yk, t.value
+        SELECT t.indicator_id, t.unit_id, coalesce(t.year, 0)::int AS yk, t.value
         FROM chitieu.target t JOIN ind i ON i.indicator_id = t.indicator_id
         WHERE t.province_id = p_province_id AND t.phase_id = p_phase_id
     ),
-    grid AS MATERIALIZED (
-        SELECT i.indicator_id, i.status, u.unit_id, y.year::smallint AS year, coalesce(y.year, 0) AS yk
+    grid AS (
+        SELECT i.indicator_id, i.status, u.unit_id, y.yk
         FROM ind i CROSS JOIN units u
-        CROSS JOIN (SELECT generate_series(ph.first_year::int, ph.last_year::int) AS year UNION ALL SELECT NULL) y
+        CROSS JOIN (SELECT generate_series(ph.first_year::int, ph.last_year::int) AS yk UNION ALL SELECT 0) y
     ),
-    figures AS (
-        SELECT g.indicator_id, g.unit_id, g.year, t.value AS target,
-               coalesce(r.achieved, 0) AS achieved, coalesce(r.with_submitted, 0) AS with_submitted, r.companion, g.status AS indicator_status,
-               CASE WHEN g.year IS NULL THEN chitieu.elapsed_share(ph.first_year, ph.last_year, p_today)
-                    ELSE chitieu.elapsed_share(g.year, g.year, p_today) END AS share
+    figures AS MATERIALIZED (
+        SELECT g.indicator_id, g.unit_id, g.yk, nullif(g.yk, 0)::smallint AS year, t.value AS target,
+               coalesce(r.achieved, 0) AS achieved, coalesce(r.with_submitted, 0) AS with_submitted, r.companion,
+               CASE WHEN t.value > 0 THEN round(coalesce(r.achieved, 0)::numeric / t.value, 6) END AS rate,
+               CASE WHEN g.status = 'suspended' THEN 'suspended'
+                    WHEN t.value IS NULL OR t.value = 0 THEN 'no_target'
+                    WHEN coalesce(r.achieved, 0) >= t.value THEN 'completed'
+                    WHEN coalesce(r.achieved, 0) >= t.value * CASE WHEN g.yk = 0 THEN chitieu.elapsed_share(ph.first_year, ph.last_year, p_today)
+                                                                   ELSE chitieu.elapsed_share(g.yk, g.yk, p_today) END THEN 'on_track'
+                    ELSE 'behind' END AS status
         FROM grid g
         LEFT JOIN targets t ON t.indicator_id = g.indicator_id AND t.unit_id = g.unit_id AND t.yk = g.yk
         LEFT JOIN rolled r ON r.indicator_id = g.indicator_id AND r.unit_id = g.unit_id AND r.yk = g.yk
+    ),
+    current AS MATERIALIZED (
+        SELECT p.indicator_id, p.unit_id, coalesce(p.year, 0)::int AS yk, p.target, p.achieved, p.achieved_with_submitted, p.companion, p.status
+        FROM chitieu.progress p
+        WHERE p.province_id = p_province_id AND p.phase_id = p_phase_id AND (p_indicator_id IS NULL OR p.indicator_id = p_indicator_id)
+    ),
+    -- Only what changed is written: figures compared with the current ones by a hash join.
+    changes AS (
+        SELECT f.*, c.indicator_id IS NOT NULL AS exists
+        FROM figures f
+        LEFT JOIN current c ON c.indicator_id = f.indicator_id AND c.unit_id = f.unit_id AND c.yk = f.yk
+        WHERE c.indicator_id IS NULL
+           OR (c.target, c.achieved, c.achieved_with_submitted, c.companion, c.status)
+              IS DISTINCT FROM (f.target, f.achieved, f.with_submitted, f.companion, f.status)
+    ),
+    updated AS (
+        UPDATE chitieu.progress p
+        SET target = c.target, achieved = c.achieved, achieved_with_submitted = c.with_submitted, companion = c.companion,
+            rate = c.rate, status = c.status, computed_at = now()
+        FROM changes c
+        WHERE c.exists AND p.province_id = p_province_id AND p.phase_id = p_phase_id AND p.indicator_id = c.indicator_id
+          AND p.unit_id = c.unit_id AND p.year IS NOT DISTINCT FROM c.year
+        RETURNING 1
+    ),
+    inserted AS (
+        INSERT INTO chitieu.progress (province_id, indicator_id, unit_id, phase_id, year, target, achieved,
+                                      achieved_with_submitted, companion, rate, status, computed_at)
+        SELECT p_province_id, c.indicator_id, c.unit_id, p_phase_id, c.year, c.target, c.achieved, c.with_submitted, c.companion,
+               c.rate, c.status, now()
+        FROM changes c WHERE NOT c.exists
+        ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO NOTHING
+        RETURNING 1
     )
-    INSERT INTO chitieu.progress AS p (province_id, indicator_id, unit_id, phase_id, year, target, achieved,
-                                       achieved_with_submitted, companion, rate, status, computed_at)
-    SELECT p_province_id, f.indicator_id, f.unit_id, p_phase_id, f.year, f.target, f.achieved, f.with_submitted, f.companion,
-           CASE WHEN f.target > 0 THEN round(f.achieved::numeric / f.target, 6) END,
-           CASE WHEN f.indicator_status = 'suspended' THEN 'suspended'
-                WHEN f.target IS NULL OR f.target = 0 THEN 'no_target'
-                WHEN f.achieved >= f.target THEN 'completed'
-                WHEN f.achieved >= f.share * f.target THEN 'on_track'
-                ELSE 'behind' END,
-           now()
-    FROM figures f
-    ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
-    SET target = excluded.target, achieved = excluded.achieved, achieved_with_submitted = excluded.achieved_with_submitted,
-        companion = excluded.companion, rate = excluded.rate, status = excluded.status, computed_at = excluded.computed_at
-    WHERE (p.target, p.achieved, p.achieved_with_submitted, p.companion, p.status)
-          IS DISTINCT FROM (excluded.target, excluded.achieved, excluded.achieved_with_submitted, excluded.companion, excluded.status);
-    GET DIAGNOSTICS changed = ROW_COUNT;
+    SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) INTO changed;
 
     -- Figures of units no longer valid in the phase, or of years outside it, go.
     DELETE FROM chitieu.progress p

@@ -228,7 +228,7 @@ struct ResultCommand: AsyncParsableCommand {
         @Option(help: "Completion factors per indicator code.") var completion = ""
         @Option(help: "Completion factor of the others.") var defaultCompletion = 0.8
         @Option(help: "Companion figure per counted unit, per indicator code.") var companion = ""
-        @Option(help: "Results per unit and year: 1, 2, 4 or 12.") var perYear = 1
+        @Option(help: "Results per unit and year: 1, 2, 3, 4, 6 or 12.") var perYear = 1
 
         func run() async throws {
             try await runReportingErrors {
