@@ -30,6 +30,7 @@ public enum ChitieuApplication {
         IndicatorsController(indicators: IndicatorStore(database: database)).addRoutes(to: v1)
         AccountsController(accounts: accounts, authenticator: authenticator).addRoutes(to: v1)
         AuditController(audit: AuditStore(database: database)).addRoutes(to: v1)
+        ResultsController(results: ResultStore(database: database), progress: ProgressStore(database: database)).addRoutes(to: v1)
         return router
     }
 

@@ -1,0 +1,189 @@
+import ChitieuDomain
+import ChitieuStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Postgres
+
+/// `/v1/results` and `/v1/progress`: what units report, and completion.
+struct ResultsController {
+    let results: ResultStore
+    let progress: ProgressStore
+
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let replayed = HTTPField.Name("Idempotent-Replayed")!
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("results") { request, context in
+            let (caller, province) = try context.province()
+            let input = try await JSONInput.read(
+                request, context: context,
+                allowed: ["indicator_id", "unit_id", "period_start", "period_end", "value", "breakdown", "companion_value", "evidence_note", "submit"])
+            let submit: Bool
+            switch input.members["submit"] {
+            case nil, .null?: submit = false
+            case .bool(let b)?: submit = b
+            case let other?: throw BodyError.invalid("submit", "must be true or false, not \(other.kindName)")
+            }
+            let (record, replayed) = try await results.create(
+                province: province, try Self.resultInput(input, indicatorID: try input.requiredInteger("indicator_id"), unit: .id(try input.requiredInteger("unit_id"))),
+                submit: submit, idempotencyKey: request.headers[Self.idempotencyKey], caller: caller)
+            var response = JSONBody.response(.created, Self.representation(record))
+            if replayed { response.headers[Self.replayed] = "true" }
+            return response
+        }
+        group.get("results") { request, context in
+            let (caller, province) = try context.province()
+            let query = request.uri.queryParameters
+            var filter = ResultStore.Filter()
+            if let v = query["indicator_id"] { filter.indicatorID = try Self.integer(v, "indicator_id") }
+            if let v = query["unit_id"] { filter.unitID = try Self.integer(v, "unit_id") }
+            if let v = query["year"] { filter.year = Int(try Self.integer(v, "year")) }
+            if let v = query["state"] {
+                guard let state = ResultRules.State(rawValue: String(v)) else { throw BodyError.invalid("state", "is not draft, submitted, approved or returned") }
+                filter.state = state
+            }
+            if let v = query["limit"] {
+                guard let n = Int(String(v)), (1...1000).contains(n) else { throw BodyError.invalid("limit", "must be an integer from 1 to 1000") }
+                filter.limit = n
+            }
+            if let v = query["cursor"] { filter.after = try Self.decodeCursor(String(v)) }
+            let records = try await results.list(province: province, filter: filter, caller: caller)
+            let next: Any = records.count == filter.limit ? Self.cursor(records.last!) : NSNull()
+            return JSONBody.response(.ok, ["items": records.map(Self.representation), "next_cursor": next])
+        }
+        group.get("results/:id") { _, context in
+            let (caller, province) = try context.province()
+            let id = try context.parameters.uuid("id", what: "the result")
+            return JSONBody.response(.ok, Self.representation(try await results.find(province: province, id: id, caller: caller)))
+        }
+        group.patch("results/:id") { request, context in
+            let (caller, province) = try context.province()
+            let id = try context.parameters.uuid("id", what: "the result")
+            let current = try await results.find(province: province, id: id, caller: caller)
+            let input = try await JSONInput.read(
+                request, context: context,
+                allowed: ["period_start", "period_end", "value", "breakdown", "companion_value", "evidence_note", "version"])
+            let version = Int(try input.requiredInteger("version"))
+            let updated = try await results.update(
+                province: province, id: id, try Self.resultInput(input, indicatorID: current.indicatorID, unit: .id(current.unitID)),
+                expectedVersion: version, caller: caller)
+            return JSONBody.response(.ok, Self.representation(updated))
+        }
+        for move in ["submit", "approve", "return", "correct"] {
+            group.post("results/:id/\(move)") { request, context in
+                let (caller, province) = try context.province()
+                let id = try context.parameters.uuid("id", what: "the result")
+                let allowed: Set<String> = move == "return" ? ["reason", "version"] : move == "correct" ? ["value", "breakdown", "companion_value", "evidence_note", "reason", "version"] : ["version"]
+                let input = request.headers[.contentLength] == "0" || request.headers[.contentLength] == nil && request.headers[.contentType] == nil
+                    ? JSONInput(members: [:]) : try await JSONInput.read(request, context: context, allowed: allowed)
+                let version = try input.integer("version").map(Int.init)
+                let record: ResultRecord
+                switch move {
+                case "submit": record = try await results.submit(province: province, id: id, expectedVersion: version, caller: caller)
+                case "approve": record = try await results.approve(province: province, id: id, expectedVersion: version, caller: caller)
+                case "return":
+                    record = try await results.giveBack(
+                        province: province, id: id, reason: try input.requiredString("reason", maxBytes: 4000), expectedVersion: version, caller: caller)
+                default:
+                    record = try await results.correct(
+                        province: province, id: id, figures: try Self.figures(input), reason: try input.requiredString("reason", maxBytes: 4000),
+                        expectedVersion: version, caller: caller)
+                }
+                return JSONBody.response(.ok, Self.representation(record))
+            }
+        }
+        group.get("progress") { request, context in
+            let (caller, province) = try context.province()
+            let query = request.uri.queryParameters
+            guard let phase = query["phase"] else { throw BodyError.invalid("phase", "is required, e.g. 2021-2025") }
+            let depth = try query["depth"].map { try Self.integer($0, "depth") } ?? 1
+            guard (0...3).contains(depth) else { throw BodyError.invalid("depth", "must be 0 to 3") }
+            let figures = try await progress.figures(
+                province: province, phaseCode: String(phase.prefix(20)), year: try query["year"].map { Int(try Self.integer($0, "year")) },
+                unit: try query["unit_id"].map { .id(try Self.integer($0, "unit_id")) }, depth: Int(depth),
+                indicatorCode: query["indicator"].map { String($0.prefix(40)) }, caller: caller)
+            return JSONBody.response(.ok, ["items": figures.map(Self.progressRepresentation)])
+        }
+        group.get("progress/summary") { _, context in
+            let (caller, province) = try context.province()
+            let rows = try await progress.summary(province: province, caller: caller)
+            return JSONBody.response(.ok, ["items": rows.map {
+                ["phase": $0.phase, "indicators": $0.indicators, "completed": $0.completed, "on_track": $0.onTrack, "behind": $0.behind, "suspended": $0.suspended]
+            }])
+        }
+    }
+
+    static func integer(_ text: Substring, _ field: String) throws -> Int64 {
+        guard let n = Int64(text) else { throw BodyError.invalid(field, "'\(text.prefix(40))' is not an integer") }
+        return n
+    }
+
+    static func figures(_ input: JSONInput) throws -> ResultFigures {
+        var breakdown: [String: [String: Int]]?
+        switch input.members["breakdown"] {
+        case nil, .null?: breakdown = nil
+        case .object(let dimensions)?:
+            var out: [String: [String: Int]] = [:]
+            for (dimension, value) in dimensions {
+                guard case .object(let categories) = value else { throw BodyError.invalid("breakdown.\(dimension)", "must be an object of category counts") }
+                var counts: [String: Int] = [:]
+                for (category, count) in categories {
+                    guard case .integer(let n) = count, n >= 0, n <= Int64(ResultRules.maximumValue) else {
+                        throw BodyError.invalid("breakdown.\(dimension).\(category)", "must be a whole number from 0 to \(ResultRules.maximumValue)")
+                    }
+                    counts[category] = Int(n)
+                }
+                out[dimension] = counts
+            }
+            breakdown = out
+        case let other?: throw BodyError.invalid("breakdown", "must be an object, not \(other.kindName)")
+        }
+        let value = try input.requiredInteger("value")
+        guard value >= 0, value <= Int64(ResultRules.maximumValue) else { throw BodyError.invalid("value", "must be a whole number from 0 to \(ResultRules.maximumValue)") }
+        let companion = try input.integer("companion_value")
+        if let companion, companion < 0 || companion > Int64(ResultRules.maximumValue) {
+            throw BodyError.invalid("companion_value", "must be a whole number from 0 to \(ResultRules.maximumValue)")
+        }
+        return ResultFigures(value: Int(value), breakdown: breakdown, companionValue: companion.map(Int.init), evidenceNote: try input.string("evidence_note", maxBytes: 16_000))
+    }
+
+    static func resultInput(_ input: JSONInput, indicatorID: Int64, unit: UnitReference) throws -> ResultInput {
+        guard let start = try input.date("period_start") else { throw BodyError.invalid("period_start", "is required") }
+        guard let end = try input.date("period_end") else { throw BodyError.invalid("period_end", "is required") }
+        return ResultInput(indicatorID: indicatorID, unit: unit, periodStart: start, periodEnd: end, figures: try figures(input))
+    }
+
+    static func cursor(_ r: ResultRecord) -> String {
+        "\(Int64((r.createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\(r.id.uuidString.lowercased())"
+    }
+
+    static func decodeCursor(_ text: String) throws -> (Date, UUID) {
+        let parts = text.split(separator: "_")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            throw BodyError.invalid("cursor", "is not a cursor this server gave")
+        }
+        return (Date(timeIntervalSince1970: Double(micros) / 1_000_000), id)
+    }
+
+    static func representation(_ r: ResultRecord) -> [String: Any] {
+        [
+            "id": r.id.uuidString.lowercased(), "indicator_id": r.indicatorID, "indicator_code": r.indicatorCode, "unit_id": r.unitID,
+            "unit_code": r.unitCode, "unit_name": r.unitName, "period_start": r.periodStart.description, "period_end": r.periodEnd.description,
+            "value": r.figures.value, "breakdown": r.figures.breakdown ?? NSNull(), "companion_value": r.figures.companionValue ?? NSNull(),
+            "evidence_note": r.figures.evidenceNote ?? NSNull(), "state": r.state.rawValue, "return_reason": r.returnReason ?? NSNull(),
+            "version": r.version, "created_at": Representation.time(r.createdAt), "submitted_at": Representation.time(r.submittedAt),
+            "decided_at": Representation.time(r.decidedAt), "updated_at": Representation.time(r.updatedAt),
+        ]
+    }
+
+    static func progressRepresentation(_ f: ProgressFigure) -> [String: Any] {
+        [
+            "indicator_id": f.indicatorID, "indicator_code": f.indicatorCode, "indicator_name": f.indicatorName, "measure_unit": f.measureUnit,
+            "unit_id": f.unitID, "unit_code": f.unitCode, "unit_name": f.unitName, "unit_level": f.unitLevel.rawValue,
+            "parent_id": f.parentID ?? NSNull(), "year": f.year ?? NSNull(), "target": f.target ?? NSNull(), "achieved": f.achieved,
+            "rate": f.rate ?? NSNull(), "achieved_with_submitted": f.achievedWithSubmitted, "companion_measure": f.companionMeasure ?? NSNull(),
+            "companion": f.companion ?? NSNull(), "status": f.status.rawValue, "computed_at": Representation.time(f.computedAt),
+        ]
+    }
+}
