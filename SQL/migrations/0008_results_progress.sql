@@ -55,6 +55,10 @@ COMMENT ON TABLE chitieu.progress_run IS 'When completion of a phase was last co
 
 CREATE INDEX progress_dashboard ON chitieu.progress (province_id, phase_id, year, indicator_id, unit_id);
 ALTER TABLE chitieu.progress ADD COLUMN companion bigint;
+-- Copies of the unit's level, code, name and parent, kept by chitieu.compute_progress, so a
+-- dashboard reads one table instead of looking up every row's unit.
+ALTER TABLE chitieu.progress ADD COLUMN unit_level text, ADD COLUMN unit_code text, ADD COLUMN unit_name text COLLATE chitieu.vi,
+    ADD COLUMN parent_id bigint;
 -- Progress is derived data that chitieu.compute_progress alone writes, from existing units,
 -- indicators and phases, deleting the figures of units that left the phase. Its foreign keys
 -- cost half of every recomputation's writes and guard nothing the function does not; they go.
@@ -126,7 +130,7 @@ BEGIN
 
     WITH RECURSIVE
     units AS MATERIALIZED (
-        SELECT unit_id, parent_id FROM chitieu.admin_unit
+        SELECT unit_id, parent_id, level, code, name FROM chitieu.admin_unit
         WHERE province_id = p_province_id AND valid_from <= make_date(ph.last_year, 12, 31)
           AND (valid_to IS NULL OR valid_to >= make_date(ph.first_year, 1, 1))
     ),
@@ -186,12 +190,12 @@ BEGIN
         WHERE t.province_id = p_province_id AND t.phase_id = p_phase_id
     ),
     grid AS (
-        SELECT i.indicator_id, i.status, u.unit_id, y.yk
+        SELECT i.indicator_id, i.status, u.unit_id, u.level, u.code, u.name, u.parent_id, y.yk
         FROM ind i CROSS JOIN units u
         CROSS JOIN (SELECT generate_series(ph.first_year::int, ph.last_year::int) AS yk UNION ALL SELECT 0) y
     ),
     figures AS MATERIALIZED (
-        SELECT g.indicator_id, g.unit_id, g.yk, nullif(g.yk, 0)::smallint AS year, t.value AS target,
+        SELECT g.indicator_id, g.unit_id, g.level, g.code, g.name, g.parent_id, g.yk, nullif(g.yk, 0)::smallint AS year, t.value AS target,
                coalesce(r.achieved, 0) AS achieved, coalesce(r.with_submitted, 0) AS with_submitted, r.companion,
                CASE WHEN t.value > 0 THEN round(coalesce(r.achieved, 0)::numeric / t.value, 6) END AS rate,
                CASE WHEN g.status = 'suspended' THEN 'suspended'
@@ -205,7 +209,8 @@ BEGIN
         LEFT JOIN rolled r ON r.indicator_id = g.indicator_id AND r.unit_id = g.unit_id AND r.yk = g.yk
     ),
     current AS MATERIALIZED (
-        SELECT p.indicator_id, p.unit_id, coalesce(p.year, 0)::int AS yk, p.target, p.achieved, p.achieved_with_submitted, p.companion, p.status
+        SELECT p.indicator_id, p.unit_id, coalesce(p.year, 0)::int AS yk, p.target, p.achieved, p.achieved_with_submitted, p.companion, p.status,
+               p.unit_level, p.unit_code, p.unit_name, p.parent_id
         FROM chitieu.progress p
         WHERE p.province_id = p_province_id AND p.phase_id = p_phase_id AND (p_indicator_id IS NULL OR p.indicator_id = p_indicator_id)
     ),
@@ -215,13 +220,14 @@ BEGIN
         FROM figures f
         LEFT JOIN current c ON c.indicator_id = f.indicator_id AND c.unit_id = f.unit_id AND c.yk = f.yk
         WHERE c.indicator_id IS NULL
-           OR (c.target, c.achieved, c.achieved_with_submitted, c.companion, c.status)
-              IS DISTINCT FROM (f.target, f.achieved, f.with_submitted, f.companion, f.status)
+           OR (c.target, c.achieved, c.achieved_with_submitted, c.companion, c.status, c.unit_level, c.unit_code, c.unit_name, c.parent_id)
+              IS DISTINCT FROM (f.target, f.achieved, f.with_submitted, f.companion, f.status, f.level, f.code, f.name, f.parent_id)
     ),
     updated AS (
         UPDATE chitieu.progress p
         SET target = c.target, achieved = c.achieved, achieved_with_submitted = c.with_submitted, companion = c.companion,
-            rate = c.rate, status = c.status, computed_at = now()
+            rate = c.rate, status = c.status, computed_at = now(),
+            unit_level = c.level, unit_code = c.code, unit_name = c.name, parent_id = c.parent_id
         FROM changes c
         WHERE c.exists AND p.province_id = p_province_id AND p.phase_id = p_phase_id AND p.indicator_id = c.indicator_id
           AND p.unit_id = c.unit_id AND p.year IS NOT DISTINCT FROM c.year
@@ -229,9 +235,10 @@ BEGIN
     ),
     inserted AS (
         INSERT INTO chitieu.progress (province_id, indicator_id, unit_id, phase_id, year, target, achieved,
-                                      achieved_with_submitted, companion, rate, status, computed_at)
+                                      achieved_with_submitted, companion, rate, status, computed_at,
+                                      unit_level, unit_code, unit_name, parent_id)
         SELECT p_province_id, c.indicator_id, c.unit_id, p_phase_id, c.year, c.target, c.achieved, c.with_submitted, c.companion,
-               c.rate, c.status, now()
+               c.rate, c.status, now(), c.level, c.code, c.name, c.parent_id
         FROM changes c WHERE NOT c.exists
         ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO NOTHING
         RETURNING 1

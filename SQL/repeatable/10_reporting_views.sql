@@ -105,7 +105,7 @@ COMMENT ON COLUMN reporting.result.state IS 'draft, submitted, approved or retur
 
 CREATE OR REPLACE VIEW reporting.progress_yearly WITH (security_invoker = true) AS
 SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indicator_name, i.measure_unit, ph.code AS phase,
-       p.year, p.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, u.parent_id,
+       p.year, p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
        p.target, p.achieved, p.rate, p.achieved_with_submitted, i.companion_measure, p.companion,
        CASE WHEN p.target > 0 THEN round(p.achieved_with_submitted::numeric / p.target, 6) END AS rate_with_submitted,
        p.status,
@@ -115,7 +115,6 @@ SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indica
 FROM chitieu.progress p
 JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
 JOIN chitieu.phase ph ON ph.province_id = p.province_id AND ph.phase_id = p.phase_id
-JOIN chitieu.admin_unit u ON u.province_id = p.province_id AND u.unit_id = p.unit_id
 WHERE p.year IS NOT NULL;
 COMMENT ON VIEW reporting.progress_yearly IS 'Completion per indicator, unit and year: target, achieved (approved results), rate and status; beside them the same including submitted results.';
 COMMENT ON COLUMN reporting.progress_yearly.achieved IS 'Flow: approved results of the year over the unit''s subtree; stock: the sum of each reporting unit''s latest approved level in the year.';
@@ -126,7 +125,7 @@ COMMENT ON COLUMN reporting.progress_yearly.companion IS 'The companion figure o
 
 CREATE OR REPLACE VIEW reporting.progress_phase WITH (security_invoker = true) AS
 SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indicator_name, i.measure_unit, ph.code AS phase,
-       p.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, u.parent_id,
+       p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
        p.target, p.achieved, p.rate, p.achieved_with_submitted, i.companion_measure, p.companion,
        CASE WHEN p.target > 0 THEN round(p.achieved_with_submitted::numeric / p.target, 6) END AS rate_with_submitted,
        p.status,
@@ -136,7 +135,6 @@ SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indica
 FROM chitieu.progress p
 JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
 JOIN chitieu.phase ph ON ph.province_id = p.province_id AND ph.phase_id = p.phase_id
-JOIN chitieu.admin_unit u ON u.province_id = p.province_id AND u.unit_id = p.unit_id
 WHERE p.year IS NULL;
 COMMENT ON VIEW reporting.progress_phase IS 'Completion per indicator and unit over the whole phase.';
 
