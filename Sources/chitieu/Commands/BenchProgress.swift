@@ -75,10 +75,13 @@ extension Bench {
                     let rerun = try await Self.time {
                         for p in provinces { _ = try await store.compute(province: p.id, phaseID: phases[p.id]!) }
                     }
-                    let reference = try await referenceStatement(owner)
+                    // The reference is cheap to repeat (rolled back): the median of three runs.
+                    var references: [(seconds: Double, rows: Int)] = []
+                    for _ in 0..<3 { references.append(try await referenceStatement(owner)) }
+                    let reference = references.sorted { $0.seconds < $1.seconds }[1]
                     print(String(format: "full recomputation, from empty              %8.2f s   (%d figures written)", full, figures))
                     print(String(format: "full recomputation, nothing changed         %8.2f s", rerun))
-                    print(String(format: "hand-written INSERT … SELECT (reference)    %8.2f s   (%d rows)", reference.seconds, reference.rows))
+                    print(String(format: "hand-written INSERT … SELECT (reference)    %8.2f s   (%d rows; median of 3)", reference.seconds, reference.rows))
                     print(String(format: "ratio full / reference                      %8.2f ×", full / reference.seconds))
 
                     try await approvalLatency(owner, provinces, phases)
@@ -234,8 +237,7 @@ extension Bench {
                                 if mode == 1 {
                                     try await c.query(
                                         """
-                                        SELECT indicator_id, unit_id, target, achieved, rate, achieved_with_submitted, status, computed_at
-                                        FROM chitieu.progress WHERE province_id = \(p.id) AND phase_id = \(phases[p.id]!) AND year = \(Int16(2024))
+                                        SELECT * FROM chitieu.progress WHERE province_id = \(p.id) AND phase_id = \(phases[p.id]!) AND year = \(Int16(2024))
                                         """, prepared: true)
                                 } else {
                                     try await c.query("SELECT * FROM reporting.progress_yearly WHERE province_id = \(p.id) AND year = \(Int16(2024))", prepared: true)
@@ -250,7 +252,7 @@ extension Bench {
             }
             let v = Self.median(samples[0]), d = Self.median(samples[1]), u = Self.median(samples[2])
             print(String(format: "dashboard: reporting.progress_yearly, one province, one year   median %6.2f ms", v * 1000))
-            print(String(format: "  the same figures from the indexed table                      median %6.2f ms   (view / table %.2f ×)", d * 1000, v / d))
+            print(String(format: "  every column of the indexed table, same rows                 median %6.2f ms   (view / table %.2f ×)", d * 1000, v / d))
             print(String(format: "  the view without row-level security                          median %6.2f ms   (overhead %+.1f%%)", u * 1000, (v / u - 1) * 100))
         }
     }
