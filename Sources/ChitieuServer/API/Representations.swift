@@ -1,19 +1,19 @@
 import ChitieuDomain
-import ChitieuStore
-import Foundation
+public import ChitieuStore
+public import Foundation
 
-/// The JSON shapes of the API's resources (documented in openapi.json).
-enum Representation {
-    static func time(_ date: Date?) -> Any { date.map { $0.formatted(.iso8601) } ?? NSNull() }
+/// The JSON shapes of chitieu's resources, shared by the API and the commands' `--json`.
+public enum Representation {
+    public static func time(_ date: Date?) -> Any { date.map { $0.formatted(.iso8601) } ?? NSNull() }
 
-    static func account(_ a: Account) -> [String: Any] {
+    public static func account(_ a: Account) -> [String: Any] {
         [
             "id": a.id.uuidString.lowercased(), "username": a.username, "display_name": a.displayName, "status": a.status.rawValue,
             "home_unit_id": a.homeUnitID ?? NSNull(), "created_at": time(a.createdAt),
         ]
     }
 
-    static func grant(_ g: GrantRecord) -> [String: Any] {
+    public static func grant(_ g: GrantRecord) -> [String: Any] {
         [
             "id": g.id, "account_id": g.accountID.uuidString.lowercased(), "username": g.username, "role": g.role.rawValue,
             "unit_id": g.unitID, "unit_code": g.unitCode, "unit_name": g.unitName, "valid_from": g.validFrom.description,
@@ -21,14 +21,14 @@ enum Representation {
         ]
     }
 
-    static func unit(_ u: UnitRecord) -> [String: Any] {
+    public static func unit(_ u: UnitRecord) -> [String: Any] {
         [
             "id": u.id, "level": u.level.rawValue, "code": u.code, "name": u.name, "type_label": u.typeLabel,
             "parent_id": u.parentID ?? NSNull(), "valid_from": u.validFrom.description, "valid_to": u.validTo?.description ?? NSNull(),
         ]
     }
 
-    static func indicator(_ i: Indicator) -> [String: Any] {
+    public static func indicator(_ i: Indicator) -> [String: Any] {
         let d = i.draft
         return [
             "id": i.id, "code": d.code, "name": d.name, "name_en": d.nameEnglish ?? NSNull(), "measure_unit": d.measureUnit,
@@ -39,7 +39,7 @@ enum Representation {
         ]
     }
 
-    static func auditEvent(_ e: AuditEvent) -> [String: Any] {
+    public static func auditEvent(_ e: AuditEvent) -> [String: Any] {
         func parsed(_ text: String?) -> Any {
             guard let text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return NSNull() }
             return object
@@ -51,10 +51,31 @@ enum Representation {
         ]
     }
 
-    static func token(_ t: TokenRecord) -> [String: Any] {
+    public static func token(_ t: TokenRecord) -> [String: Any] {
         [
             "id": t.id.uuidString.lowercased(), "username": t.username, "kind": t.kind, "name": t.name ?? NSNull(),
             "created_at": time(t.createdAt), "expires_at": time(t.expiresAt), "revoked_at": time(t.revokedAt), "last_used_at": time(t.lastUsedAt),
+        ]
+    }
+
+    public static func result(_ r: ResultRecord) -> [String: Any] {
+        [
+            "id": r.id.uuidString.lowercased(), "indicator_id": r.indicatorID, "indicator_code": r.indicatorCode, "unit_id": r.unitID,
+            "unit_code": r.unitCode, "unit_name": r.unitName, "period_start": r.periodStart.description, "period_end": r.periodEnd.description,
+            "value": r.figures.value, "breakdown": r.figures.breakdown ?? NSNull(), "companion_value": r.figures.companionValue ?? NSNull(),
+            "evidence_note": r.figures.evidenceNote ?? NSNull(), "state": r.state.rawValue, "return_reason": r.returnReason ?? NSNull(),
+            "version": r.version, "created_at": time(r.createdAt), "submitted_at": time(r.submittedAt),
+            "decided_at": time(r.decidedAt), "updated_at": time(r.updatedAt),
+        ]
+    }
+
+    public static func progress(_ f: ProgressFigure) -> [String: Any] {
+        [
+            "indicator_id": f.indicatorID, "indicator_code": f.indicatorCode, "indicator_name": f.indicatorName, "measure_unit": f.measureUnit,
+            "unit_id": f.unitID, "unit_code": f.unitCode, "unit_name": f.unitName, "unit_level": f.unitLevel.rawValue,
+            "parent_id": f.parentID ?? NSNull(), "year": f.year ?? NSNull(), "target": f.target ?? NSNull(), "achieved": f.achieved,
+            "rate": f.rate ?? NSNull(), "achieved_with_submitted": f.achievedWithSubmitted, "companion_measure": f.companionMeasure ?? NSNull(),
+            "companion": f.companion ?? NSNull(), "status": f.status.rawValue, "computed_at": time(f.computedAt),
         ]
     }
 }

@@ -28,7 +28,7 @@ struct ResultsController {
             let (record, replayed) = try await results.create(
                 province: province, try Self.resultInput(input, indicatorID: try input.requiredInteger("indicator_id"), unit: .id(try input.requiredInteger("unit_id"))),
                 submit: submit, idempotencyKey: request.headers[Self.idempotencyKey], caller: caller)
-            var response = JSONBody.response(.created, Self.representation(record))
+            var response = JSONBody.response(.created, Representation.result(record))
             if replayed { response.headers[Self.replayed] = "true" }
             return response
         }
@@ -50,12 +50,12 @@ struct ResultsController {
             if let v = query["cursor"] { filter.after = try Self.decodeCursor(String(v)) }
             let records = try await results.list(province: province, filter: filter, caller: caller)
             let next: Any = records.count == filter.limit ? Self.cursor(records.last!) : NSNull()
-            return JSONBody.response(.ok, ["items": records.map(Self.representation), "next_cursor": next])
+            return JSONBody.response(.ok, ["items": records.map(Representation.result), "next_cursor": next])
         }
         group.get("results/:id") { _, context in
             let (caller, province) = try context.province()
             let id = try context.parameters.uuid("id", what: "the result")
-            return JSONBody.response(.ok, Self.representation(try await results.find(province: province, id: id, caller: caller)))
+            return JSONBody.response(.ok, Representation.result(try await results.find(province: province, id: id, caller: caller)))
         }
         group.patch("results/:id") { request, context in
             let (caller, province) = try context.province()
@@ -68,7 +68,7 @@ struct ResultsController {
             let updated = try await results.update(
                 province: province, id: id, try Self.resultInput(input, indicatorID: current.indicatorID, unit: .id(current.unitID)),
                 expectedVersion: version, caller: caller)
-            return JSONBody.response(.ok, Self.representation(updated))
+            return JSONBody.response(.ok, Representation.result(updated))
         }
         for move in ["submit", "approve", "return", "correct"] {
             group.post("results/:id/\(move)") { request, context in
@@ -90,7 +90,7 @@ struct ResultsController {
                         province: province, id: id, figures: try Self.figures(input), reason: try input.requiredString("reason", maxBytes: 4000),
                         expectedVersion: version, caller: caller)
                 }
-                return JSONBody.response(.ok, Self.representation(record))
+                return JSONBody.response(.ok, Representation.result(record))
             }
         }
         group.get("progress") { request, context in
@@ -103,7 +103,7 @@ struct ResultsController {
                 province: province, phaseCode: String(phase.prefix(20)), year: try query["year"].map { Int(try Self.integer($0, "year")) },
                 unit: try query["unit_id"].map { .id(try Self.integer($0, "unit_id")) }, depth: Int(depth),
                 indicatorCode: query["indicator"].map { String($0.prefix(40)) }, caller: caller)
-            return JSONBody.response(.ok, ["items": figures.map(Self.progressRepresentation)])
+            return JSONBody.response(.ok, ["items": figures.map(Representation.progress)])
         }
         group.get("progress/summary") { _, context in
             let (caller, province) = try context.province()
@@ -164,26 +164,5 @@ struct ResultsController {
             throw BodyError.invalid("cursor", "is not a cursor this server gave")
         }
         return (Date(timeIntervalSince1970: Double(micros) / 1_000_000), id)
-    }
-
-    static func representation(_ r: ResultRecord) -> [String: Any] {
-        [
-            "id": r.id.uuidString.lowercased(), "indicator_id": r.indicatorID, "indicator_code": r.indicatorCode, "unit_id": r.unitID,
-            "unit_code": r.unitCode, "unit_name": r.unitName, "period_start": r.periodStart.description, "period_end": r.periodEnd.description,
-            "value": r.figures.value, "breakdown": r.figures.breakdown ?? NSNull(), "companion_value": r.figures.companionValue ?? NSNull(),
-            "evidence_note": r.figures.evidenceNote ?? NSNull(), "state": r.state.rawValue, "return_reason": r.returnReason ?? NSNull(),
-            "version": r.version, "created_at": Representation.time(r.createdAt), "submitted_at": Representation.time(r.submittedAt),
-            "decided_at": Representation.time(r.decidedAt), "updated_at": Representation.time(r.updatedAt),
-        ]
-    }
-
-    static func progressRepresentation(_ f: ProgressFigure) -> [String: Any] {
-        [
-            "indicator_id": f.indicatorID, "indicator_code": f.indicatorCode, "indicator_name": f.indicatorName, "measure_unit": f.measureUnit,
-            "unit_id": f.unitID, "unit_code": f.unitCode, "unit_name": f.unitName, "unit_level": f.unitLevel.rawValue,
-            "parent_id": f.parentID ?? NSNull(), "year": f.year ?? NSNull(), "target": f.target ?? NSNull(), "achieved": f.achieved,
-            "rate": f.rate ?? NSNull(), "achieved_with_submitted": f.achievedWithSubmitted, "companion_measure": f.companionMeasure ?? NSNull(),
-            "companion": f.companion ?? NSNull(), "status": f.status.rawValue, "computed_at": Representation.time(f.computedAt),
-        ]
     }
 }

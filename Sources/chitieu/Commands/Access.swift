@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChitieuDomain
+import ChitieuServer
 import ChitieuStore
 import Foundation
 import Postgres
@@ -48,20 +49,7 @@ func parseLifetime(_ text: String, option: String) throws -> Int? {
 /// RFC 3339 text of a time (UTC), or "" for none.
 func timestamp(_ date: Date?) -> String { date.map { $0.formatted(.iso8601) } ?? "" }
 
-func accountJSON(_ a: Account) -> [String: Any] {
-    [
-        "id": a.id.uuidString.lowercased(), "username": a.username, "display_name": a.displayName, "status": a.status.rawValue,
-        "home_unit_id": a.homeUnitID ?? NSNull(), "created_at": timestamp(a.createdAt),
-    ]
-}
 
-func grantJSON(_ g: GrantRecord) -> [String: Any] {
-    [
-        "id": g.id, "username": g.username, "role": g.role.rawValue, "unit_id": g.unitID, "unit_code": g.unitCode, "unit_name": g.unitName,
-        "valid_from": g.validFrom.description, "valid_to": g.validTo?.description ?? NSNull(),
-        "revoked_at": g.revokedAt.map(timestamp) ?? NSNull(), "granted_at": timestamp(g.grantedAt),
-    ]
-}
 
 /// `chitieu account …`.
 struct AccountCommand: AsyncParsableCommand {
@@ -90,7 +78,7 @@ struct AccountCommand: AsyncParsableCommand {
                         province: tenant.id, username: username, displayName: name, homeUnit: unit.map(UnitReference.code), password: password,
                         caller: try await acting.caller("account create", db, tenant))
                 }
-                if json { print(Output.json(accountJSON(account))) } else { print("Created account \(account.username) (\(account.displayName)).") }
+                if json { print(Output.json(Representation.account(account))) } else { print("Created account \(account.username) (\(account.displayName)).") }
             }
         }
     }
@@ -110,7 +98,7 @@ struct AccountCommand: AsyncParsableCommand {
                 Output.print(
                     output.format, columns: ["username", "name", "status", "home unit", "created"],
                     rows: accounts.map { [$0.username, $0.displayName, $0.status.rawValue, $0.homeUnitID.map(String.init) ?? "province", timestamp($0.createdAt)] },
-                    jsonRows: accounts.map(accountJSON))
+                    jsonRows: accounts.map(Representation.account))
             }
         }
     }
@@ -129,8 +117,8 @@ struct AccountCommand: AsyncParsableCommand {
                     try await AccountStore(database: db).show(province: tenant.id, username: username, caller: try await acting.caller("account show", db, tenant))
                 }
                 if json {
-                    var object = accountJSON(account)
-                    object["grants"] = grants.map(grantJSON)
+                    var object = Representation.account(account)
+                    object["grants"] = grants.map(Representation.grant)
                     print(Output.json(object))
                 } else {
                     print("\(account.username)  \(account.displayName)  \(account.status.rawValue)")
@@ -229,7 +217,7 @@ struct GrantCommand: AsyncParsableCommand {
                         province: tenant.id, username: account, role: Role(rawValue: role)!, unit: reference, validTo: validTo,
                         caller: try await acting.caller("grant add", db, tenant))
                 }
-                if json { print(Output.json(grantJSON(grant))) } else {
+                if json { print(Output.json(Representation.grant(grant))) } else {
                     print("Grant \(grant.id): \(grant.username) is \(grant.role.rawValue) at \(grant.unitCode) \(grant.unitName).")
                 }
             }
@@ -269,7 +257,7 @@ struct GrantCommand: AsyncParsableCommand {
                 Output.print(
                     output.format, columns: ["grant", "role", "unit", "name", "valid from", "valid to", "revoked"],
                     rows: grants.map { [String($0.id), $0.role.rawValue, $0.unitCode, $0.unitName, $0.validFrom.description, $0.validTo?.description ?? "", timestamp($0.revokedAt)] },
-                    jsonRows: grants.map(grantJSON))
+                    jsonRows: grants.map(Representation.grant))
             }
         }
     }
@@ -331,13 +319,7 @@ struct TokenCommand: AsyncParsableCommand {
                     rows: tokens.map {
                         [$0.id.uuidString.lowercased(), $0.username, $0.kind, $0.name ?? "", timestamp($0.createdAt), timestamp($0.expiresAt), timestamp($0.revokedAt), timestamp($0.lastUsedAt)]
                     },
-                    jsonRows: tokens.map {
-                        [
-                            "id": $0.id.uuidString.lowercased(), "username": $0.username, "kind": $0.kind, "name": $0.name ?? NSNull(),
-                            "created_at": timestamp($0.createdAt), "expires_at": $0.expiresAt.map(timestamp) ?? NSNull(),
-                            "revoked_at": $0.revokedAt.map(timestamp) ?? NSNull(), "last_used_at": $0.lastUsedAt.map(timestamp) ?? NSNull(),
-                        ]
-                    })
+                    jsonRows: tokens.map(Representation.token))
             }
         }
     }
@@ -455,20 +437,9 @@ struct AuditCommand: AsyncParsableCommand {
                 Output.print(
                     output.format, columns: ["id", "at", "actor", "via", "action", "entity", "after"],
                     rows: events.map { [String($0.id), timestamp($0.at), $0.actorLabel, $0.via, $0.action, "\($0.entityType) \($0.entityID ?? "")", $0.after ?? ""] },
-                    jsonRows: events.map(auditJSON))
+                    jsonRows: events.map(Representation.auditEvent))
             }
         }
     }
 }
 
-func auditJSON(_ e: AuditEvent) -> [String: Any] {
-    func parsed(_ text: String?) -> Any {
-        guard let text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return NSNull() }
-        return object
-    }
-    return [
-        "id": e.id, "at": timestamp(e.at), "actor_id": e.actorID.map { $0.uuidString.lowercased() } ?? NSNull(), "actor": e.actorLabel,
-        "via": e.via, "request_id": e.requestID ?? NSNull(), "action": e.action, "entity_type": e.entityType, "entity_id": e.entityID ?? NSNull(),
-        "unit_id": e.unitID ?? NSNull(), "before": parsed(e.before), "after": parsed(e.after),
-    ]
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChitieuDomain
+import ChitieuServer
 import ChitieuStore
 import Foundation
 import Postgres
@@ -34,16 +35,6 @@ func parseFactors(_ text: String, option: String) throws -> [String: Double] {
     return out
 }
 
-func resultJSON(_ r: ResultRecord) -> [String: Any] {
-    [
-        "id": r.id.uuidString.lowercased(), "indicator_id": r.indicatorID, "indicator_code": r.indicatorCode, "unit_id": r.unitID,
-        "unit_code": r.unitCode, "unit_name": r.unitName, "period_start": r.periodStart.description, "period_end": r.periodEnd.description,
-        "value": r.figures.value, "breakdown": r.figures.breakdown ?? NSNull(), "companion_value": r.figures.companionValue ?? NSNull(),
-        "evidence_note": r.figures.evidenceNote ?? NSNull(), "state": r.state.rawValue, "return_reason": r.returnReason ?? NSNull(),
-        "version": r.version, "created_at": timestamp(r.createdAt), "submitted_at": r.submittedAt.map(timestamp) ?? NSNull(),
-        "decided_at": r.decidedAt.map(timestamp) ?? NSNull(),
-    ]
-}
 
 /// The indicator id of a code, for commands that name indicators by code.
 func indicatorID(_ code: String, _ db: ChitieuDatabase, _ tenant: Province) async throws -> Int64 {
@@ -85,7 +76,7 @@ struct ResultCommand: AsyncParsableCommand {
                     return try await ResultStore(database: db).create(
                         province: tenant.id, input, submit: submit, idempotencyKey: idempotencyKey, caller: try await acting.caller("result add", db, tenant))
                 }
-                if json { print(Output.json(resultJSON(record))) } else {
+                if json { print(Output.json(Representation.result(record))) } else {
                     print("\(replayed ? "Already recorded" : "Recorded") result \(record.id.uuidString.lowercased()) (\(record.state.rawValue)): \(record.indicatorCode) \(record.unitCode) \(record.unitName) \(record.periodStart)…\(record.periodEnd) = \(record.figures.value).")
                 }
             }
@@ -123,7 +114,7 @@ struct ResultCommand: AsyncParsableCommand {
                 Output.print(
                     output.format, columns: ["id", "indicator", "unit", "name", "from", "to", "value", "state"],
                     rows: records.map { [$0.id.uuidString.lowercased(), $0.indicatorCode, $0.unitCode, $0.unitName, $0.periodStart.description, $0.periodEnd.description, String($0.figures.value), $0.state.rawValue] },
-                    jsonRows: records.map(resultJSON))
+                    jsonRows: records.map(Representation.result))
             }
         }
     }
@@ -275,7 +266,7 @@ struct ProgressCommand: AsyncParsableCommand {
                          f.target.map(String.init) ?? "–", String(f.achieved), f.rate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
                          String(f.achievedWithSubmitted), f.companion.map { "\($0) \(f.companionMeasure ?? "")" } ?? "", f.status.rawValue]
                     },
-                    jsonRows: figures.map(progressJSON))
+                    jsonRows: figures.map(Representation.progress))
             }
         }
     }
@@ -324,15 +315,6 @@ struct ProgressCommand: AsyncParsableCommand {
     }
 }
 
-func progressJSON(_ f: ProgressFigure) -> [String: Any] {
-    [
-        "indicator_id": f.indicatorID, "indicator_code": f.indicatorCode, "indicator_name": f.indicatorName, "unit_id": f.unitID,
-        "unit_code": f.unitCode, "unit_name": f.unitName, "unit_level": f.unitLevel.rawValue, "year": f.year ?? NSNull(),
-        "target": f.target ?? NSNull(), "achieved": f.achieved, "rate": f.rate ?? NSNull(), "achieved_with_submitted": f.achievedWithSubmitted,
-        "companion_measure": f.companionMeasure ?? NSNull(), "companion": f.companion ?? NSNull(),
-        "status": f.status.rawValue, "computed_at": timestamp(f.computedAt),
-    ]
-}
 
 /// `chitieu deadline …`.
 struct DeadlineCommand: AsyncParsableCommand {
