@@ -55,18 +55,41 @@ public struct ProgressStore: Sendable {
         }
     }
 
-    /// Computes every phase of every province (the nightly job); returns figures changed.
-    public func computeAll() async throws -> Int {
+    /// Computes every phase of every province (the nightly job), `parallel` provinces at a time
+    /// (each on its own connection); returns figures changed.
+    public func computeAll(parallel: Int = 2) async throws -> Int {
         let provinces = try await database.pool.query("SELECT chitieu.tenant_ids()").map { try $0.decode(Int64.self, at: 0) }
-        var changed = 0
+        var work: [(province: Int64, phase: Int64)] = []
         for province in provinces {
             let phases = try await database.withTenant(province) { tx in
                 try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province) ORDER BY first_year")
                     .map { try $0.decode(Int64.self, at: 0) }
             }
-            for phase in phases { changed += try await compute(province: province, phaseID: phase) }
+            work += phases.map { (province, $0) }
         }
-        return changed
+        return try await compute(work, parallel: parallel)
+    }
+
+    /// Computes the given (province, phase) pairs, `parallel` at a time; returns figures changed.
+    public func compute(_ work: [(province: Int64, phase: Int64)], parallel: Int) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            var next = 0
+            var changed = 0
+            for _ in 0..<max(1, min(parallel, work.count)) {
+                let item = work[next]
+                next += 1
+                group.addTask { try await compute(province: item.province, phaseID: item.phase) }
+            }
+            while let done = try await group.next() {
+                changed += done
+                if next < work.count {
+                    let item = work[next]
+                    next += 1
+                    group.addTask { try await compute(province: item.province, phaseID: item.phase) }
+                }
+            }
+            return changed
+        }
     }
 
     /// The figures of a phase (the whole phase, or one year) for the caller's scope or below

@@ -14,7 +14,7 @@ extension Bench {
                 Meant for the scratch database `bench allocate` filled (./Deploy/dev bench runs both). It generates approved
                 results for every province (--per-year of them per unit and year, 6 by default), then prints:
                   - the full recomputation of 2021-2025 for all 63 provinces from an empty progress table, and again with
-                    nothing changed;
+                    nothing changed, --parallel provinces at a time as the nightly job does;
                   - the reference: one hand-written INSERT … SELECT computing every unit × indicator × year (and phase)
                     of every province into a keyed (logged) table, inside a transaction that lifts row-level security and is rolled back;
                   - the latency from an approval's commit to its figure in reporting.progress_phase, the job run at once
@@ -27,6 +27,7 @@ extension Bench {
         @Option(help: "Results per unit and year (1, 2, 3, 4, 6 or 12).") var perYear = 6
         @Option(help: "Approvals to time.") var approvals = 40
         @Option(help: "Rounds over every province for the dashboard queries.") var rounds = 5
+        @Option(help: "Provinces computed at once in the full recomputation (the nightly job uses 2).") var parallel = 2
 
         static func median(_ values: [Double]) -> Double { Auth.median(values) }
         static func percentile(_ values: [Double], _ p: Double) -> Double { Auth.percentile(values, p) }
@@ -34,7 +35,7 @@ extension Bench {
 
         func run() async throws {
             try await runReportingErrors {
-                try await withAdminDatabase(database, connections: 3) { owner in
+                try await withAdminDatabase(database, connections: max(3, parallel + 1)) { owner in
                     let provinces = try await TenantStore(database: owner).list().filter { $0.validTo == nil || $0.validFrom.year == 2021 }
                     guard provinces.count > 1 else {
                         throw InputError(field: "database", reason: "it holds no national data; run `chitieu bench allocate` on it first")
@@ -69,17 +70,14 @@ extension Bench {
                     try await owner.pool.withConnection { c in try await c.executeScript("VACUUM ANALYZE chitieu.progress") }
                     var figures = 0
                     let store = ProgressStore(database: owner)
-                    let full = try await Self.time {
-                        for p in provinces { figures += try await store.compute(province: p.id, phaseID: phases[p.id]!) }
-                    }
-                    let rerun = try await Self.time {
-                        for p in provinces { _ = try await store.compute(province: p.id, phaseID: phases[p.id]!) }
-                    }
+                    let work = provinces.map { (province: $0.id, phase: phases[$0.id]!) }
+                    let full = try await Self.time { figures = try await store.compute(work, parallel: parallel) }
+                    let rerun = try await Self.time { _ = try await store.compute(work, parallel: parallel) }
                     // The reference is cheap to repeat (rolled back): the median of three runs.
                     var references: [(seconds: Double, rows: Int)] = []
                     for _ in 0..<3 { references.append(try await referenceStatement(owner)) }
                     let reference = references.sorted { $0.seconds < $1.seconds }[1]
-                    print(String(format: "full recomputation, from empty              %8.2f s   (%d figures written)", full, figures))
+                    print(String(format: "full recomputation, from empty              %8.2f s   (%d figures written, %d provinces at a time)", full, figures, parallel))
                     print(String(format: "full recomputation, nothing changed         %8.2f s", rerun))
                     print(String(format: "hand-written INSERT … SELECT (reference)    %8.2f s   (%d rows; median of 3)", reference.seconds, reference.rows))
                     print(String(format: "ratio full / reference                      %8.2f ×", full / reference.seconds))
