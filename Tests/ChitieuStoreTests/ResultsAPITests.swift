@@ -40,9 +40,16 @@ struct ResultsAPITests {
             let id = try #require(first.json["id"] as? String)
 
             // Another province's officer: 404 for every route with the id; the commune cannot approve.
-            for (method, uri) in [(HTTPRequest.Method.get, "/v1/results/\(id)"), (.post, "/v1/results/\(id)/approve"), (.post, "/v1/results/\(id)/submit")] {
-                #expect(try await api.call(method, uri, token: other).status == .notFound, "\(uri)")
+            let calls: [(HTTPRequest.Method, String, [String: Any]?)] = [
+                (.get, "/v1/results/\(id)", nil), (.post, "/v1/results/\(id)/approve", nil), (.post, "/v1/results/\(id)/submit", nil),
+                (.post, "/v1/results/\(id)/return", ["reason": "thử"]), (.post, "/v1/results/\(id)/correct", ["value": 1, "reason": "thử"]),
+                (.patch, "/v1/results/\(id)", ["period_start": "2025-10-01", "period_end": "2025-12-31", "value": 1, "version": 1]),
+                (.get, "/v1/results?unit_id=\(world.unitsA.commune)", nil), (.get, "/v1/progress?phase=2021-2025&unit_id=\(world.unitsA.commune)", nil),
+            ]
+            for (method, uri, json) in calls {
+                #expect(try await api.call(method, uri, token: other, json: json).status == .notFound, "\(method) \(uri)")
             }
+            #expect(try await api.call(.get, "/v1/results/\(id)", token: commune).json["state"] as? String == "submitted")
             #expect(try await api.call(.post, "/v1/results/\(id)/approve", token: commune).status == .forbidden)
             let approved = try await api.call(.post, "/v1/results/\(id)/approve", token: district)
             #expect(approved.status == .ok && approved.json["state"] as? String == "approved")
