@@ -1,3 +1,5 @@
+import ChitieuDomain
+import ChitieuStore
 import ChitieuTesting
 import Foundation
 import Postgres
@@ -85,5 +87,97 @@ struct WorkerProcessTests {
         #expect(try rows[0].decode(Int.self, "rerun") >= orphaned)
         #expect(try rows[0].decode(Int.self, "most") == 2)
         await pool.shutdown()
+    }
+
+    /// A worker killed with SIGKILL in the middle of an allocation: its transaction never
+    /// commits; another worker runs the job after the lease; the allocation is applied once.
+    @Test func aKilledAllocationIsAppliedExactlyOnce() async throws {
+        let db = try await TestDatabase.make()
+        let owner = ChitieuDatabase(pool: db.ownerPool())
+        let root = try TestDatabase.repositoryRoot()
+        let file = try AdminUnitsCSV.parse(try Data(contentsOf: root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv")))
+        _ = try await UnitStore(database: owner).importUnits(
+            file.filtered(province: "10"), validFrom: PostgresDate(year: 2021, month: 1, day: 1), validTo: nil, actor: .command("test"), source: "units-2021.csv")
+        let laoCai = try await TenantStore(database: owner).resolve(code: "10")
+        _ = try await IndicatorStore(database: owner).add(
+            IndicatorDraft(code: "DA8-01", name: "Tổ truyền thông cộng đồng", measureUnit: "tổ", kind: .stock), province: laoCai.id, caller: .command("test"))
+        _ = try await TargetStore(database: owner).set(
+            province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
+        let job = try await AllocationStore(database: owner).request(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
+
+        // Hold the target table, so the allocation blocks at its first write, mid-job.
+        let blocker = try await db.superuserConnection()
+        try await blocker.query("BEGIN")
+        try await blocker.query("LOCK TABLE chitieu.target IN SHARE MODE")
+        let executable = try ChitieuCommand.executable()
+        func spawn(lease: String) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["work", "--concurrency", "1", "--lease", lease, "--database-url", db.appConnectionString, "--log-level", "error"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let first = try spawn(lease: "1")
+        let pool = db.ownerPool()
+        func jobState() async throws -> (String, Int) {
+            let row = try await pool.query("SELECT state, attempts FROM chitieu.job WHERE job_id = \(job.id)")[0]
+            return (try row.decode(String.self, at: 0), try row.decode(Int.self, at: 1))
+        }
+        // Wait until the job runs and its statement waits for the lock (watched from another
+        // connection: a transaction sees one snapshot of pg_stat_activity).
+        let watcher = try await db.superuserConnection()
+        let until = ContinuousClock.now + .seconds(30)
+        var waiting = false
+        while !waiting && ContinuousClock.now < until {
+            waiting = try await watcher.query(
+                "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND usename = 'chitieu_app' AND datname = current_database()")[0].decode(Bool.self, at: 0)
+            if !waiting { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        await watcher.close()
+        #expect(waiting, "the allocation never reached its first write")
+        #expect(try await jobState().0 == "running")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        try await blocker.query("COMMIT")
+        await blocker.close()
+
+        // The killed run left nothing: no allocated cell, no audit event.
+        try await Task.sleep(for: .milliseconds(300))
+        let leftovers = try await owner.withTenant(laoCai.id) { tx in
+            try await tx.query(
+                """
+                SELECT (SELECT count(*) FROM chitieu.target WHERE province_id = \(laoCai.id) AND origin = 'allocated')::int,
+                       (SELECT count(*) FROM chitieu.audit_event WHERE province_id = \(laoCai.id) AND action = 'target.allocate')::int
+                """)[0]
+        }
+        #expect(try leftovers.decode(Int.self, at: 0) == 0 && leftovers.decode(Int.self, at: 1) == 0)
+
+        // Another worker takes the job after the lease and applies the allocation once.
+        let second = try spawn(lease: "30")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await jobState().0 != "succeeded", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        second.terminate()
+        second.waitUntilExit()
+        let (state, attempts) = try await jobState()
+        #expect(state == "succeeded" && attempts == 2)
+        let applied = try await owner.withTenant(laoCai.id) { tx in
+            try await tx.query(
+                """
+                SELECT (SELECT count(*) FROM chitieu.audit_event WHERE province_id = \(laoCai.id) AND action = 'target.allocate')::int,
+                       (SELECT sum(value) FROM chitieu.target t JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id
+                        WHERE t.province_id = \(laoCai.id) AND u.level = 'commune' AND t.year IS NULL)::int
+                """)[0]
+        }
+        #expect(try applied.decode(Int.self, at: 0) == 1, "the allocation was recorded more than once")
+        #expect(try applied.decode(Int.self, at: 1) == 424, "the communes' phase targets do not add up to the province's")
+        // Running it again changes nothing: the state is the allocation, applied once.
+        let again = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
+        #expect(again.changed == 0)
+        await pool.shutdown()
+        await owner.pool.shutdown()
     }
 }
