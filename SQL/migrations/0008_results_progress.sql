@@ -55,6 +55,8 @@ COMMENT ON TABLE chitieu.progress_run IS 'When completion of a phase was last co
 
 CREATE INDEX progress_dashboard ON chitieu.progress (province_id, phase_id, year, indicator_id, unit_id);
 ALTER TABLE chitieu.progress ADD COLUMN companion bigint;
+-- A rate of a million or more (a target of 1, a result of 1,000,000) must not fail the job.
+ALTER TABLE chitieu.progress ALTER COLUMN rate TYPE numeric(18, 6);
 -- Copies of the unit's level, code, name and parent, kept by chitieu.compute_progress, so a
 -- dashboard reads one table instead of looking up every row's unit.
 ALTER TABLE chitieu.progress ADD COLUMN unit_level text, ADD COLUMN unit_code text, ADD COLUMN unit_name text COLLATE chitieu.vi,
@@ -156,7 +158,8 @@ BEGIN
       UNION ALL
         SELECT r.indicator_id, r.unit_id, r.year, 'stock',
                (array_agg(r.value ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) FILTER (WHERE r.state = 'approved'))[1],
-               (array_agg(r.value ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.submitted_at DESC NULLS LAST, r.result_id))[1],
+               -- With submitted ones: the latest by period end, then by its last step (decision or submission).
+               (array_agg(r.value ORDER BY r.period_end DESC, coalesce(r.decided_at, r.submitted_at) DESC NULLS LAST, r.result_id))[1],
                (array_agg(r.companion_value ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) FILTER (WHERE r.state = 'approved'))[1]
         FROM chitieu.result r JOIN ind i ON i.indicator_id = r.indicator_id AND i.kind = 'stock'
         WHERE r.province_id = p_province_id AND r.state IN ('approved', 'submitted') AND r.year BETWEEN ph.first_year AND ph.last_year

@@ -148,6 +148,7 @@ SELECT ph.province_id, ph.code AS phase, count(p.*) AS indicators,
        max(p.computed_at) AS computed_at
 FROM chitieu.phase ph
 JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
+     AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.last_year, 12, 31))
 LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = u.unit_id
 GROUP BY ph.province_id, ph.code;
 COMMENT ON VIEW reporting.province_summary IS 'Per province and phase: indicators completed / total / suspended — "4 of 10 at 100%".';

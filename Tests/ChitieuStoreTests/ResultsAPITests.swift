@@ -41,8 +41,8 @@ struct ResultsAPITests {
 
             // Another province's officer: 404 for every route with the id; the commune cannot approve.
             let calls: [(HTTPRequest.Method, String, [String: Any]?)] = [
-                (.get, "/v1/results/\(id)", nil), (.post, "/v1/results/\(id)/approve", nil), (.post, "/v1/results/\(id)/submit", nil),
-                (.post, "/v1/results/\(id)/return", ["reason": "thử"]), (.post, "/v1/results/\(id)/correct", ["value": 1, "reason": "thử"]),
+                (.get, "/v1/results/\(id)", nil), (.post, "/v1/results/\(id)/approve", ["version": 1]), (.post, "/v1/results/\(id)/submit", nil),
+                (.post, "/v1/results/\(id)/return", ["reason": "thử"]), (.post, "/v1/results/\(id)/correct", ["value": 1, "reason": "thử", "version": 1]),
                 (.patch, "/v1/results/\(id)", ["period_start": "2025-10-01", "period_end": "2025-12-31", "value": 1, "version": 1]),
                 (.get, "/v1/results?unit_id=\(world.unitsA.commune)", nil), (.get, "/v1/progress?phase=2021-2025&unit_id=\(world.unitsA.commune)", nil),
             ]
@@ -50,10 +50,22 @@ struct ResultsAPITests {
                 #expect(try await api.call(method, uri, token: other, json: json).status == .notFound, "\(method) \(uri)")
             }
             #expect(try await api.call(.get, "/v1/results/\(id)", token: commune).json["state"] as? String == "submitted")
-            #expect(try await api.call(.post, "/v1/results/\(id)/approve", token: commune).status == .forbidden)
-            let approved = try await api.call(.post, "/v1/results/\(id)/approve", token: district)
+            #expect(try await api.call(.post, "/v1/results/\(id)/approve", token: commune, json: ["version": 1]).status == .forbidden)
+            #expect(try await api.call(.post, "/v1/results/\(id)/approve", token: district).status == .unprocessableContent)
+            let approved = try await api.call(.post, "/v1/results/\(id)/approve", token: district, json: ["version": 1])
             #expect(approved.status == .ok && approved.json["state"] as? String == "approved")
-            #expect(try await api.call(.post, "/v1/results/\(id)/approve", token: district).status == .conflict)
+            #expect(try await api.call(.post, "/v1/results/\(id)/approve", token: district, json: ["version": 2]).status == .conflict)
+            // What a review found: duplicate keys after normalization, absurd years and cursors are 422, not a crash.
+            let twice = try await api.call(.post, "/v1/results", token: commune, json: body.merging(["breakdown": ["sex": ["nam": 1, "nam ": 2]]]) { $1 })
+            #expect(twice.status == .unprocessableContent, "\(twice.text)")
+            #expect(try await api.call(.get, "/v1/results?year=40000", token: district).status == .unprocessableContent)
+            #expect(try await api.call(.get, "/v1/results?cursor=9223372036854775807_\(id)", token: district).status == .unprocessableContent)
+            // Whoever submits does not approve: a district officer reporting for its commune.
+            var forCommune = body
+            forCommune["period_start"] = "2025-01-01"; forCommune["period_end"] = "2025-03-31"
+            let own = try await api.call(.post, "/v1/results", token: district, json: forCommune)
+            #expect(own.status == .created, "\(own.text)")
+            #expect(try await api.call(.post, "/v1/results/\(own.json["id"] as? String ?? "")/approve", token: district, json: ["version": 1]).status == .forbidden)
             let stale = try await api.call(.patch, "/v1/results/\(id)", token: commune, json: ["period_start": "2025-10-01", "period_end": "2025-12-31", "value": 5, "version": 1])
             #expect(stale.status == .conflict)
             let badBreakdown = try await api.call(.post, "/v1/results", token: commune, json: body.merging(["breakdown": ["sex": ["nữ": 1]]]) { $1 })

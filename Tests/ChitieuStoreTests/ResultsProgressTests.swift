@@ -215,9 +215,10 @@ struct ResultsProgressTests {
         await #expect(throws: ConflictError.self) {
             _ = try await results.create(province: world.a.id, late, submit: true, idempotencyKey: nil, caller: commune)
         }
-        // A draft may be kept, but not submitted, until the province reopens the district.
-        let (draft, _) = try await results.create(province: world.a.id, late, submit: false, idempotencyKey: nil, caller: commune)
-        await #expect(throws: ConflictError.self) { _ = try await results.submit(province: world.a.id, id: draft.id, caller: commune) }
+        // Nor kept as a draft, until the province reopens the district.
+        await #expect(throws: ConflictError.self) {
+            _ = try await results.create(province: world.a.id, late, submit: false, idempotencyKey: nil, caller: commune)
+        }
         try await world.app.withTenant(world.a.id) { tx in
             try await tx.query(
                 """
@@ -225,6 +226,7 @@ struct ResultsProgressTests {
                 VALUES (\(world.a.id), \(world.unitsA.district), 2022, 'Bổ sung số liệu theo yêu cầu của tỉnh', current_date + 7)
                 """)
         }
+        let (draft, _) = try await results.create(province: world.a.id, late, submit: false, idempotencyKey: nil, caller: commune)
         #expect(try await results.submit(province: world.a.id, id: draft.id, caller: commune).state == .submitted)
         await world.shutdown()
     }

@@ -11,11 +11,32 @@ public struct ResultFigures: Sendable, Hashable {
 
     public init(value: Int, breakdown: [String: [String: Int]]? = nil, companionValue: Int? = nil, evidenceNote: String? = nil) {
         self.value = value
+        // Keys are compared in NFC without surrounding spaces; callers refuse keys that collide
+        // that way (`ResultFigures.collidingKey`), so merging here only keeps the init total.
         self.breakdown = breakdown.map { b in
-            Dictionary(uniqueKeysWithValues: b.map { (Names.normalized($0.key), Dictionary(uniqueKeysWithValues: $0.value.map { (Names.normalized($0.key), $0.value) })) })
+            Dictionary(
+                b.map { (Names.normalized($0.key), Dictionary($0.value.map { (Names.normalized($0.key), $0.value) }, uniquingKeysWith: +)) },
+                uniquingKeysWith: { first, _ in first })
         }
         self.companionValue = companionValue
         self.evidenceNote = evidenceNote.map(Names.normalized).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+extension ResultFigures {
+    /// A dimension or category name given twice once normalized (e.g. "nam" and "nam "), as a
+    /// field path, or nil.
+    public static func collidingKey(in breakdown: [String: [String: Int]]) -> String? {
+        var dimensions: Set<String> = []
+        for (dimension, counts) in breakdown.sorted(by: { $0.key < $1.key }) {
+            let d = Names.normalized(dimension)
+            if !dimensions.insert(d).inserted { return "breakdown.\(d)" }
+            var categories: Set<String> = []
+            for category in counts.keys.sorted() where !categories.insert(Names.normalized(category)).inserted {
+                return "breakdown.\(d).\(Names.normalized(category))"
+            }
+        }
+        return nil
     }
 }
 

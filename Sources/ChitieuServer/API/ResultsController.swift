@@ -75,9 +75,11 @@ struct ResultsController {
                 let (caller, province) = try context.province()
                 let id = try context.parameters.uuid("id", what: "the result")
                 let allowed: Set<String> = move == "return" ? ["reason", "version"] : move == "correct" ? ["value", "breakdown", "companion_value", "evidence_note", "reason", "version"] : ["version"]
-                let input = request.headers[.contentLength] == "0" || request.headers[.contentLength] == nil && request.headers[.contentType] == nil
-                    ? JSONInput(members: [:]) : try await JSONInput.read(request, context: context, allowed: allowed)
+                let empty = request.headers[.contentLength] == "0" || (request.headers[.contentLength] == nil && request.headers[.contentType] == nil)
+                let input = empty ? JSONInput(members: [:]) : try await JSONInput.read(request, context: context, allowed: allowed)
                 let version = try input.integer("version").map(Int.init)
+                // Deciding on content needs the version the decider saw: a result changed since is a 409.
+                if (move == "approve" || move == "correct") && version == nil { throw BodyError.invalid("version", "is required: the version of the result you reviewed") }
                 let record: ResultRecord
                 switch move {
                 case "submit": record = try await results.submit(province: province, id: id, expectedVersion: version, caller: caller)
@@ -136,6 +138,7 @@ struct ResultsController {
                 }
                 out[dimension] = counts
             }
+            if let field = ResultFigures.collidingKey(in: out) { throw BodyError.invalid(field, "is given twice") }
             breakdown = out
         case let other?: throw BodyError.invalid("breakdown", "must be an object, not \(other.kindName)")
         }
@@ -160,7 +163,7 @@ struct ResultsController {
 
     static func decodeCursor(_ text: String) throws -> (Date, UUID) {
         let parts = text.split(separator: "_")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+        guard parts.count == 2, let micros = Int64(parts[0]), (0...7_258_118_400_000_000).contains(micros), let id = UUID(uuidString: String(parts[1])) else {
             throw BodyError.invalid("cursor", "is not a cursor this server gave")
         }
         return (Date(timeIntervalSince1970: Double(micros) / 1_000_000), id)

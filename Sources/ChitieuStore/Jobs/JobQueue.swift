@@ -72,16 +72,18 @@ public struct JobQueue: Sendable {
             ), notified AS (
                 SELECT pg_notify(\(channel), \(kind)) FROM inserted
             )
-            SELECT job_id, false AS coalesced FROM inserted, (SELECT count(*) FROM notified) n
-            UNION ALL
-            SELECT job_id, true FROM chitieu.job
-            WHERE unique_key = \(uniqueKey) AND state = 'pending' AND NOT EXISTS (SELECT 1 FROM inserted)
+            SELECT job_id FROM inserted, (SELECT count(*) FROM notified) n
             """, prepared: true)
-        guard let row = rows.first else {
+        if let row = rows.first { return (try row.decode(Int64.self, "job_id"), false) }
+        // Coalesced into the pending job under the key. Locking it until this transaction ends
+        // keeps workers (which skip locked jobs) from running it before this change commits.
+        let pending = try await connection.query(
+            "SELECT job_id FROM chitieu.job WHERE unique_key = \(uniqueKey) AND state = 'pending' FOR UPDATE", prepared: true)
+        guard let row = pending.first else {
             // The pending job under the key was claimed between the insert and the lookup: try again.
             return try await enqueue(on: connection, kind: kind, provinceID: provinceID, uniqueKey: uniqueKey, args: args, priority: priority, runAt: runAt, maxAttempts: maxAttempts)
         }
-        return (try row.decode(Int64.self, "job_id"), try row.decode(Bool.self, "coalesced"))
+        return (try row.decode(Int64.self, "job_id"), true)
     }
 
     /// Enqueues in a transaction of its own.

@@ -71,23 +71,34 @@ public struct ProgressStore: Sendable {
     }
 
     /// Computes the given (province, phase) pairs, `parallel` at a time; returns figures changed.
+    func outcome(_ item: (province: Int64, phase: Int64)) async -> Result<Int, any Error> {
+        do { return .success(try await compute(province: item.province, phaseID: item.phase)) } catch { return .failure(error) }
+    }
+
+    /// A failing pair does not stop the others; the first failure is thrown at the end.
     public func compute(_ work: [(province: Int64, phase: Int64)], parallel: Int) async throws -> Int {
-        try await withThrowingTaskGroup(of: Int.self) { group in
+        guard !work.isEmpty else { return 0 }
+        return try await withThrowingTaskGroup(of: Result<Int, any Error>.self) { group in
             var next = 0
             var changed = 0
             for _ in 0..<max(1, min(parallel, work.count)) {
                 let item = work[next]
                 next += 1
-                group.addTask { try await compute(province: item.province, phaseID: item.phase) }
+                group.addTask { await outcome(item) }
             }
+            var failure: (any Error)?
             while let done = try await group.next() {
-                changed += done
+                switch done {
+                case .success(let n): changed += n
+                case .failure(let error): failure = failure ?? error
+                }
                 if next < work.count {
                     let item = work[next]
                     next += 1
-                    group.addTask { try await compute(province: item.province, phaseID: item.phase) }
+                    group.addTask { await outcome(item) }
                 }
             }
+            if let failure { throw failure }
             return changed
         }
     }
@@ -154,7 +165,9 @@ public struct ProgressStore: Sendable {
                        count(*) FILTER (WHERE p.status = 'suspended')::int, count(*) FILTER (WHERE p.status = 'on_track')::int,
                        count(*) FILTER (WHERE p.status = 'behind')::int
                 FROM chitieu.phase ph
+                -- The province's unit valid at the end of the phase (codes change with reforms).
                 LEFT JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
+                     AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.last_year, 12, 31))
                 LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = u.unit_id
                 WHERE ph.province_id = \(province)
                 GROUP BY ph.code ORDER BY ph.code

@@ -142,7 +142,7 @@ public struct ResultStore: Sendable {
         guard input.periodStart.year == input.periodEnd.year else {
             throw InputError(field: "period_end", reason: "a period lies within one year (\(input.periodStart.year)); report each year apart")
         }
-        let today = try await tx.query("SELECT current_date", prepared: true)[0].decode(PostgresDate.self, at: 0)
+        let today = try await tx.query("SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date", prepared: true)[0].decode(PostgresDate.self, at: 0)
         guard input.periodEnd <= today else { throw InputError(field: "period_end", reason: "\(input.periodEnd) is in the future") }
         guard input.periodStart.year >= 2000 else { throw InputError(field: "period_start", reason: "is before 2000") }
         let disaggregation = try row.decode(String?.self, at: 1).flatMap {
@@ -162,7 +162,7 @@ public struct ResultStore: Sendable {
             """
             SELECT coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(tx.provinceID) AND year = \(Int16(year))),
                             make_date(\(Int32(year)) + 1, 1, 25)) AS closes_on,
-                   current_date > coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(tx.provinceID) AND year = \(Int16(year))),
+                   (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date > coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(tx.provinceID) AND year = \(Int16(year))),
                             make_date(\(Int32(year)) + 1, 1, 25)) AS closed
             """, prepared: true)
         guard try rows[0].decode(Bool.self, "closed") else { return }
@@ -170,7 +170,7 @@ public struct ResultStore: Sendable {
         let open = try await tx.query(
             """
             SELECT 1 FROM chitieu.deadline_exception
-            WHERE province_id = \(tx.provinceID) AND year = \(Int16(year)) AND unit_id = ANY(\(path)::bigint[]) AND until >= current_date
+            WHERE province_id = \(tx.provinceID) AND year = \(Int16(year)) AND unit_id = ANY(\(path)::bigint[]) AND until >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
             """, prepared: true)
         if open.isEmpty {
             throw ConflictError(
@@ -210,8 +210,9 @@ public struct ResultStore: Sendable {
         province: Int64, _ input: ResultInput, submit: Bool, idempotencyKey: String?, caller: Caller
     ) async throws -> (result: ResultRecord, replayed: Bool) {
         if let key = idempotencyKey {
-            guard (1...200).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }) else {
-                throw InputError(field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters")
+            guard (1...200).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }),
+                  !key.hasPrefix("generated:") else {
+                throw InputError(field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters, not starting with 'generated:'")
             }
         }
         return try await database.withTenant(province) { tx in
@@ -228,7 +229,7 @@ public struct ResultStore: Sendable {
                     return (try await Self.find(try row.decode(UUID.self, at: 0), tx: tx)!, true)
                 }
             }
-            if submit { try await Self.checkDeadline(year: input.periodEnd.year, unitID: unitID, tx: tx) }
+            try await Self.checkDeadline(year: input.periodEnd.year, unitID: unitID, tx: tx)
             let f = input.figures
             let id: UUID
             do {
@@ -305,6 +306,7 @@ public struct ResultStore: Sendable {
             guard unitID == before.unitID, input.indicatorID == before.indicatorID else {
                 throw InputError(field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
             }
+            try await Self.checkDeadline(year: input.periodEnd.year, unitID: unitID, tx: tx)
             let f = input.figures
             try await tx.query(
                 """
@@ -321,7 +323,8 @@ public struct ResultStore: Sendable {
             try await Self.checkDeadline(year: before.periodEnd.year, unitID: before.unitID, tx: tx)
             try await tx.query(
                 """
-                UPDATE chitieu.result SET submitted_at = now(), submitted_by = \(caller.actor.accountID), return_reason = NULL
+                UPDATE chitieu.result SET submitted_at = now(), submitted_by = \(caller.actor.accountID), return_reason = NULL,
+                    decided_at = NULL, decided_by = NULL
                 WHERE province_id = \(tx.provinceID) AND result_id = \(id)
                 """, prepared: true)
         }
@@ -330,6 +333,12 @@ public struct ResultStore: Sendable {
     /// Approves a submitted result of a unit below the caller's.
     public func approve(province: Int64, id: UUID, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
         try await move(province: province, id: id, .approve, expectedVersion: expectedVersion, caller: caller) { _, tx in
+            // Four eyes: whoever submitted a result does not approve it.
+            if let me = caller.actor.accountID {
+                let submitter = try await tx.query(
+                    "SELECT submitted_by FROM chitieu.result WHERE province_id = \(tx.provinceID) AND result_id = \(id)")[0].decode(UUID?.self, at: 0)
+                if submitter == me { throw AccessError(.forbidden, "you submitted this result; another officer of the level above approves it") }
+            }
             try await tx.query(
                 """
                 UPDATE chitieu.result SET decided_at = now(), decided_by = \(caller.actor.accountID)
@@ -403,6 +412,7 @@ public struct ResultStore: Sendable {
 
     /// Reopens reporting of a year for a unit and its subtree until a day, with a reason.
     public func openException(province: Int64, unit: UnitReference, year: Int, until: PostgresDate, reason rawReason: String, caller: Caller) async throws -> Int64 {
+        guard (2000...2100).contains(year) else { throw InputError(field: "year", reason: "must be between 2000 and 2100") }
         let reason = Names.normalized(rawReason)
         if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
         return try await database.withTenant(province) { tx in
@@ -455,6 +465,7 @@ public struct ResultStore: Sendable {
     /// Results in the caller's scope (or below `unitID`), newest first, a page at a time.
     public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [ResultRecord] {
         guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be between 1 and 1000") }
+        if let year = filter.year, !(2000...2100).contains(year) { throw InputError(field: "year", reason: "must be between 2000 and 2100") }
         return try await database.withTenant(province) { tx in
             var roots: [Int64]
             if let unitID = filter.unitID {

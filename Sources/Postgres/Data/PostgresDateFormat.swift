@@ -29,6 +29,8 @@ enum PostgresDateFormat {
 
     static func timestamptzText(_ date: Date) -> String {
         let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        // Beyond what PostgreSQL stores (years 4713 BC to 294276 AD) is infinity, never a trap.
+        guard micros.isFinite, abs(micros) < 9.0e18 else { return micros > 0 ? "infinity" : "-infinity" }
         var total = Int(micros)
         var days = total / 86_400_000_000
         total -= days * 86_400_000_000

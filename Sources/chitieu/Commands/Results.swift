@@ -21,6 +21,7 @@ func parseBreakdown(_ text: String) throws -> [String: [String: Int]] {
         }
         out[pieces[0].trimmingCharacters(in: .whitespaces)] = counts
     }
+    if let field = ResultFigures.collidingKey(in: out) { throw ValidationError("--breakdown: \(field) is given twice") }
     return out
 }
 
@@ -404,7 +405,7 @@ struct ExportCommand: AsyncParsableCommand {
                 }
                 let data: Data
                 if format == "xlsx" {
-                    let levels: [(UnitLevel, String)] = [(.province, "Cấp tỉnh"), (.district, "Cấp huyện"), (.commune, "Cấp xã")]
+                    let levels: [(UnitLevel, String)] = [(.province, "Cấp tỉnh"), (.district, "Cấp huyện"), (.commune, "Cấp xã"), (.village, "Cấp thôn")]
                     let sheets = levels.map { level, name in
                         Workbook.Sheet(name: name, header: Self.header, rows: figures.filter { $0.unitLevel == level }.map(cells))
                     }.filter { !$0.rows.isEmpty }
