@@ -7,20 +7,23 @@ import Testing
 
 @Suite("Worker processes")
 struct WorkerProcessTests {
+    /// Starts `chitieu work` on a test database.
+    func spawnWorker(_ db: TestDatabase, concurrency: Int, lease: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try ChitieuCommand.executable())
+        process.arguments = ["work", "--concurrency", String(concurrency)] + (lease.map { ["--lease", $0] } ?? [])
+            + ["--database-url", db.appConnectionString, "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     @Test func twoWorkerProcessesShareTheQueueAndNeverRunAJobTwice() async throws {
         let db = try await TestDatabase.make()
         let pool = db.ownerPool()
         try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 3000)")
-        let executable = try ChitieuCommand.executable()
-        func spawn() throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["work", "--concurrency", "20", "--database-url", db.appConnectionString, "--log-level", "error"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
+        func spawn() throws -> Process { try spawnWorker(db, concurrency: 20) }
         let workers = [try spawn(), try spawn()]
         let deadline = ContinuousClock.now + .seconds(60)
         while try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'succeeded'")[0].decode(Int.self, "n") > 0,
@@ -49,16 +52,7 @@ struct WorkerProcessTests {
         let db = try await TestDatabase.make()
         let pool = db.ownerPool()
         try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 20000)")
-        let executable = try ChitieuCommand.executable()
-        func spawn(lease: String) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["work", "--concurrency", "50", "--lease", lease, "--database-url", db.appConnectionString, "--log-level", "error"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
+        func spawn(lease: String) throws -> Process { try spawnWorker(db, concurrency: 50, lease: lease) }
         let first = try spawn(lease: "1")
         // Kill it with SIGKILL while it holds jobs.
         var held = 0
@@ -109,16 +103,7 @@ struct WorkerProcessTests {
         let blocker = try await db.superuserConnection()
         try await blocker.query("BEGIN")
         try await blocker.query("LOCK TABLE chitieu.target IN SHARE MODE")
-        let executable = try ChitieuCommand.executable()
-        func spawn(lease: String) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["work", "--concurrency", "1", "--lease", lease, "--database-url", db.appConnectionString, "--log-level", "error"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
+        func spawn(lease: String) throws -> Process { try spawnWorker(db, concurrency: 1, lease: lease) }
         let first = try spawn(lease: "1")
         let pool = db.ownerPool()
         func jobState() async throws -> (String, Int) {

@@ -57,7 +57,7 @@ struct ProblemMiddleware: RouterMiddleware {
                 return Problem(type: "too-large", title: "Content too large", status: .contentTooLarge,
                                detail: "the request body is larger than \(context.maxUploadSize) bytes")
             case .notFound:
-                return Problem(type: "not-found", title: "Not found", status: .notFound, detail: "no route matches \(contextPath(context))")
+                return Problem(type: "not-found", title: "Not found", status: .notFound, detail: "no route matches this path")
             case .methodNotAllowed:
                 return Problem(type: "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed, detail: "the route does not accept this method")
             default:
@@ -69,8 +69,6 @@ struct ProblemMiddleware: RouterMiddleware {
                            detail: "the server failed to answer; the request id is in the X-Request-Id header")
         }
     }
-
-    static func contextPath(_ context: Context) -> String { "this path" }
 }
 
 /// A request body that cannot be used.

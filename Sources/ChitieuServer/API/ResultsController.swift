@@ -75,8 +75,10 @@ struct ResultsController {
                 let (caller, province) = try context.province()
                 let id = try context.parameters.uuid("id", what: "the result")
                 let allowed: Set<String> = move == "return" ? ["reason", "version"] : move == "correct" ? ["value", "breakdown", "companion_value", "evidence_note", "reason", "version"] : ["version"]
-                let empty = request.headers[.contentLength] == "0" || (request.headers[.contentLength] == nil && request.headers[.contentType] == nil)
-                let input = empty ? JSONInput(members: [:]) : try await JSONInput.read(request, context: context, allowed: allowed)
+                // These moves may come without a body; a body, when sent, is read like any other.
+                let length = request.headers[.contentLength]
+                let bodyless = length == "0" || (length == nil && request.headers[.contentType] == nil)
+                let input = bodyless ? JSONInput(members: [:]) : try await JSONInput.read(request, context: context, allowed: allowed)
                 let version = try input.integer("version").map(Int.init)
                 // Deciding on content needs the version the decider saw: a result changed since is a 409.
                 if (move == "approve" || move == "correct") && version == nil { throw BodyError.invalid("version", "is required: the version of the result you reviewed") }

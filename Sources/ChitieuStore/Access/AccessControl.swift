@@ -123,6 +123,17 @@ public enum Access {
         }
     }
 
+    /// The units at the top of what a listing shows: `unitID` when given (which the caller must
+    /// be allowed to read), else the province's unit for the operator, else the caller's grant units.
+    public static func scopeRoots(_ caller: Caller, unit unitID: Int64?, tx: TenantTransaction) async throws -> [Int64] {
+        if let unitID {
+            try await require(caller, .read, unit: unitID, tx: tx)
+            return [unitID]
+        }
+        if caller.isOperator { return [try await rootUnit(tx: tx)] }
+        return caller.principal.grants.map(\.unitID)
+    }
+
     /// Whether `caller` may read the unit (without throwing), for filtering lists.
     public static func canRead(_ caller: Caller, path: [Int64], provinceID: Int64) -> Bool {
         Policy.decide(caller.principal, .read, .unit(provinceID, path: path)) == .allow

@@ -52,16 +52,17 @@ final class LoginGate: Sendable {
     static let shared = LoginGate()
     private let inFlight = Mutex(0)
 
-    /// A slot, or nil when `limit` checks are running.
-    func enter(limit: Int) -> Bool? {
+    /// Takes a slot; false when `limit` checks are running.
+    func enter(limit: Int) -> Bool {
         inFlight.withLock { count in
-            guard count < limit else { return nil }
+            guard count < limit else { return false }
             count += 1
             return true
         }
     }
 
-    func leave(_ slot: Bool) {
+    /// Gives back a slot taken by `enter`.
+    func leave() {
         inFlight.withLock { $0 -= 1 }
     }
 }
@@ -122,10 +123,10 @@ public struct Authenticator: Sendable {
         // attempts cannot all slip in under the limit; a success gives the attempt back.
         try await reserveAttempt(accountKey, limit: limits.perAccount)
         if let addressKey { try await reserveAttempt(addressKey, limit: limits.perAddress) }
-        guard let slot = LoginGate.shared.enter(limit: limits.concurrentHashes) else {
+        guard LoginGate.shared.enter(limit: limits.concurrentHashes) else {
             throw AccessError(.rateLimited(retryAfter: 1), "the server is busy checking other logins; try again in a second")
         }
-        defer { LoginGate.shared.leave(slot) }
+        defer { LoginGate.shared.leave() }
         let failure = AccessError(.unauthenticated, "the username or password is wrong, or the account is disabled")
         guard (try? AccountStore.normalizedUsername(username)) != nil, rawPassword.utf8.count <= 1024, !rawPassword.utf8.contains(0) else {
             throw failure

@@ -111,16 +111,9 @@ public struct ProgressStore: Sendable {
         try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
             if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
-            var roots: [Int64]
-            if let unit {
-                let found = try await AccountStore.unit(unit, field: "unit", tx: tx)
-                try await Access.require(caller, .read, unit: found.id, tx: tx)
-                roots = [found.id]
-            } else if caller.isOperator {
-                roots = [try await Access.rootUnit(tx: tx)]
-            } else {
-                roots = caller.principal.grants.map(\.unitID)
-            }
+            var start: Int64?
+            if let unit { start = try await AccountStore.unit(unit, field: "unit", tx: tx).id }
+            let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)
             return try await tx.query(
                 """
                 WITH RECURSIVE scope AS (
@@ -159,18 +152,11 @@ public struct ProgressStore: Sendable {
     public func summary(province: Int64, caller: Caller) async throws -> [ProvinceSummary] {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .read, what: "the province", tx: tx)
+            // The same figures tools read: the view is the one statement of them.
             return try await tx.query(
                 """
-                SELECT ph.code, count(p.*)::int, count(*) FILTER (WHERE p.status = 'completed')::int,
-                       count(*) FILTER (WHERE p.status = 'suspended')::int, count(*) FILTER (WHERE p.status = 'on_track')::int,
-                       count(*) FILTER (WHERE p.status = 'behind')::int
-                FROM chitieu.phase ph
-                -- The province's unit valid at the end of the phase (codes change with reforms).
-                LEFT JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
-                     AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.last_year, 12, 31))
-                LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = u.unit_id
-                WHERE ph.province_id = \(province)
-                GROUP BY ph.code ORDER BY ph.code
+                SELECT phase, indicators::int, completed::int, suspended::int, on_track::int, behind::int
+                FROM reporting.province_summary WHERE province_id = \(province) ORDER BY phase
                 """
             ).map { row in
                 ProvinceSummary(

@@ -117,23 +117,47 @@ public struct ResultStore: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// What an indicator asks of its results.
+    struct IndicatorRules {
+        var code: String
+        var reportingLevels: [String]
+        var disaggregation: [String: [String]]?
+        var companionMeasure: String?
+        var suspendedFrom: PostgresDate?
+
+        /// The first problem with figures for this indicator, as an error naming the field.
+        func check(_ figures: ResultFigures) throws {
+            if let (field, reason) = ResultRules.problem(with: figures, disaggregation: disaggregation, companionMeasure: companionMeasure) {
+                throw InputError(field: field, reason: reason)
+            }
+        }
+    }
+
+    static func rules(of indicatorID: Int64, tx: TenantTransaction) async throws -> IndicatorRules {
+        let rows = try await tx.query(
+            """
+            SELECT code, reporting_levels, disaggregation::text, companion_measure, CASE WHEN status = 'suspended' THEN suspended_from END
+            FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(indicatorID)
+            """, prepared: true)
+        guard let row = rows.first else { throw AccessError.notFound("the indicator") }
+        return IndicatorRules(
+            code: try row.decode(String.self, at: 0), reportingLevels: try row.decode([String].self, at: 1),
+            disaggregation: try row.decode(String?.self, at: 2).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) },
+            companionMeasure: try row.decode(String?.self, at: 3), suspendedFrom: try row.decode(PostgresDate?.self, at: 4))
+    }
+
     /// The indicator's rules, checked against an input: existence, status, reporting levels,
     /// the period, the figures. Returns the unit id.
     static func check(_ input: ResultInput, caller: Caller, tx: TenantTransaction) async throws -> Int64 {
         let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx)
         try await Access.require(caller, .submitResult, unit: unit.id, tx: tx)
-        let rows = try await tx.query(
-            """
-            SELECT reporting_levels, disaggregation::text, companion_measure, status, suspended_from, code
-            FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(input.indicatorID)
-            """, prepared: true)
-        guard let row = rows.first else { throw AccessError.notFound("the indicator") }
-        let code = try row.decode(String.self, at: 5)
-        let levels = try row.decode([String].self, at: 0)
+        let rules = try await rules(of: input.indicatorID, tx: tx)
+        let code = rules.code
+        let levels = rules.reportingLevels
         guard levels.contains(unit.level.rawValue) else {
             throw InputError(field: "unit_id", reason: "\(code) is reported by \(levels.joined(separator: ", ")) units, not by a \(unit.level.rawValue)")
         }
-        if try row.decode(String.self, at: 3) == "suspended", let from = try row.decode(PostgresDate?.self, at: 4), input.periodEnd >= from {
+        if let from = rules.suspendedFrom, input.periodEnd >= from {
             throw InputError(field: "indicator_id", reason: "\(code) is suspended from \(from); results after that date are not taken")
         }
         guard input.periodStart <= input.periodEnd else {
@@ -145,13 +169,7 @@ public struct ResultStore: Sendable {
         let today = try await tx.query("SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date", prepared: true)[0].decode(PostgresDate.self, at: 0)
         guard input.periodEnd <= today else { throw InputError(field: "period_end", reason: "\(input.periodEnd) is in the future") }
         guard input.periodStart.year >= 2000 else { throw InputError(field: "period_start", reason: "is before 2000") }
-        let disaggregation = try row.decode(String?.self, at: 1).flatMap {
-            try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8))
-        }
-        if let (field, reason) = ResultRules.problem(
-            with: input.figures, disaggregation: disaggregation, companionMeasure: try row.decode(String?.self, at: 2)) {
-            throw InputError(field: field, reason: reason)
-        }
+        try rules.check(input.figures)
         return unit.id
     }
 
@@ -368,17 +386,8 @@ public struct ResultStore: Sendable {
         let reason = Names.normalized(rawReason)
         if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
         return try await move(province: province, id: id, .correct, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            let input = ResultInput(
-                indicatorID: before.indicatorID, unit: .id(before.unitID), periodStart: before.periodStart, periodEnd: before.periodEnd,
-                figures: figures)
             // The reporting unit's rules, but the approving level's permission.
-            let rows = try await tx.query(
-                "SELECT disaggregation::text, companion_measure FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(input.indicatorID)",
-                prepared: true)
-            let disaggregation = try rows[0].decode(String?.self, at: 0).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) }
-            if let (field, problem) = ResultRules.problem(with: figures, disaggregation: disaggregation, companionMeasure: try rows[0].decode(String?.self, at: 1)) {
-                throw InputError(field: field, reason: problem)
-            }
+            try await Self.rules(of: before.indicatorID, tx: tx).check(figures)
             try await tx.query(
                 """
                 UPDATE chitieu.result SET value = \(figures.value), breakdown = \(Self.breakdownJSON(figures))::jsonb,
@@ -467,15 +476,7 @@ public struct ResultStore: Sendable {
         guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be between 1 and 1000") }
         if let year = filter.year, !(2000...2100).contains(year) { throw InputError(field: "year", reason: "must be between 2000 and 2100") }
         return try await database.withTenant(province) { tx in
-            var roots: [Int64]
-            if let unitID = filter.unitID {
-                try await Access.require(caller, .read, unit: unitID, tx: tx)
-                roots = [unitID]
-            } else if caller.isOperator {
-                roots = [try await Access.rootUnit(tx: tx)]
-            } else {
-                roots = caller.principal.grants.map(\.unitID)
-            }
+            let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
             return try await tx.query(
                 """
                 WITH RECURSIVE scope AS (
