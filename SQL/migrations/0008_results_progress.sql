@@ -8,6 +8,8 @@ ALTER TABLE chitieu.result ADD CONSTRAINT result_within_one_year CHECK (extract(
 ALTER TABLE chitieu.result ADD COLUMN submitted_by uuid;
 ALTER TABLE chitieu.result ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
 ALTER TABLE chitieu.result ADD COLUMN idempotency_fingerprint bytea;
+ALTER TABLE chitieu.result ADD COLUMN decided_unit_id bigint;
+COMMENT ON COLUMN chitieu.result.decided_unit_id IS 'The unit of the role that approved: only that level, or one above it, corrects the result.';
 ALTER TABLE chitieu.result ADD CONSTRAINT result_evidence_clean CHECK (evidence_note IS NULL OR evidence_note IS NORMALIZED);
 CREATE INDEX result_counted ON chitieu.result (province_id, indicator_id, year, unit_id) WHERE state IN ('approved', 'submitted');
 CREATE INDEX result_by_unit ON chitieu.result (province_id, unit_id, created_at);

@@ -147,6 +147,17 @@ struct ResultsProgressTests {
         await #expect(throws: ConflictError.self) {
             _ = try await results.create(province: world.a.id, other, submit: false, idempotencyKey: "xa-2024-q1-teams", caller: commune)
         }
+        // Approved by the province, a commune's result is corrected by the province, not the district.
+        let (byProvince, _) = try await results.create(
+            province: world.a.id, ResultInput(indicatorID: teams, unit: .id(world.unitsA.commune), periodStart: day("2024-04-01"), periodEnd: day("2024-06-30"),
+                                              figures: ResultFigures(value: 2, companionValue: 15)),
+            submit: true, idempotencyKey: nil, caller: commune)
+        let tinh = try await world.caller("tinh10", in: world.a)
+        _ = try await results.approve(province: world.a.id, id: byProvince.id, caller: tinh)
+        await #expect(throws: AccessError(.forbidden, "this result was approved above your level; that level or one above it corrects it")) {
+            _ = try await results.correct(province: world.a.id, id: byProvince.id, figures: ResultFigures(value: 3, companionValue: 20), reason: "sửa", caller: district)
+        }
+        #expect(try await results.correct(province: world.a.id, id: byProvince.id, figures: ResultFigures(value: 3, companionValue: 20), reason: "sửa", caller: tinh).figures.value == 3)
         // Versions: an update naming an old version is refused.
         let updated = try await results.update(province: world.a.id, id: first.id, other, expectedVersion: first.version, caller: commune)
         #expect(updated.figures.value == 5)

@@ -342,7 +342,7 @@ public struct ResultStore: Sendable {
             try await tx.query(
                 """
                 UPDATE chitieu.result SET submitted_at = now(), submitted_by = \(caller.actor.accountID), return_reason = NULL,
-                    decided_at = NULL, decided_by = NULL
+                    decided_at = NULL, decided_by = NULL, decided_unit_id = NULL
                 WHERE province_id = \(tx.provinceID) AND result_id = \(id)
                 """, prepared: true)
         }
@@ -350,7 +350,7 @@ public struct ResultStore: Sendable {
 
     /// Approves a submitted result of a unit below the caller's.
     public func approve(province: Int64, id: UUID, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
-        try await move(province: province, id: id, .approve, expectedVersion: expectedVersion, caller: caller) { _, tx in
+        try await move(province: province, id: id, .approve, expectedVersion: expectedVersion, caller: caller) { before, tx in
             // Four eyes: whoever submitted a result does not approve it.
             if let me = caller.actor.accountID {
                 let submitter = try await tx.query(
@@ -359,10 +359,19 @@ public struct ResultStore: Sendable {
             }
             try await tx.query(
                 """
-                UPDATE chitieu.result SET decided_at = now(), decided_by = \(caller.actor.accountID)
+                UPDATE chitieu.result SET decided_at = now(), decided_by = \(caller.actor.accountID),
+                    decided_unit_id = \(try await Self.decidingUnit(caller, of: before.unitID, tx: tx))
                 WHERE province_id = \(tx.provinceID) AND result_id = \(id)
                 """, prepared: true)
         }
+    }
+
+    /// The unit of the caller's role that decides on a result of `unitID`: the nearest unit above
+    /// it where the caller holds a role that approves (nil for the operator).
+    static func decidingUnit(_ caller: Caller, of unitID: Int64, tx: TenantTransaction) async throws -> Int64? {
+        guard !caller.isOperator, let path = try await Access.unitPath(unitID, tx: tx) else { return nil }
+        let deciders = Set(caller.principal.grants.filter { $0.role == .province || $0.role == .district }.map(\.unitID))
+        return path.dropLast().last { deciders.contains($0) }
     }
 
     /// Returns a submitted result to its unit, with the reason.
@@ -386,8 +395,18 @@ public struct ResultStore: Sendable {
         let reason = Names.normalized(rawReason)
         if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
         return try await move(province: province, id: id, .correct, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            // The reporting unit's rules, but the approving level's permission.
+            // The reporting unit's rules, but the approving level's permission: the level that
+            // approved, or one above it.
             try await Self.rules(of: before.indicatorID, tx: tx).check(figures)
+            if !caller.isOperator,
+               let approvedAt = try await tx.query(
+                   "SELECT decided_unit_id FROM chitieu.result WHERE province_id = \(tx.provinceID) AND result_id = \(id)")[0].decode(Int64?.self, at: 0),
+               let path = try await Access.unitPath(approvedAt, tx: tx) {
+                let deciders = caller.principal.grants.filter { $0.role == .province || $0.role == .district }.map(\.unitID)
+                guard deciders.contains(where: path.contains) else {
+                    throw AccessError(.forbidden, "this result was approved above your level; that level or one above it corrects it")
+                }
+            }
             try await tx.query(
                 """
                 UPDATE chitieu.result SET value = \(figures.value), breakdown = \(Self.breakdownJSON(figures))::jsonb,
