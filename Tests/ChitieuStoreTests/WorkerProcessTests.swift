@@ -22,9 +22,15 @@ struct WorkerProcessTests {
     @Test func twoWorkerProcessesShareTheQueueAndNeverRunAJobTwice() async throws {
         let db = try await TestDatabase.make()
         let pool = db.ownerPool()
-        try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 3000)")
         func spawn() throws -> Process { try spawnWorker(db, concurrency: 20) }
         let workers = [try spawn(), try spawn()]
+        // Both are up and listening before the jobs arrive, so on a loaded machine the first to
+        // start cannot drain everything before the second has begun.
+        try await Task.sleep(for: .seconds(2))
+        try await pool.withTransaction { c in
+            try await c.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 3000)")
+            try await c.query("SELECT pg_notify('chitieu_jobs', 'noop')")
+        }
         let deadline = ContinuousClock.now + .seconds(60)
         while try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'succeeded'")[0].decode(Int.self, "n") > 0,
             ContinuousClock.now < deadline
