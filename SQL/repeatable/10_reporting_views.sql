@@ -104,17 +104,14 @@ COMMENT ON COLUMN reporting.result.breakdown IS 'Breakdown by the indicator''s d
 COMMENT ON COLUMN reporting.result.state IS 'draft, submitted, approved or returned.';
 
 CREATE OR REPLACE VIEW reporting.progress_yearly WITH (security_invoker = true) AS
-SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indicator_name, i.measure_unit, ph.code AS phase,
+SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
        p.year, p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
-       p.target, p.achieved, p.rate, p.achieved_with_submitted, i.companion_measure, p.companion,
-       CASE WHEN p.target > 0 THEN round(p.achieved_with_submitted::numeric / p.target, 6) END AS rate_with_submitted,
+       p.target, p.achieved, p.rate, p.achieved_with_submitted, p.companion_measure, p.companion, p.rate_with_submitted::numeric AS rate_with_submitted,
        p.status,
        CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
                      WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
        p.computed_at
 FROM chitieu.progress p
-JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
-JOIN chitieu.phase ph ON ph.province_id = p.province_id AND ph.phase_id = p.phase_id
 WHERE p.year IS NOT NULL;
 COMMENT ON VIEW reporting.progress_yearly IS 'Completion per indicator, unit and year: target, achieved (approved results), rate and status; beside them the same including submitted results.';
 COMMENT ON COLUMN reporting.progress_yearly.achieved IS 'Flow: approved results of the year over the unit''s subtree; stock: the sum of each reporting unit''s latest approved level in the year.';
@@ -124,17 +121,14 @@ COMMENT ON COLUMN reporting.progress_yearly.computed_at IS 'When the figure was 
 COMMENT ON COLUMN reporting.progress_yearly.companion IS 'The companion figure of the approved results (e.g. members of the teams), counted like achieved.';
 
 CREATE OR REPLACE VIEW reporting.progress_phase WITH (security_invoker = true) AS
-SELECT p.province_id, p.indicator_id, i.code AS indicator_code, i.name AS indicator_name, i.measure_unit, ph.code AS phase,
+SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
        p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
-       p.target, p.achieved, p.rate, p.achieved_with_submitted, i.companion_measure, p.companion,
-       CASE WHEN p.target > 0 THEN round(p.achieved_with_submitted::numeric / p.target, 6) END AS rate_with_submitted,
+       p.target, p.achieved, p.rate, p.achieved_with_submitted, p.companion_measure, p.companion, p.rate_with_submitted::numeric AS rate_with_submitted,
        p.status,
        CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
                      WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
        p.computed_at
 FROM chitieu.progress p
-JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
-JOIN chitieu.phase ph ON ph.province_id = p.province_id AND ph.phase_id = p.phase_id
 WHERE p.year IS NULL;
 COMMENT ON VIEW reporting.progress_phase IS 'Completion per indicator and unit over the whole phase.';
 

@@ -131,6 +131,62 @@ struct ResultsProgressTests {
         await world.shutdown()
     }
 
+    /// Runs the pending progress jobs of the queue with the daemon's handler; returns how many ran.
+    func runProgressJobs(_ world: AccessWorld) async throws -> Int {
+        let queue = JobQueue(pool: world.app.pool)
+        let handler = try #require(StandardJobs.handlers(database: world.app)["progress"])
+        let jobs = try await queue.claim(worker: "test", limit: 100, lease: .seconds(30)).filter { $0.kind == "progress" }
+        for job in jobs { try await handler(job) }
+        _ = try await queue.complete(jobs.map(\.id), worker: "test")
+        return jobs.count
+    }
+
+    @Test func aSuspensionAndARenameReachTheViewsThroughAJob() async throws {
+        let (world, phase, _, courses) = try await world()
+        let indicators = IndicatorStore(database: world.app)
+        _ = try await ProgressStore(database: world.app).compute(province: world.a.id, phaseID: phase, today: day("2024-06-30"))
+        _ = try await runProgressJobs(world)
+        let su = try await world.db.superuserConnection()
+        // One recomputation per phase of the province.
+        let phases = try await su.query("SELECT count(*) FROM chitieu.phase WHERE province_id = \(world.a.id)")[0].decode(Int.self, at: 0)
+        func phaseRow() async throws -> (name: String, status: String, label: String) {
+            let row = try await su.query(
+                """
+                SELECT indicator_name, status, status_label FROM reporting.progress_phase
+                WHERE province_id = \(world.a.id) AND indicator_id = \(courses) AND unit_level = 'province'
+                """)[0]
+            return (try row.decode(String.self, at: 0), try row.decode(String.self, at: 1), try row.decode(String.self, at: 2))
+        }
+        #expect(try await phaseRow().status == "behind")
+
+        // Stopped by central direction: the figures say so once the job the suspension enqueued has run.
+        _ = try await indicators.suspend(code: "DA8-03", from: day("2024-07-01"), reason: "Dừng theo chỉ đạo của Trung ương", province: world.a.id, caller: .command("test"))
+        #expect(try await runProgressJobs(world) == phases)
+        var row = try await phaseRow()
+        #expect(row.status == "suspended" && row.label == "Tạm dừng")
+        _ = try await indicators.resume(code: "DA8-03", province: world.a.id, caller: .command("test"))
+        #expect(try await runProgressJobs(world) == phases)
+        #expect(try await phaseRow().status == "behind")
+
+        // A new name from the catalogue reaches the copies the dashboard reads.
+        var draft = try await indicators.find(code: "DA8-03", province: world.a.id).draft
+        draft.name = "Lớp tập huấn về giám sát, phản biện xã hội thực hiện bình đẳng giới"
+        _ = try await indicators.importCatalogue(
+            [.init(draft: draft, suspendedFrom: nil, suspendedReason: nil)], province: world.a.id, caller: .command("test"))
+        #expect(try await runProgressJobs(world) == phases)
+        row = try await phaseRow()
+        #expect(row.name == "Lớp tập huấn về giám sát, phản biện xã hội thực hiện bình đẳng giới")
+        // The yearly view reads the same copies; no figure keeps the old name.
+        let stale = try await su.query(
+            """
+            SELECT count(*) FROM reporting.progress_yearly
+            WHERE province_id = \(world.a.id) AND indicator_id = \(courses) AND indicator_name IS DISTINCT FROM \(draft.name)
+            """)[0].decode(Int.self, at: 0)
+        #expect(stale == 0)
+        await su.close()
+        await world.shutdown()
+    }
+
     @Test func statesVersionsIdempotencyAndBadFigures() async throws {
         let (world, _, teams, courses) = try await world()
         let results = ResultStore(database: world.app)

@@ -153,6 +153,7 @@ public struct IndicatorStore: Sendable {
                 RETURNING indicator_id
                 """)
             precondition(rows.count == 1)
+            try await ResultStore.enqueueProgress(indicatorID: before.id, tx: tx)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "indicator.suspend", entityType: "indicator", entityID: code,
                 before: AuditLog.json(["status": before.status]),
@@ -174,6 +175,7 @@ public struct IndicatorStore: Sendable {
                 UPDATE chitieu.indicator SET status = 'active', suspended_from = NULL, suspended_reason = NULL, updated_at = now()
                 WHERE province_id = \(tx.provinceID) AND indicator_id = \(before.id)
                 """)
+            try await ResultStore.enqueueProgress(indicatorID: before.id, tx: tx)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "indicator.resume", entityType: "indicator", entityID: code,
                 before: AuditLog.json(["status": "suspended", "suspended_from": before.suspendedFrom?.description ?? NSNull(), "suspended_reason": before.suspendedReason ?? NSNull()]),
@@ -205,9 +207,16 @@ public struct IndicatorStore: Sendable {
             var added = 0, updated = 0, unchanged = 0
             for entry in entries {
                 let rows = try await Self.insert(entry.draft, tx: tx, onConflictUpdate: true)
+                var inserted = false
                 if let row = rows.first {
-                    let inserted = try row.decode(Bool.self, "inserted")
-                    if inserted { added += 1 } else { updated += 1 }
+                    inserted = try row.decode(Bool.self, "inserted")
+                    if inserted {
+                        added += 1
+                    } else {
+                        updated += 1
+                        // Its name or measures may have changed: the figures carry copies of them.
+                        try await ResultStore.enqueueProgress(indicatorID: try row.decode(Int64.self, "indicator_id"), tx: tx)
+                    }
                     try await AuditLog.record(
                         tx, actor: caller.actor, action: inserted ? "indicator.add" : "indicator.update", entityType: "indicator",
                         entityID: entry.draft.code, after: Self.auditJSON(entry.draft))
@@ -219,8 +228,11 @@ public struct IndicatorStore: Sendable {
                         """
                         UPDATE chitieu.indicator SET status = 'suspended', suspended_from = \(from), suspended_reason = \(reason), updated_at = now()
                         WHERE province_id = \(tx.provinceID) AND code = \(entry.draft.code) AND status = 'active'
-                        """).affectedRows
-                    if changed > 0 {
+                        RETURNING indicator_id
+                        """)
+                    if let row = changed.first {
+                        // A new indicator has no figures yet; an existing one's figures become suspended.
+                        if !inserted { try await ResultStore.enqueueProgress(indicatorID: try row.decode(Int64.self, at: 0), tx: tx) }
                         try await AuditLog.record(
                             tx, actor: caller.actor, action: "indicator.suspend", entityType: "indicator", entityID: entry.draft.code,
                             after: AuditLog.json(["status": "suspended", "suspended_from": from.description, "suspended_reason": reason]))

@@ -205,8 +205,17 @@ public struct ResultStore: Sendable {
             SELECT phase_id FROM chitieu.phase
             WHERE province_id = \(tx.provinceID) AND first_year <= \(Int16(year)) AND last_year >= \(Int16(year))
             """, prepared: true)
-        for row in phases {
-            let phase = try row.decode(Int64.self, at: 0)
+        try await enqueueProgress(indicatorID: indicatorID, phases: phases.map { try $0.decode(Int64.self, at: 0) }, tx: tx)
+    }
+
+    /// Recomputes an indicator in every phase of the province: its status or its name changed.
+    static func enqueueProgress(indicatorID: Int64, tx: TenantTransaction) async throws {
+        let phases = try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(tx.provinceID)", prepared: true)
+        try await enqueueProgress(indicatorID: indicatorID, phases: phases.map { try $0.decode(Int64.self, at: 0) }, tx: tx)
+    }
+
+    private static func enqueueProgress(indicatorID: Int64, phases: [Int64], tx: TenantTransaction) async throws {
+        for phase in phases {
             try await JobQueue.enqueue(
                 on: tx.connection, kind: "progress", provinceID: tx.provinceID, uniqueKey: "progress:\(tx.provinceID):\(phase):\(indicatorID)",
                 args: AuditLog.json(["province_id": tx.provinceID, "phase_id": phase, "indicator_id": indicatorID]), priority: 1, maxAttempts: 5)
