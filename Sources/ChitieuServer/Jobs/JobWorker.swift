@@ -41,6 +41,7 @@ public final class JobWorker: Service {
     let configuration: JobWorkerConfiguration
     let listenConfiguration: PostgresConfiguration?
     let logger: Logger
+    let metrics: ServerMetrics?
     /// This worker's name in the queue (`host:pid:random`).
     public let name: String
     private let running = Mutex<Set<Int64>>([])
@@ -52,8 +53,9 @@ public final class JobWorker: Service {
     /// Creates a worker. With `listen`, it opens a LISTEN connection for wake-ups.
     public init(
         queue: JobQueue, handlers: [String: JobHandler], configuration: JobWorkerConfiguration = .init(),
-        listen: PostgresConfiguration?, logger: Logger
+        listen: PostgresConfiguration?, metrics: ServerMetrics? = nil, logger: Logger
     ) {
+        self.metrics = metrics
         self.queue = queue
         self.handlers = handlers
         self.configuration = configuration
@@ -146,6 +148,8 @@ public final class JobWorker: Service {
 
     private func execute(_ job: Job) async {
         let started = ContinuousClock.now
+        // Due time read from the database's clock, start from this machine's: skew shows up here.
+        metrics?.jobStarted(kind: job.kind, waited: .milliseconds(Int64(Date().timeIntervalSince(job.runAt) * 1000)))
         var metadata: Logger.Metadata = ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.attempt": "\(job.attempts)"]
         if let province = job.provinceID { metadata["province.id"] = "\(province)" }
         do {
@@ -154,12 +158,19 @@ public final class JobWorker: Service {
             }
             try await handler(job)
             succeeded.withLock { $0.append(job.id) }
+            metrics?.jobFinished(kind: job.kind, outcome: "succeeded", duration: ContinuousClock.now - started)
             metadata["job.duration_ms"] = "\(Int((ContinuousClock.now - started) / .milliseconds(1)))"
             logger.debug("A job succeeded.", metadata: metadata)
         } catch {
             metadata["error"] = "\(error)"
             do {
                 let action = try await queue.fail(job.id, worker: name, error: "\(error)")
+                let outcome = switch action {
+                case .retry: "retrying"
+                case .fail: "failed"
+                default: "abandoned"
+                }
+                metrics?.jobFinished(kind: job.kind, outcome: outcome, duration: ContinuousClock.now - started)
                 if case .retry(let delay, _) = action {
                     // Wake up when the retry falls due, rather than at the next poll.
                     let wakeup = self.wakeup

@@ -8,14 +8,17 @@ public import ServiceLifecycle
 public enum ChitieuApplication {
     /// The router with every route of the daemon.
     public static func router(
-        configuration: ServerConfiguration, database: ChitieuDatabase, migrations: MigrationSet, logger: Logger
+        configuration: ServerConfiguration, database: ChitieuDatabase, migrations: MigrationSet, metrics: ServerMetrics = ServerMetrics(),
+        logger: Logger
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
         router.add(middleware: RequestLoggingMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController(database: database, migrations: migrations).addRoutes(to: router)
+        MetricsController(metrics: metrics, database: database).addRoutes(to: router)
 
         let authenticator = Authenticator(
             database: database, limits: configuration.loginLimits, sessionSeconds: configuration.sessionSeconds,
@@ -36,14 +39,15 @@ public enum ChitieuApplication {
 
     /// The application: the router on the configured address. The pool is closed when the
     /// application shuts down.
-    /// `services` (job workers) run beside the server. Services stop in reverse order, so the pool,
+    /// `services` (job workers) run beside the server; give them the same `metrics` so `/metrics`
+    /// shows their jobs. Services stop in reverse order, so the pool,
     /// listed first, closes last.
     public static func make(
         configuration: ServerConfiguration, database: ChitieuDatabase, migrations: MigrationSet, services: [any Service] = [],
-        logger: Logger
+        metrics: ServerMetrics = ServerMetrics(), logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(configuration: configuration, database: database, migrations: migrations, logger: logger),
+            router: router(configuration: configuration, database: database, migrations: migrations, metrics: metrics, logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chitieu"),
             services: [PoolService(pool: database.pool)] + services,
             logger: logger)

@@ -365,4 +365,31 @@ public struct JobQueue: Sendable {
             "SELECT extract(epoch FROM now() - min(run_at))::float8 AS age FROM chitieu.job WHERE state = 'pending' AND run_at <= now()")
         return Statistics(counts: counts, oldestPendingSeconds: try oldest[0].decode(Double?.self, "age"))
     }
+
+    /// What a metrics scrape reads: pending, running and failed jobs, and how long the oldest due
+    /// job has waited. Pending and running are read through their partial indexes; failed jobs are
+    /// few, kept until pruned.
+    public struct Depth: Sendable {
+        public var counts: [(state: String, count: Int)]
+        public var oldestPendingSeconds: Double?
+    }
+
+    /// The queue's depth by state, cheap enough for every scrape.
+    public func depth() async throws -> Depth {
+        let rows = try await pool.query(
+            """
+            SELECT s.state, (SELECT count(*) FROM chitieu.job j WHERE j.state = s.state) AS n,
+                   CASE WHEN s.state = 'pending' THEN
+                       (SELECT extract(epoch FROM now() - min(run_at))::float8 FROM chitieu.job WHERE state = 'pending' AND run_at <= now())
+                   END AS age
+            FROM unnest(ARRAY['pending', 'running', 'failed']) AS s(state)
+            """, prepared: true)
+        var depth = Depth(counts: [], oldestPendingSeconds: nil)
+        for row in rows {
+            let state = try row.decode(String.self, "state")
+            depth.counts.append((state, try row.decode(Int.self, "n")))
+            if state == "pending" { depth.oldestPendingSeconds = try row.decode(Double?.self, "age") }
+        }
+        return depth
+    }
 }

@@ -76,14 +76,16 @@ struct Serve: AsyncParsableCommand {
         let database = ChitieuDatabase(pool: pool)
         let workerCount = workers ?? env["CHITIEU_WORKERS"].flatMap(Int.init) ?? 2
         var extra: [any Service] = []
+        let metrics = ServerMetrics()
         if workerCount > 0 {
             extra.append(
                 JobWorker(
                     queue: JobQueue(pool: pool), handlers: StandardJobs.handlers(database: database),
-                    configuration: JobWorkerConfiguration(concurrency: workerCount), listen: pool.configuration, logger: logger))
+                    configuration: JobWorkerConfiguration(concurrency: workerCount), listen: pool.configuration, metrics: metrics,
+                    logger: logger))
         }
         let app = ChitieuApplication.make(
-            configuration: configuration, database: database, migrations: migrations, services: extra, logger: logger)
+            configuration: configuration, database: database, migrations: migrations, services: extra, metrics: metrics, logger: logger)
         logger.info("Starting chitieu.", metadata: ["http.host": "\(configuration.host)", "http.port": "\(configuration.port)"])
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         logger.info("chitieu stopped.")
