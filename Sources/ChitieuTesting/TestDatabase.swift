@@ -26,7 +26,11 @@ public struct TestDatabase: Sendable {
     public static let ownerRole = "chitieu_owner"
 
     private static let template = Task<String, any Error> {
-        let cluster = try await TestCluster.shared()
+        try await migratedDatabase(on: try await TestCluster.shared(), prefix: "chitieu_template_")
+    }
+
+    /// Creates the roles if needed and a new database migrated from the SQL folder.
+    static func migratedDatabase(on cluster: TestCluster, prefix: String) async throws -> String {
         let admin = try await PostgresConnection.connect(
             PostgresConfiguration(connectionString: cluster.superuserConnectionString), logger: logger)
         try await admin.executeScript(
@@ -40,7 +44,7 @@ public struct TestDatabase: Sendable {
               END IF;
             END $$;
             """)
-        let name = "chitieu_template_\(UUID().uuidString.prefix(8).lowercased())"
+        let name = "\(prefix)\(UUID().uuidString.prefix(8).lowercased())"
         try await admin.executeScript("CREATE DATABASE \(name) OWNER chitieu_owner TEMPLATE template0 ENCODING 'UTF8'")
         await admin.close()
         let owner = try await PostgresConnection.connect(
@@ -65,6 +69,15 @@ public struct TestDatabase: Sendable {
     /// The repository's root folder.
     public static func repositoryRoot() throws -> URL {
         try sqlDirectory().deletingLastPathComponent()
+    }
+
+    /// A migrated database on a private cluster (for tests that stop or restart the server).
+    public static func make(on cluster: TestCluster) async throws -> TestDatabase {
+        let name = try await migratedDatabase(on: cluster, prefix: "t_")
+        return TestDatabase(
+            name: name, cluster: cluster,
+            ownerConnectionString: cluster.connectionString(database: name, user: ownerRole),
+            appConnectionString: cluster.connectionString(database: name, user: "chitieu_app"))
     }
 
     /// A new database. Migrated (from a template migrated once per run) unless `migrated` is false.

@@ -30,8 +30,8 @@ struct AccessWorld {
     /// Indicator ids: index 0 in province 10, 1 in province 15.
     let indicators: [Int64]
 
-    static func make() async throws -> AccessWorld {
-        let db = try await TestDatabase.make()
+    static func make(on database: TestDatabase? = nil) async throws -> AccessWorld {
+        let db = if let database { database } else { try await TestDatabase.make() }
         let owner = ChitieuDatabase(pool: db.ownerPool())
         let file = try AdminUnitsCSV.parse(try dataFile("units-2021.csv"))
         for code in ["10", "15"] {
