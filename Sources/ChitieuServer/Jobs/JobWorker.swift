@@ -101,6 +101,7 @@ public final class JobWorker: Service {
 
     /// Records the successes gathered since the last call.
     private func flushSucceeded() async {
+        flushedAt = ContinuousClock.now
         let ids = succeeded.withLock { ids in
             defer { ids.removeAll(keepingCapacity: true) }
             return ids
@@ -116,9 +117,28 @@ public final class JobWorker: Service {
         }
     }
 
+    /// When successes were last recorded (by a claim or a flush).
+    private let lastFlush = Mutex(ContinuousClock.now)
+    private var flushedAt: ContinuousClock.Instant {
+        get { lastFlush.withLock { $0 } }
+        set { lastFlush.withLock { $0 = newValue } }
+    }
+
     private func claimLoop(group: inout TaskGroup<Void>) async {
         while !isStopping && !Task.isCancelled {
-            let free = configuration.concurrency - running.withLock { $0.count }
+            let busy = running.withLock { $0.count }
+            let free = configuration.concurrency - busy
+            // Claim in batches: after a full batch, wait until half of the slots are free again
+            // rather than claiming one job each time one finishes.
+            // Successes wait for that claim, but never long enough to put their leases at risk.
+            if busy > 0 && free < max(1, configuration.concurrency / 2) {
+                let waitedSince = ContinuousClock.now
+                await wakeup.wait(timeout: configuration.pollInterval)
+                if !succeeded.withLock({ $0.isEmpty }) && (ContinuousClock.now - flushedAt > .milliseconds(500) || ContinuousClock.now - waitedSince >= configuration.pollInterval) {
+                    await flushSucceeded()
+                }
+                continue
+            }
             var claimed: [Job] = []
             if free > 0 {
                 // Successes since the last claim are recorded by the claim itself.
@@ -126,6 +146,7 @@ public final class JobWorker: Service {
                     defer { ids.removeAll(keepingCapacity: true) }
                     return ids
                 }
+                flushedAt = ContinuousClock.now
                 do {
                     claimed = try await queue.claim(worker: name, limit: free, lease: configuration.lease, completing: done)
                 } catch {

@@ -102,6 +102,9 @@ public struct JobQueue: Sendable {
     /// statement, saving a round trip per batch.
     public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, completing: [Int64] = []) async throws -> [Job] {
         let seconds = lease.seconds
+        // Candidates beyond the batch: rows another worker is claiming right now are skipped, and
+        // the batch fills from the next ones instead of coming back empty.
+        let candidates = limit * 4
         return try await pool.withConnection { c in
             try await c.query(
                 """
@@ -122,7 +125,7 @@ public struct JobQueue: Sendable {
                         SELECT job_id, province_id, priority, run_at FROM chitieu.job
                         WHERE state = 'pending' AND province_id = provinces.p AND run_at <= now()
                           AND (\(kinds)::text[] IS NULL OR kind = ANY(\(kinds)::text[]))
-                        ORDER BY priority DESC, run_at, job_id LIMIT \(limit)
+                        ORDER BY priority DESC, run_at, job_id LIMIT \(candidates)
                     ) h
                     WHERE provinces.p IS NOT NULL
                     UNION ALL
@@ -130,12 +133,15 @@ public struct JobQueue: Sendable {
                     FROM (SELECT job_id, priority, run_at FROM chitieu.job
                           WHERE state = 'pending' AND province_id IS NULL AND run_at <= now()
                             AND (\(kinds)::text[] IS NULL OR kind = ANY(\(kinds)::text[]))
-                          ORDER BY priority DESC, run_at, job_id LIMIT \(limit)) g
+                          ORDER BY priority DESC, run_at, job_id LIMIT \(candidates)) g
                 ), chosen AS (
-                    SELECT job_id AS chosen_id FROM chitieu.job
-                    WHERE job_id IN (SELECT job_id FROM heads ORDER BY turn, priority DESC, run_at, job_id LIMIT \(limit))
-                      AND state = 'pending'
-                    FOR UPDATE SKIP LOCKED
+                    SELECT j.job_id AS chosen_id FROM chitieu.job j
+                    JOIN (SELECT job_id, turn, priority, run_at FROM heads ORDER BY turn, priority DESC, run_at, job_id LIMIT \(candidates)) h
+                      ON h.job_id = j.job_id
+                    WHERE j.state = 'pending'
+                    ORDER BY h.turn, h.priority DESC, h.run_at, h.job_id
+                    LIMIT \(limit)
+                    FOR UPDATE OF j SKIP LOCKED
                 )
                 UPDATE chitieu.job j
                 SET state = 'running', attempts = j.attempts + 1, worker = \(worker),
