@@ -16,6 +16,7 @@ public enum ChitieuApplication {
         router.add(middleware: RequestLoggingMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthController(database: database, migrations: migrations).addRoutes(to: router)
+        OpenAPIDocument.addRoutes(to: router)
 
         let authenticator = Authenticator(
             database: database, limits: configuration.loginLimits, sessionSeconds: configuration.sessionSeconds,
