@@ -150,6 +150,22 @@ final class Conformance {
             Issue.record("\(key) is not in the document", sourceLocation: sourceLocation)
             return response
         }
+        if (200..<300).contains(response.status.code) {
+            // What the server accepted, the document describes: the body's members and the query's parameters.
+            if let json {
+                if let schema = operation["requestBody"]?["content"]?["application/json"]?["schema"] {
+                    let sent = try JSON.parse(String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+                    let problems = validator.errors(sent, schema)
+                    #expect(problems.isEmpty, "\(key) accepted a body the document does not describe: \(problems.joined(separator: "; "))", sourceLocation: sourceLocation)
+                } else {
+                    Issue.record("\(key) accepted a body the document does not describe", sourceLocation: sourceLocation)
+                }
+            }
+            let parameters = Set((operation["parameters"]?.array ?? []).filter { $0["in"] == .string("query") }.compactMap { $0["name"]?.string })
+            for name in URLComponents(string: uri)?.queryItems?.map(\.name) ?? [] where !parameters.contains(name) {
+                Issue.record("\(key) accepted the query parameter \(name), which the document does not list", sourceLocation: sourceLocation)
+            }
+        }
         guard let documented = operation["responses"]?[String(response.status.code)] else {
             Issue.record("\(key) answered \(response.status.code), which the document does not list: \(response.text)", sourceLocation: sourceLocation)
             return response
