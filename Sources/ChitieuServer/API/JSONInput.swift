@@ -94,6 +94,14 @@ struct JSONInput {
         return value
     }
 
+    func boolean(_ field: String) throws -> Bool? {
+        switch members[field] {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        case let other?: throw BodyError.invalid(field, "must be true or false, not \(other.kindName)")
+        }
+    }
+
     func date(_ field: String) throws -> PostgresDate? {
         guard let text = try string(field, maxBytes: 10) else { return nil }
         guard let date = PostgresDate(text), (1900...2200).contains(date.year) else {

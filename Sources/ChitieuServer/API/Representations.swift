@@ -78,4 +78,32 @@ public enum Representation {
             "companion": f.companion ?? NSNull(), "status": f.status.rawValue, "computed_at": time(f.computedAt),
         ]
     }
+
+    public static func target(_ t: TargetRecord) -> [String: Any] {
+        [
+            "id": t.id, "indicator_id": t.indicatorID, "indicator_code": t.indicatorCode, "phase": t.phase, "unit_id": t.unitID,
+            "unit_code": t.unitCode, "unit_name": t.unitName, "unit_level": t.unitLevel.rawValue, "parent_id": t.parentID ?? NSNull(),
+            "year": t.year ?? NSNull(), "value": t.value, "origin": t.origin, "locked": t.locked, "set_at": time(t.setAt),
+        ]
+    }
+
+    public static func allocationRule(_ r: RuleRecord) -> [String: Any] {
+        [
+            "id": r.id, "indicator_id": r.indicatorID, "indicator_code": r.indicatorCode, "phase": r.phase, "unit_id": r.unitID,
+            "unit_code": r.unitCode, "unit_name": r.unitName, "method": r.rule.childMethod,
+            "weights": r.rule.childWeights.isEmpty ? NSNull() as Any : r.rule.childWeights as Any, "attribute": r.rule.weightAttribute ?? NSNull(),
+            "minimum": r.rule.minimumPerChild, "years": r.rule.yearWeights ?? NSNull(), "updated_at": time(r.updatedAt),
+        ]
+    }
+
+    /// A job of a province. The worker that holds it is the deployment's business, left out.
+    public static func job(_ j: Job) -> [String: Any] {
+        [
+            "id": j.id, "kind": j.kind, "province_id": j.provinceID ?? NSNull(), "unique_key": j.uniqueKey ?? NSNull(),
+            "args": (try? JSONSerialization.jsonObject(with: Data(j.args.utf8))) ?? [String: Any](), "state": j.state.rawValue,
+            "priority": j.priority, "run_at": time(j.runAt), "attempts": j.attempts, "max_attempts": j.maxAttempts,
+            "lease_until": time(j.leaseUntil), "last_error": j.lastError ?? NSNull(), "created_at": time(j.createdAt),
+            "finished_at": time(j.finishedAt),
+        ]
+    }
 }

@@ -19,6 +19,7 @@ public enum ChitieuApplication {
         router.add(middleware: ProblemMiddleware())
         HealthController(database: database, migrations: migrations).addRoutes(to: router)
         MetricsController(metrics: metrics, database: database).addRoutes(to: router)
+        OpenAPIDocument.addRoutes(to: router)
 
         let authenticator = Authenticator(
             database: database, limits: configuration.loginLimits, sessionSeconds: configuration.sessionSeconds,
@@ -34,6 +35,8 @@ public enum ChitieuApplication {
         AccountsController(accounts: accounts, authenticator: authenticator).addRoutes(to: v1)
         AuditController(audit: AuditStore(database: database)).addRoutes(to: v1)
         ResultsController(results: ResultStore(database: database), progress: ProgressStore(database: database)).addRoutes(to: v1)
+        PlanningController(targets: TargetStore(database: database), allocation: AllocationStore(database: database)).addRoutes(to: v1)
+        JobsController(jobs: ProvinceJobs(database: database)).addRoutes(to: v1)
         return router
     }
 

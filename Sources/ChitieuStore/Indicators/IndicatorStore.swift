@@ -127,6 +127,14 @@ public struct IndicatorStore: Sendable {
         try await database.withTenant(province) { tx in try await Self.find(code: code, tx: tx) }
     }
 
+    /// The indicator with an id in the transaction's province (404 otherwise).
+    static func find(id: Int64, tx: TenantTransaction) async throws -> Indicator {
+        let rows = try await tx.query(
+            "SELECT \(sql: columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(id)", prepared: true)
+        guard let row = rows.first else { throw AccessError.notFound("the indicator") }
+        return try decode(row)
+    }
+
     static func find(code: String, tx: TenantTransaction) async throws -> Indicator {
         let rows = try await tx.query(
             "SELECT \(sql: columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND code = \(code)", prepared: true)

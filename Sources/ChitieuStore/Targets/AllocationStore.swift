@@ -1,5 +1,5 @@
 import ChitieuDomain
-import Foundation
+public import Foundation
 import Postgres
 
 /// How a unit's target is split among its children and over the years.
@@ -26,6 +26,19 @@ public struct AllocationRule: Sendable, Hashable {
         self.minimumPerChild = minimumPerChild
         self.weightAttribute = weightAttribute
     }
+}
+
+/// An allocation rule with its indicator and unit, as the API shows it.
+public struct RuleRecord: Sendable, Hashable {
+    public var id: Int64
+    public var indicatorID: Int64
+    public var indicatorCode: String
+    public var phase: String
+    public var unitID: Int64
+    public var unitCode: String
+    public var unitName: String
+    public var rule: AllocationRule
+    public var updatedAt: Date
 }
 
 /// What an allocation run did.
@@ -57,6 +70,38 @@ public struct AllocationStore: Sendable {
     public func setRule(
         province: Int64, indicatorCode: String, phaseCode: String, unitCode: String?, rule: AllocationRule, caller: Caller
     ) async throws {
+        try Self.check(rule)
+        try await database.withTenant(province) { tx in
+            let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
+            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            let units = try await TargetStore.units(of: phase, tx: tx)
+            let unit = try TargetStore.unit(code: unitCode, in: units)
+            try await Access.require(caller, .planAllocation, unit: unit.id, tx: tx)
+            _ = try await Self.write(rule, indicator: indicator, phase: phase, unit: unit, units: units, caller: caller, tx: tx)
+        }
+    }
+
+    /// Sets a rule named by ids, as the API does: the unit (the province's when nil) must be in
+    /// the caller's scope (404 otherwise, also for another province's ids) and exist during the
+    /// phase. Returns the rule as stored.
+    public func setRule(
+        province: Int64, indicatorID: Int64, phaseCode: String, unitID: Int64?, rule: AllocationRule, caller: Caller
+    ) async throws -> RuleRecord {
+        try Self.check(rule)
+        return try await database.withTenant(province) { tx in
+            let indicator = try await IndicatorStore.find(id: indicatorID, tx: tx)
+            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            let units = try await TargetStore.units(of: phase, tx: tx)
+            let unitID = try await TargetStore.unitOrRoot(unitID, tx: tx)
+            try await Access.require(caller, .planAllocation, unit: unitID, tx: tx)
+            guard let unit = units.first(where: { $0.id == unitID }) else {
+                throw InputError(field: "unit_id", reason: "the unit \(unitID) does not exist during the phase \(phase.code)")
+            }
+            return try await Self.write(rule, indicator: indicator, phase: phase, unit: unit, units: units, caller: caller, tx: tx)
+        }
+    }
+
+    static func check(_ rule: AllocationRule) throws {
         guard ["equal", "weighted", "manual"].contains(rule.childMethod) else {
             throw InputError(field: "method", reason: "'\(rule.childMethod)' is not one of equal, weighted, manual")
         }
@@ -67,38 +112,110 @@ public struct AllocationStore: Sendable {
         if let bad = rule.childWeights.first(where: { $0.value < 0 }) {
             throw InputError(field: "weights", reason: "the weight of \(bad.key) is negative")
         }
-        try await database.withTenant(province) { tx in
-            let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            let units = try await TargetStore.units(of: phase, tx: tx)
-            let unit = try TargetStore.unit(code: unitCode, in: units)
-            try await Access.require(caller, .planAllocation, unit: unit.id, tx: tx)
-            if let years = rule.yearWeights, years.count != phase.years.count || years.contains(where: { $0 < 0 }) {
-                throw InputError(field: "years", reason: "the year profile needs \(phase.years.count) shares of 0 or more, one per year of \(phase.code)")
+    }
+
+    static func write(
+        _ rule: AllocationRule, indicator: Indicator, phase: Phase, unit: TargetUnit, units: [TargetUnit], caller: Caller, tx: TenantTransaction
+    ) async throws -> RuleRecord {
+        if let years = rule.yearWeights, years.count != phase.years.count || years.contains(where: { $0 < 0 }) {
+            throw InputError(field: "years", reason: "the year profile needs \(phase.years.count) shares of 0 or more, one per year of \(phase.code)")
+        }
+        let children = Set(units.filter { $0.parentID == unit.id }.map(\.code))
+        if let stranger = rule.childWeights.keys.sorted().first(where: { !children.contains($0) }) {
+            throw InputError(field: "weights", reason: "'\(stranger)' is not a unit directly below \(unit.code) \(unit.name)")
+        }
+        let weights = rule.childWeights.isEmpty ? nil : AuditLog.json(rule.childWeights.mapValues { NSNumber(value: $0) })
+        let rows = try await tx.query(
+            """
+            INSERT INTO chitieu.allocation_rule (province_id, indicator_id, phase_id, unit_id, child_method, child_weights, year_method, year_weights, min_per_child, weight_attribute)
+            VALUES (\(tx.provinceID), \(indicator.id), \(phase.id), \(unit.id), \(rule.childMethod), \(weights)::jsonb,
+                    \(rule.yearWeights == nil ? "equal" : "weighted"), \(rule.yearWeights.map { $0.map(Int.init) })::numeric[], \(rule.minimumPerChild),
+                    \(rule.weightAttribute))
+            ON CONFLICT (province_id, indicator_id, phase_id, unit_id) DO UPDATE
+            SET child_method = excluded.child_method, child_weights = excluded.child_weights, year_method = excluded.year_method,
+                year_weights = excluded.year_weights, min_per_child = excluded.min_per_child,
+                weight_attribute = excluded.weight_attribute, updated_at = now()
+            RETURNING rule_id, updated_at
+            """)
+        try await AuditLog.record(
+            tx, actor: caller.actor, action: "allocation_rule.set", entityType: "allocation_rule",
+            entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)", unitID: unit.id,
+            after: AuditLog.json([
+                "method": rule.childMethod, "minimum": rule.minimumPerChild,
+                "years": rule.yearWeights.map { $0.map { NSNumber(value: $0) } } ?? NSNull(), "weights": rule.childWeights.count,
+            ]))
+        return RuleRecord(
+            id: try rows[0].decode(Int64.self, "rule_id"), indicatorID: indicator.id, indicatorCode: indicator.draft.code, phase: phase.code,
+            unitID: unit.id, unitCode: unit.code, unitName: unit.name, rule: rule, updatedAt: try rows[0].decode(Date.self, "updated_at"))
+    }
+
+    /// What a listing of rules keeps: the phase, optionally one indicator and one unit (the
+    /// caller's scope by default, with everything below it).
+    public struct RuleFilter: Sendable {
+        public var phaseCode: String
+        public var indicatorID: Int64?
+        public var unitID: Int64?
+        public var limit: Int
+        /// The id of the last rule of the previous page.
+        public var after: Int64?
+
+        public init(phaseCode: String, indicatorID: Int64? = nil, unitID: Int64? = nil, limit: Int = 100, after: Int64? = nil) {
+            self.phaseCode = phaseCode
+            self.indicatorID = indicatorID
+            self.unitID = unitID
+            self.limit = limit
+            self.after = after
+        }
+    }
+
+    /// The rules of the caller's scope (or of `unitID`'s subtree), by indicator code, level and
+    /// Vietnamese name of the unit, a page at a time.
+    public func rules(province: Int64, filter: RuleFilter, caller: Caller) async throws -> [RuleRecord] {
+        guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be an integer from 1 to 1000") }
+        return try await database.withTenant(province) { tx in
+            let phase = try await TargetStore.phase(code: filter.phaseCode, tx: tx)
+            let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
+            if let after = filter.after {
+                let known = try await tx.query(
+                    "SELECT 1 FROM chitieu.allocation_rule WHERE province_id = \(province) AND rule_id = \(after) AND phase_id = \(phase.id)", prepared: true)
+                guard !known.isEmpty else { throw InputError(field: "cursor", reason: "is not a cursor this server gave") }
             }
-            let children = Set(units.filter { $0.parentID == unit.id }.map(\.code))
-            if let stranger = rule.childWeights.keys.sorted().first(where: { !children.contains($0) }) {
-                throw InputError(field: "weights", reason: "'\(stranger)' is not a unit directly below \(unit.code) \(unit.name)")
-            }
-            let weights = rule.childWeights.isEmpty ? nil : AuditLog.json(rule.childWeights.mapValues { NSNumber(value: $0) })
-            try await tx.query(
+            return try await tx.query(
                 """
-                INSERT INTO chitieu.allocation_rule (province_id, indicator_id, phase_id, unit_id, child_method, child_weights, year_method, year_weights, min_per_child, weight_attribute)
-                VALUES (\(tx.provinceID), \(indicator.id), \(phase.id), \(unit.id), \(rule.childMethod), \(weights)::jsonb,
-                        \(rule.yearWeights == nil ? "equal" : "weighted"), \(rule.yearWeights.map { $0.map(Int.init) })::numeric[], \(rule.minimumPerChild),
-                        \(rule.weightAttribute))
-                ON CONFLICT (province_id, indicator_id, phase_id, unit_id) DO UPDATE
-                SET child_method = excluded.child_method, child_weights = excluded.child_weights, year_method = excluded.year_method,
-                    year_weights = excluded.year_weights, min_per_child = excluded.min_per_child,
-                    weight_attribute = excluded.weight_attribute, updated_at = now()
-                """)
-            try await AuditLog.record(
-                tx, actor: caller.actor, action: "allocation_rule.set", entityType: "allocation_rule",
-                entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)", unitID: unit.id,
-                after: AuditLog.json([
-                    "method": rule.childMethod, "minimum": rule.minimumPerChild,
-                    "years": rule.yearWeights.map { $0.map { NSNumber(value: $0) } } ?? NSNull(), "weights": rule.childWeights.count,
-                ]))
+                WITH RECURSIVE scope AS (
+                    SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
+                  UNION
+                    SELECT u.unit_id FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                ), rules AS (
+                    SELECT r.rule_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
+                           r.child_method, r.child_weights::text AS weights, r.year_weights::bigint[] AS years, r.min_per_child,
+                           r.weight_attribute, r.updated_at,
+                           CASE u.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END AS level_rank
+                    FROM chitieu.allocation_rule r
+                    JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
+                    JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id
+                    WHERE r.province_id = \(province) AND r.phase_id = \(phase.id) AND r.unit_id IN (SELECT unit_id FROM scope)
+                      AND (\(filter.indicatorID)::bigint IS NULL OR r.indicator_id = \(filter.indicatorID))
+                )
+                SELECT * FROM rules c
+                WHERE \(filter.after)::bigint IS NULL
+                   OR (c.indicator_code, c.level_rank, c.unit_name, c.unit_code, c.unit_id) > (
+                      SELECT k.indicator_code, k.level_rank, k.unit_name, k.unit_code, k.unit_id FROM rules k WHERE k.rule_id = \(filter.after))
+                ORDER BY c.indicator_code, c.level_rank, c.unit_name, c.unit_code, c.unit_id
+                LIMIT \(filter.limit)
+                """
+            ).map { row in
+                let weights = try row.decode(String?.self, "weights").map { try JSONDecoder().decode([String: Int64].self, from: Data($0.utf8)) } ?? [:]
+                return RuleRecord(
+                    id: try row.decode(Int64.self, "rule_id"), indicatorID: try row.decode(Int64.self, "indicator_id"),
+                    indicatorCode: try row.decode(String.self, "indicator_code"), phase: phase.code, unitID: try row.decode(Int64.self, "unit_id"),
+                    unitCode: try row.decode(String.self, "unit_code"), unitName: try row.decode(String.self, "unit_name"),
+                    rule: AllocationRule(
+                        childMethod: try row.decode(String.self, "child_method"), childWeights: weights,
+                        yearWeights: try row.decode([Int64]?.self, "years"), minimumPerChild: try row.decode(Int.self, "min_per_child"),
+                        weightAttribute: try row.decode(String?.self, "weight_attribute")),
+                    updatedAt: try row.decode(Date.self, "updated_at"))
+            }
         }
     }
 
@@ -135,16 +252,37 @@ public struct AllocationStore: Sendable {
             try await Access.require(caller, .planAllocation, tx: tx)
             _ = try await TargetStore.phase(code: phaseCode, tx: tx)
             if let indicatorCode { _ = try await IndicatorStore.find(code: indicatorCode, tx: tx) }
-            var args: [String: any Sendable] = ["province_id": province, "phase": phaseCode]
-            if let indicatorCode { args["indicator"] = indicatorCode }
-            let queued = try await JobQueue.enqueue(
-                on: tx.connection, kind: "allocate", provinceID: province, uniqueKey: "allocate:\(province):\(phaseCode):\(indicatorCode ?? "*")",
-                args: AuditLog.json(args), maxAttempts: 3)
-            try await AuditLog.record(
-                tx, actor: caller.actor, action: "allocation.request", entityType: "job", entityID: String(queued.id),
-                after: AuditLog.json(args.merging(["coalesced": queued.coalesced]) { a, _ in a }))
-            return queued
+            return try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
         }
+    }
+
+    /// The same, with the indicator named by its id (404 when the province has none such), as
+    /// the API asks; returns the job as queued (the pending one a request joined, if any).
+    public func request(province: Int64, phaseCode: String, indicatorID: Int64?, caller: Caller) async throws -> (job: Job, coalesced: Bool) {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .planAllocation, tx: tx)
+            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
+            var indicatorCode: String?
+            if let indicatorID { indicatorCode = try await IndicatorStore.find(id: indicatorID, tx: tx).draft.code }
+            let queued = try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
+            guard let job = try await ProvinceJobs.find(id: queued.id, tx: tx) else {
+                throw AccessError.notFound("the job")
+            }
+            return (job, queued.coalesced)
+        }
+    }
+
+    static func enqueue(phaseCode: String, indicatorCode: String?, caller: Caller, tx: TenantTransaction) async throws -> (id: Int64, coalesced: Bool) {
+        let province = tx.provinceID
+        var args: [String: any Sendable] = ["province_id": province, "phase": phaseCode]
+        if let indicatorCode { args["indicator"] = indicatorCode }
+        let queued = try await JobQueue.enqueue(
+            on: tx.connection, kind: "allocate", provinceID: province, uniqueKey: "allocate:\(province):\(phaseCode):\(indicatorCode ?? "*")",
+            args: AuditLog.json(args), maxAttempts: 3)
+        try await AuditLog.record(
+            tx, actor: caller.actor, action: "allocation.request", entityType: "job", entityID: String(queued.id),
+            after: AuditLog.json(args.merging(["coalesced": queued.coalesced]) { a, _ in a }))
+        return queued
     }
 
     /// Computes every unit's yearly targets from the province's phase target, for one indicator

@@ -1,5 +1,5 @@
 public import ChitieuDomain
-import Foundation
+public import Foundation
 public import Postgres
 
 /// A planning phase of a province.
@@ -44,6 +44,25 @@ public struct TargetCell: Sendable, Hashable {
     public var value: Int
     public var origin: String
     public var locked: Bool
+}
+
+/// A target cell with its indicator and unit, as the API shows it.
+public struct TargetRecord: Sendable, Hashable {
+    public var id: Int64
+    public var indicatorID: Int64
+    public var indicatorCode: String
+    public var phase: String
+    public var unitID: Int64
+    public var unitCode: String
+    public var unitName: String
+    public var unitLevel: UnitLevel
+    public var parentID: Int64?
+    /// nil for the phase value.
+    public var year: Int?
+    public var value: Int
+    public var origin: String
+    public var locked: Bool
+    public var setAt: Date
 }
 
 /// Targets: set by hand, shown as a tree.
@@ -122,7 +141,7 @@ public struct TargetStore: Sendable {
     public func set(
         province: Int64, indicatorCode: String, phaseCode: String, unitCode: String?, year: Int?, value: Int, lock: Bool, caller: Caller
     ) async throws -> TargetCell {
-        guard value >= 0 else { throw InputError(field: "value", reason: "\(value) is negative; a target is a count, 0 or more") }
+        try Self.check(value: value)
         return try await database.withTenant(province) { tx in
             let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
             let phase = try await Self.phase(code: phaseCode, tx: tx)
@@ -132,28 +151,166 @@ public struct TargetStore: Sendable {
             let units = try await Self.units(of: phase, tx: tx)
             let unit = try Self.unit(code: unitCode, in: units)
             try await Access.require(caller, .setTarget, unit: unit.id, tx: tx)
-            let origin = unit.level == .province && year == nil ? "assigned" : "overridden"
-            let before = try await tx.query(
-                """
-                SELECT value, origin, locked FROM chitieu.target
-                WHERE province_id = \(tx.provinceID) AND indicator_id = \(indicator.id) AND unit_id = \(unit.id)
-                  AND phase_id = \(phase.id) AND year IS NOT DISTINCT FROM \(year.map { Int16($0) })
-                """)
-            try await tx.query(
-                """
-                INSERT INTO chitieu.target (province_id, indicator_id, unit_id, phase_id, year, value, origin, locked, set_by)
-                VALUES (\(tx.provinceID), \(indicator.id), \(unit.id), \(phase.id), \(year.map { Int16($0) }), \(value), \(origin), \(lock), \(caller.actor.accountID))
-                ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
-                SET value = excluded.value, origin = excluded.origin, locked = excluded.locked, set_by = excluded.set_by, set_at = now()
-                """)
-            let beforeJSON = try before.first.map { row in
-                AuditLog.json(["value": try row.decode(Int.self, "value"), "origin": try row.decode(String.self, "origin"), "locked": try row.decode(Bool.self, "locked")])
+            let record = try await Self.write(indicator: indicator, phase: phase, unit: unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
+            return TargetCell(unitID: unit.id, year: year, value: value, origin: record.origin, locked: record.locked)
+        }
+    }
+
+    /// Sets a target cell named by ids, as the API does: the unit (the province's when nil)
+    /// must be in the caller's scope (404 otherwise, also for another province's ids) and exist
+    /// during the phase. `lock` nil keeps the cell's lock, and a locked cell is then refused
+    /// (409): changing a locked value takes saying whether it stays locked.
+    public func set(
+        province: Int64, indicatorID: Int64, phaseCode: String, unitID: Int64?, year: Int?, value: Int, lock: Bool?, caller: Caller
+    ) async throws -> TargetRecord {
+        try Self.check(value: value)
+        return try await database.withTenant(province) { tx in
+            let indicator = try await IndicatorStore.find(id: indicatorID, tx: tx)
+            let phase = try await Self.phase(code: phaseCode, tx: tx)
+            let units = try await Self.units(of: phase, tx: tx)
+            let unitID = try await Self.unitOrRoot(unitID, tx: tx)
+            try await Access.require(caller, .setTarget, unit: unitID, tx: tx)
+            guard let unit = units.first(where: { $0.id == unitID }) else {
+                throw InputError(field: "unit_id", reason: "the unit \(unitID) does not exist during the phase \(phase.code)")
             }
-            try await AuditLog.record(
-                tx, actor: caller.actor, action: "target.set", entityType: "target",
-                entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)/\(year.map(String.init) ?? "phase")", unitID: unit.id,
-                before: beforeJSON, after: AuditLog.json(["value": value, "origin": origin, "locked": lock]))
-            return TargetCell(unitID: unit.id, year: year, value: value, origin: origin, locked: lock)
+            if let year, !phase.years.contains(year) {
+                throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)")
+            }
+            return try await Self.write(indicator: indicator, phase: phase, unit: unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
+        }
+    }
+
+    /// `unitID`, or the province's own unit when nil.
+    static func unitOrRoot(_ unitID: Int64?, tx: TenantTransaction) async throws -> Int64 {
+        if let unitID { return unitID }
+        return try await Access.rootUnit(tx: tx)
+    }
+
+    static func check(value: Int) throws {
+        guard value >= 0 else { throw InputError(field: "value", reason: "\(value) is negative; a target is a count, 0 or more") }
+        guard value <= maximumValue else { throw InputError(field: "value", reason: "\(value) is more than \(maximumValue)") }
+    }
+
+    /// The largest target a cell holds.
+    public static let maximumValue = 1_000_000_000
+
+    /// Writes one cell by hand with its audit event.
+    static func write(
+        indicator: Indicator, phase: Phase, unit: TargetUnit, year: Int?, value: Int, lock: Bool?, caller: Caller, tx: TenantTransaction
+    ) async throws -> TargetRecord {
+        let origin = unit.level == .province && year == nil ? "assigned" : "overridden"
+        let before = try await tx.query(
+            """
+            SELECT value, origin, locked FROM chitieu.target
+            WHERE province_id = \(tx.provinceID) AND indicator_id = \(indicator.id) AND unit_id = \(unit.id)
+              AND phase_id = \(phase.id) AND year IS NOT DISTINCT FROM \(year.map { Int16($0) })
+            FOR UPDATE
+            """)
+        let wasLocked = try before.first?.decode(Bool.self, "locked") ?? false
+        if lock == nil && wasLocked {
+            throw ConflictError(
+                field: "locked",
+                reason: "the target is locked, so every allocation keeps it; send \"locked\": true to change it and keep it locked, or false to unlock it")
+        }
+        let locked = lock ?? wasLocked
+        let rows = try await tx.query(
+            """
+            INSERT INTO chitieu.target (province_id, indicator_id, unit_id, phase_id, year, value, origin, locked, set_by)
+            VALUES (\(tx.provinceID), \(indicator.id), \(unit.id), \(phase.id), \(year.map { Int16($0) }), \(value), \(origin), \(locked), \(caller.actor.accountID))
+            ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
+            SET value = excluded.value, origin = excluded.origin, locked = excluded.locked, set_by = excluded.set_by, set_at = now()
+            RETURNING target_id, set_at
+            """)
+        let beforeJSON = try before.first.map { row in
+            AuditLog.json(["value": try row.decode(Int.self, "value"), "origin": try row.decode(String.self, "origin"), "locked": try row.decode(Bool.self, "locked")])
+        }
+        try await AuditLog.record(
+            tx, actor: caller.actor, action: "target.set", entityType: "target",
+            entityID: "\(indicator.draft.code)/\(phase.code)/\(unit.code)/\(year.map(String.init) ?? "phase")", unitID: unit.id,
+            before: beforeJSON, after: AuditLog.json(["value": value, "origin": origin, "locked": locked]))
+        return TargetRecord(
+            id: try rows[0].decode(Int64.self, "target_id"), indicatorID: indicator.id, indicatorCode: indicator.draft.code, phase: phase.code,
+            unitID: unit.id, unitCode: unit.code, unitName: unit.name, unitLevel: unit.level, parentID: unit.parentID, year: year,
+            value: value, origin: origin, locked: locked, setAt: try rows[0].decode(Date.self, "set_at"))
+    }
+
+    /// What a listing of targets keeps: the phase, and optionally one indicator, a unit to
+    /// start from (the caller's scope by default) with the levels below it, one year.
+    public struct Filter: Sendable {
+        public var phaseCode: String
+        public var indicatorID: Int64?
+        public var unitID: Int64?
+        /// Levels below the start (0: the start units only).
+        public var depth: Int
+        /// One year of the phase; nil for every cell, the phase's and the years'.
+        public var year: Int?
+        public var limit: Int
+        /// The id of the last target of the previous page.
+        public var after: Int64?
+
+        public init(phaseCode: String, indicatorID: Int64? = nil, unitID: Int64? = nil, depth: Int = 1, year: Int? = nil, limit: Int = 100, after: Int64? = nil) {
+            self.phaseCode = phaseCode
+            self.indicatorID = indicatorID
+            self.unitID = unitID
+            self.depth = depth
+            self.year = year
+            self.limit = limit
+            self.after = after
+        }
+    }
+
+    /// Target cells in the caller's scope, by indicator code, level, Vietnamese name and year
+    /// (the phase's cell first), a page at a time.
+    public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [TargetRecord] {
+        guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be an integer from 1 to 1000") }
+        guard (0...3).contains(filter.depth) else { throw InputError(field: "depth", reason: "must be 0 to 3") }
+        return try await database.withTenant(province) { tx in
+            let phase = try await Self.phase(code: filter.phaseCode, tx: tx)
+            if let year = filter.year, !phase.years.contains(year) {
+                throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)")
+            }
+            let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
+            if let after = filter.after {
+                let known = try await tx.query(
+                    "SELECT 1 FROM chitieu.target WHERE province_id = \(province) AND target_id = \(after) AND phase_id = \(phase.id)", prepared: true)
+                guard !known.isEmpty else { throw InputError(field: "cursor", reason: "is not a cursor this server gave") }
+            }
+            let year = filter.year.map { Int16($0) }
+            return try await tx.query(
+                """
+                WITH RECURSIVE scope AS (
+                    SELECT unit_id, 0 AS depth FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
+                  UNION
+                    SELECT u.unit_id, s.depth + 1 FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                    WHERE s.depth < \(filter.depth)
+                ), cells AS (
+                    SELECT t.target_id, t.indicator_id, i.code AS indicator_code, t.unit_id, u.code AS unit_code, u.name AS unit_name,
+                           u.level, u.parent_id, t.year, t.value, t.origin, t.locked, t.set_at,
+                           CASE u.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END AS level_rank
+                    FROM chitieu.target t
+                    JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id
+                    JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id
+                    WHERE t.province_id = \(province) AND t.phase_id = \(phase.id) AND t.unit_id IN (SELECT unit_id FROM scope)
+                      AND (\(filter.indicatorID)::bigint IS NULL OR t.indicator_id = \(filter.indicatorID))
+                      AND (\(year)::smallint IS NULL OR t.year = \(year))
+                )
+                SELECT * FROM cells c
+                WHERE \(filter.after)::bigint IS NULL
+                   OR (c.indicator_code, c.level_rank, c.unit_name, c.unit_code, c.unit_id, coalesce(c.year, 0)) > (
+                      SELECT k.indicator_code, k.level_rank, k.unit_name, k.unit_code, k.unit_id, coalesce(k.year, 0) FROM cells k
+                      WHERE k.target_id = \(filter.after))
+                ORDER BY c.indicator_code, c.level_rank, c.unit_name, c.unit_code, c.unit_id, coalesce(c.year, 0)
+                LIMIT \(filter.limit)
+                """
+            ).map { row in
+                TargetRecord(
+                    id: try row.decode(Int64.self, "target_id"), indicatorID: try row.decode(Int64.self, "indicator_id"),
+                    indicatorCode: try row.decode(String.self, "indicator_code"), phase: phase.code, unitID: try row.decode(Int64.self, "unit_id"),
+                    unitCode: try row.decode(String.self, "unit_code"), unitName: try row.decode(String.self, "unit_name"),
+                    unitLevel: UnitLevel(rawValue: try row.decode(String.self, "level")) ?? .commune, parentID: try row.decode(Int64?.self, "parent_id"),
+                    year: try row.decode(Int16?.self, "year").map(Int.init), value: try row.decode(Int.self, "value"),
+                    origin: try row.decode(String.self, "origin"), locked: try row.decode(Bool.self, "locked"), setAt: try row.decode(Date.self, "set_at"))
+            }
         }
     }
 

@@ -70,4 +70,45 @@ public struct UnitDirectory: Sendable {
             ).map(Self.decode)
         }
     }
+
+    /// Units in the caller's scope, current today, whose name contains `query` once both are
+    /// compared without diacritics, with đ as d and in any case (`chitieu.search_key`), so
+    /// "hoa" finds Xã Xuân Hòa and Phường Hoà Bình alike. Vietnamese order, a page at a time:
+    /// `after` is the id of the last unit of the previous page.
+    public func search(
+        province: Int64, query rawQuery: String, level: UnitLevel? = nil, limit: Int = 100, after: Int64? = nil, caller: Caller
+    ) async throws -> [UnitRecord] {
+        let query = Names.normalized(rawQuery)
+        guard query.contains(where: { $0.isLetter || $0.isNumber }) else {
+            throw InputError(field: "q", reason: "must contain a letter or a digit")
+        }
+        guard query.utf8.count <= 200 else { throw InputError(field: "q", reason: "is longer than 200 bytes") }
+        guard (1...1000).contains(limit) else { throw InputError(field: "limit", reason: "must be an integer from 1 to 1000") }
+        return try await database.withTenant(province) { tx in
+            let roots = try await Access.scopeRoots(caller, unit: nil, tx: tx)
+            if let after {
+                let known = try await tx.query(
+                    "SELECT 1 FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(after)", prepared: true)
+                guard !known.isEmpty else { throw InputError(field: "cursor", reason: "is not a cursor this server gave") }
+            }
+            return try await tx.query(
+                """
+                WITH RECURSIVE scope AS (
+                    SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
+                  UNION
+                    SELECT u.unit_id FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                )
+                SELECT \(sql: Self.columns) FROM chitieu.admin_unit a
+                WHERE a.province_id = \(province) AND a.unit_id IN (SELECT unit_id FROM scope)
+                  AND a.valid_from <= current_date AND (a.valid_to IS NULL OR a.valid_to >= current_date)
+                  AND strpos(a.search_name, chitieu.search_key(\(query))) > 0
+                  AND (\(level?.rawValue)::text IS NULL OR a.level = \(level?.rawValue))
+                  AND (\(after)::bigint IS NULL OR (a.name, a.code, a.unit_id) > (
+                      SELECT c.name, c.code, c.unit_id FROM chitieu.admin_unit c WHERE c.province_id = \(province) AND c.unit_id = \(after)))
+                ORDER BY a.name, a.code, a.unit_id
+                LIMIT \(limit)
+                """, prepared: true
+            ).map(Self.decode)
+        }
+    }
 }

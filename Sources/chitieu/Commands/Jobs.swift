@@ -140,12 +140,7 @@ func refusal(_ action: JobLifecycle.Action) -> String {
 }
 
 func jobJSON(_ j: Job) -> [String: Any] {
-    let f = ISO8601DateFormatter()
-    return [
-        "id": j.id, "kind": j.kind, "province_id": j.provinceID ?? NSNull(), "unique_key": j.uniqueKey ?? NSNull(),
-        "args": (try? JSONSerialization.jsonObject(with: Data(j.args.utf8))) ?? j.args, "state": j.state.rawValue,
-        "priority": j.priority, "run_at": f.string(from: j.runAt), "attempts": j.attempts, "max_attempts": j.maxAttempts,
-        "lease_until": j.leaseUntil.map(f.string) ?? NSNull(), "worker": j.worker ?? NSNull(), "last_error": j.lastError ?? NSNull(),
-        "created_at": f.string(from: j.createdAt), "finished_at": j.finishedAt.map(f.string) ?? NSNull(),
-    ]
+    var object = Representation.job(j)
+    object["worker"] = j.worker ?? NSNull()
+    return object
 }

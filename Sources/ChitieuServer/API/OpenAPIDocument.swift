@@ -1,0 +1,387 @@
+public import Foundation
+import Hummingbird
+
+/// The OpenAPI 3.1 description of every route of the daemon, served at `GET /openapi.json`.
+/// It is built from Swift values, so the binary carries it; the conformance tests check it
+/// against the router's routes and against real answers, field by field.
+public enum OpenAPIDocument {
+    /// The document as JSON (keys sorted).
+    public static let data: Data = {
+        (try? JSONSerialization.data(withJSONObject: document(), options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }()
+
+    /// `GET /openapi.json`, without authentication.
+    static func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    /// The document as a JSON object.
+    public static func document() -> [String: Any] {
+        [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "chitieu",
+                "version": "1",
+                "description": """
+                    Targets (chỉ tiêu) of Project 8 — gender equality — planned, allocated and tracked by provinces, \
+                    districts and communes. Every /v1 route but POST /v1/sessions takes a bearer token. Errors are RFC 9457 \
+                    application/problem+json documents whose `errors` name the invalid fields. Something of another province, \
+                    or outside the caller's scope, answers 404 as if it did not exist; something in scope the caller's roles \
+                    do not allow answers 403. Times are RFC 3339 with an offset; lists are pages with `next_cursor`.
+                    """,
+            ],
+            "security": [["bearer": [String]()]],
+            "paths": paths(),
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "ct_<province>_<secret>, from POST /v1/sessions or `chitieu token issue`"]],
+                "schemas": schemas(),
+            ],
+        ]
+    }
+
+    // MARK: Schemas
+
+    static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+    static var string: [String: Any] { ["type": "string"] }
+    static var integer: [String: Any] { ["type": "integer"] }
+    static var boolean: [String: Any] { ["type": "boolean"] }
+    static var time: [String: Any] { ["type": "string", "format": "date-time"] }
+    static var date: [String: Any] { ["type": "string", "format": "date"] }
+    static var uuid: [String: Any] { ["type": "string", "format": "uuid"] }
+    /// Any JSON value.
+    static var any: [String: Any] { [:] }
+
+    static func nullable(_ schema: [String: Any]) -> [String: Any] {
+        var schema = schema
+        schema["type"] = [schema["type"] as? String ?? "object", "null"]
+        return schema
+    }
+
+    static func enumeration(_ values: [String]) -> [String: Any] { ["type": "string", "enum": values] }
+    static func array(_ items: [String: Any]) -> [String: Any] { ["type": "array", "items": items] }
+
+    /// An object with exactly these members; all required but `optional`.
+    static func object(_ properties: [String: [String: Any]], optional: Set<String> = []) -> [String: Any] {
+        ["type": "object", "properties": properties, "required": properties.keys.filter { !optional.contains($0) }.sorted(), "additionalProperties": false]
+    }
+
+    static func map(_ values: [String: Any], nullable isNullable: Bool = false) -> [String: Any] {
+        ["type": isNullable ? ["object", "null"] as Any : "object" as Any, "additionalProperties": values]
+    }
+
+    static func list(_ item: String, paged: Bool) -> [String: Any] {
+        var members: [String: [String: Any]] = ["items": array(ref(item))]
+        if paged { members["next_cursor"] = nullable(string) }
+        return object(members)
+    }
+
+    static var accountMembers: [String: [String: Any]] { [
+        "id": uuid, "username": string, "display_name": string, "status": enumeration(["active", "disabled"]),
+        "home_unit_id": nullable(integer), "created_at": time,
+    ] }
+
+    static func schemas() -> [String: Any] {
+        let levels = ["province", "district", "commune", "village"]
+        return [
+            "Problem": object([
+                "type": string, "title": string, "status": integer, "detail": string,
+                "errors": array(object(["field": string, "detail": string])), "request_id": string,
+            ], optional: ["errors", "request_id"]),
+            "Status": object(["status": string]),
+            "Session": object(["token": string, "token_type": enumeration(["Bearer"]), "expires_at": nullable(time), "account": ref("Account")]),
+            "Account": object(accountMembers),
+            "AccountWithGrants": object(accountMembers.merging(["grants": array(ref("Grant"))]) { $1 }),
+            "Me": object(accountMembers.merging(["grants": array(ref("Grant")), "province_id": integer]) { $1 }),
+            "Grant": object([
+                "id": integer, "account_id": uuid, "username": string, "role": enumeration(["province", "district", "commune", "viewer"]),
+                "unit_id": integer, "unit_code": string, "unit_name": string, "valid_from": date, "valid_to": nullable(date),
+                "revoked_at": nullable(time), "granted_at": time,
+            ]),
+            "Token": object([
+                "id": uuid, "username": string, "kind": string, "name": nullable(string), "created_at": time, "expires_at": nullable(time),
+                "revoked_at": nullable(time), "last_used_at": nullable(time),
+            ]),
+            "Unit": object([
+                "id": integer, "level": enumeration(levels), "code": string, "name": string, "type_label": string,
+                "parent_id": nullable(integer), "valid_from": date, "valid_to": nullable(date),
+            ]),
+            "Indicator": object([
+                "id": integer, "code": string, "name": string, "name_en": nullable(string), "measure_unit": string,
+                "kind": enumeration(["flow", "stock"]), "reporting_levels": array(enumeration(levels)),
+                "disaggregation": map(array(string), nullable: true), "companion_measure": nullable(string),
+                "status": enumeration(["active", "suspended"]), "suspended_from": nullable(date), "suspended_reason": nullable(string),
+                "updated_at": time,
+            ]),
+            "AuditEvent": object([
+                "id": integer, "at": time, "actor_id": nullable(uuid), "actor": string, "via": enumeration(["api", "cli", "job"]),
+                "request_id": nullable(string), "action": string, "entity_type": string, "entity_id": nullable(string),
+                "unit_id": nullable(integer), "before": any, "after": any,
+            ]),
+            "Result": object([
+                "id": uuid, "indicator_id": integer, "indicator_code": string, "unit_id": integer, "unit_code": string, "unit_name": string,
+                "period_start": date, "period_end": date, "value": integer, "breakdown": map(map(integer), nullable: true),
+                "companion_value": nullable(integer), "evidence_note": nullable(string),
+                "state": enumeration(["draft", "submitted", "approved", "returned"]), "return_reason": nullable(string), "version": integer,
+                "created_at": time, "submitted_at": nullable(time), "decided_at": nullable(time), "updated_at": time,
+            ]),
+            "Progress": object([
+                "indicator_id": integer, "indicator_code": string, "indicator_name": string, "measure_unit": string, "unit_id": integer,
+                "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer),
+                "year": nullable(integer), "target": nullable(integer), "achieved": integer, "rate": nullable(["type": "number"]),
+                "achieved_with_submitted": integer, "companion_measure": nullable(string), "companion": nullable(integer),
+                "status": enumeration(["completed", "on_track", "behind", "no_target", "suspended"]), "computed_at": time,
+            ]),
+            "ProgressSummary": object([
+                "phase": string, "indicators": integer, "completed": integer, "on_track": integer, "behind": integer, "suspended": integer,
+            ]),
+            "Target": object([
+                "id": integer, "indicator_id": integer, "indicator_code": string, "phase": string, "unit_id": integer, "unit_code": string,
+                "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer), "year": nullable(integer),
+                "value": integer, "origin": enumeration(["assigned", "allocated", "overridden"]), "locked": boolean, "set_at": time,
+            ]),
+            "AllocationRule": object([
+                "id": integer, "indicator_id": integer, "indicator_code": string, "phase": string, "unit_id": integer, "unit_code": string,
+                "unit_name": string, "method": enumeration(["equal", "weighted", "manual"]), "weights": map(integer, nullable: true),
+                "attribute": nullable(string), "minimum": integer, "years": nullable(array(integer)), "updated_at": time,
+            ]),
+            "Job": object([
+                "id": integer, "kind": string, "province_id": nullable(integer), "unique_key": nullable(string), "args": map(any),
+                "state": enumeration(["pending", "running", "succeeded", "failed", "cancelled"]), "priority": integer, "run_at": time,
+                "attempts": integer, "max_attempts": integer, "lease_until": nullable(time), "last_error": nullable(string),
+                "created_at": time, "finished_at": nullable(time),
+            ]),
+            "UnitList": list("Unit", paged: true),
+            "UnitChildren": list("Unit", paged: false),
+            "IndicatorList": list("Indicator", paged: false),
+            "AccountList": list("Account", paged: false),
+            "TokenList": list("Token", paged: false),
+            "AuditPage": list("AuditEvent", paged: true),
+            "ResultPage": list("Result", paged: true),
+            "ProgressList": list("Progress", paged: false),
+            "ProgressSummaryList": list("ProgressSummary", paged: false),
+            "TargetPage": list("Target", paged: true),
+            "AllocationRulePage": list("AllocationRule", paged: true),
+            "JobPage": list("Job", paged: true),
+        ]
+    }
+
+    // MARK: Operations
+
+    static let problemText: [Int: String] = [
+        400: "The body is not a JSON object (or not UTF-8).", 401: "No valid bearer token.", 403: "In scope, but the caller's roles do not allow it.",
+        404: "No such thing in the caller's province and scope.", 409: "Conflicts with the current state (a lock, a version, a state).",
+        413: "The body is larger than 1 MiB.", 415: "The body is not application/json.", 422: "A field or parameter breaks a rule; `errors` names it.",
+        429: "Too many attempts; retry after `Retry-After` seconds.", 503: "The database cannot be reached, or is not migrated.",
+    ]
+
+    static func problem(_ status: Int) -> [String: Any] {
+        ["description": problemText[status] ?? "A problem.", "content": ["application/problem+json": ["schema": ref("Problem")]]]
+    }
+
+    static func json(_ description: String, _ schema: [String: Any]) -> [String: Any] {
+        ["description": description, "content": ["application/json": ["schema": schema]]]
+    }
+
+    static func parameter(_ name: String, in location: String = "query", _ schema: [String: Any], _ description: String, required: Bool = false) -> [String: Any] {
+        ["name": name, "in": location, "required": location == "path" || required, "schema": schema, "description": description]
+    }
+
+    static var integerID: [String: Any] { parameter("id", in: "path", ["type": "integer", "minimum": 1], "The id.") }
+    static var uuidID: [String: Any] { parameter("id", in: "path", uuid, "The id.") }
+    static var limit: [String: Any] { parameter("limit", ["type": "integer", "minimum": 1, "maximum": 1000], "Items per page (default 100).") }
+    static var cursor: [String: Any] { parameter("cursor", string, "`next_cursor` of the previous page.") }
+    static var phase: [String: Any] { parameter("phase", ["type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$"], "The phase, e.g. 2021-2025.", required: true) }
+
+    /// An operation. `ok` is the success status and its body (nil: no body); `errors` the
+    /// problem statuses it may answer besides 401 and 503, which every authenticated one may.
+    static func operation(
+        _ summary: String, id: String, tag: String, ok: (Int, String, [String: Any]?), errors: [Int] = [], parameters: [[String: Any]] = [],
+        body: [String: Any]? = nil, bodyRequired: Bool = true, public isPublic: Bool = false, database: Bool = true
+    ) -> [String: Any] {
+        var responses: [String: Any] = [:]
+        if let schema = ok.2 { responses[String(ok.0)] = json(ok.1, schema) } else { responses[String(ok.0)] = ["description": ok.1] }
+        var codes = Set(errors)
+        if !isPublic { codes.insert(401) }
+        if database { codes.insert(503) }
+        if body != nil { codes.formUnion([400, 413, 415, 422]) }
+        for code in codes { responses[String(code)] = problem(code) }
+        var op: [String: Any] = ["summary": summary, "operationId": id, "tags": [tag], "responses": responses]
+        if !parameters.isEmpty { op["parameters"] = parameters }
+        if let body { op["requestBody"] = ["required": bodyRequired, "content": ["application/json": ["schema": body]]] }
+        if isPublic { op["security"] = [[String: Any]]() }
+        return op
+    }
+
+    static func paths() -> [String: Any] {
+        let versionBody = object(["version": integer], optional: ["version"])
+        let figures: [String: [String: Any]] = [
+            "value": integer, "breakdown": map(map(integer), nullable: true), "companion_value": nullable(integer), "evidence_note": nullable(string),
+        ]
+        let resultBody = object(
+            figures.merging(["indicator_id": integer, "unit_id": integer, "period_start": date, "period_end": date, "submit": nullable(boolean)]) { $1 },
+            optional: ["breakdown", "companion_value", "evidence_note", "submit"])
+        let patchBody = object(
+            figures.merging(["period_start": date, "period_end": date, "version": integer]) { $1 }, optional: ["breakdown", "companion_value", "evidence_note"])
+        let resultMove = { (move: String, summary: String, body: [String: Any], required: Bool) -> [String: Any] in
+            ["post": Self.operation(
+                summary, id: "\(move)Result", tag: "results", ok: (200, "The result after the move.", Self.ref("Result")), errors: [403, 404, 409],
+                parameters: [Self.uuidID], body: body, bodyRequired: required)]
+        }
+        return [
+            "/health": ["get": operation("The process is up.", id: "health", tag: "health", ok: (200, "Up.", ref("Status")), public: true, database: false)],
+            "/ready": ["get": operation(
+                "The database answers and its migrations are current.", id: "ready", tag: "health", ok: (200, "Ready.", ref("Status")), public: true)],
+            "/metrics": ["get": [
+                "summary": "Prometheus metrics: requests, latency, the connection pool, the job queue.", "operationId": "metrics",
+                "tags": ["health"], "security": [[String: Any]](),
+                "responses": ["200": [
+                    "description": "The text exposition format.",
+                    "content": ["text/plain; version=0.0.4; charset=utf-8": ["schema": string]],
+                ]],
+            ] as [String: Any]],
+            "/openapi.json": ["get": operation(
+                "This document.", id: "openapi", tag: "health", ok: (200, "The OpenAPI 3.1 document.", ["type": "object"]), public: true, database: false)],
+            "/v1/sessions": ["post": operation(
+                "Log in: a session token.", id: "login", tag: "sessions", ok: (201, "The session.", ref("Session")), errors: [401, 429],
+                body: object(["username": string, "password": string]), public: true)],
+            "/v1/sessions/current": [
+                "get": operation("Who am I, with my grants.", id: "whoAmI", tag: "sessions", ok: (200, "The account.", ref("Me"))),
+                "delete": operation("Log out: revokes the token.", id: "logout", tag: "sessions", ok: (204, "Revoked.", nil)),
+            ],
+            "/v1/units": ["get": operation(
+                "Without q, the units at the top of my scope; with q, units of my scope whose name contains q, compared without diacritics, in Vietnamese order.",
+                id: "listUnits", tag: "units", ok: (200, "Units.", ref("UnitList")), errors: [422],
+                parameters: [
+                    parameter("q", string, "Part of a name, with or without diacritics (Hoà, Hòa and hoa find the same units)."),
+                    parameter("level", enumeration(["province", "district", "commune", "village"]), "Only units of this level (with q)."),
+                    limit, cursor,
+                ])],
+            "/v1/units/{id}": ["get": operation("One unit.", id: "getUnit", tag: "units", ok: (200, "The unit.", ref("Unit")), errors: [404], parameters: [integerID])],
+            "/v1/units/{id}/children": ["get": operation(
+                "The units directly below, in Vietnamese order.", id: "listUnitChildren", tag: "units", ok: (200, "Units.", ref("UnitChildren")),
+                errors: [404], parameters: [integerID])],
+            "/v1/indicators": ["get": operation("The province's indicators.", id: "listIndicators", tag: "indicators", ok: (200, "Indicators.", ref("IndicatorList")))],
+            "/v1/indicators/{id}": ["get": operation(
+                "One indicator.", id: "getIndicator", tag: "indicators", ok: (200, "The indicator.", ref("Indicator")), errors: [404], parameters: [integerID])],
+            "/v1/indicators/{id}/suspend": ["post": operation(
+                "Suspend an indicator from a date (province officers).", id: "suspendIndicator", tag: "indicators",
+                ok: (200, "The indicator.", ref("Indicator")), errors: [403, 404], parameters: [integerID], body: object(["from": date, "reason": string]))],
+            "/v1/indicators/{id}/resume": ["post": operation(
+                "Resume a suspended indicator (province officers).", id: "resumeIndicator", tag: "indicators",
+                ok: (200, "The indicator.", ref("Indicator")), errors: [403, 404, 422], parameters: [integerID])],
+            "/v1/accounts": [
+                "get": operation("Accounts I may manage.", id: "listAccounts", tag: "accounts", ok: (200, "Accounts.", ref("AccountList")), errors: [403]),
+                "post": operation(
+                    "Create an account.", id: "createAccount", tag: "accounts", ok: (201, "The account.", ref("Account")), errors: [403, 404],
+                    body: object(["username": string, "display_name": string, "home_unit_id": nullable(integer), "password": nullable(string)],
+                                 optional: ["home_unit_id", "password"])),
+            ],
+            "/v1/accounts/{id}": ["get": operation(
+                "One account with its grants.", id: "getAccount", tag: "accounts", ok: (200, "The account.", ref("AccountWithGrants")),
+                errors: [403, 404], parameters: [uuidID])],
+            "/v1/accounts/{id}/disable": ["post": operation(
+                "Disable an account: its tokens stop working.", id: "disableAccount", tag: "accounts", ok: (200, "The account.", ref("Account")),
+                errors: [403, 404, 422], parameters: [uuidID])],
+            "/v1/accounts/{id}/enable": ["post": operation(
+                "Enable an account.", id: "enableAccount", tag: "accounts", ok: (200, "The account.", ref("Account")),
+                errors: [403, 404, 422], parameters: [uuidID])],
+            "/v1/accounts/{id}/grants": ["post": operation(
+                "Give a role at a unit.", id: "grantRole", tag: "accounts", ok: (201, "The grant.", ref("Grant")), errors: [403, 404],
+                parameters: [uuidID],
+                body: object(["role": enumeration(["province", "district", "commune", "viewer"]), "unit_id": integer, "valid_to": nullable(date)],
+                             optional: ["valid_to"]))],
+            "/v1/accounts/{id}/tokens": ["get": operation(
+                "An account's tokens (never their secrets).", id: "listTokens", tag: "accounts", ok: (200, "Tokens.", ref("TokenList")),
+                errors: [403, 404], parameters: [uuidID])],
+            "/v1/grants/{id}": ["delete": operation(
+                "Revoke a grant (it stays on record).", id: "revokeGrant", tag: "accounts", ok: (200, "The grant.", ref("Grant")),
+                errors: [403, 404, 422], parameters: [integerID])],
+            "/v1/audit": ["get": operation(
+                "The audit log of my scope, newest first.", id: "listAudit", tag: "audit", ok: (200, "Events.", ref("AuditPage")), errors: [403, 422],
+                parameters: [
+                    parameter("entity_type", string, "e.g. account, grant, target, job."), parameter("entity_id", string, "The entity's id."),
+                    parameter("since", time, "Events at or after this time."), limit,
+                    parameter("cursor", string, "`next_cursor` of the previous page."),
+                ])],
+            "/v1/results": [
+                "post": operation(
+                    "Report a result; with Idempotency-Key a retry returns the first result (Idempotent-Replayed: true).", id: "createResult", tag: "results",
+                    ok: (201, "The result.", ref("Result")), errors: [403, 404, 409],
+                    parameters: [parameter("Idempotency-Key", in: "header", string, "Makes a retry safe.")], body: resultBody),
+                "get": operation(
+                    "Results of my scope, newest first.", id: "listResults", tag: "results", ok: (200, "Results.", ref("ResultPage")), errors: [404, 422],
+                    parameters: [
+                        parameter("indicator_id", integer, "Only this indicator."), parameter("unit_id", integer, "Only this unit and below."),
+                        parameter("state", enumeration(["draft", "submitted", "approved", "returned"]), "Only this state."),
+                        parameter("year", integer, "Only this year."), limit, cursor,
+                    ]),
+            ],
+            "/v1/results/{id}": [
+                "get": operation("One result.", id: "getResult", tag: "results", ok: (200, "The result.", ref("Result")), errors: [404], parameters: [uuidID]),
+                "patch": operation(
+                    "Change a draft or returned result, naming the version changed.", id: "updateResult", tag: "results",
+                    ok: (200, "The result.", ref("Result")), errors: [403, 404, 409], parameters: [uuidID], body: patchBody),
+            ],
+            "/v1/results/{id}/submit": resultMove("submit", "Submit for approval (the body may be left out).", versionBody, false),
+            "/v1/results/{id}/approve": resultMove("approve", "Approve (the level above), naming the version reviewed.", object(["version": integer]), true),
+            "/v1/results/{id}/return": resultMove("return", "Return with a reason.", object(["reason": string, "version": integer], optional: ["version"]), true),
+            "/v1/results/{id}/correct": resultMove(
+                "correct", "Correct an approved result (the approving level or above), naming the version reviewed.",
+                object(figures.merging(["reason": string, "version": integer]) { $1 }, optional: ["breakdown", "companion_value", "evidence_note"]), true),
+            "/v1/progress": ["get": operation(
+                "Completion in my scope.", id: "listProgress", tag: "progress", ok: (200, "Figures.", ref("ProgressList")), errors: [404, 422],
+                parameters: [
+                    phase, parameter("year", integer, "A year of the phase (default: the phase)."), parameter("unit_id", integer, "Start here."),
+                    parameter("depth", ["type": "integer", "minimum": 0, "maximum": 3], "Levels below the start (default 1)."),
+                    parameter("indicator", string, "Only this indicator code."),
+                ])],
+            "/v1/progress/summary": ["get": operation(
+                "Per phase: indicators completed, on track, behind, suspended.", id: "progressSummary", tag: "progress",
+                ok: (200, "Per phase.", ref("ProgressSummaryList")))],
+            "/v1/targets": [
+                "get": operation(
+                    "Target cells of my scope, by indicator, level, Vietnamese name and year (the phase's cell first).", id: "listTargets", tag: "planning",
+                    ok: (200, "Target cells.", ref("TargetPage")), errors: [404, 422],
+                    parameters: [
+                        phase, parameter("indicator_id", integer, "Only this indicator."),
+                        parameter("unit_id", integer, "Start at this unit (default: the top of my scope)."),
+                        parameter("depth", ["type": "integer", "minimum": 0, "maximum": 3], "Levels below the start (default 1)."),
+                        parameter("year", integer, "Only this year's cells (default: the phase's and every year's)."), limit, cursor,
+                    ]),
+                "put": operation(
+                    "Set a target: the phase's (no unit, no year), a yearly one, or an override at a unit. Omitting `locked` keeps the cell's lock, and a locked cell is then refused (409).",
+                    id: "setTarget", tag: "planning", ok: (200, "The cell.", ref("Target")), errors: [403, 404, 409],
+                    body: object(
+                        ["indicator_id": integer, "phase": string, "unit_id": nullable(integer), "year": nullable(integer), "value": integer, "locked": nullable(boolean)],
+                        optional: ["unit_id", "year", "locked"])),
+            ],
+            "/v1/allocation-rules": [
+                "get": operation(
+                    "Allocation rules of my scope.", id: "listAllocationRules", tag: "planning", ok: (200, "Rules.", ref("AllocationRulePage")), errors: [404, 422],
+                    parameters: [phase, parameter("indicator_id", integer, "Only this indicator."), parameter("unit_id", integer, "Only this unit and below."), limit, cursor]),
+                "put": operation(
+                    "Set how a unit's target is split among its children (weights by child GSO code, or a unit attribute) and over the years.",
+                    id: "setAllocationRule", tag: "planning", ok: (200, "The rule.", ref("AllocationRule")), errors: [403, 404],
+                    body: object(
+                        [
+                            "indicator_id": integer, "phase": string, "unit_id": nullable(integer), "method": enumeration(["equal", "weighted", "manual"]),
+                            "weights": map(integer, nullable: true), "attribute": nullable(string), "minimum": nullable(integer), "years": nullable(array(integer)),
+                        ], optional: ["unit_id", "method", "weights", "attribute", "minimum", "years"])),
+            ],
+            "/v1/allocations": ["post": operation(
+                "Allocate the phase's targets (one indicator, or every active one) by year and down the units: queues a job, or joins the pending one.",
+                id: "requestAllocation", tag: "planning", ok: (202, "The job; Location names it.", ref("Job")), errors: [403, 404],
+                body: object(["phase": string, "indicator_id": nullable(integer)], optional: ["indicator_id"]))],
+            "/v1/jobs": ["get": operation(
+                "My province's jobs, newest first (province officers).", id: "listJobs", tag: "jobs", ok: (200, "Jobs.", ref("JobPage")), errors: [403, 422],
+                parameters: [
+                    parameter("state", enumeration(["pending", "running", "succeeded", "failed", "cancelled"]), "Only this state."),
+                    parameter("kind", string, "Only this kind, e.g. allocate or progress."), limit, cursor,
+                ])],
+            "/v1/jobs/{id}": ["get": operation(
+                "One job of my province.", id: "getJob", tag: "jobs", ok: (200, "The job.", ref("Job")), errors: [403, 404], parameters: [integerID])],
+        ]
+    }
+}
