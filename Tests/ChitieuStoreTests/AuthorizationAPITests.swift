@@ -165,6 +165,12 @@ struct AuthorizationAPITests {
             // A district cannot manage the provincial officer, whose home is the province.
             let tinh = try await accountID("tinh10", world.a, world)
             #expect(try await api.call(.post, "/v1/accounts/\(tinh.uuidString.lowercased())/disable", token: district).status == .notFound)
+            // Nobody locks themselves out: not by disabling their own account, nor by revoking their own role.
+            let own = try await api.call(.post, "/v1/accounts/\(tinh.uuidString.lowercased())/disable", token: province)
+            #expect(own.status == .conflict && (own.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "id", "\(own.text)")
+            let ownGrant = try #require((try await api.call(.get, "/v1/sessions/current", token: province).json["grants"] as? [[String: Any]])?.first?["id"] as? Int)
+            #expect(try await api.call(.delete, "/v1/grants/\(ownGrant)", token: province).status == .conflict)
+            #expect(try await api.call(.get, "/v1/units", token: province).status == .ok)
             // The province sees every account; the district the ones of its district.
             #expect(Set(try await api.call(.get, "/v1/accounts", token: district).items.compactMap { $0["username"] as? String }) == ["xa10", "xa10.moi"])
             #expect(try await api.call(.get, "/v1/accounts", token: province).items.count == 5)

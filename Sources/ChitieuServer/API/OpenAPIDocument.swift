@@ -282,8 +282,8 @@ public enum OpenAPIDocument {
                 "One account with its grants.", id: "getAccount", tag: "accounts", ok: (200, "The account.", ref("AccountWithGrants")),
                 errors: [403, 404], parameters: [uuidID])],
             "/v1/accounts/{id}/disable": ["post": operation(
-                "Disable an account: its tokens stop working.", id: "disableAccount", tag: "accounts", ok: (200, "The account.", ref("Account")),
-                errors: [403, 404, 422], parameters: [uuidID])],
+                "Disable an account: its tokens stop working. Not one's own (409).", id: "disableAccount", tag: "accounts",
+                ok: (200, "The account.", ref("Account")), errors: [403, 404, 409, 422], parameters: [uuidID])],
             "/v1/accounts/{id}/enable": ["post": operation(
                 "Enable an account.", id: "enableAccount", tag: "accounts", ok: (200, "The account.", ref("Account")),
                 errors: [403, 404, 422], parameters: [uuidID])],
@@ -296,8 +296,8 @@ public enum OpenAPIDocument {
                 "An account's tokens (never their secrets).", id: "listTokens", tag: "accounts", ok: (200, "Tokens.", ref("TokenList")),
                 errors: [403, 404], parameters: [uuidID])],
             "/v1/grants/{id}": ["delete": operation(
-                "Revoke a grant (it stays on record).", id: "revokeGrant", tag: "accounts", ok: (200, "The grant.", ref("Grant")),
-                errors: [403, 404, 422], parameters: [integerID])],
+                "Revoke a grant (it stays on record). Not one's own (409).", id: "revokeGrant", tag: "accounts", ok: (200, "The grant.", ref("Grant")),
+                errors: [403, 404, 409, 422], parameters: [integerID])],
             "/v1/audit": ["get": operation(
                 "The audit log of my scope, newest first.", id: "listAudit", tag: "audit", ok: (200, "Events.", ref("AuditPage")), errors: [403, 422],
                 parameters: [

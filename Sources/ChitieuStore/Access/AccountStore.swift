@@ -276,6 +276,9 @@ public struct AccountStore: Sendable {
         try await database.withTenant(province) { tx in
             let before = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
             guard before.status != status else { return before }
+            if status == .disabled && before.id == caller.actor.accountID {
+                throw ConflictError(field: "id", reason: "an officer cannot disable their own account; another officer who manages it can")
+            }
             let after = try Self.decode(try await tx.query(
                 """
                 UPDATE chitieu.account SET status = \(status.rawValue), updated_at = now()
@@ -406,6 +409,9 @@ public struct AccountStore: Sendable {
             _ = try await Self.manageable(username: before.username, caller: caller, tx: tx)
             try await Access.require(caller, .grant(before.role), unit: before.unitID, what: "the grant", tx: tx)
             guard before.revokedAt == nil else { return before }
+            if before.accountID == caller.actor.accountID {
+                throw ConflictError(field: "id", reason: "an officer cannot revoke their own role; another officer who manages the account can")
+            }
             try await tx.query(
                 """
                 UPDATE chitieu.role_grant SET revoked_at = now(), revoked_by = \(caller.actor.accountID)
