@@ -19,6 +19,8 @@ public final class TestCluster: Sendable {
     public let socketDirectory: String?
     /// The data folder, for tests that restart the server; nil for an external server.
     public let dataDirectory: String?
+    /// The server's log file (its standard error), for tests that read what it logged; nil for an external server.
+    public var logFile: String? { root.map { $0 + "/log" } }
     let root: String?
 
     /// The cluster shared by every test of this process.
