@@ -101,6 +101,8 @@ struct TenantStatementTests {
         try await run(["reporting", "login", "list"])
         try await run(["reporting", "login", "drop", reporter])
         try await run(["jobs", "list"])
+        try await run(["tenant", "export", "--province", "10", "--out", csv + ".jsonl"])
+        unlink(csv + ".jsonl")
         // The control: a statement that relies on row-level security alone, which the check must catch.
         let control = "SELECT count(*) FROM chitieu.indicator WHERE status = 'active'"
         let psql = try await ExternalProgram.run(try ExternalProgram.psql(), ["-X", "-q", "-d", db.appConnectionString, "-c", control])
