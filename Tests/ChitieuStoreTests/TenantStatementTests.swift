@@ -1,12 +1,16 @@
+import ChitieuServer
 import ChitieuStore
 import ChitieuTesting
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Postgres
 import Testing
 
 /// DESIGN.md: every tenant query names `province_id` (that is what routes it to one shard under
 /// Citus; row-level security alone would send it to every shard). With statement logging on for
-/// one database, a representative workload runs through the commands, and every statement it
+/// one database, a representative workload runs through the commands and the HTTP API, and every statement it
 /// sent that names a tenant table or a reporting view must name province_id too. The check reads
 /// text, not a parse tree: a statement joining two tenant tables passes when it names province_id
 /// once; statements inside SQL functions (chitieu.compute_progress) are not logged.
@@ -92,6 +96,12 @@ struct TenantStatementTests {
         try await run(["grant", "add", "--province", "10", "--account", officer, "--role", "district", "--unit", "082"])
         try await run(["result", "add", "--province", "10", "--indicator", "DA8-01", "--unit", "02686", "--from", "2026-01-01", "--to", "2026-03-31",
                        "--value", "3", "--submit", "--as", officer])
+        let commune = "xa.\(UUID().uuidString.prefix(8).lowercased())"
+        try await run(["account", "create", "--province", "10", "--username", commune, "--name", "Lò Văn Páo", "--unit", "02686", "--password-stdin"],
+                      input: "mật khẩu của cán bộ xã\n")
+        try await run(["grant", "add", "--province", "10", "--account", commune, "--role", "commune", "--unit", "02686"])
+        try await Self.apiWorkload(db, district: officer, commune: commune)
+        try await Self.workerWorkload(db)
         try await run(["token", "issue", "--province", "10", "--account", officer, "--name", "Bảng tính huyện"])
         try await run(["token", "list", "--province", "10"])
         try await run(["account", "list", "--province", "10"])
@@ -117,6 +127,88 @@ struct TenantStatementTests {
         #expect(onTenants.count > 50, "the workload's statements were not logged (\(statements.count) statements)")
         let unrouted = onTenants.filter { !$0.contains("province_id") }
         #expect(unrouted == [control], "statements on tenant tables without province_id:\n\(unrouted.joined(separator: "\n---\n"))")
+    }
+
+    /// Officers at work over HTTP: log in, read their scope, report, approve, read progress and the audit log, log out.
+    static func apiWorkload(_ db: TestDatabase, district: String, commune: String) async throws {
+        let pool = db.appPool(maxConnections: 4)
+        let app = ChitieuApplication.make(
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0), database: ChitieuDatabase(pool: pool),
+            migrations: try MigrationSet.load(from: try TestDatabase.sqlDirectory()), logger: TestDatabase.logger)
+        try await app.test(.live) { client in
+            func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: [String: Any]? = nil, headers: HTTPFields = [:])
+                async throws -> [String: Any]
+            {
+                var fields = headers
+                if let token { fields[.authorization] = "Bearer \(token)" }
+                if json != nil { fields[.contentType] = "application/json" }
+                let body = try json.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0)) }
+                let response = try await client.execute(uri: uri, method: method, headers: fields, body: body)
+                #expect(response.status.code < 500, "\(method) \(uri): \(response.status)")
+                return (try? JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any]) ?? [:]
+            }
+            _ = try await call(.post, "/v1/sessions", json: ["username": commune, "password": "not the password"])
+            let xa = try #require(try await call(.post, "/v1/sessions", json: ["username": commune, "password": "mật khẩu của cán bộ xã"])["token"] as? String)
+            let huyen = try #require(try await call(.post, "/v1/sessions", json: ["username": district, "password": "mật khẩu của cán bộ huyện"])["token"] as? String)
+            _ = try await call(.get, "/v1/sessions/current", token: xa)
+            let unit = try #require((try await call(.get, "/v1/units", token: xa)["items"] as? [[String: Any]])?.first?["id"] as? Int)
+            let top = try #require((try await call(.get, "/v1/units", token: huyen)["items"] as? [[String: Any]])?.first?["id"] as? Int)
+            _ = try await call(.get, "/v1/units/\(top)/children", token: huyen)
+            let indicators = try #require(try await call(.get, "/v1/indicators", token: xa)["items"] as? [[String: Any]])
+            let teams = try #require(indicators.first { $0["code"] as? String == "DA8-01" }?["id"] as? Int)
+            _ = try await call(.get, "/v1/indicators/\(teams)", token: xa)
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "xa-2026-q2-DA8-01"]
+            let report: [String: Any] = [
+                "indicator_id": teams, "unit_id": unit, "period_start": "2026-04-01", "period_end": "2026-06-30", "value": 4, "companion_value": 36,
+                "evidence_note": "Biên bản họp tổ", "submit": true,
+            ]
+            let result = try #require(try await call(.post, "/v1/results", token: xa, json: report, headers: key)["id"] as? String)
+            _ = try await call(.post, "/v1/results", token: xa, json: report, headers: key)
+            _ = try await call(.get, "/v1/results?year=2026", token: huyen)
+            _ = try await call(.get, "/v1/results/\(result)", token: huyen)
+            let approved = try await call(.post, "/v1/results/\(result)/approve", token: huyen, json: ["version": 1])
+            #expect(approved["state"] as? String == "approved", "\(approved)")
+            _ = try await call(.get, "/v1/progress?phase=2021-2025&depth=1", token: huyen)
+            _ = try await call(.get, "/v1/progress/summary", token: huyen)
+            _ = try await call(.get, "/v1/accounts", token: huyen)
+            _ = try await call(.get, "/v1/audit?limit=20", token: huyen)
+            _ = try await call(.delete, "/v1/sessions/current", token: xa)
+        }
+        await pool.shutdown()
+    }
+
+    /// A `chitieu work` process runs what the workload enqueued and the nightly jobs, then stops.
+    static func workerWorkload(_ db: TestDatabase) async throws {
+        let owner = db.ownerPool()
+        try await owner.query(
+            """
+            INSERT INTO chitieu.job (kind, args) VALUES ('progress.all', '{}'), ('tokens.prune', '{"retention_days": 30}'),
+                                                        ('jobs.prune', '{"retention_days": 14}')
+            """)
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: try ChitieuCommand.executable())
+        worker.arguments = ["work", "--concurrency", "2", "--database-url", db.appConnectionString, "--log-level", "error"]
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await owner.query("SELECT count(*) AS n FROM chitieu.job WHERE state IN ('pending', 'running') AND run_at <= now()")[0]
+            .decode(Int.self, "n") > 0, ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        worker.terminate()
+        worker.waitUntilExit()
+        let left = try await owner.query(
+            """
+            SELECT count(*) FILTER (WHERE state = 'succeeded') AS done,
+                   string_agg(kind || ' ' || state || coalesce(' ' || last_error, ''), '; ') FILTER (WHERE state <> 'succeeded') AS other
+            FROM chitieu.job
+            """)[0]
+        #expect(try left.decode(Int.self, "done") >= 4, "the worker ran too few jobs")
+        let unfinished = try left.decode(String?.self, "other")
+        #expect(unfinished == nil, "jobs not done: \(unfinished ?? "")")
+        await owner.shutdown()
     }
 
     @Test func theLogReaderFindsStatementsAndTheTablesTheyName() {
