@@ -98,5 +98,6 @@ struct BackupTests {
         await copy.close()
         try await admin.executeScript("DROP DATABASE \(restored) WITH (FORCE)")
         await admin.close()
+        try await run(["reporting", "login", "drop", reporter])
     }
 }
