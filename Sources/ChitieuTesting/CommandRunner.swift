@@ -56,6 +56,9 @@ public enum ExternalProgram {
     /// psql of the PostgreSQL installation the tests run on.
     public static func psql() throws -> String { try PostgresBinaries.locate() + "/psql" }
 
+    /// A client program of the PostgreSQL installation the tests run on (pg_dump, pg_restore, pg_dumpall…).
+    public static func postgres(_ name: String) throws -> String { try PostgresBinaries.locate() + "/" + name }
+
     /// The first of `names` found on PATH, or nil.
     public static func find(_ names: String...) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

@@ -19,6 +19,8 @@ public final class TestCluster: Sendable {
     public let socketDirectory: String?
     /// The data folder, for tests that restart the server; nil for an external server.
     public let dataDirectory: String?
+    /// The server's log file (its standard error), for tests that read what it logged; nil for an external server.
+    public var logFile: String? { root.map { $0 + "/log" } }
     let root: String?
 
     /// The cluster shared by every test of this process.
@@ -40,12 +42,13 @@ public final class TestCluster: Sendable {
         self.root = root
     }
 
-    /// Starts a new private cluster (tests of restarts use their own).
-    public static func start() async throws -> TestCluster {
-        try await offPool { try startBlocking() }
+    /// Starts a new private cluster (tests of restarts use their own). `settings` are more
+    /// server settings (`-c name=value`), e.g. a TCP port and TLS.
+    public static func start(settings: [String: String] = [:]) async throws -> TestCluster {
+        try await offPool { try startBlocking(settings: settings) }
     }
 
-    static func startBlocking() throws -> TestCluster {
+    static func startBlocking(settings: [String: String] = [:]) throws -> TestCluster {
         let bin = try PostgresBinaries.locate()
         var template = Array("/tmp/chitieu-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestHarnessError("cannot create a temporary folder") }
@@ -58,7 +61,8 @@ public final class TestCluster: Sendable {
             try Shell.run("/bin/chown", [runAs, root])
         }
         try Shell.run(bin + "/initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], as: runAs)
-        let options = "-k \(root) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+        var options = "-k \(root) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)='\(value)'" }
         try Shell.run(bin + "/pg_ctl", ["-D", data, "-o", options, "-l", root + "/log", "-w", "-t", "60", "start"], as: runAs)
         let cluster = TestCluster(
             superuser: "host=\(root) dbname=postgres user=postgres", socketDirectory: root, dataDirectory: data, root: root)

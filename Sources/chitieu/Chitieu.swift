@@ -15,7 +15,7 @@ struct Chitieu: AsyncParsableCommand {
         subcommands: [
             Serve.self, Work.self, DB.self, Tenant.self, Units.self, IndicatorCommand.self, TargetCommand.self, AllocationCommand.self,
             ResultCommand.self, ProgressCommand.self, DeadlineCommand.self, ExportCommand.self,
-            AccountCommand.self, GrantCommand.self, TokenCommand.self, ReportingCommand.self, AuditCommand.self, Jobs.self, Bench.self,
+            AccountCommand.self, GrantCommand.self, TokenCommand.self, ReportingCommand.self, AuditCommand.self, Jobs.self, DoctorCommand.self, Bench.self,
         ]
     )
 

@@ -372,7 +372,7 @@ public struct Authenticator: Sendable {
                 try await tx.query(
                     """
                     DELETE FROM chitieu.api_token WHERE province_id = \(province)
-                      AND coalesce(revoked_at, expires_at) < now() - make_interval(days => \(days))
+                      AND coalesce(revoked_at, expires_at) < now() - make_interval(days => \(days)::int)
                     """).affectedRows
             }
         }

@@ -6,7 +6,7 @@ import Postgres
 /// `chitieu tenant …`: provinces sharing the deployment.
 struct Tenant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create and list provinces (tenants).", subcommands: [Create.self, List.self])
+        abstract: "Create, list, export and import provinces (tenants).", subcommands: [Create.self, List.self, Export.self, Import.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -49,6 +49,49 @@ struct Tenant: AsyncParsableCommand {
                     output.format, columns: ["id", "code", "name", "valid_from", "valid_to", "reporting_group"],
                     rows: provinces.map { [String($0.id), $0.code, $0.name, $0.validFrom.description, $0.validTo?.description ?? "", $0.reportingGroup] },
                     jsonRows: provinces.map(provinceJSON))
+            }
+        }
+    }
+}
+
+extension Tenant {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a province's data to a file (JSON lines, format chitieu-tenant version 1), from one snapshot.",
+            discussion: "The file holds every row of the province, password and token hashes included: it is written readable by its owner only.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var province: ProvinceOption
+        @Option(help: "The file to write.") var out: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let summary = try await province.withProvince(database) { db, tenant in
+                    try await TenantArchive(database: db).export(province: tenant, to: URL(fileURLWithPath: out))
+                }
+                print("Exported province \(summary.province.code) \(summary.province.name): \(summary.total) rows to \(out).")
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a province from a file written by `tenant export`, with the ids it had, in one transaction.",
+            discussion: """
+                Refused, changing nothing, when the file is damaged or cut short, when it was exported at another schema version, \
+                or when the province, its id or one of its usernames exists in this database. Reporting logins are not in the file \
+                (roles belong to the cluster): create them again.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The file to read.") var file: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let summary = try await withAdminDatabase(database) { db in
+                    try await TenantArchive(database: db).importFile(URL(fileURLWithPath: file), actor: .command("tenant import"))
+                }
+                print("Imported province \(summary.province.code) \(summary.province.name) (id \(summary.province.id)): \(summary.total) rows.")
             }
         }
     }

@@ -1,0 +1,69 @@
+-- chitieu on Citus: distribute the tenant tables by province, on the coordinator, in database
+-- chitieu, as the owner of the tables (or a superuser), after `chitieu db migrate`:
+--
+--   psql -v ON_ERROR_STOP=1 -d chitieu -f Deploy/citus/distribute.sql
+--
+-- Re-runnable: a table already distributed is left alone, so after a migration that adds a
+-- tenant table, add it below and run the file again. See README.md beside this file.
+--
+-- Reference tables (a copy on every node):
+--   province     the tenant catalogue. Every tenant table, the username directory and the job
+--                queue refer to it, and Citus lets distributed, reference and coordinator tables
+--                all refer to a reference table (a reference table cannot refer to a distributed one).
+--   login_name   which province a username belongs to, read before the province is known.
+-- Distributed by province_id, all co-located with admin_unit (the first tenant table), so a
+-- transaction of one province runs on one node and joins between tenant tables stay local.
+-- Listed so that every table comes after the tables its foreign keys refer to.
+-- Left on the coordinator: job (the queue, claimed with FOR UPDATE SKIP LOCKED), job_schedule,
+-- login_throttle, and the bookkeeping of migrations.
+
+SELECT create_reference_table('chitieu.province')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.province'::regclass);
+SELECT create_reference_table('chitieu.login_name')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.login_name'::regclass);
+
+SELECT create_distributed_table('chitieu.admin_unit', 'province_id')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.admin_unit'::regclass);
+SELECT create_distributed_table('chitieu.phase', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.phase'::regclass);
+SELECT create_distributed_table('chitieu.indicator', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.indicator'::regclass);
+SELECT create_distributed_table('chitieu.account', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.account'::regclass);
+SELECT create_distributed_table('chitieu.unit_succession', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.unit_succession'::regclass);
+SELECT create_distributed_table('chitieu.unit_attribute', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.unit_attribute'::regclass);
+SELECT create_distributed_table('chitieu.target', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.target'::regclass);
+SELECT create_distributed_table('chitieu.allocation_rule', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.allocation_rule'::regclass);
+SELECT create_distributed_table('chitieu.role_grant', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.role_grant'::regclass);
+SELECT create_distributed_table('chitieu.credential', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.credential'::regclass);
+SELECT create_distributed_table('chitieu.api_token', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.api_token'::regclass);
+SELECT create_distributed_table('chitieu.result', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.result'::regclass);
+SELECT create_distributed_table('chitieu.progress', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.progress'::regclass);
+SELECT create_distributed_table('chitieu.progress_run', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.progress_run'::regclass);
+SELECT create_distributed_table('chitieu.reporting_deadline', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.reporting_deadline'::regclass);
+SELECT create_distributed_table('chitieu.deadline_exception', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.deadline_exception'::regclass);
+SELECT create_distributed_table('chitieu.audit_event', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.audit_event'::regclass);
+
+-- withTenant's SET LOCAL app.province_id must reach the workers that run the transaction's
+-- statements, for the daemon and for operator commands run as the owner (the table owner, taken
+-- from the catalogue and quoted).
+ALTER ROLE chitieu_app SET citus.propagate_set_commands = 'local';
+DO $$
+BEGIN
+    EXECUTE format('ALTER ROLE %I SET citus.propagate_set_commands = %L',
+                   (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'chitieu.province'::regclass), 'local');
+END
+$$;

@@ -1,0 +1,303 @@
+public import Foundation
+public import Logging
+public import Postgres
+
+/// The outcome of one check of `Doctor`.
+public struct DoctorCheck: Sendable, Equatable {
+    /// How a check came out.
+    public enum Status: String, Sendable {
+        /// As it should be.
+        case ok
+        /// Works, but wants an operator's look.
+        case warn
+        /// Broken: the deployment is not safe or not working.
+        case fail
+    }
+
+    /// Short stable name, e.g. `row_level_security`.
+    public var name: String
+    /// ok, warn or fail.
+    public var status: Status
+    /// What was found, naming the table, role, job or figure, and what to do.
+    public var detail: String
+
+    /// Creates a check's outcome.
+    public init(name: String, status: Status, detail: String) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+    }
+}
+
+/// Checks a deployment the way an operator would before trusting it: the database answers,
+/// its migrations are current, only its own roles may connect, row-level security is enabled
+/// and forced on every tenant table, the daemon's role cannot bypass it, the job queue moves,
+/// and this machine's clock agrees with the database's.
+public struct Doctor: Sendable {
+    /// Thresholds of the checks, in seconds.
+    public struct Configuration: Sendable {
+        /// A due job waiting longer than this warns (default 5 minutes).
+        public var pendingWarnAfter: Double = 300
+        /// A due job waiting longer than this fails (default 1 hour).
+        public var pendingFailAfter: Double = 3600
+        /// A running job whose lease expired longer ago than this fails (default 5 minutes);
+        /// a more recent expiry warns (a live worker rescues it within seconds).
+        public var leaseFailAfter: Double = 300
+        /// A clock difference above this warns (default 1 s).
+        public var clockWarnAbove: Double = 1
+        /// A clock difference above this fails (default 30 s).
+        public var clockFailAbove: Double = 30
+
+        /// The documented defaults.
+        public init() {}
+    }
+
+    /// The names of the checks, in the order they run.
+    public static let checkNames = [
+        "database", "migrations", "database_access", "row_level_security", "roles", "jobs_pending", "jobs_failed", "jobs_leases", "clock",
+    ]
+
+    let pool: PostgresPool
+    let migrations: Result<MigrationSet, any Error>
+    let configuration: Configuration
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    /// A doctor for the database behind `pool` (connected as the daemon connects), with the
+    /// migration files this binary ships (or the error that kept them from being read).
+    /// `clock` is this machine's clock.
+    public init(
+        pool: PostgresPool, migrations: Result<MigrationSet, any Error>, configuration: Configuration = Configuration(),
+        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
+        self.pool = pool
+        self.migrations = migrations
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Runs every check; a check that cannot run fails with the reason.
+    public func run() async -> [DoctorCheck] {
+        let database: DoctorCheck
+        do {
+            database = try await pool.withConnection { try await Self.checkDatabase($0) }
+        } catch {
+            let reason = "the database cannot be reached: \(error)"
+            return [DoctorCheck(name: "database", status: .fail, detail: reason)]
+                + Self.checkNames.dropFirst().map { DoctorCheck(name: $0, status: .fail, detail: "not checked: the database cannot be reached") }
+        }
+        var checks = [database]
+        let steps: [(String, @Sendable (PostgresConnection) async throws -> DoctorCheck)] = [
+            ("migrations", { [migrations, logger] in try await Self.checkMigrations($0, migrations, logger: logger) }),
+            ("database_access", { try await Self.checkDatabaseAccess($0) }),
+            ("row_level_security", { try await Self.checkRowLevelSecurity($0) }),
+            ("roles", { try await Self.checkRoles($0) }),
+            ("jobs_pending", { [configuration] in try await Self.checkPendingJobs($0, configuration) }),
+            ("jobs_failed", { try await Self.checkFailedJobs($0) }),
+            ("jobs_leases", { [configuration] in try await Self.checkLeases($0, configuration) }),
+            ("clock", { [configuration, clock] in try await Self.checkClock($0, configuration, clock) }),
+        ]
+        for (name, step) in steps {
+            do {
+                checks.append(try await pool.withConnection { try await step($0) })
+            } catch {
+                logger.debug("A check could not run.", metadata: ["check.name": "\(name)", "error": "\(error)"])
+                checks.append(DoctorCheck(name: name, status: .fail, detail: "could not check: \(error)"))
+            }
+        }
+        return checks
+    }
+
+    static func checkDatabase(_ c: PostgresConnection) async throws -> DoctorCheck {
+        let row = try await c.query(
+            """
+            SELECT current_setting('server_version') AS version, current_setting('server_version_num')::int AS number,
+                   current_database() AS db, current_user AS role
+            """)[0]
+        let version = try row.decode(String.self, "version")
+        let text = "PostgreSQL \(version), database \(try row.decode(String.self, "db")) as \(try row.decode(String.self, "role"))"
+        if try row.decode(Int.self, "number") < 150000 {
+            return DoctorCheck(name: "database", status: .fail, detail: "\(text): chitieu needs PostgreSQL 15 or later")
+        }
+        return DoctorCheck(name: "database", status: .ok, detail: text)
+    }
+
+    static func checkMigrations(_ c: PostgresConnection, _ set: Result<MigrationSet, any Error>, logger: Logger) async throws -> DoctorCheck {
+        let files: MigrationSet
+        switch set {
+        case .success(let value): files = value
+        case .failure(let error): return DoctorCheck(name: "migrations", status: .fail, detail: "the migration files cannot be read: \(error)")
+        }
+        let statuses = try await Migrator(set: files, logger: logger).status(on: c)
+        func names(_ state: MigrationStatus.State) -> [String] {
+            statuses.filter { $0.state == state }.map { String(format: "%04d", $0.version) + "_" + $0.name }
+        }
+        var problems: [String] = []
+        if !names(.pending).isEmpty { problems.append("pending \(names(.pending).joined(separator: ", ")): run `chitieu db migrate`") }
+        if !names(.changed).isEmpty { problems.append("changed since applied \(names(.changed).joined(separator: ", ")): restore the files") }
+        if !names(.unknown).isEmpty {
+            problems.append("unknown to this binary \(names(.unknown).joined(separator: ", ")): the database is newer; install a newer chitieu")
+        }
+        if problems.isEmpty {
+            return DoctorCheck(name: "migrations", status: .ok, detail: "\(statuses.count) migrations applied, none pending")
+        }
+        return DoctorCheck(name: "migrations", status: .fail, detail: problems.joined(separator: "; "))
+    }
+
+    static func checkDatabaseAccess(_ c: PostgresConnection) async throws -> DoctorCheck {
+        let row = try await c.query(
+            """
+            SELECT current_database() AS db, has_database_privilege('public', current_database(), 'CONNECT') AS public_connect
+            """)[0]
+        let name = try row.decode(String.self, "db")
+        if try row.decode(Bool.self, "public_connect") {
+            return DoctorCheck(
+                name: "database_access", status: .fail,
+                detail: "PUBLIC may connect to database \(name), so reporting logins of other databases of the cluster may too: "
+                    + "REVOKE CONNECT, TEMPORARY ON DATABASE \(name) FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE \(name) TO chitieu_app")
+        }
+        return DoctorCheck(name: "database_access", status: .ok, detail: "only granted roles may connect to \(name)")
+    }
+
+    static func checkRowLevelSecurity(_ c: PostgresConnection) async throws -> DoctorCheck {
+        let rows = try await c.query(
+            """
+            SELECT c.relname AS tbl, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+                   EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p')
+              AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'province_id' AND NOT a.attisdropped)
+              AND c.relname <> ALL (\(SchemaScope.sharedTables)::text[])
+            ORDER BY c.relname
+            """)
+        guard !rows.isEmpty else {
+            return DoctorCheck(name: "row_level_security", status: .fail, detail: "no tenant table in schema chitieu: is this a migrated chitieu database?")
+        }
+        var problems: [String] = []
+        for row in rows {
+            let table = "chitieu.\(try row.decode(String.self, "tbl"))"
+            if !(try row.decode(Bool.self, "enabled")) {
+                problems.append("\(table): not enabled")
+            } else if !(try row.decode(Bool.self, "forced")) {
+                problems.append("\(table): not forced")
+            }
+            if !(try row.decode(Bool.self, "has_policy")) { problems.append("\(table): no policy") }
+        }
+        if problems.isEmpty {
+            return DoctorCheck(name: "row_level_security", status: .ok, detail: "enabled and forced on all \(rows.count) tenant tables")
+        }
+        return DoctorCheck(
+            name: "row_level_security", status: .fail,
+            detail: "row-level security is off where it must be on: \(problems.joined(separator: ", ")); "
+                + "as the owner: ALTER TABLE … ENABLE ROW LEVEL SECURITY, ALTER TABLE … FORCE ROW LEVEL SECURITY")
+    }
+
+    static func checkRoles(_ c: PostgresConnection) async throws -> DoctorCheck {
+        let rows = try await c.query(
+            """
+            SELECT r.rolname AS name, r.rolname = current_user AS connected, r.rolsuper AS super, r.rolbypassrls AS bypass,
+                   (SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p') AND c.relowner = r.oid) AS owned
+            FROM pg_roles r WHERE r.rolname IN (current_user, 'chitieu_app')
+            ORDER BY r.rolname = current_user DESC
+            """)
+        var problems: [String] = []
+        if !(try rows.contains { try $0.decode(String.self, "name") == "chitieu_app" }) {
+            problems.append("the role chitieu_app does not exist")
+        }
+        for row in rows {
+            let name = try row.decode(String.self, "name")
+            let label = try row.decode(Bool.self, "connected") ? "\(name) (the role connected)" : name
+            if try row.decode(Bool.self, "super") { problems.append("\(label) is a superuser") }
+            if try row.decode(Bool.self, "bypass") { problems.append("\(label) has BYPASSRLS") }
+            if let owned = try row.decode(String?.self, "owned") { problems.append("\(label) owns \(owned)") }
+        }
+        let names = try rows.map { try $0.decode(String.self, "name") }.joined(separator: ", ")
+        if problems.isEmpty {
+            return DoctorCheck(name: "roles", status: .ok, detail: "\(names): no superuser, no BYPASSRLS, own no table")
+        }
+        return DoctorCheck(
+            name: "roles", status: .fail,
+            detail: "row-level security does not bind the daemon: \(problems.joined(separator: "; ")); connect as chitieu_app, "
+                + "ALTER ROLE … NOSUPERUSER NOBYPASSRLS, and leave the tables to the owner")
+    }
+
+    static func checkPendingJobs(_ c: PostgresConnection, _ configuration: Configuration) async throws -> DoctorCheck {
+        let row = try await c.query(
+            """
+            SELECT count(*) AS due, extract(epoch FROM now() - min(run_at))::float8 AS oldest
+            FROM chitieu.job WHERE state = 'pending' AND run_at <= now()
+            """)[0]
+        let due = try row.decode(Int.self, "due")
+        guard let oldest = try row.decode(Double?.self, "oldest") else {
+            return DoctorCheck(name: "jobs_pending", status: .ok, detail: "no job waiting")
+        }
+        let text = "\(due) due job(s), the oldest waiting \(Self.duration(oldest))"
+        if oldest > configuration.pendingFailAfter {
+            return DoctorCheck(name: "jobs_pending", status: .fail, detail: "\(text): no worker takes them; start chitieu work or chitieu serve")
+        }
+        if oldest > configuration.pendingWarnAfter {
+            return DoctorCheck(name: "jobs_pending", status: .warn, detail: "\(text): are the workers running and keeping up?")
+        }
+        return DoctorCheck(name: "jobs_pending", status: .ok, detail: text)
+    }
+
+    static func checkFailedJobs(_ c: PostgresConnection) async throws -> DoctorCheck {
+        let row = try await c.query(
+            """
+            SELECT count(*) AS failed, string_agg(DISTINCT kind, ', ') AS kinds
+            FROM chitieu.job WHERE state = 'failed' AND finished_at > now() - interval '24 hours'
+            """)[0]
+        let failed = try row.decode(Int.self, "failed")
+        guard failed > 0 else { return DoctorCheck(name: "jobs_failed", status: .ok, detail: "no job failed in the last 24 hours") }
+        return DoctorCheck(
+            name: "jobs_failed", status: .warn,
+            detail: "\(failed) job(s) failed in the last 24 hours (\(try row.decode(String?.self, "kinds") ?? "")): chitieu jobs list --state failed")
+    }
+
+    static func checkLeases(_ c: PostgresConnection, _ configuration: Configuration) async throws -> DoctorCheck {
+        let row = try await c.query(
+            """
+            SELECT count(*) AS expired, extract(epoch FROM now() - min(lease_until))::float8 AS oldest,
+                   string_agg(job_id::text || ' (' || kind || coalesce(', ' || worker, '') || ')', ', ' ORDER BY lease_until) AS jobs
+            FROM chitieu.job WHERE state = 'running' AND lease_until < now()
+            """)[0]
+        guard let oldest = try row.decode(Double?.self, "oldest") else {
+            return DoctorCheck(name: "jobs_leases", status: .ok, detail: "no running job with an expired lease")
+        }
+        let text = "\(try row.decode(Int.self, "expired")) running job(s) with an expired lease, the oldest expired \(Self.duration(oldest)) ago: "
+            + (try row.decode(String?.self, "jobs") ?? "")
+        if oldest > configuration.leaseFailAfter {
+            return DoctorCheck(
+                name: "jobs_leases", status: .fail, detail: "\(text); their worker died and no worker is rescuing them: start chitieu work or chitieu serve")
+        }
+        return DoctorCheck(name: "jobs_leases", status: .warn, detail: "\(text); a live worker runs them again shortly")
+    }
+
+    static func checkClock(_ c: PostgresConnection, _ configuration: Configuration, _ clock: @Sendable () -> Date) async throws -> DoctorCheck {
+        let before = clock()
+        let row = try await c.query("SELECT extract(epoch FROM clock_timestamp())::float8 AS now")[0]
+        let after = clock()
+        let local = (before.timeIntervalSince1970 + after.timeIntervalSince1970) / 2
+        let skew = try row.decode(Double.self, "now") - local
+        let roundTrip = after.timeIntervalSince(before)
+        let text = "the database's clock is " + String(format: "%.3f s ", abs(skew)) + (skew >= 0 ? "ahead of" : "behind")
+            + " this machine's (round trip " + String(format: "%.0f ms", roundTrip * 1000) + ")"
+        if abs(skew) > configuration.clockFailAbove {
+            return DoctorCheck(name: "clock", status: .fail, detail: "\(text): synchronise both with NTP (timedatectl, chrony)")
+        }
+        if abs(skew) > configuration.clockWarnAbove {
+            return DoctorCheck(name: "clock", status: .warn, detail: "\(text): synchronise both with NTP")
+        }
+        return DoctorCheck(name: "clock", status: .ok, detail: text)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        switch seconds {
+        case ..<120: String(format: "%.0f s", seconds)
+        case ..<7200: String(format: "%.0f min", seconds / 60)
+        default: String(format: "%.1f h", seconds / 3600)
+        }
+    }
+}
