@@ -60,11 +60,17 @@ struct WorkerProcessTests {
         try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 20000)")
         func spawn(lease: String) throws -> Process { try spawnWorker(db, concurrency: 50, lease: lease) }
         let first = try spawn(lease: "1")
-        // Kill it with SIGKILL while it holds jobs.
+        // Kill it with SIGKILL while it holds jobs. A worker drains no-op jobs fast, so catch it
+        // holding some: stop it (SIGSTOP), look, and let it go on until it is caught with jobs.
         var held = 0
         let until = ContinuousClock.now + .seconds(30)
         while held == 0 && ContinuousClock.now < until {
+            kill(first.processIdentifier, SIGSTOP)
             held = try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, "n")
+            if held == 0 {
+                kill(first.processIdentifier, SIGCONT)
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...20)))
+            }
         }
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()

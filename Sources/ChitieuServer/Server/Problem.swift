@@ -1,3 +1,4 @@
+import ChitieuDomain
 import Foundation
 import Hummingbird
 
@@ -27,9 +28,8 @@ struct Problem: Sendable {
 /// JSON responses.
 enum JSONBody {
     static func response(_ status: HTTPResponse.Status, _ object: Any, contentType: String = "application/json") -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return Response(
+        Response(
             status: status, headers: [.contentType: contentType],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONText.bytes(object))))
     }
 }

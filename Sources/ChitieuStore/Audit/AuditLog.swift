@@ -1,3 +1,4 @@
+import ChitieuDomain
 public import Foundation
 
 /// Who did something, and how: an account (through the API or an admin command run `--as` it),
@@ -51,7 +52,6 @@ public enum AuditLog {
 
     /// JSON text of a dictionary of simple values, for `before`/`after`.
     public static func json(_ object: [String: any Sendable]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        JSONText.string(object)
     }
 }

@@ -18,9 +18,9 @@ public struct ChitieuDatabase: Sendable {
     public func withTenant<T: Sendable>(
         _ provinceID: Int64, _ body: @Sendable (TenantTransaction) async throws -> T
     ) async throws -> T {
-        try await pool.withTransaction(retry: .serializationFailures) { connection in
-            try await connection.query("SELECT chitieu.use_province(\(provinceID))", prepared: true)
-            return try await body(TenantTransaction(connection: connection, provinceID: provinceID))
+        // The province is set in the round trip that begins the transaction (an integer, written here).
+        try await pool.withTransaction(retry: .serializationFailures, prelude: "SELECT chitieu.use_province(\(provinceID))") { connection in
+            try await body(TenantTransaction(connection: connection, provinceID: provinceID))
         }
     }
 }

@@ -122,17 +122,17 @@ public struct ProgressStore: Sendable {
                     SELECT u.unit_id, s.depth + 1 FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
                     WHERE s.depth < \(depth)
                 )
-                SELECT p.indicator_id, i.code, i.name, i.measure_unit, p.unit_id, u.code AS unit_code, u.name AS unit_name, u.level,
-                       u.parent_id, p.year, p.target, p.achieved, p.achieved_with_submitted, p.rate::float8, p.status, p.computed_at,
-                       i.companion_measure, p.companion
+                -- The figures carry copies of their indicator's and unit's fields (kept by compute_progress).
+                SELECT p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.unit_id, p.unit_code, p.unit_name, p.unit_level,
+                       p.parent_id, p.year, p.target, p.achieved, p.achieved_with_submitted, p.rate::float8, p.status, p.computed_at,
+                       p.companion_measure, p.companion
                 FROM chitieu.progress p
-                JOIN chitieu.indicator i ON i.province_id = p.province_id AND i.indicator_id = p.indicator_id
-                JOIN chitieu.admin_unit u ON u.province_id = p.province_id AND u.unit_id = p.unit_id
-                WHERE p.province_id = \(province) AND p.phase_id = \(phase.id) AND p.year IS NOT DISTINCT FROM \(year.map { Int16($0) })
+                WHERE p.province_id = \(province) AND p.phase_id = \(phase.id)
+                  AND (p.year = \(year.map { Int16($0) }) OR (p.year IS NULL AND \(year.map { Int16($0) })::smallint IS NULL))
                   AND p.unit_id IN (SELECT unit_id FROM scope)
-                  AND (\(indicatorCode)::text IS NULL OR i.code = \(indicatorCode))
-                ORDER BY i.code, u.level, u.name, u.code
-                """
+                  AND (\(indicatorCode)::text IS NULL OR p.indicator_code = \(indicatorCode))
+                ORDER BY p.indicator_code, array_position(ARRAY['province', 'district', 'commune', 'village'], p.unit_level), p.unit_name, p.unit_code
+                """, prepared: true
             ).map { row in
                 ProgressFigure(
                     indicatorID: try row.decode(Int64.self, at: 0), indicatorCode: try row.decode(String.self, at: 1),

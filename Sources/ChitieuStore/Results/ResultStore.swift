@@ -134,16 +134,23 @@ public struct ResultStore: Sendable {
     }
 
     static func rules(of indicatorID: Int64, tx: TenantTransaction) async throws -> IndicatorRules {
+        try await rulesAndToday(of: indicatorID, tx: tx).rules
+    }
+
+    /// The indicator's rules, and today's date in Vietnam, in one statement.
+    static func rulesAndToday(of indicatorID: Int64, tx: TenantTransaction) async throws -> (rules: IndicatorRules, today: PostgresDate) {
         let rows = try await tx.query(
             """
-            SELECT code, reporting_levels, disaggregation::text, companion_measure, CASE WHEN status = 'suspended' THEN suspended_from END
+            SELECT code, reporting_levels, disaggregation::text, companion_measure, CASE WHEN status = 'suspended' THEN suspended_from END,
+                   (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today
             FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(indicatorID)
             """, prepared: true)
         guard let row = rows.first else { throw AccessError.notFound("the indicator") }
-        return IndicatorRules(
+        let rules = IndicatorRules(
             code: try row.decode(String.self, at: 0), reportingLevels: try row.decode([String].self, at: 1),
             disaggregation: try row.decode(String?.self, at: 2).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) },
             companionMeasure: try row.decode(String?.self, at: 3), suspendedFrom: try row.decode(PostgresDate?.self, at: 4))
+        return (rules, try row.decode(PostgresDate.self, at: 5))
     }
 
     /// The indicator's rules, checked against an input: existence, status, reporting levels,
@@ -151,7 +158,7 @@ public struct ResultStore: Sendable {
     static func check(_ input: ResultInput, caller: Caller, tx: TenantTransaction) async throws -> Int64 {
         let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx)
         try await Access.require(caller, .submitResult, unit: unit.id, tx: tx)
-        let rules = try await rules(of: input.indicatorID, tx: tx)
+        let (rules, today) = try await rulesAndToday(of: input.indicatorID, tx: tx)
         let code = rules.code
         let levels = rules.reportingLevels
         guard levels.contains(unit.level.rawValue) else {
@@ -166,7 +173,6 @@ public struct ResultStore: Sendable {
         guard input.periodStart.year == input.periodEnd.year else {
             throw InputError(field: "period_end", reason: "a period lies within one year (\(input.periodStart.year)); report each year apart")
         }
-        let today = try await tx.query("SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date", prepared: true)[0].decode(PostgresDate.self, at: 0)
         guard input.periodEnd <= today else { throw InputError(field: "period_end", reason: "\(input.periodEnd) is in the future") }
         guard input.periodStart.year >= 2000 else { throw InputError(field: "period_start", reason: "is before 2000") }
         try rules.check(input.figures)

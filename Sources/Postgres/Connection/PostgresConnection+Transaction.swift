@@ -27,13 +27,21 @@ public struct PostgresRetryPolicy: Sendable {
 extension PostgresConnection {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     /// Nothing it did remains after a rollback.
+    /// `prelude`, SQL the program wrote (never input), runs right after BEGIN in the same round trip.
     public func withTransaction<T: Sendable>(
-        isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false,
+        isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false, prelude: String? = nil,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         var begin = "BEGIN ISOLATION LEVEL \(isolation.rawValue)"
         if readOnly { begin += " READ ONLY" }
-        try await executeScript(begin)
+        if let prelude { begin += "; " + prelude }
+        do {
+            try await executeScript(begin)
+        } catch {
+            // The prelude failed inside the transaction it opened.
+            if prelude != nil { try? await executeScript("ROLLBACK") }
+            throw error
+        }
         let value: T
         do {
             value = try await body(self)

@@ -53,9 +53,10 @@ public actor PostgresPool {
     }
 
     /// Runs `body` in a transaction on a pooled connection. With a retry policy, a
-    /// serialization failure or deadlock (40001/40P01) runs the whole body again.
+    /// serialization failure or deadlock (40001/40P01) runs the whole body again. `prelude`: see
+    /// `PostgresConnection.withTransaction`.
     public func withTransaction<T: Sendable>(
-        isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false, retry: PostgresRetryPolicy = .none,
+        isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false, retry: PostgresRetryPolicy = .none, prelude: String? = nil,
         _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempt = 1
@@ -63,7 +64,7 @@ public actor PostgresPool {
         while true {
             do {
                 return try await withConnection { connection in
-                    try await connection.withTransaction(isolation: isolation, readOnly: readOnly, body)
+                    try await connection.withTransaction(isolation: isolation, readOnly: readOnly, prelude: prelude, body)
                 }
             } catch let error as PostgresError where error.isRetryable && attempt < retry.maxAttempts {
                 logger.debug(
