@@ -14,6 +14,10 @@ COMMENT ON COLUMN chitieu.progress.indicator_name IS 'Copy of the indicator''s n
 -- phase: the index leads with the year.
 DROP INDEX chitieu.progress_dashboard;
 CREATE INDEX progress_dashboard ON chitieu.progress (province_id, year, phase_id, indicator_id, unit_id);
+-- An officer's figures are read unit by unit of their scope: the key leads with the unit.
+ALTER TABLE chitieu.progress
+    DROP CONSTRAINT progress_province_id_indicator_id_unit_id_phase_id_year_key,
+    ADD CONSTRAINT progress_figure_key UNIQUE NULLS NOT DISTINCT (province_id, unit_id, phase_id, year, indicator_id);
 COMMENT ON COLUMN chitieu.progress.rate_with_submitted IS 'achieved_with_submitted / target; NULL without a target.';
 
 CREATE OR REPLACE FUNCTION chitieu.compute_progress(p_province_id bigint, p_phase_id bigint, p_indicator_id bigint, p_today date)

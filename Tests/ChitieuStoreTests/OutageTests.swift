@@ -15,7 +15,10 @@ struct OutageTests {
         let cluster = try await TestCluster.start()
         defer { cluster.destroy() }
         let world = try await AccessWorld.make(on: try await TestDatabase.make(on: cluster))
-        let pool = world.db.appPool(maxConnections: 4)
+        // The daemon's own acquire timeout (the test helpers' pools wait a minute on a loaded machine).
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 4, acquireTimeout: .seconds(2)),
+            logger: TestDatabase.logger)
         let ran = Mutex<Set<Int64>>([])
         let worker = JobWorker(
             queue: JobQueue(pool: pool), handlers: ["noop": { job in ran.withLock { _ = $0.insert(job.id) } }],

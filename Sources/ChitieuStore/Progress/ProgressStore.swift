@@ -126,11 +126,10 @@ public struct ProgressStore: Sendable {
                 SELECT p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.unit_id, p.unit_code, p.unit_name, p.unit_level,
                        p.parent_id, p.year, p.target, p.achieved, p.achieved_with_submitted, p.rate::float8, p.status, p.computed_at,
                        p.companion_measure, p.companion
-                FROM chitieu.progress p
-                WHERE p.province_id = \(province) AND p.phase_id = \(phase.id)
-                  AND (p.year = \(year.map { Int16($0) }) OR (p.year IS NULL AND \(year.map { Int16($0) })::smallint IS NULL))
-                  AND p.unit_id IN (SELECT unit_id FROM scope)
-                  AND (\(indicatorCode)::text IS NULL OR p.indicator_code = \(indicatorCode))
+                FROM scope s
+                JOIN chitieu.progress p ON p.province_id = \(province) AND p.unit_id = s.unit_id AND p.phase_id = \(phase.id)
+                  AND p.year IS NOT DISTINCT FROM \(year.map { Int16($0) })
+                WHERE (\(indicatorCode)::text IS NULL OR p.indicator_code = \(indicatorCode))
                 ORDER BY p.indicator_code, array_position(ARRAY['province', 'district', 'commune', 'village'], p.unit_level), p.unit_name, p.unit_code
                 """, prepared: true
             ).map { row in
