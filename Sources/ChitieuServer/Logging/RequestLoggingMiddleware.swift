@@ -2,8 +2,11 @@ import ChitieuDomain
 import Hummingbird
 import Logging
 
-/// Logs one line per request: method, path, status and duration.
+/// Logs one line per request (method, path, status and duration) and counts it in the metrics,
+/// labelled by its route template.
 struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         do {
@@ -21,6 +24,9 @@ struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
+        // Unmatched paths share one label, so probing clients cannot grow the registry.
+        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? Self.template($0) : nil } ?? "unmatched"
+        metrics.request(method: request.method.rawValue, route: route, status: status, duration: elapsed)
         let ms = elapsed.seconds * 1000
         context.logger.info(
             "Handled a request.",
@@ -28,5 +34,14 @@ struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
                 "http.method": "\(request.method)", "http.path": "\(request.uri.path)", "http.status": "\(status)",
                 "http.duration_ms": "\((ms * 100).rounded() / 100)",
             ])
+    }
+}
+
+extension RequestLoggingMiddleware {
+    /// `/v1/results/:id` → `/v1/results/{id}`, as the OpenAPI document writes it.
+    static func template(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+        }.joined(separator: "/")
     }
 }

@@ -99,39 +99,6 @@ public final class ServerMetrics: Sendable {
     }
 }
 
-/// Counts every request in the metrics, labelled by its route template.
-struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: ServerMetrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            record(request, context, status: Int(response.status.code), start: start)
-            return response
-        } catch let error as any HTTPResponseError {
-            record(request, context, status: Int(error.status.code), start: start)
-            throw error
-        } catch {
-            record(request, context, status: 500, start: start)
-            throw error
-        }
-    }
-
-    private func record(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
-        // Unmatched paths share one label, so probing clients cannot grow the registry.
-        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? Self.template($0) : nil } ?? "unmatched"
-        metrics.request(method: request.method.rawValue, route: route, status: status, duration: ContinuousClock.now - start)
-    }
-
-    /// `/v1/results/:id` → `/v1/results/{id}`, as the OpenAPI document writes it.
-    static func template(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
-            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
-        }.joined(separator: "/")
-    }
-}
-
 /// `GET /metrics`: the Prometheus text format, without authentication (bind the daemon to a
 /// private address or let the proxy keep `/metrics` inside).
 struct MetricsController {

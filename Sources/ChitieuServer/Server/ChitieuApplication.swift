@@ -12,10 +12,9 @@ public enum ChitieuApplication {
         logger: Logger
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
-        router.add(middleware: RequestLoggingMiddleware())
+        router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         HealthController(database: database, migrations: migrations).addRoutes(to: router)
         MetricsController(metrics: metrics, database: database).addRoutes(to: router)
