@@ -248,45 +248,25 @@ public struct Authenticator: Sendable {
         guard let province = Self.province(ofToken: token) else { throw Self.invalid }
         let hash = Self.digest(token)
         do {
-            return try await database.withTenant(province) { tx in
-                let rows = try await tx.query(
-                    """
-                    SELECT t.token_id, t.token_hash, t.expires_at <= now() AS expired, t.revoked_at IS NOT NULL AS revoked,
-                           t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS stale, \(sql: AccountStore.qualifiedColumns),
-                           array(SELECT g.role FROM chitieu.role_grant g
-                                 WHERE g.province_id = t.province_id AND g.account_id = t.account_id AND g.revoked_at IS NULL
-                                   AND g.valid_from <= current_date AND (g.valid_to IS NULL OR g.valid_to >= current_date)
-                                 ORDER BY g.grant_id) AS grant_roles,
-                           array(SELECT g.unit_id FROM chitieu.role_grant g
-                                 WHERE g.province_id = t.province_id AND g.account_id = t.account_id AND g.revoked_at IS NULL
-                                   AND g.valid_from <= current_date AND (g.valid_to IS NULL OR g.valid_to >= current_date)
-                                 ORDER BY g.grant_id) AS grant_units,
-                           (SELECT p.district_allocation FROM chitieu.province p WHERE p.province_id = t.province_id) AS district_allocation
-                    FROM chitieu.api_token t JOIN chitieu.account a ON a.province_id = t.province_id AND a.account_id = t.account_id
-                    WHERE t.province_id = \(province) AND t.token_hash = \(hash)
-                    """, prepared: true)
-                guard let row = rows.first, constantTimeEqual(Array(try row.decode(Data.self, "token_hash")), Array(hash)) else {
-                    throw Self.invalid
-                }
-                if try row.decode(Bool.self, "revoked") { throw AccessError(.unauthenticated, "the bearer token was revoked") }
-                if try row.decode(Bool?.self, "expired") == true { throw AccessError(.unauthenticated, "the bearer token has expired") }
-                let account = try AccountStore.decode(row)
-                guard account.status == .active else { throw AccessError(.unauthenticated, "the account is disabled") }
-                if try row.decode(Bool.self, "stale") {
-                    try await tx.query(
-                        "UPDATE chitieu.api_token SET last_used_at = now() WHERE province_id = \(province) AND token_id = \(try row.decode(UUID.self, "token_id"))",
-                        prepared: true)
-                }
-                // The grants and the province's setting came with the token, in the same statement.
-                let roles = try row.decode([String].self, "grant_roles").map { Role(rawValue: $0) ?? .viewer }
-                let units = try row.decode([Int64].self, "grant_units")
-                let principal = Principal(
-                    provinceID: province, grants: zip(roles, units).map { RoleAssignment(role: $0, unitID: $1) },
-                    districtAllocation: try row.decode(Bool?.self, "district_allocation") ?? false)
-                return Caller(
-                    principal: principal, actor: Actor(accountID: account.id, label: account.username, via: .api, requestID: requestID),
-                    account: account)
+            // One statement, no transaction of its own: chitieu.check_token sets the province for
+            // the statement and marks the token used at most once a minute.
+            let rows = try await database.pool.query("SELECT * FROM chitieu.check_token(\(province), \(hash))", prepared: true)
+            guard let row = rows.first, constantTimeEqual(Array(try row.decode(Data.self, "token_hash")), Array(hash)) else {
+                throw Self.invalid
             }
+            if try row.decode(Bool.self, "revoked") { throw AccessError(.unauthenticated, "the bearer token was revoked") }
+            if try row.decode(Bool?.self, "expired") == true { throw AccessError(.unauthenticated, "the bearer token has expired") }
+            let account = try AccountStore.decode(row)
+            guard account.status == .active else { throw AccessError(.unauthenticated, "the account is disabled") }
+            // The grants and the province's setting came with the token, in the same statement.
+            let roles = try row.decode([String].self, "grant_roles").map { Role(rawValue: $0) ?? .viewer }
+            let units = try row.decode([Int64].self, "grant_units")
+            let principal = Principal(
+                provinceID: province, grants: zip(roles, units).map { RoleAssignment(role: $0, unitID: $1) },
+                districtAllocation: try row.decode(Bool?.self, "district_allocation") ?? false)
+            return Caller(
+                principal: principal, actor: Actor(accountID: account.id, label: account.username, via: .api, requestID: requestID),
+                account: account)
         } catch let error as PostgresError where error.sqlState == "22023" || error.sqlState == "23503" {
             throw Self.invalid
         }

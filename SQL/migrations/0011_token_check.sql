@@ -1,0 +1,36 @@
+-- A bearer token checked in one statement, without a transaction of its own: the function sets
+-- the province for the statement's own transaction, marks the token used (at most once a
+-- minute), and returns the token's state, its account, the account's current grants and the
+-- province's setting. Row-level security applies as to any other statement of the daemon.
+CREATE FUNCTION chitieu.check_token(p_province_id bigint, p_token_hash bytea)
+RETURNS TABLE (
+    token_id uuid, token_hash bytea, expired boolean, revoked boolean,
+    account_id uuid, province_id bigint, username text, display_name text, status text, home_unit_id bigint, created_at timestamptz,
+    grant_roles text[], grant_units bigint[], district_allocation boolean
+)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM chitieu.use_province(p_province_id);
+    UPDATE chitieu.api_token t SET last_used_at = now()
+    WHERE t.province_id = p_province_id AND t.token_hash = p_token_hash
+      AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute');
+    RETURN QUERY
+    SELECT t.token_id, t.token_hash, t.expires_at <= now(), t.revoked_at IS NOT NULL,
+           a.account_id, a.province_id, a.username, a.display_name::text, a.status, a.home_unit_id, a.created_at,
+           array(SELECT g.role FROM chitieu.role_grant g
+                 WHERE g.province_id = t.province_id AND g.account_id = t.account_id AND g.revoked_at IS NULL
+                   AND g.valid_from <= current_date AND (g.valid_to IS NULL OR g.valid_to >= current_date)
+                 ORDER BY g.grant_id),
+           array(SELECT g.unit_id FROM chitieu.role_grant g
+                 WHERE g.province_id = t.province_id AND g.account_id = t.account_id AND g.revoked_at IS NULL
+                   AND g.valid_from <= current_date AND (g.valid_to IS NULL OR g.valid_to >= current_date)
+                 ORDER BY g.grant_id),
+           (SELECT p.district_allocation FROM chitieu.province p WHERE p.province_id = t.province_id)
+    FROM chitieu.api_token t JOIN chitieu.account a ON a.province_id = t.province_id AND a.account_id = t.account_id
+    WHERE t.province_id = p_province_id AND t.token_hash = p_token_hash;
+END
+$$;
+COMMENT ON FUNCTION chitieu.check_token(bigint, bytea) IS
+    'A bearer token''s state, account, current grants and province setting, in one statement; marks it used at most once a minute.';
+REVOKE ALL ON FUNCTION chitieu.check_token(bigint, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chitieu.check_token(bigint, bytea) TO chitieu_app;
