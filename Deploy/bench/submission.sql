@@ -1,27 +1,14 @@
 -- pgbench: the SQL of one result submission over the API, statement for statement, as the daemon
--- sends it (captured with log_statement = all): the token's check in a transaction of its own,
+-- sends it (captured with log_statement = all): the token's check in one statement of its own,
 -- then the submission's transaction — policy lookups, deadline, insert, audit event, job enqueue.
--- Runs as chitieu_app under row-level security, with prepared statements (-M prepared) as the daemon. bench_client holds the officers the HTTP run uses.
+-- The daemon sends BEGIN and the province in one round trip; pgbench sends them as two.
+-- Runs as chitieu_app under row-level security, with prepared statements (-M prepared) as the
+-- daemon does. bench_client holds the officers the HTTP run uses.
 \set n random(1, :clients)
 \set quarter random(0, 3)
 \set value random(0, 5)
 SELECT province_id AS p, unit_id AS u, indicator_id AS i, account_id AS a, token_hash AS h FROM bench_client WHERE n = :n \gset
-BEGIN ISOLATION LEVEL READ COMMITTED;
-SELECT chitieu.use_province(:p);
-SELECT t.token_id, t.token_hash, t.expires_at <= now() AS expired, t.revoked_at IS NOT NULL AS revoked,
-       t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS stale, a.account_id, a.province_id, a.username, a.display_name, a.status, a.home_unit_id, a.created_at,
-       array(SELECT g.role FROM chitieu.role_grant g
-             WHERE g.province_id = t.province_id AND g.account_id = t.account_id AND g.revoked_at IS NULL
-               AND g.valid_from <= current_date AND (g.valid_to IS NULL OR g.valid_to >= current_date)
-             ORDER BY g.grant_id) AS grant_roles,
-       array(SELECT g.unit_id FROM chitieu.role_grant g
-             WHERE g.province_id = t.province_id AND g.account_id = t.account_id AND g.revoked_at IS NULL
-               AND g.valid_from <= current_date AND (g.valid_to IS NULL OR g.valid_to >= current_date)
-             ORDER BY g.grant_id) AS grant_units,
-       (SELECT p.district_allocation FROM chitieu.province p WHERE p.province_id = t.province_id) AS district_allocation
-FROM chitieu.api_token t JOIN chitieu.account a ON a.province_id = t.province_id AND a.account_id = t.account_id
-WHERE t.province_id = :p AND t.token_hash = :h::bytea;
-COMMIT;
+SELECT * FROM chitieu.check_token(:p, :h::bytea);
 BEGIN ISOLATION LEVEL READ COMMITTED;
 SELECT chitieu.use_province(:p);
 SELECT unit_id, level FROM chitieu.admin_unit WHERE province_id = :p AND unit_id = :u;
