@@ -139,23 +139,19 @@ public final class JobWorker: Service {
                 }
                 continue
             }
+            // Here at least one slot is free. Successes since the last claim are recorded by the claim itself.
             var claimed: [Job] = []
-            if free > 0 {
-                // Successes since the last claim are recorded by the claim itself.
-                let done = succeeded.withLock { ids in
-                    defer { ids.removeAll(keepingCapacity: true) }
-                    return ids
-                }
-                flushedAt = ContinuousClock.now
-                do {
-                    claimed = try await queue.claim(worker: name, limit: free, lease: configuration.lease, completing: done)
-                } catch {
-                    succeeded.withLock { $0.append(contentsOf: done) }
-                    logger.warning("Claiming jobs failed; retrying.", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-            } else {
-                await flushSucceeded()
+            let done = succeeded.withLock { ids in
+                defer { ids.removeAll(keepingCapacity: true) }
+                return ids
+            }
+            flushedAt = ContinuousClock.now
+            do {
+                claimed = try await queue.claim(worker: name, limit: free, lease: configuration.lease, completing: done)
+            } catch {
+                succeeded.withLock { $0.append(contentsOf: done) }
+                logger.warning("Claiming jobs failed; retrying.", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(100))
             }
             for job in claimed {
                 running.withLock { _ = $0.insert(job.id) }

@@ -47,9 +47,8 @@ public struct LogfmtLogHandler: LogHandler {
         return out + "\""
     }
 
-    static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
+    /// RFC 3339 in UTC with milliseconds, made once (a log line is written for every request).
+    static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    static func timestamp() -> String { Date().formatted(timeFormat) }
 }

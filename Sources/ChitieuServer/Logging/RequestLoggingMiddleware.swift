@@ -24,9 +24,7 @@ struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        // Unmatched paths share one label, so probing clients cannot grow the registry.
-        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? Self.template($0) : nil } ?? "unmatched"
-        metrics.request(method: request.method.rawValue, route: route, status: status, duration: elapsed)
+        metrics.request(method: request.method.rawValue, endpoint: context.endpointPath, status: status, duration: elapsed)
         let ms = elapsed.seconds * 1000
         context.logger.info(
             "Handled a request.",
@@ -34,14 +32,5 @@ struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
                 "http.method": "\(request.method)", "http.path": "\(request.uri.path)", "http.status": "\(status)",
                 "http.duration_ms": "\((ms * 100).rounded() / 100)",
             ])
-    }
-}
-
-extension RequestLoggingMiddleware {
-    /// `/v1/results/:id` → `/v1/results/{id}`, as the OpenAPI document writes it.
-    static func template(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
-            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
-        }.joined(separator: "/")
     }
 }

@@ -2,6 +2,7 @@ public import ChitieuStore
 import Foundation
 import Hummingbird
 public import Prometheus
+import Synchronization
 
 /// The daemon's Prometheus metrics, served at `/metrics`: HTTP requests and their latency, the
 /// connection pool, and the job queue (depth and oldest pending job, read at scrape time; start
@@ -25,6 +26,15 @@ public final class ServerMetrics: Sendable {
     private let poolMax: Gauge
     private let queueOldestPending: Gauge
 
+    /// A request's series, by what the router matched (not yet a template) and its status.
+    struct RequestKey: Hashable {
+        var method: String
+        var endpoint: String?
+        var status: Int
+    }
+    /// The counter and histogram of each series seen, so a request costs one lookup.
+    private let requestSeries = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
+
     /// Creates the registry and the metrics that exist from the start.
     public init() {
         poolOpen = registry.makeGauge(descriptor: Self.name("db_pool_connections", "open", "Connections the pool holds open."))
@@ -46,15 +56,34 @@ public final class ServerMetrics: Sendable {
 
     // MARK: HTTP
 
-    /// Records one answered request. `route` is the matched route template (`/v1/results/{id}`), never the raw path.
-    func request(method: String, route: String, status: Int, duration: Duration) {
-        let labels = [("method", method), ("route", route), ("status", String(status))]
-        registry.makeCounter(descriptor: Self.name("http_requests", "total", "Requests answered, by method, route and status."), labels: labels)
-            .increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", "seconds", "Time to answer a request, by method and route."),
-            labels: [("method", method), ("route", route)], buckets: Self.requestBuckets
-        ).record(duration)
+    /// Records one answered request under its route template (`/v1/results/{id}`), never the raw
+    /// path; `endpoint` is what the router matched (`/v1/results/:id`), nil or not a path when nothing did.
+    func request(method: String, endpoint: String?, status: Int, duration: Duration) {
+        let key = RequestKey(method: method, endpoint: endpoint, status: status)
+        let (counter, histogram) = requestSeries.withLock { series in
+            if let known = series[key] { return known }
+            // Unmatched paths share one label, so probing clients cannot grow the registry.
+            let route = endpoint.flatMap { $0.hasPrefix("/") ? Self.template($0) : nil } ?? "unmatched"
+            let made = (
+                registry.makeCounter(
+                    descriptor: Self.name("http_requests", "total", "Requests answered, by method, route and status."),
+                    labels: [("method", method), ("route", route), ("status", String(status))]),
+                registry.makeDurationHistogram(
+                    descriptor: Self.name("http_request_duration", "seconds", "Time to answer a request, by method and route."),
+                    labels: [("method", method), ("route", route)], buckets: Self.requestBuckets)
+            )
+            series[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
+    }
+
+    /// `/v1/results/:id` → `/v1/results/{id}`, as the OpenAPI document writes it.
+    static func template(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+        }.joined(separator: "/")
     }
 
     // MARK: Jobs

@@ -216,14 +216,16 @@ public struct IndicatorStore: Sendable {
             for entry in entries {
                 let rows = try await Self.insert(entry.draft, tx: tx, onConflictUpdate: true)
                 var inserted = false
+                // The indicator to recompute, once: its name or measures changed (the figures
+                // carry copies of them), or it was suspended. A new one has no figures yet.
+                var recompute: Int64?
                 if let row = rows.first {
                     inserted = try row.decode(Bool.self, "inserted")
                     if inserted {
                         added += 1
                     } else {
                         updated += 1
-                        // Its name or measures may have changed: the figures carry copies of them.
-                        try await ResultStore.enqueueProgress(indicatorID: try row.decode(Int64.self, "indicator_id"), tx: tx)
+                        recompute = try row.decode(Int64.self, "indicator_id")
                     }
                     try await AuditLog.record(
                         tx, actor: caller.actor, action: inserted ? "indicator.add" : "indicator.update", entityType: "indicator",
@@ -239,13 +241,13 @@ public struct IndicatorStore: Sendable {
                         RETURNING indicator_id
                         """)
                     if let row = changed.first {
-                        // A new indicator has no figures yet; an existing one's figures become suspended.
-                        if !inserted { try await ResultStore.enqueueProgress(indicatorID: try row.decode(Int64.self, at: 0), tx: tx) }
+                        if !inserted { recompute = try row.decode(Int64.self, at: 0) }
                         try await AuditLog.record(
                             tx, actor: caller.actor, action: "indicator.suspend", entityType: "indicator", entityID: entry.draft.code,
                             after: AuditLog.json(["status": "suspended", "suspended_from": from.description, "suspended_reason": reason]))
                     }
                 }
+                if let recompute { try await ResultStore.enqueueProgress(indicatorID: recompute, tx: tx) }
             }
             return (added, updated, unchanged)
         }

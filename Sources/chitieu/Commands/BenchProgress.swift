@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChitieuDomain
+import ChitieuServer
 import ChitieuStore
 import Foundation
 import Postgres
@@ -160,7 +161,8 @@ extension Bench {
         func approvalLatency(_ owner: ChitieuDatabase, _ provinces: [Province], _ phases: [Int64: Int64]) async throws {
             let results = ResultStore(database: owner)
             let queue = JobQueue(pool: owner.pool)
-            let handlers = ProgressStore(database: owner)
+            // The daemon's own handler, as a worker would run it.
+            let handler = StandardJobs.handlers(database: owner)["progress"]!
             var latencies: [Double] = []
             var incremental: [Double] = []
             for i in 0..<approvals {
@@ -180,12 +182,12 @@ extension Bench {
                                 periodEnd: PostgresDate(year: 2025, month: 12, day: 31), figures: ResultFigures(value: 1)),
                     submit: true, idempotencyKey: nil, caller: .command("bench progress"))
                 // Drain the job the submission queued, so the approval's job is the one measured.
-                try await runPending(queue, handlers, province: p.id)
+                try await runPending(queue, handler, province: p.id)
                 let before = try await phaseFigure(owner, p.id, indicator)
                 let start = ContinuousClock.now
                 _ = try await results.approve(province: p.id, id: record.id, caller: .command("bench progress"))
                 let job = ContinuousClock.now
-                try await runPending(queue, handlers, province: p.id)
+                try await runPending(queue, handler, province: p.id)
                 let after = try await phaseFigure(owner, p.id, indicator)
                 guard after == before + 1 else { throw InputError(field: "bench", reason: "the approval did not reach the view (\(before) → \(after))") }
                 latencies.append((ContinuousClock.now - start).seconds)
@@ -197,12 +199,10 @@ extension Bench {
             print(String(format: "  of which the progress job (one province, one indicator)  median %6.1f ms", Self.median(incremental) * 1000))
         }
 
-        func runPending(_ queue: JobQueue, _ store: ProgressStore, province: Int64) async throws {
+        func runPending(_ queue: JobQueue, _ handler: JobHandler, province: Int64) async throws {
             for job in try await queue.list(state: .pending, kind: "progress", limit: 10) where job.provinceID == province {
                 guard let claimed = try await queue.claim(id: job.id, worker: "bench", lease: .seconds(60)) else { continue }
-                struct Args: Decodable { var province_id: Int64; var phase_id: Int64; var indicator_id: Int64? }
-                let args = try JSONDecoder().decode(Args.self, from: Data(claimed.args.utf8))
-                _ = try await store.compute(province: args.province_id, phaseID: args.phase_id, indicatorID: args.indicator_id)
+                try await handler(claimed)
                 _ = try await queue.complete(claimed.id, worker: "bench")
             }
         }
