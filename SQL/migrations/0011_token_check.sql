@@ -13,20 +13,21 @@ BEGIN
     PERFORM chitieu.use_province(p_province_id);
     UPDATE chitieu.api_token t SET last_used_at = now()
     WHERE t.province_id = p_province_id AND t.token_hash = p_token_hash
+      AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
       AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute');
     RETURN QUERY
     SELECT t.token_id, t.token_hash, t.expires_at <= now(), t.revoked_at IS NOT NULL,
            a.account_id, a.province_id, a.username, a.display_name::text, a.status, a.home_unit_id, a.created_at,
-           array(SELECT g.role FROM chitieu.role_grant g
-                 WHERE g.province_id = t.province_id AND g.account_id = t.account_id AND g.revoked_at IS NULL
-                   AND g.valid_from <= current_date AND (g.valid_to IS NULL OR g.valid_to >= current_date)
-                 ORDER BY g.grant_id),
-           array(SELECT g.unit_id FROM chitieu.role_grant g
-                 WHERE g.province_id = t.province_id AND g.account_id = t.account_id AND g.revoked_at IS NULL
-                   AND g.valid_from <= current_date AND (g.valid_to IS NULL OR g.valid_to >= current_date)
-                 ORDER BY g.grant_id),
+           coalesce(g.roles, '{}'), coalesce(g.units, '{}'),
            (SELECT p.district_allocation FROM chitieu.province p WHERE p.province_id = t.province_id)
     FROM chitieu.api_token t JOIN chitieu.account a ON a.province_id = t.province_id AND a.account_id = t.account_id
+    -- The grants in force today, read once: roles and units in the same order.
+    LEFT JOIN LATERAL (
+        SELECT array_agg(r.role ORDER BY r.grant_id) AS roles, array_agg(r.unit_id ORDER BY r.grant_id) AS units
+        FROM chitieu.role_grant r
+        WHERE r.province_id = t.province_id AND r.account_id = t.account_id AND r.revoked_at IS NULL
+          AND r.valid_from <= current_date AND (r.valid_to IS NULL OR r.valid_to >= current_date)
+    ) g ON true
     WHERE t.province_id = p_province_id AND t.token_hash = p_token_hash;
 END
 $$;

@@ -22,6 +22,8 @@ struct AuthorizationHardeningTests {
         #expect(Authenticator.addressGroup("2001:db8:1:2::9") == "2001:db8:1:2::/64")
         #expect(Authenticator.addressGroup("2001:db8::1") == "2001:db8:0:0::/64")
         #expect(Authenticator.addressGroup("192.0.2.1") == "192.0.2.1")
+        #expect(Authenticator.addressGroup("::ffff:192.0.2.1") == "192.0.2.1")
+        #expect(Authenticator.addressGroup("::FFFF:198.51.100.7") != Authenticator.addressGroup("::ffff:192.0.2.1"))
     }
 
     @Test func parallelGuessesCannotSlipUnderTheLimit() async throws {

@@ -119,14 +119,26 @@ public struct Authenticator: Sendable {
         let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
         let accountKey = "account:\(username.prefix(100))"
         let addressKey = address.map { "address:\(Self.addressGroup($0).prefix(100))" }
-        // Every attempt is counted before the password is checked, atomically, so parallel
-        // attempts cannot all slip in under the limit; a success gives the attempt back.
-        try await reserveAttempt(accountKey, limit: limits.perAccount)
-        if let addressKey { try await reserveAttempt(addressKey, limit: limits.perAddress) }
+        // A slot for the password check first: a login refused because the server is busy never
+        // counts as an attempt.
         guard LoginGate.shared.enter(limit: limits.concurrentHashes) else {
             throw AccessError(.rateLimited(retryAfter: 1), "the server is busy checking other logins; try again in a second")
         }
         defer { LoginGate.shared.leave() }
+        // Every attempt is counted before the password is checked, atomically, so parallel
+        // attempts cannot all slip in under the limit; a success gives the attempt back. One
+        // refused for its account does not count for its address; one refused for its address
+        // gives the account's attempt back.
+        try await reserveAttempt(accountKey, limit: limits.perAccount)
+        if let addressKey {
+            do {
+                try await reserveAttempt(addressKey, limit: limits.perAddress)
+            } catch {
+                try? await database.pool.query(
+                    "UPDATE chitieu.login_throttle SET failures = greatest(failures - 1, 0) WHERE key = \(accountKey)", prepared: true)
+                throw error
+            }
+        }
         let failure = AccessError(.unauthenticated, "the username or password is wrong, or the account is disabled")
         guard (try? AccountStore.normalizedUsername(username)) != nil, rawPassword.utf8.count <= 1024, !rawPassword.utf8.contains(0) else {
             throw failure
@@ -170,6 +182,8 @@ public struct Authenticator: Sendable {
     /// The key a client address is counted under: the address itself, or its /64 for IPv6
     /// (one household or office gets a whole /64).
     static func addressGroup(_ address: String) -> String {
+        // An IPv4 client seen by a server listening on `::` (::ffff:192.0.2.1) is its IPv4 address.
+        if address.lowercased().hasPrefix("::ffff:"), address.contains(".") { return String(address.dropFirst(7)) }
         guard address.contains(":") else { return address }
         let groups = address.split(separator: ":", omittingEmptySubsequences: false)
         if address.contains("::") || groups.count < 4 {
@@ -184,22 +198,22 @@ public struct Authenticator: Sendable {
     }
 
     /// Counts one attempt under `key` in the current window; refuses (429) when the window
-    /// already holds `limit` attempts that did not succeed.
+    /// already holds `limit` attempts that did not succeed. A refused attempt is not counted:
+    /// the count stops one past the limit.
     func reserveAttempt(_ key: String, limit: Int) async throws {
         let rows = try await database.pool.query(
             """
             INSERT INTO chitieu.login_throttle AS t (key, failures, window_start)
             VALUES (\(key), 1, now())
             ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN t.window_start < now() - make_interval(secs => \(limits.windowSeconds)) THEN 1 ELSE t.failures + 1 END,
+                failures = CASE WHEN t.window_start < now() - make_interval(secs => \(limits.windowSeconds)) THEN 1
+                                ELSE least(t.failures + 1, \(limit) + 1) END,
                 window_start = CASE WHEN t.window_start < now() - make_interval(secs => \(limits.windowSeconds)) THEN now() ELSE t.window_start END
             RETURNING failures, ceil(extract(epoch FROM window_start + make_interval(secs => \(limits.windowSeconds)) - now()))::bigint
             """, prepared: true)
         let failures = try rows[0].decode(Int.self, at: 0)
         if failures > limit {
             let seconds = max(1, Int(try rows[0].decode(Int64.self, at: 1)))
-            // The refused attempt is not an attempt: give it back so the window does not grow.
-            try await database.pool.query("UPDATE chitieu.login_throttle SET failures = failures - 1 WHERE key = \(key)", prepared: true)
             throw AccessError(.rateLimited(retryAfter: seconds), "too many failed logins; try again in \(seconds) seconds")
         }
     }

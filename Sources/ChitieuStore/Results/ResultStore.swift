@@ -461,7 +461,8 @@ public struct ResultStore: Sendable {
         return try await database.withTenant(province) { tx in
             let found = try await AccountStore.unit(unit, field: "unit", tx: tx)
             try await Access.require(caller, .manageIndicators, tx: tx)
-            let today = try await tx.query("SELECT current_date")[0].decode(PostgresDate.self, at: 0)
+            // Today in Vietnam, as the deadline check reads it (not the session's time zone).
+            let today = try await tx.query("SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")[0].decode(PostgresDate.self, at: 0)
             guard until >= today else { throw InputError(field: "until", reason: "\(until) is in the past") }
             let id = try await tx.query(
                 """
