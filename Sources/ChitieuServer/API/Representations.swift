@@ -69,6 +69,11 @@ public enum Representation {
         ]
     }
 
+    /// A province's phase summary: indicators completed, on track, behind, suspended.
+    public static func progressSummary(_ s: ProvinceSummary) -> [String: Any] {
+        ["phase": s.phase, "indicators": s.indicators, "completed": s.completed, "on_track": s.onTrack, "behind": s.behind, "suspended": s.suspended]
+    }
+
     public static func progress(_ f: ProgressFigure) -> [String: Any] {
         [
             "indicator_id": f.indicatorID, "indicator_code": f.indicatorCode, "indicator_name": f.indicatorName, "measure_unit": f.measureUnit,

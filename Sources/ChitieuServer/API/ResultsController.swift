@@ -34,23 +34,16 @@ struct ResultsController {
         }
         group.get("results") { request, context in
             let (caller, province) = try context.province()
-            let query = request.uri.queryParameters
-            var filter = ResultStore.Filter()
-            if let v = query["indicator_id"] { filter.indicatorID = try Self.integer(v, "indicator_id") }
-            if let v = query["unit_id"] { filter.unitID = try Self.integer(v, "unit_id") }
-            if let v = query["year"] { filter.year = Int(try Self.integer(v, "year")) }
-            if let v = query["state"] {
-                guard let state = ResultRules.State(rawValue: String(v)) else { throw BodyError.invalid("state", "is not draft, submitted, approved or returned") }
-                filter.state = state
-            }
-            if let v = query["limit"] {
-                guard let n = Int(String(v)), (1...1000).contains(n) else { throw BodyError.invalid("limit", "must be an integer from 1 to 1000") }
-                filter.limit = n
-            }
-            if let v = query["cursor"] { filter.after = try Self.decodeCursor(String(v)) }
+            let query = QueryInput(request)
+            // Ids and years of any value: the store says which exist.
+            let any = Int64.min...Int64.max
+            let filter = ResultStore.Filter(
+                indicatorID: try query.integer("indicator_id", in: any), unitID: try query.integer("unit_id", in: any),
+                state: try query.oneOf("state", ResultRules.State.allCases.map(\.rawValue)).flatMap(ResultRules.State.init(rawValue:)),
+                year: try query.integer("year", in: any).map { Int($0) }, after: try query.string("cursor").map(Self.decodeCursor),
+                limit: try query.limit())
             let records = try await results.list(province: province, filter: filter, caller: caller)
-            let next: Any = records.count == filter.limit ? Self.cursor(records.last!) : NSNull()
-            return JSONBody.response(.ok, ["items": records.map(Representation.result), "next_cursor": next])
+            return JSONBody.response(.ok, page(records.map(Representation.result), limit: filter.limit) { Self.cursor(records.last!) })
         }
         group.get("results/:id") { _, context in
             let (caller, province) = try context.province()
@@ -99,28 +92,19 @@ struct ResultsController {
         }
         group.get("progress") { request, context in
             let (caller, province) = try context.province()
-            let query = request.uri.queryParameters
-            guard let phase = query["phase"] else { throw BodyError.invalid("phase", "is required, e.g. 2021-2025") }
-            let depth = try query["depth"].map { try Self.integer($0, "depth") } ?? 1
-            guard (0...3).contains(depth) else { throw BodyError.invalid("depth", "must be 0 to 3") }
+            let query = QueryInput(request)
+            let any = Int64.min...Int64.max
             let figures = try await progress.figures(
-                province: province, phaseCode: String(phase.prefix(20)), year: try query["year"].map { Int(try Self.integer($0, "year")) },
-                unit: try query["unit_id"].map { .id(try Self.integer($0, "unit_id")) }, depth: Int(depth),
-                indicatorCode: query["indicator"].map { String($0.prefix(40)) }, caller: caller)
+                province: province, phaseCode: try PlanningController.phase(query), year: try query.integer("year", in: any).map { Int($0) },
+                unit: try query.integer("unit_id", in: any).map { .id($0) }, depth: Int(try query.integer("depth", in: 0...3) ?? 1),
+                indicatorCode: try query.string("indicator", maxBytes: 40), caller: caller)
             return JSONBody.response(.ok, ["items": figures.map(Representation.progress)])
         }
         group.get("progress/summary") { _, context in
             let (caller, province) = try context.province()
             let rows = try await progress.summary(province: province, caller: caller)
-            return JSONBody.response(.ok, ["items": rows.map {
-                ["phase": $0.phase, "indicators": $0.indicators, "completed": $0.completed, "on_track": $0.onTrack, "behind": $0.behind, "suspended": $0.suspended]
-            }])
+            return JSONBody.response(.ok, ["items": rows.map(Representation.progressSummary)])
         }
-    }
-
-    static func integer(_ text: Substring, _ field: String) throws -> Int64 {
-        guard let n = Int64(text) else { throw BodyError.invalid(field, "'\(text.prefix(40))' is not an integer") }
-        return n
     }
 
     static func figures(_ input: JSONInput) throws -> ResultFigures {

@@ -111,8 +111,16 @@ public struct ResultStore: Sendable {
         return AuditLog.json(object)
     }
 
+    /// The breakdown as stored (jsonb normalises key order whatever the text).
     static func breakdownJSON(_ figures: ResultFigures) -> String? {
-        guard let b = figures.breakdown else { return nil }
+        figures.breakdown.map { JSONText.string($0) }
+    }
+
+    /// The breakdown's text in the idempotency fingerprint. It stays the text of the first
+    /// version (Foundation's sorted keys), so a retry keeps matching the first request's
+    /// fingerprint across an upgrade; it runs only when a result carries a breakdown.
+    static func fingerprintBreakdown(_ figures: ResultFigures) -> String {
+        guard let b = figures.breakdown else { return "" }
         let data = (try? JSONSerialization.data(withJSONObject: b, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -231,7 +239,7 @@ public struct ResultStore: Sendable {
     static func fingerprint(_ input: ResultInput, unitID: Int64, submit: Bool) -> Data {
         let text = [
             String(input.indicatorID), String(unitID), input.periodStart.description, input.periodEnd.description,
-            String(input.figures.value), breakdownJSON(input.figures) ?? "", input.figures.companionValue.map(String.init) ?? "",
+            String(input.figures.value), fingerprintBreakdown(input.figures), input.figures.companionValue.map(String.init) ?? "",
             input.figures.evidenceNote ?? "", submit ? "submit" : "draft",
         ].joined(separator: "\u{1F}")
         return Data(SHA256.hash(Array(text.utf8)))

@@ -129,6 +129,19 @@ struct ResultCommand: AsyncParsableCommand {
         }
     }
 
+    /// Runs one move on a result as the command's caller, then says the result's new state.
+    static func move(
+        _ command: String, _ done: String, database: DatabaseOptions, province: ProvinceOption, acting: ActingOption, result: Target,
+        _ action: @escaping @Sendable (ResultStore, Int64, UUID, Caller) async throws -> ResultRecord
+    ) async throws {
+        try await runReportingErrors {
+            let r = try await province.withProvince(database) { db, tenant in
+                try await action(ResultStore(database: db), tenant.id, try result.uuid(), try await acting.caller(command, db, tenant))
+            }
+            print("Result \(r.id.uuidString.lowercased()) is \(done).")
+        }
+    }
+
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Submit a draft or returned result.")
         @OptionGroup var database: DatabaseOptions
@@ -137,11 +150,8 @@ struct ResultCommand: AsyncParsableCommand {
         @OptionGroup var result: Target
 
         func run() async throws {
-            try await runReportingErrors {
-                let r = try await province.withProvince(database) { db, tenant in
-                    try await ResultStore(database: db).submit(province: tenant.id, id: try result.uuid(), caller: try await acting.caller("result submit", db, tenant))
-                }
-                print("Result \(r.id.uuidString.lowercased()) is submitted.")
+            try await ResultCommand.move("result submit", "submitted", database: database, province: province, acting: acting, result: result) {
+                try await $0.submit(province: $1, id: $2, caller: $3)
             }
         }
     }
@@ -154,11 +164,8 @@ struct ResultCommand: AsyncParsableCommand {
         @OptionGroup var result: Target
 
         func run() async throws {
-            try await runReportingErrors {
-                let r = try await province.withProvince(database) { db, tenant in
-                    try await ResultStore(database: db).approve(province: tenant.id, id: try result.uuid(), caller: try await acting.caller("result approve", db, tenant))
-                }
-                print("Result \(r.id.uuidString.lowercased()) is approved.")
+            try await ResultCommand.move("result approve", "approved", database: database, province: province, acting: acting, result: result) {
+                try await $0.approve(province: $1, id: $2, caller: $3)
             }
         }
     }
@@ -172,11 +179,9 @@ struct ResultCommand: AsyncParsableCommand {
         @Option(help: "Why, e.g. 'Thiếu danh sách học viên'.") var reason: String
 
         func run() async throws {
-            try await runReportingErrors {
-                let r = try await province.withProvince(database) { db, tenant in
-                    try await ResultStore(database: db).giveBack(province: tenant.id, id: try result.uuid(), reason: reason, caller: try await acting.caller("result return", db, tenant))
-                }
-                print("Result \(r.id.uuidString.lowercased()) is returned.")
+            let reason = reason
+            try await ResultCommand.move("result return", "returned", database: database, province: province, acting: acting, result: result) {
+                try await $0.giveBack(province: $1, id: $2, reason: reason, caller: $3)
             }
         }
     }
@@ -310,7 +315,7 @@ struct ProgressCommand: AsyncParsableCommand {
                 Output.print(
                     output.format, columns: ["phase", "indicators", "completed", "on track", "behind", "suspended"],
                     rows: rows.map { [$0.phase, String($0.indicators), String($0.completed), String($0.onTrack), String($0.behind), String($0.suspended)] },
-                    jsonRows: rows.map { ["phase": $0.phase, "indicators": $0.indicators, "completed": $0.completed, "on_track": $0.onTrack, "behind": $0.behind, "suspended": $0.suspended] })
+                    jsonRows: rows.map(Representation.progressSummary))
             }
         }
     }
