@@ -71,7 +71,8 @@ struct OutageTests {
             #expect(try await api.call(.get, "/ready").status == .ok)
             // The job worker runs new jobs again too.
             let job = try await JobQueue(pool: pool).enqueue(kind: "noop").id
-            while ContinuousClock.now < deadline && !ran.withLock({ $0.contains(job) }) { try await Task.sleep(for: .milliseconds(50)) }
+            let jobDeadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < jobDeadline && !ran.withLock({ $0.contains(job) }) { try await Task.sleep(for: .milliseconds(50)) }
             #expect(ran.withLock { $0.contains(job) }, "the worker did not run a job after the database came back")
         }
         await pool.shutdown()

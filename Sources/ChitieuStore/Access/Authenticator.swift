@@ -119,26 +119,26 @@ public struct Authenticator: Sendable {
         let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
         let accountKey = "account:\(username.prefix(100))"
         let addressKey = address.map { "address:\(Self.addressGroup($0).prefix(100))" }
-        // A slot for the password check first: a login refused because the server is busy never
-        // counts as an attempt.
-        guard LoginGate.shared.enter(limit: limits.concurrentHashes) else {
-            throw AccessError(.rateLimited(retryAfter: 1), "the server is busy checking other logins; try again in a second")
-        }
-        defer { LoginGate.shared.leave() }
         // Every attempt is counted before the password is checked, atomically, so parallel
         // attempts cannot all slip in under the limit; a success gives the attempt back. One
-        // refused for its account does not count for its address; one refused for its address
-        // gives the account's attempt back.
+        // refused for its account does not count for its address; one refused for its address,
+        // or because the server is busy checking other passwords, gives its counts back.
         try await reserveAttempt(accountKey, limit: limits.perAccount)
-        if let addressKey {
-            do {
+        var counted = [accountKey]
+        do {
+            if let addressKey {
                 try await reserveAttempt(addressKey, limit: limits.perAddress)
-            } catch {
-                try? await database.pool.query(
-                    "UPDATE chitieu.login_throttle SET failures = greatest(failures - 1, 0) WHERE key = \(accountKey)", prepared: true)
-                throw error
+                counted.append(addressKey)
             }
+            guard LoginGate.shared.enter(limit: limits.concurrentHashes) else {
+                throw AccessError(.rateLimited(retryAfter: 1), "the server is busy checking other logins; try again in a second")
+            }
+        } catch {
+            _ = try? await database.pool.query(
+                "UPDATE chitieu.login_throttle SET failures = greatest(failures - 1, 0) WHERE key = ANY(\(counted))", prepared: true)
+            throw error
         }
+        defer { LoginGate.shared.leave() }
         let failure = AccessError(.unauthenticated, "the username or password is wrong, or the account is disabled")
         guard (try? AccountStore.normalizedUsername(username)) != nil, rawPassword.utf8.count <= 1024, !rawPassword.utf8.contains(0) else {
             throw failure
