@@ -49,7 +49,7 @@ public struct AuditStore: Sendable {
 
     /// Events, newest first.
     public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [AuditEvent] {
-        guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be between 1 and 1000") }
+        try Paging.check(limit: filter.limit)
         return try await database.withTenant(province) { tx in
             // The whole log, or the subtrees of the grants that allow reading it.
             var roots: [Int64]? = nil

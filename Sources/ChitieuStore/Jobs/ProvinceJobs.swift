@@ -31,7 +31,7 @@ public struct ProvinceJobs: Sendable {
 
     /// The province's jobs, newest first, a page at a time.
     public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [Job] {
-        guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be an integer from 1 to 1000") }
+        try Paging.check(limit: filter.limit)
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageJobs, what: "the jobs", tx: tx)
             return try await tx.query(

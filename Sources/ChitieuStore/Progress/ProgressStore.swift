@@ -61,13 +61,19 @@ public struct ProgressStore: Sendable {
         let provinces = try await database.pool.query("SELECT chitieu.tenant_ids()").map { try $0.decode(Int64.self, at: 0) }
         var work: [(province: Int64, phase: Int64)] = []
         for province in provinces {
-            let phases = try await database.withTenant(province) { tx in
-                try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province) ORDER BY first_year")
-                    .map { try $0.decode(Int64.self, at: 0) }
-            }
-            work += phases.map { (province, $0) }
+            work += try await phaseIDs(province: province).map { (province, $0) }
         }
         return try await compute(work, parallel: parallel)
+    }
+
+    /// The province's phases (the one with `code`, or every one), in order.
+    public func phaseIDs(province: Int64, code: String? = nil) async throws -> [Int64] {
+        try await database.withTenant(province) { tx in
+            try await tx.query(
+                "SELECT phase_id FROM chitieu.phase WHERE province_id = \(province) AND (\(code)::text IS NULL OR code = \(code)) ORDER BY first_year",
+                prepared: true
+            ).map { try $0.decode(Int64.self, at: 0) }
+        }
     }
 
     /// Computes the given (province, phase) pairs, `parallel` at a time; returns figures changed.

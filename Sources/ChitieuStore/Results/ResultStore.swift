@@ -516,7 +516,7 @@ public struct ResultStore: Sendable {
 
     /// Results in the caller's scope (or below `unitID`), newest first, a page at a time.
     public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [ResultRecord] {
-        guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be between 1 and 1000") }
+        try Paging.check(limit: filter.limit)
         if let year = filter.year, !(2000...2100).contains(year) { throw InputError(field: "year", reason: "must be between 2000 and 2100") }
         return try await database.withTenant(province) { tx in
             let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)

@@ -171,14 +171,13 @@ public struct AllocationStore: Sendable {
     /// The rules of the caller's scope (or of `unitID`'s subtree), by indicator code, level and
     /// Vietnamese name of the unit, a page at a time.
     public func rules(province: Int64, filter: RuleFilter, caller: Caller) async throws -> [RuleRecord] {
-        guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be an integer from 1 to 1000") }
+        try Paging.check(limit: filter.limit)
         return try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: filter.phaseCode, tx: tx)
             let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
             if let after = filter.after {
-                let known = try await tx.query(
-                    "SELECT 1 FROM chitieu.allocation_rule WHERE province_id = \(province) AND rule_id = \(after) AND phase_id = \(phase.id)", prepared: true)
-                guard !known.isEmpty else { throw InputError(field: "cursor", reason: "is not a cursor this server gave") }
+                try Paging.requireCursor(try await tx.query(
+                    "SELECT 1 FROM chitieu.allocation_rule WHERE province_id = \(province) AND rule_id = \(after) AND phase_id = \(phase.id)", prepared: true))
             }
             return try await tx.query(
                 """

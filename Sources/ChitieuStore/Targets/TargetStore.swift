@@ -262,7 +262,7 @@ public struct TargetStore: Sendable {
     /// Target cells in the caller's scope, by indicator code, level, Vietnamese name and year
     /// (the phase's cell first), a page at a time.
     public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [TargetRecord] {
-        guard (1...1000).contains(filter.limit) else { throw InputError(field: "limit", reason: "must be an integer from 1 to 1000") }
+        try Paging.check(limit: filter.limit)
         guard (0...3).contains(filter.depth) else { throw InputError(field: "depth", reason: "must be 0 to 3") }
         return try await database.withTenant(province) { tx in
             let phase = try await Self.phase(code: filter.phaseCode, tx: tx)
@@ -271,9 +271,8 @@ public struct TargetStore: Sendable {
             }
             let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
             if let after = filter.after {
-                let known = try await tx.query(
-                    "SELECT 1 FROM chitieu.target WHERE province_id = \(province) AND target_id = \(after) AND phase_id = \(phase.id)", prepared: true)
-                guard !known.isEmpty else { throw InputError(field: "cursor", reason: "is not a cursor this server gave") }
+                try Paging.requireCursor(try await tx.query(
+                    "SELECT 1 FROM chitieu.target WHERE province_id = \(province) AND target_id = \(after) AND phase_id = \(phase.id)", prepared: true))
             }
             let year = filter.year.map { Int16($0) }
             return try await tx.query(

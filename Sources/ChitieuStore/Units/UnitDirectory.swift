@@ -83,13 +83,12 @@ public struct UnitDirectory: Sendable {
             throw InputError(field: "q", reason: "must contain a letter or a digit")
         }
         guard query.utf8.count <= 200 else { throw InputError(field: "q", reason: "is longer than 200 bytes") }
-        guard (1...1000).contains(limit) else { throw InputError(field: "limit", reason: "must be an integer from 1 to 1000") }
+        try Paging.check(limit: limit)
         return try await database.withTenant(province) { tx in
             let roots = try await Access.scopeRoots(caller, unit: nil, tx: tx)
             if let after {
-                let known = try await tx.query(
-                    "SELECT 1 FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(after)", prepared: true)
-                guard !known.isEmpty else { throw InputError(field: "cursor", reason: "is not a cursor this server gave") }
+                try Paging.requireCursor(try await tx.query(
+                    "SELECT 1 FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(after)", prepared: true))
             }
             return try await tx.query(
                 """

@@ -286,10 +286,7 @@ struct ProgressCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let changed = try await province.withProvince(database) { db, tenant in
-                    let phases = try await db.withTenant(tenant.id) { tx in
-                        try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(tenant.id) AND (\(phase)::text IS NULL OR code = \(phase))")
-                            .map { try $0.decode(Int64.self, at: 0) }
-                    }
+                    let phases = try await ProgressStore(database: db).phaseIDs(province: tenant.id, code: phase)
                     guard !phases.isEmpty else { throw InputError(field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
                     var changed = 0
                     for id in phases { changed += try await ProgressStore(database: db).compute(province: tenant.id, phaseID: id) }
