@@ -35,6 +35,10 @@ public struct ResultRecord: Sendable, Hashable {
     public var submittedAt: Date?
     public var decidedAt: Date?
     public var updatedAt: Date
+    /// Who submitted it (four eyes: not its approver).
+    public var submittedBy: UUID?
+    /// The unit of the role that approved it (that level, or one above, corrects it).
+    public var decidedUnitID: Int64?
 }
 
 /// What a unit reports: for an indicator and a period.
@@ -66,7 +70,7 @@ public struct ResultStore: Sendable {
     static let columns: StaticString = """
         r.result_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
         r.period_start, r.period_end, r.value, r.breakdown::text AS breakdown, r.companion_value, r.evidence_note, r.state,
-        r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at
+        r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at, r.submitted_by, r.decided_unit_id
         """
     static let from: StaticString = """
         chitieu.result r
@@ -89,7 +93,8 @@ public struct ResultStore: Sendable {
             state: ResultRules.State(rawValue: try row.decode(String.self, "state")) ?? .draft,
             returnReason: try row.decode(String?.self, "return_reason"), version: try row.decode(Int.self, "version"),
             createdAt: try row.decode(Date.self, "created_at"), submittedAt: try row.decode(Date?.self, "submitted_at"),
-            decidedAt: try row.decode(Date?.self, "decided_at"), updatedAt: try row.decode(Date.self, "updated_at"))
+            decidedAt: try row.decode(Date?.self, "decided_at"), updatedAt: try row.decode(Date.self, "updated_at"),
+            submittedBy: try row.decode(UUID?.self, "submitted_by"), decidedUnitID: try row.decode(Int64?.self, "decided_unit_id"))
     }
 
     static func find(_ id: UUID, tx: TenantTransaction, lock: Bool = false) async throws -> ResultRecord? {
@@ -376,9 +381,7 @@ public struct ResultStore: Sendable {
         try await move(province: province, id: id, .approve, expectedVersion: expectedVersion, caller: caller) { before, tx in
             // Four eyes: whoever submitted a result does not approve it.
             if let me = caller.actor.accountID {
-                let submitter = try await tx.query(
-                    "SELECT submitted_by FROM chitieu.result WHERE province_id = \(tx.provinceID) AND result_id = \(id)")[0].decode(UUID?.self, at: 0)
-                if submitter == me { throw AccessError(.forbidden, "you submitted this result; another officer of the level above approves it") }
+                if before.submittedBy == me { throw AccessError(.forbidden, "you submitted this result; another officer of the level above approves it") }
             }
             try await tx.query(
                 """
@@ -422,8 +425,7 @@ public struct ResultStore: Sendable {
             // approved, or one above it.
             try await Self.rules(of: before.indicatorID, tx: tx).check(figures)
             if !caller.isOperator,
-               let approvedAt = try await tx.query(
-                   "SELECT decided_unit_id FROM chitieu.result WHERE province_id = \(tx.provinceID) AND result_id = \(id)")[0].decode(Int64?.self, at: 0),
+               let approvedAt = before.decidedUnitID,
                let path = try await Access.unitPath(approvedAt, tx: tx) {
                 let deciders = caller.principal.grants.filter { $0.role == .province || $0.role == .district }.map(\.unitID)
                 guard deciders.contains(where: path.contains) else {
