@@ -155,4 +155,43 @@ FROM chitieu.audit_event e;
 COMMENT ON VIEW reporting.audit IS 'Who changed what and when: accounts, grants, indicators, targets, rules, results (token and job events are not shown).';
 COMMENT ON COLUMN reporting.audit.via IS 'api, cli (an admin command) or job.';
 
+-- The 2025 reform: completion on today's units, the succession links, the merged provinces.
+CREATE OR REPLACE VIEW reporting.progress_yearly_on_units WITH (security_invoker = true) AS
+SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
+       p.year, p.as_of, p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
+       p.target, p.achieved, p.rate, p.achieved_with_submitted, p.companion_measure, p.companion, p.rate_with_submitted,
+       p.status,
+       CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
+                     WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
+       p.computed_at
+FROM chitieu.progress_on_units p
+WHERE p.year IS NOT NULL;
+COMMENT ON VIEW reporting.progress_yearly_on_units IS 'Completion per indicator, year and unit valid on as_of (today''s units): targets and results of units that ended are carried to their successors (whole links whole, splits by weight, rounded exactly). Only phases in which some unit ended.';
+
+CREATE OR REPLACE VIEW reporting.progress_phase_on_units WITH (security_invoker = true) AS
+SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
+       p.as_of, p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
+       p.target, p.achieved, p.rate, p.achieved_with_submitted, p.companion_measure, p.companion, p.rate_with_submitted,
+       p.status,
+       CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
+                     WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
+       p.computed_at
+FROM chitieu.progress_on_units p
+WHERE p.year IS NULL;
+COMMENT ON VIEW reporting.progress_phase_on_units IS 'Completion per indicator over the whole phase, on today''s units (see progress_yearly_on_units); progress_phase shows it on the units as they were.';
+
+CREATE OR REPLACE VIEW reporting.unit_succession WITH (security_invoker = true) AS
+SELECT s.province_id, s.effective_date, s.kind, s.weight, s.weight_set_by IS NOT NULL AS weight_set_by_hand,
+       o.unit_id AS old_unit_id, o.level AS old_level, o.code AS old_code, o.name AS old_name, o.valid_to AS old_valid_to,
+       n.unit_id AS new_unit_id, n.level AS new_level, n.code AS new_code, n.name AS new_name, n.valid_from AS new_valid_from
+FROM chitieu.unit_succession s
+JOIN chitieu.admin_unit o ON o.province_id = s.province_id AND o.unit_id = s.from_unit_id
+JOIN chitieu.admin_unit n ON n.province_id = s.province_id AND n.unit_id = s.to_unit_id;
+COMMENT ON VIEW reporting.unit_succession IS 'Which unit took over which on a day: whole, or a part of a split with its weight (equal parts unless set by hand).';
+
+CREATE OR REPLACE VIEW reporting.province_lineage WITH (security_invoker = true) AS
+SELECT l.province_id, l.predecessor_id, l.predecessor_code, l.predecessor_name, l.merged_on, l.merged_at, l.carried
+FROM chitieu.province_lineage l;
+COMMENT ON VIEW reporting.province_lineage IS 'Provinces merged into this one, when, and the rows carried over.';
+
 GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO chitieu_reporting, chitieu_app;

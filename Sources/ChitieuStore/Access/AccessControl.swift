@@ -69,20 +69,9 @@ public enum Access {
     /// The unit ids from the province's root down to `unitID`, or nil when the province has no
     /// such unit.
     public static func unitPath(_ unitID: Int64, tx: TenantTransaction) async throws -> [Int64]? {
-        let rows = try await tx.query(
-            """
-            WITH RECURSIVE up AS (
-                SELECT unit_id, parent_id, 0 AS depth FROM chitieu.admin_unit
-                WHERE province_id = \(tx.provinceID) AND unit_id = \(unitID)
-              UNION ALL
-                SELECT u.unit_id, u.parent_id, up.depth + 1 FROM chitieu.admin_unit u
-                JOIN up ON u.province_id = \(tx.provinceID) AND u.unit_id = up.parent_id
-                WHERE up.depth < 10
-            )
-            SELECT unit_id FROM up ORDER BY depth DESC
-            """, prepared: true)
-        let path = try rows.map { try $0.decode(Int64.self, at: 0) }
-        return path.isEmpty ? nil : path
+        let rows = try await tx.query("SELECT chitieu.unit_path(\(tx.provinceID), \(unitID))", prepared: true)
+        let path = try rows.first?.decode([Int64]?.self, at: 0) ?? nil
+        return path?.isEmpty == false ? path : nil
     }
 
     /// The province's own unit (the root of its tree), current today.

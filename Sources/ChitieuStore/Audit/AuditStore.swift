@@ -64,10 +64,8 @@ public struct AuditStore: Sendable {
             }
             return try await tx.query(
                 """
-                WITH RECURSIVE scope AS (
-                    SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots ?? [])::bigint[])
-                  UNION
-                    SELECT u.unit_id FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                WITH scope AS MATERIALIZED (
+                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots ?? [])::bigint[])
                 )
                 SELECT event_id, at, actor_id, actor_label, via, request_id, action, entity_type, entity_id, unit_id,
                        before::text, after::text

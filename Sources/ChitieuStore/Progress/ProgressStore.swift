@@ -47,12 +47,15 @@ public struct ProgressStore: Sendable {
 
     /// Computes a phase's completion (one indicator or all) for a province; returns how many
     /// figures changed. `today` fixes the date the elapsed share is measured on (tests).
+    /// Figures on today's units (`storeOnUnits`) follow when a unit of the phase has ended.
     public func compute(province: Int64, phaseID: Int64, indicatorID: Int64? = nil, today: PostgresDate? = nil) async throws -> Int {
-        try await database.withTenant(province) { tx in
+        let changed = try await database.withTenant(province) { tx in
             try await tx.query(
                 "SELECT chitieu.compute_progress(\(province), \(phaseID), \(indicatorID), coalesce(\(today)::date, current_date))",
                 prepared: true)[0].decode(Int.self, at: 0)
         }
+        _ = try await storeOnUnits(province: province, phaseID: phaseID)
+        return changed
     }
 
     /// Computes every phase of every province (the nightly job), `parallel` provinces at a time
@@ -122,11 +125,8 @@ public struct ProgressStore: Sendable {
             let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)
             return try await tx.query(
                 """
-                WITH RECURSIVE scope AS (
-                    SELECT unit_id, 0 AS depth FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
-                  UNION
-                    SELECT u.unit_id, s.depth + 1 FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
-                    WHERE s.depth < \(depth)
+                WITH scope AS MATERIALIZED (
+                    SELECT unit_id, depth FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(depth)::int)
                 )
                 -- The figures carry copies of their indicator's and unit's fields (kept by compute_progress).
                 SELECT p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.unit_id, p.unit_code, p.unit_name, p.unit_level,

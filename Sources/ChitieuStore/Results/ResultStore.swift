@@ -189,7 +189,28 @@ public struct ResultStore: Sendable {
         guard input.periodEnd <= today else { throw InputError(field: "period_end", reason: "\(input.periodEnd) is in the future") }
         guard input.periodStart.year >= 2000 else { throw InputError(field: "period_start", reason: "is before 2000") }
         try rules.check(input.figures)
+        try await checkOpen(unit.id, period: (input.periodStart, input.periodEnd), tx: tx)
         return unit.id
+    }
+
+    /// Results of a unit that has ended are history, read only (a merge carried them into the
+    /// province that took over); a result's period lies within its unit's validity, so January to
+    /// June 2025 is reported on the old units and July to December on the new ones.
+    static func checkOpen(_ unitID: Int64, period: (start: PostgresDate, end: PostgresDate)? = nil, tx: TenantTransaction) async throws {
+        let row = try await tx.query(
+            """
+            SELECT code, name, valid_from, valid_to, valid_to < current_date AS ended FROM chitieu.admin_unit
+            WHERE province_id = \(tx.provinceID) AND unit_id = \(unitID)
+            """, prepared: true)[0]
+        let unit = "\(try row.decode(String.self, "code")) \(try row.decode(String.self, "name"))"
+        let from = try row.decode(PostgresDate.self, "valid_from"), to = try row.decode(PostgresDate?.self, "valid_to")
+        if try row.decode(Bool?.self, "ended") == true, let to {
+            throw ConflictError(field: "unit_id", reason: "\(unit) ended on \(to); its results are history and read only")
+        }
+        if let period {
+            if period.start < from { throw InputError(field: "period_start", reason: "\(unit) exists from \(from); report earlier periods on the units of that time") }
+            if let to, to < period.end { throw InputError(field: "period_end", reason: "\(unit) ended on \(to); report later periods on the units that succeeded it") }
+        }
     }
 
     /// Refuses entering or submitting a result of `year` for `unitID` after the year's deadline,
@@ -312,6 +333,7 @@ public struct ResultStore: Sendable {
             guard let before = try await Self.find(id, tx: tx, lock: true) else { throw AccessError.notFound("the result") }
             let action: Action = (move == .approve || move == .giveBack || move == .correct) ? .decideResult : .submitResult
             try await Access.require(caller, action, unit: before.unitID, what: "the result", tx: tx)
+            try await Self.checkOpen(before.unitID, tx: tx)
             guard let next = ResultRules.next(before.state, move) else {
                 throw ConflictError(field: "state", reason: "a \(before.state.rawValue) result cannot be \(Self.pastTense(move))")
             }
@@ -524,10 +546,8 @@ public struct ResultStore: Sendable {
             let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
             return try await tx.query(
                 """
-                WITH RECURSIVE scope AS (
-                    SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
-                  UNION
-                    SELECT u.unit_id FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                WITH scope AS MATERIALIZED (
+                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])
                 )
                 SELECT \(sql: Self.columns) FROM \(sql: Self.from)
                 WHERE r.province_id = \(province) AND r.unit_id IN (SELECT unit_id FROM scope)

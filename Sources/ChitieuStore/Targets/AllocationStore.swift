@@ -181,10 +181,8 @@ public struct AllocationStore: Sendable {
             }
             return try await tx.query(
                 """
-                WITH RECURSIVE scope AS (
-                    SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
-                  UNION
-                    SELECT u.unit_id FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                WITH scope AS MATERIALIZED (
+                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])
                 ), rules AS (
                     SELECT r.rule_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
                            r.child_method, r.child_weights::text AS weights, r.year_weights::bigint[] AS years, r.min_per_child,

@@ -277,11 +277,8 @@ public struct TargetStore: Sendable {
             let year = filter.year.map { Int16($0) }
             return try await tx.query(
                 """
-                WITH RECURSIVE scope AS (
-                    SELECT unit_id, 0 AS depth FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
-                  UNION
-                    SELECT u.unit_id, s.depth + 1 FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
-                    WHERE s.depth < \(filter.depth)
+                WITH scope AS MATERIALIZED (
+                    SELECT unit_id, depth FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(filter.depth)::int)
                 ), cells AS (
                     SELECT t.target_id, t.indicator_id, i.code AS indicator_code, t.unit_id, u.code AS unit_code, u.name AS unit_name,
                            u.level, u.parent_id, t.year, t.value, t.origin, t.locked, t.set_at,

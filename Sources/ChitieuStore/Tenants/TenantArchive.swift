@@ -23,7 +23,7 @@ public struct TenantArchive: Sendable {
     /// The tables of a province, each after the tables its foreign keys refer to.
     public static let tables = [
         "province", "admin_unit", "phase", "indicator", "account", "unit_succession", "unit_attribute", "target", "allocation_rule",
-        "role_grant", "credential", "api_token", "result", "progress", "progress_run", "reporting_deadline", "deadline_exception",
+        "role_grant", "credential", "api_token", "result", "progress", "progress_run", "progress_on_units", "province_lineage", "reporting_deadline", "deadline_exception",
         "audit_event",
     ]
     /// Rows per INSERT when importing.

@@ -92,10 +92,8 @@ public struct UnitDirectory: Sendable {
             }
             return try await tx.query(
                 """
-                WITH RECURSIVE scope AS (
-                    SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = ANY(\(roots)::bigint[])
-                  UNION
-                    SELECT u.unit_id FROM chitieu.admin_unit u JOIN scope s ON u.province_id = \(province) AND u.parent_id = s.unit_id
+                WITH scope AS MATERIALIZED (
+                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])
                 )
                 SELECT \(sql: Self.columns) FROM chitieu.admin_unit a
                 WHERE a.province_id = \(province) AND a.unit_id IN (SELECT unit_id FROM scope)

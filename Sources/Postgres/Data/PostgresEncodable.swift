@@ -126,6 +126,13 @@ public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConverti
     public static func < (a: PostgresDate, b: PostgresDate) -> Bool {
         (a.year, a.month, a.day) < (b.year, b.month, b.day)
     }
+
+    /// The day before.
+    public var dayBefore: PostgresDate {
+        if day > 1 { return PostgresDate(year: year, month: month, day: day - 1) }
+        if month > 1 { return PostgresDate(year: year, month: month - 1, day: Self.daysIn(month: month - 1, year: year)) }
+        return PostgresDate(year: year - 1, month: 12, day: 31)
+    }
 }
 
 extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {

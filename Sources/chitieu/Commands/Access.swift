@@ -189,7 +189,7 @@ struct AccountCommand: AsyncParsableCommand {
 /// `chitieu grant …`.
 struct GrantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "grant", abstract: "Give and withdraw roles at units.", subcommands: [Add.self, Revoke.self, List.self])
+        commandName: "grant", abstract: "Give and withdraw roles at units.", subcommands: [Add.self, Revoke.self, List.self, GrantSuccessors.self, GrantConfirm.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -6,7 +6,7 @@ import Postgres
 /// `chitieu tenant …`: provinces sharing the deployment.
 struct Tenant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create, list, export and import provinces (tenants).", subcommands: [Create.self, List.self, Export.self, Import.self])
+        abstract: "Create, list, export and import provinces (tenants).", subcommands: [Create.self, List.self, Export.self, Import.self, TenantMerge.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

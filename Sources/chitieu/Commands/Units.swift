@@ -7,7 +7,7 @@ import Postgres
 /// `chitieu units …`: administrative units.
 struct Units: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import and show administrative units.", subcommands: [Import.self, Tree.self, Attributes.self])
+        abstract: "Import and show administrative units.", subcommands: [Import.self, Tree.self, Attributes.self, Succession.self, Reform.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

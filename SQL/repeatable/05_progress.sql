@@ -1,0 +1,199 @@
+-- Completion: re-applied whenever this file changes.
+--
+-- chitieu.compute_progress: completion of one phase of the current province (app.province_id),
+-- for one indicator or all. Flow indicators sum approved results over each unit's subtree; stock
+-- indicators sum each reporting unit's latest approved level; the same including submitted
+-- results beside it; rate and status per unit, year and the whole phase. Writes only the figures
+-- that changed. A merged province's units roll up into it: its predecessors' own units count in
+-- its own, whose target, when it has none, is theirs together.
+
+CREATE OR REPLACE FUNCTION chitieu.compute_progress(p_province_id bigint, p_phase_id bigint, p_indicator_id bigint, p_today date)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    ph record;
+    changed integer;
+    removed integer;
+BEGIN
+    SELECT first_year, last_year, code INTO ph FROM chitieu.phase WHERE province_id = p_province_id AND phase_id = p_phase_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'phase % of province % not found', p_phase_id, p_province_id USING ERRCODE = '22023';
+    END IF;
+
+    WITH RECURSIVE
+    -- Succession links of the province (a merged province has its predecessors' units).
+    links AS MATERIALIZED (
+        SELECT s.from_unit_id, s.to_unit_id FROM chitieu.unit_succession s
+        WHERE s.province_id = p_province_id
+    ),
+    units AS MATERIALIZED (
+        SELECT u.unit_id, u.parent_id, u.level, u.code, u.name,
+               -- A predecessor province's own unit rolls up into the province that took it over.
+               coalesce(u.parent_id, (SELECT l.to_unit_id FROM links l JOIN chitieu.admin_unit t
+                                        ON t.province_id = p_province_id AND t.unit_id = l.to_unit_id AND t.level = 'province'
+                                      WHERE l.from_unit_id = u.unit_id LIMIT 1)) AS rollup_parent
+        FROM chitieu.admin_unit u
+        WHERE u.province_id = p_province_id AND u.valid_from <= make_date(ph.last_year, 12, 31)
+          AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.first_year, 1, 1))
+    ),
+    closure AS (
+        SELECT unit_id AS ancestor, unit_id AS descendant FROM units
+      UNION ALL
+        SELECT u.rollup_parent, c.descendant FROM closure c JOIN units u ON u.unit_id = c.ancestor WHERE u.rollup_parent IS NOT NULL
+    ),
+    ind AS MATERIALIZED (
+        SELECT indicator_id, kind, status, code, name, measure_unit, companion_measure FROM chitieu.indicator
+        WHERE province_id = p_province_id AND (p_indicator_id IS NULL OR indicator_id = p_indicator_id)
+    ),
+    -- Per reporting unit and year. Flow: sums. Stock: the latest level (by period end, then
+    -- decision), among approved results and among approved or submitted ones.
+    reported AS MATERIALIZED (
+        SELECT r.indicator_id, r.unit_id, r.year, 'flow'::text AS kind,
+               sum(r.value) FILTER (WHERE r.state = 'approved') AS achieved,
+               sum(r.value) AS with_submitted,
+               sum(r.companion_value) FILTER (WHERE r.state = 'approved') AS companion
+        FROM chitieu.result r JOIN ind i ON i.indicator_id = r.indicator_id AND i.kind = 'flow'
+        WHERE r.province_id = p_province_id AND r.state IN ('approved', 'submitted') AND r.year BETWEEN ph.first_year AND ph.last_year
+        GROUP BY r.indicator_id, r.unit_id, r.year
+      UNION ALL
+        SELECT r.indicator_id, r.unit_id, r.year, 'stock',
+               (array_agg(r.value ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) FILTER (WHERE r.state = 'approved'))[1],
+               -- With submitted ones: the latest by period end, then by its last step (decision or submission).
+               (array_agg(r.value ORDER BY r.period_end DESC, coalesce(r.decided_at, r.submitted_at) DESC NULLS LAST, r.result_id))[1],
+               (array_agg(r.companion_value ORDER BY r.period_end DESC, r.decided_at DESC NULLS LAST, r.result_id) FILTER (WHERE r.state = 'approved'))[1]
+        FROM chitieu.result r JOIN ind i ON i.indicator_id = r.indicator_id AND i.kind = 'stock'
+        WHERE r.province_id = p_province_id AND r.state IN ('approved', 'submitted') AND r.year BETWEEN ph.first_year AND ph.last_year
+        GROUP BY r.indicator_id, r.unit_id, r.year
+    ),
+    -- A level is read at the end of the year: an earlier unit's level does not count in a year
+    -- in which a unit that succeeded it reported its own (no double counting across a reform).
+    yearly AS MATERIALIZED (
+        SELECT * FROM reported y
+        WHERE y.kind = 'flow'
+           OR NOT EXISTS (SELECT 1 FROM links l JOIN reported z
+                            ON z.unit_id = l.to_unit_id AND z.indicator_id = y.indicator_id AND z.year = y.year
+                          WHERE l.from_unit_id = y.unit_id)
+    ),
+    -- Per reporting unit, yearly figures (year key = the year) and phase figures (key 0): flow
+    -- sums the years; stock takes the last year that has a level.
+    base AS (
+        SELECT indicator_id, unit_id, year::int AS yk, achieved, with_submitted, companion FROM yearly
+      UNION ALL
+        SELECT indicator_id, unit_id, 0, sum(achieved), sum(with_submitted), sum(companion)
+        FROM yearly WHERE kind = 'flow' GROUP BY indicator_id, unit_id
+      UNION ALL
+        SELECT indicator_id, unit_id, 0,
+               (array_agg(achieved ORDER BY year DESC) FILTER (WHERE achieved IS NOT NULL))[1],
+               (array_agg(with_submitted ORDER BY year DESC))[1],
+               (array_agg(companion ORDER BY year DESC) FILTER (WHERE achieved IS NOT NULL))[1]
+        FROM yearly WHERE kind = 'stock' GROUP BY indicator_id, unit_id
+    ),
+    rolled AS (
+        SELECT b.indicator_id, c.ancestor AS unit_id, b.yk,
+               coalesce(sum(b.achieved), 0) AS achieved, coalesce(sum(b.with_submitted), 0) AS with_submitted,
+               sum(b.companion) AS companion
+        FROM base b JOIN closure c ON c.descendant = b.unit_id
+        GROUP BY b.indicator_id, c.ancestor, b.yk
+    ),
+    -- Years are keyed as coalesce(year, 0), so the phase rows (year NULL) hash-join too.
+    own_targets AS MATERIALIZED (
+        SELECT t.indicator_id, t.unit_id, coalesce(t.year, 0)::int AS yk, t.value
+        FROM chitieu.target t JOIN ind i ON i.indicator_id = t.indicator_id
+        WHERE t.province_id = p_province_id AND t.phase_id = p_phase_id
+    ),
+    -- A merged province's own unit without a target of its own has its predecessors' together.
+    targets AS MATERIALIZED (
+        SELECT * FROM own_targets
+      UNION ALL
+        SELECT t.indicator_id, u.rollup_parent, t.yk, sum(t.value)::bigint
+        FROM own_targets t JOIN units u ON u.unit_id = t.unit_id AND u.parent_id IS NULL AND u.rollup_parent IS NOT NULL
+        WHERE NOT EXISTS (SELECT 1 FROM own_targets o WHERE o.indicator_id = t.indicator_id AND o.unit_id = u.rollup_parent AND o.yk = t.yk)
+        GROUP BY t.indicator_id, u.rollup_parent, t.yk
+    ),
+    grid AS (
+        SELECT i.indicator_id, i.status, i.code AS i_code, i.name AS i_name, i.measure_unit, i.companion_measure,
+               u.unit_id, u.level, u.code, u.name, u.parent_id, y.yk
+        FROM ind i CROSS JOIN units u
+        CROSS JOIN (SELECT generate_series(ph.first_year::int, ph.last_year::int) AS yk UNION ALL SELECT 0) y
+    ),
+    figures AS MATERIALIZED (
+        SELECT g.indicator_id, g.unit_id, g.level, g.code, g.name, g.parent_id, g.i_code, g.i_name, g.measure_unit, g.companion_measure,
+               g.yk, nullif(g.yk, 0)::smallint AS year, t.value AS target,
+               coalesce(r.achieved, 0) AS achieved, coalesce(r.with_submitted, 0) AS with_submitted, r.companion,
+               CASE WHEN t.value > 0 THEN round(coalesce(r.achieved, 0)::numeric / t.value, 6) END AS rate,
+               CASE WHEN t.value > 0 THEN round(coalesce(r.with_submitted, 0)::numeric / t.value, 6) END AS rate_with_submitted,
+               CASE WHEN g.status = 'suspended' THEN 'suspended'
+                    WHEN t.value IS NULL OR t.value = 0 THEN 'no_target'
+                    WHEN coalesce(r.achieved, 0) >= t.value THEN 'completed'
+                    WHEN coalesce(r.achieved, 0) >= t.value * CASE WHEN g.yk = 0 THEN chitieu.elapsed_share(ph.first_year, ph.last_year, p_today)
+                                                                   ELSE chitieu.elapsed_share(g.yk, g.yk, p_today) END THEN 'on_track'
+                    ELSE 'behind' END AS status
+        FROM grid g
+        LEFT JOIN targets t ON t.indicator_id = g.indicator_id AND t.unit_id = g.unit_id AND t.yk = g.yk
+        LEFT JOIN rolled r ON r.indicator_id = g.indicator_id AND r.unit_id = g.unit_id AND r.yk = g.yk
+    ),
+    current AS MATERIALIZED (
+        SELECT p.indicator_id, p.unit_id, coalesce(p.year, 0)::int AS yk, p.target, p.achieved, p.achieved_with_submitted, p.companion, p.status,
+               p.unit_level, p.unit_code, p.unit_name, p.parent_id, p.indicator_code, p.indicator_name, p.measure_unit,
+               p.companion_measure, p.phase_code, p.rate_with_submitted
+        FROM chitieu.progress p
+        WHERE p.province_id = p_province_id AND p.phase_id = p_phase_id AND (p_indicator_id IS NULL OR p.indicator_id = p_indicator_id)
+    ),
+    -- Only what changed is written: figures compared with the current ones by a hash join.
+    changes AS (
+        SELECT f.*, c.indicator_id IS NOT NULL AS exists
+        FROM figures f
+        LEFT JOIN current c ON c.indicator_id = f.indicator_id AND c.unit_id = f.unit_id AND c.yk = f.yk
+        WHERE c.indicator_id IS NULL
+           OR (c.target, c.achieved, c.achieved_with_submitted, c.companion, c.status, c.unit_level, c.unit_code, c.unit_name, c.parent_id,
+               c.indicator_code, c.indicator_name, c.measure_unit, c.companion_measure, c.phase_code, c.rate_with_submitted)
+              IS DISTINCT FROM (f.target, f.achieved, f.with_submitted, f.companion, f.status, f.level, f.code, f.name, f.parent_id,
+               f.i_code, f.i_name, f.measure_unit, f.companion_measure, ph.code, f.rate_with_submitted)
+    ),
+    updated AS (
+        UPDATE chitieu.progress p
+        SET target = c.target, achieved = c.achieved, achieved_with_submitted = c.with_submitted, companion = c.companion,
+            rate = c.rate, status = c.status, computed_at = now(),
+            unit_level = c.level, unit_code = c.code, unit_name = c.name, parent_id = c.parent_id,
+            indicator_code = c.i_code, indicator_name = c.i_name, measure_unit = c.measure_unit,
+            companion_measure = c.companion_measure, phase_code = ph.code, rate_with_submitted = c.rate_with_submitted
+        FROM changes c
+        WHERE c.exists AND p.province_id = p_province_id AND p.phase_id = p_phase_id AND p.indicator_id = c.indicator_id
+          AND p.unit_id = c.unit_id AND p.year IS NOT DISTINCT FROM c.year
+        RETURNING 1
+    ),
+    inserted AS (
+        INSERT INTO chitieu.progress (province_id, indicator_id, unit_id, phase_id, year, target, achieved,
+                                      achieved_with_submitted, companion, rate, status, computed_at,
+                                      unit_level, unit_code, unit_name, parent_id, indicator_code, indicator_name, measure_unit,
+                                      companion_measure, phase_code, rate_with_submitted)
+        SELECT p_province_id, c.indicator_id, c.unit_id, p_phase_id, c.year, c.target, c.achieved, c.with_submitted, c.companion,
+               c.rate, c.status, now(), c.level, c.code, c.name, c.parent_id, c.i_code, c.i_name, c.measure_unit,
+               c.companion_measure, ph.code, c.rate_with_submitted
+        FROM changes c WHERE NOT c.exists
+        ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO NOTHING
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) INTO changed;
+
+    -- Figures of units no longer valid in the phase, or of years outside it, go.
+    DELETE FROM chitieu.progress p
+    WHERE p.province_id = p_province_id AND p.phase_id = p_phase_id
+      AND (p_indicator_id IS NULL OR p.indicator_id = p_indicator_id)
+      AND (NOT EXISTS (SELECT 1 FROM chitieu.admin_unit u
+                       WHERE u.province_id = p_province_id AND u.unit_id = p.unit_id
+                         AND u.valid_from <= make_date(ph.last_year, 12, 31)
+                         AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.first_year, 1, 1)))
+           OR (p.year IS NOT NULL AND p.year NOT BETWEEN ph.first_year AND ph.last_year));
+    GET DIAGNOSTICS removed = ROW_COUNT;
+
+    IF p_indicator_id IS NULL THEN
+        INSERT INTO chitieu.progress_run (province_id, phase_id, computed_at, rows_changed)
+        VALUES (p_province_id, p_phase_id, now(), changed + removed)
+        ON CONFLICT (province_id, phase_id) DO UPDATE SET computed_at = excluded.computed_at, rows_changed = excluded.rows_changed;
+    END IF;
+    RETURN changed + removed;
+END
+$$;
+COMMENT ON FUNCTION chitieu.compute_progress(bigint, bigint, bigint, date) IS
+    'Computes completion of a phase (one indicator or all) for the current province; writes the figures that changed.';

@@ -1,0 +1,480 @@
+public import ChitieuDomain
+public import Foundation
+public import Postgres
+
+/// What a merge carried into the merged province, per predecessor.
+public struct MergeReport: Sendable {
+    /// One predecessor.
+    public struct Part: Sendable {
+        public var predecessor: Province
+        /// Rows copied (units, indicators, targets, results…) or moved (accounts), by table.
+        public var carried: [String: Int]
+    }
+    public var province: Province
+    public var parts: [Part]
+}
+
+/// What importing succession links did.
+public struct SuccessionImportReport: Sendable {
+    /// Links written, by province (code).
+    public var linksByProvince: [String: Int] = [:]
+    /// Lines whose old commune is in no province of the deployment (not imported).
+    public var oldUnitsMissing = 0
+    /// Lines whose new commune is in no province of the deployment.
+    public var newUnitsMissing = 0
+}
+
+/// A proposed grant on a successor unit, for a grant on a unit that ended.
+public struct GrantProposal: Sendable, Hashable, Codable {
+    public var grantID: Int64
+    public var username: String
+    public var role: String
+    public var oldUnitCode: String
+    public var oldUnitName: String
+    public var newUnitID: Int64
+    public var newUnitCode: String
+    public var newUnitName: String
+    /// whole, split-default or split (the part that took most of the old unit is proposed).
+    public var kind: String
+}
+
+/// Units that change: closing the old ones, merging provinces, succession links and their
+/// weights, and grants that follow the structure.
+public struct ReformStore: Sendable {
+    let database: ChitieuDatabase
+
+    /// Uses a database connected as the owner (a merge writes to several provinces).
+    public init(database: ChitieuDatabase) {
+        self.database = database
+    }
+
+    /// Tables a merge copies from a predecessor, in foreign-key order, and how their ids map.
+    /// Accounts (with their credentials and grants) are moved, not copied: a username belongs
+    /// to one province.
+    static let copied = ["admin_unit", "unit_attribute", "unit_succession", "target", "allocation_rule", "result"]
+
+    /// Merges provinces into `province` on `day` (its first day): every predecessor ends the day
+    /// before, with its units; its units, unit attributes, succession links, targets, allocation
+    /// rules and results are copied into `province` with their ids (indicators and phases matched
+    /// by code, created when missing), its accounts move there with their passwords (their
+    /// sessions end), their grants on the ended units become read-only (viewer) grants, and its
+    /// own unit and districts are linked to `province`'s own unit. The predecessor keeps its
+    /// data, so its reporting logins read what they had. All or nothing; a province merges once.
+    public func merge(into province: Province, from predecessors: [Province], on day: PostgresDate, actor: Actor) async throws -> MergeReport {
+        guard province.validFrom == day else {
+            throw InputError(field: "--on", reason: "\(province.code) \(province.name) begins on \(province.validFrom), not \(day)")
+        }
+        guard !predecessors.isEmpty else { throw InputError(field: "--from", reason: "name at least one province to merge") }
+        guard Set(predecessors.map(\.id)).count == predecessors.count else { throw InputError(field: "--from", reason: "a province is named twice") }
+        let lastDay = day.dayBefore
+        return try await database.pool.withTransaction { c in
+            var parts: [MergeReport.Part] = []
+            for p in predecessors {
+                guard p.id != province.id else { throw InputError(field: "--from", reason: "\(p.code) is the merged province itself") }
+                guard p.validFrom < day else { throw InputError(field: "--from", reason: "\(p.code) \(p.name) begins on \(p.validFrom), not before \(day)") }
+                try await use(p.id, c)
+                let state = try await c.query("SELECT successor_id FROM chitieu.province WHERE province_id = \(p.id) FOR UPDATE")
+                if let successor = try state.first?.decode(Int64?.self, at: 0) {
+                    throw InputError(field: "--from", reason: "\(p.code) \(p.name) was merged into province \(successor) already")
+                }
+                parts.append(MergeReport.Part(predecessor: p, carried: try await carry(p, into: province, on: day, lastDay: lastDay, actor: actor, c)))
+            }
+            try await use(province.id, c)
+            let phases = try await c.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province.id)")
+            for phase in phases {
+                let id = try phase.decode(Int64.self, at: 0)
+                _ = try await JobQueue.enqueue(
+                    on: c, kind: "progress", provinceID: province.id, uniqueKey: "progress:\(province.id):\(id):",
+                    args: AuditLog.json(["province_id": province.id, "phase_id": id]), priority: 1, maxAttempts: 5)
+            }
+            return MergeReport(province: province, parts: parts)
+        }
+    }
+
+    func use(_ province: Int64, _ c: PostgresConnection) async throws {
+        try await c.query("SELECT chitieu.use_province(\(province))")
+    }
+
+    /// The columns a copy writes: every stored column but generated ones.
+    static func columns(_ table: String, _ c: PostgresConnection) async throws -> [String] {
+        try await c.query(
+            """
+            SELECT attname::text FROM pg_attribute
+            WHERE attrelid = ('chitieu.' || \(table))::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+            ORDER BY attnum
+            """
+        ).map { try $0.decode(String.self, at: 0) }
+    }
+
+    /// Copies one predecessor into the merged province, inside the merge's transaction.
+    private func carry(
+        _ p: Province, into province: Province, on day: PostgresDate, lastDay: PostgresDate, actor: Actor, _ c: PostgresConnection
+    ) async throws -> [String: Int] {
+        var carried: [String: Int] = [:]
+        let b = province.id
+        // The predecessor ends, with its units.
+        try await c.query("UPDATE chitieu.province SET valid_to = \(lastDay) WHERE province_id = \(p.id) AND (valid_to IS NULL OR valid_to > \(lastDay))")
+        try await c.query(
+            """
+            UPDATE chitieu.admin_unit SET valid_to = \(lastDay)
+            WHERE province_id = \(p.id) AND valid_from <= \(lastDay) AND (valid_to IS NULL OR valid_to > \(lastDay))
+            """)
+        // Snapshots of what is carried, read under the predecessor's scope.
+        for table in Self.copied + ["phase", "indicator", "account", "credential", "role_grant"] {
+            try await c.executeScript("DROP TABLE IF EXISTS merge_\(table); CREATE TEMPORARY TABLE merge_\(table) ON COMMIT DROP AS SELECT * FROM chitieu.\(table) WHERE false")
+            try await c.query(PostgresQuery(unsafeSQL: "INSERT INTO merge_\(table) SELECT * FROM chitieu.\(table) WHERE province_id = $1", bindings: {
+                var b = PostgresBindings(); b.append(p.id); return b }()))
+        }
+        // Indicators of the same code must be the same kind of count to be added up.
+        try await use(b, c)
+        let clash = try await c.query(
+            """
+            SELECT m.code, m.kind, i.kind AS existing, m.measure_unit, i.measure_unit AS existing_measure
+            FROM merge_indicator m JOIN chitieu.indicator i ON i.province_id = \(b) AND i.code = m.code
+            WHERE m.kind <> i.kind ORDER BY m.code LIMIT 1
+            """)
+        if let row = clash.first {
+            throw InputError(
+                field: "--from",
+                reason: "indicator \(try row.decode(String.self, "code")) is a \(try row.decode(String.self, "kind")) count in \(p.code) but a \(try row.decode(String.self, "existing")) count in \(province.code); give one of them another code first")
+        }
+        carried["phase"] = try await c.query(
+            """
+            INSERT INTO chitieu.phase (province_id, code, first_year, last_year)
+            SELECT \(b), m.code, m.first_year, m.last_year FROM merge_phase m
+            WHERE NOT EXISTS (SELECT 1 FROM chitieu.phase x WHERE x.province_id = \(b) AND x.code = m.code)
+            """).affectedRows
+        let indicatorColumns = try await Self.columns("indicator", c).filter { $0 != "province_id" && $0 != "indicator_id" }
+        let list = indicatorColumns.map(PostgresQuery.quoteIdentifier).joined(separator: ", ")
+        carried["indicator"] = try await c.query(PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO chitieu.indicator (province_id, \(list))
+                SELECT $1, \(indicatorColumns.map { "m." + PostgresQuery.quoteIdentifier($0) }.joined(separator: ", ")) FROM merge_indicator m
+                WHERE NOT EXISTS (SELECT 1 FROM chitieu.indicator x WHERE x.province_id = $1 AND x.code = m.code)
+                """, bindings: { var x = PostgresBindings(); x.append(b); return x }())).affectedRows
+        try await c.executeScript(
+            """
+            DROP TABLE IF EXISTS merge_map_phase; DROP TABLE IF EXISTS merge_map_indicator;
+            CREATE TEMPORARY TABLE merge_map_phase (old_id bigint PRIMARY KEY, new_id bigint NOT NULL) ON COMMIT DROP;
+            CREATE TEMPORARY TABLE merge_map_indicator (old_id bigint PRIMARY KEY, new_id bigint NOT NULL) ON COMMIT DROP;
+            """)
+        try await c.query(
+            """
+            INSERT INTO merge_map_phase SELECT m.phase_id, x.phase_id FROM merge_phase m JOIN chitieu.phase x ON x.province_id = \(b) AND x.code = m.code
+            """)
+        try await c.query(
+            """
+            INSERT INTO merge_map_indicator SELECT m.indicator_id, x.indicator_id FROM merge_indicator m
+            JOIN chitieu.indicator x ON x.province_id = \(b) AND x.code = m.code
+            """)
+        // Rows copied with their ids; indicators and phases mapped; an idempotency key belongs
+        // to the province it was sent to.
+        let mapped: [String: String] = [
+            "province_id": "$1", "indicator_id": "(SELECT new_id FROM merge_map_indicator WHERE old_id = m.indicator_id)",
+            "phase_id": "(SELECT new_id FROM merge_map_phase WHERE old_id = m.phase_id)", "idempotency_key": "NULL",
+            "idempotency_fingerprint": "NULL",
+        ]
+        for table in Self.copied + ["account", "credential", "role_grant"] {
+            let columns = try await Self.columns(table, c)
+            let values = columns.map { mapped[$0] ?? "m." + PostgresQuery.quoteIdentifier($0) }
+            carried[table] = try await c.query(PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO chitieu.\(table) (\(columns.map(PostgresQuery.quoteIdentifier).joined(separator: ", "))) OVERRIDING SYSTEM VALUE
+                    SELECT \(values.joined(separator: ", ")) FROM merge_\(table) m
+                    """, bindings: { var x = PostgresBindings(); x.append(b); return x }())).affectedRows
+        }
+        // Grants on the units that ended become read-only over the history; proposals on the
+        // successors come from `proposals`.
+        let ended = try await c.query(
+            """
+            WITH ended AS (
+                UPDATE chitieu.role_grant g SET valid_to = \(lastDay)
+                FROM merge_role_grant m
+                WHERE g.province_id = \(b) AND g.grant_id = m.grant_id AND g.role <> 'viewer' AND g.revoked_at IS NULL
+                  AND (g.valid_to IS NULL OR g.valid_to > \(lastDay))
+                RETURNING g.account_id, g.unit_id, g.granted_by
+            )
+            INSERT INTO chitieu.role_grant (province_id, account_id, unit_id, role, valid_from, granted_by)
+            SELECT \(b), account_id, unit_id, 'viewer', \(day), \(actor.accountID) FROM ended
+            """).affectedRows
+        carried["grants_made_read_only"] = ended
+        try await c.query("UPDATE chitieu.login_name SET province_id = \(b) WHERE province_id = \(p.id)")
+        // The predecessor's own unit and its districts are linked to the merged province's own unit.
+        let root = try await c.query(
+            "SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(b) AND level = 'province' AND valid_from = \(day)")
+        guard let rootID = try root.first?.decode(Int64.self, at: 0) else {
+            throw InputError(field: "--into", reason: "\(province.code) has no unit of its own from \(day)")
+        }
+        carried["province_links"] = try await c.query(
+            """
+            INSERT INTO chitieu.unit_succession (province_id, from_unit_id, to_unit_id, effective_date, kind, weight)
+            SELECT \(b), m.unit_id, \(rootID), \(day), 'whole', 1 FROM merge_admin_unit m
+            WHERE m.level IN ('province', 'district') AND m.valid_to = \(lastDay)
+            ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO NOTHING
+            """).affectedRows
+        try await c.query(
+            """
+            INSERT INTO chitieu.province_lineage (province_id, predecessor_id, predecessor_code, predecessor_name, merged_on, merged_by, carried)
+            VALUES (\(b), \(p.id), \(p.code), \(p.name), \(day), \(actor.accountID), \(AuditLog.json(carried))::jsonb)
+            """)
+        try await AuditLog.record(
+            TenantTransaction(connection: c, provinceID: b), actor: actor, action: "tenant.merge", entityType: "province", entityID: String(p.id),
+            after: AuditLog.json(["predecessor": p.code, "predecessor_name": p.name, "merged_on": day.description, "carried": carried]))
+        // The predecessor: its accounts have moved; it names its successor.
+        try await use(p.id, c)
+        try await c.query("DELETE FROM chitieu.account WHERE province_id = \(p.id)")
+        try await c.query("UPDATE chitieu.province SET successor_id = \(b) WHERE province_id = \(p.id)")
+        try await AuditLog.record(
+            TenantTransaction(connection: c, provinceID: p.id), actor: actor, action: "tenant.merged_into", entityType: "province", entityID: String(b),
+            after: AuditLog.json(["successor": province.code, "successor_name": province.name, "merged_on": day.description, "carried": carried]))
+        return carried
+    }
+}
+
+extension ReformStore {
+    /// Imports succession links effective on `day` into the provinces that begin that day (those
+    /// with `codes`, or all): for each line whose new commune is one of a province's units from
+    /// `day` and whose old commune is one of its units that ended the day before (copied there
+    /// by the merge), a link; the parts of a split weigh the same until the province sets their
+    /// weights. Importing the same file again changes nothing; weights set by hand are kept.
+    public func importSuccession(_ rows: [SuccessionRow], on day: PostgresDate, provinceCodes: Set<String>? = nil, actor: Actor) async throws -> SuccessionImportReport {
+        let lastDay = day.dayBefore
+        return try await database.pool.withTransaction { c in
+            try await c.executeScript(
+                """
+                CREATE TEMPORARY TABLE import_succession (old_code text NOT NULL, new_code text NOT NULL, kind text NOT NULL, parts int) ON COMMIT DROP
+                """)
+            let parts = Dictionary(grouping: rows, by: \.oldCode).mapValues(\.count)
+            _ = try await c.copyFrom("COPY import_succession (old_code, new_code, kind, parts) FROM STDIN") { writer in
+                for row in rows { try writer.appendRow([row.oldCode, row.newCode, row.kind, String(parts[row.oldCode] ?? 1)]) }
+            }
+            var report = SuccessionImportReport()
+            let provinces = try await c.query("SELECT province_id, code, name, valid_from, valid_to FROM chitieu.province WHERE valid_from = \(day) ORDER BY code")
+                .map(TenantStore.decode).filter { provinceCodes?.contains($0.code) ?? true }
+            var placedOld = Set<String>(), placedNew = Set<String>()
+            for b in provinces {
+                try await use(b.id, c)
+                let written = try await c.query(
+                    """
+                    INSERT INTO chitieu.unit_succession AS s (province_id, from_unit_id, to_unit_id, effective_date, kind, weight)
+                    SELECT \(b.id), o.unit_id, n.unit_id, \(day), i.kind, round(1.0 / i.parts, 6)
+                    FROM import_succession i
+                    JOIN chitieu.admin_unit n ON n.province_id = \(b.id) AND n.level = 'commune' AND n.code = i.new_code AND n.valid_from = \(day)
+                    JOIN chitieu.admin_unit o ON o.province_id = \(b.id) AND o.level = 'commune' AND o.code = i.old_code AND o.valid_to = \(lastDay)
+                    ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO UPDATE
+                       SET kind = excluded.kind, weight = CASE WHEN s.weight_set_by IS NULL THEN excluded.weight ELSE s.weight END
+                     WHERE s.kind <> excluded.kind OR (s.weight_set_by IS NULL AND s.weight <> excluded.weight)
+                    RETURNING 1
+                    """).count
+                for row in try await c.query(
+                    """
+                    SELECT i.old_code, i.new_code,
+                           EXISTS (SELECT 1 FROM chitieu.admin_unit o WHERE o.province_id = \(b.id) AND o.level = 'commune' AND o.code = i.old_code AND o.valid_to = \(lastDay)) AS has_old,
+                           EXISTS (SELECT 1 FROM chitieu.admin_unit n WHERE n.province_id = \(b.id) AND n.level = 'commune' AND n.code = i.new_code AND n.valid_from = \(day)) AS has_new
+                    FROM import_succession i
+                    """)
+                {
+                    if try row.decode(Bool.self, "has_old") { placedOld.insert(try row.decode(String.self, "old_code")) }
+                    if try row.decode(Bool.self, "has_new") { placedNew.insert(try row.decode(String.self, "new_code")) }
+                }
+                report.linksByProvince[b.code] = written
+                if written > 0 {
+                    try await AuditLog.record(
+                        TenantTransaction(connection: c, provinceID: b.id), actor: actor, action: "units.succession", entityType: "unit_succession",
+                        entityID: nil, after: AuditLog.json(["effective_date": day.description, "links_written": written]))
+                    for phase in try await c.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(b.id)") {
+                        let id = try phase.decode(Int64.self, at: 0)
+                        _ = try await JobQueue.enqueue(
+                            on: c, kind: "progress", provinceID: b.id, uniqueKey: "progress:\(b.id):\(id):",
+                            args: AuditLog.json(["province_id": b.id, "phase_id": id]), priority: 1, maxAttempts: 5)
+                    }
+                }
+            }
+            report.oldUnitsMissing = Set(rows.map(\.oldCode)).subtracting(placedOld).count
+            report.newUnitsMissing = Set(rows.map(\.newCode)).subtracting(placedNew).count
+            return report
+        }
+    }
+
+    /// Sets the weights of the parts of a split unit (`oldCode`, ended before `day`) by the codes
+    /// of its successors; every part must be named, each weight > 0 (only ratios matter).
+    public func setWeights(province: Province, oldCode: String, weights: [String: Decimal], caller: Caller) async throws -> Int {
+        try await database.withTenant(province.id) { tx in
+            try await Access.require(caller, .planAllocation, tx: tx)
+            let links = try await tx.query(
+                """
+                SELECT s.succession_id, n.code FROM chitieu.unit_succession s
+                JOIN chitieu.admin_unit o ON o.province_id = s.province_id AND o.unit_id = s.from_unit_id
+                JOIN chitieu.admin_unit n ON n.province_id = s.province_id AND n.unit_id = s.to_unit_id
+                WHERE s.province_id = \(tx.provinceID) AND o.code = \(oldCode) AND o.level = 'commune'
+                """)
+            guard !links.isEmpty else { throw InputError(field: "unit", reason: "no unit of \(province.code) with the code \(oldCode) has successors") }
+            let byCode = Dictionary(uniqueKeysWithValues: try links.map { (try $0.decode(String.self, "code"), try $0.decode(Int64.self, "succession_id")) })
+            guard links.count > 1 else { throw InputError(field: "unit", reason: "\(oldCode) went whole into one unit; a whole link has no weight to set") }
+            for code in weights.keys where byCode[code] == nil {
+                throw InputError(field: "weight", reason: "\(code) is not a successor of \(oldCode) (its successors: \(byCode.keys.sorted().joined(separator: ", ")))")
+            }
+            for code in byCode.keys where weights[code] == nil {
+                throw InputError(field: "weight", reason: "give a weight for every part of \(oldCode): \(code) is missing")
+            }
+            let total = weights.values.reduce(Decimal(0), +)
+            for (code, w) in weights where w <= 0 { throw InputError(field: "weight", reason: "the weight of \(code) must be more than 0") }
+            var changed = 0
+            for (code, w) in weights.sorted(by: { $0.key < $1.key }) {
+                var share = w / total * 1_000_000
+                var rounded = Decimal()
+                NSDecimalRound(&rounded, &share, 0, .plain)
+                let stored = max(Decimal(1), rounded) / 1_000_000
+                changed += try await tx.query(
+                    """
+                    UPDATE chitieu.unit_succession SET weight = \(stored), weight_set_by = \(caller.actor.accountID), weight_set_at = now()
+                    WHERE province_id = \(tx.provinceID) AND succession_id = \(byCode[code]!) AND weight <> \(stored)
+                    """).affectedRows
+            }
+            if changed > 0 {
+                try await AuditLog.record(
+                    tx, actor: caller.actor, action: "units.succession_weights", entityType: "unit_succession", entityID: oldCode,
+                    after: AuditLog.json(weights.mapValues { NSDecimalNumber(decimal: $0).doubleValue }))
+                for phase in try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(tx.provinceID)") {
+                    let id = try phase.decode(Int64.self, at: 0)
+                    _ = try await JobQueue.enqueue(
+                        on: tx.connection, kind: "progress", provinceID: tx.provinceID, uniqueKey: "progress:\(tx.provinceID):\(id):",
+                        args: AuditLog.json(["province_id": tx.provinceID, "phase_id": id]), priority: 1, maxAttempts: 5)
+                }
+            }
+            return changed
+        }
+    }
+
+    /// For each grant that ended with its unit (made read-only by a merge), the grant proposed on
+    /// the unit that succeeded it: for a commune, the successor that took the whole or most of
+    /// it; for the province, the merged province's own unit. District grants end with the
+    /// district: nothing is proposed. Grants the account holds already are left out.
+    public func proposals(province: Province) async throws -> [GrantProposal] {
+        try await database.withTenant(province.id) { tx in
+            try await tx.query(
+                """
+                SELECT g.grant_id, a.username, g.role, o.code AS old_code, o.name AS old_name,
+                       n.unit_id AS new_id, n.code AS new_code, n.name AS new_name, s.kind
+                FROM chitieu.role_grant g
+                JOIN chitieu.account a ON a.province_id = g.province_id AND a.account_id = g.account_id
+                JOIN chitieu.admin_unit o ON o.province_id = g.province_id AND o.unit_id = g.unit_id
+                JOIN LATERAL (
+                    SELECT s.to_unit_id, s.kind FROM chitieu.unit_succession s
+                    WHERE s.province_id = g.province_id AND s.from_unit_id = g.unit_id AND s.effective_date = g.valid_to + 1
+                    ORDER BY s.kind = 'split-default' DESC, s.weight DESC, s.to_unit_id LIMIT 1
+                ) s ON true
+                JOIN chitieu.admin_unit n ON n.province_id = g.province_id AND n.unit_id = s.to_unit_id
+                WHERE g.province_id = \(tx.provinceID) AND g.role <> 'viewer' AND g.revoked_at IS NULL
+                  AND g.valid_to = o.valid_to AND o.level IN ('province', 'commune') AND n.level = o.level
+                  AND NOT EXISTS (SELECT 1 FROM chitieu.role_grant x
+                                  WHERE x.province_id = g.province_id AND x.account_id = g.account_id AND x.unit_id = n.unit_id
+                                    AND x.role = g.role AND x.revoked_at IS NULL AND (x.valid_to IS NULL OR x.valid_to >= current_date))
+                ORDER BY n.name, a.username
+                """
+            ).map { row in
+                GrantProposal(
+                    grantID: try row.decode(Int64.self, "grant_id"), username: try row.decode(String.self, "username"),
+                    role: try row.decode(String.self, "role"), oldUnitCode: try row.decode(String.self, "old_code"),
+                    oldUnitName: try row.decode(String.self, "old_name"), newUnitID: try row.decode(Int64.self, "new_id"),
+                    newUnitCode: try row.decode(String.self, "new_code"), newUnitName: try row.decode(String.self, "new_name"),
+                    kind: try row.decode(String.self, "kind"))
+            }
+        }
+    }
+
+    /// Grants the proposals the province confirms (by the ended grant's id, the unit it proposes
+    /// given by code, so a province may pick another successor). Returns the grants made.
+    public func confirm(province: Province, _ confirmed: [(grantID: Int64, unitCode: String)], caller: Caller) async throws -> Int {
+        let proposals = Dictionary(uniqueKeysWithValues: try await self.proposals(province: province).map { ($0.grantID, $0) })
+        return try await database.withTenant(province.id) { tx in
+            var made = 0
+            for (grantID, code) in confirmed {
+                guard let proposal = proposals[grantID] else {
+                    throw InputError(field: "grant_id", reason: "\(grantID) is not a grant that ended with its unit and awaits a successor")
+                }
+                let unit = try await AccountStore.unit(.code(code), field: "unit_code", tx: tx)
+                guard unit.level.rawValue == (proposal.role == "province" ? "province" : "commune") else {
+                    throw InputError(field: "unit_code", reason: "a \(proposal.role) grant goes on a \(proposal.role == "province" ? "province" : "commune"), not a \(unit.level.rawValue)")
+                }
+                guard let account = try await AccountStore.find(username: proposal.username, tx: tx) else { throw AccessError.notFound("the account") }
+                try await Access.require(caller, .grant(Role(rawValue: proposal.role) ?? .viewer), unit: unit.id, tx: tx)
+                let id = try await tx.query(
+                    """
+                    INSERT INTO chitieu.role_grant (province_id, account_id, unit_id, role, granted_by)
+                    VALUES (\(tx.provinceID), \(account.id), \(unit.id), \(proposal.role), \(caller.actor.accountID))
+                    RETURNING grant_id
+                    """)[0].decode(Int64.self, at: 0)
+                try await AuditLog.record(
+                    tx, actor: caller.actor, action: "grant.create", entityType: "role_grant", entityID: String(id), unitID: unit.id,
+                    after: AuditLog.json(["username": proposal.username, "role": proposal.role, "unit": code, "succeeds_grant": grantID]))
+                made += 1
+            }
+            return made
+        }
+    }
+}
+
+/// What applying a reform did, step by step, with the time each took.
+public struct ReformReport: Sendable {
+    public var units: UnitImportReport
+    public var merges: [MergeReport] = []
+    public var succession = SuccessionImportReport()
+    /// Seconds per step: units, merges, succession.
+    public var seconds: [String: Double] = [:]
+}
+
+extension ReformStore {
+    /// Applies a reform on `day`: imports the new units (creating the provinces that begin that
+    /// day), merges into each new province the provinces whose communes went into it (from the
+    /// succession file), then imports the succession links. Each province's merge is one
+    /// transaction; running it again after a failure continues where it stopped.
+    public func apply(
+        units file: AdminUnitsFile, succession rows: [SuccessionRow], on day: PostgresDate, provinceCodes: Set<String>? = nil, actor: Actor, source: String
+    ) async throws -> ReformReport {
+        let clock = ContinuousClock()
+        var started = clock.now
+        func lap() -> Double {
+            let d = clock.now - started
+            started = clock.now
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        var selected = file
+        if let provinceCodes { selected.units = file.units.filter { provinceCodes.contains($0.provinceCode) } }
+        let lastDay = day.dayBefore
+        var report = ReformReport(units: try await UnitStore(database: database).importUnits(selected, validFrom: day, validTo: nil, actor: actor, source: source))
+        report.seconds["units"] = lap()
+        // Which old province each old commune belonged to, and which new province each new commune belongs to.
+        let newProvinceOf = Dictionary(selected.units.filter { $0.level == .commune }.map { ($0.code, $0.provinceCode) }, uniquingKeysWith: { a, _ in a })
+        let provinces = try await TenantStore(database: database).list()
+        var oldProvinceOf: [String: Int64] = [:]
+        for p in provinces where p.validFrom <= lastDay && (p.validTo.map { $0 >= lastDay } ?? true) {
+            let codes = try await database.withTenant(p.id) { tx in
+                try await tx.query(
+                    """
+                    SELECT code FROM chitieu.admin_unit
+                    WHERE province_id = \(p.id) AND level = 'commune' AND valid_from <= \(lastDay) AND (valid_to IS NULL OR valid_to >= \(lastDay))
+                    """).map { try $0.decode(String.self, at: 0) }
+            }
+            for code in codes { oldProvinceOf[code] = p.id }
+        }
+        var predecessors: [String: Set<Int64>] = [:]
+        for row in rows {
+            guard let new = newProvinceOf[row.newCode], let old = oldProvinceOf[row.oldCode] else { continue }
+            predecessors[new, default: []].insert(old)
+        }
+        let byID = Dictionary(uniqueKeysWithValues: provinces.map { ($0.id, $0) })
+        for into in provinces.filter({ $0.validFrom == day && predecessors[$0.code] != nil }).sorted(by: { $0.code < $1.code }) {
+            // A predecessor merged into this province already is left alone (a run that stopped).
+            let from = try await database.pool.query(
+                "SELECT province_id, successor_id FROM chitieu.province WHERE province_id = ANY(\(Array(predecessors[into.code]!))::bigint[])"
+            ).filter { try $0.decode(Int64?.self, at: 1) == nil }.compactMap { byID[try $0.decode(Int64.self, at: 0)] }.sorted { $0.code < $1.code }
+            guard !from.isEmpty else { continue }
+            report.merges.append(try await merge(into: into, from: from, on: day, actor: actor))
+        }
+        report.seconds["merges"] = lap()
+        report.succession = try await importSuccession(rows, on: day, provinceCodes: provinceCodes, actor: actor)
+        report.seconds["succession"] = lap()
+        return report
+    }
+}
