@@ -3,14 +3,15 @@
 
 -- A province that ended in a merge names the province that took it over. Set once: a
 -- province is merged once, so nothing is copied twice.
-ALTER TABLE chitieu.province ADD COLUMN successor_id bigint REFERENCES chitieu.province (province_id) ON DELETE RESTRICT;
+-- (No foreign key: keys between tenant rows lead with province_id; the merge checks it.)
+ALTER TABLE chitieu.province ADD COLUMN successor_id bigint;
 ALTER TABLE chitieu.province ADD CONSTRAINT province_successor_after CHECK (successor_id IS NULL OR valid_to IS NOT NULL);
 COMMENT ON COLUMN chitieu.province.successor_id IS 'The province this one merged into (its history was copied there on valid_to + 1); NULL while it has none.';
 
 -- The successor's side: which provinces it took over, when, and what was carried over.
 CREATE TABLE chitieu.province_lineage (
     province_id    bigint NOT NULL REFERENCES chitieu.province (province_id) ON DELETE CASCADE,
-    predecessor_id bigint NOT NULL REFERENCES chitieu.province (province_id) ON DELETE RESTRICT,
+    predecessor_id bigint NOT NULL,
     predecessor_code text NOT NULL,
     predecessor_name text COLLATE chitieu.vi NOT NULL,
     merged_on      date NOT NULL,
