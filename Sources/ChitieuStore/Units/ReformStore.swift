@@ -80,14 +80,18 @@ public struct ReformStore: Sendable {
                 parts.append(MergeReport.Part(predecessor: p, carried: try await carry(p, into: province, on: day, lastDay: lastDay, actor: actor, c)))
             }
             try await use(province.id, c)
-            let phases = try await c.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province.id)")
-            for phase in phases {
-                let id = try phase.decode(Int64.self, at: 0)
-                _ = try await JobQueue.enqueue(
-                    on: c, kind: "progress", provinceID: province.id, uniqueKey: "progress:\(province.id):\(id):",
-                    args: AuditLog.json(["province_id": province.id, "phase_id": id]), priority: 1, maxAttempts: 5)
-            }
+            try await Self.recomputeEveryPhase(of: province.id, on: c)
             return MergeReport(province: province, parts: parts)
+        }
+    }
+
+    /// Enqueues the recomputation of every phase of a province (coalesced with a pending one).
+    static func recomputeEveryPhase(of province: Int64, on c: PostgresConnection) async throws {
+        for phase in try await c.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province)") {
+            let id = try phase.decode(Int64.self, at: 0)
+            _ = try await JobQueue.enqueue(
+                on: c, kind: "progress", provinceID: province, uniqueKey: "progress:\(province):\(id):",
+                args: AuditLog.json(["province_id": province, "phase_id": id]), priority: 1, maxAttempts: 5)
         }
     }
 
@@ -282,12 +286,7 @@ extension ReformStore {
                     try await AuditLog.record(
                         TenantTransaction(connection: c, provinceID: b.id), actor: actor, action: "units.succession", entityType: "unit_succession",
                         entityID: nil, after: AuditLog.json(["effective_date": day.description, "links_written": written]))
-                    for phase in try await c.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(b.id)") {
-                        let id = try phase.decode(Int64.self, at: 0)
-                        _ = try await JobQueue.enqueue(
-                            on: c, kind: "progress", provinceID: b.id, uniqueKey: "progress:\(b.id):\(id):",
-                            args: AuditLog.json(["province_id": b.id, "phase_id": id]), priority: 1, maxAttempts: 5)
-                    }
+                    try await Self.recomputeEveryPhase(of: b.id, on: c)
                 }
             }
             report.oldUnitsMissing = Set(rows.map(\.oldCode)).subtracting(placedOld).count
@@ -335,12 +334,7 @@ extension ReformStore {
                 try await AuditLog.record(
                     tx, actor: caller.actor, action: "units.succession_weights", entityType: "unit_succession", entityID: oldCode,
                     after: AuditLog.json(weights.mapValues { NSDecimalNumber(decimal: $0).doubleValue }))
-                for phase in try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(tx.provinceID)") {
-                    let id = try phase.decode(Int64.self, at: 0)
-                    _ = try await JobQueue.enqueue(
-                        on: tx.connection, kind: "progress", provinceID: tx.provinceID, uniqueKey: "progress:\(tx.provinceID):\(id):",
-                        args: AuditLog.json(["province_id": tx.provinceID, "phase_id": id]), priority: 1, maxAttempts: 5)
-                }
+                try await Self.recomputeEveryPhase(of: tx.provinceID, on: tx.connection)
             }
             return changed
         }
