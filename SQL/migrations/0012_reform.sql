@@ -67,26 +67,31 @@ CREATE TABLE chitieu.progress_on_units (
 COMMENT ON TABLE chitieu.progress_on_units IS 'Completion per indicator, unit (valid on as_of), phase and year, with earlier units'' targets and results carried to their successors.';
 COMMENT ON COLUMN chitieu.progress_on_units.as_of IS 'The day whose units the figures are on.';
 
-DO $$
-DECLARE
-    t text;
+-- Row-level security for a new tenant table, as every tenant table has it (0003): enabled and
+-- forced, the daemon's and the owner's policy on app.province_id, the reporting logins' on
+-- their group; the daemon reads and writes it, reporting logins read it. For migrations.
+CREATE FUNCTION chitieu.secure_tenant_table(p_table text) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-    FOREACH t IN ARRAY ARRAY['province_lineage', 'progress_on_units'] LOOP
-        EXECUTE format('ALTER TABLE chitieu.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE chitieu.%I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_scope ON chitieu.%I TO chitieu_app, %I '
-            'USING (province_id = nullif(current_setting(''app.province_id'', true), '''')::bigint) '
-            'WITH CHECK (province_id = nullif(current_setting(''app.province_id'', true), '''')::bigint)',
-            t, current_user);
-        EXECUTE format(
-            'CREATE POLICY reporting_scope ON chitieu.%I FOR SELECT TO chitieu_reporting '
-            'USING (pg_has_role(''chitieu_p'' || province_id, ''MEMBER''))', t);
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON chitieu.%I TO chitieu_app', t);
-        EXECUTE format('GRANT SELECT ON chitieu.%I TO chitieu_reporting', t);
-    END LOOP;
+    EXECUTE format('ALTER TABLE chitieu.%I ENABLE ROW LEVEL SECURITY', p_table);
+    EXECUTE format('ALTER TABLE chitieu.%I FORCE ROW LEVEL SECURITY', p_table);
+    EXECUTE format(
+        'CREATE POLICY tenant_scope ON chitieu.%I TO chitieu_app, %I '
+        'USING (province_id = nullif(current_setting(''app.province_id'', true), '''')::bigint) '
+        'WITH CHECK (province_id = nullif(current_setting(''app.province_id'', true), '''')::bigint)',
+        p_table, current_user);
+    EXECUTE format(
+        'CREATE POLICY reporting_scope ON chitieu.%I FOR SELECT TO chitieu_reporting '
+        'USING (pg_has_role(''chitieu_p'' || province_id, ''MEMBER''))', p_table);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON chitieu.%I TO chitieu_app', p_table);
+    EXECUTE format('GRANT SELECT ON chitieu.%I TO chitieu_reporting', p_table);
 END
 $$;
+REVOKE ALL ON FUNCTION chitieu.secure_tenant_table(text) FROM PUBLIC;
+COMMENT ON FUNCTION chitieu.secure_tenant_table(text) IS 'Gives a new tenant table row-level security and the grants every tenant table has; for migrations.';
+
+SELECT chitieu.secure_tenant_table('province_lineage');
+SELECT chitieu.secure_tenant_table('progress_on_units');
 
 -- The units under some units of the current province, to a depth: down the tree, and from a
 -- merged province's own unit to its predecessors' own units (linked to it by succession),

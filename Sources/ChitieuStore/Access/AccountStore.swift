@@ -125,17 +125,17 @@ public struct AccountStore: Sendable {
         ).first.map(decode)
     }
 
-    /// The current unit with a reference, or an error naming `field`.
-    public static func unit(_ reference: UnitReference, field: String, tx: TenantTransaction) async throws -> (id: Int64, level: UnitLevel) {
+    /// The unit with a reference (by code: the current one), or an error naming `field`.
+    public static func unit(_ reference: UnitReference, field: String, tx: TenantTransaction) async throws -> FoundUnit {
         let rows: PostgresRows
         switch reference {
         case .id(let id):
             rows = try await tx.query(
-                "SELECT unit_id, level FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) AND unit_id = \(id)", prepared: true)
+                "SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) AND unit_id = \(id)", prepared: true)
         case .code(let code):
             rows = try await tx.query(
                 """
-                SELECT unit_id, level FROM chitieu.admin_unit
+                SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit
                 WHERE province_id = \(tx.provinceID) AND code = \(code) AND valid_from <= current_date
                   AND (valid_to IS NULL OR valid_to >= current_date)
                 """, prepared: true)
@@ -144,7 +144,7 @@ public struct AccountStore: Sendable {
             if case .id = reference { throw AccessError.notFound("the unit") }
             throw InputError(field: field, reason: "the province has no current unit with the \(reference)")
         }
-        return (try row.decode(Int64.self, at: 0), UnitLevel(rawValue: try row.decode(String.self, at: 1)) ?? .commune)
+        return try FoundUnit(row)
     }
 
     /// The strongest role an account holds now (nil: none).
@@ -193,8 +193,8 @@ public struct AccountStore: Sendable {
         let username = try Self.normalizedUsername(rawUsername)
         let name = try Self.displayName(rawName)
         let password = try rawPassword.map { try Self.normalizedPassword($0) }
-        @Sendable func check(_ tx: TenantTransaction) async throws -> (id: Int64, level: UnitLevel)? {
-            var home: (id: Int64, level: UnitLevel)?
+        @Sendable func check(_ tx: TenantTransaction) async throws -> FoundUnit? {
+            var home: FoundUnit?
             if let homeUnit { home = try await Self.unit(homeUnit, field: "home_unit", tx: tx) }
             var resource = home?.id
             if resource == nil { resource = try await Access.rootUnit(tx: tx) }
@@ -434,5 +434,29 @@ public struct AccountStore: Sendable {
                 tx, actor: caller.actor, action: "province.district_allocation", entityType: "province", entityID: String(province),
                 after: AuditLog.json(["district_allocation": enabled]))
         }
+    }
+}
+
+/// A unit as a lookup by reference finds it: enough to check access, level and validity.
+public struct FoundUnit: Sendable {
+    public var id: Int64
+    public var level: UnitLevel
+    public var code: String
+    public var name: String
+    public var validFrom: PostgresDate
+    public var validTo: PostgresDate?
+    /// It ended before the database's today: its data is history.
+    public var ended: Bool
+
+    static let columns: StaticString = "unit_id, level, code, name, valid_from, valid_to, coalesce(valid_to < current_date, false) AS ended"
+
+    init(_ row: PostgresRow) throws {
+        id = try row.decode(Int64.self, at: 0)
+        level = UnitLevel(rawValue: try row.decode(String.self, at: 1)) ?? .commune
+        code = try row.decode(String.self, at: 2)
+        name = try row.decode(String.self, at: 3)
+        validFrom = try row.decode(PostgresDate.self, at: 4)
+        validTo = try row.decode(PostgresDate?.self, at: 5)
+        ended = try row.decode(Bool.self, at: 6)
     }
 }

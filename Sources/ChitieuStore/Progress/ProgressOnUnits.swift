@@ -176,89 +176,115 @@ extension ProgressStore {
         return OnUnitsFigures(figures: figures, unplaced: unplaced.sorted(), asOf: asOf, phase: phase)
     }
 
-    /// Completion of a phase on the units valid on `asOf`, in the caller's scope (every unit of
-    /// the province for an operator), ordered like `figures`.
+    /// Completion of a phase on the units valid on `asOf`, for the caller's scope (or `unit`'s,
+    /// a unit valid on `asOf`) down `depth` levels, ordered like `figures` (indicator code, level,
+    /// Vietnamese name).
     public func figuresOnUnits(
-        province: Int64, phaseCode: String, asOf: PostgresDate, year: Int?, indicatorCode: String? = nil, caller: Caller
+        province: Int64, phaseCode: String, asOf: PostgresDate, year: Int?, unit: UnitReference? = nil, depth: Int = 10,
+        indicatorCode: String? = nil, caller: Caller
     ) async throws -> OnUnitsFigures {
         try await database.withTenant(province) { tx in
-            try await Access.require(caller, .read, tx: tx)
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
             if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
+            var start: Int64?
+            switch unit {
+            case .code(let code)?:
+                start = try await tx.query(
+                    """
+                    SELECT unit_id FROM chitieu.admin_unit
+                    WHERE province_id = \(province) AND code = \(code) AND valid_from <= \(asOf) AND (valid_to IS NULL OR valid_to >= \(asOf))
+                    """
+                ).first?.decode(Int64.self, at: 0)
+                if start == nil { throw InputError(field: "unit", reason: "the province has no unit with the code \(code) on \(asOf)") }
+            case .id(let id)?: start = id
+            case nil: break
+            }
+            let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)
+            // The units in scope, in the order of the figures' listing.
+            let position = Dictionary(uniqueKeysWithValues: try await tx.query(
+                """
+                SELECT u.unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(depth)::int) s
+                JOIN chitieu.admin_unit u ON u.province_id = \(province) AND u.unit_id = s.unit_id
+                ORDER BY array_position(ARRAY['province', 'district', 'commune', 'village'], u.level), u.name, u.code
+                """
+            ).enumerated().map { (try $1.decode(Int64.self, at: 0), $0) })
             let today = try await tx.query("SELECT current_date", prepared: true)[0].decode(PostgresDate.self, at: 0)
             var result = try await Self.onUnits(phase: phase, asOf: asOf, today: today, tx: tx)
-            let roots = try await Access.scopeRoots(caller, unit: nil, tx: tx)
-            let scope = Set(try await tx.query("SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])", prepared: true)
-                .map { try $0.decode(Int64.self, at: 0) })
-            let rank: (UnitLevel) -> Int = { [.province, .district, .commune, .village].firstIndex(of: $0) ?? 4 }
             result.figures = result.figures
-                .filter { scope.contains($0.unitID) && $0.year == year && (indicatorCode == nil || $0.indicatorCode == indicatorCode) }
-                .sorted { ($0.indicatorCode, rank($0.unitLevel), $0.unitName, $0.unitCode) < ($1.indicatorCode, rank($1.unitLevel), $1.unitName, $1.unitCode) }
+                .filter { position[$0.unitID] != nil && $0.year == year && (indicatorCode == nil || $0.indicatorCode == indicatorCode) }
+                .sorted { ($0.indicatorCode, position[$0.unitID]!) < ($1.indicatorCode, position[$1.unitID]!) }
             return result
         }
     }
 
+    /// Whether a unit of the phase `ph` has ended (then its figures on today's units differ).
+    static let unitsEnded: StaticString = """
+        EXISTS (SELECT 1 FROM chitieu.admin_unit u WHERE u.province_id = ph.province_id AND u.valid_to < current_date
+                  AND u.valid_to >= make_date(ph.first_year, 1, 1) AND u.valid_from <= make_date(ph.last_year, 12, 31)) AS units_ended
+        """
+
     /// Stores completion on today's units for the phase, for the reporting views, when some unit
     /// of the phase has ended; otherwise clears what was stored. Returns the figures written.
+    /// (`compute` does it after `compute_progress` when a unit of the phase has ended.)
     public func storeOnUnits(province: Int64, phaseID: Int64) async throws -> Int {
-        try await database.withTenant(province) { tx in
-            let p = tx.provinceID
-            let rows = try await tx.query(
+        try await database.withTenant(province) { tx in try await Self.storeOnUnits(phaseID: phaseID, tx: tx) }
+    }
+
+    static func storeOnUnits(phaseID: Int64, tx: TenantTransaction) async throws -> Int {
+        let p = tx.provinceID
+        let rows = try await tx.query(
+            """
+            SELECT ph.code, ph.first_year, ph.last_year, current_date AS today, \(sql: unitsEnded)
+            FROM chitieu.phase ph WHERE ph.province_id = \(p) AND ph.phase_id = \(phaseID)
+            """, prepared: true)
+        guard let row = rows.first else { return 0 }
+        try await tx.query("DELETE FROM chitieu.progress_on_units WHERE province_id = \(p) AND phase_id = \(phaseID)", prepared: true)
+        guard try row.decode(Bool.self, "units_ended") else { return 0 }
+        let phase = Phase(
+            id: phaseID, code: try row.decode(String.self, "code"), firstYear: Int(try row.decode(Int16.self, "first_year")),
+            lastYear: Int(try row.decode(Int16.self, "last_year")))
+        let today = try row.decode(PostgresDate.self, "today")
+        let result = try await onUnits(phase: phase, asOf: today, today: today, tx: tx)
+        let perRow = 16
+        let batchSize = 200
+        var start = 0
+        while start < result.figures.count {
+            let batch = result.figures[start..<min(start + batchSize, result.figures.count)]
+            var sql = """
+                INSERT INTO chitieu.progress_on_units (province_id, phase_id, as_of, phase_code, indicator_id, unit_id, year, target, achieved,
+                    achieved_with_submitted, companion, status, unit_level, unit_code, unit_name, parent_id, indicator_code, indicator_name,
+                    measure_unit, companion_measure, rate, rate_with_submitted) VALUES
                 """
-                SELECT ph.code, ph.first_year, ph.last_year, current_date AS today,
-                       EXISTS (SELECT 1 FROM chitieu.admin_unit u WHERE u.province_id = \(p) AND u.valid_to < current_date
-                                 AND u.valid_to >= make_date(ph.first_year, 1, 1) AND u.valid_from <= make_date(ph.last_year, 12, 31)) AS changed
-                FROM chitieu.phase ph WHERE ph.province_id = \(p) AND ph.phase_id = \(phaseID)
-                """, prepared: true)
-            guard let row = rows.first else { return 0 }
-            try await tx.query("DELETE FROM chitieu.progress_on_units WHERE province_id = \(p) AND phase_id = \(phaseID)", prepared: true)
-            guard try row.decode(Bool.self, "changed") else { return 0 }
-            let phase = Phase(
-                id: phaseID, code: try row.decode(String.self, "code"), firstYear: Int(try row.decode(Int16.self, "first_year")),
-                lastYear: Int(try row.decode(Int16.self, "last_year")))
-            let today = try row.decode(PostgresDate.self, "today")
-            let result = try await Self.onUnits(phase: phase, asOf: today, today: today, tx: tx)
-            let perRow = 16
-            let batchSize = 200
-            var start = 0
-            while start < result.figures.count {
-                let batch = result.figures[start..<min(start + batchSize, result.figures.count)]
-                var sql = """
-                    INSERT INTO chitieu.progress_on_units (province_id, phase_id, as_of, phase_code, indicator_id, unit_id, year, target, achieved,
-                        achieved_with_submitted, companion, status, unit_level, unit_code, unit_name, parent_id, indicator_code, indicator_name,
-                        measure_unit, companion_measure, rate, rate_with_submitted) VALUES
-                    """
-                var b = PostgresBindings()
-                b.append(p)
-                b.append(phaseID)
-                b.append(today)
-                b.append(phase.code)
-                for (i, f) in batch.enumerated() {
-                    let o = 5 + i * perRow
-                    let ps = (0..<perRow).map { "$\(o + $0)" }
-                    sql += (i > 0 ? "," : "") + "($1,$2,$3,$4," + ps.joined(separator: ",")
-                        + ",round(\(ps[4])::numeric / nullif(\(ps[3]), 0), 6),round(\(ps[5])::numeric / nullif(\(ps[3]), 0), 6))"
-                    b.append(f.indicatorID)
-                    b.append(f.unitID)
-                    b.append(f.year.map { Int16($0) })
-                    b.append(f.target.map(Int64.init))
-                    b.append(Int64(f.achieved))
-                    b.append(Int64(f.achievedWithSubmitted))
-                    b.append(f.companion.map(Int64.init))
-                    b.append(f.status.rawValue)
-                    b.append(f.unitLevel.rawValue)
-                    b.append(f.unitCode)
-                    b.append(f.unitName)
-                    b.append(f.parentID)
-                    b.append(f.indicatorCode)
-                    b.append(f.indicatorName)
-                    b.append(f.measureUnit)
-                    b.append(f.companionMeasure)
-                }
-                try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: b), prepared: batch.count == batchSize)
-                start += batchSize
+            var b = PostgresBindings()
+            b.append(p)
+            b.append(phaseID)
+            b.append(today)
+            b.append(phase.code)
+            for (i, f) in batch.enumerated() {
+                let o = 5 + i * perRow
+                let ps = (0..<perRow).map { "$\(o + $0)" }
+                sql += (i > 0 ? "," : "") + "($1,$2,$3,$4," + ps.joined(separator: ",")
+                    + ",round(\(ps[4])::numeric / nullif(\(ps[3]), 0), 6),round(\(ps[5])::numeric / nullif(\(ps[3]), 0), 6))"
+                b.append(f.indicatorID)
+                b.append(f.unitID)
+                b.append(f.year.map { Int16($0) })
+                b.append(f.target.map(Int64.init))
+                b.append(Int64(f.achieved))
+                b.append(Int64(f.achievedWithSubmitted))
+                b.append(f.companion.map(Int64.init))
+                b.append(f.status.rawValue)
+                b.append(f.unitLevel.rawValue)
+                b.append(f.unitCode)
+                b.append(f.unitName)
+                b.append(f.parentID)
+                b.append(f.indicatorCode)
+                b.append(f.indicatorName)
+                b.append(f.measureUnit)
+                b.append(f.companionMeasure)
             }
-            return result.figures.count
+            try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: b), prepared: batch.count == batchSize)
+            start += batchSize
         }
+        return result.figures.count
     }
 }

@@ -49,13 +49,16 @@ public struct ProgressStore: Sendable {
     /// figures changed. `today` fixes the date the elapsed share is measured on (tests).
     /// Figures on today's units (`storeOnUnits`) follow when a unit of the phase has ended.
     public func compute(province: Int64, phaseID: Int64, indicatorID: Int64? = nil, today: PostgresDate? = nil) async throws -> Int {
-        let changed = try await database.withTenant(province) { tx in
-            try await tx.query(
-                "SELECT chitieu.compute_progress(\(province), \(phaseID), \(indicatorID), coalesce(\(today)::date, current_date))",
-                prepared: true)[0].decode(Int.self, at: 0)
+        try await database.withTenant(province) { tx in
+            let row = try await tx.query(
+                """
+                SELECT chitieu.compute_progress(\(province), \(phaseID), \(indicatorID), coalesce(\(today)::date, current_date)),
+                       \(sql: Self.unitsEnded)
+                FROM chitieu.phase ph WHERE ph.province_id = \(province) AND ph.phase_id = \(phaseID)
+                """, prepared: true)[0]
+            if try row.decode(Bool.self, at: 1) { _ = try await Self.storeOnUnits(phaseID: phaseID, tx: tx) }
+            return try row.decode(Int.self, at: 0)
         }
-        _ = try await storeOnUnits(province: province, phaseID: phaseID)
-        return changed
     }
 
     /// Computes every phase of every province (the nightly job), `parallel` provinces at a time

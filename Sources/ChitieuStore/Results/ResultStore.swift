@@ -39,6 +39,10 @@ public struct ResultRecord: Sendable, Hashable {
     public var submittedBy: UUID?
     /// The unit of the role that approved it (that level, or one above, corrects it).
     public var decidedUnitID: Int64?
+    /// The last day of its unit, if the unit has ended or will.
+    public var unitValidTo: PostgresDate?
+    /// Its unit ended before today: the result is history, read only.
+    public var unitEnded: Bool
 }
 
 /// What a unit reports: for an indicator and a period.
@@ -70,7 +74,8 @@ public struct ResultStore: Sendable {
     static let columns: StaticString = """
         r.result_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
         r.period_start, r.period_end, r.value, r.breakdown::text AS breakdown, r.companion_value, r.evidence_note, r.state,
-        r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at, r.submitted_by, r.decided_unit_id
+        r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at, r.submitted_by, r.decided_unit_id,
+        u.valid_to AS unit_valid_to, coalesce(u.valid_to < current_date, false) AS unit_ended
         """
     static let from: StaticString = """
         chitieu.result r
@@ -94,7 +99,8 @@ public struct ResultStore: Sendable {
             returnReason: try row.decode(String?.self, "return_reason"), version: try row.decode(Int.self, "version"),
             createdAt: try row.decode(Date.self, "created_at"), submittedAt: try row.decode(Date?.self, "submitted_at"),
             decidedAt: try row.decode(Date?.self, "decided_at"), updatedAt: try row.decode(Date.self, "updated_at"),
-            submittedBy: try row.decode(UUID?.self, "submitted_by"), decidedUnitID: try row.decode(Int64?.self, "decided_unit_id"))
+            submittedBy: try row.decode(UUID?.self, "submitted_by"), decidedUnitID: try row.decode(Int64?.self, "decided_unit_id"),
+            unitValidTo: try row.decode(PostgresDate?.self, "unit_valid_to"), unitEnded: try row.decode(Bool.self, "unit_ended"))
     }
 
     static func find(_ id: UUID, tx: TenantTransaction, lock: Bool = false) async throws -> ResultRecord? {
@@ -189,27 +195,22 @@ public struct ResultStore: Sendable {
         guard input.periodEnd <= today else { throw InputError(field: "period_end", reason: "\(input.periodEnd) is in the future") }
         guard input.periodStart.year >= 2000 else { throw InputError(field: "period_start", reason: "is before 2000") }
         try rules.check(input.figures)
-        try await checkOpen(unit.id, period: (input.periodStart, input.periodEnd), tx: tx)
+        try checkOpen(unit.ended, unit: "\(unit.code) \(unit.name)", validTo: unit.validTo)
+        if input.periodStart < unit.validFrom {
+            throw InputError(field: "period_start", reason: "\(unit.code) \(unit.name) exists from \(unit.validFrom); report earlier periods on the units of that time")
+        }
+        if let to = unit.validTo, to < input.periodEnd {
+            throw InputError(field: "period_end", reason: "\(unit.code) \(unit.name) ended on \(to); report later periods on the units that succeeded it")
+        }
         return unit.id
     }
 
     /// Results of a unit that has ended are history, read only (a merge carried them into the
-    /// province that took over); a result's period lies within its unit's validity, so January to
-    /// June 2025 is reported on the old units and July to December on the new ones.
-    static func checkOpen(_ unitID: Int64, period: (start: PostgresDate, end: PostgresDate)? = nil, tx: TenantTransaction) async throws {
-        let row = try await tx.query(
-            """
-            SELECT code, name, valid_from, valid_to, valid_to < current_date AS ended FROM chitieu.admin_unit
-            WHERE province_id = \(tx.provinceID) AND unit_id = \(unitID)
-            """, prepared: true)[0]
-        let unit = "\(try row.decode(String.self, "code")) \(try row.decode(String.self, "name"))"
-        let from = try row.decode(PostgresDate.self, "valid_from"), to = try row.decode(PostgresDate?.self, "valid_to")
-        if try row.decode(Bool?.self, "ended") == true, let to {
-            throw ConflictError(field: "unit_id", reason: "\(unit) ended on \(to); its results are history and read only")
-        }
-        if let period {
-            if period.start < from { throw InputError(field: "period_start", reason: "\(unit) exists from \(from); report earlier periods on the units of that time") }
-            if let to, to < period.end { throw InputError(field: "period_end", reason: "\(unit) ended on \(to); report later periods on the units that succeeded it") }
+    /// province that took over); a result's period lies within its unit's validity (checked
+    /// above), so January to June 2025 is reported on the old units and July to December on the new ones.
+    static func checkOpen(_ ended: Bool, unit: String, validTo: PostgresDate?) throws {
+        if ended, let validTo {
+            throw ConflictError(field: "unit_id", reason: "\(unit) ended on \(validTo); its results are history and read only")
         }
     }
 
@@ -333,7 +334,7 @@ public struct ResultStore: Sendable {
             guard let before = try await Self.find(id, tx: tx, lock: true) else { throw AccessError.notFound("the result") }
             let action: Action = (move == .approve || move == .giveBack || move == .correct) ? .decideResult : .submitResult
             try await Access.require(caller, action, unit: before.unitID, what: "the result", tx: tx)
-            try await Self.checkOpen(before.unitID, tx: tx)
+            try Self.checkOpen(before.unitEnded, unit: "\(before.unitCode) \(before.unitName)", validTo: before.unitValidTo)
             guard let next = ResultRules.next(before.state, move) else {
                 throw ConflictError(field: "state", reason: "a \(before.state.rawValue) result cannot be \(Self.pastTense(move))")
             }

@@ -25,7 +25,7 @@ public struct SuccessionImportReport: Sendable {
 }
 
 /// A proposed grant on a successor unit, for a grant on a unit that ended.
-public struct GrantProposal: Sendable, Hashable, Codable {
+public struct GrantProposal: Sendable, Hashable {
     public var grantID: Int64
     public var username: String
     public var role: String
@@ -258,29 +258,33 @@ extension ReformStore {
             var placedOld = Set<String>(), placedNew = Set<String>()
             for b in provinces {
                 try await use(b.id, c)
-                let written = try await c.query(
+                // One pass: the lines whose communes are this province's (old, new or both), the
+                // links of those with both, and which codes were found.
+                let row = try await c.query(
                     """
-                    INSERT INTO chitieu.unit_succession AS s (province_id, from_unit_id, to_unit_id, effective_date, kind, weight)
-                    SELECT \(b.id), o.unit_id, n.unit_id, \(day), i.kind, round(1.0 / i.parts, 6)
-                    FROM import_succession i
-                    JOIN chitieu.admin_unit n ON n.province_id = \(b.id) AND n.level = 'commune' AND n.code = i.new_code AND n.valid_from = \(day)
-                    JOIN chitieu.admin_unit o ON o.province_id = \(b.id) AND o.level = 'commune' AND o.code = i.old_code AND o.valid_to = \(lastDay)
-                    ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO UPDATE
-                       SET kind = excluded.kind, weight = CASE WHEN s.weight_set_by IS NULL THEN excluded.weight ELSE s.weight END
-                     WHERE s.kind <> excluded.kind OR (s.weight_set_by IS NULL AND s.weight <> excluded.weight)
-                    RETURNING 1
-                    """).count
-                for row in try await c.query(
-                    """
-                    SELECT i.old_code, i.new_code,
-                           EXISTS (SELECT 1 FROM chitieu.admin_unit o WHERE o.province_id = \(b.id) AND o.level = 'commune' AND o.code = i.old_code AND o.valid_to = \(lastDay)) AS has_old,
-                           EXISTS (SELECT 1 FROM chitieu.admin_unit n WHERE n.province_id = \(b.id) AND n.level = 'commune' AND n.code = i.new_code AND n.valid_from = \(day)) AS has_new
-                    FROM import_succession i
-                    """)
-                {
-                    if try row.decode(Bool.self, "has_old") { placedOld.insert(try row.decode(String.self, "old_code")) }
-                    if try row.decode(Bool.self, "has_new") { placedNew.insert(try row.decode(String.self, "new_code")) }
-                }
+                    WITH matched AS MATERIALIZED (
+                        SELECT i.old_code, i.new_code, i.kind, i.parts, o.unit_id AS old_id, n.unit_id AS new_id
+                        FROM import_succession i
+                        LEFT JOIN chitieu.admin_unit n ON n.province_id = \(b.id) AND n.level = 'commune' AND n.code = i.new_code AND n.valid_from = \(day)
+                        LEFT JOIN chitieu.admin_unit o ON o.province_id = \(b.id) AND o.level = 'commune' AND o.code = i.old_code AND o.valid_to = \(lastDay)
+                        WHERE n.unit_id IS NOT NULL OR o.unit_id IS NOT NULL
+                    ), written AS (
+                        INSERT INTO chitieu.unit_succession AS s (province_id, from_unit_id, to_unit_id, effective_date, kind, weight)
+                        SELECT \(b.id), m.old_id, m.new_id, \(day), m.kind, round(1.0 / m.parts, 6)
+                        FROM matched m WHERE m.old_id IS NOT NULL AND m.new_id IS NOT NULL
+                        ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO UPDATE
+                           SET kind = excluded.kind, weight = CASE WHEN s.weight_set_by IS NULL THEN excluded.weight ELSE s.weight END
+                         WHERE s.kind <> excluded.kind OR (s.weight_set_by IS NULL AND s.weight <> excluded.weight)
+                        RETURNING 1
+                    )
+                    SELECT (SELECT count(*) FROM written) AS written,
+                           coalesce(array_agg(old_code) FILTER (WHERE old_id IS NOT NULL), '{}') AS old_codes,
+                           coalesce(array_agg(new_code) FILTER (WHERE new_id IS NOT NULL), '{}') AS new_codes
+                    FROM matched
+                    """)[0]
+                let written = try row.decode(Int.self, "written")
+                placedOld.formUnion(try row.decode([String].self, "old_codes"))
+                placedNew.formUnion(try row.decode([String].self, "new_codes"))
                 report.linksByProvince[b.code] = written
                 if written > 0 {
                     try await AuditLog.record(

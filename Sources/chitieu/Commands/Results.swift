@@ -267,18 +267,13 @@ struct ProgressCommand: AsyncParsableCommand {
                 let asOf = try asOfUnits.map { try parseDate($0, option: "--as-of-units") }
                 let figures = try await province.withProvince(database) { db, tenant in
                     if let asOf {
-                        let caller = try await acting.caller("progress show", db, tenant)
                         let result = try await ProgressStore(database: db).figuresOnUnits(
-                            province: tenant.id, phaseCode: phase, asOf: asOf, year: year, indicatorCode: indicator, caller: caller)
+                            province: tenant.id, phaseCode: phase, asOf: asOf, year: year, unit: unit.map(UnitReference.code), depth: depth,
+                            indicatorCode: indicator, caller: try await acting.caller("progress show", db, tenant))
                         if !result.unplaced.isEmpty {
                             FileHandle.standardError.write(Data("note: units without a successor, not counted: \(result.unplaced.joined(separator: ", "))\n".utf8))
                         }
-                        var start: UnitNode?
-                        if let unit {
-                            start = try await UnitStore(database: db).units(of: tenant, on: asOf).first { $0.code == unit }
-                            if start == nil { throw InputError(field: "--unit", reason: "the province has no unit \(unit) on \(asOf)") }
-                        }
-                        return result.figures.filter { f in start.map { f.unitID == $0.id || (depth > 0 && f.parentID == $0.id) } ?? (depth > 0 || f.unitLevel == .province) }
+                        return result.figures
                     }
                     return try await ProgressStore(database: db).figures(
                         province: tenant.id, phaseCode: phase, year: year, unit: unit.map(UnitReference.code), depth: depth, indicatorCode: indicator,
