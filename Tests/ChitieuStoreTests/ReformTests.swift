@@ -281,4 +281,107 @@ struct ReformTests {
         #expect(weighted["00008"]!.achieved == 6 && weighted["00025"]!.achieved == 3, "9 × 2/3 and 9 × 1/3")
         #expect(weighted["00008"]!.target! + weighted["00025"]!.target! == 7 && weighted["00008"]!.target! >= 4)
     }
+
+    @Test func phaseTwoIsPlannedOnTheNewUnitsAndPhaseOneTargetsAreHistory() async throws {
+        let (world, owner) = try await world()
+        _ = try await ReformStore(database: owner).apply(
+            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
+            on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
+        let laoCai = try await TenantStore(database: owner).resolve(code: "15", on: reformDay)
+        let targets = TargetStore(database: owner)
+        // Phase II: the new province → its communes, exact.
+        _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2026-2030", unitCode: nil, year: nil, value: 1_000, lock: false, caller: .command("test"))
+        let report = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2026-2030", indicatorCode: "DA8-03", caller: .command("test"))
+        #expect(report.indicators == ["DA8-03"])
+        let (communes, sum, smallest, largest, onEnded) = try await owner.withTenant(laoCai.id) { tx in
+            let row = try await tx.query(
+                """
+                SELECT count(*), sum(t.value)::bigint, min(t.value), max(t.value),
+                       count(*) FILTER (WHERE u.valid_to IS NOT NULL)
+                FROM chitieu.target t JOIN chitieu.admin_unit u USING (province_id, unit_id)
+                JOIN chitieu.phase ph ON ph.province_id = t.province_id AND ph.phase_id = t.phase_id AND ph.code = '2026-2030'
+                JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id AND i.code = 'DA8-03'
+                WHERE t.province_id = \(laoCai.id) AND t.year IS NULL AND u.level = 'commune'
+                """)[0]
+            return (try row.decode(Int.self, at: 0), try row.decode(Int.self, at: 1), try row.decode(Int.self, at: 2), try row.decode(Int.self, at: 3),
+                    try row.decode(Int.self, at: 4))
+        }
+        let newCommunes = try await count(owner, laoCai, "SELECT count(*) FROM chitieu.admin_unit WHERE province_id = $1 AND level = 'commune' AND valid_to IS NULL")
+        #expect(communes == newCommunes && onEnded == 0, "every new commune, no ended unit")
+        #expect(sum == 1_000)
+        #expect(smallest == 1_000 / newCommunes && largest <= smallest + 1, "each the floor or the ceiling of an equal share")
+
+        // Phase I targets of the units that ended are history; the province's own unit is today's.
+        await #expect(throws: ConflictError.self) {
+            _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "10", year: nil, value: 5, lock: false, caller: .command("test"))
+        }
+        let own = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "15", year: nil, value: 9, lock: false, caller: .command("test"))
+        #expect(own.unitID != world.unitsB.province, "code 15 names today's province, not Yên Bái")
+        await #expect(throws: ConflictError.self, "old Lào Cai ended: its allocation is history") {
+            _ = try await AllocationStore(database: owner).allocate(province: world.a.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
+        }
+        await #expect(throws: ConflictError.self) {
+            try await AllocationStore(database: owner).setRule(
+                province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "10", rule: AllocationRule(), caller: .command("test"))
+        }
+    }
+
+    @Test func theReformCommandsEndToEnd() async throws {
+        let (world, owner) = try await world()
+        await owner.pool.shutdown()
+        let env = [
+            "CHITIEU_ADMIN_DATABASE_URL": world.db.ownerConnectionString, "CHITIEU_DATABASE_URL": world.db.appConnectionString,
+            "CHITIEU_SQL_DIR": try TestDatabase.sqlDirectory().path,
+        ]
+        let data = try TestDatabase.repositoryRoot().appendingPathComponent("Deploy/data/vn-admin-units").path
+        // Step by step, as the README shows it.
+        let imported = try await ChitieuCommand.run(
+            ["units", "import", "--file", data + "/units-2025.csv", "--province", "15", "--valid-from", "2025-07-01"], environment: env)
+        #expect(imported.status == 0, "\(imported.error)")
+        let merged = try await ChitieuCommand.run(["tenant", "merge", "--into", "15", "--from", "10", "--from", "15", "--on", "2025-07-01"], environment: env)
+        #expect(merged.status == 0, "\(merged.error)")
+        #expect(merged.output.contains("10 Tỉnh Lào Cai") && merged.output.contains("15 Tỉnh Yên Bái"))
+        let twice = try await ChitieuCommand.run(["tenant", "merge", "--into", "15", "--from", "10", "--on", "2025-07-01"], environment: env)
+        #expect(twice.status == 1 && twice.error.contains("merged into"), "\(twice.error)")
+        let links = try await ChitieuCommand.run(
+            ["units", "succession", "import", "--file", data + "/succession-2025.csv", "--on", "2025-07-01", "--province", "15"], environment: env)
+        #expect(links.status == 0, "\(links.error)")
+        #expect(links.output.contains("province 15:"))
+        let badWeight = try await ChitieuCommand.run(["units", "succession", "weights", "--province", "15", "--unit", "02959", "--weight", "02968=x"], environment: env)
+        #expect(badWeight.status == 1 && badWeight.error.contains("--weight"))
+
+        // Grants: the proposals as CSV, confirmed from the file.
+        let proposals = try await ChitieuCommand.run(["grant", "successors", "--province", "15", "--csv"], environment: env)
+        #expect(proposals.status == 0, "\(proposals.error)")
+        #expect(proposals.output.hasPrefix("grant_id,username,role,old_unit_code,old_unit_name,unit_code,unit_name,kind\n"))
+        #expect(proposals.output.contains(",xa10,commune,"))
+        let file = NSTemporaryDirectory() + "/chitieu-proposals-\(UUID().uuidString).csv"
+        defer { unlink(file) }
+        try proposals.output.write(toFile: file, atomically: true, encoding: .utf8)
+        let confirmed = try await ChitieuCommand.run(["grant", "confirm", "--province", "15", "--file", file], environment: env)
+        #expect(confirmed.status == 0, "\(confirmed.error)")
+        #expect(confirmed.output.contains("grants made"))
+        let left = try await ChitieuCommand.run(["grant", "successors", "--province", "15", "--json"], environment: env)
+        #expect((try JSONSerialization.jsonObject(with: Data(left.output.utf8)) as? [Any])?.isEmpty == true, "\(left.output)")
+
+        // Phase I both ways: the province's own line carries the predecessors' totals in both.
+        #expect(try await ChitieuCommand.run(["progress", "compute", "--province", "15"], environment: env).status == 0)
+        let reported = try await ChitieuCommand.run(["progress", "show", "--province", "15", "--phase", "2021-2025", "--indicator", "DA8-03", "--json"], environment: env)
+        let today = try await ChitieuCommand.run(
+            ["progress", "show", "--province", "15", "--phase", "2021-2025", "--indicator", "DA8-03", "--as-of-units", "2025-07-01", "--depth", "1", "--json"],
+            environment: env)
+        #expect(reported.status == 0 && today.status == 0, "\(reported.error) \(today.error)")
+        func rows(_ text: String) throws -> [[String: Any]] { try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] ?? [] }
+        let asReported = try rows(reported.output)
+        let onUnits = try rows(today.output)
+        // The new Lào Cai and its 99 communes.
+        #expect(asReported.count == 1 && onUnits.count == 100, "\(today.output.prefix(600))")
+        #expect(onUnits.first?["unit_name"] as? String == "Tỉnh Lào Cai")
+        #expect((asReported.first?["achieved"] as? NSNumber) == (onUnits.first?["achieved"] as? NSNumber))
+        #expect(onUnits.dropFirst().allSatisfy { $0["unit_level"] as? String == "commune" }, "today's units have no districts")
+        let sum = onUnits.dropFirst().map { ($0["achieved"] as? NSNumber)?.intValue ?? 0 }.reduce(0, +)
+        #expect(sum == (onUnits.first?["achieved"] as? NSNumber)?.intValue, "the communes add up to the province")
+        let reform = try await ChitieuCommand.run(["units", "reform", "--help"], environment: env)
+        #expect(reform.output.contains("--succession"))
+    }
 }

@@ -125,11 +125,14 @@ extension ProgressStore {
                 guard mine != nil || theirs != nil else { continue }
                 var s = mine ?? .empty(years: n)
                 if let theirs {
-                    if kind == .flow || !isResult {
+                    if kind == .flow && isResult {
                         s.add(theirs)
                     } else {
-                        // A level is read at the end of the year: the unit's own level, else its predecessors'.
+                        // A target set on the unit itself stands over what its predecessors had, as
+                        // compute_progress reads it; a level is read at the end of the year: the
+                        // unit's own, else its predecessors'.
                         for y in 0..<n where s.years[y] == nil { s.years[y] = theirs.years[y] }
+                        if !isResult && s.phase == nil { s.phase = theirs.phase }
                     }
                 }
                 out[u] = isResult ? withPhase(s, kind) : s

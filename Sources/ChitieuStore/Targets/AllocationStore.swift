@@ -117,6 +117,9 @@ public struct AllocationStore: Sendable {
     static func write(
         _ rule: AllocationRule, indicator: Indicator, phase: Phase, unit: TargetUnit, units: [TargetUnit], caller: Caller, tx: TenantTransaction
     ) async throws -> RuleRecord {
+        if unit.ended, let validTo = unit.validTo {
+            throw ConflictError(field: "unit", reason: "\(unit.code) \(unit.name) ended on \(validTo); its allocation rules are history and read only")
+        }
         if let years = rule.yearWeights, years.count != phase.years.count || years.contains(where: { $0 < 0 }) {
             throw InputError(field: "years", reason: "the year profile needs \(phase.years.count) shares of 0 or more, one per year of \(phase.code)")
         }
@@ -302,6 +305,10 @@ public struct AllocationStore: Sendable {
                     .map(IndicatorStore.decode)
             }
             let units = try await TargetStore.units(of: phase, tx: tx)
+            // A province that ended (merged into another) keeps its targets as history.
+            if let root = TargetStore.root(of: units), root.ended, let validTo = root.validTo {
+                throw ConflictError(field: "province", reason: "\(root.name) ended on \(validTo); its targets are history and read only")
+            }
             dbTime += clock.now - started
             var pending: [(indicator: Int64, cells: [TargetCell], total: Int)] = []
             for indicator in indicators {
@@ -361,7 +368,7 @@ public struct AllocationStore: Sendable {
         attributes: [String: [Int64: Int64]] = [:]
     ) throws -> [TargetCell]? {
         let years = phase.years
-        guard let root = units.first(where: { $0.level == .province }),
+        guard let root = TargetStore.root(of: units),
             let total = cells.first(where: { $0.unitID == root.id && $0.year == nil })?.value
         else { return nil }
         var children: [Int64: [TargetUnit]] = [:]

@@ -29,6 +29,8 @@ public struct TargetUnit: Sendable, Hashable {
     public var validFrom: PostgresDate
     /// Last day of validity, nil while current.
     public var validTo: PostgresDate?
+    /// It ended before the database's today: its targets are history, read only.
+    public var ended = false
 
     /// Whether the unit exists on some day of a year.
     public func exists(in year: Int) -> Bool {
@@ -92,7 +94,8 @@ public struct TargetStore: Sendable {
         try await tx.query(
             """
             SELECT unit_id, level, code, name, parent_id, valid_from, valid_to,
-                   row_number() OVER (PARTITION BY parent_id ORDER BY name, code) AS sort_key
+                   row_number() OVER (PARTITION BY parent_id ORDER BY name, code) AS sort_key,
+                   coalesce(valid_to < current_date, false) AS ended
             FROM chitieu.admin_unit
             WHERE province_id = \(tx.provinceID) AND valid_from <= \(phase.end) AND (valid_to IS NULL OR valid_to >= \(phase.start))
             """, prepared: true
@@ -101,19 +104,29 @@ public struct TargetStore: Sendable {
                 id: try row.decode(Int64.self, "unit_id"), level: UnitLevel(rawValue: try row.decode(String.self, "level")) ?? .commune,
                 code: try row.decode(String.self, "code"), name: try row.decode(String.self, "name"),
                 parentID: try row.decode(Int64?.self, "parent_id"), sortKey: try row.decode(Int.self, "sort_key"),
-                validFrom: try row.decode(PostgresDate.self, "valid_from"), validTo: try row.decode(PostgresDate?.self, "valid_to"))
+                validFrom: try row.decode(PostgresDate.self, "valid_from"), validTo: try row.decode(PostgresDate?.self, "valid_to"),
+                ended: try row.decode(Bool.self, "ended"))
         }
     }
 
-    /// The unit with a GSO code during the phase; the province unit when `code` is nil.
+    /// The province's own unit among the units of a phase: the latest (a merged province also has
+    /// its predecessors' own units, which ended; their trees are not below it).
+    static func root(of units: [TargetUnit]) -> TargetUnit? {
+        units.filter { $0.level == .province }.max { $0.validFrom < $1.validFrom }
+    }
+
+    /// The unit with a GSO code during the phase; the province unit when `code` is nil. A code
+    /// two units carried during the phase (a merged province has its predecessors' units) names
+    /// the one that has not ended.
     static func unit(code: String?, in units: [TargetUnit]) throws -> TargetUnit {
         guard let code else {
-            guard let root = units.first(where: { $0.level == .province }) else {
+            guard let root = root(of: units) else {
                 throw InputError(field: "unit", reason: "the province has no province-level unit")
             }
             return root
         }
-        let matches = units.filter { $0.code == code }
+        var matches = units.filter { $0.code == code }
+        if matches.count > 1 { matches = matches.filter { !$0.ended } }
         guard let unit = matches.first else {
             throw InputError(field: "unit", reason: "no unit of this province has the code '\(code)' during the phase")
         }
@@ -198,6 +211,9 @@ public struct TargetStore: Sendable {
     static func write(
         indicator: Indicator, phase: Phase, unit: TargetUnit, year: Int?, value: Int, lock: Bool?, caller: Caller, tx: TenantTransaction
     ) async throws -> TargetRecord {
+        if unit.ended, let validTo = unit.validTo {
+            throw ConflictError(field: "unit", reason: "\(unit.code) \(unit.name) ended on \(validTo); its targets are history and read only")
+        }
         let origin = unit.level == .province && year == nil ? "assigned" : "overridden"
         let before = try await tx.query(
             """
