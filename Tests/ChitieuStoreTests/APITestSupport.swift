@@ -86,3 +86,12 @@ func makeApplication(
         logger: logs.logger())
     return (app, pool)
 }
+
+/// Runs `body` against the daemon of `world` over real HTTP (a live server on a free port).
+func withLiveAPI(
+    _ world: AccessWorld, limits: LoginLimits = LoginLimits(), logs: CapturedLogs = CapturedLogs(),
+    _ body: @escaping @Sendable (APIClient) async throws -> Void
+) async throws {
+    let (app, _) = try makeApplication(world, limits: limits, logs: logs)
+    try await app.test(.live) { client in try await body(APIClient(client: client)) }
+}

@@ -13,9 +13,7 @@ import Testing
 struct AuthorizationAPITests {
     @Test func loginShowsWhoIAmAndLogoutEndsTheSession() async throws {
         let world = try await AccessWorld.make()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let token = try await api.login("huyen10")
             #expect(token.hasPrefix("ct_\(world.a.id)_"))
             let me = try await api.call(.get, "/v1/sessions/current", token: token)
@@ -39,9 +37,7 @@ struct AuthorizationAPITests {
 
     @Test func wrongPasswordsAreThrottledPerAccountAndPerAddress() async throws {
         let world = try await AccessWorld.make()
-        let (app, _) = try makeApplication(world, limits: LoginLimits(perAccount: 3, perAddress: 6, windowSeconds: 600))
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world, limits: LoginLimits(perAccount: 3, perAddress: 6, windowSeconds: 600)) { api in
             for _ in 0..<3 {
                 let wrong = try await api.call(.post, "/v1/sessions", json: ["username": "xa10", "password": "không đúng mật khẩu"])
                 #expect(wrong.status == .unauthorized)
@@ -68,9 +64,7 @@ struct AuthorizationAPITests {
         let other = try await world.accounts.find(id: try await accountID("tinh15", world.b, world), province: world.b.id, caller: .command("test"))
         let (_, otherGrants) = try await world.accounts.show(province: world.b.id, username: "tinh15", caller: .command("test"))
         let snapshot = try await provinceSnapshot(world, world.b)
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let token = try await api.login("tinh10")
             let unit = world.unitsB.commune
             let indicator = world.indicators[1]
@@ -109,9 +103,7 @@ struct AuthorizationAPITests {
 
     @Test func rolesDecideAndTheDeniedChangeNothing() async throws {
         let world = try await AccessWorld.make()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let commune = try await api.login("xa10")
             let district = try await api.login("huyen10")
             let viewer = try await api.login("xem10")
@@ -188,9 +180,7 @@ struct AuthorizationAPITests {
 
     @Test func auditEventsNameTheActorTheWayAndTheRequest() async throws {
         let world = try await AccessWorld.make()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let province = try await api.login("tinh10")
             let district = try await api.login("huyen10")
             let created = try await api.call(

@@ -92,9 +92,7 @@ struct AuthorizationHardeningTests {
 
     @Test func nulCharactersAndImpossibleDatesAreRefusedNamingTheField() async throws {
         let world = try await AccessWorld.make()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let token = try await api.login("tinh10")
             let nul = try await api.call(.post, "/v1/accounts", token: token, json: ["username": "co.nul", "display_name": "Tên\u{0}ẩn"])
             #expect(nul.status == .unprocessableContent && (nul.json["detail"] as? String ?? "").hasPrefix("display_name"))

@@ -250,9 +250,7 @@ struct OpenAPIConformanceTests {
         let su = try await world.db.superuserConnection()
         try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
         await su.close()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let c = try await Conformance(api: api)
             let u = world.unitsA
             let indicator = world.indicators[0]

@@ -14,9 +14,7 @@ struct PlanningAPITests {
 
     @Test func targetsAreReadInScopeAndSetByTheRolesThatMay() async throws {
         let world = try await AccessWorld.make()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let province = try await api.login("tinh10")
             let district = try await api.login("huyen10")
             let commune = try await api.login("xa10")
@@ -131,9 +129,7 @@ struct PlanningAPITests {
 
     @Test func allocationRulesAreReadAndSetInScope() async throws {
         let world = try await AccessWorld.make()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let province = try await api.login("tinh10")
             let district = try await api.login("huyen10")
             let viewer = try await api.login("xem10")
@@ -213,9 +209,7 @@ struct PlanningAPITests {
 
     @Test func allocationsAreQueuedAndTheProvincesJobsRead() async throws {
         let world = try await AccessWorld.make()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let province = try await api.login("tinh10")
             let district = try await api.login("huyen10")
             let viewer = try await api.login("xem10")

@@ -18,9 +18,7 @@ struct ResultsAPITests {
         await su.close()
         _ = try await TargetStore(database: world.app).set(
             province: world.a.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let commune = try await api.login("xa10")
             let district = try await api.login("huyen10")
             let other = try await api.login("tinh15")

@@ -24,9 +24,7 @@ struct UnitSearchAPITests {
             """)
         try await su.query("UPDATE chitieu.admin_unit SET valid_to = '2024-12-31' WHERE province_id = \(world.a.id) AND code = '99992'")
         await su.close()
-        let (app, _) = try makeApplication(world)
-        try await app.test(.live) { client in
-            let api = APIClient(client: client)
+        try await withLiveAPI(world) { api in
             let province = try await api.login("tinh10")
             let district = try await api.login("huyen10")
             let other = try await api.login("tinh15")

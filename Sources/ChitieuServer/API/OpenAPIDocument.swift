@@ -363,7 +363,7 @@ public enum OpenAPIDocument {
                     parameters: [phase, parameter("indicator_id", integer, "Only this indicator."), parameter("unit_id", integer, "Only this unit and below."), limit, cursor]),
                 "put": operation(
                     "Set how a unit's target is split among its children (weights by child GSO code, or a unit attribute) and over the years.",
-                    id: "setAllocationRule", tag: "planning", ok: (200, "The rule.", ref("AllocationRule")), errors: [403, 404],
+                    id: "setAllocationRule", tag: "planning", ok: (200, "The rule.", ref("AllocationRule")), errors: [403, 404, 409],
                     body: object(
                         [
                             "indicator_id": integer, "phase": string, "unit_id": nullable(integer), "method": enumeration(["equal", "weighted", "manual"]),
