@@ -1,5 +1,5 @@
 import ChitieuDomain
-import ChitieuServer
+@testable import ChitieuServer
 import ChitieuStore
 import ChitieuTesting
 import Foundation
@@ -10,27 +10,11 @@ import Logging
 import Postgres
 import Testing
 
-/// A JSON value as it was written: booleans apart from numbers, integers apart from fractions.
-indirect enum JSON: Decodable, Equatable, Sendable {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case number(Double)
-    case string(String)
-    case array([JSON])
-    case object([String: JSON])
+/// A JSON value as it was written (booleans apart from numbers, integers apart from fractions):
+/// the server's own reading of a request body.
+typealias JSON = JSONValue
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int64.self) { self = .integer(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSON].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSON].self)) }
-    }
-
+extension JSONValue {
     static func parse(_ text: String) throws -> JSON { try JSONDecoder().decode(JSON.self, from: Data(text.utf8)) }
 
     subscript(_ key: String) -> JSON? {

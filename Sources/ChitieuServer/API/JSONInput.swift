@@ -4,7 +4,7 @@ import Hummingbird
 import Postgres
 
 /// A JSON value as a client sent it.
-enum JSONValue: Decodable, Sendable {
+enum JSONValue: Decodable, Equatable, Sendable {
     case null
     case bool(Bool)
     case integer(Int64)
