@@ -192,6 +192,21 @@ struct ReformTests {
         #expect(try await reform.proposals(province: laoCai).isEmpty)
         // The account moved: its username now belongs to the new province.
         #expect(try await count(owner, world.a, "SELECT count(*) FROM chitieu.account WHERE province_id = $1") == 0)
+
+        // Over the API, the officer of old Lào Cai signs in to the new province and reads both ways.
+        let expected = asReported.achieved
+        try await withLiveAPI(world) { api in
+            let token = try await api.login("tinh10")
+            let onToday = try await api.call(.get, "/v1/progress?phase=2021-2025&indicator=DA8-03&depth=1&as_of_units=2025-07-01", token: token)
+            #expect(onToday.status == .ok, "\(onToday.text)")
+            let root = onToday.items.first { $0["unit_level"] as? String == "province" }
+            #expect((root?["achieved"] as? NSNumber)?.intValue == expected)
+            #expect(onToday.items.filter { $0["unit_level"] as? String == "commune" }.compactMap { ($0["achieved"] as? NSNumber)?.intValue }.reduce(0, +) == expected)
+            let reported = try await api.call(.get, "/v1/progress?phase=2021-2025&indicator=DA8-03&depth=1", token: token)
+            #expect(reported.items.contains { $0["unit_code"] as? String == "10" }, "the history it took over, as it was")
+            let bad = try await api.call(.get, "/v1/progress?phase=2021-2025&as_of_units=1-7-2025", token: token)
+            #expect(bad.status == .unprocessableContent && bad.text.contains("as_of_units"))
+        }
     }
 
     @Test func aReusedCommuneCodeNeverMixesOldAndNewData() async throws {

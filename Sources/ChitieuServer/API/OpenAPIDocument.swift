@@ -336,6 +336,9 @@ public enum OpenAPIDocument {
                     phase, parameter("year", integer, "A year of the phase (default: the phase)."), parameter("unit_id", integer, "Start here."),
                     parameter("depth", ["type": "integer", "minimum": 0, "maximum": 3], "Levels below the start (default 1)."),
                     parameter("indicator", string, "Only this indicator code."),
+                    parameter(
+                        "as_of_units", date,
+                        "Figures on the units valid on this day (YYYY-MM-DD): units that ended (e.g. before the 2025 reform) carry their targets and results to their successors."),
                 ])],
             "/v1/progress/summary": ["get": operation(
                 "Per phase: indicators completed, on track, behind, suspended.", id: "progressSummary", tag: "progress",

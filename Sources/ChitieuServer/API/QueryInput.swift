@@ -1,6 +1,7 @@
 import ChitieuStore
 import Foundation
 import Hummingbird
+import Postgres
 
 /// The query parameters of a request, read one by one so every error names its parameter.
 struct QueryInput {
@@ -25,6 +26,13 @@ struct QueryInput {
             throw BodyError.invalid(name, "'\(value.prefix(40))' is not an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return n
+    }
+
+    /// A date parameter, `YYYY-MM-DD`.
+    func date(_ name: String) throws -> PostgresDate? {
+        guard let value = parameters.get(name) else { return nil }
+        guard let date = PostgresDate(value) else { throw BodyError.invalid(name, "'\(value.prefix(40))' is not a date (YYYY-MM-DD)") }
+        return date
     }
 
     /// `limit`: 1 to 1000, 100 when absent.

@@ -94,10 +94,18 @@ struct ResultsController {
             let (caller, province) = try context.province()
             let query = QueryInput(request)
             let any = Int64.min...Int64.max
+            let (phase, year) = (try PlanningController.phase(query), try query.integer("year", in: any).map { Int($0) })
+            let unit = try query.integer("unit_id", in: any).map { UnitReference.id($0) }
+            let depth = Int(try query.integer("depth", in: 0...3) ?? 1)
+            let indicator = try query.string("indicator", maxBytes: 40)
+            // On the units of a day: what units that ended had, carried to their successors.
+            if let asOf = try query.date("as_of_units") {
+                let figures = try await progress.figuresOnUnits(
+                    province: province, phaseCode: phase, asOf: asOf, year: year, unit: unit, depth: depth, indicatorCode: indicator, caller: caller)
+                return JSONBody.response(.ok, ["items": figures.figures.map(Representation.progress)])
+            }
             let figures = try await progress.figures(
-                province: province, phaseCode: try PlanningController.phase(query), year: try query.integer("year", in: any).map { Int($0) },
-                unit: try query.integer("unit_id", in: any).map { .id($0) }, depth: Int(try query.integer("depth", in: 0...3) ?? 1),
-                indicatorCode: try query.string("indicator", maxBytes: 40), caller: caller)
+                province: province, phaseCode: phase, year: year, unit: unit, depth: depth, indicatorCode: indicator, caller: caller)
             return JSONBody.response(.ok, ["items": figures.map(Representation.progress)])
         }
         group.get("progress/summary") { _, context in
