@@ -67,12 +67,15 @@ BEGIN
     ),
     -- A level is read at the end of the year: an earlier unit's level does not count in a year
     -- in which a unit that succeeded it reported its own (no double counting across a reform).
+    -- (Hash joins on both sides: CTEs have no index, a correlated NOT EXISTS would scan them per row.)
+    superseded AS MATERIALIZED (
+        SELECT DISTINCT l.from_unit_id AS unit_id, z.indicator_id, z.year
+        FROM links l JOIN reported z ON z.unit_id = l.to_unit_id AND z.kind = 'stock'
+    ),
     yearly AS MATERIALIZED (
-        SELECT * FROM reported y
-        WHERE y.kind = 'flow'
-           OR NOT EXISTS (SELECT 1 FROM links l JOIN reported z
-                            ON z.unit_id = l.to_unit_id AND z.indicator_id = y.indicator_id AND z.year = y.year
-                          WHERE l.from_unit_id = y.unit_id)
+        SELECT y.* FROM reported y
+        LEFT JOIN superseded s ON s.unit_id = y.unit_id AND s.indicator_id = y.indicator_id AND s.year = y.year
+        WHERE y.kind = 'flow' OR s.unit_id IS NULL
     ),
     -- Per reporting unit, yearly figures (year key = the year) and phase figures (key 0): flow
     -- sums the years; stock takes the last year that has a level.
@@ -107,7 +110,8 @@ BEGIN
       UNION ALL
         SELECT t.indicator_id, u.rollup_parent, t.yk, sum(t.value)::bigint
         FROM own_targets t JOIN units u ON u.unit_id = t.unit_id AND u.parent_id IS NULL AND u.rollup_parent IS NOT NULL
-        WHERE NOT EXISTS (SELECT 1 FROM own_targets o WHERE o.indicator_id = t.indicator_id AND o.unit_id = u.rollup_parent AND o.yk = t.yk)
+        LEFT JOIN own_targets o ON o.indicator_id = t.indicator_id AND o.unit_id = u.rollup_parent AND o.yk = t.yk
+        WHERE o.unit_id IS NULL
         GROUP BY t.indicator_id, u.rollup_parent, t.yk
     ),
     grid AS (
