@@ -7,7 +7,7 @@ import Postgres
 /// `chitieu bench …`: figures, printed, on the database it is pointed at.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure chitieu on a database and print the figures.", subcommands: [Client.self, Allocate.self, Auth.self, ProgressBench.self, JobsBench.self])
+        abstract: "Measure chitieu on a database and print the figures.", subcommands: [Client.self, Allocate.self, Auth.self, ProgressBench.self, ReformBench.self, JobsBench.self])
 
     struct Client: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
