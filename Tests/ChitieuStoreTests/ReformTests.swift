@@ -190,6 +190,9 @@ struct ReformTests {
         let made = try await reform.confirm(province: laoCai, proposals.map { ($0.grantID, $0.newUnitCode) }, caller: .command("test"))
         #expect(made == proposals.count)
         #expect(try await reform.proposals(province: laoCai).isEmpty)
+        // The merge is in the audit log of both sides.
+        #expect(try await count(owner, laoCai, "SELECT count(*) FROM chitieu.audit_event WHERE province_id = $1 AND action = 'tenant.merge'") == 2)
+        #expect(try await count(owner, world.a, "SELECT count(*) FROM chitieu.audit_event WHERE province_id = $1 AND action = 'tenant.merged_into'") == 1)
         // The account moved: its username now belongs to the new province.
         #expect(try await count(owner, world.a, "SELECT count(*) FROM chitieu.account WHERE province_id = $1") == 0)
 
@@ -271,6 +274,14 @@ struct ReformTests {
             units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
             on: reformDay, provinceCodes: ["01"], actor: .command("test"), source: "units-2025.csv")
         let hanoi = try await TenantStore(database: owner).resolve(code: "01", on: reformDay)
+        // Commune 00004 was Phường Trúc Bạch and is now Phường Ba Đình: two units that share nothing.
+        let (trucBach, baDinh) = try await owner.withTenant(hanoi.id) { tx in
+            let rows = try await tx.query(
+                "SELECT unit_id, name FROM chitieu.admin_unit WHERE province_id = \(hanoi.id) AND code = '00004' ORDER BY valid_from")
+            return ((try rows[0].decode(Int64.self, at: 0), try rows[0].decode(String.self, at: 1)), (try rows[1].decode(Int64.self, at: 0), try rows[1].decode(String.self, at: 1)))
+        }
+        #expect(trucBach.1 == "Phường Trúc Bạch" && baDinh.1 == "Phường Ba Đình" && trucBach.0 != baDinh.0)
+        #expect(try await owner.withTenant(hanoi.id) { tx in try await AccountStore.unit(.code("00004"), field: "unit", tx: tx).id } == baDinh.0)
         func shares() async throws -> [String: (target: Int?, achieved: Int)] {
             let figures = try await ProgressStore(database: owner).figuresOnUnits(
                 province: hanoi.id, phaseCode: "2021-2025", asOf: reformDay, year: nil, indicatorCode: "DA8-03", caller: .command("test"))
@@ -295,6 +306,24 @@ struct ReformTests {
         let weighted = try await shares()
         #expect(weighted["00008"]!.achieved == 6 && weighted["00025"]!.achieved == 3, "9 × 2/3 and 9 × 1/3")
         #expect(weighted["00008"]!.target! + weighted["00025"]!.target! == 7 && weighted["00008"]!.target! >= 4)
+        let su2 = try await db.superuserConnection()
+        try await su2.query(
+            """
+            INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, state, decided_at)
+            SELECT \(hanoi.id), indicator_id, \(trucBach.0), '2024-01-01', '2024-12-31', 4, 'approved', now()
+            FROM chitieu.indicator WHERE province_id = \(hanoi.id) AND code = 'DA8-03'
+            """)
+        await su2.close()
+        _ = try await ProgressStore(database: owner).compute(province: hanoi.id, phaseID: try await phaseI(owner, hanoi))
+        let asReported = try await owner.withTenant(hanoi.id) { tx in
+            try await tx.query(
+                """
+                SELECT unit_id, achieved FROM chitieu.progress WHERE province_id = \(hanoi.id) AND year IS NULL AND indicator_code = 'DA8-03'
+                  AND unit_id IN (\(trucBach.0), \(baDinh.0))
+                """
+            ).reduce(into: [Int64: Int]()) { $0[try $1.decode(Int64.self, at: 0)] = try $1.decode(Int.self, at: 1) }
+        }
+        #expect(asReported[trucBach.0] == 4 && asReported[baDinh.0] == 0, "as reported, the new 00004 has none of the old one's results")
     }
 
     @Test func phaseTwoIsPlannedOnTheNewUnitsAndPhaseOneTargetsAreHistory() async throws {
