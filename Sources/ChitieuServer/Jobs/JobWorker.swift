@@ -75,7 +75,9 @@ public final class JobWorker: Service {
         }
         logger.info("The job worker started.", metadata: ["job.worker": "\(name)", "job.concurrency": "\(configuration.concurrency)"])
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+            // A discarding group: a finished job's task is freed at once, not kept until the
+            // worker stops (a long-running worker would hold every job it ever ran).
+            await withDiscardingTaskGroup { group in
                 if let listener {
                     group.addTask { [wakeup] in
                         for await _ in listener.notifications { await wakeup.signal() }
@@ -97,6 +99,8 @@ public final class JobWorker: Service {
         logger.info("The job worker stopped.", metadata: ["job.worker": "\(name)"])
     }
 
+    /// The claim loop claims once this many slots are free (half of them).
+    private var threshold: Int { max(1, configuration.concurrency / 2) }
     private var isStopping: Bool { stopping.withLock { $0 } }
 
     /// Records the successes gathered since the last call.
@@ -124,14 +128,14 @@ public final class JobWorker: Service {
         set { lastFlush.withLock { $0 = newValue } }
     }
 
-    private func claimLoop(group: inout TaskGroup<Void>) async {
+    private func claimLoop(group: inout DiscardingTaskGroup) async {
         while !isStopping && !Task.isCancelled {
             let busy = running.withLock { $0.count }
             let free = configuration.concurrency - busy
             // Claim in batches: after a full batch, wait until half of the slots are free again
             // rather than claiming one job each time one finishes.
             // Successes wait for that claim, but never long enough to put their leases at risk.
-            if busy > 0 && free < max(1, configuration.concurrency / 2) {
+            if busy > 0 && free < threshold {
                 let waitedSince = ContinuousClock.now
                 await wakeup.wait(timeout: configuration.pollInterval)
                 if !succeeded.withLock({ $0.isEmpty }) && (ContinuousClock.now - flushedAt > .milliseconds(500) || ContinuousClock.now - waitedSince >= configuration.pollInterval) {
@@ -167,19 +171,17 @@ public final class JobWorker: Service {
         let started = ContinuousClock.now
         // Due time read from the database's clock, start from this machine's: skew shows up here.
         metrics?.jobStarted(kind: job.kind, waited: .milliseconds(Int64(Date().timeIntervalSince(job.runAt) * 1000)))
-        var metadata: Logger.Metadata = ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.attempt": "\(job.attempts)"]
-        if let province = job.provinceID { metadata["province.id"] = "\(province)" }
         do {
             guard let handler = handlers[job.kind] else {
                 throw JobWorkerError(description: "no handler for the job kind '\(job.kind)'")
             }
             try await handler(job)
             succeeded.withLock { $0.append(job.id) }
-            metrics?.jobFinished(kind: job.kind, outcome: "succeeded", duration: ContinuousClock.now - started)
-            metadata["job.duration_ms"] = "\(Int((ContinuousClock.now - started) / .milliseconds(1)))"
-            logger.debug("A job succeeded.", metadata: metadata)
+            let duration = ContinuousClock.now - started
+            metrics?.jobFinished(kind: job.kind, outcome: "succeeded", duration: duration)
+            logger.debug("A job succeeded.", metadata: Self.metadata(job, ["job.duration_ms": "\(Int(duration / .milliseconds(1)))"]))
         } catch {
-            metadata["error"] = "\(error)"
+            let metadata = Self.metadata(job, ["error": "\(error)"])
             do {
                 let action = try await queue.fail(job.id, worker: name, error: "\(error)")
                 let outcome = switch action {
@@ -201,8 +203,22 @@ public final class JobWorker: Service {
                 logger.error("A job failed and its failure could not be recorded; its lease will expire.", metadata: metadata)
             }
         }
-        running.withLock { _ = $0.remove(job.id) }
-        await wakeup.signal()
+        // The claim loop waits for half of the slots to be free (or for the last job, on
+        // shutdown): only the job that crosses that line wakes it, not every job.
+        let busy = running.withLock { running in
+            running.remove(job.id)
+            return running.count
+        }
+        if busy == configuration.concurrency - threshold || busy == 0 {
+            await wakeup.signal()
+        }
+    }
+
+    /// The log metadata of a job, made only when a line is written.
+    static func metadata(_ job: Job, _ extra: Logger.Metadata) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.attempt": "\(job.attempts)"]
+        if let province = job.provinceID { metadata["province.id"] = "\(province)" }
+        return metadata.merging(extra) { _, new in new }
     }
 
     static func describe(_ action: JobLifecycle.Action) -> String {

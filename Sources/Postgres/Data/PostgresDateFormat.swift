@@ -49,49 +49,82 @@ enum PostgresDateFormat {
     static func parse(_ text: String) -> Date? {
         if text == "infinity" { return .distantFuture }
         if text == "-infinity" { return .distantPast }
-        let bytes = Array(text.utf8)
-        var i = 0
-        func number(_ count: Int) -> Int? {
-            guard i + count <= bytes.count else { return nil }
-            var v = 0
-            for k in 0..<count {
-                let c = bytes[i + k]
-                guard c >= 48, c <= 57 else { return nil }
-                v = v * 10 + Int(c - 48)
+        var text = text
+        // Read in place: results carry thousands of timestamps, so no copy of the bytes.
+        return text.withUTF8 { bytes -> Date? in
+            var scanner = DigitScanner(bytes: bytes)
+            guard let y = scanner.number(4), scanner.expect(45), let mo = scanner.number(2), scanner.expect(45), let d = scanner.number(2)
+            else { return nil }
+            var seconds = Double(daysFromCivil(y, mo, d) * 86_400)
+            if scanner.atEnd { return Date(timeIntervalSince1970: seconds) }
+            guard scanner.expect(32) || scanner.expect(84), let h = scanner.number(2), scanner.expect(58), let mi = scanner.number(2),
+                scanner.expect(58), let s = scanner.number(2)
+            else { return nil }
+            seconds += Double(h * 3600 + mi * 60 + s)
+            if scanner.expect(46) {
+                // Microseconds at most: an integer, then one division, keeps the value exact.
+                var fraction = 0, scale = 1
+                while let digit = scanner.digit() {
+                    if scale < 1_000_000 {
+                        fraction = fraction * 10 + digit
+                        scale *= 10
+                    }
+                }
+                seconds += Double(fraction) / Double(scale)
             }
-            i += count
-            return v
-        }
-        func expect(_ c: UInt8) -> Bool {
-            guard i < bytes.count, bytes[i] == c else { return false }
-            i += 1
-            return true
-        }
-        guard let y = number(4), expect(45), let mo = number(2), expect(45), let d = number(2) else { return nil }
-        var seconds = Double(daysFromCivil(y, mo, d) * 86_400)
-        if i == bytes.count { return Date(timeIntervalSince1970: seconds) }
-        guard expect(32) || expect(84), let h = number(2), expect(58), let mi = number(2), expect(58), let s = number(2)
-        else { return nil }
-        seconds += Double(h * 3600 + mi * 60 + s)
-        if expect(46) {
-            var fraction = 0.0, scale = 0.1
-            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
-                fraction += Double(bytes[i] - 48) * scale
-                scale /= 10
-                i += 1
+            if !scanner.atEnd {
+                let sign: Double
+                if scanner.expect(43) {
+                    sign = 1
+                } else if scanner.expect(45) {
+                    sign = -1
+                } else if scanner.expect(90) {
+                    return scanner.atEnd ? Date(timeIntervalSince1970: seconds) : nil
+                } else {
+                    return nil
+                }
+                guard let oh = scanner.number(2) else { return nil }
+                var offset = oh * 3600
+                if scanner.expect(58), let om = scanner.number(2) { offset += om * 60 }
+                if scanner.expect(58), let os = scanner.number(2) { offset += os }
+                seconds -= sign * Double(offset)
             }
-            seconds += fraction
+            guard scanner.atEnd else { return nil }
+            return Date(timeIntervalSince1970: seconds)
         }
-        if i < bytes.count {
-            let sign: Double
-            if expect(43) { sign = 1 } else if expect(45) { sign = -1 } else if expect(90) { return i == bytes.count ? Date(timeIntervalSince1970: seconds) : nil } else { return nil }
-            guard let oh = number(2) else { return nil }
-            var offset = oh * 3600
-            if expect(58), let om = number(2) { offset += om * 60 }
-            if expect(58), let os = number(2) { offset += os }
-            seconds -= sign * Double(offset)
+    }
+}
+
+/// Reads ASCII digits and separators from UTF-8 bytes, front to back.
+private struct DigitScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var i = 0
+
+    var atEnd: Bool { i == bytes.count }
+
+    /// A number of exactly `count` digits.
+    mutating func number(_ count: Int) -> Int? {
+        guard i + count <= bytes.count else { return nil }
+        var v = 0
+        for k in i..<(i + count) {
+            let c = bytes[k]
+            guard c >= 48, c <= 57 else { return nil }
+            v = v * 10 + Int(c - 48)
         }
-        guard i == bytes.count else { return nil }
-        return Date(timeIntervalSince1970: seconds)
+        i += count
+        return v
+    }
+
+    /// One digit, if the next byte is one.
+    mutating func digit() -> Int? {
+        guard i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 else { return nil }
+        defer { i += 1 }
+        return Int(bytes[i] - 48)
+    }
+
+    mutating func expect(_ c: UInt8) -> Bool {
+        guard i < bytes.count, bytes[i] == c else { return false }
+        i += 1
+        return true
     }
 }

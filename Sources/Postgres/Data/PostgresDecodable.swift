@@ -211,7 +211,7 @@ enum PostgresArrayText {
     /// Quotes an element when needed.
     static func quote(_ value: String) -> String {
         if value.isEmpty { return "\"\"" }
-        var needs = value.caseInsensitiveCompare("NULL") == .orderedSame
+        var needs = value.utf8.count == 4 && value.uppercased() == "NULL"
         for c in value.utf8 where c == 34 || c == 92 || c == 123 || c == 125 || c == 44 || c == 32 || c == 9 || c == 10 || c == 13 {
             needs = true
             break

@@ -160,9 +160,11 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
 
     public var postgresText: String {
         var out = "{"
+        // The dynamic cast is costly: only arrays of optionals need it.
+        let optionals = Element.self is any _PostgresOptionalMarker.Type
         for (i, element) in enumerated() {
             if i > 0 { out += "," }
-            if let optional = element as? any _PostgresOptionalMarker, optional._isNil {
+            if optionals, let optional = element as? any _PostgresOptionalMarker, optional._isNil {
                 out += "NULL"
                 continue
             }
