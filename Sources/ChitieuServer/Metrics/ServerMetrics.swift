@@ -112,7 +112,7 @@ public final class ServerMetrics: Sendable {
     /// Reads the pool's and the queue's current state, then writes every metric in the text
     /// exposition format. A database that cannot be reached leaves the queue figures as they were.
     func scrape(database: ChitieuDatabase) async -> [UInt8] {
-        let pool = await database.pool.statistics
+        let pool = database.pool.statistics
         poolOpen.set(Double(pool.open))
         poolIdle.set(Double(pool.idle))
         poolWaiting.set(Double(pool.waiting))

@@ -217,29 +217,34 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Whether the connection can be handed out again: open, idle, and with no pending
     /// input that says the server went away (checked without blocking).
-    func checkHealth() async -> TransactionState? {
-        try? await withHandle { handle -> TransactionState? in
-            guard PQstatus(handle) == CONNECTION_OK else { return nil }
-            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-            if poll(&descriptor, 1, 0) > 0 {
-                // An idle session only receives notifications; anything else (the FATAL a
-                // server sends when it shuts down, or end-of-file) means it is going away.
-                if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK { return nil }
-                var notified = false
-                while let notice = PQnotifies(handle) {
-                    notified = true
-                    PQfreemem(notice)
-                }
-                if !notified { return nil }
+    /// Checked on the caller's thread, by the pool, on a connection no task is using (between
+    /// operations nothing touches the handle, and every call here is non-blocking).
+    func checkHealthNow() -> TransactionState? {
+        guard let handle else { return nil }
+        return Self.health(of: handle)
+    }
+
+    private static func health(of handle: OpaquePointer) -> TransactionState? {
+        guard PQstatus(handle) == CONNECTION_OK else { return nil }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, 0) > 0 {
+            // An idle session only receives notifications; anything else (the FATAL a
+            // server sends when it shuts down, or end-of-file) means it is going away.
+            if PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK { return nil }
+            var notified = false
+            while let notice = PQnotifies(handle) {
+                notified = true
+                PQfreemem(notice)
             }
-            switch PQtransactionStatus(handle) {
-            case PQTRANS_IDLE: return .idle
-            case PQTRANS_ACTIVE: return .active
-            case PQTRANS_INTRANS: return .inTransaction
-            case PQTRANS_INERROR: return .failedTransaction
-            default: return nil
-            }
-        } ?? nil
+            if !notified { return nil }
+        }
+        switch PQtransactionStatus(handle) {
+        case PQTRANS_IDLE: return .idle
+        case PQTRANS_ACTIVE: return .active
+        case PQTRANS_INTRANS: return .inTransaction
+        case PQTRANS_INERROR: return .failedTransaction
+        default: return nil
+        }
     }
 
     /// The server's process id for this session.

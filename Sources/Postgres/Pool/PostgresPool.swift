@@ -1,4 +1,5 @@
 public import Logging
+import Synchronization
 
 /// A bounded pool of connections.
 ///
@@ -9,16 +10,29 @@ public import Logging
 ///   transaction rolled back), so after a server restart the pool reconnects by itself:
 ///   a request while the server is down fails with `connectionFailed`, the next one after it
 ///   is back succeeds.
-public actor PostgresPool {
+/// - Taking and giving back a free connection is a few instructions under a lock: no hop to
+///   another executor, and the checks ask libpq without a round trip or a blocking call.
+public final class PostgresPool: Sendable {
     /// The pool's settings.
-    public nonisolated let configuration: PostgresConfiguration
+    public let configuration: PostgresConfiguration
     let logger: Logger
+    private let state = Mutex(State())
 
-    private var idle: [PostgresConnection] = []
-    private var open = 0
-    private var waiters: [(id: Int, continuation: CheckedContinuation<PostgresConnection, any Error>)] = []
-    private var nextWaiter = 0
-    private var closed = false
+    private struct Waiter {
+        var id: Int
+        var deadline: ContinuousClock.Instant
+        var continuation: CheckedContinuation<PostgresConnection, any Error>
+    }
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var open = 0
+        var waiters: [Waiter] = []
+        var nextWaiter = 0
+        var closed = false
+        /// A task expires waiters past their deadline while there are any.
+        var reaping = false
+    }
 
     /// Creates a pool; connections open on first use.
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -36,7 +50,7 @@ public actor PostgresPool {
 
     /// The pool's current counts.
     public var statistics: Statistics {
-        Statistics(open: open, idle: idle.count, waiting: waiters.count, max: configuration.maxConnections)
+        state.withLock { Statistics(open: $0.open, idle: $0.idle.count, waiting: $0.waiters.count, max: configuration.maxConnections) }
     }
 
     /// Lends a connection to `body` and takes it back afterwards, checked.
@@ -84,101 +98,160 @@ public actor PostgresPool {
         try await withConnection { try await $0.query(query, prepared: prepared) }
     }
 
-    /// Takes a connection out of the pool; give it back with `release`.
-    public func acquire() async throws -> PostgresConnection {
-        guard !closed else { throw PostgresError(code: .poolClosed, message: "the connection pool is shut down") }
-        while let connection = idle.popLast() {
-            if await connection.checkHealth() == .idle { return connection }
-            await discard(connection, reason: "it was found broken when taken from the pool")
-        }
-        if open < configuration.maxConnections {
-            return try await openConnection()
-        }
-        return try await waitForConnection()
+    /// What `acquire` does once it holds the lock.
+    private enum Acquisition {
+        case reuse(PostgresConnection)
+        case broken(PostgresConnection)
+        case open
+        case wait
+        case closed
     }
 
-    private func openConnection() async throws -> PostgresConnection {
-        open += 1
-        do {
-            return try await PostgresConnection.connect(configuration, logger: logger)
-        } catch {
-            open -= 1
-            throw error
+    /// Takes a connection out of the pool; give it back with `release`.
+    public func acquire() async throws -> PostgresConnection {
+        while true {
+            let step = state.withLock { state -> Acquisition in
+                if state.closed { return .closed }
+                if let connection = state.idle.popLast() {
+                    // Idle in the pool, so no task uses it: asking libpq here is safe.
+                    if connection.checkHealthNow() == .idle { return .reuse(connection) }
+                    state.open -= 1
+                    return .broken(connection)
+                }
+                if state.open < configuration.maxConnections {
+                    state.open += 1
+                    return .open
+                }
+                return .wait
+            }
+            switch step {
+            case .reuse(let connection):
+                return connection
+            case .broken(let connection):
+                logger.debug("Closing a database connection.", metadata: ["postgres.connection": "\(connection.id)", "reason": "it was found broken when taken from the pool"])
+                await connection.close()
+            case .open:
+                do {
+                    return try await PostgresConnection.connect(configuration, logger: logger)
+                } catch {
+                    state.withLock { $0.open -= 1 }
+                    throw error
+                }
+            case .wait:
+                return try await waitForConnection()
+            case .closed:
+                throw PostgresError(code: .poolClosed, message: "the connection pool is shut down")
+            }
         }
     }
 
     private func waitForConnection() async throws -> PostgresConnection {
-        nextWaiter += 1
-        let id = nextWaiter
-        let timeout = configuration.acquireTimeout
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
-            await self?.expireWaiter(id)
-        }
-        defer { timer.cancel() }
+        let deadline = ContinuousClock.now + configuration.acquireTimeout
         return try await withCheckedThrowingContinuation { continuation in
-            waiters.append((id, continuation))
+            let startReaper = state.withLock { state -> Bool in
+                state.nextWaiter += 1
+                state.waiters.append(Waiter(id: state.nextWaiter, deadline: deadline, continuation: continuation))
+                guard !state.reaping else { return false }
+                state.reaping = true
+                return true
+            }
+            if startReaper { Task { await self.reapWaiters() } }
         }
     }
 
-    private func expireWaiter(_ id: Int) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        let waiter = waiters.remove(at: index)
-        waiter.continuation.resume(
-            throwing: PostgresError(
-                code: .poolTimeout,
-                message: "no database connection became free within \(configuration.acquireTimeout) (\(configuration.maxConnections) in use)"))
+    /// Fails the requests that waited longer than `acquireTimeout`; one task while any wait,
+    /// rather than a timer for each request.
+    private func reapWaiters() async {
+        while true {
+            let (expired, next) = state.withLock { state -> ([Waiter], ContinuousClock.Instant?) in
+                let now = ContinuousClock.now
+                let expired = state.waiters.filter { $0.deadline <= now }
+                state.waiters.removeAll { $0.deadline <= now }
+                guard let next = state.waiters.map(\.deadline).min() else {
+                    state.reaping = false
+                    return (expired, nil)
+                }
+                return (expired, next)
+            }
+            for waiter in expired {
+                waiter.continuation.resume(
+                    throwing: PostgresError(
+                        code: .poolTimeout,
+                        message: "no database connection became free within \(configuration.acquireTimeout) (\(configuration.maxConnections) in use)"))
+            }
+            guard let next else { return }
+            try? await Task.sleep(until: next, clock: .continuous)
+        }
+    }
+
+    /// What `release` does once it holds the lock.
+    private enum Return {
+        case handOver(CheckedContinuation<PostgresConnection, any Error>)
+        case kept
+        case discard
     }
 
     /// Gives a connection back. A connection left in a transaction is rolled back; a broken one is closed.
     public func release(_ connection: PostgresConnection) async {
-        var state = await connection.checkHealth()
-        if state == .inTransaction || state == .failedTransaction {
+        var health = connection.checkHealthNow()
+        if health == .inTransaction || health == .failedTransaction {
             try? await connection.executeScript("ROLLBACK")
-            state = await connection.checkHealth()
+            health = connection.checkHealthNow()
         }
-        guard state == .idle, !closed else {
-            await discard(connection, reason: closed ? "the pool is shut down" : "it is broken or busy")
-            return
+        let step = state.withLock { state -> Return in
+            guard health == .idle, !state.closed else {
+                state.open -= 1
+                return .discard
+            }
+            if !state.waiters.isEmpty { return .handOver(state.waiters.removeFirst().continuation) }
+            state.idle.append(connection)
+            return .kept
         }
-        if !waiters.isEmpty {
-            let waiter = waiters.removeFirst()
-            waiter.continuation.resume(returning: connection)
-        } else {
-            idle.append(connection)
+        switch step {
+        case .handOver(let continuation):
+            continuation.resume(returning: connection)
+        case .kept:
+            break
+        case .discard:
+            let closed = state.withLock { $0.closed }
+            logger.debug(
+                "Closing a database connection.",
+                metadata: ["postgres.connection": "\(connection.id)", "reason": "\(closed ? "the pool is shut down" : "it is broken or busy")"])
+            await connection.close()
+            await replaceForWaiter()
         }
     }
 
-    private func discard(_ connection: PostgresConnection, reason: String) async {
-        open -= 1
-        logger.debug("Closing a database connection.", metadata: ["postgres.connection": "\(connection.id)", "reason": "\(reason)"])
-        await connection.close()
-        // A waiter may now get a fresh connection in the freed slot.
-        if !closed, !waiters.isEmpty, open < configuration.maxConnections {
-            let waiter = waiters.removeFirst()
-            open += 1
-            do {
-                let fresh = try await PostgresConnection.connect(configuration, logger: logger)
-                waiter.continuation.resume(returning: fresh)
-            } catch {
-                open -= 1
-                waiter.continuation.resume(throwing: error)
-            }
+    /// A connection was closed: a waiter may now get a fresh one in the freed slot.
+    private func replaceForWaiter() async {
+        let waiter = state.withLock { state -> Waiter? in
+            guard !state.closed, !state.waiters.isEmpty, state.open < configuration.maxConnections else { return nil }
+            state.open += 1
+            return state.waiters.removeFirst()
+        }
+        guard let waiter else { return }
+        do {
+            waiter.continuation.resume(returning: try await PostgresConnection.connect(configuration, logger: logger))
+        } catch {
+            state.withLock { $0.open -= 1 }
+            waiter.continuation.resume(throwing: error)
         }
     }
 
     /// Closes every idle connection and fails waiting requests; later requests fail with `poolClosed`.
     public func shutdown() async {
-        closed = true
+        let (waiters, connections) = state.withLock { state in
+            state.closed = true
+            defer {
+                state.waiters.removeAll()
+                state.open -= state.idle.count
+                state.idle.removeAll()
+            }
+            return (state.waiters, state.idle)
+        }
         for waiter in waiters {
             waiter.continuation.resume(throwing: PostgresError(code: .poolClosed, message: "the connection pool is shut down"))
         }
-        waiters.removeAll()
-        let connections = idle
-        idle.removeAll()
-        for connection in connections {
-            open -= 1
-            await connection.close()
-        }
+        for connection in connections { await connection.close() }
     }
 }
