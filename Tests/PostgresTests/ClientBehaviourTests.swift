@@ -143,7 +143,7 @@ struct ClientBehaviourTests {
         try await Task.sleep(for: .milliseconds(50))
         await patient.release(taken)
         #expect(try await waited[0].decode(Int.self, "v") == 2)
-        #expect(await patient.statistics.open == 1)
+        #expect(patient.statistics.open == 1)
         await patient.shutdown()
     }
 
@@ -154,7 +154,7 @@ struct ClientBehaviourTests {
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error?.code == .connectionFailed)
         #expect(error?.message.contains("secret") == false)
-        #expect(await pool.statistics.open == 0)
+        #expect(pool.statistics.open == 0)
     }
 }
 

@@ -1,4 +1,4 @@
-public import ChitieuStore
+import ChitieuStore
 import Foundation
 import Hummingbird
 public import Prometheus

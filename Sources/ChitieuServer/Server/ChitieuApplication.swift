@@ -9,7 +9,7 @@ public enum ChitieuApplication {
     /// The router with every route of the daemon.
     public static func router(
         configuration: ServerConfiguration, database: ChitieuDatabase, migrations: MigrationSet, metrics: ServerMetrics = ServerMetrics(),
-        logger: Logger
+        tokenCache: TokenCache? = nil, logger: Logger
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
@@ -22,12 +22,12 @@ public enum ChitieuApplication {
 
         let authenticator = Authenticator(
             database: database, limits: configuration.loginLimits, sessionSeconds: configuration.sessionSeconds,
-            passwordParameters: configuration.passwordParameters)
+            passwordParameters: configuration.passwordParameters, cache: tokenCache)
         let accounts = AccountStore(database: database, passwordParameters: configuration.passwordParameters)
         let sessions = SessionsController(authenticator: authenticator, accounts: accounts)
         sessions.addPublicRoutes(to: router.group("v1"))
 
-        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(authenticator: authenticator, cache: tokenCache))
         sessions.addRoutes(to: v1)
         UnitsController(units: UnitDirectory(database: database)).addRoutes(to: v1)
         IndicatorsController(indicators: IndicatorStore(database: database)).addRoutes(to: v1)
@@ -48,10 +48,14 @@ public enum ChitieuApplication {
         configuration: ServerConfiguration, database: ChitieuDatabase, migrations: MigrationSet, services: [any Service] = [],
         metrics: ServerMetrics = ServerMetrics(), logger: Logger
     ) -> some ApplicationProtocol {
-        Application(
-            router: router(configuration: configuration, database: database, migrations: migrations, metrics: metrics, logger: logger),
+        // Verified tokens are kept only with a listener that hears of changes to them.
+        let tokenCache = configuration.tokenCacheSeconds > 0 ? TokenCache(lifetime: .seconds(configuration.tokenCacheSeconds)) : nil
+        let cacheService = tokenCache.map { TokenCacheService(cache: $0, configuration: database.pool.configuration, logger: logger) }
+        return Application(
+            router: router(
+                configuration: configuration, database: database, migrations: migrations, metrics: metrics, tokenCache: tokenCache, logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chitieu"),
-            services: [PoolService(pool: database.pool)] + services,
+            services: [PoolService(pool: database.pool)] + (cacheService.map { [$0] } ?? []) + services,
             logger: logger)
     }
 }

@@ -15,12 +15,16 @@ public struct ServerConfiguration: Sendable {
     public var passwordParameters: Scrypt.Parameters
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (`CHITIEU_TRUSTED_PROXIES`).
     public var trustedProxies: Set<String>
+    /// Seconds a verified bearer token is trusted without asking the database
+    /// (`CHITIEU_TOKEN_CACHE_SECONDS`, default 60, at most 60; 0: none). Announced changes apply at once.
+    public var tokenCacheSeconds: Int
 
     /// Creates a configuration with documented defaults.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, sessionSeconds: Int = 12 * 3600, loginLimits: LoginLimits = LoginLimits(),
-        passwordParameters: Scrypt.Parameters = .standard, trustedProxies: Set<String> = []
+        passwordParameters: Scrypt.Parameters = .standard, trustedProxies: Set<String> = [], tokenCacheSeconds: Int = 60
     ) {
+        self.tokenCacheSeconds = tokenCacheSeconds
         self.trustedProxies = trustedProxies
         self.host = host
         self.port = port

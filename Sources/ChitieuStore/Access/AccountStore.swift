@@ -284,6 +284,7 @@ public struct AccountStore: Sendable {
                 UPDATE chitieu.account SET status = \(status.rawValue), updated_at = now()
                 WHERE province_id = \(tx.provinceID) AND account_id = \(before.id) RETURNING \(sql: Self.columns)
                 """)[0])
+            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             // Disabling revokes every token, so enabling later does not bring a stolen one back.
             if status == .disabled {
                 try await tx.query(
@@ -314,6 +315,7 @@ public struct AccountStore: Sendable {
                 UPDATE chitieu.api_token SET revoked_at = now()
                 WHERE province_id = \(tx.provinceID) AND account_id = \(account.id) AND kind = 'session' AND revoked_at IS NULL
                 """).affectedRows
+            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "account.password", entityType: "account", entityID: account.username,
                 unitID: account.homeUnitID, after: AuditLog.json(["sessions_ended": ended]))
@@ -387,6 +389,7 @@ public struct AccountStore: Sendable {
                 VALUES (\(tx.provinceID), \(account.id), \(unit.id), \(role.rawValue), \(validTo), \(caller.actor.accountID))
                 RETURNING grant_id
                 """)[0].decode(Int64.self, at: 0)
+            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             let record = try await Self.grants(of: account.id, tx: tx).first { $0.id == id }!
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "grant.add", entityType: "grant", entityID: String(id), unitID: unit.id,
@@ -417,6 +420,7 @@ public struct AccountStore: Sendable {
                 UPDATE chitieu.role_grant SET revoked_at = now(), revoked_by = \(caller.actor.accountID)
                 WHERE province_id = \(tx.provinceID) AND grant_id = \(grantID)
                 """)
+            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             let after = try await Self.grants(of: before.accountID, tx: tx).first { $0.id == grantID }!
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "grant.revoke", entityType: "grant", entityID: String(grantID), unitID: before.unitID,
@@ -430,6 +434,7 @@ public struct AccountStore: Sendable {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)
             try await tx.query("UPDATE chitieu.province SET district_allocation = \(enabled) WHERE province_id = \(tx.provinceID)")
+            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "province.district_allocation", entityType: "province", entityID: String(province),
                 after: AuditLog.json(["district_allocation": enabled]))

@@ -1,5 +1,5 @@
 public import ChitieuCrypto
-public import ChitieuDomain
+import ChitieuDomain
 public import Foundation
 public import Postgres
 import Synchronization
@@ -75,11 +75,14 @@ public struct Authenticator: Sendable {
     let sessionSeconds: Int
     /// Parameters for new hashes; a login with an older, weaker hash rehashes the password.
     let passwordParameters: Scrypt.Parameters
+    /// Tokens verified lately (the daemon's; nil: every token is checked in the database).
+    let cache: TokenCache?
 
     public init(
         database: ChitieuDatabase, limits: LoginLimits = LoginLimits(), sessionSeconds: Int = 12 * 3600,
-        passwordParameters: Scrypt.Parameters = .standard
+        passwordParameters: Scrypt.Parameters = .standard, cache: TokenCache? = nil
     ) {
+        self.cache = cache
         self.database = database
         self.limits = limits
         self.sessionSeconds = sessionSeconds
@@ -261,6 +264,11 @@ public struct Authenticator: Sendable {
     public func authenticate(bearer token: String, requestID: String? = nil) async throws -> Caller {
         guard let province = Self.province(ofToken: token) else { throw Self.invalid }
         let hash = Self.digest(token)
+        if var caller = cache?.caller(digest: hash) {
+            caller.actor.requestID = requestID
+            return caller
+        }
+        let ticket = cache?.ticket(province: province)
         do {
             // One statement, no transaction of its own: chitieu.check_token sets the province for
             // the statement and marks the token used at most once a minute.
@@ -278,9 +286,13 @@ public struct Authenticator: Sendable {
             let principal = Principal(
                 provinceID: province, grants: zip(roles, units).map { RoleAssignment(role: $0, unitID: $1) },
                 districtAllocation: try row.decode(Bool?.self, "district_allocation") ?? false)
-            return Caller(
+            let caller = Caller(
                 principal: principal, actor: Actor(accountID: account.id, label: account.username, via: .api, requestID: requestID),
                 account: account)
+            if let cache, let ticket {
+                cache.store(digest: hash, caller: caller, expiresAt: try row.decode(Date?.self, "expires_at"), ticket: ticket)
+            }
+            return caller
         } catch let error as PostgresError where error.sqlState == "22023" || error.sqlState == "23503" {
             throw Self.invalid
         }
@@ -297,24 +309,30 @@ public struct Authenticator: Sendable {
                 RETURNING token_id, kind
                 """)
             guard let row = rows.first else { throw Self.invalid }
+            try await TokenCache.announceChange(province: province, on: tx.connection)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: try row.decode(String.self, at: 1) == "session" ? "session.close" : "token.revoke",
                 entityType: "token", entityID: try row.decode(UUID.self, at: 0).uuidString.lowercased(), unitID: caller.account?.homeUnitID)
         }
+        // This daemon forgets it now; the others when the change is announced.
+        cache?.invalidate(province: province)
     }
 
     /// Revokes a token by id, if the caller may manage its account.
     public func revoke(province: Int64, tokenID: UUID, caller: Caller) async throws -> TokenRecord {
-        try await database.withTenant(province) { tx in
+        let record = try await database.withTenant(province) { tx in
             guard let record = try await Self.tokens(where: tokenID, tx: tx).first else { throw AccessError.notFound("the token") }
             let account = try await AccountStore.manageable(username: record.username, caller: caller, tx: tx)
             guard record.revokedAt == nil else { return record }
             try await tx.query("UPDATE chitieu.api_token SET revoked_at = now() WHERE province_id = \(province) AND token_id = \(tokenID)")
+            try await TokenCache.announceChange(province: province, on: tx.connection)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "token.revoke", entityType: "token", entityID: tokenID.uuidString.lowercased(),
                 unitID: account.homeUnitID, after: AuditLog.json(["username": account.username, "kind": record.kind]))
             return try await Self.tokens(where: tokenID, tx: tx)[0]
         }
+        cache?.invalidate(province: province)
+        return record
     }
 
     /// The tokens of an account (or of every account the caller manages), newest first.

@@ -201,6 +201,7 @@ public struct ReformStore: Sendable {
             INSERT INTO chitieu.role_grant (province_id, account_id, unit_id, role, valid_from, granted_by)
             SELECT \(b), account_id, unit_id, 'viewer', \(day), \(actor.accountID) FROM ended
             """).affectedRows
+        try await TokenCache.announceChange(province: b, on: c)
         carried["grants_made_read_only"] = ended
         try await c.query("UPDATE chitieu.login_name SET province_id = \(b) WHERE province_id = \(p.id)")
         // The predecessor's own unit and its districts are linked to the merged province's own unit.
@@ -227,6 +228,7 @@ public struct ReformStore: Sendable {
         // The predecessor: its accounts have moved; it names its successor.
         try await use(p.id, c)
         try await c.query("DELETE FROM chitieu.account WHERE province_id = \(p.id)")
+        try await TokenCache.announceChange(province: p.id, on: c)
         try await c.query("UPDATE chitieu.province SET successor_id = \(b) WHERE province_id = \(p.id)")
         try await AuditLog.record(
             TenantTransaction(connection: c, provinceID: p.id), actor: actor, action: "tenant.merged_into", entityType: "province", entityID: String(b),
@@ -403,6 +405,7 @@ extension ReformStore {
                     VALUES (\(tx.provinceID), \(account.id), \(unit.id), \(proposal.role), \(caller.actor.accountID))
                     RETURNING grant_id
                     """)[0].decode(Int64.self, at: 0)
+                try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
                 try await AuditLog.record(
                     tx, actor: caller.actor, action: "grant.create", entityType: "role_grant", entityID: String(id), unitID: unit.id,
                     after: AuditLog.json(["username": proposal.username, "role": proposal.role, "unit": code, "succeeds_grant": grantID]))

@@ -26,6 +26,25 @@ public final class PostgresListener: Sendable {
     private let stopped = Mutex(false)
     private let started = DispatchSemaphore(value: 0)
     private let startError = Mutex<PostgresError?>(nil)
+    private let link = Mutex(Link(isConnected: false, generation: 0))
+
+    /// The state of the listening connection. Notifications sent while it is down are lost,
+    /// so what was learnt before a new `generation` may be stale.
+    public struct Link: Sendable, Equatable {
+        /// Whether the connection is up and listening.
+        public var isConnected: Bool
+        /// How many times it has connected and listened (1 after the start).
+        public var generation: Int
+
+        /// A state.
+        public init(isConnected: Bool, generation: Int) {
+            self.isConnected = isConnected
+            self.generation = generation
+        }
+    }
+
+    /// The listening connection's state now.
+    public var state: Link { link.withLock { $0 } }
 
     private init(configuration: PostgresConfiguration, channels: [String], logger: Logger) {
         self.configuration = configuration
@@ -83,6 +102,7 @@ public final class PostgresListener: Sendable {
             }
         }
         startError.withLock { $0 = nil }
+        link.withLock { $0 = Link(isConnected: true, generation: $0.generation + 1) }
         return handle
     }
 
@@ -104,6 +124,7 @@ public final class PostgresListener: Sendable {
             if ready < 0 { continue }
             if PQconsumeInput(current) == 0 || PQstatus(current) != CONNECTION_OK {
                 logger.warning("The listener lost its database connection; reconnecting.")
+                link.withLock { $0.isConnected = false }
                 PQfinish(current)
                 handle = nil
                 continue
@@ -117,6 +138,7 @@ public final class PostgresListener: Sendable {
             }
         }
         if let handle { PQfinish(handle) }
+        link.withLock { $0.isConnected = false }
         continuation.finish()
     }
 }

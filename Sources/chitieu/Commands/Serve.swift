@@ -14,7 +14,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Settings: --host/CHITIEU_HOST (127.0.0.1), --port/CHITIEU_PORT (8080), --pool-size/CHITIEU_POOL_SIZE (10),
             --workers/CHITIEU_WORKERS (2), --session-hours/CHITIEU_SESSION_HOURS (12), --login-failures/CHITIEU_LOGIN_FAILURES (5 per
-            account and 50 per client address in 15 minutes), --trusted-proxies/CHITIEU_TRUSTED_PROXIES (none).
+            account and 50 per client address in 15 minutes), --trusted-proxies/CHITIEU_TRUSTED_PROXIES (none),
+            --token-cache-seconds/CHITIEU_TOKEN_CACHE_SECONDS (60; 0 checks every token in the database).
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -40,7 +41,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Addresses of reverse proxies whose X-Forwarded-For is believed, comma-separated (default: CHITIEU_TRUSTED_PROXIES or none).")
     var trustedProxies: String?
 
+    @Option(help: "Seconds a verified bearer token is trusted without asking the database, 0 to 60; changes to tokens, accounts and grants are announced and apply at once (default: CHITIEU_TOKEN_CACHE_SECONDS or 60).")
+    var tokenCacheSeconds: Int?
+
     func validate() throws {
+        if let tokenCacheSeconds, !(0...60).contains(tokenCacheSeconds) { throw ValidationError("--token-cache-seconds: must be between 0 and 60") }
         if let sessionHours, !(1...720).contains(sessionHours) { throw ValidationError("--session-hours: must be between 1 and 720") }
         if let loginFailures, !(1...1000).contains(loginFailures) { throw ValidationError("--login-failures: must be between 1 and 1000") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not a port number (0-65535)") }
@@ -53,6 +58,9 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = host ?? env["CHITIEU_HOST"] ?? configuration.host
         configuration.port = port ?? env["CHITIEU_PORT"].flatMap(Int.init) ?? configuration.port
+        if let seconds = tokenCacheSeconds ?? env["CHITIEU_TOKEN_CACHE_SECONDS"].flatMap(Int.init), (0...60).contains(seconds) {
+            configuration.tokenCacheSeconds = seconds
+        }
         if let proxies = trustedProxies ?? env["CHITIEU_TRUSTED_PROXIES"] {
             configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
