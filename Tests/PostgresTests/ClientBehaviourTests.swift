@@ -22,6 +22,44 @@ struct ClientBehaviourTests {
         await pool.shutdown()
     }
 
+    @Test func aPipelineRunsItsStatementsInOrderAndStopsAtTheFirstError() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool(maxConnections: 1)
+        try await pool.query("CREATE TABLE club (id bigint PRIMARY KEY, name text NOT NULL)")
+        let insert: PostgresQuery = "INSERT INTO club VALUES (\(Int64(1)), \("Câu lạc bộ Thủ lĩnh của sự thay đổi")) RETURNING name"
+        let rows = try await pool.withConnection { c in
+            try await c.pipeline([
+                ("BEGIN", false), (insert, true), ("SELECT count(*) AS n FROM club WHERE id = \(Int64(1))", true), ("COMMIT", false),
+            ])
+        }
+        #expect(rows.count == 4)
+        #expect(try rows[1][0].decode(String.self, at: 0) == "Câu lạc bộ Thủ lĩnh của sự thay đổi")
+        #expect(try rows[2][0].decode(Int.self, "n") == 1)
+
+        // The second insert breaks the key: the statements after it do not run, the error is the
+        // server's, and the transaction it opened is rolled back when the connection goes back.
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { c in
+                try await c.pipeline([
+                    ("BEGIN", false), ("INSERT INTO club VALUES (\(Int64(2)), 'hai')", true), (insert, true),
+                    ("INSERT INTO club VALUES (\(Int64(3)), 'ba')", true), ("COMMIT", false),
+                ])
+            }
+        }
+        #expect(error?.sqlState == "23505")
+        #expect(try await pool.query("SELECT count(*) FROM club")[0].decode(Int.self, at: 0) == 1)
+        // A statement that cannot be prepared fails the same way, and the connection serves on.
+        await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { c in try await c.pipeline([("SELEC 1", true), ("SELECT 2", true)]) }
+        }
+        // The insert prepared in the first pipeline is used again, with other values.
+        let again: PostgresQuery = "INSERT INTO club VALUES (\(Int64(4)), \("Tổ truyền thông cộng đồng")) RETURNING name"
+        let inserted = try await pool.withConnection { c in try await c.pipeline([(again, true)]) }
+        #expect(try inserted[0][0].decode(String.self, at: 0) == "Tổ truyền thông cộng đồng")
+        #expect(try await pool.query("SELECT count(*) FROM club")[0].decode(Int.self, at: 0) == 2)
+        await pool.shutdown()
+    }
+
     @Test func failedTransactionLeavesNothingBehind() async throws {
         let db = try await TestDatabase.make(migrated: false)
         let pool = db.ownerPool(maxConnections: 1)

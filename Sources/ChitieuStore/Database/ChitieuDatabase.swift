@@ -23,6 +23,20 @@ public struct ChitieuDatabase: Sendable {
             try await body(TenantTransaction(connection: connection, provinceID: provinceID))
         }
     }
+
+    /// One statement read as `withTenant` would, in a read-only transaction of the province,
+    /// in a single round trip: `BEGIN`, the province, the statement (prepared) and `COMMIT`
+    /// are sent together.
+    public func read(_ provinceID: Int64, _ query: PostgresQuery) async throws -> PostgresRows {
+        try await pool.withConnection { connection in
+            try await connection.pipeline([
+                ("BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY", false),
+                ("SELECT chitieu.use_province(\(provinceID))", true),
+                (query, true),
+                ("COMMIT", false),
+            ])[2]
+        }
+    }
 }
 
 /// A transaction serving one province (see `ChitieuDatabase.withTenant`).

@@ -120,40 +120,60 @@ public struct ProgressStore: Sendable {
     public func figures(
         province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String? = nil, caller: Caller
     ) async throws -> [ProgressFigure] {
-        try await database.withTenant(province) { tx in
+        // An officer's own scope, no unit named — what dashboards ask all day — is read in one
+        // round trip. Nothing back may mean an unknown phase or a year outside it: the full
+        // path below checks and says which.
+        if unit == nil, !caller.isOperator {
+            let rows = try await database.read(
+                province, Self.figuresQuery(province: province, phaseCode: phaseCode, year: year, roots: caller.principal.grants.map(\.unitID),
+                    depth: depth, indicatorCode: indicatorCode))
+            if !rows.isEmpty { return try rows.map(Self.figure) }
+        }
+        return try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
             if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
             var start: Int64?
             if let unit { start = try await AccountStore.unit(unit, field: "unit", tx: tx).id }
             let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)
             return try await tx.query(
-                """
-                WITH scope AS MATERIALIZED (
-                    SELECT unit_id, depth FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(depth)::int)
-                )
-                -- The figures carry copies of their indicator's and unit's fields (kept by compute_progress).
-                SELECT p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.unit_id, p.unit_code, p.unit_name, p.unit_level,
-                       p.parent_id, p.year, p.target, p.achieved, p.achieved_with_submitted, p.rate::float8, p.status, p.computed_at,
-                       p.companion_measure, p.companion
-                FROM scope s
-                JOIN chitieu.progress p ON p.province_id = \(province) AND p.unit_id = s.unit_id AND p.phase_id = \(phase.id)
-                  AND p.year IS NOT DISTINCT FROM \(year.map { Int16($0) })
-                WHERE (\(indicatorCode)::text IS NULL OR p.indicator_code = \(indicatorCode))
-                ORDER BY p.indicator_code, array_position(ARRAY['province', 'district', 'commune', 'village'], p.unit_level), p.unit_name, p.unit_code
-                """, prepared: true
-            ).map { row in
-                ProgressFigure(
-                    indicatorID: try row.decode(Int64.self, at: 0), indicatorCode: try row.decode(String.self, at: 1),
-                    indicatorName: try row.decode(String.self, at: 2), measureUnit: try row.decode(String.self, at: 3),
-                    unitID: try row.decode(Int64.self, at: 4), unitCode: try row.decode(String.self, at: 5), unitName: try row.decode(String.self, at: 6),
-                    unitLevel: UnitLevel(rawValue: try row.decode(String.self, at: 7)) ?? .commune, parentID: try row.decode(Int64?.self, at: 8),
-                    year: try row.decode(Int16?.self, at: 9).map(Int.init), target: try row.decode(Int?.self, at: 10),
-                    achieved: try row.decode(Int.self, at: 11), achievedWithSubmitted: try row.decode(Int.self, at: 12),
-                    companionMeasure: try row.decode(String?.self, at: 16), companion: try row.decode(Int?.self, at: 17),
-                    rate: try row.decode(Double?.self, at: 13), status: ProgressStatus(rawValue: try row.decode(String.self, at: 14)) ?? .noTarget,
-                    computedAt: try row.decode(Date.self, at: 15))
-            }
+                Self.figuresQuery(province: province, phaseCode: phase.code, year: year, roots: roots, depth: depth, indicatorCode: indicatorCode),
+                prepared: true
+            ).map(Self.figure)
         }
+    }
+
+    /// The figures of a phase (and year, or the whole phase) under `roots`, `depth` levels down.
+    static func figuresQuery(province: Int64, phaseCode: String, year: Int?, roots: [Int64], depth: Int, indicatorCode: String?) -> PostgresQuery {
+        let year = year.map { Int16(clamping: $0) }
+        return """
+            WITH scope AS MATERIALIZED (
+                SELECT unit_id, depth FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(depth)::int)
+            )
+            -- The figures carry copies of their indicator's and unit's fields (kept by compute_progress).
+            SELECT p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.unit_id, p.unit_code, p.unit_name, p.unit_level,
+                   p.parent_id, p.year, p.target, p.achieved, p.achieved_with_submitted, p.rate::float8, p.status, p.computed_at,
+                   p.companion_measure, p.companion
+            FROM scope s
+            JOIN chitieu.progress p ON p.province_id = \(province) AND p.unit_id = s.unit_id
+              AND p.phase_id = (SELECT ph.phase_id FROM chitieu.phase ph WHERE ph.province_id = \(province) AND ph.code = \(phaseCode)
+                                  AND (\(year)::smallint IS NULL OR \(year)::smallint BETWEEN ph.first_year AND ph.last_year))
+              AND p.year IS NOT DISTINCT FROM \(year)
+            WHERE (\(indicatorCode)::text IS NULL OR p.indicator_code = \(indicatorCode))
+            ORDER BY p.indicator_code, array_position(ARRAY['province', 'district', 'commune', 'village'], p.unit_level), p.unit_name, p.unit_code
+            """
+    }
+
+    static func figure(_ row: PostgresRow) throws -> ProgressFigure {
+        ProgressFigure(
+            indicatorID: try row.decode(Int64.self, at: 0), indicatorCode: try row.decode(String.self, at: 1),
+            indicatorName: try row.decode(String.self, at: 2), measureUnit: try row.decode(String.self, at: 3),
+            unitID: try row.decode(Int64.self, at: 4), unitCode: try row.decode(String.self, at: 5), unitName: try row.decode(String.self, at: 6),
+            unitLevel: UnitLevel(rawValue: try row.decode(String.self, at: 7)) ?? .commune, parentID: try row.decode(Int64?.self, at: 8),
+            year: try row.decode(Int16?.self, at: 9).map(Int.init), target: try row.decode(Int?.self, at: 10),
+            achieved: try row.decode(Int.self, at: 11), achievedWithSubmitted: try row.decode(Int.self, at: 12),
+            companionMeasure: try row.decode(String?.self, at: 16), companion: try row.decode(Int?.self, at: 17),
+            rate: try row.decode(Double?.self, at: 13), status: ProgressStatus(rawValue: try row.decode(String.self, at: 14)) ?? .noTarget,
+            computedAt: try row.decode(Date.self, at: 15))
     }
 
     /// Per phase: indicators, completed, suspended, on track, behind (the province unit's phase figures).

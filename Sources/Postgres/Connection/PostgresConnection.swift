@@ -17,6 +17,8 @@ public final class PostgresConnection: @unchecked Sendable {
     // deinit, when no task can be cancelling any more.
     private let cancelPointer: OpaquePointer?
     private var statements: [String: String] = [:]
+    /// Names given to prepared statements so far (names are never reused).
+    private var statementsNamed = 0
     private let queue: DispatchQueue
     /// A number for logs, unique in the process.
     public let id: Int
@@ -125,6 +127,91 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs statements in one round trip (libpq's pipeline mode) and returns their rows, in
+    /// order. They run one after the other as usual, but are sent together and answered
+    /// together: for statements that do not need each other's answers, such as a transaction's
+    /// `BEGIN`, its settings, one statement and `COMMIT`. When one fails, the ones after it do
+    /// not run, and its error is thrown; an open transaction is left to the pool to roll back.
+    public func pipeline(_ queries: [(query: PostgresQuery, prepared: Bool)]) async throws -> [PostgresRows] {
+        try await withHandle { handle in try self.runPipeline(handle, queries) }
+    }
+
+    private func runPipeline(_ handle: OpaquePointer, _ queries: [(query: PostgresQuery, prepared: Bool)]) throws -> [PostgresRows] {
+        for (query, _) in queries {
+            if let index = query.bindings.values.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+                throw PostgresError(
+                    code: .server, message: "parameter $\(index + 1) contains a NUL character, which text cannot hold", sqlState: "22021")
+            }
+        }
+        guard PQenterPipelineMode(handle) == 1 else { throw Self.makeError(nil, handle, sql: nil) }
+        defer { PQexitPipelineMode(handle) }
+        // What each sent command answers: a statement to prepare, or one of `queries`.
+        enum Sent { case prepare(sql: String, name: String), query(Int) }
+        var sent: [Sent] = []
+        for (index, (query, prepared)) in queries.enumerated() {
+            let bindings = query.bindings
+            let types = bindings.types.map(\.oid)
+            let ok: Int32 = withOptionalCStrings(bindings.values) { values in
+                types.withUnsafeBufferPointer { typePointer -> Int32 in
+                    guard prepared else {
+                        return PQsendQueryParams(handle, query.sql, Int32(types.count), typePointer.baseAddress, values, nil, nil, 0)
+                    }
+                    let name: String
+                    if let known = statements[query.sql] {
+                        name = known
+                    } else if case .prepare(_, let pending)? = sent.first(where: { if case .prepare(query.sql, _) = $0 { true } else { false } }) {
+                        name = pending
+                    } else {
+                        statementsNamed += 1
+                        name = "s\(statementsNamed)"
+                        guard PQsendPrepare(handle, name, query.sql, Int32(types.count), typePointer.baseAddress) == 1 else { return 0 }
+                        sent.append(.prepare(sql: query.sql, name: name))
+                    }
+                    return PQsendQueryPrepared(handle, name, Int32(types.count), values, nil, nil, 0)
+                }
+            }
+            guard ok == 1 else { throw Self.makeError(nil, handle, sql: query.sql) }
+            sent.append(.query(index))
+        }
+        guard PQpipelineSync(handle) == 1 else { throw Self.makeError(nil, handle, sql: nil) }
+        var rows: [PostgresRows?] = Array(repeating: nil, count: queries.count)
+        var failure: PostgresError?
+        for command in sent {
+            // A command's result, then NULL.
+            let result = PQgetResult(handle)
+            if result != nil {
+                while let extra = PQgetResult(handle) { PQclear(extra) }
+            }
+            switch command {
+            case .prepare(let sql, let name):
+                let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
+                if status == PGRES_COMMAND_OK {
+                    statements[sql] = name
+                } else if failure == nil, status != PGRES_PIPELINE_ABORTED {
+                    failure = Self.makeError(result, handle, sql: sql)
+                }
+                PQclear(result)
+            case .query(let index):
+                if failure != nil || result.map({ PQresultStatus($0) }) == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    continue
+                }
+                do {
+                    try Self.check(result, handle, sql: queries[index].query.sql)
+                    rows[index] = PostgresRows(result: result)
+                } catch {
+                    failure = error as? PostgresError ?? Self.makeError(result, handle, sql: queries[index].query.sql)
+                    PQclear(result)
+                }
+            }
+        }
+        // The end of the pipeline.
+        let sync = PQgetResult(handle)
+        PQclear(sync)
+        if let failure { throw failure }
+        return rows.map { $0 ?? PostgresRows(result: nil) }
+    }
+
     /// Runs a statement and returns the number of rows it affected.
     @discardableResult
     public func execute(_ query: PostgresQuery, prepared: Bool = false) async throws -> Int {
@@ -157,7 +244,8 @@ public final class PostgresConnection: @unchecked Sendable {
                     if let known = statements[query.sql] {
                         name = known
                     } else {
-                        name = "s\(statements.count + 1)"
+                        statementsNamed += 1
+                        name = "s\(statementsNamed)"
                         let prep = PQprepare(handle, name, query.sql, Int32(types.count), typePointer.baseAddress)
                         let ok = PQresultStatus(prep) == PGRES_COMMAND_OK
                         if !ok { return prep }
