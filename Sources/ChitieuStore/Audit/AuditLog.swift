@@ -1,5 +1,6 @@
 import ChitieuDomain
 public import Foundation
+public import Postgres
 
 /// Who did something, and how: an account (through the API or an admin command run `--as` it),
 /// the operator running an admin command, or a job.
@@ -42,12 +43,23 @@ public enum AuditLog {
         unitID: Int64? = nil, before: String? = nil, after: String? = nil
     ) async throws {
         try await tx.query(
-            """
-            INSERT INTO chitieu.audit_event (province_id, actor_id, actor_label, via, request_id, action, entity_type, entity_id,
-                                             unit_id, before, after)
-            VALUES (\(tx.provinceID), \(actor.accountID), \(actor.label), \(actor.via.rawValue), \(actor.requestID), \(action),
-                    \(entityType), \(entityID), \(unitID), \(before)::jsonb, \(after)::jsonb)
-            """, prepared: true)
+            insert(
+                province: tx.provinceID, actor: actor, action: action, entityType: entityType, entityID: entityID, unitID: unitID,
+                before: before, after: after),
+            prepared: true)
+    }
+
+    /// The statement `record` runs, for a pipeline.
+    public static func insert(
+        province: Int64, actor: Actor, action: String, entityType: String, entityID: String?, unitID: Int64? = nil,
+        before: String? = nil, after: String? = nil
+    ) -> PostgresQuery {
+        """
+        INSERT INTO chitieu.audit_event (province_id, actor_id, actor_label, via, request_id, action, entity_type, entity_id,
+                                         unit_id, before, after)
+        VALUES (\(province), \(actor.accountID), \(actor.label), \(actor.via.rawValue), \(actor.requestID), \(action),
+                \(entityType), \(entityID), \(unitID), \(before)::jsonb, \(after)::jsonb)
+        """
     }
 
     /// JSON text of a dictionary of simple values, for `before`/`after`.

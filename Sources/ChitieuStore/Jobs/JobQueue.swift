@@ -87,6 +87,30 @@ public struct JobQueue: Sendable {
         return (try row.decode(Int64.self, "job_id"), true)
     }
 
+    /// `enqueue` as one statement, for a pipeline: inserts the job, or locks the pending job
+    /// under the key until the transaction ends (so no worker runs it before this change
+    /// commits). Its row: `inserted` or `locked`, the job id; both NULL when the pending job
+    /// was claimed meanwhile, and then `enqueue` has to be called again.
+    public static func enqueueStatement(
+        kind: String, provinceID: Int64?, uniqueKey: String, args: String, priority: Int = 0, maxAttempts: Int = 10
+    ) -> PostgresQuery {
+        """
+        WITH inserted AS (
+            INSERT INTO chitieu.job (kind, province_id, unique_key, args, priority, run_at, max_attempts)
+            VALUES (\(kind), \(provinceID), \(uniqueKey), \(args)::jsonb, \(Int16(priority)), now(), \(maxAttempts))
+            ON CONFLICT (unique_key) WHERE state = 'pending' AND unique_key IS NOT NULL DO NOTHING
+            RETURNING job_id
+        ), notified AS (
+            SELECT pg_notify(\(channel), \(kind)) FROM inserted
+        ), locked AS (
+            SELECT job_id FROM chitieu.job
+            WHERE unique_key = \(uniqueKey) AND state = 'pending' AND NOT EXISTS (SELECT 1 FROM inserted)
+            FOR UPDATE
+        )
+        SELECT (SELECT job_id FROM inserted) AS inserted, (SELECT job_id FROM locked LIMIT 1) AS locked, (SELECT count(*) FROM notified) AS notified
+        """
+    }
+
     /// Enqueues in a transaction of its own.
     @discardableResult
     public func enqueue(kind: String, provinceID: Int64? = nil, uniqueKey: String? = nil, args: String = "{}", priority: Int = 0, runAt: Date? = nil, maxAttempts: Int = 10) async throws -> (id: Int64, coalesced: Bool) {

@@ -82,6 +82,12 @@ public struct ResultStore: Sendable {
         JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
         JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id
         """
+    /// `from` on a result just written (a CTE `r` of `INSERT … RETURNING *`).
+    static let fromInserted: StaticString = """
+        r
+        JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
+        JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id
+        """
 
     static func decode(_ row: PostgresRow) throws -> ResultRecord {
         let breakdown = try row.decode(String?.self, "breakdown").flatMap {
@@ -158,12 +164,18 @@ public struct ResultStore: Sendable {
 
     /// The indicator's rules, and today's date in Vietnam, in one statement.
     static func rulesAndToday(of indicatorID: Int64, tx: TenantTransaction) async throws -> (rules: IndicatorRules, today: PostgresDate) {
-        let rows = try await tx.query(
-            """
-            SELECT code, reporting_levels, disaggregation::text, companion_measure, CASE WHEN status = 'suspended' THEN suspended_from END,
-                   (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today
-            FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(indicatorID)
-            """, prepared: true)
+        try rulesAndToday(try await tx.query(rulesQuery(indicatorID, province: tx.provinceID), prepared: true))
+    }
+
+    static func rulesQuery(_ indicatorID: Int64, province: Int64) -> PostgresQuery {
+        """
+        SELECT code, reporting_levels, disaggregation::text, companion_measure, CASE WHEN status = 'suspended' THEN suspended_from END,
+               (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today
+        FROM chitieu.indicator WHERE province_id = \(province) AND indicator_id = \(indicatorID)
+        """
+    }
+
+    static func rulesAndToday(_ rows: PostgresRows) throws -> (rules: IndicatorRules, today: PostgresDate) {
         guard let row = rows.first else { throw AccessError.notFound("the indicator") }
         let rules = IndicatorRules(
             code: try row.decode(String.self, at: 0), reportingLevels: try row.decode([String].self, at: 1),
@@ -178,6 +190,45 @@ public struct ResultStore: Sendable {
         let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx)
         try await Access.require(caller, .submitResult, unit: unit.id, tx: tx)
         let (rules, today) = try await rulesAndToday(of: input.indicatorID, tx: tx)
+        return try validate(input, unit: unit, rules: rules, today: today)
+    }
+
+    /// What a new result needs from the database before it is written, read in one round trip:
+    /// its unit and the unit's path, the indicator's rules, whether the year's reporting closed,
+    /// and the phases the year belongs to. Only for a unit given by id (a code needs its lookup first).
+    struct Context {
+        var unit: FoundUnit
+        var rules: IndicatorRules
+        var today: PostgresDate
+        var path: [Int64]
+        var closed: (closesOn: PostgresDate, closed: Bool)
+        var phases: [Int64]
+    }
+
+    static func context(_ input: ResultInput, unitID: Int64, caller: Caller, tx: TenantTransaction) async throws -> Context {
+        let year = input.periodEnd.year
+        let rows = try await tx.connection.pipeline([
+            ("SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) AND unit_id = \(unitID)", true),
+            ("SELECT chitieu.unit_path(\(tx.provinceID), \(unitID))", true),
+            (rulesQuery(input.indicatorID, province: tx.provinceID), true),
+            (deadlineQuery(year: year, province: tx.provinceID), true),
+            (phasesQuery(year: year, province: tx.provinceID), true),
+        ])
+        // The same checks, in the same order, as `check` and `checkDeadline` make one by one.
+        guard let unitRow = rows[0].first else { throw AccessError.notFound("the unit") }
+        let unit = try FoundUnit(unitRow)
+        guard let path = try rows[1].first?.decode([Int64]?.self, at: 0), !path.isEmpty else { throw AccessError.notFound("the unit") }
+        try Access.check(
+            Policy.decide(caller.principal, .submitResult, .unit(tx.provinceID, path: path)), action: .submitResult, what: "the unit")
+        let (rules, today) = try rulesAndToday(rows[2])
+        return Context(
+            unit: unit, rules: rules, today: today, path: path,
+            closed: (try rows[3][0].decode(PostgresDate.self, "closes_on"), try rows[3][0].decode(Bool.self, "closed")),
+            phases: try rows[4].map { try $0.decode(Int64.self, at: 0) })
+    }
+
+    /// The indicator's rules and the unit's validity, checked against an input. Returns the unit id.
+    static func validate(_ input: ResultInput, unit: FoundUnit, rules: IndicatorRules, today: PostgresDate) throws -> Int64 {
         let code = rules.code
         let levels = rules.reportingLevels
         guard levels.contains(unit.level.rawValue) else {
@@ -217,36 +268,42 @@ public struct ResultStore: Sendable {
     /// Refuses entering or submitting a result of `year` for `unitID` after the year's deadline,
     /// unless the province reopened reporting for the unit or a unit above it.
     static func checkDeadline(year: Int, unitID: Int64, tx: TenantTransaction) async throws {
-        let rows = try await tx.query(
-            """
-            SELECT coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(tx.provinceID) AND year = \(Int16(year))),
-                            make_date(\(Int32(year)) + 1, 1, 25)) AS closes_on,
-                   (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date > coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(tx.provinceID) AND year = \(Int16(year))),
-                            make_date(\(Int32(year)) + 1, 1, 25)) AS closed
-            """, prepared: true)
+        let rows = try await tx.query(deadlineQuery(year: year, province: tx.provinceID), prepared: true)
         guard try rows[0].decode(Bool.self, "closed") else { return }
         let path = try await Access.unitPath(unitID, tx: tx) ?? [unitID]
+        try await checkDeadlineException(year: year, path: path, closesOn: try rows[0].decode(PostgresDate.self, "closes_on"), tx: tx)
+    }
+
+    static func deadlineQuery(year: Int, province: Int64) -> PostgresQuery {
+        """
+        SELECT coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(province) AND year = \(Int16(year))),
+                        make_date(\(Int32(year)) + 1, 1, 25)) AS closes_on,
+               (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date > coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(province) AND year = \(Int16(year))),
+                        make_date(\(Int32(year)) + 1, 1, 25)) AS closed
+        """
+    }
+
+    /// Reporting of `year` closed on `closesOn`: refused unless reopened for a unit on `path`.
+    static func checkDeadlineException(year: Int, path: [Int64], closesOn: PostgresDate, tx: TenantTransaction) async throws {
         let open = try await tx.query(
             """
             SELECT 1 FROM chitieu.deadline_exception
             WHERE province_id = \(tx.provinceID) AND year = \(Int16(year)) AND unit_id = ANY(\(path)::bigint[]) AND until >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
             """, prepared: true)
         if open.isEmpty {
-            throw ConflictError(
-                field: "period_end",
-                reason: "results of \(year) closed on \(try rows[0].decode(PostgresDate.self, "closes_on")); the province can reopen reporting for this unit")
+            throw ConflictError(field: "period_end", reason: "results of \(year) closed on \(closesOn); the province can reopen reporting for this unit")
         }
     }
 
     /// Enqueues the recomputation of completion for the result's indicator and phase, in the
     /// same transaction: a burst of approvals coalesces into one pending job.
     static func enqueueProgress(indicatorID: Int64, year: Int, tx: TenantTransaction) async throws {
-        let phases = try await tx.query(
-            """
-            SELECT phase_id FROM chitieu.phase
-            WHERE province_id = \(tx.provinceID) AND first_year <= \(Int16(year)) AND last_year >= \(Int16(year))
-            """, prepared: true)
+        let phases = try await tx.query(phasesQuery(year: year, province: tx.provinceID), prepared: true)
         try await enqueueProgress(indicatorID: indicatorID, phases: phases.map { try $0.decode(Int64.self, at: 0) }, tx: tx)
+    }
+
+    static func phasesQuery(year: Int, province: Int64) -> PostgresQuery {
+        "SELECT phase_id FROM chitieu.phase WHERE province_id = \(province) AND first_year <= \(Int16(year)) AND last_year >= \(Int16(year))"
     }
 
     /// Recomputes an indicator in every phase of the province: its status or its name changed.
@@ -258,9 +315,22 @@ public struct ResultStore: Sendable {
     private static func enqueueProgress(indicatorID: Int64, phases: [Int64], tx: TenantTransaction) async throws {
         for phase in phases {
             try await JobQueue.enqueue(
-                on: tx.connection, kind: "progress", provinceID: tx.provinceID, uniqueKey: "progress:\(tx.provinceID):\(phase):\(indicatorID)",
-                args: AuditLog.json(["province_id": tx.provinceID, "phase_id": phase, "indicator_id": indicatorID]), priority: 1, maxAttempts: 5)
+                on: tx.connection, kind: "progress", provinceID: tx.provinceID, uniqueKey: progressKey(indicatorID: indicatorID, phase: phase, province: tx.provinceID),
+                args: progressArgs(indicatorID: indicatorID, phase: phase, province: tx.provinceID), priority: 1, maxAttempts: 5)
         }
+    }
+
+    /// The progress job of an indicator in a phase, as one statement (see `JobQueue.enqueueStatement`).
+    static func progressJob(indicatorID: Int64, phase: Int64, province: Int64) -> PostgresQuery {
+        JobQueue.enqueueStatement(
+            kind: "progress", provinceID: province, uniqueKey: progressKey(indicatorID: indicatorID, phase: phase, province: province),
+            args: progressArgs(indicatorID: indicatorID, phase: phase, province: province), priority: 1, maxAttempts: 5)
+    }
+
+    static func progressKey(indicatorID: Int64, phase: Int64, province: Int64) -> String { "progress:\(province):\(phase):\(indicatorID)" }
+
+    static func progressArgs(indicatorID: Int64, phase: Int64, province: Int64) -> String {
+        AuditLog.json(["province_id": province, "phase_id": phase, "indicator_id": indicatorID])
     }
 
     static func fingerprint(_ input: ResultInput, unitID: Int64, submit: Bool) -> Data {
@@ -284,7 +354,16 @@ public struct ResultStore: Sendable {
             }
         }
         return try await database.withTenant(province) { tx in
-            let unitID = try await Self.check(input, caller: caller, tx: tx)
+            // A unit given by id: what the checks need comes in one round trip.
+            var context: Context?
+            let unitID: Int64
+            if case .id(let id) = input.unit {
+                let found = try await Self.context(input, unitID: id, caller: caller, tx: tx)
+                unitID = try Self.validate(input, unit: found.unit, rules: found.rules, today: found.today)
+                context = found
+            } else {
+                unitID = try await Self.check(input, caller: caller, tx: tx)
+            }
             let fingerprint = Self.fingerprint(input, unitID: unitID, submit: submit)
             if let key = idempotencyKey {
                 let earlier = try await tx.query(
@@ -297,30 +376,51 @@ public struct ResultStore: Sendable {
                     return (try await Self.find(try row.decode(UUID.self, at: 0), tx: tx)!, true)
                 }
             }
-            try await Self.checkDeadline(year: input.periodEnd.year, unitID: unitID, tx: tx)
+            if let context {
+                if context.closed.closed {
+                    try await Self.checkDeadlineException(year: input.periodEnd.year, path: context.path, closesOn: context.closed.closesOn, tx: tx)
+                }
+            } else {
+                try await Self.checkDeadline(year: input.periodEnd.year, unitID: unitID, tx: tx)
+            }
             let f = input.figures
-            let id: UUID
+            let record: ResultRecord
             do {
-                id = try await tx.query(
-                    """
-                    INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, breakdown,
-                        companion_value, evidence_note, state, idempotency_key, idempotency_fingerprint, created_by,
-                        submitted_at, submitted_by)
-                    VALUES (\(province), \(input.indicatorID), \(unitID), \(input.periodStart), \(input.periodEnd), \(f.value),
-                        \(Self.breakdownJSON(f))::jsonb, \(f.companionValue), \(f.evidenceNote), \(submit ? "submitted" : "draft"),
-                        \(idempotencyKey), \(fingerprint), \(caller.actor.accountID),
-                        CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END)
-                    RETURNING result_id
-                    """, prepared: true)[0].decode(UUID.self, at: 0)
+                // Written and read back, with its indicator's and unit's names, in one statement.
+                record = try Self.decode(
+                    try await tx.query(
+                        """
+                        WITH r AS (
+                            INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, breakdown,
+                                companion_value, evidence_note, state, idempotency_key, idempotency_fingerprint, created_by,
+                                submitted_at, submitted_by)
+                            VALUES (\(province), \(input.indicatorID), \(unitID), \(input.periodStart), \(input.periodEnd), \(f.value),
+                                \(Self.breakdownJSON(f))::jsonb, \(f.companionValue), \(f.evidenceNote), \(submit ? "submitted" : "draft"),
+                                \(idempotencyKey), \(fingerprint), \(caller.actor.accountID),
+                                CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END)
+                            RETURNING *
+                        )
+                        SELECT \(sql: Self.columns) FROM \(sql: Self.fromInserted)
+                        """, prepared: true)[0])
             } catch let error as PostgresError where error.isUniqueViolation {
                 // The same key arrived twice at once: the other request won; this one is its retry.
                 throw ConflictError(field: "Idempotency-Key", reason: "a request with this key is being processed; retry it")
             }
-            let record = try await Self.find(id, tx: tx)!
-            try await AuditLog.record(
-                tx, actor: caller.actor, action: submit ? "result.submit" : "result.create", entityType: "result",
-                entityID: id.uuidString.lowercased(), unitID: unitID, after: Self.json(record))
-            if submit { try await Self.enqueueProgress(indicatorID: input.indicatorID, year: input.periodEnd.year, tx: tx) }
+            let audit = AuditLog.insert(
+                province: province, actor: caller.actor, action: submit ? "result.submit" : "result.create", entityType: "result",
+                entityID: record.id.uuidString.lowercased(), unitID: unitID, after: Self.json(record))
+            if submit, let phases = context?.phases {
+                // The audit event and the recomputations, in one round trip.
+                let jobs = phases.map { Self.progressJob(indicatorID: input.indicatorID, phase: $0, province: province) }
+                let rows = try await tx.connection.pipeline([(audit, true)] + jobs.map { ($0, true) })
+                for (phase, row) in zip(phases, rows.dropFirst()) where try row[0].decode(Int64?.self, "inserted") == nil && row[0].decode(Int64?.self, "locked") == nil {
+                    // The pending job was claimed between the two: a new one is needed.
+                    try await Self.enqueueProgress(indicatorID: input.indicatorID, phases: [phase], tx: tx)
+                }
+            } else {
+                try await tx.query(audit, prepared: true)
+                if submit { try await Self.enqueueProgress(indicatorID: input.indicatorID, year: input.periodEnd.year, tx: tx) }
+            }
             return (record, false)
         }
     }
