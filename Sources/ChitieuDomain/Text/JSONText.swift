@@ -19,6 +19,31 @@ public enum JSONText {
     public static func string(_ value: Any) -> String { String(decoding: bytes(value), as: UTF8.self) }
 
     static func write(_ value: Any, into out: inout [UInt8]) {
+        // The types representations are made of, told apart by their exact type first: a
+        // failed cast costs more than writing the value, and the chain below tries many.
+        let valueType = ObjectIdentifier(Swift.type(of: value))
+        if valueType == ObjectIdentifier(String.self) {
+            return writeString(value as! String, into: &out)
+        } else if valueType == ObjectIdentifier(Int64.self) {
+            return out.append(contentsOf: String(value as! Int64).utf8)
+        } else if valueType == ObjectIdentifier(Int.self) {
+            return out.append(contentsOf: String(value as! Int).utf8)
+        } else if valueType == ObjectIdentifier(NSNull.self) {
+            return out.append(contentsOf: "null".utf8)
+        } else if valueType == ObjectIdentifier([String: Any].self) {
+            return writeObject(value as! [String: Any], into: &out)
+        } else if valueType == ObjectIdentifier([[String: Any]].self) {
+            out.append(UInt8(ascii: "["))
+            for (i, element) in (value as! [[String: Any]]).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeObject(element, into: &out)
+            }
+            return out.append(UInt8(ascii: "]"))
+        } else if valueType == ObjectIdentifier(Bool.self) {
+            return out.append(contentsOf: (value as! Bool) ? "true".utf8 : "false".utf8)
+        } else if valueType == ObjectIdentifier(Double.self) {
+            return writeNumber(value as! Double, into: &out)
+        }
         // Numbers and booleans parsed by JSONSerialization are NSNumber objects, which also
         // cast to Bool and Int: tell them apart by their class first.
         if type(of: value) is NSNumber.Type, let number = value as? NSNumber {
@@ -44,16 +69,7 @@ public enum JSONText {
         case let d as Decimal: out.append(contentsOf: d.description.utf8)
         case let s as Substring: writeString(String(s), into: &out)
         case let object as [String: Any]:
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for key in object.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(object[key]!, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            writeObject(object, into: &out)
         case let array as [Any]:
             out.append(UInt8(ascii: "["))
             for (i, element) in array.enumerated() {
@@ -65,6 +81,20 @@ public enum JSONText {
             // NSNull, nil (an Optional held in Any) and anything else.
             out.append(contentsOf: "null".utf8)
         }
+    }
+
+    /// An object, its keys in byte order (so the same object always reads the same).
+    static func writeObject(_ object: [String: Any], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for (key, value) in object.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            write(value, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     static func writeNumber(_ d: Double, into out: inout [UInt8]) {
