@@ -4,7 +4,7 @@ public import Foundation
 
 /// The JSON shapes of chitieu's resources, shared by the API and the commands' `--json`.
 public enum Representation {
-    public static func time(_ date: Date?) -> Any { date.map { $0.formatted(.iso8601) } ?? NSNull() }
+    public static func time(_ date: Date?) -> Any { date.map { JSONText.timestamp($0) } ?? NSNull() }
 
     public static func account(_ a: Account) -> [String: Any] {
         [
@@ -82,6 +82,40 @@ public enum Representation {
             "rate": f.rate ?? NSNull(), "achieved_with_submitted": f.achievedWithSubmitted, "companion_measure": f.companionMeasure ?? NSNull(),
             "companion": f.companion ?? NSNull(), "status": f.status.rawValue, "computed_at": time(f.computedAt),
         ]
+    }
+
+    /// `{"items": [progress(f) …]}` written straight from the figures (the route dashboards
+    /// call all day); the same text as `JSONText.bytes` of the dictionaries.
+    public static func progressItems(_ figures: [ProgressFigure]) -> [UInt8] {
+        var w = JSONText.Writer(capacity: 256 + figures.count * 600)
+        w.beginObject()
+        w.key("items")
+        w.beginArray()
+        for f in figures {
+            w.beginObject()
+            w.key("achieved"); w.value(f.achieved)
+            w.key("achieved_with_submitted"); w.value(f.achievedWithSubmitted)
+            w.key("companion"); w.value(f.companion)
+            w.key("companion_measure"); w.value(f.companionMeasure)
+            w.key("computed_at"); w.value(JSONText.timestamp(f.computedAt))
+            w.key("indicator_code"); w.value(f.indicatorCode)
+            w.key("indicator_id"); w.value(f.indicatorID)
+            w.key("indicator_name"); w.value(f.indicatorName)
+            w.key("measure_unit"); w.value(f.measureUnit)
+            w.key("parent_id"); w.value(f.parentID)
+            w.key("rate"); w.value(f.rate)
+            w.key("status"); w.value(f.status.rawValue)
+            w.key("target"); w.value(f.target)
+            w.key("unit_code"); w.value(f.unitCode)
+            w.key("unit_id"); w.value(f.unitID)
+            w.key("unit_level"); w.value(f.unitLevel.rawValue)
+            w.key("unit_name"); w.value(f.unitName)
+            w.key("year"); w.value(f.year)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
     }
 
     public static func target(_ t: TargetRecord) -> [String: Any] {

@@ -106,7 +106,7 @@ struct ResultsController {
             }
             let figures = try await progress.figures(
                 province: province, phaseCode: phase, year: year, unit: unit, depth: depth, indicatorCode: indicator, caller: caller)
-            return JSONBody.response(.ok, ["items": figures.map(Representation.progress)])
+            return JSONBody.response(.ok, bytes: Representation.progressItems(figures))
         }
         group.get("progress/summary") { _, context in
             let (caller, province) = try context.province()

@@ -27,6 +27,10 @@ struct Problem: Sendable {
 
 /// JSON responses.
 enum JSONBody {
+    static func response(_ status: HTTPResponse.Status, bytes: [UInt8], contentType: String = "application/json") -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     static func response(_ status: HTTPResponse.Status, _ object: Any, contentType: String = "application/json") -> Response {
         Response(
             status: status, headers: [.contentType: contentType],
