@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// `chitieu`: the daemon, the admin commands and the benchmarks, in one executable.
 @main
@@ -23,6 +25,12 @@ struct Chitieu: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            // The daemon runs its tasks on NIO's event loops, where its I/O is: no switch between
+            // Swift's global pool and an event loop for every request. (Long computations, such
+            // as a large province's allocation, then hold a loop: run such jobs with `chitieu work`.)
+            if command is Serve {
+                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
