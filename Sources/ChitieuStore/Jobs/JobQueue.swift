@@ -128,8 +128,9 @@ public struct JobQueue: Sendable {
     public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, completing: [Int64] = []) async throws -> [Job] {
         let seconds = lease.seconds
         // Candidates beyond the batch: rows another worker is claiming right now are skipped, and
-        // the batch fills from the next ones instead of coming back empty.
-        let candidates = limit * 4
+        // the batch fills from the next ones instead of coming back short. Twice the batch covers
+        // one other claim in flight; a claim that still comes back short is followed by another.
+        let candidates = limit * 2
         return try await pool.withConnection { c in
             try await c.query(
                 """
