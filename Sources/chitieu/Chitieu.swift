@@ -25,10 +25,11 @@ struct Chitieu: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
-            // The daemon runs its tasks on NIO's event loops, where its I/O is: no switch between
-            // Swift's global pool and an event loop for every request. (Long computations, such
-            // as a large province's allocation, then hold a loop: run such jobs with `chitieu work`.)
-            if command is Serve {
+            // A daemon without job workers runs its tasks on NIO's event loops, where its I/O is:
+            // no switch between Swift's global pool and an event loop for every request. With
+            // workers beside it, a long job (a large province's allocation) would hold a loop, so
+            // its tasks stay on Swift's pool; run jobs with `chitieu work` to have both.
+            if let serve = command as? Serve, serve.runsWithoutWorkers {
                 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             }
             if var asyncCommand = command as? any AsyncParsableCommand {

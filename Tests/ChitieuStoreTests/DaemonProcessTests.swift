@@ -7,8 +7,8 @@ import Testing
 import Glibc
 #endif
 
-/// `chitieu serve` as operators run it: the executable (its tasks on NIO's event loops), a
-/// real port, a signal to stop.
+/// `chitieu serve` as operators run it beside `chitieu work`: the executable (without workers,
+/// its tasks on NIO's event loops), a real port, a signal to stop.
 @Suite("The daemon's process")
 struct DaemonProcessTests {
     /// One HTTP/1.1 exchange over a plain socket, off the cooperative pool: the status line and the body.
@@ -57,7 +57,7 @@ struct DaemonProcessTests {
         let handle = try FileHandle(forWritingTo: log)
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: try ChitieuCommand.executable())
-        daemon.arguments = ["serve", "--port", String(port), "--workers", "1", "--database-url", world.db.appConnectionString]
+        daemon.arguments = ["serve", "--port", String(port), "--workers", "0", "--database-url", world.db.appConnectionString]
         var environment = ProcessInfo.processInfo.environment
         environment["CHITIEU_SQL_DIR"] = try TestDatabase.sqlDirectory().path
         daemon.environment = environment

@@ -161,7 +161,9 @@ public final class JobWorker: Service {
                 running.withLock { _ = $0.insert(job.id) }
                 group.addTask { await self.execute(job) }
             }
-            if claimed.isEmpty || claimed.count == free {
+            // Nothing due: wait for a notification or the poll. After a batch, the loop looks at
+            // the slots again (jobs may have ended during the claim) and waits only if too few are free.
+            if claimed.isEmpty {
                 await wakeup.wait(timeout: configuration.pollInterval)
             }
         }

@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// An entry is trusted only while all of these hold:
 /// - it is younger than `lifetime` (then the token is checked again, which also marks it used);
-/// - the token has not reached its expiry;
+/// - the token has not reached its expiry, and the day (UTC) it was checked has not ended
+///   (grants end with a day);
 /// - the listener on `chitieu_auth` is connected and has not reconnected since the entry was
 ///   made (notifications sent while it was down are lost);
 /// - no change to the province's tokens, accounts, grants or settings was announced since the
@@ -22,9 +23,13 @@ public final class TokenCache: Sendable {
     private struct Entry {
         var province: Int64
         var caller: Caller
-        var expiresAt: Date?
-        var storedAt: ContinuousClock.Instant
+        /// Trusted until then: the lifetime, the token's expiry, or the end of the day (UTC, the
+        /// database sessions' zone), when grants that end that day end.
+        var until: Date
         var generation: Int
+        /// The province's and the cache's epochs when the check began.
+        var provinceEpoch: Int
+        var epoch: Int
     }
 
     private struct State {
@@ -60,8 +65,8 @@ public final class TokenCache: Sendable {
     func caller(digest: Data, now: Date = Date()) -> Caller? {
         state.withLock { state -> Caller? in
             guard state.link.isConnected, let entry = state.entries[digest] else { return nil }
-            guard entry.generation == state.link.generation, ContinuousClock.now - entry.storedAt < lifetime,
-                entry.expiresAt.map({ $0 > now }) ?? true
+            guard entry.generation == state.link.generation, now < entry.until, entry.epoch == state.epoch,
+                entry.provinceEpoch == state.epochs[entry.province, default: 0]
             else {
                 state.entries[digest] = nil
                 return nil
@@ -86,23 +91,27 @@ public final class TokenCache: Sendable {
                 state.epochs[ticket.province, default: 0] == ticket.provinceEpoch, state.epoch == ticket.epoch
             else { return }
             if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[digest] = Entry(province: ticket.province, caller: caller, expiresAt: expiresAt, storedAt: .now, generation: ticket.generation)
+            let now = Date()
+            let midnight = (now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400 + 86_400
+            let until = min(now.addingTimeInterval(Double(lifetime.components.seconds)), Date(timeIntervalSince1970: midnight), expiresAt ?? .distantFuture)
+            state.entries[digest] = Entry(
+                province: ticket.province, caller: caller, until: until, generation: ticket.generation, provinceEpoch: ticket.provinceEpoch,
+                epoch: ticket.epoch)
         }
     }
 
     /// A change of a province's tokens, accounts, grants or settings: its entries go.
     public func invalidate(province: Int64) {
-        state.withLock { state in
-            state.epochs[province, default: 0] += 1
-            state.entries = state.entries.filter { $0.value.province != province }
-        }
+        // Entries of the province are left in place and refused by their epoch: a burst of
+        // announcements costs a counter each, not a pass over every token.
+        state.withLock { $0.epochs[province, default: 0] += 1 }
     }
 
     /// A change whose province is not known: every entry goes.
     public func invalidateAll() {
         state.withLock { state in
             state.epoch += 1
-            state.entries.removeAll()
+            state.entries.removeAll(keepingCapacity: true)
         }
     }
 

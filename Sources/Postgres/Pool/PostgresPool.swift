@@ -21,7 +21,8 @@ public final class PostgresPool: Sendable {
     private struct Waiter {
         var id: Int
         var deadline: ContinuousClock.Instant
-        var continuation: CheckedContinuation<PostgresConnection, any Error>
+        /// Resumed with a connection handed over, or nil: take again (one became free meanwhile).
+        var continuation: CheckedContinuation<PostgresConnection?, any Error>
     }
 
     private struct State {
@@ -109,6 +110,7 @@ public final class PostgresPool: Sendable {
 
     /// Takes a connection out of the pool; give it back with `release`.
     public func acquire() async throws -> PostgresConnection {
+        let deadline = ContinuousClock.now + configuration.acquireTimeout
         while true {
             let step = state.withLock { state -> Acquisition in
                 if state.closed { return .closed }
@@ -135,27 +137,40 @@ public final class PostgresPool: Sendable {
                     return try await PostgresConnection.connect(configuration, logger: logger)
                 } catch {
                     state.withLock { $0.open -= 1 }
+                    // The slot is free again: a request waiting for one may try it.
+                    await replaceForWaiter()
                     throw error
                 }
             case .wait:
-                return try await waitForConnection()
+                if let connection = try await waitForConnection(until: deadline) { return connection }
             case .closed:
                 throw PostgresError(code: .poolClosed, message: "the connection pool is shut down")
             }
         }
     }
 
-    private func waitForConnection() async throws -> PostgresConnection {
-        let deadline = ContinuousClock.now + configuration.acquireTimeout
-        return try await withCheckedThrowingContinuation { continuation in
-            let startReaper = state.withLock { state -> Bool in
+    /// Waits for a connection handed over by `release`, or returns nil when one became free
+    /// between `acquire`'s look and this wait (the decision and the wait are not under one lock).
+    private func waitForConnection(until deadline: ContinuousClock.Instant) async throws -> PostgresConnection? {
+        try await withCheckedThrowingContinuation { continuation in
+            enum Step { case wait(startReaper: Bool), retry, closed }
+            let step = state.withLock { state -> Step in
+                if state.closed { return .closed }
+                if !state.idle.isEmpty || state.open < configuration.maxConnections { return .retry }
                 state.nextWaiter += 1
                 state.waiters.append(Waiter(id: state.nextWaiter, deadline: deadline, continuation: continuation))
-                guard !state.reaping else { return false }
+                guard !state.reaping else { return .wait(startReaper: false) }
                 state.reaping = true
-                return true
+                return .wait(startReaper: true)
             }
-            if startReaper { Task { await self.reapWaiters() } }
+            switch step {
+            case .wait(let startReaper):
+                if startReaper { Task { await self.reapWaiters() } }
+            case .retry:
+                continuation.resume(returning: nil)
+            case .closed:
+                continuation.resume(throwing: PostgresError(code: .poolClosed, message: "the connection pool is shut down"))
+            }
         }
     }
 
@@ -186,7 +201,7 @@ public final class PostgresPool: Sendable {
 
     /// What `release` does once it holds the lock.
     private enum Return {
-        case handOver(CheckedContinuation<PostgresConnection, any Error>)
+        case handOver(CheckedContinuation<PostgresConnection?, any Error>)
         case kept
         case discard
     }

@@ -44,6 +44,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a verified bearer token is trusted without asking the database, 0 to 60; changes to tokens, accounts and grants are announced and apply at once (default: CHITIEU_TOKEN_CACHE_SECONDS or 60).")
     var tokenCacheSeconds: Int?
 
+    /// `--workers 0` (or `CHITIEU_WORKERS=0`): the daemon runs no jobs itself.
+    var runsWithoutWorkers: Bool {
+        (workers ?? ProcessInfo.processInfo.environment["CHITIEU_WORKERS"].flatMap(Int.init) ?? 2) == 0
+    }
+
     func validate() throws {
         if let tokenCacheSeconds, !(0...60).contains(tokenCacheSeconds) { throw ValidationError("--token-cache-seconds: must be between 0 and 60") }
         if let sessionHours, !(1...720).contains(sessionHours) { throw ValidationError("--session-hours: must be between 1 and 720") }
