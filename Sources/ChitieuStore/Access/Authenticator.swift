@@ -314,13 +314,11 @@ public struct Authenticator: Sendable {
                 tx, actor: caller.actor, action: try row.decode(String.self, at: 1) == "session" ? "session.close" : "token.revoke",
                 entityType: "token", entityID: try row.decode(UUID.self, at: 0).uuidString.lowercased(), unitID: caller.account?.homeUnitID)
         }
-        // This daemon forgets it now; the others when the change is announced.
-        cache?.invalidate(province: province)
     }
 
     /// Revokes a token by id, if the caller may manage its account.
     public func revoke(province: Int64, tokenID: UUID, caller: Caller) async throws -> TokenRecord {
-        let record = try await database.withTenant(province) { tx in
+        try await database.withTenant(province) { tx in
             guard let record = try await Self.tokens(where: tokenID, tx: tx).first else { throw AccessError.notFound("the token") }
             let account = try await AccountStore.manageable(username: record.username, caller: caller, tx: tx)
             guard record.revokedAt == nil else { return record }
@@ -331,8 +329,6 @@ public struct Authenticator: Sendable {
                 unitID: account.homeUnitID, after: AuditLog.json(["username": account.username, "kind": record.kind]))
             return try await Self.tokens(where: tokenID, tx: tx)[0]
         }
-        cache?.invalidate(province: province)
-        return record
     }
 
     /// The tokens of an account (or of every account the caller manages), newest first.

@@ -354,16 +354,14 @@ public struct ResultStore: Sendable {
             }
         }
         return try await database.withTenant(province) { tx in
-            // A unit given by id: what the checks need comes in one round trip.
-            var context: Context?
-            let unitID: Int64
-            if case .id(let id) = input.unit {
-                let found = try await Self.context(input, unitID: id, caller: caller, tx: tx)
-                unitID = try Self.validate(input, unit: found.unit, rules: found.rules, today: found.today)
-                context = found
-            } else {
-                unitID = try await Self.check(input, caller: caller, tx: tx)
+            // What the checks need comes in one round trip (a unit given by code is looked up first).
+            let unitRef: Int64
+            switch input.unit {
+            case .id(let id): unitRef = id
+            case .code: unitRef = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
             }
+            let context = try await Self.context(input, unitID: unitRef, caller: caller, tx: tx)
+            let unitID = try Self.validate(input, unit: context.unit, rules: context.rules, today: context.today)
             let fingerprint = Self.fingerprint(input, unitID: unitID, submit: submit)
             if let key = idempotencyKey {
                 let earlier = try await tx.query(
@@ -376,12 +374,8 @@ public struct ResultStore: Sendable {
                     return (try await Self.find(try row.decode(UUID.self, at: 0), tx: tx)!, true)
                 }
             }
-            if let context {
-                if context.closed.closed {
-                    try await Self.checkDeadlineException(year: input.periodEnd.year, path: context.path, closesOn: context.closed.closesOn, tx: tx)
-                }
-            } else {
-                try await Self.checkDeadline(year: input.periodEnd.year, unitID: unitID, tx: tx)
+            if context.closed.closed {
+                try await Self.checkDeadlineException(year: input.periodEnd.year, path: context.path, closesOn: context.closed.closesOn, tx: tx)
             }
             let f = input.figures
             let record: ResultRecord
@@ -409,17 +403,13 @@ public struct ResultStore: Sendable {
             let audit = AuditLog.insert(
                 province: province, actor: caller.actor, action: submit ? "result.submit" : "result.create", entityType: "result",
                 entityID: record.id.uuidString.lowercased(), unitID: unitID, after: Self.json(record))
-            if submit, let phases = context?.phases {
-                // The audit event and the recomputations, in one round trip.
-                let jobs = phases.map { Self.progressJob(indicatorID: input.indicatorID, phase: $0, province: province) }
-                let rows = try await tx.connection.pipeline([(audit, true)] + jobs.map { ($0, true) })
-                for (phase, row) in zip(phases, rows.dropFirst()) where try row[0].decode(Int64?.self, "inserted") == nil && row[0].decode(Int64?.self, "locked") == nil {
-                    // The pending job was claimed between the two: a new one is needed.
-                    try await Self.enqueueProgress(indicatorID: input.indicatorID, phases: [phase], tx: tx)
-                }
-            } else {
-                try await tx.query(audit, prepared: true)
-                if submit { try await Self.enqueueProgress(indicatorID: input.indicatorID, year: input.periodEnd.year, tx: tx) }
+            // The audit event and, for a submission, the recomputations, in one round trip.
+            let phases = submit ? context.phases : []
+            let jobs = phases.map { Self.progressJob(indicatorID: input.indicatorID, phase: $0, province: province) }
+            let rows = try await tx.connection.pipeline([(audit, true)] + jobs.map { ($0, true) })
+            for (phase, row) in zip(phases, rows.dropFirst()) where try row[0].decode(Int64?.self, "inserted") == nil && row[0].decode(Int64?.self, "locked") == nil {
+                // The pending job was claimed between the two: a new one is needed.
+                try await Self.enqueueProgress(indicatorID: input.indicatorID, phases: [phase], tx: tx)
             }
             return (record, false)
         }

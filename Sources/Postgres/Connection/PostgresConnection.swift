@@ -137,12 +137,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private func runPipeline(_ handle: OpaquePointer, _ queries: [(query: PostgresQuery, prepared: Bool)]) throws -> [PostgresRows] {
-        for (query, _) in queries {
-            if let index = query.bindings.values.firstIndex(where: { $0?.utf8.contains(0) == true }) {
-                throw PostgresError(
-                    code: .server, message: "parameter $\(index + 1) contains a NUL character, which text cannot hold", sqlState: "22021")
-            }
-        }
+        for (query, _) in queries { try Self.refuseNUL(query.bindings) }
         guard PQenterPipelineMode(handle) == 1 else { throw Self.makeError(nil, handle, sql: nil) }
         defer { PQexitPipelineMode(handle) }
         // What each sent command answers: a statement to prepare, or one of `queries`.
@@ -162,8 +157,7 @@ public final class PostgresConnection: @unchecked Sendable {
                     } else if case .prepare(_, let pending)? = sent.first(where: { if case .prepare(query.sql, _) = $0 { true } else { false } }) {
                         name = pending
                     } else {
-                        statementsNamed += 1
-                        name = "s\(statementsNamed)"
+                        name = nextStatementName()
                         guard PQsendPrepare(handle, name, query.sql, Int32(types.count), typePointer.baseAddress) == 1 else { return 0 }
                         sent.append(.prepare(sql: query.sql, name: name))
                     }
@@ -230,12 +224,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private func run(_ handle: OpaquePointer, _ query: PostgresQuery, prepared: Bool) throws -> PostgresRows {
         let bindings = query.bindings
-        // libpq takes C strings: a NUL would silently cut the value short. Refuse it instead,
-        // as PostgreSQL refuses NUL in text (SQLSTATE 22021).
-        if let index = bindings.values.firstIndex(where: { $0?.utf8.contains(0) == true }) {
-            throw PostgresError(
-                code: .server, message: "parameter $\(index + 1) contains a NUL character, which text cannot hold", sqlState: "22021")
-        }
+        try Self.refuseNUL(bindings)
         let types = bindings.types.map(\.oid)
         let result: OpaquePointer? = withOptionalCStrings(bindings.values) { values in
             types.withUnsafeBufferPointer { typePointer -> OpaquePointer? in
@@ -244,8 +233,7 @@ public final class PostgresConnection: @unchecked Sendable {
                     if let known = statements[query.sql] {
                         name = known
                     } else {
-                        statementsNamed += 1
-                        name = "s\(statementsNamed)"
+                        name = nextStatementName()
                         let prep = PQprepare(handle, name, query.sql, Int32(types.count), typePointer.baseAddress)
                         let ok = PQresultStatus(prep) == PGRES_COMMAND_OK
                         if !ok { return prep }
@@ -264,6 +252,21 @@ public final class PostgresConnection: @unchecked Sendable {
             throw error
         }
         return PostgresRows(result: result)
+    }
+
+    /// libpq takes C strings: a NUL would silently cut a value short. Refuse it instead, as
+    /// PostgreSQL refuses NUL in text (SQLSTATE 22021).
+    static func refuseNUL(_ bindings: PostgresBindings) throws {
+        if let index = bindings.values.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(
+                code: .server, message: "parameter $\(index + 1) contains a NUL character, which text cannot hold", sqlState: "22021")
+        }
+    }
+
+    /// A name for a new prepared statement, never used before on this connection.
+    private func nextStatementName() -> String {
+        statementsNamed += 1
+        return "s\(statementsNamed)"
     }
 
     /// Throws the error a result carries, if any.
