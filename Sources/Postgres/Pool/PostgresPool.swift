@@ -19,7 +19,6 @@ public final class PostgresPool: Sendable {
     private let state = Mutex(State())
 
     private struct Waiter {
-        var id: Int
         var deadline: ContinuousClock.Instant
         /// Resumed with a connection handed over, or nil: take again (one became free meanwhile).
         var continuation: CheckedContinuation<PostgresConnection?, any Error>
@@ -29,7 +28,6 @@ public final class PostgresPool: Sendable {
         var idle: [PostgresConnection] = []
         var open = 0
         var waiters: [Waiter] = []
-        var nextWaiter = 0
         var closed = false
         /// A task expires waiters past their deadline while there are any.
         var reaping = false
@@ -150,15 +148,14 @@ public final class PostgresPool: Sendable {
     }
 
     /// Waits for a connection handed over by `release`, or returns nil when one became free
-    /// between `acquire`'s look and this wait (the decision and the wait are not under one lock).
+    /// since `acquire` looked (checked under the lock that queues the waiter).
     private func waitForConnection(until deadline: ContinuousClock.Instant) async throws -> PostgresConnection? {
         try await withCheckedThrowingContinuation { continuation in
             enum Step { case wait(startReaper: Bool), retry, closed }
             let step = state.withLock { state -> Step in
                 if state.closed { return .closed }
                 if !state.idle.isEmpty || state.open < configuration.maxConnections { return .retry }
-                state.nextWaiter += 1
-                state.waiters.append(Waiter(id: state.nextWaiter, deadline: deadline, continuation: continuation))
+                state.waiters.append(Waiter(deadline: deadline, continuation: continuation))
                 guard !state.reaping else { return .wait(startReaper: false) }
                 state.reaping = true
                 return .wait(startReaper: true)
