@@ -206,7 +206,8 @@ struct JobQueueTests {
         let job = try #require(try await queue.list(kind: "jobs.prune").first)
         #expect(job.uniqueKey == "schedule:jobs.prune")
         // The nightly prune keeps recent finished jobs and removes old ones.
-        try await StandardJobs.handlers(database: ChitieuDatabase(pool: pool))["jobs.prune"]!(job)
+        let claimed = try #require(try await queue.claim(id: job.id, worker: "w", lease: .seconds(30)))
+        try await StandardJobs.handlers(database: ChitieuDatabase(pool: pool))["jobs.prune"]!(claimed)
         #expect(try await count(pool, "kind = 'noop'") == 1)
         await pool.shutdown()
     }

@@ -8,7 +8,7 @@ import Synchronization
 
 /// Runs the handler of one kind of job. Handlers must be idempotent: a job whose worker died
 /// runs again after its lease expires.
-public typealias JobHandler = @Sendable (Job) async throws -> Void
+public typealias JobHandler = @Sendable (ClaimedJob) async throws -> Void
 
 /// Settings of a worker. Defaults: 2 jobs at once, 30 s leases renewed every 10 s, a poll every
 /// second when no notification comes, expired leases rescued every 5 s.
@@ -144,7 +144,7 @@ public final class JobWorker: Service {
                 continue
             }
             // Here at least one slot is free. Successes since the last claim are recorded by the claim itself.
-            var claimed: [Job] = []
+            var claimed: [ClaimedJob] = []
             let done = succeeded.withLock { ids in
                 defer { ids.removeAll(keepingCapacity: true) }
                 return ids
@@ -169,7 +169,7 @@ public final class JobWorker: Service {
         }
     }
 
-    private func execute(_ job: Job) async {
+    private func execute(_ job: ClaimedJob) async {
         let started = ContinuousClock.now
         // Due time read from the database's clock, start from this machine's: skew shows up here.
         metrics?.jobStarted(kind: job.kind, waited: .milliseconds(Int64(Date().timeIntervalSince(job.runAt) * 1000)))
@@ -217,7 +217,7 @@ public final class JobWorker: Service {
     }
 
     /// The log metadata of a job, made only when a line is written.
-    static func metadata(_ job: Job, _ extra: Logger.Metadata) -> Logger.Metadata {
+    static func metadata(_ job: ClaimedJob, _ extra: Logger.Metadata) -> Logger.Metadata {
         var metadata: Logger.Metadata = ["job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.attempt": "\(job.attempts)"]
         if let province = job.provinceID { metadata["province.id"] = "\(province)" }
         return metadata.merging(extra) { _, new in new }

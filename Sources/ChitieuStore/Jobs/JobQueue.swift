@@ -22,6 +22,23 @@ public struct Job: Sendable {
     public var finishedAt: Date?
 }
 
+/// A job as a worker gets it when it claims it: what its handler and the worker's logs and
+/// metrics need, and no more (a claim sends hundreds of these at a time; the columns the
+/// worker already knows, such as its state, worker and lease, are not sent back).
+public struct ClaimedJob: Sendable {
+    public var id: Int64
+    public var kind: String
+    public var provinceID: Int64?
+    public var uniqueKey: String?
+    /// Arguments as JSON text.
+    public var args: String
+    public var priority: Int
+    public var runAt: Date
+    /// Attempts so far, this one included.
+    public var attempts: Int
+    public var maxAttempts: Int
+}
+
 /// The durable job queue in PostgreSQL (`chitieu.job`): enqueue inside the caller's
 /// transaction, claim in batches with `FOR UPDATE SKIP LOCKED` under a lease, complete, retry
 /// with back-off, rescue jobs whose lease expired, cancel. Wake-ups go out on the
@@ -54,6 +71,17 @@ public struct JobQueue: Sendable {
             leaseUntil: try row.decode(Date?.self, at: 10), worker: try row.decode(String?.self, at: 11),
             lastError: try row.decode(String?.self, at: 12), createdAt: try row.decode(Date.self, at: 13),
             finishedAt: try row.decode(Date?.self, at: 14))
+    }
+
+    static let claimedColumns: StaticString = "job_id, kind, province_id, unique_key, args::text AS args, priority, run_at, attempts, max_attempts"
+
+    /// Decodes a row of `claimedColumns`, by position.
+    static func decodeClaimed(_ row: PostgresRow) throws -> ClaimedJob {
+        ClaimedJob(
+            id: try row.decode(Int64.self, at: 0), kind: try row.decode(String.self, at: 1),
+            provinceID: try row.decode(Int64?.self, at: 2), uniqueKey: try row.decode(String?.self, at: 3),
+            args: try row.decode(String.self, at: 4), priority: Int(try row.decode(Int16.self, at: 5)),
+            runAt: try row.decode(Date.self, at: 6), attempts: try row.decode(Int.self, at: 7), maxAttempts: try row.decode(Int.self, at: 8))
     }
 
     /// Adds a job in the caller's transaction, so it exists if and only if that commits. With a
@@ -125,7 +153,7 @@ public struct JobQueue: Sendable {
     /// that other workers hold are skipped.
     /// `completing` lists jobs of this worker that succeeded: they are recorded in the same
     /// statement, saving a round trip per batch.
-    public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, completing: [Int64] = []) async throws -> [Job] {
+    public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, completing: [Int64] = []) async throws -> [ClaimedJob] {
         let seconds = lease.seconds
         // Candidates beyond the batch: rows another worker is claiming right now are skipped, and
         // the batch fills from the next ones instead of coming back short. Twice the batch covers
@@ -173,23 +201,23 @@ public struct JobQueue: Sendable {
                 SET state = 'running', attempts = j.attempts + 1, worker = \(worker),
                     lease_until = now() + make_interval(secs => \(seconds))
                 FROM chosen WHERE j.job_id = chosen.chosen_id
-                RETURNING \(sql: Self.columns)
+                RETURNING \(sql: Self.claimedColumns)
                 """, prepared: true
-            ).map(Self.decode)
+            ).map(Self.decodeClaimed)
         }
     }
 
     /// Takes one particular job if it is still pending (a command that runs its own job now).
-    public func claim(id: Int64, worker: String, lease: Duration) async throws -> Job? {
+    public func claim(id: Int64, worker: String, lease: Duration) async throws -> ClaimedJob? {
         let seconds = lease.seconds
         return try await pool.query(
             """
             UPDATE chitieu.job SET state = 'running', attempts = attempts + 1, worker = \(worker),
                    lease_until = now() + make_interval(secs => \(seconds))
             WHERE job_id = \(id) AND state = 'pending'
-            RETURNING \(sql: Self.columns)
+            RETURNING \(sql: Self.claimedColumns)
             """
-        ).first.map(Self.decode)
+        ).first.map(Self.decodeClaimed)
     }
 
     /// Records success of a job this worker holds; false when it no longer holds it

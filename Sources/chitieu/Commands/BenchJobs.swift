@@ -12,14 +12,16 @@ extension Bench {
     struct JobsBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "jobs",
-            abstract: "The job queue: enqueue rate, no-op drain with one and two worker processes, idle latency.",
+            abstract: "The job queue: enqueue rate, no-op drain with one and two worker processes, their claim batches, idle latency.",
             discussion: """
                 Run it on a scratch database with no other workers (./Deploy/dev bench does). The drain inserts
                 --jobs no-op jobs, then starts `chitieu work` processes and times until every job has succeeded.
+                The mean claim batch is how many jobs a worker's statements claimed on average: a worker claims
+                when half of its slots are free, so it is below --concurrency.
                 """)
         @OptionGroup var database: DatabaseOptions
         @Option(help: "No-op jobs drained per run.") var jobs = 100_000
-        @Option(help: "Jobs each worker process runs at once (its claim batch).") var concurrency = 100
+        @Option(help: "Jobs each worker process runs at once (its largest claim).") var concurrency = 100
         @Option(help: "Enqueues timed one by one.") var enqueues = 10_000
         @Option(help: "Idle latency samples.") var samples = 200
 
@@ -38,7 +40,7 @@ extension Bench {
                 try await pool.query("DELETE FROM chitieu.job")
 
                 // Drain with worker processes.
-                var drains: [(Int, Double)] = []
+                var drains: [(processes: Int, rate: Double, batch: Double)] = []
                 for processes in [1, 2] {
                     try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, \(jobs))")
                     try await pool.query("VACUUM ANALYZE chitieu.job")
@@ -59,7 +61,15 @@ extension Bench {
                     let elapsed = ended.timeIntervalSince(began)
                     for w in workers { w.terminate() }
                     for w in workers { w.waitUntilExit() }
-                    drains.append((processes, Double(jobs) / elapsed))
+                    // The size of the worker's transactions, for a pgbench run of the same shape:
+                    // a claim records the batch before it as done, so the jobs a worker finished
+                    // at one instant are one batch (a flush outside a claim counts as one too).
+                    let batch = try await pool.query(
+                        """
+                        SELECT count(*)::float8 / greatest(count(DISTINCT (worker, finished_at)), 1) AS batch
+                        FROM chitieu.job WHERE state = 'succeeded'
+                        """)[0].decode(Double.self, "batch")
+                    drains.append((processes, Double(jobs) / elapsed, batch))
                     try await pool.query("DELETE FROM chitieu.job")
                 }
 
@@ -88,8 +98,11 @@ extension Bench {
                 func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
                 print("chitieu bench jobs")
                 var rows = [["enqueue, one job per transaction", String(format: "%.0f jobs/s", enqueueRate)]]
-                for (processes, rate) in drains {
+                for (processes, rate, _) in drains {
                     rows.append(["drain \(jobs) no-op jobs, \(processes) worker process\(processes > 1 ? "es" : "") × \(concurrency)", String(format: "%.0f jobs/s", rate)])
+                }
+                for (processes, _, batch) in drains {
+                    rows.append(["mean claim batch, \(processes) worker process\(processes > 1 ? "es" : "") × \(concurrency)", String(format: "%.0f jobs", batch)])
                 }
                 rows.append(["idle latency, enqueue to start (median)", String(format: "%.2f ms", percentile(0.5))])
                 rows.append(["idle latency, enqueue to start (p99)", String(format: "%.2f ms", percentile(0.99))])
