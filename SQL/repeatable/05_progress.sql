@@ -191,6 +191,11 @@ BEGIN
            OR (p.year IS NOT NULL AND p.year NOT BETWEEN ph.first_year AND ph.last_year));
     GET DIAGNOSTICS removed = ROW_COUNT;
 
+    -- Daemons keeping these figures in memory drop the province's when this commits.
+    IF changed + removed > 0 THEN
+        PERFORM pg_notify('chitieu_figures', p_province_id::text);
+    END IF;
+
     IF p_indicator_id IS NULL THEN
         INSERT INTO chitieu.progress_run (province_id, phase_id, computed_at, rows_changed)
         VALUES (p_province_id, p_phase_id, now(), changed + removed)

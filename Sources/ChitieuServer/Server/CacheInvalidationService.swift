@@ -3,29 +3,32 @@ public import Logging
 public import Postgres
 public import ServiceLifecycle
 
-/// Keeps the daemon's `TokenCache` honest: listens on `chitieu_auth` and drops a province's
-/// tokens when a change is announced, and tells the cache whether the listener is connected
-/// (while it is not, or until it has first connected, nothing is kept).
-public struct TokenCacheService: Service {
-    let cache: TokenCache
+/// Keeps the daemon's caches honest (kept tokens, kept figures): listens on their channels with
+/// one connection, drops a province's entries when a change is announced, and tells the caches
+/// whether the listener is connected (while it is not, or until it has first connected,
+/// nothing is kept).
+public struct CacheInvalidationService: Service {
+    let caches: [any AnnouncedInvalidation]
     let configuration: PostgresConfiguration
     let logger: Logger
 
-    /// A service for `cache`, listening with a connection of its own made from `configuration`.
-    public init(cache: TokenCache, configuration: PostgresConfiguration, logger: Logger) {
-        self.cache = cache
+    /// A service for `caches`, listening with a connection of its own made from `configuration`.
+    public init(caches: [any AnnouncedInvalidation], configuration: PostgresConfiguration, logger: Logger) {
+        self.caches = caches
         self.configuration = configuration
         self.logger = logger
     }
 
     public func run() async throws {
+        guard !caches.isEmpty else { return }
+        let channels = caches.map { type(of: $0).channel }
         var listener: PostgresListener?
         // The database may be down when the daemon starts: keep trying, caching nothing meanwhile.
         while listener == nil && !(Task.isCancelled || Task.isShuttingDownGracefully) {
             do {
-                listener = try await PostgresListener.start(configuration: configuration, channels: [TokenCache.channel], logger: logger)
+                listener = try await PostgresListener.start(configuration: configuration, channels: channels, logger: logger)
             } catch {
-                logger.warning("Bearer tokens will be checked in the database until the listener connects.", metadata: ["error": "\(error)"])
+                logger.warning("Nothing will be kept in memory until the listener connects.", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(2))
             }
         }
@@ -34,20 +37,23 @@ public struct TokenCacheService: Service {
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     for await notification in listener.notifications {
-                        if let province = Int64(notification.payload) {
-                            cache.invalidate(province: province)
-                        } else {
-                            cache.invalidateAll()
+                        for cache in caches where type(of: cache).channel == notification.channel {
+                            if let province = Int64(notification.payload) {
+                                cache.invalidate(province: province)
+                            } else {
+                                cache.invalidateAll()
+                            }
                         }
                     }
                 }
-                // The link's state, often enough that a reconnection empties the cache at once.
+                // The link's state, often enough that a reconnection empties the caches at once.
                 while !(Task.isCancelled || Task.isShuttingDownGracefully) {
-                    cache.update(link: listener.state)
+                    let link = listener.state
+                    for cache in caches { cache.update(link: link) }
                     try? await Task.sleep(for: .milliseconds(50))
                 }
                 listener.stop()
-                cache.update(link: .init(isConnected: false, generation: listener.state.generation))
+                for cache in caches { cache.update(link: .init(isConnected: false, generation: listener.state.generation)) }
             }
         } onGracefulShutdown: {
             listener.stop()

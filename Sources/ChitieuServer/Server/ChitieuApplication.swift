@@ -9,7 +9,7 @@ public enum ChitieuApplication {
     /// The router with every route of the daemon.
     public static func router(
         configuration: ServerConfiguration, database: ChitieuDatabase, migrations: MigrationSet, metrics: ServerMetrics = ServerMetrics(),
-        tokenCache: TokenCache? = nil, logger: Logger
+        tokenCache: TokenCache? = nil, figuresCache: FiguresCache? = nil, logger: Logger
     ) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
@@ -33,7 +33,7 @@ public enum ChitieuApplication {
         IndicatorsController(indicators: IndicatorStore(database: database)).addRoutes(to: v1)
         AccountsController(accounts: accounts, authenticator: authenticator).addRoutes(to: v1)
         AuditController(audit: AuditStore(database: database)).addRoutes(to: v1)
-        ResultsController(results: ResultStore(database: database), progress: ProgressStore(database: database)).addRoutes(to: v1)
+        ResultsController(results: ResultStore(database: database), progress: ProgressStore(database: database, cache: figuresCache)).addRoutes(to: v1)
         PlanningController(targets: TargetStore(database: database), allocation: AllocationStore(database: database)).addRoutes(to: v1)
         JobsController(jobs: ProvinceJobs(database: database)).addRoutes(to: v1)
         return router
@@ -48,14 +48,17 @@ public enum ChitieuApplication {
         configuration: ServerConfiguration, database: ChitieuDatabase, migrations: MigrationSet, services: [any Service] = [],
         metrics: ServerMetrics = ServerMetrics(), logger: Logger
     ) -> some ApplicationProtocol {
-        // Verified tokens are kept only with a listener that hears of changes to them.
+        // Verified tokens and progress answers are kept only with a listener that hears of changes to them.
         let tokenCache = configuration.tokenCacheSeconds > 0 ? TokenCache(lifetime: .seconds(configuration.tokenCacheSeconds)) : nil
-        let cacheService = tokenCache.map { TokenCacheService(cache: $0, configuration: database.pool.configuration, logger: logger) }
+        let figuresCache = configuration.figuresCacheSeconds > 0 ? FiguresCache(lifetime: .seconds(configuration.figuresCacheSeconds)) : nil
+        let caches: [any AnnouncedInvalidation] = [tokenCache as (any AnnouncedInvalidation)?, figuresCache].compactMap { $0 }
+        let cacheService = CacheInvalidationService(caches: caches, configuration: database.pool.configuration, logger: logger)
         return Application(
             router: router(
-                configuration: configuration, database: database, migrations: migrations, metrics: metrics, tokenCache: tokenCache, logger: logger),
+                configuration: configuration, database: database, migrations: migrations, metrics: metrics, tokenCache: tokenCache,
+                figuresCache: figuresCache, logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chitieu"),
-            services: [PoolService(pool: database.pool)] + (cacheService.map { [$0] } ?? []) + services,
+            services: [PoolService(pool: database.pool)] + (caches.isEmpty ? [] : [cacheService]) + services,
             logger: logger)
     }
 }

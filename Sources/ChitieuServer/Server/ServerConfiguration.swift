@@ -18,13 +18,19 @@ public struct ServerConfiguration: Sendable {
     /// Seconds a verified bearer token is trusted without asking the database
     /// (`CHITIEU_TOKEN_CACHE_SECONDS`, default 60, at most 60; 0: none). Announced changes apply at once.
     public var tokenCacheSeconds: Int
+    /// Seconds a progress answer is kept in memory at most (`CHITIEU_FIGURES_CACHE_SECONDS`,
+    /// default 300, at most 3600; 0: none). Recomputed figures and changed units are announced
+    /// and apply at once.
+    public var figuresCacheSeconds: Int
 
     /// Creates a configuration with documented defaults.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, sessionSeconds: Int = 12 * 3600, loginLimits: LoginLimits = LoginLimits(),
-        passwordParameters: Scrypt.Parameters = .standard, trustedProxies: Set<String> = [], tokenCacheSeconds: Int = 60
+        passwordParameters: Scrypt.Parameters = .standard, trustedProxies: Set<String> = [], tokenCacheSeconds: Int = 60,
+        figuresCacheSeconds: Int = 300
     ) {
         self.tokenCacheSeconds = tokenCacheSeconds
+        self.figuresCacheSeconds = figuresCacheSeconds
         self.trustedProxies = trustedProxies
         self.host = host
         self.port = port

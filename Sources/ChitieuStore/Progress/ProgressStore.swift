@@ -40,9 +40,12 @@ public struct ProvinceSummary: Sendable, Hashable {
 /// Completion: computed in the database by `chitieu.compute_progress`, read here.
 public struct ProgressStore: Sendable {
     let database: ChitieuDatabase
+    /// Answers of officers' own scopes kept in memory (the daemon's), if any.
+    let cache: FiguresCache?
 
-    public init(database: ChitieuDatabase) {
+    public init(database: ChitieuDatabase, cache: FiguresCache? = nil) {
         self.database = database
+        self.cache = cache
     }
 
     /// Computes a phase's completion (one indicator or all) for a province; returns how many
@@ -123,11 +126,20 @@ public struct ProgressStore: Sendable {
         // An officer's own scope, no unit named — what dashboards ask all day — is read in one
         // round trip. Nothing back may mean an unknown phase or a year outside it: the full
         // path below checks and says which.
+        // Such answers are also what `cache` keeps: they depend on nothing but the key.
         if unit == nil, !caller.isOperator {
+            let key = FiguresCache.Key(
+                province: province, phaseCode: phaseCode, year: year, roots: caller.principal.grants.map(\.unitID).sorted(), depth: depth,
+                indicatorCode: indicatorCode)
+            if let kept = cache?.figures(key) { return kept }
+            let ticket = cache?.ticket(province: province)
             let rows = try await database.read(
-                province, Self.figuresQuery(province: province, phaseCode: phaseCode, year: year, roots: caller.principal.grants.map(\.unitID),
-                    depth: depth, indicatorCode: indicatorCode))
-            if !rows.isEmpty { return try rows.map(Self.figure) }
+                province, Self.figuresQuery(province: province, phaseCode: phaseCode, year: year, roots: key.roots, depth: depth, indicatorCode: indicatorCode))
+            if !rows.isEmpty {
+                let figures = try rows.map(Self.figure)
+                if let cache, let ticket { cache.store(figures, for: key, ticket: ticket) }
+                return figures
+            }
         }
         return try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)

@@ -202,6 +202,7 @@ public struct ReformStore: Sendable {
             SELECT \(b), account_id, unit_id, 'viewer', \(day), \(actor.accountID) FROM ended
             """).affectedRows
         try await TokenCache.announceChange(province: b, on: c)
+        try await FiguresCache.announceChange(province: b, on: c)
         carried["grants_made_read_only"] = ended
         try await c.query("UPDATE chitieu.login_name SET province_id = \(b) WHERE province_id = \(p.id)")
         // The predecessor's own unit and its districts are linked to the merged province's own unit.
@@ -229,6 +230,7 @@ public struct ReformStore: Sendable {
         try await use(p.id, c)
         try await c.query("DELETE FROM chitieu.account WHERE province_id = \(p.id)")
         try await TokenCache.announceChange(province: p.id, on: c)
+        try await FiguresCache.announceChange(province: p.id, on: c)
         try await c.query("UPDATE chitieu.province SET successor_id = \(b) WHERE province_id = \(p.id)")
         try await AuditLog.record(
             TenantTransaction(connection: c, provinceID: p.id), actor: actor, action: "tenant.merged_into", entityType: "province", entityID: String(b),

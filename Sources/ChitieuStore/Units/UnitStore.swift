@@ -156,6 +156,8 @@ public struct UnitStore: Sendable {
                 }
                 let changed = counts.values.contains { $0.inserted + $0.updated > 0 }
                 if changed {
+                    // The scopes of progress answers kept in daemons' memory follow the tree.
+                    try await FiguresCache.announceChange(province: province.id, on: connection)
                     try await AuditLog.record(
                         TenantTransaction(connection: connection, provinceID: province.id), actor: actor,
                         action: "units.import", entityType: "admin_unit", entityID: nil,

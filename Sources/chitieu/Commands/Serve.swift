@@ -15,7 +15,8 @@ struct Serve: AsyncParsableCommand {
             Settings: --host/CHITIEU_HOST (127.0.0.1), --port/CHITIEU_PORT (8080), --pool-size/CHITIEU_POOL_SIZE (10),
             --workers/CHITIEU_WORKERS (2), --session-hours/CHITIEU_SESSION_HOURS (12), --login-failures/CHITIEU_LOGIN_FAILURES (5 per
             account and 50 per client address in 15 minutes), --trusted-proxies/CHITIEU_TRUSTED_PROXIES (none),
-            --token-cache-seconds/CHITIEU_TOKEN_CACHE_SECONDS (60; 0 checks every token in the database).
+            --token-cache-seconds/CHITIEU_TOKEN_CACHE_SECONDS (60; 0 checks every token in the database),
+            --figures-cache-seconds/CHITIEU_FIGURES_CACHE_SECONDS (300; 0 reads every progress answer from the database).
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -44,6 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a verified bearer token is trusted without asking the database, 0 to 60; changes to tokens, accounts and grants are announced and apply at once (default: CHITIEU_TOKEN_CACHE_SECONDS or 60).")
     var tokenCacheSeconds: Int?
 
+    @Option(help: "Seconds a progress answer is kept in memory at most, 0 to 3600; recomputed figures and changed units are announced and apply at once (default: CHITIEU_FIGURES_CACHE_SECONDS or 300).")
+    var figuresCacheSeconds: Int?
+
     /// `--workers 0` (or `CHITIEU_WORKERS=0`): the daemon runs no jobs itself.
     var runsWithoutWorkers: Bool {
         (workers ?? ProcessInfo.processInfo.environment["CHITIEU_WORKERS"].flatMap(Int.init) ?? 2) == 0
@@ -51,6 +55,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         if let tokenCacheSeconds, !(0...60).contains(tokenCacheSeconds) { throw ValidationError("--token-cache-seconds: must be between 0 and 60") }
+        if let figuresCacheSeconds, !(0...3600).contains(figuresCacheSeconds) { throw ValidationError("--figures-cache-seconds: must be between 0 and 3600") }
         if let sessionHours, !(1...720).contains(sessionHours) { throw ValidationError("--session-hours: must be between 1 and 720") }
         if let loginFailures, !(1...1000).contains(loginFailures) { throw ValidationError("--login-failures: must be between 1 and 1000") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not a port number (0-65535)") }
@@ -65,6 +70,9 @@ struct Serve: AsyncParsableCommand {
         configuration.port = port ?? env["CHITIEU_PORT"].flatMap(Int.init) ?? configuration.port
         if let seconds = tokenCacheSeconds ?? env["CHITIEU_TOKEN_CACHE_SECONDS"].flatMap(Int.init), (0...60).contains(seconds) {
             configuration.tokenCacheSeconds = seconds
+        }
+        if let seconds = figuresCacheSeconds ?? env["CHITIEU_FIGURES_CACHE_SECONDS"].flatMap(Int.init), (0...3600).contains(seconds) {
+            configuration.figuresCacheSeconds = seconds
         }
         if let proxies = trustedProxies ?? env["CHITIEU_TRUSTED_PROXIES"] {
             configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })

@@ -1,0 +1,132 @@
+public import Foundation
+public import Postgres
+import Synchronization
+
+/// A daemon's memory of answers the database gave, kept only while it hears of every change
+/// that could make them wrong. Changes are announced per province with `pg_notify` in the
+/// transaction that makes them, and a listener hands them on (`invalidate(province:)`).
+///
+/// An entry is trusted only while all of these hold:
+/// - its own time limit has not passed;
+/// - the listener is connected and has not reconnected since the entry was made
+///   (notifications sent while it was down are lost);
+/// - no change to its province was announced since its answer was asked for (`Ticket`).
+///
+/// Without a connected listener nothing is kept.
+public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    private struct Entry {
+        var province: Int64
+        var value: Value
+        var until: Date
+        var generation: Int
+        /// The province's and the cache's epochs when the answer was asked for.
+        var provinceEpoch: Int
+        var epoch: Int
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        /// Bumped by every announced change of a province.
+        var epochs: [Int64: Int] = [:]
+        /// Bumped by a change of unknown province.
+        var epoch = 0
+        var link = PostgresListener.Link(isConnected: false, generation: 0)
+    }
+
+    /// What the cache looked like before the database was asked: the answer may be kept only
+    /// if nothing changed meanwhile.
+    public struct Ticket: Sendable {
+        let province: Int64
+        let provinceEpoch: Int
+        let epoch: Int
+        let generation: Int
+    }
+
+    /// A cache of at most `capacity` entries (beyond it, it starts afresh).
+    public init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// The kept value under `key`, if it is still trusted.
+    public func value(for key: Key, now: Date = Date()) -> Value? {
+        state.withLock { state -> Value? in
+            guard state.link.isConnected, let entry = state.entries[key] else { return nil }
+            guard entry.generation == state.link.generation, now < entry.until, entry.epoch == state.epoch,
+                entry.provinceEpoch == state.epochs[entry.province, default: 0]
+            else {
+                state.entries[key] = nil
+                return nil
+            }
+            return entry.value
+        }
+    }
+
+    /// Taken before the database is asked; nil when nothing may be kept.
+    public func ticket(province: Int64) -> Ticket? {
+        state.withLock { state in
+            guard state.link.isConnected else { return nil }
+            return Ticket(
+                province: province, provinceEpoch: state.epochs[province, default: 0], epoch: state.epoch, generation: state.link.generation)
+        }
+    }
+
+    /// Keeps `value` until `until`, unless a change was announced since `ticket` was taken.
+    public func store(_ value: Value, for key: Key, until: Date, ticket: Ticket) {
+        state.withLock { state in
+            guard state.link.isConnected, state.link.generation == ticket.generation,
+                state.epochs[ticket.province, default: 0] == ticket.provinceEpoch, state.epoch == ticket.epoch
+            else { return }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[key] = Entry(
+                province: ticket.province, value: value, until: until, generation: ticket.generation, provinceEpoch: ticket.provinceEpoch,
+                epoch: ticket.epoch)
+        }
+    }
+
+    /// A change of a province: its entries go.
+    public func invalidate(province: Int64) {
+        // Entries of the province are left in place and refused by their epoch: a burst of
+        // announcements costs a counter each, not a pass over every entry.
+        state.withLock { $0.epochs[province, default: 0] += 1 }
+    }
+
+    /// A change whose province is not known: every entry goes.
+    public func invalidateAll() {
+        state.withLock { state in
+            state.epoch += 1
+            state.entries.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// The listener's state changed: entries from before a reconnection go.
+    public func update(link: PostgresListener.Link) {
+        state.withLock { state in
+            guard state.link != link else { return }
+            if link.generation != state.link.generation || !link.isConnected { state.entries.removeAll() }
+            state.link = link
+        }
+    }
+
+    /// How many entries are kept (for tests and metrics).
+    public var count: Int { state.withLock { $0.entries.count } }
+}
+
+/// A cache that a listener keeps honest: what `CacheInvalidationService` drives.
+public protocol AnnouncedInvalidation: Sendable {
+    /// The NOTIFY channel its changes are announced on (the payload is a province id).
+    static var channel: String { get }
+    func invalidate(province: Int64)
+    func invalidateAll()
+    func update(link: PostgresListener.Link)
+}
+
+extension AnnouncedInvalidation {
+    /// Announces, in the transaction that makes it, a change of the province that this cache's
+    /// entries depend on: every daemon drops them when it commits.
+    public static func announceChange(province: Int64, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_notify(\(channel), \(String(province)))")
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+public import Postgres
+
+/// Completion figures read in the last minutes, kept in memory: dashboards ask for the same
+/// scope all day, and the figures change only when `chitieu.compute_progress` writes them or
+/// the unit tree changes.
+///
+/// Each of those changes is announced with `pg_notify('chitieu_figures', province)` in the
+/// transaction that makes it (the function itself announces the figures it wrote; unit imports
+/// and reforms announce their units), so every daemon forgets the province's figures at commit.
+/// An entry lives at most `lifetime`, and nothing is kept while the listener is down
+/// (`AnnouncedCache`).
+public final class FiguresCache: AnnouncedInvalidation {
+    /// What a figures read asked for, whoever asked: the answer depends on nothing else.
+    struct Key: Hashable, Sendable {
+        var province: Int64
+        var phaseCode: String
+        var year: Int?
+        /// The units the answer starts from (sorted), and how far down it goes.
+        var roots: [Int64]
+        var depth: Int
+        var indicatorCode: String?
+    }
+
+    /// The longest an entry is kept, announcements or not.
+    public let lifetime: Duration
+    private let entries: AnnouncedCache<Key, [ProgressFigure]>
+
+    /// The channel changes are announced on.
+    public static let channel = "chitieu_figures"
+
+    /// A cache of at most `capacity` answers, each kept at most `lifetime`.
+    public init(lifetime: Duration = .seconds(300), capacity: Int = 20_000) {
+        self.lifetime = lifetime
+        self.entries = AnnouncedCache(capacity: capacity)
+    }
+
+    func figures(_ key: Key) -> [ProgressFigure]? {
+        entries.value(for: key)
+    }
+
+    func ticket(province: Int64) -> AnnouncedCache<Key, [ProgressFigure]>.Ticket? {
+        entries.ticket(province: province)
+    }
+
+    func store(_ figures: [ProgressFigure], for key: Key, ticket: AnnouncedCache<Key, [ProgressFigure]>.Ticket) {
+        entries.store(figures, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket)
+    }
+
+    public func invalidate(province: Int64) { entries.invalidate(province: province) }
+    public func invalidateAll() { entries.invalidateAll() }
+    public func update(link: PostgresListener.Link) { entries.update(link: link) }
+
+    /// How many answers are kept (for tests).
+    public var count: Int { entries.count }
+}
