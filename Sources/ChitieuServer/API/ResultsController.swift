@@ -104,9 +104,10 @@ struct ResultsController {
                     province: province, phaseCode: phase, asOf: asOf, year: year, unit: unit, depth: depth, indicatorCode: indicator, caller: caller)
                 return JSONBody.response(.ok, ["items": figures.figures.map(Representation.progress)])
             }
-            let figures = try await progress.figures(
-                province: province, phaseCode: phase, year: year, unit: unit, depth: depth, indicatorCode: indicator, caller: caller)
-            return JSONBody.response(.ok, bytes: Representation.progressItems(figures))
+            let answer = try await progress.figures(
+                province: province, phaseCode: phase, year: year, unit: unit, depth: depth, indicatorCode: indicator, caller: caller,
+                render: Representation.progressItems)
+            return JSONBody.response(.ok, bytes: answer)
         }
         group.get("progress/summary") { _, context in
             let (caller, province) = try context.province()

@@ -1,9 +1,9 @@
 import Foundation
 public import Postgres
 
-/// Completion figures read in the last minutes, kept in memory: dashboards ask for the same
-/// scope all day, and the figures change only when `chitieu.compute_progress` writes them or
-/// the unit tree changes.
+/// Progress answers of the last minutes, kept in memory as the daemon sends them (JSON):
+/// dashboards ask for the same scope all day, and the figures change only when
+/// `chitieu.compute_progress` writes them or the unit tree changes.
 ///
 /// Each of those changes is announced with `pg_notify('chitieu_figures', province)` in the
 /// transaction that makes it (the function itself announces the figures it wrote; unit imports
@@ -24,7 +24,7 @@ public final class FiguresCache: AnnouncedInvalidation {
 
     /// The longest an entry is kept, announcements or not.
     public let lifetime: Duration
-    private let entries: AnnouncedCache<Key, [ProgressFigure]>
+    private let entries: AnnouncedCache<Key, [UInt8]>
 
     /// The channel changes are announced on.
     public static let channel = "chitieu_figures"
@@ -35,16 +35,16 @@ public final class FiguresCache: AnnouncedInvalidation {
         self.entries = AnnouncedCache(capacity: capacity)
     }
 
-    func figures(_ key: Key) -> [ProgressFigure]? {
+    func answer(_ key: Key) -> [UInt8]? {
         entries.value(for: key)
     }
 
-    func ticket(province: Int64) -> AnnouncedCache<Key, [ProgressFigure]>.Ticket? {
+    func ticket(province: Int64) -> AnnouncedCache<Key, [UInt8]>.Ticket? {
         entries.ticket(province: province)
     }
 
-    func store(_ figures: [ProgressFigure], for key: Key, ticket: AnnouncedCache<Key, [ProgressFigure]>.Ticket) {
-        entries.store(figures, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket)
+    func store(_ answer: [UInt8], for key: Key, ticket: AnnouncedCache<Key, [UInt8]>.Ticket) {
+        entries.store(answer, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket)
     }
 
     public func invalidate(province: Int64) { entries.invalidate(province: province) }

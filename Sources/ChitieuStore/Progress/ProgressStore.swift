@@ -123,25 +123,41 @@ public struct ProgressStore: Sendable {
     public func figures(
         province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String? = nil, caller: Caller
     ) async throws -> [ProgressFigure] {
-        // An officer's own scope, no unit named — what dashboards ask all day — is read in one
-        // round trip. Nothing back may mean an unknown phase or a year outside it: the full
-        // path below checks and says which.
-        // Such answers are also what `cache` keeps: they depend on nothing but the key.
+        try await read(province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller).figures
+    }
+
+    /// The same figures as `render` writes them (the daemon's answer). An officer's own scope
+    /// is what `cache` keeps, written: such an answer depends on nothing but what was asked.
+    public func figures(
+        province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String? = nil, caller: Caller,
+        render: ([ProgressFigure]) -> [UInt8]
+    ) async throws -> [UInt8] {
+        let key = FiguresCache.Key(
+            province: province, phaseCode: phaseCode, year: year, roots: caller.principal.grants.map(\.unitID).sorted(), depth: depth,
+            indicatorCode: indicatorCode)
+        let cacheable = unit == nil && !caller.isOperator
+        if cacheable, let kept = cache?.answer(key) { return kept }
+        let ticket = cacheable ? cache?.ticket(province: province) : nil
+        let (figures, ownScope) = try await read(
+            province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller)
+        let answer = render(figures)
+        if ownScope, let cache, let ticket { cache.store(answer, for: key, ticket: ticket) }
+        return answer
+    }
+
+    /// Reads the figures. Those of an officer's own scope, no unit named — what dashboards ask
+    /// all day — come in one round trip (`ownScope`). Nothing back may mean an unknown phase or
+    /// a year outside it: the full path checks and says which.
+    private func read(
+        province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String?, caller: Caller
+    ) async throws -> (figures: [ProgressFigure], ownScope: Bool) {
         if unit == nil, !caller.isOperator {
-            let key = FiguresCache.Key(
-                province: province, phaseCode: phaseCode, year: year, roots: caller.principal.grants.map(\.unitID).sorted(), depth: depth,
-                indicatorCode: indicatorCode)
-            if let kept = cache?.figures(key) { return kept }
-            let ticket = cache?.ticket(province: province)
             let rows = try await database.read(
-                province, Self.figuresQuery(province: province, phaseCode: phaseCode, year: year, roots: key.roots, depth: depth, indicatorCode: indicatorCode))
-            if !rows.isEmpty {
-                let figures = try rows.map(Self.figure)
-                if let cache, let ticket { cache.store(figures, for: key, ticket: ticket) }
-                return figures
-            }
+                province, Self.figuresQuery(province: province, phaseCode: phaseCode, year: year, roots: caller.principal.grants.map(\.unitID).sorted(),
+                    depth: depth, indicatorCode: indicatorCode))
+            if !rows.isEmpty { return (try rows.map(Self.figure), true) }
         }
-        return try await database.withTenant(province) { tx in
+        let figures = try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
             if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
             var start: Int64?
@@ -152,6 +168,7 @@ public struct ProgressStore: Sendable {
                 prepared: true
             ).map(Self.figure)
         }
+        return (figures, false)
     }
 
     /// The figures of a phase (and year, or the whole phase) under `roots`, `depth` levels down.
