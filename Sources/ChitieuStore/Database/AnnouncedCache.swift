@@ -14,12 +14,14 @@ import Synchronization
 ///
 /// Without a connected listener nothing is kept.
 public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    /// The most the entries may cost together (a count, or bytes: what `store` is told).
     private let capacity: Int
     private let state = Mutex(State())
 
     private struct Entry {
         var province: Int64
         var value: Value
+        var cost: Int
         var until: Date
         var generation: Int
         /// The province's and the cache's epochs when the answer was asked for.
@@ -29,11 +31,22 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
 
     private struct State {
         var entries: [Key: Entry] = [:]
+        /// What the entries cost together.
+        var cost = 0
         /// Bumped by every announced change of a province.
         var epochs: [Int64: Int] = [:]
         /// Bumped by a change of unknown province.
         var epoch = 0
         var link = PostgresListener.Link(isConnected: false, generation: 0)
+
+        mutating func remove(_ key: Key) {
+            if let entry = entries.removeValue(forKey: key) { cost -= entry.cost }
+        }
+
+        mutating func removeAll() {
+            entries.removeAll(keepingCapacity: true)
+            cost = 0
+        }
     }
 
     /// What the cache looked like before the database was asked: the answer may be kept only
@@ -45,7 +58,7 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
         let generation: Int
     }
 
-    /// A cache of at most `capacity` entries (beyond it, it starts afresh).
+    /// A cache whose entries cost at most `capacity` together (beyond it, it starts afresh).
     public init(capacity: Int) {
         self.capacity = capacity
     }
@@ -57,7 +70,7 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
             guard entry.generation == state.link.generation, now < entry.until, entry.epoch == state.epoch,
                 entry.provinceEpoch == state.epochs[entry.province, default: 0]
             else {
-                state.entries[key] = nil
+                state.remove(key)
                 return nil
             }
             return entry.value
@@ -74,15 +87,20 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
     }
 
     /// Keeps `value` until `until`, unless a change was announced since `ticket` was taken.
-    public func store(_ value: Value, for key: Key, until: Date, ticket: Ticket) {
+    /// `cost` counts against the capacity (1, or its size); a value costing more than a
+    /// sixteenth of it is not kept.
+    public func store(_ value: Value, for key: Key, until: Date, ticket: Ticket, cost: Int = 1) {
+        guard cost <= max(1, capacity / 16) else { return }
         state.withLock { state in
             guard state.link.isConnected, state.link.generation == ticket.generation,
                 state.epochs[ticket.province, default: 0] == ticket.provinceEpoch, state.epoch == ticket.epoch
             else { return }
-            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.remove(key)
+            if state.cost + cost > capacity { state.removeAll() }
             state.entries[key] = Entry(
-                province: ticket.province, value: value, until: until, generation: ticket.generation, provinceEpoch: ticket.provinceEpoch,
-                epoch: ticket.epoch)
+                province: ticket.province, value: value, cost: cost, until: until, generation: ticket.generation,
+                provinceEpoch: ticket.provinceEpoch, epoch: ticket.epoch)
+            state.cost += cost
         }
     }
 
@@ -97,7 +115,7 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
     public func invalidateAll() {
         state.withLock { state in
             state.epoch += 1
-            state.entries.removeAll(keepingCapacity: true)
+            state.removeAll()
         }
     }
 
@@ -105,14 +123,18 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
     public func update(link: PostgresListener.Link) {
         state.withLock { state in
             guard state.link != link else { return }
-            if link.generation != state.link.generation || !link.isConnected { state.entries.removeAll() }
+            if link.generation != state.link.generation || !link.isConnected { state.removeAll() }
             state.link = link
         }
     }
 
     /// How many entries are kept (for tests and metrics).
     public var count: Int { state.withLock { $0.entries.count } }
+
+    /// What the kept entries cost together.
+    public var cost: Int { state.withLock { $0.cost } }
 }
+
 
 /// A cache that a listener keeps honest: what `CacheInvalidationService` drives.
 public protocol AnnouncedInvalidation: Sendable {

@@ -29,10 +29,11 @@ public final class FiguresCache: AnnouncedInvalidation {
     /// The channel changes are announced on.
     public static let channel = "chitieu_figures"
 
-    /// A cache of at most `capacity` answers, each kept at most `lifetime`.
-    public init(lifetime: Duration = .seconds(300), capacity: Int = 20_000) {
+    /// A cache of answers of at most `bytes` together, each kept at most `lifetime` (an answer
+    /// larger than a sixteenth of that, a whole province's communes say, is not kept).
+    public init(lifetime: Duration = .seconds(300), bytes: Int = 64 << 20) {
         self.lifetime = lifetime
-        self.entries = AnnouncedCache(capacity: capacity)
+        self.entries = AnnouncedCache(capacity: bytes)
     }
 
     func answer(_ key: Key) -> [UInt8]? {
@@ -44,7 +45,7 @@ public final class FiguresCache: AnnouncedInvalidation {
     }
 
     func store(_ answer: [UInt8], for key: Key, ticket: AnnouncedCache<Key, [UInt8]>.Ticket) {
-        entries.store(answer, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket)
+        entries.store(answer, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket, cost: answer.count)
     }
 
     public func invalidate(province: Int64) { entries.invalidate(province: province) }
@@ -53,4 +54,7 @@ public final class FiguresCache: AnnouncedInvalidation {
 
     /// How many answers are kept (for tests).
     public var count: Int { entries.count }
+
+    /// Their size together, in bytes.
+    public var bytes: Int { entries.cost }
 }
