@@ -193,7 +193,7 @@ BEGIN
 
     -- Daemons keeping these figures in memory drop the province's when this commits.
     IF changed + removed > 0 THEN
-        PERFORM pg_notify('chitieu_figures', p_province_id::text);
+        PERFORM chitieu.announce_figures(p_province_id);
     END IF;
 
     IF p_indicator_id IS NULL THEN

@@ -63,11 +63,24 @@ struct AnnouncedCacheTests {
         // Replacing an entry counts it once.
         cache.store(Array(repeating: 0, count: 10), for: "k0", until: later, ticket: ticket, cost: 10)
         #expect(cache.count == 16 && cache.cost == 160)
-        // Full: the cache starts afresh rather than growing.
+        // Full: with every entry still trusted, the cache starts afresh…
         cache.store([1], for: "more", until: later, ticket: ticket, cost: 1)
-        #expect(cache.count == 1 && cache.cost == 1)
+        #expect(cache.count == 1 && cache.cost == 1, "all trusted, so everything went")
+        for n in 0..<15 {
+            cache.store(Array(repeating: 0, count: 10), for: "k\(n)", until: later, ticket: ticket, cost: 10)
+        }
+        cache.store(Array(repeating: 0, count: 9), for: "p2", until: later, ticket: try #require(cache.ticket(province: 2)), cost: 9)
+        #expect(cache.cost == 160)
+        cache.invalidate(province: 2)
+        cache.store([2], for: "again", until: later, ticket: ticket, cost: 2)
+        // …but entries no longer trusted make room first: here province 2's answer, dropped by
+        // an announcement and never asked for again.
+        #expect(cache.count == 17 && cache.cost == 153, "the dropped answer of province 2 made room; the rest stayed")
+        // When that is not enough, it starts afresh rather than growing.
+        cache.store(Array(repeating: 0, count: 10), for: "last", until: later, ticket: ticket, cost: 10)
+        #expect(cache.count == 1 && cache.cost == 10)
         // An answer larger than a sixteenth of the capacity is never kept.
         cache.store(Array(repeating: 0, count: 11), for: "large", until: later, ticket: ticket, cost: 11)
-        #expect(cache.value(for: "large") == nil && cache.cost == 1)
+        #expect(cache.value(for: "large") == nil && cache.cost == 10)
     }
 }

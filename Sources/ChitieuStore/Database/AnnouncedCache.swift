@@ -47,6 +47,17 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
             entries.removeAll(keepingCapacity: true)
             cost = 0
         }
+
+        func isTrusted(_ entry: Entry, now: Date) -> Bool {
+            link.isConnected && entry.generation == link.generation && now < entry.until && entry.epoch == epoch
+                && entry.provinceEpoch == epochs[entry.province, default: 0]
+        }
+
+        /// Drops the entries no longer trusted (announced, past their time), which are
+        /// otherwise dropped only when asked for.
+        mutating func sweep(now: Date) {
+            for (key, entry) in entries where !isTrusted(entry, now: now) { remove(key) }
+        }
     }
 
     /// What the cache looked like before the database was asked: the answer may be kept only
@@ -67,9 +78,7 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
     public func value(for key: Key, now: Date = Date()) -> Value? {
         state.withLock { state -> Value? in
             guard state.link.isConnected, let entry = state.entries[key] else { return nil }
-            guard entry.generation == state.link.generation, now < entry.until, entry.epoch == state.epoch,
-                entry.provinceEpoch == state.epochs[entry.province, default: 0]
-            else {
+            guard state.isTrusted(entry, now: now) else {
                 state.remove(key)
                 return nil
             }
@@ -96,6 +105,8 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
                 state.epochs[ticket.province, default: 0] == ticket.provinceEpoch, state.epoch == ticket.epoch
             else { return }
             state.remove(key)
+            // Full: what is no longer trusted goes first; if that is not enough, everything.
+            if state.cost + cost > capacity { state.sweep(now: Date()) }
             if state.cost + cost > capacity { state.removeAll() }
             state.entries[key] = Entry(
                 province: ticket.province, value: value, cost: cost, until: until, generation: ticket.generation,

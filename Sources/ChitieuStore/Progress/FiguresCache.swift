@@ -5,9 +5,10 @@ public import Postgres
 /// dashboards ask for the same scope all day, and the figures change only when
 /// `chitieu.compute_progress` writes them or the unit tree changes.
 ///
-/// Each of those changes is announced with `pg_notify('chitieu_figures', province)` in the
-/// transaction that makes it (the function itself announces the figures it wrote; unit imports
-/// and reforms announce their units), so every daemon forgets the province's figures at commit.
+/// Each of those changes is announced with `chitieu.announce_figures(province)` (a NOTIFY on
+/// `chitieu_figures`, migration 0015) in the transaction that makes it: the function announces
+/// the figures it wrote, unit imports and province merges announce their units. Every daemon
+/// forgets the province's answers at commit.
 /// An entry lives at most `lifetime`, and nothing is kept while the listener is down
 /// (`AnnouncedCache`).
 public final class FiguresCache: AnnouncedInvalidation {
@@ -45,7 +46,10 @@ public final class FiguresCache: AnnouncedInvalidation {
     }
 
     func store(_ answer: [UInt8], for key: Key, ticket: AnnouncedCache<Key, [UInt8]>.Ticket) {
-        entries.store(answer, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket, cost: answer.count)
+        // Kept at its own size (the writer reserved more), and counted with its key.
+        let kept = answer.withUnsafeBufferPointer { Array($0) }
+        let cost = kept.capacity + 128 + 8 * key.roots.count + key.phaseCode.utf8.count + (key.indicatorCode?.utf8.count ?? 0)
+        entries.store(kept, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket, cost: cost)
     }
 
     public func invalidate(province: Int64) { entries.invalidate(province: province) }

@@ -33,7 +33,8 @@ public final class PostgresListener: Sendable {
     public struct Link: Sendable, Equatable {
         /// Whether the connection is up and listening.
         public var isConnected: Bool
-        /// How many times it has connected and listened (1 after the start).
+        /// How many times it has connected and listened (1 after the start), plus how many
+        /// times notifications were lost because the reader fell behind.
         public var generation: Int
 
         /// A state.
@@ -133,10 +134,15 @@ public final class PostgresListener: Sendable {
             }
             while let raw = PQnotifies(current) {
                 let note = raw.pointee
-                continuation.yield(
+                let delivered = continuation.yield(
                     PostgresNotification(
                         channel: String(cString: note.relname), payload: String(cString: note.extra), senderPID: note.be_pid))
                 PQfreemem(raw)
+                // A reader too slow to keep up lost the oldest notifications: to those who keep
+                // what they were told, that is a new generation, as after a reconnection.
+                if case .dropped = delivered {
+                    link.withLock { $0.generation += 1 }
+                }
             }
         }
         if let handle { PQfinish(handle) }
