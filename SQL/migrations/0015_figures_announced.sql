@@ -13,4 +13,5 @@ LANGUAGE sql VOLATILE AS $$
 $$;
 COMMENT ON FUNCTION chitieu.announce_figures(bigint) IS
     'Tells every daemon that the province''s completion figures or units changed (at commit).';
+REVOKE ALL ON FUNCTION chitieu.announce_figures(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chitieu.announce_figures(bigint) TO chitieu_app;

@@ -29,6 +29,51 @@ struct JobQueueTests {
         await pool.shutdown()
     }
 
+    /// Workers claiming the pending job under a key while changes enqueue under it: every
+    /// change still ends its transaction holding a pending job that no worker can have started.
+    @Test func anEnqueueRacingAClaimStillLeavesAPendingJobForItsChange() async throws {
+        let db = try await TestDatabase.make()
+        let pool = db.appPool(maxConnections: 6)
+        let queue = JobQueue(pool: pool)
+        final class Flag: Sendable { let raised = Mutex(false) }
+        let done = Flag()
+        let states = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    while !done.raised.withLock({ $0 }) {
+                        _ = try await queue.claim(worker: "w", limit: 5, lease: .seconds(30))
+                    }
+                    return []
+                }
+            }
+            for _ in 0..<3 {
+                group.addTask {
+                    var seen: [String] = []
+                    for _ in 0..<150 {
+                        seen.append(try await pool.withTransaction { tx in
+                            let id = try await JobQueue.enqueue(on: tx, kind: "progress", uniqueKey: "progress:10:1:1").id
+                            return try await tx.query("SELECT state FROM chitieu.job WHERE job_id = \(id)")[0].decode(String.self, at: 0)
+                        })
+                    }
+                    return seen
+                }
+            }
+            var states: [String] = []
+            var enqueuers = 3
+            while let batch = try await group.next() {
+                if !batch.isEmpty {
+                    states += batch
+                    enqueuers -= 1
+                    if enqueuers == 0 { done.raised.withLock { $0 = true } }
+                }
+            }
+            return states
+        }
+        #expect(states.count == 450)
+        #expect(states.allSatisfy { $0 == "pending" }, "\(Set(states))")
+        await pool.shutdown()
+    }
+
     @Test func aBurstUnderOneUniqueKeyYieldsOnePendingJob() async throws {
         let db = try await TestDatabase.make()
         let pool = db.appPool(maxConnections: 4)

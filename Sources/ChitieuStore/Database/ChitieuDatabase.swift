@@ -18,9 +18,19 @@ public struct ChitieuDatabase: Sendable {
     public func withTenant<T: Sendable>(
         _ provinceID: Int64, _ body: @Sendable (TenantTransaction) async throws -> T
     ) async throws -> T {
+        try await withTenant(provinceID, opening: []) { tx, _ in try await body(tx) }
+    }
+
+    /// `withTenant` whose first statements (prepared) go out in the round trip that begins the
+    /// transaction; `body` gets their rows. It may end the transaction with `TenantTransaction.commit(after:)`.
+    public func withTenant<T: Sendable>(
+        _ provinceID: Int64, opening: [PostgresQuery], _ body: @Sendable (TenantTransaction, [PostgresRows]) async throws -> T
+    ) async throws -> T {
         // The province is set in the round trip that begins the transaction (an integer, written here).
-        try await pool.withTransaction(retry: .serializationFailures, prelude: "SELECT chitieu.use_province(\(provinceID))") { connection in
-            try await body(TenantTransaction(connection: connection, provinceID: provinceID))
+        try await pool.withTransaction(
+            retry: .serializationFailures, prelude: "SELECT chitieu.use_province(\(provinceID))", opening: opening.map { ($0, true) }
+        ) { connection, opened in
+            try await body(TenantTransaction(connection: connection, provinceID: provinceID), opened)
         }
     }
 
@@ -50,5 +60,10 @@ public struct TenantTransaction: Sendable {
     @discardableResult
     public func query(_ query: PostgresQuery, prepared: Bool = false) async throws -> PostgresRows {
         try await connection.query(query, prepared: prepared)
+    }
+
+    /// Ends the transaction: `queries` (prepared), then COMMIT, in one round trip; their rows.
+    public func commit(after queries: [PostgresQuery]) async throws -> [PostgresRows] {
+        try await connection.commit(after: queries.map { ($0, true) })
     }
 }

@@ -85,57 +85,28 @@ public struct JobQueue: Sendable {
     }
 
     /// Adds a job in the caller's transaction, so it exists if and only if that commits. With a
-    /// unique key, a job already pending under the key absorbs this one (its id is returned).
+    /// unique key, a job already pending under the key absorbs this one (its id is returned)
+    /// and stays locked until the transaction ends, so no worker runs it before this change
+    /// commits.
     @discardableResult
     public static func enqueue(
         on connection: PostgresConnection, kind: String, provinceID: Int64? = nil, uniqueKey: String? = nil, args: String = "{}",
         priority: Int = 0, runAt: Date? = nil, maxAttempts: Int = 10
     ) async throws -> (id: Int64, coalesced: Bool) {
-        let rows = try await connection.query(
-            """
-            WITH inserted AS (
-                INSERT INTO chitieu.job (kind, province_id, unique_key, args, priority, run_at, max_attempts)
-                VALUES (\(kind), \(provinceID), \(uniqueKey), \(args)::jsonb, \(Int16(priority)), coalesce(\(runAt), now()), \(maxAttempts))
-                ON CONFLICT (unique_key) WHERE state = 'pending' AND unique_key IS NOT NULL DO NOTHING
-                RETURNING job_id
-            ), notified AS (
-                SELECT pg_notify(\(channel), \(kind)) FROM inserted
-            )
-            SELECT job_id FROM inserted, (SELECT count(*) FROM notified) n
-            """, prepared: true)
-        if let row = rows.first { return (try row.decode(Int64.self, "job_id"), false) }
-        // Coalesced into the pending job under the key. Locking it until this transaction ends
-        // keeps workers (which skip locked jobs) from running it before this change commits.
-        let pending = try await connection.query(
-            "SELECT job_id FROM chitieu.job WHERE unique_key = \(uniqueKey) AND state = 'pending' FOR UPDATE", prepared: true)
-        guard let row = pending.first else {
-            // The pending job under the key was claimed between the insert and the lookup: try again.
-            return try await enqueue(on: connection, kind: kind, provinceID: provinceID, uniqueKey: uniqueKey, args: args, priority: priority, runAt: runAt, maxAttempts: maxAttempts)
-        }
-        return (try row.decode(Int64.self, "job_id"), true)
+        let row = try await connection.query(
+            enqueueStatement(kind: kind, provinceID: provinceID, uniqueKey: uniqueKey, args: args, priority: priority, runAt: runAt, maxAttempts: maxAttempts),
+            prepared: true)[0]
+        return (try row.decode(Int64.self, at: 0), try row.decode(Bool.self, at: 1))
     }
 
-    /// `enqueue` as one statement, for a pipeline: inserts the job, or locks the pending job
-    /// under the key until the transaction ends (so no worker runs it before this change
-    /// commits). Its row: `inserted` or `locked`, the job id; both NULL when the pending job
-    /// was claimed meanwhile, and then `enqueue` has to be called again.
+    /// `enqueue` as one statement (`chitieu.enqueue_job`, migration 0016), for a pipeline; its
+    /// row is the job id and whether it was coalesced.
     public static func enqueueStatement(
-        kind: String, provinceID: Int64?, uniqueKey: String, args: String, priority: Int = 0, maxAttempts: Int = 10
+        kind: String, provinceID: Int64?, uniqueKey: String?, args: String, priority: Int = 0, runAt: Date? = nil, maxAttempts: Int = 10
     ) -> PostgresQuery {
         """
-        WITH inserted AS (
-            INSERT INTO chitieu.job (kind, province_id, unique_key, args, priority, run_at, max_attempts)
-            VALUES (\(kind), \(provinceID), \(uniqueKey), \(args)::jsonb, \(Int16(priority)), now(), \(maxAttempts))
-            ON CONFLICT (unique_key) WHERE state = 'pending' AND unique_key IS NOT NULL DO NOTHING
-            RETURNING job_id
-        ), notified AS (
-            SELECT pg_notify(\(channel), \(kind)) FROM inserted
-        ), locked AS (
-            SELECT job_id FROM chitieu.job
-            WHERE unique_key = \(uniqueKey) AND state = 'pending' AND NOT EXISTS (SELECT 1 FROM inserted)
-            FOR UPDATE
-        )
-        SELECT (SELECT job_id FROM inserted) AS inserted, (SELECT job_id FROM locked LIMIT 1) AS locked, (SELECT count(*) FROM notified) AS notified
+        SELECT job_id, coalesced FROM chitieu.enqueue_job(\(kind), \(provinceID), \(uniqueKey), \(args)::jsonb, \(Int16(priority))::smallint,
+                                                          \(runAt)::timestamptz, \(maxAttempts)::int)
         """
     }
 

@@ -118,13 +118,22 @@ public struct ResultStore: Sendable {
     }
 
     static func json(_ r: ResultRecord) -> String {
+        json(
+            indicator: r.indicatorCode, unit: r.unitCode, periodStart: r.periodStart, periodEnd: r.periodEnd, figures: r.figures, state: r.state,
+            version: r.version, returnReason: r.returnReason)
+    }
+
+    static func json(
+        indicator: String, unit: String, periodStart: PostgresDate, periodEnd: PostgresDate, figures: ResultFigures, state: ResultRules.State,
+        version: Int, returnReason: String?
+    ) -> String {
         var object: [String: any Sendable] = [
-            "indicator": r.indicatorCode, "unit": r.unitCode, "period_start": r.periodStart.description, "period_end": r.periodEnd.description,
-            "value": r.figures.value, "state": r.state.rawValue, "version": r.version,
+            "indicator": indicator, "unit": unit, "period_start": periodStart.description, "period_end": periodEnd.description,
+            "value": figures.value, "state": state.rawValue, "version": version,
         ]
-        if let b = r.figures.breakdown { object["breakdown"] = b }
-        if let c = r.figures.companionValue { object["companion_value"] = c }
-        if let reason = r.returnReason { object["return_reason"] = reason }
+        if let b = figures.breakdown { object["breakdown"] = b }
+        if let c = figures.companionValue { object["companion_value"] = c }
+        if let reason = returnReason { object["return_reason"] = reason }
         return AuditLog.json(object)
     }
 
@@ -195,7 +204,7 @@ public struct ResultStore: Sendable {
 
     /// What a new result needs from the database before it is written, read in one round trip:
     /// its unit and the unit's path, the indicator's rules, whether the year's reporting closed,
-    /// and the phases the year belongs to. Only for a unit given by id (a code needs its lookup first).
+    /// and the phases the year belongs to.
     struct Context {
         var unit: FoundUnit
         var rules: IndicatorRules
@@ -205,21 +214,26 @@ public struct ResultStore: Sendable {
         var phases: [Int64]
     }
 
-    static func context(_ input: ResultInput, unitID: Int64, caller: Caller, tx: TenantTransaction) async throws -> Context {
+    /// The statements of `Context`, for a pipeline.
+    static func contextStatements(_ input: ResultInput, unitID: Int64, province: Int64) -> [PostgresQuery] {
         let year = input.periodEnd.year
-        let rows = try await tx.connection.pipeline([
-            ("SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) AND unit_id = \(unitID)", true),
-            ("SELECT chitieu.unit_path(\(tx.provinceID), \(unitID))", true),
-            (rulesQuery(input.indicatorID, province: tx.provinceID), true),
-            (deadlineQuery(year: year, province: tx.provinceID), true),
-            (phasesQuery(year: year, province: tx.provinceID), true),
-        ])
+        return [
+            "SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(unitID)",
+            "SELECT chitieu.unit_path(\(province), \(unitID))",
+            rulesQuery(input.indicatorID, province: province),
+            deadlineQuery(year: year, province: province),
+            phasesQuery(year: year, province: province),
+        ]
+    }
+
+    /// The context from the rows of `contextStatements`, once the caller may submit for the unit.
+    static func context(_ rows: [PostgresRows], caller: Caller, province: Int64) throws -> Context {
         // The same checks, in the same order, as `check` and `checkDeadline` make one by one.
         guard let unitRow = rows[0].first else { throw AccessError.notFound("the unit") }
         let unit = try FoundUnit(unitRow)
         guard let path = try rows[1].first?.decode([Int64]?.self, at: 0), !path.isEmpty else { throw AccessError.notFound("the unit") }
         try Access.check(
-            Policy.decide(caller.principal, .submitResult, .unit(tx.provinceID, path: path)), action: .submitResult, what: "the unit")
+            Policy.decide(caller.principal, .submitResult, .unit(province, path: path)), action: .submitResult, what: "the unit")
         let (rules, today) = try rulesAndToday(rows[2])
         return Context(
             unit: unit, rules: rules, today: today, path: path,
@@ -353,14 +367,17 @@ public struct ResultStore: Sendable {
                 throw InputError(field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters, not starting with 'generated:'")
             }
         }
-        return try await database.withTenant(province) { tx in
-            // What the checks need comes in one round trip (a unit given by code is looked up first).
-            let unitRef: Int64
-            switch input.unit {
-            case .id(let id): unitRef = id
-            case .code: unitRef = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
+        // A unit given by id: what the checks need comes with BEGIN, in the first round trip.
+        // A unit given by code is looked up first, then the same statements follow.
+        var opening: [PostgresQuery] = []
+        if case .id(let id) = input.unit { opening = Self.contextStatements(input, unitID: id, province: province) }
+        return try await database.withTenant(province, opening: opening) { tx, opened in
+            var rows = opened
+            if rows.isEmpty {
+                let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
+                rows = try await tx.connection.pipeline(Self.contextStatements(input, unitID: unit, province: province).map { ($0, true) })
             }
-            let context = try await Self.context(input, unitID: unitRef, caller: caller, tx: tx)
+            let context = try Self.context(rows, caller: caller, province: province)
             let unitID = try Self.validate(input, unit: context.unit, rules: context.rules, today: context.today)
             let fingerprint = Self.fingerprint(input, unitID: unitID, submit: submit)
             if let key = idempotencyKey {
@@ -377,41 +394,38 @@ public struct ResultStore: Sendable {
             if context.closed.closed {
                 try await Self.checkDeadlineException(year: input.periodEnd.year, path: context.path, closesOn: context.closed.closesOn, tx: tx)
             }
+            // The result (read back with its indicator's and unit's names), its audit event and,
+            // for a submission, the recomputations, then COMMIT: one round trip. The id is made
+            // here so that the audit event can name it.
+            let id = UUID()
             let f = input.figures
-            let record: ResultRecord
+            let state: ResultRules.State = submit ? .submitted : .draft
+            let insert: PostgresQuery = """
+                WITH r AS (
+                    INSERT INTO chitieu.result (province_id, result_id, indicator_id, unit_id, period_start, period_end, value, breakdown,
+                        companion_value, evidence_note, state, idempotency_key, idempotency_fingerprint, created_by,
+                        submitted_at, submitted_by)
+                    VALUES (\(province), \(id), \(input.indicatorID), \(unitID), \(input.periodStart), \(input.periodEnd), \(f.value),
+                        \(Self.breakdownJSON(f))::jsonb, \(f.companionValue), \(f.evidenceNote), \(state.rawValue),
+                        \(idempotencyKey), \(fingerprint), \(caller.actor.accountID),
+                        CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END)
+                    RETURNING *
+                )
+                SELECT \(sql: Self.columns) FROM \(sql: Self.fromInserted)
+                """
+            let audit = AuditLog.insert(
+                province: province, actor: caller.actor, action: submit ? "result.submit" : "result.create", entityType: "result",
+                entityID: id.uuidString.lowercased(), unitID: unitID,
+                after: Self.json(
+                    indicator: context.rules.code, unit: context.unit.code, periodStart: input.periodStart, periodEnd: input.periodEnd,
+                    figures: f, state: state, version: 1, returnReason: nil))
+            let jobs = (submit ? context.phases : []).map { Self.progressJob(indicatorID: input.indicatorID, phase: $0, province: province) }
             do {
-                // Written and read back, with its indicator's and unit's names, in one statement.
-                record = try Self.decode(
-                    try await tx.query(
-                        """
-                        WITH r AS (
-                            INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, breakdown,
-                                companion_value, evidence_note, state, idempotency_key, idempotency_fingerprint, created_by,
-                                submitted_at, submitted_by)
-                            VALUES (\(province), \(input.indicatorID), \(unitID), \(input.periodStart), \(input.periodEnd), \(f.value),
-                                \(Self.breakdownJSON(f))::jsonb, \(f.companionValue), \(f.evidenceNote), \(submit ? "submitted" : "draft"),
-                                \(idempotencyKey), \(fingerprint), \(caller.actor.accountID),
-                                CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END)
-                            RETURNING *
-                        )
-                        SELECT \(sql: Self.columns) FROM \(sql: Self.fromInserted)
-                        """, prepared: true)[0])
+                return (try Self.decode(try await tx.commit(after: [insert, audit] + jobs)[0][0]), false)
             } catch let error as PostgresError where error.isUniqueViolation {
                 // The same key arrived twice at once: the other request won; this one is its retry.
                 throw ConflictError(field: "Idempotency-Key", reason: "a request with this key is being processed; retry it")
             }
-            let audit = AuditLog.insert(
-                province: province, actor: caller.actor, action: submit ? "result.submit" : "result.create", entityType: "result",
-                entityID: record.id.uuidString.lowercased(), unitID: unitID, after: Self.json(record))
-            // The audit event and, for a submission, the recomputations, in one round trip.
-            let phases = submit ? context.phases : []
-            let jobs = phases.map { Self.progressJob(indicatorID: input.indicatorID, phase: $0, province: province) }
-            let rows = try await tx.connection.pipeline([(audit, true)] + jobs.map { ($0, true) })
-            for (phase, row) in zip(phases, rows.dropFirst()) where try row[0].decode(Int64?.self, "inserted") == nil && row[0].decode(Int64?.self, "locked") == nil {
-                // The pending job was claimed between the two: a new one is needed.
-                try await Self.enqueueProgress(indicatorID: input.indicatorID, phases: [phase], tx: tx)
-            }
-            return (record, false)
         }
     }
 

@@ -32,24 +32,53 @@ extension PostgresConnection {
         isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false, prelude: String? = nil,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
+        try await withTransaction(isolation: isolation, readOnly: readOnly, prelude: prelude, opening: []) { connection, _ in
+            try await body(connection)
+        }
+    }
+
+    /// `withTransaction` whose first statements, `opening`, go out with BEGIN and the prelude
+    /// in one round trip; `body` gets their rows. The body may end the transaction itself with
+    /// `commit(after:)`, its last statements and COMMIT in one round trip.
+    public func withTransaction<T: Sendable>(
+        isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false, prelude: String? = nil,
+        opening: [(query: PostgresQuery, prepared: Bool)], _ body: (PostgresConnection, [PostgresRows]) async throws -> T
+    ) async throws -> T {
         var begin = "BEGIN ISOLATION LEVEL \(isolation.rawValue)"
         if readOnly { begin += " READ ONLY" }
-        if let prelude { begin += "; " + prelude }
+        committedInPipeline.withLock { $0 = false }
+        var opened: [PostgresRows] = []
         do {
-            try await executeScript(begin)
+            if opening.isEmpty {
+                try await executeScript(prelude.map { begin + "; " + $0 } ?? begin)
+            } else {
+                var statements: [(query: PostgresQuery, prepared: Bool)] = [(PostgresQuery(unsafeSQL: begin), false)]
+                if let prelude { statements.append((PostgresQuery(unsafeSQL: prelude), false)) }
+                opened = Array(try await pipeline(statements + opening).dropFirst(statements.count))
+            }
         } catch {
-            // The prelude failed inside the transaction it opened.
-            if prelude != nil { try? await executeScript("ROLLBACK") }
+            // The prelude or an opening statement failed inside the transaction it opened.
+            if prelude != nil || !opening.isEmpty { try? await executeScript("ROLLBACK") }
             throw error
         }
         let value: T
         do {
-            value = try await body(self)
+            value = try await body(self, opened)
         } catch {
-            try? await executeScript("ROLLBACK")
+            if !committedInPipeline.withLock({ $0 }) { try? await executeScript("ROLLBACK") }
             throw error
         }
+        if committedInPipeline.withLock({ let done = $0; $0 = false; return done }) { return value }
         try await executeScript("COMMIT")
         return value
+    }
+
+    /// Ends the transaction `withTransaction` opened: `queries`, then COMMIT, in one round trip.
+    /// Returns the rows of `queries`. When one fails, the rest and COMMIT do not run, and the
+    /// transaction is rolled back when the body throws.
+    public func commit(after queries: [(query: PostgresQuery, prepared: Bool)]) async throws -> [PostgresRows] {
+        let rows = try await pipeline(queries + [(PostgresQuery(unsafeSQL: "COMMIT"), false)])
+        committedInPipeline.withLock { $0 = true }
+        return Array(rows.dropLast())
     }
 }

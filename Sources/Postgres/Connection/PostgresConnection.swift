@@ -20,6 +20,9 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Names given to prepared statements so far (names are never reused).
     private var statementsNamed = 0
     private let queue: DispatchQueue
+    /// Set when the open transaction's COMMIT went out with its last statements
+    /// (`commit(after:)`), so that `withTransaction` does not send its own.
+    let committedInPipeline = Mutex(false)
     /// A number for logs, unique in the process.
     public let id: Int
     let logger: Logger

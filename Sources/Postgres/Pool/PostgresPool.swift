@@ -72,12 +72,22 @@ public final class PostgresPool: Sendable {
         isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false, retry: PostgresRetryPolicy = .none, prelude: String? = nil,
         _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
+        try await withTransaction(isolation: isolation, readOnly: readOnly, retry: retry, prelude: prelude, opening: []) { connection, _ in
+            try await body(connection)
+        }
+    }
+
+    /// `withTransaction` whose first statements go out with BEGIN (see the connection's).
+    public func withTransaction<T: Sendable>(
+        isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false, retry: PostgresRetryPolicy = .none, prelude: String? = nil,
+        opening: [(query: PostgresQuery, prepared: Bool)], _ body: @Sendable (PostgresConnection, [PostgresRows]) async throws -> T
+    ) async throws -> T {
         var attempt = 1
         var backoff = retry.initialBackoff
         while true {
             do {
                 return try await withConnection { connection in
-                    try await connection.withTransaction(isolation: isolation, readOnly: readOnly, prelude: prelude, body)
+                    try await connection.withTransaction(isolation: isolation, readOnly: readOnly, prelude: prelude, opening: opening, body)
                 }
             } catch let error as PostgresError where error.isRetryable && attempt < retry.maxAttempts {
                 logger.debug(
