@@ -26,7 +26,7 @@ SELECT coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province
                 make_date(2025 + 1, 1, 25)) AS closes_on,
        (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date > coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = :p AND year = 2025),
                 make_date(2025 + 1, 1, 25)) AS closed;
-SELECT phase_id FROM chitieu.phase WHERE province_id = :p AND first_year <= 2025 AND last_year >= 2025;
+SELECT phase_id FROM chitieu.phase WHERE province_id = :p AND first_year <= 2025 AND last_year >= 2025 ORDER BY phase_id;
 \endpipeline
 \startpipeline
 WITH r AS (

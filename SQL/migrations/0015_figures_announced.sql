@@ -13,5 +13,4 @@ LANGUAGE sql VOLATILE AS $$
 $$;
 COMMENT ON FUNCTION chitieu.announce_figures(bigint) IS
     'Tells every daemon that the province''s completion figures or units changed (at commit).';
-REVOKE ALL ON FUNCTION chitieu.announce_figures(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chitieu.announce_figures(bigint) TO chitieu_app;

@@ -36,3 +36,7 @@ COMMENT ON FUNCTION chitieu.enqueue_job(text, bigint, text, jsonb, smallint, tim
     'Adds a job in the caller''s transaction, or locks the pending job under its unique key until the transaction ends.';
 REVOKE ALL ON FUNCTION chitieu.enqueue_job(text, bigint, text, jsonb, smallint, timestamptz, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chitieu.enqueue_job(text, bigint, text, jsonb, smallint, timestamptz, integer) TO chitieu_app;
+
+-- chitieu.announce_figures (0015) is for the daemon's role and the owner only, as the other
+-- functions of the schema.
+REVOKE ALL ON FUNCTION chitieu.announce_figures(bigint) FROM PUBLIC;

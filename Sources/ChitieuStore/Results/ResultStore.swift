@@ -317,7 +317,8 @@ public struct ResultStore: Sendable {
     }
 
     static func phasesQuery(year: Int, province: Int64) -> PostgresQuery {
-        "SELECT phase_id FROM chitieu.phase WHERE province_id = \(province) AND first_year <= \(Int16(year)) AND last_year >= \(Int16(year))"
+        // In one order, so that two changes lock the pending jobs of their phases in one order.
+        "SELECT phase_id FROM chitieu.phase WHERE province_id = \(province) AND first_year <= \(Int16(year)) AND last_year >= \(Int16(year)) ORDER BY phase_id"
     }
 
     /// Recomputes an indicator in every phase of the province: its status or its name changed.

@@ -38,8 +38,9 @@ extension PostgresConnection {
     }
 
     /// `withTransaction` whose first statements, `opening`, go out with BEGIN and the prelude
-    /// in one round trip; `body` gets their rows. The body may end the transaction itself with
-    /// `commit(after:)`, its last statements and COMMIT in one round trip.
+    /// (then one statement) in one round trip; `body` gets their rows. The body may end the
+    /// transaction itself with `commit(after:)`, its last statements and COMMIT in one round
+    /// trip; it must send nothing after that.
     public func withTransaction<T: Sendable>(
         isolation: PostgresIsolation = .readCommitted, readOnly: Bool = false, prelude: String? = nil,
         opening: [(query: PostgresQuery, prepared: Bool)], _ body: (PostgresConnection, [PostgresRows]) async throws -> T
@@ -47,6 +48,7 @@ extension PostgresConnection {
         var begin = "BEGIN ISOLATION LEVEL \(isolation.rawValue)"
         if readOnly { begin += " READ ONLY" }
         committedInPipeline.withLock { $0 = false }
+        defer { committedInPipeline.withLock { $0 = false } }
         var opened: [PostgresRows] = []
         do {
             if opening.isEmpty {
@@ -68,7 +70,7 @@ extension PostgresConnection {
             if !committedInPipeline.withLock({ $0 }) { try? await executeScript("ROLLBACK") }
             throw error
         }
-        if committedInPipeline.withLock({ let done = $0; $0 = false; return done }) { return value }
+        if committedInPipeline.withLock({ $0 }) { return value }
         try await executeScript("COMMIT")
         return value
     }
@@ -77,6 +79,9 @@ extension PostgresConnection {
     /// Returns the rows of `queries`. When one fails, the rest and COMMIT do not run, and the
     /// transaction is rolled back when the body throws.
     public func commit(after queries: [(query: PostgresQuery, prepared: Bool)]) async throws -> [PostgresRows] {
+        // Alone, a COMMIT of a failed transaction answers ROLLBACK, not an error: a plain
+        // `withTransaction` return is the way to commit with no last statements.
+        precondition(!queries.isEmpty, "commit(after:) needs the transaction's last statements")
         let rows = try await pipeline(queries + [(PostgresQuery(unsafeSQL: "COMMIT"), false)])
         committedInPipeline.withLock { $0 = true }
         return Array(rows.dropLast())
