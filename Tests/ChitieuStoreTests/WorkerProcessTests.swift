@@ -62,8 +62,15 @@ struct WorkerProcessTests {
         let first = try spawn(lease: "1")
         // Kill it with SIGKILL while it holds jobs. A worker drains no-op jobs fast, so catch it
         // holding some: stop it (SIGSTOP), look, and let it go on until it is caught with jobs.
-        var held = 0
+        // Its start is awaited first, without stopping it: on a loaded machine, a process let run
+        // a few milliseconds at a time may take longer to start than the catching is given.
         let until = ContinuousClock.now + .seconds(30)
+        while try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'pending'")[0].decode(Int.self, "n") == 0,
+            ContinuousClock.now < until
+        {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        var held = 0
         while held == 0 && ContinuousClock.now < until {
             kill(first.processIdentifier, SIGSTOP)
             held = try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, "n")
