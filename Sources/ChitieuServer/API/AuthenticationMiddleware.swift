@@ -5,9 +5,6 @@ import Hummingbird
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticator: Authenticator
-    /// The daemon's verified tokens: a change to accounts, grants or sessions made here is
-    /// forgotten at once, before the database's announcement arrives.
-    var cache: TokenCache?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -22,17 +19,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.caller = try await authenticator.authenticate(bearer: token, requestID: context.requestID)
         context.bearer = token
         if let account = context.caller?.account { context.logger[metadataKey: "account"] = "\(account.username)" }
-        let response = try await next(request, context)
-        if let cache, request.method != .get, request.method != .head, case .account(let province)? = context.caller?.principal.kind,
-            Self.changesAuthorization(request.uri.path)
-        {
-            cache.invalidate(province: province)
-        }
-        return response
-    }
-
-    /// Routes whose writes change what tokens stand for.
-    static func changesAuthorization(_ path: String) -> Bool {
-        path.hasPrefix("/v1/accounts") || path.hasPrefix("/v1/grants") || path.hasPrefix("/v1/sessions")
+        return try await next(request, context)
     }
 }

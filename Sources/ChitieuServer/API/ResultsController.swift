@@ -102,7 +102,7 @@ struct ResultsController {
             if let asOf = try query.date("as_of_units") {
                 let figures = try await progress.figuresOnUnits(
                     province: province, phaseCode: phase, asOf: asOf, year: year, unit: unit, depth: depth, indicatorCode: indicator, caller: caller)
-                return JSONBody.response(.ok, ["items": figures.figures.map(Representation.progress)])
+                return JSONBody.response(.ok, bytes: Representation.progressItems(figures.figures))
             }
             let answer = try await progress.figures(
                 province: province, phaseCode: phase, year: year, unit: unit, depth: depth, indicatorCode: indicator, caller: caller,

@@ -23,11 +23,11 @@ public enum ChitieuApplication {
         let authenticator = Authenticator(
             database: database, limits: configuration.loginLimits, sessionSeconds: configuration.sessionSeconds,
             passwordParameters: configuration.passwordParameters, cache: tokenCache)
-        let accounts = AccountStore(database: database, passwordParameters: configuration.passwordParameters)
+        let accounts = AccountStore(database: database, passwordParameters: configuration.passwordParameters, cache: tokenCache)
         let sessions = SessionsController(authenticator: authenticator, accounts: accounts)
         sessions.addPublicRoutes(to: router.group("v1"))
 
-        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(authenticator: authenticator, cache: tokenCache))
+        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(authenticator: authenticator))
         sessions.addRoutes(to: v1)
         UnitsController(units: UnitDirectory(database: database)).addRoutes(to: v1)
         IndicatorsController(indicators: IndicatorStore(database: database)).addRoutes(to: v1)

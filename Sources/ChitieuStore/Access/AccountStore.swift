@@ -57,9 +57,13 @@ public struct AccountStore: Sendable {
     let passwordParameters: Scrypt.Parameters
 
     /// Uses a database; new passwords are hashed with `passwordParameters`.
-    public init(database: ChitieuDatabase, passwordParameters: Scrypt.Parameters = .standard) {
+    /// The daemon's kept tokens, dropped at once by the changes made here (nil: none kept).
+    let cache: TokenCache?
+
+    public init(database: ChitieuDatabase, passwordParameters: Scrypt.Parameters = .standard, cache: TokenCache? = nil) {
         self.database = database
         self.passwordParameters = passwordParameters
+        self.cache = cache
     }
 
     /// Usernames: 2 to 63 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit.
@@ -273,7 +277,7 @@ public struct AccountStore: Sendable {
 
     /// Enables or disables an account. A disabled account can neither log in nor use its tokens.
     public func setStatus(province: Int64, username: String, status: Account.Status, caller: Caller) async throws -> Account {
-        try await database.withTenant(province) { tx in
+        try await database.withTokenChange(province, cache: cache) { tx in
             let before = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
             guard before.status != status else { return before }
             if status == .disabled && before.id == caller.actor.accountID {
@@ -284,7 +288,6 @@ public struct AccountStore: Sendable {
                 UPDATE chitieu.account SET status = \(status.rawValue), updated_at = now()
                 WHERE province_id = \(tx.provinceID) AND account_id = \(before.id) RETURNING \(sql: Self.columns)
                 """)[0])
-            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             // Disabling revokes every token, so enabling later does not bring a stolen one back.
             if status == .disabled {
                 try await tx.query(
@@ -307,7 +310,7 @@ public struct AccountStore: Sendable {
         let name = try Self.normalizedUsername(username)
         _ = try await database.withTenant(province) { tx in try await Self.manageable(username: name, caller: caller, tx: tx) }
         let hash = try await PasswordHash.make(password: password, parameters: passwordParameters)
-        try await database.withTenant(province) { tx in
+        try await database.withTokenChange(province, cache: cache) { tx in
             let account = try await Self.manageable(username: name, caller: caller, tx: tx)
             try await Self.storeCredential(hash, account: account, tx: tx)
             let ended = try await tx.query(
@@ -315,7 +318,6 @@ public struct AccountStore: Sendable {
                 UPDATE chitieu.api_token SET revoked_at = now()
                 WHERE province_id = \(tx.provinceID) AND account_id = \(account.id) AND kind = 'session' AND revoked_at IS NULL
                 """).affectedRows
-            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "account.password", entityType: "account", entityID: account.username,
                 unitID: account.homeUnitID, after: AuditLog.json(["sessions_ended": ended]))
@@ -363,7 +365,7 @@ public struct AccountStore: Sendable {
     public func grant(
         province: Int64, username: String, role: Role, unit reference: UnitReference, validTo: PostgresDate? = nil, caller: Caller
     ) async throws -> GrantRecord {
-        try await database.withTenant(province) { tx in
+        try await database.withTokenChange(province, cache: cache) { tx in
             let account = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
             let unit = try await Self.unit(reference, field: "unit", tx: tx)
             try await Access.require(caller, .grant(role), unit: unit.id, tx: tx)
@@ -389,7 +391,6 @@ public struct AccountStore: Sendable {
                 VALUES (\(tx.provinceID), \(account.id), \(unit.id), \(role.rawValue), \(validTo), \(caller.actor.accountID))
                 RETURNING grant_id
                 """)[0].decode(Int64.self, at: 0)
-            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             let record = try await Self.grants(of: account.id, tx: tx).first { $0.id == id }!
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "grant.add", entityType: "grant", entityID: String(id), unitID: unit.id,
@@ -400,7 +401,7 @@ public struct AccountStore: Sendable {
 
     /// Withdraws a grant; it stays on record, marked revoked.
     public func revoke(province: Int64, grantID: Int64, caller: Caller) async throws -> GrantRecord {
-        try await database.withTenant(province) { tx in
+        try await database.withTokenChange(province, cache: cache) { tx in
             let rows = try await tx.query(
                 """
                 SELECT \(sql: Self.grantColumns) FROM chitieu.role_grant g
@@ -420,7 +421,6 @@ public struct AccountStore: Sendable {
                 UPDATE chitieu.role_grant SET revoked_at = now(), revoked_by = \(caller.actor.accountID)
                 WHERE province_id = \(tx.provinceID) AND grant_id = \(grantID)
                 """)
-            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             let after = try await Self.grants(of: before.accountID, tx: tx).first { $0.id == grantID }!
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "grant.revoke", entityType: "grant", entityID: String(grantID), unitID: before.unitID,
@@ -431,10 +431,9 @@ public struct AccountStore: Sendable {
 
     /// Whether district officers may plan their communes' targets (an operator setting).
     public func setDistrictAllocation(province: Int64, enabled: Bool, caller: Caller) async throws {
-        try await database.withTenant(province) { tx in
+        try await database.withTokenChange(province, cache: cache) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)
             try await tx.query("UPDATE chitieu.province SET district_allocation = \(enabled) WHERE province_id = \(tx.provinceID)")
-            try await TokenCache.announceChange(province: tx.provinceID, on: tx.connection)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "province.district_allocation", entityType: "province", entityID: String(province),
                 after: AuditLog.json(["district_allocation": enabled]))

@@ -301,7 +301,7 @@ public struct Authenticator: Sendable {
     /// Revokes the token presented (logout).
     public func revoke(bearer token: String, caller: Caller) async throws {
         guard let province = Self.province(ofToken: token) else { throw Self.invalid }
-        try await database.withTenant(province) { tx in
+        try await database.withTokenChange(province, cache: cache) { tx in
             let rows = try await tx.query(
                 """
                 UPDATE chitieu.api_token SET revoked_at = now()
@@ -309,7 +309,6 @@ public struct Authenticator: Sendable {
                 RETURNING token_id, kind
                 """)
             guard let row = rows.first else { throw Self.invalid }
-            try await TokenCache.announceChange(province: province, on: tx.connection)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: try row.decode(String.self, at: 1) == "session" ? "session.close" : "token.revoke",
                 entityType: "token", entityID: try row.decode(UUID.self, at: 0).uuidString.lowercased(), unitID: caller.account?.homeUnitID)
@@ -318,12 +317,11 @@ public struct Authenticator: Sendable {
 
     /// Revokes a token by id, if the caller may manage its account.
     public func revoke(province: Int64, tokenID: UUID, caller: Caller) async throws -> TokenRecord {
-        try await database.withTenant(province) { tx in
+        try await database.withTokenChange(province, cache: cache) { tx in
             guard let record = try await Self.tokens(where: tokenID, tx: tx).first else { throw AccessError.notFound("the token") }
             let account = try await AccountStore.manageable(username: record.username, caller: caller, tx: tx)
             guard record.revokedAt == nil else { return record }
             try await tx.query("UPDATE chitieu.api_token SET revoked_at = now() WHERE province_id = \(province) AND token_id = \(tokenID)")
-            try await TokenCache.announceChange(province: province, on: tx.connection)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "token.revoke", entityType: "token", entityID: tokenID.uuidString.lowercased(),
                 unitID: account.homeUnitID, after: AuditLog.json(["username": account.username, "kind": record.kind]))

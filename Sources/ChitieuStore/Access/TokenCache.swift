@@ -60,3 +60,21 @@ public final class TokenCache: AnnouncedInvalidation {
     /// How many tokens are kept (for tests and metrics).
     public var count: Int { entries.count }
 }
+
+extension ChitieuDatabase {
+    /// A transaction of the province that changes what its tokens stand for (a token, an
+    /// account, a grant, a setting). The change is announced in it, so every daemon drops the
+    /// province's kept tokens when it commits; `cache`, this daemon's, drops them as soon as it
+    /// has committed, before the announcement comes back.
+    func withTokenChange<T: Sendable>(
+        _ province: Int64, cache: TokenCache?, _ body: @Sendable (TenantTransaction) async throws -> T
+    ) async throws -> T {
+        let value = try await withTenant(province) { tx in
+            let value = try await body(tx)
+            try await TokenCache.announceChange(province: province, on: tx.connection)
+            return value
+        }
+        cache?.invalidate(province: province)
+        return value
+    }
+}

@@ -132,28 +132,36 @@ public struct ProgressStore: Sendable {
         province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String? = nil, caller: Caller,
         render: ([ProgressFigure]) -> [UInt8]
     ) async throws -> [UInt8] {
+        guard let cache, unit == nil, !caller.isOperator else {
+            return render(
+                try await read(province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller)
+                    .figures)
+        }
         let key = FiguresCache.Key(
-            province: province, phaseCode: phaseCode, year: year, roots: caller.principal.grants.map(\.unitID).sorted(), depth: depth,
-            indicatorCode: indicatorCode)
-        let cacheable = unit == nil && !caller.isOperator
-        if cacheable, let kept = cache?.answer(key) { return kept }
-        let ticket = cacheable ? cache?.ticket(province: province) : nil
+            province: province, phaseCode: phaseCode, year: year, roots: Self.ownRoots(caller), depth: depth, indicatorCode: indicatorCode)
+        if let kept = cache.answer(key) { return kept }
+        let ticket = cache.ticket(province: province)
         let (figures, ownScope) = try await read(
-            province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller)
+            province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller,
+            roots: key.roots)
         let answer = render(figures)
-        if ownScope, let cache, let ticket { cache.store(answer, for: key, ticket: ticket) }
+        if ownScope, let ticket { cache.store(answer, for: key, ticket: ticket) }
         return answer
     }
+
+    /// The units an officer's own scope starts from, in one order whatever the grants' order.
+    static func ownRoots(_ caller: Caller) -> [Int64] { caller.principal.grants.map(\.unitID).sorted() }
 
     /// Reads the figures. Those of an officer's own scope, no unit named — what dashboards ask
     /// all day — come in one round trip (`ownScope`). Nothing back may mean an unknown phase or
     /// a year outside it: the full path checks and says which.
     private func read(
-        province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String?, caller: Caller
+        province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String?, caller: Caller,
+        roots ownRoots: [Int64]? = nil
     ) async throws -> (figures: [ProgressFigure], ownScope: Bool) {
         if unit == nil, !caller.isOperator {
             let rows = try await database.read(
-                province, Self.figuresQuery(province: province, phaseCode: phaseCode, year: year, roots: caller.principal.grants.map(\.unitID).sorted(),
+                province, Self.figuresQuery(province: province, phaseCode: phaseCode, year: year, roots: ownRoots ?? Self.ownRoots(caller),
                     depth: depth, indicatorCode: indicatorCode))
             if !rows.isEmpty { return (try rows.map(Self.figure), true) }
         }

@@ -329,23 +329,15 @@ public struct ResultStore: Sendable {
 
     private static func enqueueProgress(indicatorID: Int64, phases: [Int64], tx: TenantTransaction) async throws {
         for phase in phases {
-            try await JobQueue.enqueue(
-                on: tx.connection, kind: "progress", provinceID: tx.provinceID, uniqueKey: progressKey(indicatorID: indicatorID, phase: phase, province: tx.provinceID),
-                args: progressArgs(indicatorID: indicatorID, phase: phase, province: tx.provinceID), priority: 1, maxAttempts: 5)
+            try await tx.query(progressJob(indicatorID: indicatorID, phase: phase, province: tx.provinceID), prepared: true)
         }
     }
 
     /// The progress job of an indicator in a phase, as one statement (see `JobQueue.enqueueStatement`).
     static func progressJob(indicatorID: Int64, phase: Int64, province: Int64) -> PostgresQuery {
         JobQueue.enqueueStatement(
-            kind: "progress", provinceID: province, uniqueKey: progressKey(indicatorID: indicatorID, phase: phase, province: province),
-            args: progressArgs(indicatorID: indicatorID, phase: phase, province: province), priority: 1, maxAttempts: 5)
-    }
-
-    static func progressKey(indicatorID: Int64, phase: Int64, province: Int64) -> String { "progress:\(province):\(phase):\(indicatorID)" }
-
-    static func progressArgs(indicatorID: Int64, phase: Int64, province: Int64) -> String {
-        AuditLog.json(["province_id": province, "phase_id": phase, "indicator_id": indicatorID])
+            kind: "progress", provinceID: province, uniqueKey: "progress:\(province):\(phase):\(indicatorID)",
+            args: AuditLog.json(["province_id": province, "phase_id": phase, "indicator_id": indicatorID]), priority: 1, maxAttempts: 5)
     }
 
     static func fingerprint(_ input: ResultInput, unitID: Int64, submit: Bool) -> Data {
