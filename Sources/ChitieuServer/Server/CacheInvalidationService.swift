@@ -20,7 +20,6 @@ public struct CacheInvalidationService: Service {
     }
 
     public func run() async throws {
-        guard !caches.isEmpty else { return }
         let channels = caches.map { type(of: $0).channel }
         var listener: PostgresListener?
         // The database may be down when the daemon starts: keep trying, caching nothing meanwhile.

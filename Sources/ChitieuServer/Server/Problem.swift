@@ -32,8 +32,6 @@ enum JSONBody {
     }
 
     static func response(_ status: HTTPResponse.Status, _ object: Any, contentType: String = "application/json") -> Response {
-        Response(
-            status: status, headers: [.contentType: contentType],
-            body: .init(byteBuffer: ByteBuffer(bytes: JSONText.bytes(object))))
+        response(status, bytes: JSONText.bytes(object), contentType: contentType)
     }
 }
