@@ -104,9 +104,24 @@ public final class TestCluster: Sendable {
         try Shell.run(bin + "/pg_ctl", ["-D", dataDirectory, "-o", options, "-l", root + "/log", "-w", "-t", "60", "start"], as: getuid() == 0 ? "postgres" : nil)
     }
 
-    /// Stops the server and removes its folder now rather than at exit.
-    public func destroy() {
-        if let root { TestClusterRegistry.destroy(root: root) }
+    /// Stops the server and removes its folder now rather than at exit, off the cooperative pool.
+    public func destroy() async {
+        guard let root else { return }
+        _ = try? await offPool { TestClusterRegistry.destroy(root: root) }
+    }
+
+    /// Runs `body` with this cluster, then destroys it, also when `body` throws
+    /// (a `defer` cannot await the destruction).
+    public func use<T>(_ body: (TestCluster) async throws -> T) async throws -> T {
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            await destroy()
+            throw error
+        }
+        await destroy()
+        return value
     }
 
     /// A connection string for a database and role of this cluster.

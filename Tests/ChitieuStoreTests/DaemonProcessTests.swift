@@ -85,7 +85,7 @@ struct DaemonProcessTests {
         let stopBy = ContinuousClock.now + .seconds(15)
         while daemon.isRunning, ContinuousClock.now < stopBy { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!daemon.isRunning, "the daemon did not stop within 15 s of SIGTERM")
-        if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() }
+        if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); await daemon.exited() }
         let stopped = daemon.terminationStatus
         try handle.close()
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

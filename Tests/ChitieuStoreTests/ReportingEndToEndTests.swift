@@ -125,30 +125,38 @@ struct ReportingEndToEndTests {
         worker.standardOutput = FileHandle.nullDevice
         worker.standardError = FileHandle.nullDevice
         try worker.run()
-        defer { worker.terminate(); worker.waitUntilExit() }
-        try await Task.sleep(for: .milliseconds(500))
+        // Stopped and awaited however the test ends (a defer cannot await).
+        do {
+            try await Task.sleep(for: .milliseconds(500))
 
-        let results = ResultStore(database: world.app)
-        let (record, _) = try await results.create(
-            province: world.a.id,
-            ResultInput(indicatorID: world.indicators[0], unit: .id(world.unitsA.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
-                        periodEnd: PostgresDate(year: 2025, month: 12, day: 31), figures: ResultFigures(value: 7)),
-            submit: true, idempotencyKey: nil, caller: try await world.caller("xa10", in: world.a))
-        _ = try await results.approve(province: world.a.id, id: record.id, caller: try await world.caller("huyen10", in: world.a))
-        let approved = ContinuousClock.now
-        var seen = false
-        while ContinuousClock.now - approved < .seconds(10) {
-            let achieved = try await su.query(
-                """
-                SELECT achieved FROM reporting.progress_phase WHERE province_id = \(world.a.id) AND indicator_code = 'DA8-01' AND unit_level = 'province'
-                """)[0].decode(Int.self, at: 0)
-            if achieved == 7 { seen = true; break }
-            try await Task.sleep(for: .milliseconds(20))
+            let results = ResultStore(database: world.app)
+            let (record, _) = try await results.create(
+                province: world.a.id,
+                ResultInput(indicatorID: world.indicators[0], unit: .id(world.unitsA.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
+                            periodEnd: PostgresDate(year: 2025, month: 12, day: 31), figures: ResultFigures(value: 7)),
+                submit: true, idempotencyKey: nil, caller: try await world.caller("xa10", in: world.a))
+            _ = try await results.approve(province: world.a.id, id: record.id, caller: try await world.caller("huyen10", in: world.a))
+            let approved = ContinuousClock.now
+            var seen = false
+            while ContinuousClock.now - approved < .seconds(10) {
+                let achieved = try await su.query(
+                    """
+                    SELECT achieved FROM reporting.progress_phase WHERE province_id = \(world.a.id) AND indicator_code = 'DA8-01' AND unit_level = 'province'
+                    """)[0].decode(Int.self, at: 0)
+                if achieved == 7 { seen = true; break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let latency = ContinuousClock.now - approved
+            #expect(seen, "the approval did not reach reporting.progress_phase within 10 s")
+            #expect(latency < .seconds(3), "the approval took \(latency) to reach the view")
+            await su.close()
+            await world.shutdown()
+        } catch {
+            worker.terminate()
+            await worker.exited()
+            throw error
         }
-        let latency = ContinuousClock.now - approved
-        #expect(seen, "the approval did not reach reporting.progress_phase within 10 s")
-        #expect(latency < .seconds(3), "the approval took \(latency) to reach the view")
-        await su.close()
-        await world.shutdown()
+        worker.terminate()
+        await worker.exited()
     }
 }

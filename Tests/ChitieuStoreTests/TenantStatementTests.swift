@@ -198,7 +198,7 @@ struct TenantStatementTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         worker.terminate()
-        worker.waitUntilExit()
+        await worker.exited()
         let left = try await owner.query(
             """
             SELECT count(*) FILTER (WHERE state = 'succeeded') AS done,

@@ -39,7 +39,7 @@ struct WorkerProcessTests {
         }
         // SIGTERM: each stops claiming, finishes what it holds, and exits 0.
         for w in workers { w.terminate() }
-        for w in workers { w.waitUntilExit() }
+        for w in workers { await w.exited() }
         #expect(workers.allSatisfy { $0.terminationStatus == 0 })
         let rows = try await pool.query(
             """
@@ -80,7 +80,7 @@ struct WorkerProcessTests {
             }
         }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        await first.exited()
         let orphaned = try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, "n")
         #expect(held > 0 && orphaned > 0, "the worker held no job when it was killed")
         // The survivor's own lease is long, so that on a loaded machine it never loses a job itself.
@@ -92,7 +92,7 @@ struct WorkerProcessTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         second.terminate()
-        second.waitUntilExit()
+        await second.exited()
         let rows = try await pool.query(
             "SELECT count(*) FILTER (WHERE state = 'succeeded') AS done, count(*) FILTER (WHERE attempts = 2) AS rerun, max(attempts) AS most FROM chitieu.job")
         #expect(try rows[0].decode(Int.self, "done") == 20000)
@@ -143,7 +143,7 @@ struct WorkerProcessTests {
         #expect(waiting, "the allocation never reached its first write")
         #expect(try await jobState().0 == "running")
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        await first.exited()
         try await blocker.query("COMMIT")
         await blocker.close()
 
@@ -165,7 +165,7 @@ struct WorkerProcessTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         second.terminate()
-        second.waitUntilExit()
+        await second.exited()
         let (state, attempts) = try await jobState()
         #expect(state == "succeeded" && attempts == 2)
         let applied = try await owner.withTenant(laoCai.id) { tx in

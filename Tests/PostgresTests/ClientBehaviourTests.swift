@@ -199,46 +199,46 @@ struct ClientBehaviourTests {
 @Suite("The pool across server restarts")
 struct PoolRestartTests {
     @Test func poolReconnectsAfterRestartWithoutRestartingTheProcess() async throws {
-        let cluster = try await TestCluster.start()
-        defer { cluster.destroy() }
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres", user: "postgres"), maxConnections: 2),
-            logger: TestDatabase.logger)
-        let pidBefore = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode(Int.self, "pid")
+        try await TestCluster.start().use { cluster in
+            let pool = PostgresPool(
+                configuration: PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres", user: "postgres"), maxConnections: 2),
+                logger: TestDatabase.logger)
+            let pidBefore = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode(Int.self, "pid")
 
-        try await cluster.restart()
-        let pidAfter = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode(Int.self, "pid")
-        #expect(pidAfter != pidBefore)
+            try await cluster.restart()
+            let pidAfter = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode(Int.self, "pid")
+            #expect(pidAfter != pidBefore)
 
-        // While the server is down a request fails with a clear error; the next one after it is back succeeds.
-        try await cluster.stop()
-        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
-        #expect(error?.isConnectionProblem == true)
-        try await cluster.startAgain()
-        #expect(try await pool.query("SELECT 1 AS one")[0].decode(Int.self, "one") == 1)
-        await pool.shutdown()
+            // While the server is down a request fails with a clear error; the next one after it is back succeeds.
+            try await cluster.stop()
+            let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+            #expect(error?.isConnectionProblem == true)
+            try await cluster.startAgain()
+            #expect(try await pool.query("SELECT 1 AS one")[0].decode(Int.self, "one") == 1)
+            await pool.shutdown()
+        }
     }
 
     @Test func listenerListensAgainAfterRestart() async throws {
-        let cluster = try await TestCluster.start()
-        defer { cluster.destroy() }
-        let configuration = PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres", user: "postgres"))
-        let listener = try await PostgresListener.start(configuration: configuration, channels: ["chitieu_jobs"], logger: TestDatabase.logger)
-        defer { listener.stop() }
-        let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
-        try await cluster.restart()
-        // Notifications sent before the listener is back are lost (that is NOTIFY's contract);
-        // keep sending until one arrives, within a few seconds.
-        var iterator = listener.notifications.makeAsyncIterator()
-        let sender = Task {
-            for i in 0..<100 {
-                try? await pool.withConnection { try await $0.notify(channel: "chitieu_jobs", payload: "after-restart-\(i)") }
-                try await Task.sleep(for: .milliseconds(100))
+        try await TestCluster.start().use { cluster in
+            let configuration = PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres", user: "postgres"))
+            let listener = try await PostgresListener.start(configuration: configuration, channels: ["chitieu_jobs"], logger: TestDatabase.logger)
+            defer { listener.stop() }
+            let pool = PostgresPool(configuration: configuration, logger: TestDatabase.logger)
+            try await cluster.restart()
+            // Notifications sent before the listener is back are lost (that is NOTIFY's contract);
+            // keep sending until one arrives, within a few seconds.
+            var iterator = listener.notifications.makeAsyncIterator()
+            let sender = Task {
+                for i in 0..<100 {
+                    try? await pool.withConnection { try await $0.notify(channel: "chitieu_jobs", payload: "after-restart-\(i)") }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
             }
+            let received = await iterator.next()
+            sender.cancel()
+            #expect(received?.payload.hasPrefix("after-restart-") == true)
+            await pool.shutdown()
         }
-        let received = await iterator.next()
-        sender.cancel()
-        #expect(received?.payload.hasPrefix("after-restart-") == true)
-        await pool.shutdown()
     }
 }

@@ -62,19 +62,19 @@ struct TLSTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await Self.makeCertificates(in: folder)
         let (cluster, port) = try await Self.startServer(certificates: folder)
-        defer { cluster.destroy() }
+        try await cluster.use { _ async throws in
+            #expect(try await Self.tls("postgresql://postgres@localhost:\(port)/postgres?sslmode=verify-full&sslrootcert=\(folder)/ca.pem"))
+            #expect(try await Self.tls("host=localhost port=\(port) dbname=postgres user=postgres sslmode=verify-full sslrootcert=\(folder)/ca.pem"))
+            #expect(try await Self.tls("host=localhost port=\(port) dbname=postgres user=postgres sslmode=disable") == false)
 
-        #expect(try await Self.tls("postgresql://postgres@localhost:\(port)/postgres?sslmode=verify-full&sslrootcert=\(folder)/ca.pem"))
-        #expect(try await Self.tls("host=localhost port=\(port) dbname=postgres user=postgres sslmode=verify-full sslrootcert=\(folder)/ca.pem"))
-        #expect(try await Self.tls("host=localhost port=\(port) dbname=postgres user=postgres sslmode=disable") == false)
-
-        let unknownCA = await #expect(throws: PostgresError.self) {
-            try await Self.tls("postgresql://postgres@localhost:\(port)/postgres?sslmode=verify-full&sslrootcert=\(folder)/other.pem")
+            let unknownCA = await #expect(throws: PostgresError.self) {
+                try await Self.tls("postgresql://postgres@localhost:\(port)/postgres?sslmode=verify-full&sslrootcert=\(folder)/other.pem")
+            }
+            #expect(unknownCA?.message.contains("certificate verify failed") == true, "\(unknownCA?.message ?? "")")
+            let wrongHost = await #expect(throws: PostgresError.self) {
+                try await Self.tls("postgresql://postgres@127.0.0.1:\(port)/postgres?sslmode=verify-full&sslrootcert=\(folder)/ca.pem")
+            }
+            #expect(wrongHost?.message.contains("does not match host name") == true, "\(wrongHost?.message ?? "")")
         }
-        #expect(unknownCA?.message.contains("certificate verify failed") == true, "\(unknownCA?.message ?? "")")
-        let wrongHost = await #expect(throws: PostgresError.self) {
-            try await Self.tls("postgresql://postgres@127.0.0.1:\(port)/postgres?sslmode=verify-full&sslrootcert=\(folder)/ca.pem")
-        }
-        #expect(wrongHost?.message.contains("does not match host name") == true, "\(wrongHost?.message ?? "")")
     }
 }

@@ -16,6 +16,9 @@ public final class PostgresConnection: @unchecked Sendable {
     // The cancel object is also read off the queue by `requestCancel`; it is freed only in
     // deinit, when no task can be cancelling any more.
     private let cancelPointer: OpaquePointer?
+    /// Numbers the operations run on `queue`; the one running now, for `requestCancel`.
+    private let operations = AtomicCounter()
+    private let runningOperation = Mutex<Int?>(nil)
     private var statements: [String: String] = [:]
     /// Names given to prepared statements so far (names are never reused).
     private var statementsNamed = 0
@@ -57,8 +60,16 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     private static func openHandle(_ configuration: PostgresConfiguration) throws -> OpaquePointer {
-        let keys = ["dbname", "client_encoding", "fallback_application_name", "connect_timeout"]
+        // Over TCP, a server gone without closing its sockets (a cut network, a dead host) fails
+        // a statement within about 30 s instead of leaving it waiting for ever: keepalives as the
+        // listener's, and a limit on unacknowledged data. libpq ignores them on Unix sockets.
+        // They come before dbname, so the connection string or URL can set its own.
+        let keys = [
+            "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+            "dbname", "client_encoding", "fallback_application_name", "connect_timeout",
+        ]
         let values = [
+            "1", "10", "5", "3", "30000",
             configuration.connectionString, "UTF8", configuration.applicationName,
             String(configuration.connectTimeoutSeconds),
         ]
@@ -85,27 +96,40 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs blocking work on this connection's queue, with cancellation forwarded to the server.
     func withHandle<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await withTaskCancellationHandler {
+        let operation = operations.next()
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 queue.async {
                     guard let handle = self.handle else {
                         continuation.resume(throwing: PostgresError(code: .connectionClosed, message: "the connection is closed"))
                         return
                     }
-                    continuation.resume(with: Result { try work(handle) })
+                    self.runningOperation.withLock { $0 = operation }
+                    let result = Result<T, any Error> { try work(handle) }
+                    self.runningOperation.withLock { $0 = nil }
+                    continuation.resume(with: result)
                 }
             }
         } onCancel: {
-            self.requestCancel()
+            self.requestCancel(operation)
         }
     }
 
-    /// Asks the server to cancel the statement in progress (PQcancel is thread-safe).
+    /// Asks the server to cancel operation `operation` if it is running (PQcancel is thread-safe).
     /// It does not go through the queue, which is busy with the statement to cancel.
-    func requestCancel() {
-        guard let cancel = cancelPointer else { return }
-        var buffer = [CChar](repeating: 0, count: 256)
-        _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+    func requestCancel(_ operation: Int) {
+        // Only a running one: what an already cancelled task runs later (a ROLLBACK, a clean-up)
+        // is left to run, as when the request was sent at once to an idle session.
+        guard cancelPointer != nil, runningOperation.withLock({ $0 == operation }) else { return }
+        // PQcancel blocks until the server has the request: not on the cancelling thread, which
+        // may be one of the cooperative pool's few. The closure holds `self`, so deinit cannot
+        // free the cancel object while it is in use.
+        DispatchQueue.global().async {
+            // A late request must not cancel a later statement once the connection is lent again.
+            guard self.runningOperation.withLock({ $0 == operation }), let cancel = self.cancelPointer else { return }
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+        }
     }
 
     /// Runs a statement with parameters and returns its rows.
