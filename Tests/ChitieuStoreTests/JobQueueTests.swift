@@ -29,48 +29,69 @@ struct JobQueueTests {
         await pool.shutdown()
     }
 
-    /// Workers claiming the pending job under a key while changes enqueue under it: every
-    /// change still ends its transaction holding a pending job that no worker can have started.
-    @Test func anEnqueueRacingAClaimStillLeavesAPendingJobForItsChange() async throws {
+    /// Workers claiming the pending job under a key while changes enqueue under it, each change
+    /// staying open a moment after its enqueue: no job starts before the changes it absorbed
+    /// have committed. Each change leaves a marker naming its job; what a job sees when it starts
+    /// is what it will ever have.
+    @Test func aJobStartsOnlyAfterTheChangesItAbsorbedHaveCommitted() async throws {
         let db = try await TestDatabase.make()
+        let su = try await db.superuserConnection()
+        try await su.executeScript(
+            "CREATE TABLE public.enqueue_marker (job_id bigint NOT NULL); GRANT SELECT, INSERT ON public.enqueue_marker TO chitieu_app")
         let pool = db.appPool(maxConnections: 6)
         let queue = JobQueue(pool: pool)
         final class Flag: Sendable { let raised = Mutex(false) }
         let done = Flag()
-        let states = try await withThrowingTaskGroup(of: [String].self) { group in
+        struct Start: Sendable { var job: Int64; var seen: Int; var waited: Bool }
+        let starts = try await withThrowingTaskGroup(of: [Start].self) { group in
             for _ in 0..<2 {
                 group.addTask {
+                    var starts: [Start] = []
                     while !done.raised.withLock({ $0 }) {
-                        _ = try await queue.claim(worker: "w", limit: 5, lease: .seconds(30))
+                        for job in try await queue.claim(worker: "w", limit: 5, lease: .seconds(30)) {
+                            try await queue.awaitEnqueuers(of: job)
+                            let seen = try await pool.query("SELECT count(*) FROM public.enqueue_marker WHERE job_id = \(job.id)")[0].decode(Int.self, at: 0)
+                            starts.append(Start(job: job.id, seen: seen, waited: job.enqueuersOpen))
+                            try await queue.complete(job.id, worker: "w")
+                        }
                     }
-                    return []
+                    return starts
                 }
             }
             for _ in 0..<3 {
                 group.addTask {
-                    var seen: [String] = []
                     for _ in 0..<150 {
-                        seen.append(try await pool.withTransaction { tx in
+                        try await pool.withTransaction { tx in
                             let id = try await JobQueue.enqueue(on: tx, kind: "progress", uniqueKey: "progress:10:1:1").id
-                            return try await tx.query("SELECT state FROM chitieu.job WHERE job_id = \(id)")[0].decode(String.self, at: 0)
-                        })
+                            try await tx.query("INSERT INTO public.enqueue_marker (job_id) VALUES (\(id))")
+                            try await Task.sleep(for: .milliseconds(1))
+                        }
                     }
-                    return seen
+                    return []
                 }
             }
-            var states: [String] = []
+            var starts: [Start] = []
             var enqueuers = 3
             while let batch = try await group.next() {
-                if !batch.isEmpty {
-                    states += batch
+                if batch.isEmpty {
                     enqueuers -= 1
                     if enqueuers == 0 { done.raised.withLock { $0 = true } }
                 }
+                starts += batch
             }
-            return states
+            return starts
         }
-        #expect(states.count == 450)
-        #expect(states.allSatisfy { $0 == "pending" }, "\(Set(states))")
+        var final: [Int64: Int] = [:]
+        for row in try await pool.query("SELECT job_id, count(*) FROM public.enqueue_marker GROUP BY job_id") {
+            final[try row.decode(Int64.self, at: 0)] = try row.decode(Int.self, at: 1)
+        }
+        #expect(final.values.reduce(0, +) == 450)
+        #expect(!starts.isEmpty)
+        let early = starts.filter { $0.seen != final[$0.job, default: 0] }
+        #expect(early.count == 0, "\(early.count) of \(starts.count) jobs started before changes they absorbed had committed")
+        // The race is real: some claims found changes still open and waited for them.
+        #expect(starts.contains { $0.waited })
+        await su.close()
         await pool.shutdown()
     }
 
@@ -214,6 +235,39 @@ struct JobQueueTests {
         #expect(runs.withLock { $0[late] } == 1, "the idle worker was not woken by NOTIFY")
         task.cancel()
         try await task.value
+        await pool.shutdown()
+    }
+
+    /// A change joined a pending job and is still open when a worker claims the job: the
+    /// worker starts it only once the change has committed.
+    @Test func aWorkerStartsAJobOnlyOnceTheChangesItAbsorbedHaveCommitted() async throws {
+        let db = try await TestDatabase.make()
+        let pool = db.appPool()
+        let queue = JobQueue(pool: pool)
+        let job = try await queue.enqueue(kind: "record", uniqueKey: "record:1").id
+        let change = try await PostgresConnection.connect(PostgresConfiguration(connectionString: db.appConnectionString), logger: TestDatabase.logger)
+        try await change.query("BEGIN")
+        let joined = try await JobQueue.enqueue(on: change, kind: "record", uniqueKey: "record:1")
+        #expect(joined.id == job && joined.coalesced)
+        let ran = Mutex<ContinuousClock.Instant?>(nil)
+        let worker = JobWorker(
+            queue: queue, handlers: ["record": { _ in ran.withLock { $0 = ContinuousClock.now } }],
+            configuration: JobWorkerConfiguration(concurrency: 2, pollInterval: .milliseconds(50)),
+            listen: PostgresConfiguration(connectionString: db.appConnectionString), logger: TestDatabase.logger)
+        let task = Task { try await worker.run() }
+        // Claimed, but held back while the change is open.
+        let claimedBy = ContinuousClock.now + .seconds(20)
+        while try await queue.find(job).state == .pending && ContinuousClock.now < claimedBy { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await queue.find(job).state == .running)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(ran.withLock { $0 } == nil, "the job started while a change it absorbed was still open")
+        let committed = ContinuousClock.now
+        try await change.query("COMMIT")
+        while ran.withLock({ $0 }) == nil && ContinuousClock.now - committed < .seconds(20) { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(ran.withLock { $0 } != nil, "the job did not start once the change committed")
+        task.cancel()
+        try await task.value
+        await change.close()
         await pool.shutdown()
     }
 

@@ -177,6 +177,8 @@ public final class JobWorker: Service {
             guard let handler = handlers[job.kind] else {
                 throw JobWorkerError(description: "no handler for the job kind '\(job.kind)'")
             }
+            // A change that joined this job while it was pending may not have committed yet.
+            try await queue.awaitEnqueuers(of: job)
             try await handler(job)
             succeeded.withLock { $0.append(job.id) }
             let duration = ContinuousClock.now - started

@@ -37,6 +37,9 @@ public struct ClaimedJob: Sendable {
     /// Attempts so far, this one included.
     public var attempts: Int
     public var maxAttempts: Int
+    /// A transaction that enqueued under the job's key was still open when the job was claimed:
+    /// the job must not start before it ends (`JobQueue.awaitEnqueuers(of:)`).
+    public var enqueuersOpen: Bool
 }
 
 /// The durable job queue in PostgreSQL (`chitieu.job`): enqueue inside the caller's
@@ -73,7 +76,10 @@ public struct JobQueue: Sendable {
             finishedAt: try row.decode(Date?.self, at: 14))
     }
 
-    static let claimedColumns: StaticString = "job_id, kind, province_id, unique_key, args::text AS args, priority, run_at, attempts, max_attempts"
+    static let claimedColumns: StaticString = """
+        job_id, kind, province_id, unique_key, args::text AS args, priority, run_at, attempts, max_attempts,
+        CASE WHEN unique_key IS NULL THEN false ELSE chitieu.enqueuers_open(unique_key) END AS enqueuers_open
+        """
 
     /// Decodes a row of `claimedColumns`, by position.
     static func decodeClaimed(_ row: PostgresRow) throws -> ClaimedJob {
@@ -81,13 +87,14 @@ public struct JobQueue: Sendable {
             id: try row.decode(Int64.self, at: 0), kind: try row.decode(String.self, at: 1),
             provinceID: try row.decode(Int64?.self, at: 2), uniqueKey: try row.decode(String?.self, at: 3),
             args: try row.decode(String.self, at: 4), priority: Int(try row.decode(Int16.self, at: 5)),
-            runAt: try row.decode(Date.self, at: 6), attempts: try row.decode(Int.self, at: 7), maxAttempts: try row.decode(Int.self, at: 8))
+            runAt: try row.decode(Date.self, at: 6), attempts: try row.decode(Int.self, at: 7), maxAttempts: try row.decode(Int.self, at: 8),
+            enqueuersOpen: try row.decode(Bool.self, at: 9))
     }
 
     /// Adds a job in the caller's transaction, so it exists if and only if that commits. With a
-    /// unique key, a job already pending under the key absorbs this one (its id is returned)
-    /// and stays locked until the transaction ends, so no worker runs it before this change
-    /// commits.
+    /// unique key, a job already pending under the key absorbs this one (its id is returned);
+    /// the transaction holds the key (shared with other enqueuers, migration 0017) until it
+    /// ends, and a worker that claims the job meanwhile waits for it before starting it.
     @discardableResult
     public static func enqueue(
         on connection: PostgresConnection, kind: String, provinceID: Int64? = nil, uniqueKey: String? = nil, args: String = "{}",
@@ -99,7 +106,7 @@ public struct JobQueue: Sendable {
         return (try row.decode(Int64.self, at: 0), try row.decode(Bool.self, at: 1))
     }
 
-    /// `enqueue` as one statement (`chitieu.enqueue_job`, migration 0016), for a pipeline; its
+    /// `enqueue` as one statement (`chitieu.enqueue_job`, migrations 0016 and 0017), for a pipeline; its
     /// row is the job id and whether it was coalesced.
     public static func enqueueStatement(
         kind: String, provinceID: Int64?, uniqueKey: String?, args: String, priority: Int = 0, runAt: Date? = nil, maxAttempts: Int = 10
@@ -121,7 +128,8 @@ public struct JobQueue: Sendable {
     /// Takes up to `limit` due jobs and leases them to `worker`. Provinces take turns: the
     /// first job of every province with due jobs (and of the deployment-wide jobs) comes before
     /// the second of any, each province's own order being highest priority, then oldest. Jobs
-    /// that other workers hold are skipped.
+    /// that other workers hold are skipped. A job whose enqueuers are still open comes back
+    /// marked so (`enqueuersOpen`): await them before starting it.
     /// `completing` lists jobs of this worker that succeeded: they are recorded in the same
     /// statement, saving a round trip per batch.
     public func claim(worker: String, limit: Int, lease: Duration, kinds: [String]? = nil, completing: [Int64] = []) async throws -> [ClaimedJob] {
@@ -178,17 +186,27 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Takes one particular job if it is still pending (a command that runs its own job now).
+    /// Takes one particular job if it is still pending (a command that runs its own job now),
+    /// once the transactions that enqueued under its key have ended: it can start at once.
     public func claim(id: Int64, worker: String, lease: Duration) async throws -> ClaimedJob? {
         let seconds = lease.seconds
-        return try await pool.query(
+        guard let job = try await pool.query(
             """
             UPDATE chitieu.job SET state = 'running', attempts = attempts + 1, worker = \(worker),
                    lease_until = now() + make_interval(secs => \(seconds))
             WHERE job_id = \(id) AND state = 'pending'
             RETURNING \(sql: Self.claimedColumns)
             """
-        ).first.map(Self.decodeClaimed)
+        ).first.map(Self.decodeClaimed) else { return nil }
+        try await awaitEnqueuers(of: job)
+        return job
+    }
+
+    /// Returns once the transactions that enqueued under the job's key before it was claimed
+    /// have ended (at once when none was open at the claim), so that the job sees their changes.
+    public func awaitEnqueuers(of job: ClaimedJob) async throws {
+        guard job.enqueuersOpen, let key = job.uniqueKey else { return }
+        try await pool.query("SELECT chitieu.await_enqueuers(\(key))", prepared: true)
     }
 
     /// Records success of a job this worker holds; false when it no longer holds it
