@@ -115,6 +115,40 @@ struct JobQueueTests {
         await pool.shutdown()
     }
 
+    /// A job that fails or whose worker stops goes back to pending, unless a newer job is
+    /// pending under its key: that one will do the same work, and this one is cancelled.
+    @Test func aFailedJobGivesWayToANewerOnePendingUnderItsKey() async throws {
+        let db = try await TestDatabase.make()
+        let pool = db.appPool()
+        var queue = JobQueue(pool: pool)
+        queue.backoff = .init(baseSeconds: 0.05, capSeconds: 0.1)
+        // Failed while a newer job is pending: cancelled, naming it.
+        let first = try await queue.enqueue(kind: "progress", uniqueKey: "progress:1:1:1").id
+        #expect(try await queue.claim(worker: "w", limit: 1, lease: .seconds(30)).map(\.id) == [first])
+        let newer = try await queue.enqueue(kind: "progress", uniqueKey: "progress:1:1:1")
+        #expect(!newer.coalesced)
+        _ = try await queue.fail(first, worker: "w", error: "boom")
+        let failed = try await queue.find(first)
+        #expect(failed.state == .cancelled)
+        #expect(failed.lastError == "boom (superseded by job \(newer.id), pending under the same key)")
+        #expect(try await queue.find(newer.id).state == .pending)
+        // Retried by hand while it is still pending: refused, naming it.
+        let refused = await #expect(throws: ConflictError.self) { try await queue.retry(first) }
+        #expect(refused?.reason.contains("job \(newer.id) is pending") == true)
+        // Its worker stopped while a newer job is pending: the same.
+        #expect(try await queue.claim(worker: "w", limit: 1, lease: .milliseconds(10)).map(\.id) == [newer.id])
+        let third = try await queue.enqueue(kind: "progress", uniqueKey: "progress:1:1:1").id
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await queue.rescueExpired() == 1)
+        #expect(try await queue.find(newer.id).state == .cancelled)
+        #expect(try await queue.find(third).state == .pending)
+        // With none pending, a failure is tried again as before.
+        #expect(try await queue.claim(worker: "w", limit: 1, lease: .seconds(30)).map(\.id) == [third])
+        _ = try await queue.fail(third, worker: "w", error: "boom")
+        #expect(try await queue.find(third).state == .pending)
+        await pool.shutdown()
+    }
+
     @Test func concurrentClaimsNeverShareAJob() async throws {
         let db = try await TestDatabase.make()
         let pool = db.appPool(maxConnections: 4)

@@ -198,7 +198,13 @@ public struct JobQueue: Sendable {
             RETURNING \(sql: Self.claimedColumns)
             """
         ).first.map(Self.decodeClaimed) else { return nil }
-        try await awaitEnqueuers(of: job)
+        do {
+            try await awaitEnqueuers(of: job)
+        } catch {
+            // Not left running under a lease nobody works on: tried again later, as a failure.
+            _ = try? await fail(job.id, worker: worker, error: "interrupted before it started: \(error)")
+            throw error
+        }
         return job
     }
 
@@ -253,12 +259,9 @@ public struct JobQueue: Sendable {
     static func apply(_ action: JobLifecycle.Action, to id: Int64, on c: PostgresConnection) async throws {
         switch action {
         case .retry(let delay, let error):
+            // Pending again, or cancelled for a newer job pending under its key (migration 0017).
             try await c.query(
-                """
-                UPDATE chitieu.job SET state = 'pending', run_at = now() + make_interval(secs => \(delay)), lease_until = NULL,
-                       worker = NULL, last_error = \(String(error.prefix(4000)))
-                WHERE job_id = \(id)
-                """)
+                "SELECT chitieu.requeue_job(\(id), now() + make_interval(secs => \(delay)), \(String(error.prefix(4000))))")
         case .fail(let error):
             try await c.query(
                 """
@@ -311,6 +314,15 @@ public struct JobQueue: Sendable {
     public func retry(_ id: Int64) async throws -> JobLifecycle.Action {
         try await transition(id, .retryRequested) { c, action in
             if action == .requeue {
+                // Two jobs cannot be pending under one key; the pending one does this one's work.
+                if let pending = try await c.query(
+                    """
+                    SELECT p.job_id FROM chitieu.job j JOIN chitieu.job p ON p.unique_key = j.unique_key AND p.state = 'pending'
+                    WHERE j.job_id = \(id)
+                    """).first {
+                    throw ConflictError(
+                        field: "id", reason: "job \(try pending.decode(Int64.self, at: 0)) is pending under the same key and will do this job's work")
+                }
                 try await c.query(
                     "UPDATE chitieu.job SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, worker = NULL WHERE job_id = \(id)")
                 try await c.notify(channel: Self.channel, payload: "retry")

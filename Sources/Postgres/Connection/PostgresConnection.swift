@@ -61,15 +61,15 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private static func openHandle(_ configuration: PostgresConfiguration) throws -> OpaquePointer {
         // Over TCP, a server gone without closing its sockets (a cut network, a dead host) fails
-        // a statement within about 30 s instead of leaving it waiting for ever: keepalives as the
-        // listener's, and a limit on unacknowledged data. libpq ignores them on Unix sockets.
-        // They come before dbname, so the connection string or URL can set its own.
+        // a statement waiting for its result within about 25 s instead of leaving it waiting for
+        // ever: keepalives as the listener's (libpq ignores them on Unix sockets). They come
+        // before dbname, so the connection string or URL can set its own.
         let keys = [
-            "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+            "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
             "dbname", "client_encoding", "fallback_application_name", "connect_timeout",
         ]
         let values = [
-            "1", "10", "5", "3", "30000",
+            "1", "10", "5", "3",
             configuration.connectionString, "UTF8", configuration.applicationName,
             String(configuration.connectTimeoutSeconds),
         ]
@@ -125,10 +125,14 @@ public final class PostgresConnection: @unchecked Sendable {
         // may be one of the cooperative pool's few. The closure holds `self`, so deinit cannot
         // free the cancel object while it is in use.
         DispatchQueue.global().async {
-            // A late request must not cancel a later statement once the connection is lent again.
-            guard self.runningOperation.withLock({ $0 == operation }), let cancel = self.cancelPointer else { return }
-            var buffer = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+            // A late request must not cancel a later statement once the connection is lent again:
+            // the operation cannot end (nor the next begin) while the request is on its way, and
+            // once it is delivered, the server ignores it in a session waiting for its next statement.
+            self.runningOperation.withLock { running in
+                guard running == operation, let cancel = self.cancelPointer else { return }
+                var buffer = [CChar](repeating: 0, count: 256)
+                _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+            }
         }
     }
 
