@@ -77,14 +77,9 @@ public struct ResultStore: Sendable {
         r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at, r.submitted_by, r.decided_unit_id,
         u.valid_to AS unit_valid_to, coalesce(u.valid_to < current_date, false) AS unit_ended
         """
-    static let from: StaticString = """
-        chitieu.result r
-        JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
-        JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id
-        """
-    /// `from` on a result just written (a CTE `r` of `INSERT … RETURNING *`).
-    static let fromInserted: StaticString = """
-        r
+    /// The names `columns` reads, joined to results `r`: from the table (`FROM chitieu.result r
+    /// \(joins)`) or from a result just written (`FROM r \(joins)`, a CTE of `INSERT … RETURNING *`).
+    static let joins: StaticString = """
         JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
         JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id
         """
@@ -112,7 +107,7 @@ public struct ResultStore: Sendable {
     static func find(_ id: UUID, tx: TenantTransaction, lock: Bool = false) async throws -> ResultRecord? {
         let forUpdate: StaticString = lock ? "FOR UPDATE OF r" : ""
         return try await tx.query(
-            "SELECT \(sql: columns) FROM \(sql: from) WHERE r.province_id = \(tx.provinceID) AND r.result_id = \(id) \(sql: forUpdate)",
+            "SELECT \(sql: columns) FROM chitieu.result r \(sql: joins) WHERE r.province_id = \(tx.provinceID) AND r.result_id = \(id) \(sql: forUpdate)",
             prepared: true
         ).first.map(decode)
     }
@@ -404,7 +399,7 @@ public struct ResultStore: Sendable {
                         CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END)
                     RETURNING *
                 )
-                SELECT \(sql: Self.columns) FROM \(sql: Self.fromInserted)
+                SELECT \(sql: Self.columns) FROM r \(sql: Self.joins)
                 """
             let audit = AuditLog.insert(
                 province: province, actor: caller.actor, action: submit ? "result.submit" : "result.create", entityType: "result",
@@ -647,7 +642,7 @@ public struct ResultStore: Sendable {
                 WITH scope AS MATERIALIZED (
                     SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])
                 )
-                SELECT \(sql: Self.columns) FROM \(sql: Self.from)
+                SELECT \(sql: Self.columns) FROM chitieu.result r \(sql: Self.joins)
                 WHERE r.province_id = \(province) AND r.unit_id IN (SELECT unit_id FROM scope)
                   AND (\(filter.indicatorID)::bigint IS NULL OR r.indicator_id = \(filter.indicatorID))
                   AND (\(filter.state?.rawValue)::text IS NULL OR r.state = \(filter.state?.rawValue))
