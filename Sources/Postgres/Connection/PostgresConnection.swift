@@ -253,36 +253,10 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// One statement: a pipeline of one, so that preparing a new statement and running it take
+    /// one round trip, as in a longer pipeline, and statements are prepared in one place.
     private func run(_ handle: OpaquePointer, _ query: PostgresQuery, prepared: Bool) throws -> PostgresRows {
-        let bindings = query.bindings
-        try Self.refuseNUL(bindings)
-        let types = bindings.types.map(\.oid)
-        let result: OpaquePointer? = withOptionalCStrings(bindings.values) { values in
-            types.withUnsafeBufferPointer { typePointer -> OpaquePointer? in
-                if prepared {
-                    let name: String
-                    if let known = statements[query.sql] {
-                        name = known
-                    } else {
-                        name = nextStatementName()
-                        let prep = PQprepare(handle, name, query.sql, Int32(types.count), typePointer.baseAddress)
-                        let ok = PQresultStatus(prep) == PGRES_COMMAND_OK
-                        if !ok { return prep }
-                        PQclear(prep)
-                        statements[query.sql] = name
-                    }
-                    return PQexecPrepared(handle, name, Int32(types.count), values, nil, nil, 0)
-                }
-                return PQexecParams(handle, query.sql, Int32(types.count), typePointer.baseAddress, values, nil, nil, 0)
-            }
-        }
-        do {
-            try Self.check(result, handle, sql: query.sql)
-        } catch {
-            PQclear(result)
-            throw error
-        }
-        return PostgresRows(result: result)
+        try runPipeline(handle, [(query, prepared)])[0]
     }
 
     /// libpq takes C strings: a NUL would silently cut a value short. Refuse it instead, as
