@@ -188,15 +188,6 @@ public struct ResultStore: Sendable {
         return (rules, try row.decode(PostgresDate.self, at: 5))
     }
 
-    /// The indicator's rules, checked against an input: existence, status, reporting levels,
-    /// the period, the figures. Returns the unit id.
-    static func check(_ input: ResultInput, caller: Caller, tx: TenantTransaction) async throws -> Int64 {
-        let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx)
-        try await Access.require(caller, .submitResult, unit: unit.id, tx: tx)
-        let (rules, today) = try await rulesAndToday(of: input.indicatorID, tx: tx)
-        return try validate(input, unit: unit, rules: rules, today: today)
-    }
-
     /// What a new result needs from the database before it is written, read in one round trip:
     /// its unit and the unit's path, the indicator's rules, whether the year's reporting closed,
     /// and the phases the year belongs to.
@@ -223,7 +214,7 @@ public struct ResultStore: Sendable {
 
     /// The context from the rows of `contextStatements`, once the caller may submit for the unit.
     static func context(_ rows: [PostgresRows], caller: Caller, province: Int64) throws -> Context {
-        // The same checks, in the same order, as `check` and `checkDeadline` make one by one.
+        // Not found, then forbidden, then the rules: the order in which a caller learns of them.
         guard let unitRow = rows[0].first else { throw AccessError.notFound("the unit") }
         let unit = try FoundUnit(unitRow)
         guard let path = try rows[1].first?.decode([Int64]?.self, at: 0), !path.isEmpty else { throw AccessError.notFound("the unit") }
@@ -234,6 +225,35 @@ public struct ResultStore: Sendable {
             unit: unit, rules: rules, today: today, path: path,
             closed: (try rows[3][0].decode(PostgresDate.self, "closes_on"), try rows[3][0].decode(Bool.self, "closed")),
             phases: try rows[4].map { try $0.decode(Int64.self, at: 0) })
+    }
+
+    /// The statements of `Context` for an input whose unit is given by id, to send with BEGIN;
+    /// none for a unit given by code, which `checkedContext` looks up first.
+    static func openingStatements(_ input: ResultInput, province: Int64) -> [PostgresQuery] {
+        guard case .id(let id) = input.unit else { return [] }
+        return contextStatements(input, unitID: id, province: province)
+    }
+
+    /// The context of an input, checked: the caller may submit for its unit, and the indicator's
+    /// rules and the unit's validity allow it (`validate`). `opened` holds the rows of
+    /// `openingStatements` when they went out with BEGIN; otherwise they are read here.
+    static func checkedContext(
+        _ input: ResultInput, opened: [PostgresRows], caller: Caller, tx: TenantTransaction
+    ) async throws -> (context: Context, unitID: Int64) {
+        var rows = opened
+        if rows.isEmpty {
+            let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
+            rows = try await tx.connection.pipeline(contextStatements(input, unitID: unit, province: tx.provinceID).map { ($0, true) })
+        }
+        let context = try Self.context(rows, caller: caller, province: tx.provinceID)
+        return (context, try validate(input, unit: context.unit, rules: context.rules, today: context.today))
+    }
+
+    /// Refuses an input of a year whose reporting closed, unless reopened for its unit.
+    static func checkDeadline(of input: ResultInput, context: Context, tx: TenantTransaction) async throws {
+        if context.closed.closed {
+            try await checkDeadlineException(year: input.periodEnd.year, path: context.path, closesOn: context.closed.closesOn, tx: tx)
+        }
     }
 
     /// The indicator's rules and the unit's validity, checked against an input. Returns the unit id.
@@ -355,18 +375,9 @@ public struct ResultStore: Sendable {
                 throw InputError(field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters, not starting with 'generated:'")
             }
         }
-        // A unit given by id: what the checks need comes with BEGIN, in the first round trip.
-        // A unit given by code is looked up first, then the same statements follow.
-        var opening: [PostgresQuery] = []
-        if case .id(let id) = input.unit { opening = Self.contextStatements(input, unitID: id, province: province) }
-        return try await database.withTenant(province, opening: opening) { tx, opened in
-            var rows = opened
-            if rows.isEmpty {
-                let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
-                rows = try await tx.connection.pipeline(Self.contextStatements(input, unitID: unit, province: province).map { ($0, true) })
-            }
-            let context = try Self.context(rows, caller: caller, province: province)
-            let unitID = try Self.validate(input, unit: context.unit, rules: context.rules, today: context.today)
+        // What the checks need comes with BEGIN, in the first round trip.
+        return try await database.withTenant(province, opening: Self.openingStatements(input, province: province)) { tx, opened in
+            let (context, unitID) = try await Self.checkedContext(input, opened: opened, caller: caller, tx: tx)
             let fingerprint = Self.fingerprint(input, unitID: unitID, submit: submit)
             if let key = idempotencyKey {
                 let earlier = try await tx.query(
@@ -379,9 +390,7 @@ public struct ResultStore: Sendable {
                     return (try await Self.find(try row.decode(UUID.self, at: 0), tx: tx)!, true)
                 }
             }
-            if context.closed.closed {
-                try await Self.checkDeadlineException(year: input.periodEnd.year, path: context.path, closesOn: context.closed.closesOn, tx: tx)
-            }
+            try await Self.checkDeadline(of: input, context: context, tx: tx)
             // The result (read back with its indicator's and unit's names), its audit event and,
             // for a submission, the recomputations, then COMMIT: one round trip. The id is made
             // here so that the audit event can name it.
@@ -463,11 +472,13 @@ public struct ResultStore: Sendable {
     /// Changes a draft or returned result's figures or period.
     public func update(province: Int64, id: UUID, _ input: ResultInput, expectedVersion: Int?, caller: Caller) async throws -> ResultRecord {
         try await move(province: province, id: id, .update, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            let unitID = try await Self.check(input, caller: caller, tx: tx)
+            let opening = Self.openingStatements(input, province: province)
+            let opened = opening.isEmpty ? [] : try await tx.connection.pipeline(opening.map { ($0, true) })
+            let (context, unitID) = try await Self.checkedContext(input, opened: opened, caller: caller, tx: tx)
             guard unitID == before.unitID, input.indicatorID == before.indicatorID else {
                 throw InputError(field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
             }
-            try await Self.checkDeadline(year: input.periodEnd.year, unitID: unitID, tx: tx)
+            try await Self.checkDeadline(of: input, context: context, tx: tx)
             let f = input.figures
             try await tx.query(
                 """
