@@ -59,21 +59,22 @@ public final class PostgresConnection: @unchecked Sendable {
         return connection
     }
 
+    /// The parameters of every connection, for `PQconnectdbParams` with dbname expanded. TCP
+    /// keepalives come first: over TCP, a server gone without closing its sockets (a cut network,
+    /// a dead host) then fails a statement waiting for its result, or a listener waiting for
+    /// notifications, within about 25 s instead of never (libpq ignores them on Unix sockets).
+    /// dbname, the connection string or URL, may set its own; the keys after it are chitieu's.
+    static func parameters(_ configuration: PostgresConfiguration, applicationName: String) -> (keys: [String], values: [String]) {
+        (
+            ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+             "dbname", "client_encoding", "fallback_application_name", "connect_timeout"],
+            ["1", "10", "5", "3",
+             configuration.connectionString, "UTF8", applicationName, String(configuration.connectTimeoutSeconds)]
+        )
+    }
+
     private static func openHandle(_ configuration: PostgresConfiguration) throws -> OpaquePointer {
-        // Over TCP, a server gone without closing its sockets (a cut network, a dead host) fails
-        // a statement waiting for its result within about 25 s instead of leaving it waiting for
-        // ever: keepalives as the listener's (libpq ignores them on Unix sockets). They come
-        // before dbname, so the connection string or URL can set its own.
-        let keys = [
-            "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
-            "dbname", "client_encoding", "fallback_application_name", "connect_timeout",
-        ]
-        let values = [
-            "1", "10", "5", "3",
-            configuration.connectionString, "UTF8", configuration.applicationName,
-            String(configuration.connectTimeoutSeconds),
-        ]
-        // dbname is expanded as a connection string or URL; later keys override it.
+        let (keys, values) = parameters(configuration, applicationName: configuration.applicationName)
         let connectionHandle: OpaquePointer? = withCStrings(keys) { keyPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keyPointers, valuePointers, 1)

@@ -83,10 +83,9 @@ public final class PostgresListener: Sendable {
     private var isStopped: Bool { stopped.withLock { $0 } }
 
     private func connectAndListen() -> OpaquePointer? {
-        // TCP keepalives: a connection that died without a word (a cut network) is noticed within
-        // about 25 s, so what listens on it knows it may have missed notifications.
-        let keys = ["dbname", "client_encoding", "fallback_application_name", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count"]
-        let values = [configuration.connectionString, "UTF8", configuration.applicationName + "-listener", String(configuration.connectTimeoutSeconds), "1", "10", "5", "3"]
+        // With TCP keepalives (see `parameters`): a connection that died without a word is noticed
+        // within about 25 s, so what listens on it knows it may have missed notifications.
+        let (keys, values) = PostgresConnection.parameters(configuration, applicationName: configuration.applicationName + "-listener")
         let handle: OpaquePointer? = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
         guard let handle, PQstatus(handle) == CONNECTION_OK else {
             let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
