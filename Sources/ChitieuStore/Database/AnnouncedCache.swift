@@ -146,7 +146,6 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
     public var cost: Int { state.withLock { $0.cost } }
 }
 
-
 /// A cache that a listener keeps honest: what `CacheInvalidationService` drives.
 public protocol AnnouncedInvalidation: Sendable {
     /// The NOTIFY channel its changes are announced on (the payload is a province id).

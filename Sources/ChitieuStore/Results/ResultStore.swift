@@ -236,13 +236,18 @@ public struct ResultStore: Sendable {
 
     /// The context of an input, checked: the caller may submit for its unit, and the indicator's
     /// rules and the unit's validity allow it (`validate`). `opened` holds the rows of
-    /// `openingStatements` when they went out with BEGIN; otherwise they are read here.
+    /// `openingStatements` when they went out with BEGIN; otherwise they are read here, in one
+    /// round trip (after the lookup of a unit given by code).
     static func checkedContext(
-        _ input: ResultInput, opened: [PostgresRows], caller: Caller, tx: TenantTransaction
+        _ input: ResultInput, opened: [PostgresRows] = [], caller: Caller, tx: TenantTransaction
     ) async throws -> (context: Context, unitID: Int64) {
         var rows = opened
         if rows.isEmpty {
-            let unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
+            let unit: Int64
+            switch input.unit {
+            case .id(let id): unit = id
+            case .code: unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
+            }
             rows = try await tx.connection.pipeline(contextStatements(input, unitID: unit, province: tx.provinceID).map { ($0, true) })
         }
         let context = try Self.context(rows, caller: caller, province: tx.provinceID)
@@ -472,9 +477,7 @@ public struct ResultStore: Sendable {
     /// Changes a draft or returned result's figures or period.
     public func update(province: Int64, id: UUID, _ input: ResultInput, expectedVersion: Int?, caller: Caller) async throws -> ResultRecord {
         try await move(province: province, id: id, .update, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            let opening = Self.openingStatements(input, province: province)
-            let opened = opening.isEmpty ? [] : try await tx.connection.pipeline(opening.map { ($0, true) })
-            let (context, unitID) = try await Self.checkedContext(input, opened: opened, caller: caller, tx: tx)
+            let (context, unitID) = try await Self.checkedContext(input, caller: caller, tx: tx)
             guard unitID == before.unitID, input.indicatorID == before.indicatorID else {
                 throw InputError(field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
             }
