@@ -233,19 +233,27 @@ public final class JobWorker: Service {
         }
     }
 
-    /// Renews the leases of running jobs and rescues expired ones, until cancelled.
+    /// Renews the leases of running jobs and rescues expired ones, each at its own interval,
+    /// until cancelled. A long lease (renewed rarely) does not slow the rescue of a dead
+    /// worker's jobs.
     private func maintain() async {
+        let tick = min(configuration.renewEvery, configuration.rescueEvery)
+        var sinceRenew = Duration.zero
         var sinceRescue = Duration.zero
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.renewEvery)
+            try? await Task.sleep(for: tick)
             if Task.isCancelled { return }
-            let ids = Array(running.withLock { $0 })
-            do {
-                try await queue.renew(ids, worker: name, lease: configuration.lease)
-            } catch {
-                logger.warning("Renewing job leases failed.", metadata: ["error": "\(error)"])
+            sinceRenew += tick
+            sinceRescue += tick
+            if sinceRenew >= configuration.renewEvery {
+                sinceRenew = .zero
+                let ids = Array(running.withLock { $0 })
+                do {
+                    try await queue.renew(ids, worker: name, lease: configuration.lease)
+                } catch {
+                    logger.warning("Renewing job leases failed.", metadata: ["error": "\(error)"])
+                }
             }
-            sinceRescue += configuration.renewEvery
             if sinceRescue >= configuration.rescueEvery {
                 sinceRescue = .zero
                 if let rescued = try? await queue.rescueExpired(), rescued > 0 {
