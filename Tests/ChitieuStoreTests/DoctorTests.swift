@@ -2,6 +2,7 @@ import ChitieuStore
 import ChitieuTesting
 import Foundation
 import Postgres
+import Synchronization
 import Testing
 
 /// The doctor's checks on a fresh database, then each one broken in a throwaway database.
@@ -157,13 +158,31 @@ struct DoctorTests {
     @Test func aClockAwayFromTheDatabasesWarnsThenFails() async throws {
         let db = try await TestDatabase.make()
         let app = db.appPool(maxConnections: 1)
-        let slightly = try #require(try await run(app, clock: { Date().addingTimeInterval(5) })["clock"])
+        let slightly = try #require(try await run(app, clock: { Date().addingTimeInterval(10) })["clock"])
         #expect(slightly.status == .warn)
         #expect(slightly.detail.contains("behind this machine's"))
-        let far = try #require(try await run(app, clock: { Date().addingTimeInterval(-45) })["clock"])
+        let far = try #require(try await run(app, clock: { Date().addingTimeInterval(-120) })["clock"])
         #expect(far.status == .fail)
         #expect(far.detail.contains("ahead of this machine's"))
         #expect(far.detail.contains("NTP"))
+        await app.shutdown()
+    }
+
+    /// The difference is known to within half the round trip: a slow one is not taken for a
+    /// wrong clock.
+    @Test func aSlowRoundTripIsNotTakenForAWrongClock() async throws {
+        let db = try await TestDatabase.make()
+        let app = db.appPool(maxConnections: 1)
+        // Each reading before the query is 5 s early, each after it 1 s late: a round trip of
+        // about 6 s whose midpoint is 2 s early, within its ± 3 s of the database's clock.
+        let readings = Mutex(0)
+        let slow: @Sendable () -> Date = {
+            let n = readings.withLock { $0 += 1; return $0 }
+            return Date().addingTimeInterval(n % 2 == 1 ? -5 : 1)
+        }
+        let check = try #require(try await run(app, clock: slow)["clock"])
+        #expect(check.status == .ok, "\(check.detail)")
+        #expect(check.detail.contains("ahead of this machine's (± 3"), "\(check.detail)")
         await app.shutdown()
     }
 
