@@ -122,3 +122,16 @@ public struct TestDatabase: Sendable {
             PostgresConfiguration(connectionString: cluster.connectionString(database: name, user: "postgres")), logger: Self.logger)
     }
 }
+
+extension PostgresConnection {
+    /// How many sessions of this connection's database have run `LISTEN channel` and wait for
+    /// notifications: a daemon's or a worker's listener that is up. Needs a superuser (the
+    /// text of other roles' statements).
+    public func listeners(on channel: String) async throws -> Int {
+        try await query(
+            """
+            SELECT count(*)::int FROM pg_stat_activity
+            WHERE datname = current_database() AND state = 'idle' AND query IN ('LISTEN ' || \(channel), 'LISTEN "' || \(channel) || '"')
+            """)[0].decode(Int.self, at: 0)
+    }
+}

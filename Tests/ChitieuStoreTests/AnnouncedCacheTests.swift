@@ -7,7 +7,8 @@ import Testing
 /// and what an announcement or a lost listener drops.
 @Suite("Answers kept while their changes are announced")
 struct AnnouncedCacheTests {
-    let later = Date().addingTimeInterval(60)
+    /// Far enough ahead that no entry expires during a test, however stalled the machine.
+    let later = Date().addingTimeInterval(86_400)
 
     func connected(capacity: Int, generation: Int = 1) -> AnnouncedCache<String, [UInt8]> {
         let cache = AnnouncedCache<String, [UInt8]>(capacity: capacity)

@@ -32,14 +32,9 @@ struct FiguresCacheTests {
             let items = try #require((try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["items"] as? [[String: Any]])
             return (try #require(items.first)["target"] as? NSNumber)?.intValue
         }
-        /// Asks until `expected` comes back, for at most two seconds (an announcement's way to the daemon).
+        /// Asks until `expected` comes back (an announcement on its way to the daemon).
         func eventually(_ province: Int64, is expected: Int) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(2)
-            while ContinuousClock.now < deadline {
-                if try await target(province) == expected { return true }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            return false
+            try await ChitieuTesting.eventually { try await target(province) == expected }
         }
         let su = try await world.db.superuserConnection()
         /// A figure changed behind chitieu's back: nothing announces it.
@@ -52,12 +47,12 @@ struct FiguresCacheTests {
         #expect(cache.count == 0)
         let service = CacheInvalidationService(caches: [cache], configuration: world.app.pool.configuration, logger: Logger(label: "test"))
         let listening = Task { try await service.run() }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while cache.count < 2 && ContinuousClock.now < deadline {
+        let filled = try await ChitieuTesting.eventually {
             _ = try await target(world.a.id)
             _ = try await target(world.b.id)
-            try await Task.sleep(for: .milliseconds(20))
+            return cache.count == 2
         }
+        #expect(filled)
         #expect(cache.count == 2)
 
         // Kept: the database's answer changed, the kept one did not.

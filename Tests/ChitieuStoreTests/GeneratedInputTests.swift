@@ -32,7 +32,7 @@ struct GeneratedInputTests {
                 "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
                 // Logging out would end the run's own session.
                 "--exclude-operation-id", "logout",
-                "--max-examples", "25", "--seed", seed, "--request-timeout", "10", "--generation-database", "none", "--no-color",
+                "--max-examples", "25", "--seed", seed, "--request-timeout", "120", "--generation-database", "none", "--no-color",
             ]
             let (status, output) = try await Self.run(program, arguments)
             #expect(status == 0, "schemathesis found answers that break the document or fail (seed \(seed)):\n\(output.suffix(6000))")

@@ -89,8 +89,9 @@ struct JobQueueTests {
         #expect(!starts.isEmpty)
         let early = starts.filter { $0.seen != final[$0.job, default: 0] }
         #expect(early.count == 0, "\(early.count) of \(starts.count) jobs started before changes they absorbed had committed")
-        // The race is real: some claims found changes still open and waited for them.
-        #expect(starts.contains { $0.waited })
+        // Whether some claims found changes still open and waited for them depends on the
+        // machine's scheduling (they usually do); the wait itself is shown deterministically by
+        // aWorkerStartsAJobOnlyOnceTheChangesItAbsorbedHaveCommitted.
         await su.close()
         await pool.shutdown()
     }
@@ -176,17 +177,17 @@ struct JobQueueTests {
         let db = try await TestDatabase.make()
         let pool = db.appPool()
         var queue = JobQueue(pool: pool)
-        queue.backoff = .init(baseSeconds: 60, capSeconds: 600)
+        queue.backoff = .init(baseSeconds: 3600, capSeconds: 36000)
         let id = try await queue.enqueue(kind: "noop", maxAttempts: 2).id
         _ = try await queue.claim(worker: "w", limit: 1, lease: .seconds(30))
         let failedAt = Date()
         let first = try await queue.fail(id, worker: "w", error: "mạng chập chờn")
         guard case .retry(let delay, _) = first else { Issue.record("no retry: \(first)"); return }
-        #expect((30...90).contains(delay))
+        #expect((1800...5400).contains(delay))
         var job = try await queue.find(id)
         #expect(job.state == .pending && job.lastError == "mạng chập chờn")
         // Measured from the failure, not from now: a loaded machine may stall the test in between.
-        #expect(job.runAt.timeIntervalSince(failedAt) > 25)
+        #expect(job.runAt.timeIntervalSince(failedAt) > 1500)
         #expect(try await queue.claim(worker: "w", limit: 1, lease: .seconds(30)).isEmpty, "not due yet")
         try await pool.query("UPDATE chitieu.job SET run_at = now() WHERE job_id = \(id)")
         _ = try await queue.claim(worker: "w", limit: 1, lease: .seconds(30))
@@ -247,28 +248,46 @@ struct JobQueueTests {
         ]
         let worker = JobWorker(
             queue: queue, handlers: handlers,
-            configuration: JobWorkerConfiguration(concurrency: 3, pollInterval: .seconds(30)),
+            configuration: JobWorkerConfiguration(concurrency: 3, pollInterval: .seconds(3600)),
             listen: PostgresConfiguration(connectionString: db.appConnectionString), logger: TestDatabase.logger)
         let task = Task { try await worker.run() }
         var ids: [Int64] = []
         for _ in 0..<40 { ids.append(try await queue.enqueue(kind: "record").id) }
         let flaky = try await queue.enqueue(kind: "flaky", maxAttempts: 5).id
         let unknown = try await queue.enqueue(kind: "no-such-kind", maxAttempts: 1).id
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if try await count(pool, "state IN ('succeeded', 'failed')") == 42 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = try await eventually(every: .milliseconds(50)) { try await count(pool, "state IN ('succeeded', 'failed')") == 42 }
         #expect(runs.withLock { r in ids.allSatisfy { r[$0] == 1 } }, "every job ran exactly once")
         #expect(runs.withLock { $0[flaky] } == 3)
         #expect(try await queue.find(flaky).state == .succeeded)
         let failed = try await queue.find(unknown)
         #expect(failed.state == .failed && failed.lastError?.contains("no-such-kind") == true)
-        // Idle, with a 30 s poll: a new job still starts at once, because the enqueue's NOTIFY wakes the worker.
-        let start = ContinuousClock.now
+        // Idle, with an hour's poll: a new job still starts at once, because the enqueue's NOTIFY wakes the worker.
         let late = try await queue.enqueue(kind: "record").id
-        while runs.withLock({ $0[late] }) == nil && ContinuousClock.now - start < .seconds(20) { try await Task.sleep(for: .milliseconds(1)) }
+        _ = try await eventually(timeout: .seconds(120), every: .milliseconds(1)) { runs.withLock { $0[late] } != nil }
         #expect(runs.withLock { $0[late] } == 1, "the idle worker was not woken by NOTIFY")
+        task.cancel()
+        try await task.value
+        await pool.shutdown()
+    }
+
+    /// A worker whose own leases are long (renewed rarely) still rescues a dead worker's jobs
+    /// at its rescue interval, not at its renewal's.
+    @Test func aWorkerWithALongLeaseRescuesADeadWorkersJobsAtItsRescueInterval() async throws {
+        let db = try await TestDatabase.make()
+        let pool = db.appPool()
+        let queue = JobQueue(pool: pool)
+        let job = try await queue.enqueue(kind: "record").id
+        _ = try await queue.claim(worker: "dead", limit: 1, lease: .milliseconds(100))
+        let ran = Mutex(0)
+        let worker = JobWorker(
+            queue: queue, handlers: ["record": { _ in ran.withLock { $0 += 1 } }],
+            configuration: JobWorkerConfiguration(
+                concurrency: 2, lease: .seconds(3600), renewEvery: .seconds(1200), pollInterval: .milliseconds(50), rescueEvery: .milliseconds(100)),
+            listen: PostgresConfiguration(connectionString: db.appConnectionString), logger: TestDatabase.logger)
+        let task = Task { try await worker.run() }
+        #expect(try await eventually { ran.withLock { $0 } == 1 }, "the dead worker's job was not rescued")
+        let rescued = try await queue.find(job)
+        #expect(rescued.attempts == 2 && rescued.worker == worker.name)
         task.cancel()
         try await task.value
         await pool.shutdown()
@@ -292,15 +311,11 @@ struct JobQueueTests {
             listen: PostgresConfiguration(connectionString: db.appConnectionString), logger: TestDatabase.logger)
         let task = Task { try await worker.run() }
         // Claimed, but held back while the change is open.
-        let claimedBy = ContinuousClock.now + .seconds(20)
-        while try await queue.find(job).state == .pending && ContinuousClock.now < claimedBy { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(try await queue.find(job).state == .running)
+        #expect(try await eventually(every: .milliseconds(10)) { try await queue.find(job).state == .running })
         try await Task.sleep(for: .milliseconds(500))
         #expect(ran.withLock { $0 } == nil, "the job started while a change it absorbed was still open")
-        let committed = ContinuousClock.now
         try await change.query("COMMIT")
-        while ran.withLock({ $0 }) == nil && ContinuousClock.now - committed < .seconds(20) { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(ran.withLock { $0 } != nil, "the job did not start once the change committed")
+        #expect(try await eventually(every: .milliseconds(5)) { ran.withLock { $0 } != nil }, "the job did not start once the change committed")
         task.cancel()
         try await task.value
         await change.close()

@@ -23,9 +23,8 @@ struct MetricsTests {
         let pool = world.db.appPool(maxConnections: 6)
         let queue = JobQueue(pool: pool)
         let metrics = ServerMetrics()
-        let ran = Mutex(0)
         let worker = JobWorker(
-            queue: queue, handlers: ["noop": { _ in ran.withLock { $0 += 1 } }, "broken": { _ in throw JobWorkerError(description: "broken on purpose") }],
+            queue: queue, handlers: ["noop": { _ in }, "broken": { _ in throw JobWorkerError(description: "broken on purpose") }],
             configuration: JobWorkerConfiguration(concurrency: 2, pollInterval: .milliseconds(50)), listen: nil, metrics: metrics,
             logger: TestDatabase.logger)
         let app = ChitieuApplication.make(
@@ -44,17 +43,19 @@ struct MetricsTests {
             _ = try await queue.enqueue(kind: "broken", maxAttempts: 1)
             // A job due an hour from now stays pending and does not count as waiting.
             _ = try await queue.enqueue(kind: "noop", runAt: Date().addingTimeInterval(3600))
-            let deadline = ContinuousClock.now + .seconds(20)
-            var text = ""
-            while ContinuousClock.now < deadline {
-                text = try await api.call(.get, "/metrics").text
-                if Self.sample(text, #"chitieu_jobs_queued{state="failed"}"#) == 1 && ran.withLock({ $0 }) == 4 { break }
-                try await Task.sleep(for: .milliseconds(50))
+            // Until a scrape shows the jobs run and counted (a job's outcome is counted after
+            // its handler returns).
+            let settled = try await eventually(every: .milliseconds(50)) {
+                let text = try await api.call(.get, "/metrics").text
+                return Self.sample(text, #"chitieu_jobs_queued{state="failed"}"#) == 1
+                    && Self.sample(text, #"chitieu_jobs_finished_total{kind="noop",outcome="succeeded"}"#) == 4
+                    && Self.sample(text, #"chitieu_jobs_finished_total{kind="broken",outcome="failed"}"#) == 1
             }
+            #expect(settled, "the jobs were never all counted")
             let response = try await api.call(.get, "/metrics")
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
-            text = response.text
+            let text = response.text
             // Requests by route template, never by raw path: ids and probes do not grow the registry.
             #expect(Self.sample(text, #"chitieu_http_requests_total{method="GET",route="/v1/units/{id}",status="200"}"#) == 3, "\(text)")
             #expect(Self.sample(text, #"chitieu_http_requests_total{method="GET",route="/v1/units/{id}",status="404"}"#) == 1)

@@ -14,9 +14,10 @@ struct OutageTests {
     @Test func requestsAnswer503QuicklyWhileTheDatabaseIsDownAndTheDaemonRecoversByItself() async throws {
         try await TestCluster.start().use { cluster in
             let world = try await AccessWorld.make(on: try await TestDatabase.make(on: cluster))
-            // The daemon's own acquire timeout (the test helpers' pools wait a minute on a loaded machine).
+            // Its pool waits a minute for a connection: an answer that waited on the pool would
+            // take that long, well past the bound below, which only a stalled machine comes near.
             let pool = PostgresPool(
-                configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 4, acquireTimeout: .seconds(2)),
+                configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 4, acquireTimeout: .seconds(60)),
                 logger: TestDatabase.logger)
             let ran = Mutex<Set<Int64>>([])
             let worker = JobWorker(
@@ -52,26 +53,25 @@ struct OutageTests {
                     #expect(response.status == .serviceUnavailable, "\(method) \(uri): \(response.status) \(response.text)")
                     #expect(response.headers[.contentType] == "application/problem+json")
                     #expect((response.json["type"] as? String)?.hasSuffix("database-unavailable") == true, "\(uri): \(response.text)")
-                    #expect(elapsed < .seconds(3), "\(method) \(uri) took \(elapsed)")
+                    // Quickly: a refused connection fails the request at once (milliseconds), it
+                    // does not wait for one. The bound leaves room for a loaded machine's stalls.
+                    #expect(elapsed < .seconds(20), "\(method) \(uri) took \(elapsed)")
                 }
                 // Liveness does not depend on the database: the process is fine.
                 #expect(try await api.call(.get, "/health").status == .ok)
 
                 try await cluster.startAgain()
                 // Serving again without a restart of the daemon: the same token works, writes go through.
-                let deadline = ContinuousClock.now + .seconds(20)
                 var status = HTTPResponse.Status.serviceUnavailable
-                while ContinuousClock.now < deadline {
+                _ = try await eventually(every: .milliseconds(100)) {
                     status = try await api.call(.get, "/v1/units", token: token).status
-                    if status == .ok { break }
-                    try await Task.sleep(for: .milliseconds(100))
+                    return status == .ok
                 }
                 #expect(status == .ok)
                 #expect(try await api.call(.get, "/ready").status == .ok)
                 // The job worker runs new jobs again too.
                 let job = try await JobQueue(pool: pool).enqueue(kind: "noop").id
-                let jobDeadline = ContinuousClock.now + .seconds(20)
-                while ContinuousClock.now < jobDeadline && !ran.withLock({ $0.contains(job) }) { try await Task.sleep(for: .milliseconds(50)) }
+                _ = try await eventually(every: .milliseconds(50)) { ran.withLock { $0.contains(job) } }
                 #expect(ran.withLock { $0.contains(job) }, "the worker did not run a job after the database came back")
             }
             await pool.shutdown()

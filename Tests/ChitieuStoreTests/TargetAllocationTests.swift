@@ -226,8 +226,7 @@ struct TargetAllocationTests {
             queue: queue, handlers: StandardJobs.handlers(database: ChitieuDatabase(pool: app)),
             configuration: JobWorkerConfiguration(concurrency: 1, pollInterval: .milliseconds(100)), listen: nil, logger: TestDatabase.logger)
         let task = Task { try await worker.run() }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try await queue.find(id).state != .succeeded && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        _ = try await eventually(every: .milliseconds(50)) { try await queue.find(id).state == .succeeded }
         task.cancel()
         try await task.value
         #expect(try await queue.find(id).state == .succeeded)

@@ -19,23 +19,64 @@ struct WorkerProcessTests {
         return process
     }
 
+    /// Keeps worker processes from recording successes while it is held: recording one waits
+    /// for an advisory lock the hold has. A worker claims a batch, runs it, and stays stuck with
+    /// it at its next claim (which records the batch's successes in the same statement), so a
+    /// test sees workers holding jobs without racing them.
+    struct SuccessHold {
+        let connection: PostgresConnection
+
+        init(_ db: TestDatabase) async throws {
+            connection = try await db.superuserConnection()
+            try await connection.executeScript(
+                """
+                CREATE FUNCTION chitieu.test_hold_success() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN PERFORM pg_advisory_xact_lock_shared(7700); RETURN NEW; END $$;
+                CREATE TRIGGER test_hold_success BEFORE UPDATE ON chitieu.job
+                FOR EACH ROW WHEN (NEW.state = 'succeeded') EXECUTE FUNCTION chitieu.test_hold_success();
+                SELECT pg_advisory_lock(7700);
+                """)
+        }
+
+        /// How many worker sessions wait on the hold.
+        func stuck() async throws -> Int {
+            try await connection.query(
+                """
+                SELECT count(*)::int FROM pg_stat_activity
+                WHERE datname = current_database() AND usename = 'chitieu_app' AND wait_event = 'advisory'
+                """)[0].decode(Int.self, at: 0)
+        }
+
+        /// Ends the hold: `terminating` first ends every worker session (those of workers killed
+        /// meanwhile, which the server would notice only when it next reads from them).
+        func release(terminating: Bool = false) async throws {
+            if terminating {
+                try await connection.query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND usename = 'chitieu_app'")
+            }
+            // Unlocked before the trigger goes: dropping it waits for the stuck sessions' statements.
+            try await connection.query("SELECT pg_advisory_unlock(7700)")
+            try await connection.executeScript("DROP TRIGGER test_hold_success ON chitieu.job; DROP FUNCTION chitieu.test_hold_success();")
+            await connection.close()
+        }
+    }
+
     @Test func twoWorkerProcessesShareTheQueueAndNeverRunAJobTwice() async throws {
         let db = try await TestDatabase.make()
         let pool = db.ownerPool()
+        try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 3000)")
+        // Both take a share: held until each is stuck with a batch, so on a loaded machine the
+        // first to start cannot drain everything before the second has begun.
+        let hold = try await SuccessHold(db)
         func spawn() throws -> Process { try spawnWorker(db, concurrency: 20) }
         let workers = [try spawn(), try spawn()]
-        // Both are up and listening before the jobs arrive, so on a loaded machine the first to
-        // start cannot drain everything before the second has begun.
-        try await Task.sleep(for: .seconds(2))
-        try await pool.withTransaction { c in
-            try await c.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 3000)")
-            try await c.query("SELECT pg_notify('chitieu_jobs', 'noop')")
-        }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'succeeded'")[0].decode(Int.self, "n") > 0,
-            ContinuousClock.now < deadline
-        {
-            try await Task.sleep(for: .milliseconds(50))
+        #expect(
+            try await eventually {
+                try await pool.query("SELECT count(DISTINCT worker)::int FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, at: 0) == 2
+            }, "the two workers never both held jobs")
+        try await hold.release()
+        _ = try await eventually(every: .milliseconds(50)) {
+            try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'succeeded'")[0].decode(Int.self, "n") == 0
         }
         // SIGTERM: each stops claiming, finishes what it holds, and exits 0.
         for w in workers { w.terminate() }
@@ -59,51 +100,20 @@ struct WorkerProcessTests {
         let pool = db.ownerPool()
         try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 5000)")
         func spawn(lease: String) throws -> Process { try spawnWorker(db, concurrency: 50, lease: lease) }
-        // Catch the worker holding jobs without racing it: recording a success waits for an
-        // advisory lock this test holds, so the worker claims a batch, runs it, and stays stuck
-        // with it at its next claim (which records the batch's successes in the same statement).
-        let holder = try await db.superuserConnection()
-        try await holder.executeScript(
-            """
-            CREATE FUNCTION chitieu.test_hold_success() RETURNS trigger LANGUAGE plpgsql AS
-            $$ BEGIN PERFORM pg_advisory_xact_lock_shared(7700); RETURN NEW; END $$;
-            CREATE TRIGGER test_hold_success BEFORE UPDATE ON chitieu.job
-            FOR EACH ROW WHEN (NEW.state = 'succeeded') EXECUTE FUNCTION chitieu.test_hold_success();
-            SELECT pg_advisory_lock(7700);
-            """)
+        // Caught holding jobs, it is killed with SIGKILL.
+        let hold = try await SuccessHold(db)
         let first = try spawn(lease: "1")
-        func stuck() async throws -> Bool {
-            try await holder.query(
-                """
-                SELECT count(*) > 0 FROM pg_stat_activity
-                WHERE datname = current_database() AND usename = 'chitieu_app' AND wait_event = 'advisory'
-                """)[0].decode(Bool.self, at: 0)
-        }
-        let until = ContinuousClock.now + .seconds(60)
-        while try await !stuck(), ContinuousClock.now < until {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        #expect(try await eventually { try await hold.stuck() > 0 }, "the worker never held jobs")
         let held = try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, "n")
         kill(first.processIdentifier, SIGKILL)
         await first.exited()
-        // The dead worker's connections go with it (a server notices a vanished client only when
-        // it next reads from it, so the one waiting on the lock is ended here).
-        try await holder.executeScript(
-            """
-            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND usename = 'chitieu_app';
-            DROP TRIGGER test_hold_success ON chitieu.job;
-            SELECT pg_advisory_unlock(7700);
-            """)
-        await holder.close()
+        try await hold.release(terminating: true)
         let orphaned = try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, "n")
         #expect(held > 0 && orphaned > 0, "the worker held no job when it was killed")
         // The survivor's own lease is long, so that on a loaded machine it never loses a job itself.
-        let second = try spawn(lease: "10")
-        let deadline = ContinuousClock.now + .seconds(90)
-        while try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'succeeded'")[0].decode(Int.self, "n") > 0,
-            ContinuousClock.now < deadline
-        {
-            try await Task.sleep(for: .milliseconds(100))
+        let second = try spawn(lease: "300")
+        _ = try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
+            try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'succeeded'")[0].decode(Int.self, "n") == 0
         }
         second.terminate()
         await second.exited()
@@ -146,12 +156,9 @@ struct WorkerProcessTests {
         // Wait until the job runs and its statement waits for the lock (watched from another
         // connection: a transaction sees one snapshot of pg_stat_activity).
         let watcher = try await db.superuserConnection()
-        let until = ContinuousClock.now + .seconds(30)
-        var waiting = false
-        while !waiting && ContinuousClock.now < until {
-            waiting = try await watcher.query(
+        let waiting = try await eventually(every: .milliseconds(10)) {
+            try await watcher.query(
                 "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND usename = 'chitieu_app' AND datname = current_database()")[0].decode(Bool.self, at: 0)
-            if !waiting { try await Task.sleep(for: .milliseconds(10)) }
         }
         await watcher.close()
         #expect(waiting, "the allocation never reached its first write")
@@ -159,10 +166,16 @@ struct WorkerProcessTests {
         kill(first.processIdentifier, SIGKILL)
         await first.exited()
         try await blocker.query("COMMIT")
+        // Its session ends once the server finds the client gone, when the statement it waited
+        // in is done.
+        #expect(
+            try await eventually {
+                try await blocker.query(
+                    "SELECT count(*) = 0 FROM pg_stat_activity WHERE usename = 'chitieu_app' AND datname = current_database()")[0].decode(Bool.self, at: 0)
+            }, "the killed worker's session never ended")
         await blocker.close()
 
         // The killed run left nothing: no allocated cell, no audit event.
-        try await Task.sleep(for: .milliseconds(300))
         let leftovers = try await owner.withTenant(laoCai.id) { tx in
             try await tx.query(
                 """
@@ -174,10 +187,7 @@ struct WorkerProcessTests {
 
         // Another worker takes the job after the lease and applies the allocation once.
         let second = try spawn(lease: "30")
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await jobState().0 != "succeeded", ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = try await eventually(every: .milliseconds(50)) { try await jobState().0 == "succeeded" }
         second.terminate()
         await second.exited()
         let (state, attempts) = try await jobState()
