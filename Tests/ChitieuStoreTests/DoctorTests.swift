@@ -183,6 +183,14 @@ struct DoctorTests {
         let check = try #require(try await run(app, clock: slow)["clock"])
         #expect(check.status == .ok, "\(check.detail)")
         #expect(check.detail.contains("ahead of this machine's (± 3"), "\(check.detail)")
+        // A clock stepped back during every reading measures nothing: it says so.
+        let back = Mutex(0)
+        let stepped: @Sendable () -> Date = {
+            let n = back.withLock { $0 += 1; return $0 }
+            return Date().addingTimeInterval(n % 2 == 1 ? 5 : -5)
+        }
+        let unmeasured = try #require(try await run(app, clock: stepped)["clock"])
+        #expect(unmeasured.status == .warn && unmeasured.detail.contains("went back"), "\(unmeasured.detail)")
         await app.shutdown()
     }
 

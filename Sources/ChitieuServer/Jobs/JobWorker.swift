@@ -233,20 +233,21 @@ public final class JobWorker: Service {
         }
     }
 
-    /// Renews the leases of running jobs and rescues expired ones, each at its own interval,
+    /// Renews the leases of running jobs and rescues expired ones, each on its own schedule,
     /// until cancelled. A long lease (renewed rarely) does not slow the rescue of a dead
-    /// worker's jobs.
+    /// worker's jobs, nor a frequent rescue the renewal.
     private func maintain() async {
-        let tick = min(configuration.renewEvery, configuration.rescueEvery)
-        var sinceRenew = Duration.zero
-        var sinceRescue = Duration.zero
+        // At least 10 ms apart: a zero interval would spin.
+        let renewEvery = max(configuration.renewEvery, .milliseconds(10))
+        let rescueEvery = max(configuration.rescueEvery, .milliseconds(10))
+        let clock = ContinuousClock()
+        var nextRenew = clock.now + renewEvery
+        var nextRescue = clock.now + rescueEvery
         while !Task.isCancelled {
-            try? await Task.sleep(for: tick)
+            try? await Task.sleep(until: min(nextRenew, nextRescue), clock: clock)
             if Task.isCancelled { return }
-            sinceRenew += tick
-            sinceRescue += tick
-            if sinceRenew >= configuration.renewEvery {
-                sinceRenew = .zero
+            if clock.now >= nextRenew {
+                nextRenew = clock.now + renewEvery
                 let ids = Array(running.withLock { $0 })
                 do {
                     try await queue.renew(ids, worker: name, lease: configuration.lease)
@@ -254,8 +255,8 @@ public final class JobWorker: Service {
                     logger.warning("Renewing job leases failed.", metadata: ["error": "\(error)"])
                 }
             }
-            if sinceRescue >= configuration.rescueEvery {
-                sinceRescue = .zero
+            if clock.now >= nextRescue {
+                nextRescue = clock.now + rescueEvery
                 if let rescued = try? await queue.rescueExpired(), rescued > 0 {
                     logger.warning("Rescued jobs whose worker stopped.", metadata: ["job.count": "\(rescued)"])
                     await wakeup.signal()

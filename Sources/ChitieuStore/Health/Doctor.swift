@@ -288,9 +288,12 @@ public struct Doctor: Sendable {
             let after = clock()
             let local = (before.timeIntervalSince1970 + after.timeIntervalSince1970) / 2
             let sample = (skew: try row.decode(Double.self, "now") - local, roundTrip: after.timeIntervalSince(before))
-            if best.map({ sample.roundTrip < $0.roundTrip }) ?? true { best = sample }
+            // A reading that went back in time (the clock was stepped meanwhile) measures nothing.
+            if sample.roundTrip >= 0, best.map({ sample.roundTrip < $0.roundTrip }) ?? true { best = sample }
         }
-        let (skew, roundTrip) = best!
+        guard let (skew, roundTrip) = best else {
+            return DoctorCheck(name: "clock", status: .warn, detail: "this machine's clock went back while it was compared with the database's: run the check again")
+        }
         let least = max(0, abs(skew) - roundTrip / 2)
         let text = "the database's clock is " + String(format: "%.3f s ", abs(skew)) + (skew >= 0 ? "ahead of" : "behind")
             + " this machine's (± " + String(format: "%.0f ms", roundTrip / 2 * 1000) + ", half the round trip)"
