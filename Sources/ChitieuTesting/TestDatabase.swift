@@ -126,7 +126,8 @@ public struct TestDatabase: Sendable {
 extension PostgresConnection {
     /// How many sessions of this connection's database have run `LISTEN channel` and wait for
     /// notifications: a daemon's or a worker's listener that is up. Needs a superuser (the
-    /// text of other roles' statements).
+    /// text of other roles' statements). It reads a session's last statement, so a listener on
+    /// several channels counts on the last one it listens on.
     public func listeners(on channel: String) async throws -> Int {
         try await query(
             """

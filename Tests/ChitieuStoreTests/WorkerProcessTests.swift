@@ -47,6 +47,21 @@ struct WorkerProcessTests {
                 """)[0].decode(Int.self, at: 0)
         }
 
+        /// Runs `body`; should it throw, the processes `stopping` gives are killed and the hold
+        /// ends, so no worker is left stuck on it.
+        func whileHeld(stopping processes: () -> [Process], _ body: () async throws -> Void) async throws {
+            do {
+                try await body()
+            } catch {
+                for process in processes() where process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    await process.exited()
+                }
+                try? await release(terminating: true)
+                throw error
+            }
+        }
+
         /// Ends the hold: `terminating` first ends every worker session (those of workers killed
         /// meanwhile, which the server would notice only when it next reads from them).
         func release(terminating: Bool = false) async throws {
@@ -67,13 +82,17 @@ struct WorkerProcessTests {
         try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 3000)")
         // Both take a share: held until each is stuck with a batch, so on a loaded machine the
         // first to start cannot drain everything before the second has begun.
+        // Their leases outlast the hold, so no job is rescued while they are stuck.
+        func spawn() throws -> Process { try spawnWorker(db, concurrency: 20, lease: "300") }
+        var workers: [Process] = []
         let hold = try await SuccessHold(db)
-        func spawn() throws -> Process { try spawnWorker(db, concurrency: 20) }
-        let workers = [try spawn(), try spawn()]
-        #expect(
-            try await eventually {
-                try await pool.query("SELECT count(DISTINCT worker)::int FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, at: 0) == 2
-            }, "the two workers never both held jobs")
+        try await hold.whileHeld(stopping: { workers }) {
+            workers = [try spawn(), try spawn()]
+            #expect(
+                try await eventually {
+                    try await pool.query("SELECT count(DISTINCT worker)::int FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, at: 0) == 2
+                }, "the two workers never both held jobs")
+        }
         try await hold.release()
         _ = try await eventually(every: .milliseconds(50)) {
             try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state <> 'succeeded'")[0].decode(Int.self, "n") == 0
@@ -101,9 +120,15 @@ struct WorkerProcessTests {
         try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, 5000)")
         func spawn(lease: String) throws -> Process { try spawnWorker(db, concurrency: 50, lease: lease) }
         // Caught holding jobs, it is killed with SIGKILL.
+        // Its lease is short for the test to be quick, long enough that its own rescue does not
+        // take its batch back before it is caught.
         let hold = try await SuccessHold(db)
-        let first = try spawn(lease: "1")
-        #expect(try await eventually { try await hold.stuck() > 0 }, "the worker never held jobs")
+        var started: [Process] = []
+        try await hold.whileHeld(stopping: { started }) {
+            started = [try spawn(lease: "5")]
+            #expect(try await eventually { try await hold.stuck() > 0 }, "the worker never held jobs")
+        }
+        let first = started[0]
         let held = try await pool.query("SELECT count(*) AS n FROM chitieu.job WHERE state = 'running'")[0].decode(Int.self, "n")
         kill(first.processIdentifier, SIGKILL)
         await first.exited()
