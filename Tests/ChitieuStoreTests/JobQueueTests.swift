@@ -273,23 +273,22 @@ struct JobQueueTests {
             queue: queue, handlers: handlers,
             configuration: JobWorkerConfiguration(concurrency: 3, pollInterval: .seconds(3600)),
             listen: PostgresConfiguration(connectionString: db.appConnectionString), logger: TestDatabase.logger)
-        let task = Task { try await worker.run() }
-        var ids: [Int64] = []
-        for _ in 0..<40 { ids.append(try await queue.enqueue(kind: "record").id) }
-        let flaky = try await queue.enqueue(kind: "flaky", maxAttempts: 5).id
-        let unknown = try await queue.enqueue(kind: "no-such-kind", maxAttempts: 1).id
-        _ = try await eventually(every: .milliseconds(50)) { try await count(pool, "state IN ('succeeded', 'failed')") == 42 }
-        #expect(runs.withLock { r in ids.allSatisfy { r[$0] == 1 } }, "every job ran exactly once")
-        #expect(runs.withLock { $0[flaky] } == 3)
-        #expect(try await queue.find(flaky).state == .succeeded)
-        let failed = try await queue.find(unknown)
-        #expect(failed.state == .failed && failed.lastError?.contains("no-such-kind") == true)
-        // Idle, with an hour's poll: a new job still starts at once, because the enqueue's NOTIFY wakes the worker.
-        let late = try await queue.enqueue(kind: "record").id
-        _ = try await eventually(timeout: .seconds(120), every: .milliseconds(1)) { runs.withLock { $0[late] } != nil }
-        #expect(runs.withLock { $0[late] } == 1, "the idle worker was not woken by NOTIFY")
-        task.cancel()
-        try await task.value
+        try await worker.whileRunning {
+            var ids: [Int64] = []
+            for _ in 0..<40 { ids.append(try await queue.enqueue(kind: "record").id) }
+            let flaky = try await queue.enqueue(kind: "flaky", maxAttempts: 5).id
+            let unknown = try await queue.enqueue(kind: "no-such-kind", maxAttempts: 1).id
+            _ = try await eventually(every: .milliseconds(50)) { try await count(pool, "state IN ('succeeded', 'failed')") == 42 }
+            #expect(runs.withLock { r in ids.allSatisfy { r[$0] == 1 } }, "every job ran exactly once")
+            #expect(runs.withLock { $0[flaky] } == 3)
+            #expect(try await queue.find(flaky).state == .succeeded)
+            let failed = try await queue.find(unknown)
+            #expect(failed.state == .failed && failed.lastError?.contains("no-such-kind") == true)
+            // Idle, with an hour's poll: a new job still starts at once, because the enqueue's NOTIFY wakes the worker.
+            let late = try await queue.enqueue(kind: "record").id
+            _ = try await eventually(timeout: .seconds(120), every: .milliseconds(1)) { runs.withLock { $0[late] } != nil }
+            #expect(runs.withLock { $0[late] } == 1, "the idle worker was not woken by NOTIFY")
+        }
         await pool.shutdown()
     }
 
@@ -307,12 +306,11 @@ struct JobQueueTests {
             configuration: JobWorkerConfiguration(
                 concurrency: 2, lease: .seconds(3600), renewEvery: .seconds(1200), pollInterval: .milliseconds(50), rescueEvery: .milliseconds(100)),
             listen: PostgresConfiguration(connectionString: db.appConnectionString), logger: TestDatabase.logger)
-        let task = Task { try await worker.run() }
-        #expect(try await eventually { ran.withLock { $0 } == 1 }, "the dead worker's job was not rescued")
-        let rescued = try await queue.find(job)
-        #expect(rescued.attempts == 2 && rescued.worker == worker.name)
-        task.cancel()
-        try await task.value
+        try await worker.whileRunning {
+            #expect(try await eventually { ran.withLock { $0 } == 1 }, "the dead worker's job was not rescued")
+            let rescued = try await queue.find(job)
+            #expect(rescued.attempts == 2 && rescued.worker == worker.name)
+        }
         await pool.shutdown()
     }
 
@@ -332,15 +330,14 @@ struct JobQueueTests {
             queue: queue, handlers: ["record": { _ in ran.withLock { $0 = ContinuousClock.now } }],
             configuration: JobWorkerConfiguration(concurrency: 2, pollInterval: .milliseconds(50)),
             listen: PostgresConfiguration(connectionString: db.appConnectionString), logger: TestDatabase.logger)
-        let task = Task { try await worker.run() }
-        // Claimed, but held back while the change is open.
-        #expect(try await eventually(every: .milliseconds(10)) { try await queue.find(job).state == .running })
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(ran.withLock { $0 } == nil, "the job started while a change it absorbed was still open")
-        try await change.query("COMMIT")
-        #expect(try await eventually(every: .milliseconds(5)) { ran.withLock { $0 } != nil }, "the job did not start once the change committed")
-        task.cancel()
-        try await task.value
+        try await worker.whileRunning {
+            // Claimed, but held back while the change is open.
+            #expect(try await eventually(every: .milliseconds(10)) { try await queue.find(job).state == .running })
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(ran.withLock { $0 } == nil, "the job started while a change it absorbed was still open")
+            try await change.query("COMMIT")
+            #expect(try await eventually(every: .milliseconds(5)) { ran.withLock { $0 } != nil }, "the job did not start once the change committed")
+        }
         await change.close()
         await pool.shutdown()
     }

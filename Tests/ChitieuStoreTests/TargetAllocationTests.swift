@@ -225,10 +225,9 @@ struct TargetAllocationTests {
         let worker = JobWorker(
             queue: queue, handlers: StandardJobs.handlers(database: ChitieuDatabase(pool: app)),
             configuration: JobWorkerConfiguration(concurrency: 1, pollInterval: .milliseconds(100)), listen: nil, logger: TestDatabase.logger)
-        let task = Task { try await worker.run() }
-        _ = try await eventually(every: .milliseconds(50)) { try await queue.find(id).state == .succeeded }
-        task.cancel()
-        try await task.value
+        try await worker.whileRunning {
+            _ = try await eventually(every: .milliseconds(50)) { try await queue.find(id).state == .succeeded }
+        }
         #expect(try await queue.find(id).state == .succeeded)
         let cells = try await storedTargets(db, province: laoCai.id, indicator: "DA8-04")
         #expect(cells.filter { $0.level == "commune" && $0.year == nil }.map(\.value).reduce(0, +) == 23)

@@ -27,12 +27,11 @@ struct WorkerWakeupTests {
             configuration: JobWorkerConfiguration(concurrency: concurrency, pollInterval: .seconds(3600)),
             listen: nil, logger: TestDatabase.logger)
         let started = ContinuousClock.now
-        let task = Task { try await worker.run() }
-        // Well under the poll, even on a loaded machine: a wait for the poll would pass it.
-        _ = try await eventually(timeout: .seconds(120)) { done.withLock { $0 } == 100 }
-        let elapsed = ContinuousClock.now - started
-        task.cancel()
-        _ = try? await task.value
+        let elapsed = try await worker.whileRunning {
+            // Well under the poll, even on a loaded machine: a wait for the poll would pass it.
+            _ = try await eventually(timeout: .seconds(120)) { done.withLock { $0 } == 100 }
+            return ContinuousClock.now - started
+        }
         #expect(done.withLock { $0 } == 100, "after \(elapsed) with \(concurrency) slots: the loop waited for the poll")
         await pool.shutdown()
     }
