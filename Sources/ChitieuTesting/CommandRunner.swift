@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a program printed and how it ended.
 public struct CommandResult: Sendable {
@@ -24,6 +24,19 @@ public enum ChitieuCommand {
             throw TestHarnessError("the chitieu executable is not built; run `swift build --build-tests`")
         }
         return fallback
+    }
+
+    /// Starts `chitieu work` on a database (its output discarded); stop it with `terminate()`
+    /// (SIGTERM) and `exited()`.
+    public static func startWorker(databaseURL: String, concurrency: Int = 2, lease: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable())
+        process.arguments = ["work", "--concurrency", String(concurrency)] + (lease.map { ["--lease", $0] } ?? [])
+            + ["--database-url", databaseURL, "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 
     /// Runs `chitieu` with arguments and extra environment variables, off the cooperative pool;

@@ -119,12 +119,7 @@ struct ReportingEndToEndTests {
             province: world.a.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
         let phase = try await su.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(world.a.id) AND code = '2021-2025'")[0].decode(Int64.self, at: 0)
         _ = try await ProgressStore(database: world.app).compute(province: world.a.id, phaseID: phase)
-        let worker = Process()
-        worker.executableURL = URL(fileURLWithPath: try ChitieuCommand.executable())
-        worker.arguments = ["work", "--concurrency", "2", "--database-url", world.db.appConnectionString, "--log-level", "error"]
-        worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
-        try worker.run()
+        let worker = try ChitieuCommand.startWorker(databaseURL: world.db.appConnectionString)
         // Stopped and awaited however the test ends (a defer cannot await).
         do {
             // The worker is up and listening before the approval: what is measured is the

@@ -185,17 +185,10 @@ struct TenantStatementTests {
             INSERT INTO chitieu.job (kind, args) VALUES ('progress.all', '{}'), ('tokens.prune', '{"retention_days": 30}'),
                                                         ('jobs.prune', '{"retention_days": 14}')
             """)
-        let worker = Process()
-        worker.executableURL = URL(fileURLWithPath: try ChitieuCommand.executable())
-        worker.arguments = ["work", "--concurrency", "2", "--database-url", db.appConnectionString, "--log-level", "error"]
-        worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
-        try worker.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await owner.query("SELECT count(*) AS n FROM chitieu.job WHERE state IN ('pending', 'running') AND run_at <= now()")[0]
-            .decode(Int.self, "n") > 0, ContinuousClock.now < deadline
-        {
-            try await Task.sleep(for: .milliseconds(100))
+        let worker = try ChitieuCommand.startWorker(databaseURL: db.appConnectionString)
+        _ = try await eventually(every: .milliseconds(100)) {
+            try await owner.query("SELECT count(*) AS n FROM chitieu.job WHERE state IN ('pending', 'running') AND run_at <= now()")[0]
+                .decode(Int.self, "n") == 0
         }
         worker.terminate()
         await worker.exited()

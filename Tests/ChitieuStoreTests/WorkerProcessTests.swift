@@ -9,14 +9,7 @@ import Testing
 struct WorkerProcessTests {
     /// Starts `chitieu work` on a test database.
     func spawnWorker(_ db: TestDatabase, concurrency: Int, lease: String? = nil) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try ChitieuCommand.executable())
-        process.arguments = ["work", "--concurrency", String(concurrency)] + (lease.map { ["--lease", $0] } ?? [])
-            + ["--database-url", db.appConnectionString, "--log-level", "error"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        try ChitieuCommand.startWorker(databaseURL: db.appConnectionString, concurrency: concurrency, lease: lease)
     }
 
     /// Keeps worker processes from recording successes while it is held: recording one waits
