@@ -32,7 +32,7 @@ struct JobQueueTests {
     /// Workers claiming the pending job under a key while changes enqueue under it, each change
     /// staying open a moment after its enqueue: no job starts before the changes it absorbed
     /// have committed. Each change leaves a marker naming its job; what a job sees when it starts
-    /// is what it will ever have. One change stays open until its job is claimed.
+    /// is what it will ever have. One change stays open until a claimer waits for it.
     @Test func aJobStartsOnlyAfterTheChangesItAbsorbedHaveCommitted() async throws {
         let db = try await TestDatabase.make()
         let su = try await db.superuserConnection()
