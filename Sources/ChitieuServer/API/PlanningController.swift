@@ -5,7 +5,8 @@ import HTTPTypes
 import Hummingbird
 
 /// `/v1/targets`, `/v1/allocation-rules` and `/v1/allocations`: a province's plan — targets
-/// set by hand, how they are split, and the allocation that computes the rest.
+/// set by hand, how they are split, and the allocation that computes the rest; `/v1/phases` (the
+/// plan document behind a phase's targets).
 struct PlanningController {
     let targets: TargetStore
     let allocation: AllocationStore
@@ -66,6 +67,22 @@ struct PlanningController {
             var response = JSONBody.response(.accepted, Representation.job(job))
             response.headers[.location] = "/v1/jobs/\(job.id)"
             return response
+        }
+        group.get("phases/:phase") { _, context in
+            let (caller, province) = try context.province()
+            let phase = try await targets.phase(province: province, code: try Self.phase(context.parameters.get("phase")), caller: caller)
+            return JSONBody.response(.ok, Representation.phase(phase))
+        }
+        group.put("phases/:phase/plan") { request, context in
+            let (caller, province) = try context.province()
+            let code = try Self.phase(context.parameters.get("phase"))
+            let input = try await JSONInput.read(request, context: context, allowed: ["number", "date", "issuer", "title"])
+            guard let date = try input.date("date") else { throw BodyError.invalid("date", "is required, e.g. 2022-10-24") }
+            let plan = PhasePlan(
+                number: try input.requiredString("number", maxBytes: 400), date: date, issuer: try input.requiredString("issuer", maxBytes: 800),
+                title: try input.string("title", maxBytes: 2000))
+            let phase = try await targets.setPlan(province: province, phaseCode: code, plan: plan, caller: caller)
+            return JSONBody.response(.ok, Representation.phase(phase))
         }
     }
 
