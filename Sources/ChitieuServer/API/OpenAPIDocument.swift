@@ -153,6 +153,7 @@ public enum OpenAPIDocument {
                     "citation": ["type": "string", "description": "As officers cite it: Kế hoạch số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai."],
                 ])),
             ]),
+            "ProvinceSettings": object(["district_allocation": boolean]),
             "Job": object([
                 "id": integer, "kind": string, "province_id": nullable(integer), "unique_key": nullable(string), "args": map(any),
                 "state": enumeration(["pending", "running", "succeeded", "failed", "cancelled"]), "priority": integer, "run_at": time,
@@ -393,6 +394,14 @@ public enum OpenAPIDocument {
                 id: "setPhasePlan", tag: "planning", ok: (200, "The phase with its plan.", ref("Phase")), errors: [403],
                 parameters: [phasePath],
                 body: object(["number": string, "date": date, "issuer": string, "title": nullable(string)], optional: ["title"]))],
+            "/v1/province/settings": [
+                "get": operation(
+                    "My province's settings: whether district officers plan their communes (set the communes' targets and allocation rules).",
+                    id: "getProvinceSettings", tag: "planning", ok: (200, "The settings.", ref("ProvinceSettings"))),
+                "put": operation(
+                    "Change my province's settings (province officers).", id: "setProvinceSettings", tag: "planning",
+                    ok: (200, "The settings.", ref("ProvinceSettings")), errors: [403], body: object(["district_allocation": boolean])),
+            ],
             "/v1/jobs": ["get": operation(
                 "My province's jobs, newest first (province officers).", id: "listJobs", tag: "jobs", ok: (200, "Jobs.", ref("JobPage")), errors: [403, 422],
                 parameters: [

@@ -135,6 +135,10 @@ public enum Representation {
         ["number": plan.number, "date": plan.date.description, "issuer": plan.issuer, "title": plan.title ?? NSNull(), "citation": plan.citation]
     }
 
+    public static func provinceSettings(_ s: ProvinceSettings) -> [String: Any] {
+        ["district_allocation": s.districtAllocation]
+    }
+
     public static func allocationRule(_ r: RuleRecord) -> [String: Any] {
         [
             "id": r.id, "indicator_id": r.indicatorID, "indicator_code": r.indicatorCode, "phase": r.phase, "unit_id": r.unitID,
