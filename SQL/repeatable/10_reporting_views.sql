@@ -81,13 +81,20 @@ COMMENT ON COLUMN reporting.target_yearly.origin IS 'assigned (set by the provin
 
 CREATE OR REPLACE VIEW reporting.target_phase WITH (security_invoker = true) AS
 SELECT t.province_id, t.indicator_id, i.code AS indicator_code, i.name AS indicator_name, p.code AS phase,
-       t.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, t.value AS target, t.origin, t.locked, t.set_at
+       t.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, t.value AS target, t.origin, t.locked, t.set_at,
+       p.plan_number, p.plan_date, p.plan_issuer, p.plan_title,
+       'Kế hoạch số ' || p.plan_number || ' ngày ' || to_char(p.plan_date, 'DD/MM/YYYY') || ' của ' || p.plan_issuer AS plan_citation
 FROM chitieu.target t
 JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id
 JOIN chitieu.phase p ON p.province_id = t.province_id AND p.phase_id = t.phase_id
 JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id
 WHERE t.year IS NULL;
 COMMENT ON VIEW reporting.target_phase IS 'Phase targets per indicator and unit (e.g. 424 teams for Lào Cai, 2021-2025).';
+COMMENT ON COLUMN reporting.target_phase.plan_number IS 'Number of the plan that set the phase targets, e.g. 355/KH-UBND (NULL until recorded).';
+COMMENT ON COLUMN reporting.target_phase.plan_date IS 'Date the plan was issued.';
+COMMENT ON COLUMN reporting.target_phase.plan_issuer IS 'Who issued the plan, e.g. UBND tỉnh Lào Cai.';
+COMMENT ON COLUMN reporting.target_phase.plan_title IS 'Title of the plan, if recorded.';
+COMMENT ON COLUMN reporting.target_phase.plan_citation IS 'The plan as officers cite it: Kế hoạch số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai.';
 
 CREATE OR REPLACE VIEW reporting.result WITH (security_invoker = true) AS
 SELECT r.province_id, r.result_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,

@@ -15,7 +15,7 @@ struct Chitieu: AsyncParsableCommand {
             CHITIEU_ADMIN_DATABASE_URL first when it is set.
             """,
         subcommands: [
-            Serve.self, Work.self, DB.self, Tenant.self, Units.self, IndicatorCommand.self, TargetCommand.self, AllocationCommand.self,
+            Serve.self, Work.self, DB.self, Tenant.self, Units.self, IndicatorCommand.self, PhaseCommand.self, TargetCommand.self, AllocationCommand.self,
             ResultCommand.self, ProgressCommand.self, DeadlineCommand.self, ExportCommand.self,
             AccountCommand.self, GrantCommand.self, TokenCommand.self, ReportingCommand.self, AuditCommand.self, Jobs.self, DoctorCommand.self, Bench.self,
         ]

@@ -321,6 +321,16 @@ struct OpenAPIConformanceTests {
             let jobID = try #require((job.json["id"] as? NSNumber)?.int64Value)
             try await c.call(.get, "/v1/jobs/{id}", "/v1/jobs/\(jobID)", token: province)
             try await c.call(.get, "/v1/jobs/{id}", "/v1/jobs/\(jobID)", token: other)
+            let plan: [String: Any] = ["number": "355/KH-UBND", "date": "2022-10-24", "issuer": "UBND tỉnh Lào Cai"]
+            try await c.call(.put, "/v1/phases/{phase}/plan", "/v1/phases/\(phase)/plan", token: province, json: plan)
+            try await c.call(.put, "/v1/phases/{phase}/plan", "/v1/phases/\(phase)/plan", token: district, json: plan)
+            try await c.call(.put, "/v1/phases/{phase}/plan", "/v1/phases/\(phase)/plan", token: province, json: plan.merging(["date": "24/10/2022"]) { $1 })
+            try await c.call(.get, "/v1/phases/{phase}", "/v1/phases/\(phase)", token: commune)
+            try await c.call(.get, "/v1/phases/{phase}", "/v1/phases/2099-2103", token: commune)
+            try await c.call(.get, "/v1/province/settings", "/v1/province/settings", token: commune)
+            try await c.call(.put, "/v1/province/settings", "/v1/province/settings", token: district, json: ["district_allocation": true])
+            try await c.call(.put, "/v1/province/settings", "/v1/province/settings", token: province, json: ["district_allocation": "có"])
+            try await c.call(.put, "/v1/province/settings", "/v1/province/settings", token: province, json: ["district_allocation": false])
 
             // Results and progress.
             let report: [String: Any] = [

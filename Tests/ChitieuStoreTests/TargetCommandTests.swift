@@ -90,8 +90,13 @@ struct TargetCommandTests {
 
         let list = try await run(["jobs", "list", "--state", "pending", "--json"])
         #expect((try json(list.output) as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
-        let show = try await run(["jobs", "show", String(id)])
+        let show = try await run(["jobs", "show", String(id), "--json"])
+        #expect(show.status == 0, "\(show.error)")
         #expect((try json(show.output) as? [String: Any])?["kind"] as? String == "allocate")
+        // For people, a field a line.
+        let table = try await run(["jobs", "show", String(id)])
+        #expect(table.status == 0 && (try? json(table.output)) == nil, "\(table.output)")
+        #expect(table.output.contains("kind         allocate") && table.output.contains("state        pending"), "\(table.output)")
         #expect(try await run(["jobs", "cancel", String(id)]).status == 0)
         let again = try await run(["jobs", "cancel", String(id)])
         #expect(again.status == 1 && again.error.contains("cancelled"))

@@ -146,6 +146,14 @@ public enum OpenAPIDocument {
                 "unit_name": string, "method": enumeration(["equal", "weighted", "manual"]), "weights": map(integer, nullable: true),
                 "attribute": nullable(string), "minimum": integer, "years": nullable(array(integer)), "updated_at": time,
             ]),
+            "Phase": object([
+                "code": string, "first_year": integer, "last_year": integer,
+                "plan": nullable(object([
+                    "number": string, "date": date, "issuer": string, "title": nullable(string),
+                    "citation": ["type": "string", "description": "As officers cite it: Kế hoạch số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai."],
+                ])),
+            ]),
+            "ProvinceSettings": object(["district_allocation": boolean]),
             "Job": object([
                 "id": integer, "kind": string, "province_id": nullable(integer), "unique_key": nullable(string), "args": map(any),
                 "state": enumeration(["pending", "running", "succeeded", "failed", "cancelled"]), "priority": integer, "run_at": time,
@@ -193,6 +201,7 @@ public enum OpenAPIDocument {
     static var limit: [String: Any] { parameter("limit", ["type": "integer", "minimum": 1, "maximum": 1000], "Items per page (default 100).") }
     static var cursor: [String: Any] { parameter("cursor", string, "`next_cursor` of the previous page.") }
     static var phase: [String: Any] { parameter("phase", ["type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$"], "The phase, e.g. 2021-2025.", required: true) }
+    static var phasePath: [String: Any] { parameter("phase", in: "path", ["type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$"], "The phase, e.g. 2021-2025.") }
 
     /// An operation. `ok` is the success status and its body (nil: no body); `errors` the
     /// problem statuses it may answer besides 401 and 503, which every authenticated one may.
@@ -377,6 +386,22 @@ public enum OpenAPIDocument {
                 "Allocate the phase's targets (one indicator, or every active one) by year and down the units: queues a job, or joins the pending one.",
                 id: "requestAllocation", tag: "planning", ok: (202, "The job; Location names it.", ref("Job")), errors: [403, 404],
                 body: object(["phase": string, "indicator_id": nullable(integer)], optional: ["indicator_id"]))],
+            "/v1/phases/{phase}": ["get": operation(
+                "A phase of my province, with the plan that set its targets (null until recorded).", id: "getPhase", tag: "planning",
+                ok: (200, "The phase.", ref("Phase")), errors: [422], parameters: [phasePath])],
+            "/v1/phases/{phase}/plan": ["put": operation(
+                "Record the plan (number, date, issuer, optional title) that set the phase's targets, replacing the one recorded before (province officers).",
+                id: "setPhasePlan", tag: "planning", ok: (200, "The phase with its plan.", ref("Phase")), errors: [403],
+                parameters: [phasePath],
+                body: object(["number": string, "date": date, "issuer": string, "title": nullable(string)], optional: ["title"]))],
+            "/v1/province/settings": [
+                "get": operation(
+                    "My province's settings: whether district officers plan their communes (set the communes' targets and allocation rules).",
+                    id: "getProvinceSettings", tag: "planning", ok: (200, "The settings.", ref("ProvinceSettings"))),
+                "put": operation(
+                    "Change my province's settings (province officers).", id: "setProvinceSettings", tag: "planning",
+                    ok: (200, "The settings.", ref("ProvinceSettings")), errors: [403], body: object(["district_allocation": boolean])),
+            ],
             "/v1/jobs": ["get": operation(
                 "My province's jobs, newest first (province officers).", id: "listJobs", tag: "jobs", ok: (200, "Jobs.", ref("JobPage")), errors: [403, 422],
                 parameters: [

@@ -5,10 +5,12 @@ import HTTPTypes
 import Hummingbird
 
 /// `/v1/targets`, `/v1/allocation-rules` and `/v1/allocations`: a province's plan — targets
-/// set by hand, how they are split, and the allocation that computes the rest.
+/// set by hand, how they are split, and the allocation that computes the rest; `/v1/phases` (the
+/// plan document behind a phase's targets) and `/v1/province/settings` (who plans the communes).
 struct PlanningController {
     let targets: TargetStore
     let allocation: AllocationStore
+    let settings: ProvinceSettingsStore
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("targets") { request, context in
@@ -66,6 +68,33 @@ struct PlanningController {
             var response = JSONBody.response(.accepted, Representation.job(job))
             response.headers[.location] = "/v1/jobs/\(job.id)"
             return response
+        }
+        group.get("phases/:phase") { _, context in
+            let (caller, province) = try context.province()
+            let phase = try await targets.phase(province: province, code: try Self.phase(context.parameters.get("phase")), caller: caller)
+            return JSONBody.response(.ok, Representation.phase(phase))
+        }
+        group.put("phases/:phase/plan") { request, context in
+            let (caller, province) = try context.province()
+            let code = try Self.phase(context.parameters.get("phase"))
+            let input = try await JSONInput.read(request, context: context, allowed: ["number", "date", "issuer", "title"])
+            guard let date = try input.date("date") else { throw BodyError.invalid("date", "is required, e.g. 2022-10-24") }
+            let plan = PhasePlan(
+                number: try input.requiredString("number", maxBytes: 400), date: date, issuer: try input.requiredString("issuer", maxBytes: 800),
+                title: try input.string("title", maxBytes: 2000))
+            let phase = try await targets.setPlan(province: province, phaseCode: code, plan: plan, caller: caller)
+            return JSONBody.response(.ok, Representation.phase(phase))
+        }
+        group.get("province/settings") { _, context in
+            let (caller, province) = try context.province()
+            return JSONBody.response(.ok, Representation.provinceSettings(try await settings.settings(province: province, caller: caller)))
+        }
+        group.put("province/settings") { request, context in
+            let (caller, province) = try context.province()
+            let input = try await JSONInput.read(request, context: context, allowed: ["district_allocation"])
+            guard let enabled = try input.boolean("district_allocation") else { throw BodyError.invalid("district_allocation", "is required: true or false") }
+            let changed = try await settings.setDistrictAllocation(province: province, enabled: enabled, caller: caller)
+            return JSONBody.response(.ok, Representation.provinceSettings(changed))
         }
     }
 

@@ -126,6 +126,19 @@ public enum Representation {
         ]
     }
 
+    /// A phase with the plan that set its targets (null until recorded).
+    public static func phase(_ p: Phase) -> [String: Any] {
+        ["code": p.code, "first_year": p.firstYear, "last_year": p.lastYear, "plan": p.plan.map(phasePlan) ?? NSNull()]
+    }
+
+    public static func phasePlan(_ plan: PhasePlan) -> [String: Any] {
+        ["number": plan.number, "date": plan.date.description, "issuer": plan.issuer, "title": plan.title ?? NSNull(), "citation": plan.citation]
+    }
+
+    public static func provinceSettings(_ s: ProvinceSettings) -> [String: Any] {
+        ["district_allocation": s.districtAllocation]
+    }
+
     public static func allocationRule(_ r: RuleRecord) -> [String: Any] {
         [
             "id": r.id, "indicator_id": r.indicatorID, "indicator_code": r.indicatorCode, "phase": r.phase, "unit_id": r.unitID,

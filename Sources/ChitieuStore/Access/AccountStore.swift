@@ -428,17 +428,6 @@ public struct AccountStore: Sendable {
             return after
         }
     }
-
-    /// Whether district officers may plan their communes' targets (an operator setting).
-    public func setDistrictAllocation(province: Int64, enabled: Bool, caller: Caller) async throws {
-        try await database.withTokenChange(province, cache: cache) { tx in
-            try await Access.require(caller, .manageIndicators, tx: tx)
-            try await tx.query("UPDATE chitieu.province SET district_allocation = \(enabled) WHERE province_id = \(tx.provinceID)")
-            try await AuditLog.record(
-                tx, actor: caller.actor, action: "province.district_allocation", entityType: "province", entityID: String(province),
-                after: AuditLog.json(["district_allocation": enabled]))
-        }
-    }
 }
 
 /// A unit as a lookup by reference finds it: enough to check access, level and validity.

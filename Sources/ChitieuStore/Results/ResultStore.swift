@@ -35,6 +35,10 @@ public struct ResultRecord: Sendable, Hashable {
     public var submittedAt: Date?
     public var decidedAt: Date?
     public var updatedAt: Date
+    /// Who created it (four eyes: not its approver).
+    public var createdBy: UUID?
+    /// Who last changed its figures (four eyes: not its approver).
+    public var lastEditedBy: UUID?
     /// Who submitted it (four eyes: not its approver).
     public var submittedBy: UUID?
     /// The unit of the role that approved it (that level, or one above, corrects it).
@@ -74,7 +78,8 @@ public struct ResultStore: Sendable {
     static let columns: StaticString = """
         r.result_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
         r.period_start, r.period_end, r.value, r.breakdown::text AS breakdown, r.companion_value, r.evidence_note, r.state,
-        r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at, r.submitted_by, r.decided_unit_id,
+        r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at, r.created_by, r.last_edited_by, r.submitted_by,
+        r.decided_unit_id,
         u.valid_to AS unit_valid_to, coalesce(u.valid_to < current_date, false) AS unit_ended
         """
     /// The names `columns` reads, joined to results `r`: from the table (`FROM chitieu.result r
@@ -100,6 +105,7 @@ public struct ResultStore: Sendable {
             returnReason: try row.decode(String?.self, "return_reason"), version: try row.decode(Int.self, "version"),
             createdAt: try row.decode(Date.self, "created_at"), submittedAt: try row.decode(Date?.self, "submitted_at"),
             decidedAt: try row.decode(Date?.self, "decided_at"), updatedAt: try row.decode(Date.self, "updated_at"),
+            createdBy: try row.decode(UUID?.self, "created_by"), lastEditedBy: try row.decode(UUID?.self, "last_edited_by"),
             submittedBy: try row.decode(UUID?.self, "submitted_by"), decidedUnitID: try row.decode(Int64?.self, "decided_unit_id"),
             unitValidTo: try row.decode(PostgresDate?.self, "unit_valid_to"), unitEnded: try row.decode(Bool.self, "unit_ended"))
     }
@@ -406,10 +412,10 @@ public struct ResultStore: Sendable {
                 WITH r AS (
                     INSERT INTO chitieu.result (province_id, result_id, indicator_id, unit_id, period_start, period_end, value, breakdown,
                         companion_value, evidence_note, state, idempotency_key, idempotency_fingerprint, created_by,
-                        submitted_at, submitted_by)
+                        last_edited_by, submitted_at, submitted_by)
                     VALUES (\(province), \(id), \(input.indicatorID), \(unitID), \(input.periodStart), \(input.periodEnd), \(f.value),
                         \(Self.breakdownJSON(f))::jsonb, \(f.companionValue), \(f.evidenceNote), \(state.rawValue),
-                        \(idempotencyKey), \(fingerprint), \(caller.actor.accountID),
+                        \(idempotencyKey), \(fingerprint), \(caller.actor.accountID), \(caller.actor.accountID),
                         CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END)
                     RETURNING *
                 )
@@ -486,7 +492,8 @@ public struct ResultStore: Sendable {
             try await tx.query(
                 """
                 UPDATE chitieu.result SET period_start = \(input.periodStart), period_end = \(input.periodEnd), value = \(f.value),
-                    breakdown = \(Self.breakdownJSON(f))::jsonb, companion_value = \(f.companionValue), evidence_note = \(f.evidenceNote)
+                    breakdown = \(Self.breakdownJSON(f))::jsonb, companion_value = \(f.companionValue), evidence_note = \(f.evidenceNote),
+                    last_edited_by = \(caller.actor.accountID)
                 WHERE province_id = \(tx.provinceID) AND result_id = \(id)
                 """, prepared: true)
         }
@@ -508,10 +515,8 @@ public struct ResultStore: Sendable {
     /// Approves a submitted result of a unit below the caller's.
     public func approve(province: Int64, id: UUID, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
         try await move(province: province, id: id, .approve, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            // Four eyes: whoever submitted a result does not approve it.
-            if let me = caller.actor.accountID {
-                if before.submittedBy == me { throw AccessError(.forbidden, "you submitted this result; another officer of the level above approves it") }
-            }
+            let hands = ResultRules.Hands(createdBy: before.createdBy, lastEditedBy: before.lastEditedBy, submittedBy: before.submittedBy)
+            if let refusal = ResultRules.fourEyesRefusal(hands, approver: caller.actor.accountID) { throw AccessError(.forbidden, refusal) }
             try await tx.query(
                 """
                 UPDATE chitieu.result SET decided_at = now(), decided_by = \(caller.actor.accountID),
@@ -565,7 +570,7 @@ public struct ResultStore: Sendable {
                 """
                 UPDATE chitieu.result SET value = \(figures.value), breakdown = \(Self.breakdownJSON(figures))::jsonb,
                     companion_value = \(figures.companionValue), evidence_note = coalesce(\(figures.evidenceNote), evidence_note),
-                    decided_at = now(), decided_by = \(caller.actor.accountID), return_reason = NULL
+                    last_edited_by = \(caller.actor.accountID), decided_at = now(), decided_by = \(caller.actor.accountID), return_reason = NULL
                 WHERE province_id = \(tx.provinceID) AND result_id = \(id)
                 """, prepared: true)
             try await AuditLog.record(

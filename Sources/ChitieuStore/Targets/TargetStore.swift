@@ -14,6 +14,49 @@ public struct Phase: Sendable, Hashable {
     public var start: PostgresDate { PostgresDate(year: firstYear, month: 1, day: 1) }
     /// Last day of the phase.
     public var end: PostgresDate { PostgresDate(year: lastYear, month: 12, day: 31) }
+    /// The plan that set the phase's targets, once recorded.
+    public var plan: PhasePlan? = nil
+}
+
+/// The plan, a document of the province, that set a phase's targets: e.g. Lào Cai's "Kế hoạch
+/// số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai".
+public struct PhasePlan: Sendable, Hashable {
+    /// Its number, e.g. 355/KH-UBND.
+    public var number: String
+    /// The day it was issued.
+    public var date: PostgresDate
+    /// Who issued it, e.g. UBND tỉnh Lào Cai.
+    public var issuer: String
+    /// Its title, if recorded.
+    public var title: String?
+
+    /// A plan; text is kept NFC and trimmed (`problem` says whether it is acceptable).
+    public init(number: String, date: PostgresDate, issuer: String, title: String? = nil) {
+        self.number = Names.normalized(number)
+        self.date = date
+        self.issuer = Names.normalized(issuer)
+        self.title = title.map(Names.normalized).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The plan as officers cite it: "Kế hoạch số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai".
+    public var citation: String { "Kế hoạch số \(number) ngày \(date.dayMonthYear) của \(issuer)" }
+
+    /// The first problem with the plan, as (field, reason), or nil.
+    public var problem: (field: String, reason: String)? {
+        if let reason = Names.problem(with: number, maxLength: 100) { return ("number", reason) }
+        guard (2000...2100).contains(date.year) else { return ("date", "\(date) is not a day of the years 2000 to 2100") }
+        if let reason = Names.problem(with: issuer, maxLength: 200) { return ("issuer", reason) }
+        if let title, let reason = Names.problem(with: title, maxLength: 500) { return ("title", reason) }
+        return nil
+    }
+}
+
+extension PostgresDate {
+    /// The day as people in Vietnam write it: 24/10/2022.
+    public var dayMonthYear: String {
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        return "\(two(day))/\(two(month))/\(year)"
+    }
 }
 
 /// A unit as targets see it.
@@ -76,17 +119,61 @@ public struct TargetStore: Sendable {
         self.database = database
     }
 
-    static func phase(code: String, tx: TenantTransaction) async throws -> Phase {
+    static func phase(code: String, tx: TenantTransaction, lock: Bool = false) async throws -> Phase {
+        let forUpdate: StaticString = lock ? "FOR UPDATE" : ""
         let rows = try await tx.query(
-            "SELECT phase_id, code, first_year, last_year FROM chitieu.phase WHERE province_id = \(tx.provinceID) AND code = \(code)")
+            """
+            SELECT phase_id, code, first_year, last_year, plan_number, plan_date, plan_issuer, plan_title
+            FROM chitieu.phase WHERE province_id = \(tx.provinceID) AND code = \(code) \(sql: forUpdate)
+            """)
         guard let row = rows.first else {
             let known = try await tx.query("SELECT code FROM chitieu.phase WHERE province_id = \(tx.provinceID) ORDER BY code")
                 .map { try $0.decode(String.self, at: 0) }
             throw InputError(field: "phase", reason: "the province has no phase '\(code)' (it has \(known.joined(separator: ", ")))")
         }
+        var plan: PhasePlan?
+        if let number = try row.decode(String?.self, "plan_number"), let date = try row.decode(PostgresDate?.self, "plan_date"),
+           let issuer = try row.decode(String?.self, "plan_issuer") {
+            plan = PhasePlan(number: number, date: date, issuer: issuer, title: try row.decode(String?.self, "plan_title"))
+        }
         return Phase(
             id: try row.decode(Int64.self, "phase_id"), code: try row.decode(String.self, "code"),
-            firstYear: Int(try row.decode(Int16.self, "first_year")), lastYear: Int(try row.decode(Int16.self, "last_year")))
+            firstYear: Int(try row.decode(Int16.self, "first_year")), lastYear: Int(try row.decode(Int16.self, "last_year")), plan: plan)
+    }
+
+    /// A phase of the province with its plan, for anyone of the province.
+    public func phase(province: Int64, code: String, caller: Caller) async throws -> Phase {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .read, tx: tx)
+            return try await Self.phase(code: code, tx: tx)
+        }
+    }
+
+    /// Records the plan that set a phase's targets (province planners only), replacing the one
+    /// recorded before; audited.
+    public func setPlan(province: Int64, phaseCode: String, plan: PhasePlan, caller: Caller) async throws -> Phase {
+        if let problem = plan.problem { throw InputError(field: problem.field, reason: problem.reason) }
+        return try await database.withTenant(province) { tx in
+            try await Access.require(caller, .planAllocation, what: "the phase", tx: tx)
+            var phase = try await Self.phase(code: phaseCode, tx: tx, lock: true)
+            let before = phase.plan
+            try await tx.query(
+                """
+                UPDATE chitieu.phase SET plan_number = \(plan.number), plan_date = \(plan.date), plan_issuer = \(plan.issuer), plan_title = \(plan.title)
+                WHERE province_id = \(tx.provinceID) AND phase_id = \(phase.id)
+                """)
+            phase.plan = plan
+            try await AuditLog.record(
+                tx, actor: caller.actor, action: "phase.plan", entityType: "phase", entityID: phase.code,
+                before: before.map(Self.planJSON), after: Self.planJSON(plan))
+            return phase
+        }
+    }
+
+    static func planJSON(_ plan: PhasePlan) -> String {
+        var object: [String: any Sendable] = ["number": plan.number, "date": plan.date.description, "issuer": plan.issuer]
+        if let title = plan.title { object["title"] = title }
+        return AuditLog.json(object)
     }
 
     /// The units valid at some time during the phase, with their Vietnamese sibling order.

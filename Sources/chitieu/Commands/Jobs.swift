@@ -77,11 +77,16 @@ struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one job.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The job id.") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await runReportingErrors {
                 let job = try await Jobs.withQueue(database) { try await $0.find(id) }
-                print(Output.json(jobJSON(job)))
+                if json {
+                    print(Output.json(jobJSON(job)))
+                } else {
+                    print(Output.fields(Jobs.fields(job)), terminator: "")
+                }
             }
         }
     }
@@ -131,6 +136,18 @@ struct Jobs: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+extension Jobs {
+    /// A job for people: one field a line, times in RFC 3339.
+    static func fields(_ j: Job) -> [(name: String, value: String)] {
+        [
+            ("id", String(j.id)), ("kind", j.kind), ("province", j.provinceID.map(String.init) ?? ""), ("state", j.state.rawValue),
+            ("attempts", "\(j.attempts)/\(j.maxAttempts)"), ("priority", String(j.priority)), ("unique key", j.uniqueKey ?? ""),
+            ("args", j.args), ("run at", timestamp(j.runAt)), ("lease until", timestamp(j.leaseUntil)), ("worker", j.worker ?? ""),
+            ("created at", timestamp(j.createdAt)), ("finished at", timestamp(j.finishedAt)), ("last error", j.lastError ?? ""),
+        ]
     }
 }
 

@@ -400,7 +400,8 @@ struct ExportCommand: AsyncParsableCommand {
         }
 
         static let header = ["Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Mã đơn vị", "Đơn vị hành chính", "Cấp", "Năm", "Chỉ tiêu giao",
-                             "Kết quả đã duyệt", "Tỷ lệ hoàn thành (%)", "Kết quả kể cả chưa duyệt", "Số đi kèm", "Đơn vị số đi kèm", "Tình trạng"]
+                             "Kết quả đã duyệt", "Tỷ lệ hoàn thành (%)", "Kết quả kể cả chưa duyệt", "Số đi kèm", "Đơn vị số đi kèm", "Tình trạng",
+                             "Căn cứ giao chỉ tiêu"]
         static let statusLabels: [ProgressStatus: String] = [
             .completed: "Hoàn thành", .onTrack: "Đúng tiến độ", .behind: "Chậm tiến độ", .noTarget: "Chưa giao chỉ tiêu", .suspended: "Tạm dừng",
         ]
@@ -408,16 +409,18 @@ struct ExportCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let figures = try await province.withProvince(database) { db, tenant in
-                    try await ProgressStore(database: db).figures(
-                        province: tenant.id, phaseCode: phase, year: year, unit: nil, depth: 3, caller: try await acting.caller("export progress", db, tenant))
+                let (figures, plan) = try await province.withProvince(database) { db, tenant in
+                    let caller = try await acting.caller("export progress", db, tenant)
+                    let figures = try await ProgressStore(database: db).figures(
+                        province: tenant.id, phaseCode: phase, year: year, unit: nil, depth: 3, caller: caller)
+                    return (figures, try await TargetStore(database: db).phase(province: tenant.id, code: phase, caller: caller).plan)
                 }
                 func cells(_ f: ProgressFigure) -> [Cell] {
                     [.text(f.indicatorCode), .text(f.indicatorName), .text(f.measureUnit), .text(f.unitCode), .text(f.unitName),
                      .text(Self.levelLabels[f.unitLevel] ?? ""), f.year.map { .integer($0) } ?? .text(phase),
                      f.target.map { .integer($0) } ?? .empty, .integer(f.achieved), f.rate.map { .number(($0 * 1000).rounded() / 10) } ?? .empty,
                      .integer(f.achievedWithSubmitted), f.companion.map { .integer($0) } ?? .empty, .text(f.companionMeasure ?? ""),
-                     .text(Self.statusLabels[f.status] ?? f.status.rawValue)]
+                     .text(Self.statusLabels[f.status] ?? f.status.rawValue), .text(plan?.citation ?? "")]
                 }
                 let data: Data
                 if format == "xlsx" {

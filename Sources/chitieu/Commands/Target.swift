@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChitieuDomain
+import ChitieuServer
 import ChitieuStore
 import Foundation
 import Postgres
@@ -91,10 +92,12 @@ struct TargetCommand: AsyncParsableCommand {
                         "unit_code": u.code, "unit_name": u.name, "level": u.level.rawValue, "depth": d, "years": yearly,
                         "phase": phaseCell?.value ?? NSNull(), "origin": phaseCell?.origin ?? NSNull(),
                         "locked": (cells[u.id]?.values.contains { $0.locked }) ?? false,
+                        "plan": sheet.phase.plan.map(Representation.phasePlan) ?? NSNull(),
                     ]
                 }
                 if output.format == .table {
                     print("\(sheet.indicator.draft.code) — \(sheet.indicator.draft.name) (\(sheet.indicator.draft.measureUnit), \(sheet.indicator.draft.kind.rawValue)\(sheet.indicator.draft.kind == .stock ? ": yearly values are cumulative milestones" : ""))\(sheet.indicator.status == "suspended" ? " — SUSPENDED" : "")")
+                    print("\(sheet.phase.code): \(sheet.phase.plan?.citation ?? "plan not recorded (chitieu phase plan set)")")
                 }
                 Output.print(output.format, columns: columns, rows: rows, jsonRows: json)
                 if output.format == .table { print("* locked") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuServer
 import ChitieuStore
 import Foundation
 import Postgres
@@ -6,7 +7,8 @@ import Postgres
 /// `chitieu tenant …`: provinces sharing the deployment.
 struct Tenant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create, list, export and import provinces (tenants).", subcommands: [Create.self, List.self, Export.self, Import.self, TenantMerge.self])
+        abstract: "Create, list, export and import provinces (tenants); show and change their settings.",
+        subcommands: [Create.self, List.self, Export.self, Import.self, TenantMerge.self, Settings.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -95,6 +97,66 @@ extension Tenant {
             }
         }
     }
+}
+
+extension Tenant {
+    /// `chitieu tenant settings …`.
+    struct Settings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show and change how a province plans (who sets the communes' targets).", subcommands: [Show.self, Set.self])
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Show a province's settings.")
+            @OptionGroup var database: DatabaseOptions
+            @OptionGroup var province: ProvinceOption
+            @OptionGroup var acting: ActingOption
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() async throws {
+                try await runReportingErrors {
+                    let settings = try await province.withProvince(database) { db, tenant in
+                        try await ProvinceSettingsStore(database: db).settings(
+                            province: tenant.id, caller: try await acting.caller("tenant settings show", db, tenant))
+                    }
+                    if json {
+                        print(Output.json(Representation.provinceSettings(settings)))
+                    } else {
+                        print(Output.fields([("district allocation", Switch(settings.districtAllocation).rawValue)]), terminator: "")
+                    }
+                }
+            }
+        }
+
+        struct Set: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Change a province's settings.",
+                discussion: "--district-allocation on lets district officers set their communes' targets and allocation rules; off leaves every level to the province.")
+            @OptionGroup var database: DatabaseOptions
+            @OptionGroup var province: ProvinceOption
+            @OptionGroup var acting: ActingOption
+            @Option(name: .customLong("district-allocation"), help: "on or off: district officers plan their communes.")
+            var districtAllocation: Switch
+
+            func run() async throws {
+                try await runReportingErrors {
+                    let settings = try await province.withProvince(database) { db, tenant in
+                        try await ProvinceSettingsStore(database: db).setDistrictAllocation(
+                            province: tenant.id, enabled: districtAllocation.isOn, caller: try await acting.caller("tenant settings set", db, tenant))
+                    }
+                    print("District allocation is \(Switch(settings.districtAllocation).rawValue) for province \(province.province).")
+                }
+            }
+        }
+    }
+}
+
+/// A setting turned on or off on the command line.
+enum Switch: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+
+    init(_ isOn: Bool) { self = isOn ? .on : .off }
+
+    var isOn: Bool { self == .on }
 }
 
 func provinceJSON(_ p: Province) -> [String: Any] {

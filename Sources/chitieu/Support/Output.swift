@@ -27,6 +27,12 @@ enum Output {
         return out
     }
 
+    /// One record for people: a name and its value a line, the values aligned.
+    static func fields(_ lines: [(name: String, value: String)]) -> String {
+        let width = lines.map(\.name.count).max() ?? 0
+        return lines.map { $0.name + String(repeating: " ", count: width - $0.name.count) + "  " + $0.value + "\n" }.joined()
+    }
+
     static func csv(columns: [String], rows: [[String]]) -> String {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
