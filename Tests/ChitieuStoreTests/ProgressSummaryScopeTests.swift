@@ -77,6 +77,19 @@ struct ProgressSummaryScopeTests {
             let commune = try await api.login("xa10")
             #expect(try await api.call(.get, "/v1/progress?phase=2021-2025&unit_id=\(u.province)&depth=0", token: commune).status == .notFound)
         }
+        // The command acting for an officer answers alike; the operator gets the province's unit.
+        let env = [
+            "CHITIEU_ADMIN_DATABASE_URL": world.db.ownerConnectionString,
+            "CHITIEU_SQL_DIR": try TestDatabase.repositoryRoot().appendingPathComponent("SQL").path,
+        ]
+        for (acting, unit) in [(["--as", "xa10"], u.commune), ([], u.province)] {
+            let ran = try await ChitieuCommand.run(["progress", "summary", "--province", world.a.code, "--json"] + acting, environment: env)
+            #expect(ran.status == 0, "\(ran.error)")
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(ran.output.utf8)) as? [[String: Any]])
+            #expect(Set(rows.compactMap { ($0["unit_id"] as? NSNumber)?.int64Value }) == [unit], "\(acting): \(ran.output)")
+            let completed = rows.first { $0["phase"] as? String == "2021-2025" }?["completed"] as? NSNumber
+            #expect(completed?.intValue == (unit == u.commune ? 1 : 0))
+        }
         await world.shutdown()
     }
 }
