@@ -15,7 +15,8 @@
 -- transaction of one province runs on one node and joins between tenant tables stay local.
 -- Listed so that every table comes after the tables its foreign keys refer to.
 -- Left on the coordinator: job (the queue, claimed with FOR UPDATE SKIP LOCKED), job_schedule,
--- login_throttle, and the bookkeeping of migrations.
+-- login_throttle, cache_epoch (what daemons read on a notification, across provinces), and the
+-- bookkeeping of migrations.
 
 SELECT create_reference_table('chitieu.province')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.province'::regclass);

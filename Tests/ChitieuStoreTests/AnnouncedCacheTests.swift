@@ -84,4 +84,19 @@ struct AnnouncedCacheTests {
         cache.store(Array(repeating: 0, count: 11), for: "large", until: later, ticket: ticket, cost: 11)
         #expect(cache.value(for: "large") == nil && cache.cost == 10)
     }
+
+    @Test func onlyTheEpochsThatMovedCountAsChanges() {
+        typealias Key = AnnouncedEpochs.Key
+        let auth1 = Key(channel: "chitieu_auth", province: 1)
+        let figures1 = Key(channel: "chitieu_figures", province: 1)
+        let auth2 = Key(channel: "chitieu_auth", province: 2)
+        var epochs = AnnouncedEpochs([auth1: 3, figures1: 1])
+        // A notification with nothing behind it (anyone may send one): nothing changed.
+        #expect(epochs.changes([auth1: 3, figures1: 1]).isEmpty)
+        // One epoch moved, and a province announced its first change: those two, on their channel.
+        #expect(Set(epochs.changes([auth1: 3, figures1: 2, auth2: 1])) == [figures1, auth2])
+        // What was read last is what the next reading is compared with.
+        #expect(epochs.changes([auth1: 3, figures1: 2, auth2: 1]).isEmpty)
+        #expect(epochs.changes([auth1: 4, figures1: 2, auth2: 1]) == [auth1])
+    }
 }

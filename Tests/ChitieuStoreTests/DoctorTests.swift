@@ -114,6 +114,53 @@ struct DoctorTests {
         await app.shutdown()
     }
 
+    /// On a cluster of its own: what `postgres` and `template1` allow is the cluster's, and other
+    /// tests' databases would show in the answer.
+    @Test func aReportingLoginThatMayConnectToAnotherDatabaseWarnsUntilTheRecipeRevokesIt() async throws {
+        try await TestCluster.start().use { cluster in
+            let db = try await TestDatabase.make(on: cluster)
+            let app = db.appPool(maxConnections: 1)
+            #expect(try await run(app)["reporting_access"]?.status == .ok, "no reporting login yet")
+            let owner = ChitieuDatabase(pool: db.ownerPool(maxConnections: 1))
+            let province = try await TenantStore(database: owner).create(
+                code: "10", name: "Lào Cai", validFrom: PostgresDate(year: 2021, month: 1, day: 1), actor: .command("test"))
+            _ = try await ReportingLogins(database: owner).create(province: province, login: "baocao_laocai", password: "mật khẩu báo cáo 2026")
+            await owner.pool.shutdown()
+            func connects(to database: String) async -> Bool {
+                guard let c = try? await PostgresConnection.connect(
+                    PostgresConfiguration(connectionString: cluster.connectionString(database: database, user: "baocao_laocai")), logger: TestDatabase.logger)
+                else { return false }
+                await c.close()
+                return true
+            }
+            // A fresh cluster lets every role into postgres and template1: so the login may.
+            #expect(await connects(to: "postgres"))
+            #expect(await connects(to: "template1"))
+            let open = try #require(try await run(app)["reporting_access"])
+            #expect(open.status == .warn)
+            #expect(open.detail.contains("baocao_laocai (postgres, template1)"), "\(open.detail)")
+            #expect(open.detail.contains("REVOKE CONNECT, TEMPORARY ON DATABASE postgres, template1 FROM PUBLIC"))
+
+            // The recipe's revocation: the login reaches its own database only, the daemon and the owner theirs.
+            let su = try await PostgresConnection.connect(PostgresConfiguration(connectionString: cluster.superuserConnectionString), logger: TestDatabase.logger)
+            try await su.executeScript("REVOKE CONNECT, TEMPORARY ON DATABASE postgres, template1 FROM PUBLIC")
+            #expect(await connects(to: db.name))
+            #expect(await !connects(to: "postgres"))
+            #expect(await !connects(to: "template1"))
+            let closed = try await run(app)
+            #expect(closed["reporting_access"]?.status == .ok, "\(closed["reporting_access"]?.detail ?? "")")
+            #expect(closed["database"]?.status == .ok)
+
+            // A grant of its own elsewhere is found too.
+            try await su.executeScript("CREATE DATABASE elsewhere")
+            try await su.executeScript("GRANT CONNECT ON DATABASE elsewhere TO baocao_laocai")
+            let granted = try #require(try await run(app)["reporting_access"])
+            #expect(granted.status == .warn && granted.detail.contains("baocao_laocai (elsewhere)"), "\(granted.detail)")
+            await su.close()
+            await app.shutdown()
+        }
+    }
+
     @Test func stuckFailedAndAbandonedJobsWarnThenFail() async throws {
         let db = try await TestDatabase.make()
         let owner = db.ownerPool(maxConnections: 1)

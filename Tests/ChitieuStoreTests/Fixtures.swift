@@ -4,13 +4,17 @@ import ChitieuTesting
 import Foundation
 import Postgres
 
-/// Tables that carry tenant data: everything in schema chitieu but the job queue and its schedules,
-/// which are plain tables of the deployment (on the coordinator under Citus).
+/// The plain tables of the deployment in schema chitieu: the job queue and its schedules, the
+/// login directory and counters, and the caches' epochs (on the coordinator under Citus, but the
+/// login directory).
+let deploymentTables = ["job", "job_schedule", "login_name", "login_throttle", "cache_epoch"]
+
+/// Tables that carry tenant data: everything in schema chitieu but `deploymentTables`.
 func tenantTables(_ pool: PostgresPool) async throws -> [String] {
     try await pool.query(
         """
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('job', 'job_schedule', 'login_name', 'login_throttle') ORDER BY 1
+        WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p') AND c.relname <> ALL (\(deploymentTables)::text[]) ORDER BY 1
         """
     ).map { try $0.decode(String.self, at: 0) }
 }

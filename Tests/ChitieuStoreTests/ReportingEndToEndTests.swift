@@ -22,6 +22,7 @@ struct ReportingEndToEndTests {
         "progress_yearly": ["province_id", "indicator_id", "indicator_code", "indicator_name", "measure_unit", "phase", "year", "unit_id", "unit_level", "unit_code", "unit_name", "parent_id", "target", "achieved", "rate", "achieved_with_submitted", "companion_measure", "companion", "rate_with_submitted", "status", "status_label", "computed_at"],
         "progress_phase": ["province_id", "indicator_id", "indicator_code", "indicator_name", "measure_unit", "phase", "unit_id", "unit_level", "unit_code", "unit_name", "parent_id", "target", "achieved", "rate", "achieved_with_submitted", "companion_measure", "companion", "rate_with_submitted", "status", "status_label", "computed_at"],
         "province_summary": ["province_id", "phase", "indicators", "completed", "suspended", "on_track", "behind", "summary_label", "computed_at"],
+        "unit_summary": ["province_id", "unit_id", "unit_level", "unit_code", "unit_name", "phase", "indicators", "completed", "suspended", "on_track", "behind", "summary_label", "computed_at"],
         "audit": ["province_id", "event_id", "at", "actor", "via", "request_id", "action", "entity_type", "entity_id", "unit_id", "before", "after"],
     ]
 

@@ -141,7 +141,7 @@ struct SchemaCheckTests {
             SELECT c.relname AS tbl, k.conname, k.contype, a.attname AS first_column
             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-            WHERE n.nspname = 'chitieu' AND k.contype IN ('p', 'u') AND c.relname NOT IN ('job', 'job_schedule', 'login_name', 'login_throttle')
+            WHERE n.nspname = 'chitieu' AND k.contype IN ('p', 'u') AND c.relname <> ALL (\(deploymentTables)::text[])
             """)
         var withPrimaryKey = Set<String>()
         for row in keys {
@@ -165,7 +165,7 @@ struct SchemaCheckTests {
             JOIN pg_class r ON r.oid = k.confrelid
             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
             JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = k.confkey[1]
-            WHERE n.nspname = 'chitieu' AND k.contype = 'f' AND c.relname NOT IN ('job', 'job_schedule', 'login_name', 'login_throttle')
+            WHERE n.nspname = 'chitieu' AND k.contype = 'f' AND c.relname <> ALL (\(deploymentTables)::text[])
             """)
         #expect(fks.count > 20)
         for row in fks {
@@ -182,7 +182,7 @@ struct SchemaCheckTests {
             SELECT c.relname AS tbl, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
                    (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'chitieu' AND c.relkind = 'r' AND c.relname NOT IN ('job', 'job_schedule', 'login_name', 'login_throttle')
+            WHERE n.nspname = 'chitieu' AND c.relkind = 'r' AND c.relname <> ALL (\(deploymentTables)::text[])
             """)
         for row in rls {
             let table = try row.decode(String.self, "tbl")

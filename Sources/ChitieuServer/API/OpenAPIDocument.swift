@@ -134,7 +134,7 @@ public enum OpenAPIDocument {
                 "status": enumeration(["completed", "on_track", "behind", "no_target", "suspended"]), "computed_at": time,
             ]),
             "ProgressSummary": object([
-                "phase": string, "indicators": integer, "completed": integer, "on_track": integer, "behind": integer, "suspended": integer,
+                "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "phase": string, "indicators": integer, "completed": integer, "on_track": integer, "behind": integer, "suspended": integer,
             ]),
             "Target": object([
                 "id": integer, "indicator_id": integer, "indicator_code": string, "phase": string, "unit_id": integer, "unit_code": string,
@@ -350,8 +350,8 @@ public enum OpenAPIDocument {
                         "Figures on the units valid on this day (YYYY-MM-DD): units that ended (e.g. before the 2025 reform) carry their targets and results to their successors."),
                 ])],
             "/v1/progress/summary": ["get": operation(
-                "Per phase: indicators completed, on track, behind, suspended.", id: "progressSummary", tag: "progress",
-                ok: (200, "Per phase.", ref("ProgressSummaryList")))],
+                "Per phase, for each unit at the top of my scope (the units of my grants): its indicators completed, on track, behind, suspended.",
+                id: "progressSummary", tag: "progress", ok: (200, "Per unit and phase.", ref("ProgressSummaryList")), errors: [404])],
             "/v1/targets": [
                 "get": operation(
                     "Target cells of my scope, by indicator, level, Vietnamese name and year (the phase's cell first).", id: "listTargets", tag: "planning",

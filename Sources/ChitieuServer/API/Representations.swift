@@ -69,9 +69,9 @@ public enum Representation {
         ]
     }
 
-    /// A province's phase summary: indicators completed, on track, behind, suspended.
-    public static func progressSummary(_ s: ProvinceSummary) -> [String: Any] {
-        ["phase": s.phase, "indicators": s.indicators, "completed": s.completed, "on_track": s.onTrack, "behind": s.behind, "suspended": s.suspended]
+    /// A unit's phase summary: indicators completed, on track, behind, suspended.
+    public static func progressSummary(_ s: UnitSummary) -> [String: Any] {
+        ["unit_id": s.unitID, "unit_code": s.unitCode, "unit_name": s.unitName, "unit_level": s.unitLevel.rawValue, "phase": s.phase, "indicators": s.indicators, "completed": s.completed, "on_track": s.onTrack, "behind": s.behind, "suspended": s.suspended]
     }
 
     public static func progress(_ f: ProgressFigure) -> [String: Any] {

@@ -7,8 +7,8 @@ public import Postgres
 /// An entry is trusted for at most `lifetime` (then the token is checked again, which also
 /// marks it used), never past the token's expiry or the end of the day (UTC) it was checked
 /// (grants end with a day), and only while the listener on `chitieu_auth` hears of every
-/// change to the province's tokens, accounts, grants or settings (`AnnouncedCache`; the
-/// payload is the province id, see migration 0013).
+/// change to the province's tokens, accounts, grants or settings (`AnnouncedCache`; which
+/// province changed is read from its epoch, see migration 0021).
 ///
 /// Without a connected listener nothing is kept: every request is checked in the database.
 public final class TokenCache: AnnouncedInvalidation {

@@ -3,8 +3,8 @@ public import Postgres
 import Synchronization
 
 /// A daemon's memory of answers the database gave, kept only while it hears of every change
-/// that could make them wrong. Changes are announced per province with `pg_notify` in the
-/// transaction that makes them, and a listener hands them on (`invalidate(province:)`).
+/// that could make them wrong. Changes are announced per province in the transaction that makes
+/// them (an epoch moves, then a NOTIFY), and a listener hands them on (`invalidate(province:)`).
 ///
 /// An entry is trusted only while all of these hold:
 /// - its own time limit has not passed;
@@ -148,7 +148,8 @@ public final class AnnouncedCache<Key: Hashable & Sendable, Value: Sendable>: Se
 
 /// A cache that a listener keeps honest: what `CacheInvalidationService` drives.
 public protocol AnnouncedInvalidation: Sendable {
-    /// The NOTIFY channel its changes are announced on (the payload is a province id).
+    /// The NOTIFY channel its changes are announced on. The notification carries nothing: the
+    /// provinces that changed are those whose epoch moved (`AnnouncedEpochs`).
     static var channel: String { get }
     func invalidate(province: Int64)
     func invalidateAll()
@@ -157,8 +158,51 @@ public protocol AnnouncedInvalidation: Sendable {
 
 extension AnnouncedInvalidation {
     /// Announces, in the transaction that makes it, a change of the province that this cache's
-    /// entries depend on: every daemon drops them when it commits.
+    /// entries depend on: its epoch moves, and every daemon drops them when it commits.
     public static func announceChange(province: Int64, on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_notify(\(channel), \(String(province)))")
+        try await connection.query("SELECT chitieu.announce_change(\(channel), \(province))", prepared: true)
+    }
+}
+
+/// What a daemon last read of `chitieu.cache_epoch`: per channel and province, how many changes
+/// were announced. A NOTIFY proves nothing (any role may send one); an epoch only the owner
+/// writes does. On a notification the daemon reads the epochs again, and what moved is what
+/// changed: a forged notification moves nothing.
+public struct AnnouncedEpochs: Sendable, Equatable {
+    /// A channel's epoch of a province.
+    public struct Key: Hashable, Sendable {
+        public var channel: String
+        public var province: Int64
+
+        public init(channel: String, province: Int64) {
+            self.channel = channel
+            self.province = province
+        }
+    }
+
+    private var known: [Key: Int64]
+
+    /// The epochs as read (rows absent: nothing announced yet).
+    public init(_ epochs: [Key: Int64] = [:]) {
+        known = epochs
+    }
+
+    /// The channels and provinces whose epoch moved since the last reading (a province seen for
+    /// the first time included); `epochs` become the last reading.
+    public mutating func changes(_ epochs: [Key: Int64]) -> [Key] {
+        let moved = epochs.filter { known[$0.key] != $0.value }.map { $0.key }
+        known = epochs
+        return moved
+    }
+
+    /// Reads the epochs of `channels`.
+    public static func read(channels: [String], on connection: PostgresConnection) async throws -> [Key: Int64] {
+        var epochs: [Key: Int64] = [:]
+        for row in try await connection.query(
+            "SELECT channel, province_id, epoch FROM chitieu.cache_epoch WHERE channel = ANY (\(channels)::text[])", prepared: true)
+        {
+            epochs[Key(channel: try row.decode(String.self, at: 0), province: try row.decode(Int64.self, at: 1))] = try row.decode(Int64.self, at: 2)
+        }
+        return epochs
     }
 }

@@ -54,7 +54,7 @@ public struct Doctor: Sendable {
 
     /// The names of the checks, in the order they run.
     public static let checkNames = [
-        "database", "migrations", "database_access", "row_level_security", "roles", "jobs_pending", "jobs_failed", "jobs_leases", "clock",
+        "database", "migrations", "database_access", "reporting_access", "row_level_security", "roles", "jobs_pending", "jobs_failed", "jobs_leases", "clock",
     ]
 
     let pool: PostgresPool
@@ -91,6 +91,7 @@ public struct Doctor: Sendable {
         let steps: [(String, @Sendable (PostgresConnection) async throws -> DoctorCheck)] = [
             ("migrations", { [migrations, logger] in try await Self.checkMigrations($0, migrations, logger: logger) }),
             ("database_access", { try await Self.checkDatabaseAccess($0) }),
+            ("reporting_access", { try await Self.checkReportingAccess($0) }),
             ("row_level_security", { try await Self.checkRowLevelSecurity($0) }),
             ("roles", { try await Self.checkRoles($0) }),
             ("jobs_pending", { [configuration] in try await Self.checkPendingJobs($0, configuration) }),
@@ -158,6 +159,40 @@ public struct Doctor: Sendable {
                     + "REVOKE CONNECT, TEMPORARY ON DATABASE \(name) FROM PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE \(name) TO chitieu_app")
         }
         return DoctorCheck(name: "database_access", status: .ok, detail: "only granted roles may connect to \(name)")
+    }
+
+    /// The reporting logins of this database (those granted CONNECT on it) that may also connect
+    /// to another database of the cluster: `postgres` and `template1` let `PUBLIC` in unless the
+    /// deployment revoked it.
+    static func checkReportingAccess(_ c: PostgresConnection) async throws -> DoctorCheck {
+        let rows = try await c.query(
+            """
+            SELECT r.rolname::text AS login, array_agg(d.datname::text ORDER BY d.datname) AS databases
+            FROM pg_roles r
+            JOIN pg_auth_members m ON m.member = r.oid
+            JOIN pg_roles g ON g.oid = m.roleid AND g.rolname = 'chitieu_reporting'
+            JOIN pg_database d ON d.datname <> current_database() AND d.datallowconn AND has_database_privilege(r.oid, d.oid, 'CONNECT')
+            WHERE r.rolcanlogin
+              AND EXISTS (SELECT 1 FROM pg_database own, aclexplode(own.datacl) a
+                          WHERE own.datname = current_database() AND a.grantee = r.oid AND a.privilege_type = 'CONNECT')
+            GROUP BY r.rolname
+            ORDER BY r.rolname
+            """)
+        guard !rows.isEmpty else {
+            return DoctorCheck(name: "reporting_access", status: .ok, detail: "no reporting login may connect to another database of the cluster")
+        }
+        var logins: [String] = []
+        var databases: Set<String> = []
+        for row in rows {
+            let reachable = try row.decode([String].self, "databases")
+            logins.append("\(try row.decode(String.self, "login")) (\(reachable.joined(separator: ", ")))")
+            databases.formUnion(reachable)
+        }
+        let names = databases.sorted().joined(separator: ", ")
+        return DoctorCheck(
+            name: "reporting_access", status: .warn,
+            detail: "reporting logins may connect to other databases of the cluster: \(logins.joined(separator: "; ")); "
+                + "as a superuser: REVOKE CONNECT, TEMPORARY ON DATABASE \(names) FROM PUBLIC (and from each login granted CONNECT there)")
     }
 
     static func checkRowLevelSecurity(_ c: PostgresConnection) async throws -> DoctorCheck {

@@ -5,8 +5,9 @@ public import Postgres
 /// dashboards ask for the same scope all day, and the figures change only when
 /// `chitieu.compute_progress` writes them or the unit tree changes.
 ///
-/// Each of those changes is announced with `chitieu.announce_figures(province)` (a NOTIFY on
-/// `chitieu_figures`, migration 0015) in the transaction that makes it: the function announces
+/// Each of those changes is announced with `chitieu.announce_figures(province)` (the province's
+/// epoch moves, then a NOTIFY on `chitieu_figures`, migrations 0015 and 0021) in the transaction
+/// that makes it: the function announces
 /// the figures it wrote, unit imports and province merges announce their units. Every daemon
 /// forgets the province's answers at commit.
 /// An entry lives at most `lifetime`, and nothing is kept while the listener is down

@@ -27,8 +27,12 @@ public struct ProgressFigure: Sendable, Hashable {
     public var computedAt: Date
 }
 
-/// The province's standing for a phase: how many indicators are complete.
-public struct ProvinceSummary: Sendable, Hashable {
+/// A unit's standing for a phase (over its subtree): how many indicators are complete.
+public struct UnitSummary: Sendable, Hashable {
+    public var unitID: Int64
+    public var unitCode: String
+    public var unitName: String
+    public var unitLevel: UnitLevel
     public var phase: String
     public var indicators: Int
     public var completed: Int
@@ -213,20 +217,26 @@ public struct ProgressStore: Sendable {
             computedAt: try row.decode(Date.self, at: 15))
     }
 
-    /// Per phase: indicators, completed, suspended, on track, behind (the province unit's phase figures).
-    public func summary(province: Int64, caller: Caller) async throws -> [ProvinceSummary] {
+    /// Per phase, for each unit at the top of the caller's scope (the province's unit for the
+    /// operator, the units of the grants for an officer), that unit's own phase figures:
+    /// indicators, completed, suspended, on track, behind. Never a unit above the caller's scope.
+    public func summary(province: Int64, caller: Caller) async throws -> [UnitSummary] {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .read, what: "the province", tx: tx)
+            let roots = try await Access.scopeRoots(caller, unit: nil, tx: tx)
             // The same figures tools read: the view is the one statement of them.
             return try await tx.query(
                 """
-                SELECT phase, indicators::int, completed::int, suspended::int, on_track::int, behind::int
-                FROM reporting.province_summary WHERE province_id = \(province) ORDER BY phase
-                """
+                SELECT unit_id, unit_code, unit_name, unit_level, phase, indicators::int, completed::int, suspended::int, on_track::int, behind::int
+                FROM reporting.unit_summary WHERE province_id = \(province) AND unit_id = ANY (\(roots)::bigint[])
+                ORDER BY array_position(ARRAY['province', 'district', 'commune', 'village'], unit_level), unit_name, unit_code, phase
+                """, prepared: true
             ).map { row in
-                ProvinceSummary(
-                    phase: try row.decode(String.self, at: 0), indicators: try row.decode(Int.self, at: 1), completed: try row.decode(Int.self, at: 2),
-                    suspended: try row.decode(Int.self, at: 3), onTrack: try row.decode(Int.self, at: 4), behind: try row.decode(Int.self, at: 5))
+                UnitSummary(
+                    unitID: try row.decode(Int64.self, at: 0), unitCode: try row.decode(String.self, at: 1), unitName: try row.decode(String.self, at: 2),
+                    unitLevel: UnitLevel(rawValue: try row.decode(String.self, at: 3)) ?? .commune,
+                    phase: try row.decode(String.self, at: 4), indicators: try row.decode(Int.self, at: 5), completed: try row.decode(Int.self, at: 6),
+                    suspended: try row.decode(Int.self, at: 7), onTrack: try row.decode(Int.self, at: 8), behind: try row.decode(Int.self, at: 9))
             }
         }
     }

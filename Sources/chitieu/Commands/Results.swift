@@ -312,7 +312,8 @@ struct ProgressCommand: AsyncParsableCommand {
     }
 
     struct Summary: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Per phase: indicators completed, on track, behind, suspended.")
+        static let configuration = CommandConfiguration(
+            abstract: "Per phase, for the province (or each unit of the --as account's grants): indicators completed, on track, behind, suspended.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
         @OptionGroup var acting: ActingOption
@@ -324,8 +325,8 @@ struct ProgressCommand: AsyncParsableCommand {
                     try await ProgressStore(database: db).summary(province: tenant.id, caller: try await acting.caller("progress summary", db, tenant))
                 }
                 Output.print(
-                    output.format, columns: ["phase", "indicators", "completed", "on track", "behind", "suspended"],
-                    rows: rows.map { [$0.phase, String($0.indicators), String($0.completed), String($0.onTrack), String($0.behind), String($0.suspended)] },
+                    output.format, columns: ["unit", "phase", "indicators", "completed", "on track", "behind", "suspended"],
+                    rows: rows.map { ["\($0.unitName) (\($0.unitCode))", $0.phase, String($0.indicators), String($0.completed), String($0.onTrack), String($0.behind), String($0.suspended)] },
                     jsonRows: rows.map(Representation.progressSummary))
             }
         }
