@@ -140,10 +140,14 @@ SELECT ph.province_id, ph.code AS phase, count(p.*) AS indicators,
        count(*) FILTER (WHERE p.status = 'behind') AS behind,
        format('%s/%s chỉ tiêu đạt 100%%', count(*) FILTER (WHERE p.status = 'completed'), count(p.*)) AS summary_label,
        max(p.computed_at) AS computed_at
-FROM chitieu.phase ph
-JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
-     AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.last_year, 12, 31))
-LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = u.unit_id
+-- The province's own unit of the phase: the last one valid in it (a province that ended during the
+-- phase keeps its own; a merged province's is today's, not its predecessors').
+FROM (SELECT DISTINCT ON (ph.province_id, ph.phase_id) ph.province_id, ph.phase_id, ph.code, u.unit_id
+      FROM chitieu.phase ph
+      JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
+           AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.first_year, 1, 1))
+      ORDER BY ph.province_id, ph.phase_id, u.valid_to DESC NULLS FIRST, u.valid_from DESC, u.unit_id) ph
+LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = ph.unit_id
 GROUP BY ph.province_id, ph.code;
 COMMENT ON VIEW reporting.province_summary IS 'Per province and phase: indicators completed / total / suspended — "4 of 10 at 100%".';
 COMMENT ON COLUMN reporting.province_summary.summary_label IS 'e.g. "4/10 chỉ tiêu đạt 100%".';
