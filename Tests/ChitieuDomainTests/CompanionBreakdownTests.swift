@@ -51,6 +51,19 @@ struct CompanionBreakdownTests {
         #expect(draft.problem()?.field == "companion-disaggregation")
     }
 
+    @Test func theShippedCatalogueBreaksDownMembersAndParticipantsAndCountsCoursesInCuoc() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Deploy/catalogue/project8-indicators.csv")
+        let rows = Dictionary(uniqueKeysWithValues: try IndicatorCatalogueCSV.parse(try Data(contentsOf: file)).map { ($0.draft.code, $0.draft) })
+        #expect(rows["DA8-02"]?.disaggregation == nil && rows["DA8-02"]?.companionDisaggregation == ["sex": ["nữ", "nam"]])
+        for code in ["DA8-03", "DA8-04"] {
+            #expect(rows[code]?.disaggregation == nil)
+            #expect(rows[code]?.companionDisaggregation == ["sex": ["nữ", "nam"], "ethnicity": ["DTTS", "Kinh"]])
+            #expect(rows[code]?.measureUnit == "cuộc")
+        }
+        #expect(rows["DA8-09"]?.disaggregation == ["ethnicity": ["DTTS", "Kinh"]], "women officials are people: their count is broken down")
+        #expect(rows.values.allSatisfy { $0.disaggregation?["sex"] == nil }, "no count of clubs, courses or teams by sex")
+    }
+
     @Test func aCatalogueColumnIsReadAndCheckedAndAnOlderFileStillReads() throws {
         let header = "code,name,measure_unit,kind,companion_measure,companion_disaggregation\n"
         let rows = try IndicatorCatalogueCSV.parse(Data((header + "X-1,Câu lạc bộ,câu lạc bộ,stock,thành viên,sex=nữ|nam\n").utf8))

@@ -104,6 +104,13 @@ struct ReportingEndToEndTests {
         let province10 = try await query(laocai, "SELECT province_id FROM reporting.provinces")
         #expect(try await query(laocai, "SELECT summary_label FROM province_summary WHERE phase = '2021-2025'") == "4/10 chỉ tiêu đạt 100%")
         #expect(try await query(laocai, "SELECT achieved || ' ' || companion || ' ' || status_label FROM progress_phase WHERE indicator_code = 'DA8-01' AND unit_level = 'province'") == "424 3816 Hoàn thành")
+        // Clubs and courses are not women or men: their members and participants are, and add up.
+        #expect(try await query(laocai, "SELECT count(*) FROM result WHERE indicator_code IN ('DA8-02', 'DA8-03', 'DA8-04') AND breakdown IS NOT NULL") == "0")
+        #expect(try await query(laocai, """
+            SELECT count(*) > 0 AND bool_and((companion_breakdown->'sex'->>'nữ')::int + (companion_breakdown->'sex'->>'nam')::int = companion_value
+                                             AND (companion_breakdown->'sex'->>'nữ')::int > 0 AND (companion_breakdown->'sex'->>'nam')::int > 0)
+            FROM result WHERE indicator_code IN ('DA8-02', 'DA8-03', 'DA8-04') AND companion_value > 2
+            """) == "t")
         #expect(try await query(yenbai, "SELECT count(*) FROM progress_yearly WHERE province_id = \(province10)") == "0")
         #expect(try await query(yenbai, "SELECT count(*) FROM result WHERE province_id = \(province10)") == "0")
         #expect(Int(try await query(yenbai, "SELECT count(*) FROM progress_yearly")) ?? 0 > 0)
