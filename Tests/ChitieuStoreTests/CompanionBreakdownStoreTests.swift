@@ -69,6 +69,24 @@ struct CompanionBreakdownStoreTests {
         #expect(try row.decode(String.self, at: 1) == #"{"sex": ["nữ", "nam"]}"#)
         #expect(try row.decode(Bool.self, at: 2))
         await su.close()
+
+        // Over HTTP: the indicator says what its companion breaks down into; a result gives it, checked the same way.
+        let (clubID, communeID) = (clubs.id, world.unitsA.commune)
+        try await withLiveAPI(world) { api in
+            let token = try await api.login("xa10")
+            let indicator = try await api.call(.get, "/v1/indicators/\(clubID)", token: token)
+            #expect(indicator.json["companion_disaggregation"] as? [String: [String]] == ["sex": ["nữ", "nam"]], "\(indicator.text)")
+            let body: [String: Any] = [
+                "indicator_id": clubID, "unit_id": communeID, "period_start": "2024-05-01", "period_end": "2024-05-31", "value": 1, "companion_value": 20,
+            ]
+            let made = try await api.call(.post, "/v1/results", token: token, json: body.merging(["companion_breakdown": ["sex": ["nữ": 12, "nam": 8]]]) { $1 })
+            #expect(made.status == .created, "\(made.text)")
+            #expect(made.json["companion_breakdown"] as? [String: [String: Int]] == ["sex": ["nữ": 12, "nam": 8]])
+            let short = try await api.call(.post, "/v1/results", token: token, json: body.merging(["companion_breakdown": ["sex": ["nữ": 12, "nam": 9]]]) { $1 })
+            #expect(short.status == .unprocessableContent && short.text.contains("companion_breakdown.sex"), "\(short.text)")
+            let notCounts = try await api.call(.post, "/v1/results", token: token, json: body.merging(["companion_breakdown": ["sex": ["nữ": "mười hai"]]]) { $1 })
+            #expect(notCounts.status == .unprocessableContent && notCounts.text.contains("companion_breakdown.sex.nữ"), "\(notCounts.text)")
+        }
         await world.shutdown()
     }
 
