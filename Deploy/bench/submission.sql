@@ -20,7 +20,7 @@ SELECT unit_id, level, code, name, valid_from, valid_to, coalesce(valid_to < cur
 FROM chitieu.admin_unit WHERE province_id = :p AND unit_id = :u;
 SELECT chitieu.unit_path(:p, :u);
 SELECT code, reporting_levels, disaggregation::text, companion_measure, CASE WHEN status = 'suspended' THEN suspended_from END,
-       (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today
+       (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today, companion_disaggregation::text
 FROM chitieu.indicator WHERE province_id = :p AND indicator_id = :i;
 SELECT coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = :p AND year = 2025),
                 make_date(2025 + 1, 1, 25)) AS closes_on,
@@ -32,17 +32,18 @@ SELECT phase_id FROM chitieu.phase WHERE province_id = :p AND first_year <= 2025
 WITH r AS (
     INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, breakdown,
         companion_value, evidence_note, state, idempotency_key, idempotency_fingerprint, created_by,
-        submitted_at, submitted_by)
+        submitted_at, submitted_by, companion_breakdown)
     VALUES (:p, :i, :u, make_date(2025, 3 * :quarter::int + 1, 1), make_date(2025, 3 * :quarter::int + 1, 1) + interval '3 months' - interval '1 day', :value,
         NULL::jsonb, NULL, 'Biên bản họp tổ', 'submitted',
         NULL, sha256((:n::text || '-' || clock_timestamp())::bytea), :a::uuid,
-        CASE WHEN true THEN now() END, CASE WHEN true THEN :a::uuid END)
+        CASE WHEN true THEN now() END, CASE WHEN true THEN :a::uuid END,
+        NULL::jsonb)
     RETURNING *
 )
 SELECT r.result_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
     r.period_start, r.period_end, r.value, r.breakdown::text AS breakdown, r.companion_value, r.evidence_note, r.state,
     r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at, r.submitted_by, r.decided_unit_id,
-    u.valid_to AS unit_valid_to, coalesce(u.valid_to < current_date, false) AS unit_ended
+    u.valid_to AS unit_valid_to, coalesce(u.valid_to < current_date, false) AS unit_ended, r.companion_breakdown::text AS companion_breakdown
 FROM r
 JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
 JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id;

@@ -65,31 +65,49 @@ BEGIN
         WHERE r.province_id = p_province_id AND r.state IN ('approved', 'submitted') AND r.year BETWEEN ph.first_year AND ph.last_year
         GROUP BY r.indicator_id, r.unit_id, r.year
     ),
-    -- A level is read at the end of the year: an earlier unit's level does not count in a year
-    -- in which a unit that succeeded it reported its own (no double counting across a reform).
+    -- A level is read at the end of the year, and a successor's report supersedes its
+    -- predecessors' levels (no double counting across a reform): an earlier unit's level does not
+    -- count in a year in which a unit that succeeded it (directly or through a later change)
+    -- reported its own, nor in the phase figure when a successor reported in that year or later.
+    -- Approved figures are superseded by approved levels, the figures with submitted ones by any.
     -- (Hash joins on both sides: CTEs have no index, a correlated NOT EXISTS would scan them per row.)
-    superseded AS MATERIALIZED (
-        SELECT DISTINCT l.from_unit_id AS unit_id, z.indicator_id, z.year
-        FROM links l JOIN reported z ON z.unit_id = l.to_unit_id AND z.kind = 'stock'
+    successors AS (
+        SELECT from_unit_id AS unit_id, to_unit_id AS successor FROM links
+      UNION
+        SELECT s.unit_id, l.to_unit_id FROM successors s JOIN links l ON l.from_unit_id = s.successor
+    ),
+    succeeded AS MATERIALIZED (
+        SELECT s.unit_id, z.indicator_id, z.year, bool_or(z.achieved IS NOT NULL) AS approved
+        FROM successors s JOIN reported z ON z.unit_id = s.successor AND z.kind = 'stock'
+        GROUP BY s.unit_id, z.indicator_id, z.year
+    ),
+    succeeded_last AS MATERIALIZED (
+        SELECT unit_id, indicator_id, coalesce(max(year) FILTER (WHERE approved), 0) AS approved_year, max(year) AS any_year
+        FROM succeeded GROUP BY unit_id, indicator_id
     ),
     yearly AS MATERIALIZED (
-        SELECT y.* FROM reported y
-        LEFT JOIN superseded s ON s.unit_id = y.unit_id AND s.indicator_id = y.indicator_id AND s.year = y.year
-        WHERE y.kind = 'flow' OR s.unit_id IS NULL
+        SELECT y.indicator_id, y.unit_id, y.year, y.kind,
+               CASE WHEN s.approved THEN NULL ELSE y.achieved END AS achieved,
+               CASE WHEN s.unit_id IS NULL THEN y.with_submitted END AS with_submitted,
+               CASE WHEN s.approved THEN NULL ELSE y.companion END AS companion
+        FROM reported y
+        LEFT JOIN succeeded s ON s.unit_id = y.unit_id AND s.indicator_id = y.indicator_id AND s.year = y.year
+        WHERE y.kind = 'flow' OR s.unit_id IS NULL OR (NOT s.approved AND y.achieved IS NOT NULL)
     ),
     -- Per reporting unit, yearly figures (year key = the year) and phase figures (key 0): flow
-    -- sums the years; stock takes the last year that has a level.
+    -- sums the years; stock takes the last year that has a level, unless a successor reported since.
     base AS (
         SELECT indicator_id, unit_id, year::int AS yk, achieved, with_submitted, companion FROM yearly
       UNION ALL
         SELECT indicator_id, unit_id, 0, sum(achieved), sum(with_submitted), sum(companion)
         FROM yearly WHERE kind = 'flow' GROUP BY indicator_id, unit_id
       UNION ALL
-        SELECT indicator_id, unit_id, 0,
-               (array_agg(achieved ORDER BY year DESC) FILTER (WHERE achieved IS NOT NULL))[1],
-               (array_agg(with_submitted ORDER BY year DESC))[1],
-               (array_agg(companion ORDER BY year DESC) FILTER (WHERE achieved IS NOT NULL))[1]
-        FROM yearly WHERE kind = 'stock' GROUP BY indicator_id, unit_id
+        SELECT y.indicator_id, y.unit_id, 0,
+               (array_agg(y.achieved ORDER BY y.year DESC) FILTER (WHERE y.achieved IS NOT NULL AND y.year > coalesce(s.approved_year, 0)))[1],
+               (array_agg(y.with_submitted ORDER BY y.year DESC) FILTER (WHERE y.with_submitted IS NOT NULL AND y.year > coalesce(s.any_year, 0)))[1],
+               (array_agg(y.companion ORDER BY y.year DESC) FILTER (WHERE y.achieved IS NOT NULL AND y.year > coalesce(s.approved_year, 0)))[1]
+        FROM yearly y LEFT JOIN succeeded_last s ON s.unit_id = y.unit_id AND s.indicator_id = y.indicator_id
+        WHERE y.kind = 'stock' GROUP BY y.indicator_id, y.unit_id
     ),
     rolled AS (
         SELECT b.indicator_id, c.ancestor AS unit_id, b.yk,

@@ -60,13 +60,15 @@ SELECT i.province_id, i.indicator_id, i.code, i.name, i.name_en, i.measure_unit,
        CASE i.kind WHEN 'flow' THEN 'Số phát sinh trong kỳ' ELSE 'Số hiện có cuối kỳ' END AS kind_label,
        i.reporting_levels, i.companion_measure, i.status,
        CASE i.status WHEN 'active' THEN 'Đang thực hiện' ELSE 'Tạm dừng' END AS status_label,
-       i.suspended_from, i.suspended_reason
+       i.suspended_from, i.suspended_reason, i.disaggregation, i.companion_disaggregation
 FROM chitieu.indicator i;
 COMMENT ON VIEW reporting.indicator IS 'The indicators (chỉ tiêu) of the province(s) this login may read; suspended ones stay listed.';
 COMMENT ON COLUMN reporting.indicator.code IS 'Code within the province, e.g. DA8-01.';
 COMMENT ON COLUMN reporting.indicator.kind IS 'flow (counted per period, summed) or stock (a level at the end of a period).';
 COMMENT ON COLUMN reporting.indicator.status IS 'active or suspended (stopped by central direction, kept on record).';
 COMMENT ON COLUMN reporting.indicator.companion_measure IS 'What the companion figure counts (thành viên, học viên…), if any.';
+COMMENT ON COLUMN reporting.indicator.disaggregation IS 'Breakdown of the count: dimension → categories, e.g. {"ethnicity": ["DTTS", "Kinh"]}.';
+COMMENT ON COLUMN reporting.indicator.companion_disaggregation IS 'Breakdown of the companion figure, e.g. {"sex": ["nữ", "nam"]} members of the clubs by sex.';
 
 CREATE OR REPLACE VIEW reporting.target_yearly WITH (security_invoker = true) AS
 SELECT t.province_id, t.indicator_id, i.code AS indicator_code, i.name AS indicator_name, p.code AS phase,
@@ -101,7 +103,7 @@ SELECT r.province_id, r.result_id, r.indicator_id, i.code AS indicator_code, r.u
        u.level AS unit_level, r.period_start, r.period_end, r.year, r.value, r.breakdown, r.companion_value, r.evidence_note,
        r.state,
        CASE r.state WHEN 'draft' THEN 'Nháp' WHEN 'submitted' THEN 'Đã gửi' WHEN 'approved' THEN 'Đã duyệt' ELSE 'Trả lại' END AS state_label,
-       r.return_reason, r.created_at, r.submitted_at, r.decided_at
+       r.return_reason, r.created_at, r.submitted_at, r.decided_at, r.companion_breakdown
 FROM chitieu.result r
 JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
 JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id;
@@ -109,6 +111,7 @@ COMMENT ON VIEW reporting.result IS 'Results as units reported them, in every st
 COMMENT ON COLUMN reporting.result.year IS 'The year the result counts in.';
 COMMENT ON COLUMN reporting.result.breakdown IS 'Breakdown by the indicator''s disaggregation, e.g. {"sex": {"nữ": 30, "nam": 12}}.';
 COMMENT ON COLUMN reporting.result.state IS 'draft, submitted, approved or returned.';
+COMMENT ON COLUMN reporting.result.companion_breakdown IS 'Breakdown of the companion figure by the indicator''s companion disaggregation, e.g. {"sex": {"nữ": 14, "nam": 9}}.';
 
 CREATE OR REPLACE VIEW reporting.progress_yearly WITH (security_invoker = true) AS
 SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
@@ -147,10 +150,14 @@ SELECT ph.province_id, ph.code AS phase, count(p.*) AS indicators,
        count(*) FILTER (WHERE p.status = 'behind') AS behind,
        format('%s/%s chỉ tiêu đạt 100%%', count(*) FILTER (WHERE p.status = 'completed'), count(p.*)) AS summary_label,
        max(p.computed_at) AS computed_at
-FROM chitieu.phase ph
-JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
-     AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.last_year, 12, 31))
-LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = u.unit_id
+-- The province's own unit of the phase: the last one valid in it (a province that ended during the
+-- phase keeps its own; a merged province's is today's, not its predecessors').
+FROM (SELECT DISTINCT ON (ph.province_id, ph.phase_id) ph.province_id, ph.phase_id, ph.code, u.unit_id
+      FROM chitieu.phase ph
+      JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
+           AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.first_year, 1, 1))
+      ORDER BY ph.province_id, ph.phase_id, u.valid_to DESC NULLS FIRST, u.valid_from DESC, u.unit_id) ph
+LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = ph.unit_id
 GROUP BY ph.province_id, ph.code;
 COMMENT ON VIEW reporting.province_summary IS 'Per province and phase: indicators completed / total / suspended — "4 of 10 at 100%".';
 COMMENT ON COLUMN reporting.province_summary.summary_label IS 'e.g. "4/10 chỉ tiêu đạt 100%".';

@@ -212,6 +212,89 @@ struct ReformTests {
         }
     }
 
+    /// Stock levels across the reform, counted by hand: every old commune reported a level in 2023
+    /// and 2024, some in January–June 2025; ten new communes reported approved levels in July–December
+    /// 2025 and one a submitted level. A successor's report supersedes its predecessors' levels, in the
+    /// year and for the phase; levels of old communes whose successors did not report still count.
+    @Test func stockPhaseFiguresCountEachOldCommuneOnceAfterTheReform() async throws {
+        let (world, owner) = try await world()
+        let su = try await world.db.superuserConnection()
+        for p in [world.a, world.b] {
+            try await su.query(
+                "DELETE FROM chitieu.result WHERE province_id = \(p.id) AND indicator_id IN (SELECT indicator_id FROM chitieu.indicator WHERE province_id = \(p.id) AND code = 'DA8-01')")
+            try await su.query(
+                """
+                INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, state, decided_at)
+                SELECT i.province_id, i.indicator_id, u.unit_id, d.s, d.e, d.v, 'approved', now()
+                FROM chitieu.indicator i
+                JOIN chitieu.admin_unit u ON u.province_id = i.province_id AND u.level = 'commune'
+                CROSS JOIN (VALUES ('2023-01-01'::date, '2023-12-31'::date, 1), ('2024-01-01', '2024-12-31', 2), ('2025-01-01', '2025-06-30', 3)) d (s, e, v)
+                WHERE i.province_id = \(p.id) AND i.code = 'DA8-01' AND (d.v < 3 OR u.unit_id % 5 = 0)
+                """)
+        }
+        _ = try await ReformStore(database: owner).apply(
+            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
+            on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
+        let laoCai = try await TenantStore(database: owner).resolve(code: "15", on: reformDay)
+        let newCommunes = try await su.query(
+            "SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(laoCai.id) AND level = 'commune' AND valid_from = '2025-07-01' ORDER BY code LIMIT 11"
+        ).map { try $0.decode(Int64.self, at: 0) }
+        let (approvedNew, submittedNew) = (Set(newCommunes.prefix(10)), Set(newCommunes.suffix(1)))
+        try await su.query(
+            """
+            INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, state, submitted_at, decided_at)
+            SELECT i.province_id, i.indicator_id, u, '2025-07-01', '2025-12-31', CASE WHEN u = \(newCommunes[10]) THEN 20 ELSE 10 END,
+                   CASE WHEN u = \(newCommunes[10]) THEN 'submitted' ELSE 'approved' END, now(),
+                   CASE WHEN u = \(newCommunes[10]) THEN NULL ELSE now() END
+            FROM chitieu.indicator i CROSS JOIN unnest(\(newCommunes)::bigint[]) AS u
+            WHERE i.province_id = \(laoCai.id) AND i.code = 'DA8-01'
+            """)
+        // The old communes and their latest levels, and who took over from them.
+        let oldLevels = Dictionary(uniqueKeysWithValues: try await su.query(
+            "SELECT unit_id, CASE WHEN unit_id % 5 = 0 THEN 3 ELSE 2 END FROM chitieu.admin_unit WHERE province_id = \(laoCai.id) AND level = 'commune' AND valid_to = '2025-06-30'"
+        ).map { (try $0.decode(Int64.self, at: 0), try $0.decode(Int.self, at: 1)) })
+        var successors: [Int64: Set<Int64>] = [:]
+        for row in try await su.query("SELECT from_unit_id, to_unit_id FROM chitieu.unit_succession WHERE province_id = \(laoCai.id)") {
+            successors[try row.decode(Int64.self, at: 0), default: []].insert(try row.decode(Int64.self, at: 1))
+        }
+        await su.close()
+        let superseded = oldLevels.keys.filter { !(successors[$0] ?? []).isDisjoint(with: approvedNew) }
+        let supersededWithSubmitted = oldLevels.keys.filter { !(successors[$0] ?? []).isDisjoint(with: approvedNew.union(submittedNew)) }
+        #expect(!superseded.isEmpty && superseded.count < oldLevels.count && supersededWithSubmitted.count > superseded.count)
+        #expect(superseded.contains { oldLevels[$0] == 2 }, "some superseded communes last reported in 2024")
+        let expected = 10 * approvedNew.count + oldLevels.filter { !superseded.contains($0.key) }.map(\.value).reduce(0, +)
+        let expectedWithSubmitted = 10 * approvedNew.count + 20 + oldLevels.filter { !supersededWithSubmitted.contains($0.key) }.map(\.value).reduce(0, +)
+
+        _ = try await ProgressStore(database: owner).compute(province: laoCai.id, phaseID: try await phaseI(owner, laoCai))
+        let root = try await rootUnit(owner, laoCai)
+        func figure(_ year: String) async throws -> (achieved: Int, withSubmitted: Int) {
+            try await owner.withTenant(laoCai.id) { tx in
+                let row = try await tx.query(PostgresQuery(
+                    unsafeSQL: """
+                        SELECT achieved, achieved_with_submitted FROM chitieu.progress
+                        WHERE province_id = $1 AND unit_id = $2 AND indicator_code = 'DA8-01' AND year IS NOT DISTINCT FROM \(year)
+                        """,
+                    bindings: { var b = PostgresBindings(); b.append(laoCai.id); b.append(root); return b }()))[0]
+                return (try row.decode(Int.self, at: 0), try row.decode(Int.self, at: 1))
+            }
+        }
+        let phase = try await figure("NULL")
+        #expect(phase.achieved == expected, "each old commune's level counts once, unless a successor reported since")
+        #expect(phase.withSubmitted == expectedWithSubmitted)
+        let reportedIn2025 = oldLevels.filter { $0.value == 3 && !superseded.contains($0.key) }.count
+        #expect(try await figure("2025").achieved == 10 * approvedNew.count + 3 * reportedIn2025, "the year counts the levels reported in it")
+        #expect(try await figure("2024").achieved == 2 * oldLevels.count, "history stays as it was")
+    }
+
+    /// The id of a province's own unit of today.
+    func rootUnit(_ db: ChitieuDatabase, _ p: Province) async throws -> Int64 {
+        try await db.withTenant(p.id) { tx in
+            try await tx.query(
+                "SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(p.id) AND level = 'province' AND valid_to IS NULL"
+            )[0].decode(Int64.self, at: 0)
+        }
+    }
+
     @Test func aReusedCommuneCodeNeverMixesOldAndNewData() async throws {
         let (world, owner) = try await world()
         _ = try await ReformStore(database: owner).apply(

@@ -14,11 +14,11 @@ struct ReportingEndToEndTests {
         "provinces": ["province_id", "code", "name", "valid_from", "valid_to"],
         "units": ["province_id", "unit_id", "level", "code", "name", "type_label", "parent_id", "parent_code", "parent_name", "valid_from", "valid_to"],
         "unit": ["province_id", "unit_id", "code", "name", "level", "type_label", "level_label", "parent_id", "parent_code", "parent_name", "path", "path_codes", "valid_from", "valid_to"],
-        "indicator": ["province_id", "indicator_id", "code", "name", "name_en", "measure_unit", "kind", "kind_label", "reporting_levels", "companion_measure", "status", "status_label", "suspended_from", "suspended_reason"],
+        "indicator": ["province_id", "indicator_id", "code", "name", "name_en", "measure_unit", "kind", "kind_label", "reporting_levels", "companion_measure", "status", "status_label", "suspended_from", "suspended_reason", "disaggregation", "companion_disaggregation"],
         "target_yearly": ["province_id", "indicator_id", "indicator_code", "indicator_name", "phase", "unit_id", "unit_level", "unit_code", "unit_name", "year", "target", "origin", "locked", "set_at"],
         "target_phase": ["province_id", "indicator_id", "indicator_code", "indicator_name", "phase", "unit_id", "unit_level", "unit_code", "unit_name", "target", "origin", "locked", "set_at",
                          "plan_number", "plan_date", "plan_issuer", "plan_title", "plan_citation"],
-        "result": ["province_id", "result_id", "indicator_id", "indicator_code", "unit_id", "unit_code", "unit_name", "unit_level", "period_start", "period_end", "year", "value", "breakdown", "companion_value", "evidence_note", "state", "state_label", "return_reason", "created_at", "submitted_at", "decided_at"],
+        "result": ["province_id", "result_id", "indicator_id", "indicator_code", "unit_id", "unit_code", "unit_name", "unit_level", "period_start", "period_end", "year", "value", "breakdown", "companion_value", "evidence_note", "state", "state_label", "return_reason", "created_at", "submitted_at", "decided_at", "companion_breakdown"],
         "progress_yearly": ["province_id", "indicator_id", "indicator_code", "indicator_name", "measure_unit", "phase", "year", "unit_id", "unit_level", "unit_code", "unit_name", "parent_id", "target", "achieved", "rate", "achieved_with_submitted", "companion_measure", "companion", "rate_with_submitted", "status", "status_label", "computed_at"],
         "progress_phase": ["province_id", "indicator_id", "indicator_code", "indicator_name", "measure_unit", "phase", "unit_id", "unit_level", "unit_code", "unit_name", "parent_id", "target", "achieved", "rate", "achieved_with_submitted", "companion_measure", "companion", "rate_with_submitted", "status", "status_label", "computed_at"],
         "province_summary": ["province_id", "phase", "indicators", "completed", "suspended", "on_track", "behind", "summary_label", "computed_at"],
@@ -106,6 +106,13 @@ struct ReportingEndToEndTests {
         let province10 = try await query(laocai, "SELECT province_id FROM reporting.provinces")
         #expect(try await query(laocai, "SELECT summary_label FROM province_summary WHERE phase = '2021-2025'") == "4/10 chỉ tiêu đạt 100%")
         #expect(try await query(laocai, "SELECT achieved || ' ' || companion || ' ' || status_label FROM progress_phase WHERE indicator_code = 'DA8-01' AND unit_level = 'province'") == "424 3816 Hoàn thành")
+        // Clubs and courses are not women or men: their members and participants are, and add up.
+        #expect(try await query(laocai, "SELECT count(*) FROM result WHERE indicator_code IN ('DA8-02', 'DA8-03', 'DA8-04') AND breakdown IS NOT NULL") == "0")
+        #expect(try await query(laocai, """
+            SELECT count(*) > 0 AND bool_and((companion_breakdown->'sex'->>'nữ')::int + (companion_breakdown->'sex'->>'nam')::int = companion_value
+                                             AND (companion_breakdown->'sex'->>'nữ')::int > 0 AND (companion_breakdown->'sex'->>'nam')::int > 0)
+            FROM result WHERE indicator_code IN ('DA8-02', 'DA8-03', 'DA8-04') AND companion_value > 2
+            """) == "t")
         #expect(try await query(yenbai, "SELECT count(*) FROM progress_yearly WHERE province_id = \(province10)") == "0")
         #expect(try await query(yenbai, "SELECT count(*) FROM result WHERE province_id = \(province10)") == "0")
         #expect(Int(try await query(yenbai, "SELECT count(*) FROM progress_yearly")) ?? 0 > 0)

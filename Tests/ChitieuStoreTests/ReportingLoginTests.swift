@@ -148,6 +148,44 @@ struct ReportingLoginTests {
         await world.shutdown()
     }
 
+    /// Old Lào Cai (10) merged into the new Lào Cai on 1 July 2025: its reporting login still reads
+    /// everything it read, its phase I summary included (its province unit ended within the phase).
+    @Test func anOldProvincesLoginKeepsEveryViewAfterTheReform() async throws {
+        let world = try await world()
+        let owner = ChitieuDatabase(pool: world.db.ownerPool())
+        let login = "baocao_cu_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await ReportingLogins(database: owner).create(province: world.a, login: login, password: "mật khẩu báo cáo 2026")
+        let su = try await world.db.superuserConnection()
+        let views = try await su.query("SELECT table_name FROM information_schema.views WHERE table_schema = 'reporting' AND table_name <> 'audit' ORDER BY 1")
+            .map { "reporting." + (try $0.decode(String.self, at: 0)) }
+        await su.close()
+        func read() async throws -> (counts: [String: Int], summary: [String]) {
+            let reader = try await connect(world, as: login)
+            var seen: [String: Int] = [:]
+            for view in views { seen[view] = try await counts(reader, view, own: world.a.id).own }
+            let summary = try await reader.query(
+                "SELECT phase, indicators, completed, summary_label FROM reporting.province_summary WHERE phase = '2021-2025'"
+            ).map { "\(try $0.decode(String.self, at: 0)) \(try $0.decode(Int.self, at: 1)) \(try $0.decode(Int.self, at: 2)) \(try $0.decode(String.self, at: 3))" }
+            await reader.close()
+            return (seen, summary)
+        }
+        let before = try await read()
+        #expect(before.summary == ["2021-2025 1 0 0/1 chỉ tiêu đạt 100%"])
+
+        _ = try await ReformStore(database: owner).apply(
+            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
+            on: PostgresDate(year: 2025, month: 7, day: 1), provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
+        let after = try await read()
+        #expect(after.summary == before.summary, "phase I's summary stays")
+        for view in views where view != "reporting.province_summary" {
+            #expect(after.counts[view] == before.counts[view], "\(view)")
+        }
+        #expect(after.counts["reporting.province_summary"] == 1, "phase I only: the province ended before phase II")
+        try await ReportingLogins(database: owner).drop(login: login)
+        await owner.pool.shutdown()
+        await world.shutdown()
+    }
+
     @Test func badLoginNamesAndPasswordsAreRefusedBeforeAnyRoleExists() async throws {
         let world = try await AccessWorld.make()
         let owner = ChitieuDatabase(pool: world.db.ownerPool())

@@ -18,6 +18,9 @@ public struct IndicatorDraft: Sendable, Hashable {
     public var disaggregation: [String: [String]]?
     /// Optional companion measure (members, participants).
     public var companionMeasure: String?
+    /// Optional breakdown of the companion figure, e.g. members by sex: nữ, nam (clubs and
+    /// courses are not women or men; their members and participants are).
+    public var companionDisaggregation: [String: [String]]?
     /// Code of a national indicator it reports to.
     public var nationalCode: String?
 
@@ -25,7 +28,7 @@ public struct IndicatorDraft: Sendable, Hashable {
     public init(
         code: String, name: String, nameEnglish: String? = nil, measureUnit: String, kind: IndicatorKind,
         reportingLevels: [UnitLevel] = [.commune], disaggregation: [String: [String]]? = nil, companionMeasure: String? = nil,
-        nationalCode: String? = nil
+        companionDisaggregation: [String: [String]]? = nil, nationalCode: String? = nil
     ) {
         self.code = code.trimmingCharacters(in: .whitespaces)
         self.name = Names.normalized(name)
@@ -33,10 +36,9 @@ public struct IndicatorDraft: Sendable, Hashable {
         self.measureUnit = Names.normalized(measureUnit)
         self.kind = kind
         self.reportingLevels = reportingLevels
-        self.disaggregation = disaggregation.map { d in
-            Dictionary(uniqueKeysWithValues: d.map { (Names.normalized($0.key), $0.value.map(Names.normalized)) })
-        }
+        self.disaggregation = disaggregation.map(Self.normalized)
         self.companionMeasure = companionMeasure.map(Names.normalized).flatMap { $0.isEmpty ? nil : $0 }
+        self.companionDisaggregation = companionDisaggregation.map(Self.normalized)
         self.nationalCode = nationalCode.flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -51,13 +53,27 @@ public struct IndicatorDraft: Sendable, Hashable {
         if let p = Names.problem(with: measureUnit, maxLength: 50) { return ("unit", "the unit of measure \(p)") }
         if reportingLevels.isEmpty { return ("levels", "at least one reporting level is needed (province, district, commune)") }
         if let companionMeasure, let p = Names.problem(with: companionMeasure, maxLength: 100) { return ("companion", "the companion measure \(p)") }
-        if let disaggregation {
-            for (dimension, categories) in disaggregation {
-                if let p = Names.problem(with: dimension, maxLength: 50) { return ("disaggregation", "the dimension \(p)") }
-                if categories.count < 2 { return ("disaggregation", "'\(dimension)' needs at least two categories") }
-                if Set(categories).count != categories.count { return ("disaggregation", "'\(dimension)' repeats a category") }
-                for c in categories { if let p = Names.problem(with: c, maxLength: 50) { return ("disaggregation", "a category of '\(dimension)' \(p)") } }
+        if let disaggregation, let reason = Self.problem(with: disaggregation) { return ("disaggregation", reason) }
+        if let companionDisaggregation {
+            if companionMeasure == nil {
+                return ("companion-disaggregation", "breaks down the companion figure: give the companion measure (thành viên, học viên…) too")
             }
+            if let reason = Self.problem(with: companionDisaggregation) { return ("companion-disaggregation", reason) }
+        }
+        return nil
+    }
+
+    static func normalized(_ d: [String: [String]]) -> [String: [String]] {
+        Dictionary(d.map { (Names.normalized($0.key), $0.value.map(Names.normalized)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The first problem with a disaggregation's dimensions and categories, or nil.
+    static func problem(with disaggregation: [String: [String]]) -> String? {
+        for (dimension, categories) in disaggregation.sorted(by: { $0.key < $1.key }) {
+            if let p = Names.problem(with: dimension, maxLength: 50) { return "the dimension \(p)" }
+            if categories.count < 2 { return "'\(dimension)' needs at least two categories" }
+            if Set(categories).count != categories.count { return "'\(dimension)' repeats a category" }
+            for c in categories { if let p = Names.problem(with: c, maxLength: 50) { return "a category of '\(dimension)' \(p)" } }
         }
         return nil
     }

@@ -13,9 +13,11 @@ public struct CatalogueRow: Sendable {
 }
 
 /// Reads an indicator catalogue (CSV with a header):
-/// `code,name,name_en,measure_unit,kind,reporting_levels,disaggregation,companion_measure,suspended_from,suspended_reason`.
-/// `reporting_levels` is a comma list inside quotes ("district,commune"); `disaggregation` is
-/// `sex=nữ|nam;ethnicity=DTTS|Kinh`. Every row is checked; the first problem refuses the file.
+/// `code,name,name_en,measure_unit,kind,reporting_levels,disaggregation,companion_measure,companion_disaggregation,`
+/// `national_code,suspended_from,suspended_reason` (only the first five are required).
+/// `reporting_levels` is a comma list inside quotes ("district,commune"); `disaggregation` (of the
+/// count) and `companion_disaggregation` (of the companion figure) are `sex=nữ|nam;ethnicity=DTTS|Kinh`.
+/// Every row is checked; the first problem refuses the file.
 public enum IndicatorCatalogueCSV {
     static let required = ["code", "name", "measure_unit", "kind"]
 
@@ -49,16 +51,18 @@ public enum IndicatorCatalogueCSV {
                 }
                 return levels
             } ?? [.commune]
-            let disaggregation = try field("disaggregation").map { (text) throws(CSVFileError) -> [String: [String]] in
+            func disaggregation(_ column: String) throws(CSVFileError) -> [String: [String]]? {
+                guard let text = field(column) else { return nil }
                 guard let d = parseDisaggregation(text) else {
-                    throw CSVFileError(line: record.line, column: "disaggregation", reason: "'\(text)' is not of the form dimension=a|b;other=c|d")
+                    throw CSVFileError(line: record.line, column: column, reason: "'\(text)' is not of the form dimension=a|b;other=c|d")
                 }
                 return d
             }
             let draft = IndicatorDraft(
                 code: field("code") ?? "", name: field("name") ?? "", nameEnglish: field("name_en"),
-                measureUnit: field("measure_unit") ?? "", kind: kind, reportingLevels: levels, disaggregation: disaggregation,
-                companionMeasure: field("companion_measure"), nationalCode: field("national_code"))
+                measureUnit: field("measure_unit") ?? "", kind: kind, reportingLevels: levels, disaggregation: try disaggregation("disaggregation"),
+                companionMeasure: field("companion_measure"), companionDisaggregation: try disaggregation("companion_disaggregation"),
+                nationalCode: field("national_code"))
             if let (column, reason) = draft.problem() {
                 throw CSVFileError(line: record.line, column: column, reason: reason)
             }

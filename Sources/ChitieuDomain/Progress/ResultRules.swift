@@ -6,34 +6,43 @@ public struct ResultFigures: Sendable, Hashable {
     public var breakdown: [String: [String: Int]]?
     /// The companion measure (members, participants), when the indicator has one.
     public var companionValue: Int?
+    /// Breakdown of the companion figure per dimension of the indicator's companion
+    /// disaggregation, e.g. ["sex": ["nữ": 14, "nam": 9]] members of the clubs.
+    public var companionBreakdown: [String: [String: Int]]?
     /// What supports the figure (minutes, lists, photos kept at the commune).
     public var evidenceNote: String?
 
-    public init(value: Int, breakdown: [String: [String: Int]]? = nil, companionValue: Int? = nil, evidenceNote: String? = nil) {
+    public init(
+        value: Int, breakdown: [String: [String: Int]]? = nil, companionValue: Int? = nil,
+        companionBreakdown: [String: [String: Int]]? = nil, evidenceNote: String? = nil
+    ) {
         self.value = value
-        // Keys are compared in NFC without surrounding spaces; callers refuse keys that collide
-        // that way (`ResultFigures.collidingKey`), so merging here only keeps the init total.
-        self.breakdown = breakdown.map { b in
-            Dictionary(
-                b.map { (Names.normalized($0.key), Dictionary($0.value.map { (Names.normalized($0.key), $0.value) }, uniquingKeysWith: +)) },
-                uniquingKeysWith: { first, _ in first })
-        }
+        self.breakdown = breakdown.map(Self.normalized)
         self.companionValue = companionValue
+        self.companionBreakdown = companionBreakdown.map(Self.normalized)
         self.evidenceNote = evidenceNote.map(Names.normalized).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    // Keys are compared in NFC without surrounding spaces; callers refuse keys that collide
+    // that way (`ResultFigures.collidingKey`), so merging here only keeps the init total.
+    static func normalized(_ b: [String: [String: Int]]) -> [String: [String: Int]] {
+        Dictionary(
+            b.map { (Names.normalized($0.key), Dictionary($0.value.map { (Names.normalized($0.key), $0.value) }, uniquingKeysWith: +)) },
+            uniquingKeysWith: { first, _ in first })
     }
 }
 
 extension ResultFigures {
     /// A dimension or category name given twice once normalized (e.g. "nam" and "nam "), as a
     /// field path, or nil.
-    public static func collidingKey(in breakdown: [String: [String: Int]]) -> String? {
+    public static func collidingKey(in breakdown: [String: [String: Int]], field: String = "breakdown") -> String? {
         var dimensions: Set<String> = []
         for (dimension, counts) in breakdown.sorted(by: { $0.key < $1.key }) {
             let d = Names.normalized(dimension)
-            if !dimensions.insert(d).inserted { return "breakdown.\(d)" }
+            if !dimensions.insert(d).inserted { return "\(field).\(d)" }
             var categories: Set<String> = []
             for category in counts.keys.sorted() where !categories.insert(Names.normalized(category)).inserted {
-                return "breakdown.\(d).\(Names.normalized(category))"
+                return "\(field).\(d).\(Names.normalized(category))"
             }
         }
         return nil
@@ -47,7 +56,8 @@ public enum ResultRules {
 
     /// The first problem with the figures for an indicator, as (field, reason), or nil.
     public static func problem(
-        with figures: ResultFigures, disaggregation: [String: [String]]?, companionMeasure: String?
+        with figures: ResultFigures, disaggregation: [String: [String]]?, companionMeasure: String?,
+        companionDisaggregation: [String: [String]]? = nil
     ) -> (String, String)? {
         guard (0...maximumValue).contains(figures.value) else { return ("value", "must be a whole number from 0 to \(maximumValue)") }
         if let companion = figures.companionValue {
@@ -60,27 +70,51 @@ public enum ResultRules {
                 return ("evidence_note", "contains a control character")
             }
         }
-        guard let breakdown = figures.breakdown else { return nil }
-        guard let dimensions = disaggregation, !dimensions.isEmpty else {
-            return ("breakdown", "the indicator has no breakdown")
+        if let breakdown = figures.breakdown {
+            guard let dimensions = disaggregation, !dimensions.isEmpty else {
+                return ("breakdown", companionDisaggregation == nil
+                    ? "the indicator has no breakdown" : "the indicator breaks down its companion figure only: give it as companion_breakdown")
+            }
+            if let problem = problem(with: breakdown, dimensions: dimensions, total: figures.value, field: "breakdown", totalName: "the value") {
+                return problem
+            }
         }
+        if let breakdown = figures.companionBreakdown {
+            guard let dimensions = companionDisaggregation, !dimensions.isEmpty else {
+                return ("companion_breakdown", "the indicator has no breakdown of its companion figure")
+            }
+            guard let companion = figures.companionValue else {
+                return ("companion_breakdown", "breaks down the companion figure: give companion_value too")
+            }
+            if let problem = problem(with: breakdown, dimensions: dimensions, total: companion, field: "companion_breakdown", totalName: "companion_value") {
+                return problem
+            }
+        }
+        return nil
+    }
+
+    /// The first problem with one breakdown: every category of each dimension given, and they
+    /// add up to the figure it breaks down.
+    static func problem(
+        with breakdown: [String: [String: Int]], dimensions: [String: [String]], total figure: Int, field: String, totalName: String
+    ) -> (String, String)? {
         for dimension in breakdown.keys.sorted() {
             let counts = breakdown[dimension]!
             guard let categories = dimensions[dimension] else {
-                return ("breakdown.\(dimension)", "is not a dimension of the indicator (it has \(dimensions.keys.sorted().joined(separator: ", ")))")
+                return ("\(field).\(dimension)", "is not a dimension of the indicator (it has \(dimensions.keys.sorted().joined(separator: ", ")))")
             }
             if let stranger = counts.keys.sorted().first(where: { !categories.contains($0) }) {
-                return ("breakdown.\(dimension).\(stranger)", "is not a category of \(dimension) (\(categories.joined(separator: ", ")))")
+                return ("\(field).\(dimension).\(stranger)", "is not a category of \(dimension) (\(categories.joined(separator: ", ")))")
             }
             if let missing = categories.first(where: { counts[$0] == nil }) {
-                return ("breakdown.\(dimension).\(missing)", "is missing: give every category of \(dimension), 0 if none")
+                return ("\(field).\(dimension).\(missing)", "is missing: give every category of \(dimension), 0 if none")
             }
             if let negative = categories.first(where: { counts[$0]! < 0 || counts[$0]! > maximumValue }) {
-                return ("breakdown.\(dimension).\(negative)", "must be a whole number from 0 to \(maximumValue)")
+                return ("\(field).\(dimension).\(negative)", "must be a whole number from 0 to \(maximumValue)")
             }
             let total = categories.reduce(0) { $0 + counts[$1]! }
-            if total != figures.value {
-                return ("breakdown.\(dimension)", "adds up to \(total), not to the value \(figures.value)")
+            if total != figure {
+                return ("\(field).\(dimension)", "adds up to \(total), not to \(totalName) \(figure)")
             }
         }
         return nil

@@ -112,7 +112,7 @@ public enum OpenAPIDocument {
                 "kind": enumeration(["flow", "stock"]), "reporting_levels": array(enumeration(levels)),
                 "disaggregation": map(array(string), nullable: true), "companion_measure": nullable(string),
                 "status": enumeration(["active", "suspended"]), "suspended_from": nullable(date), "suspended_reason": nullable(string),
-                "updated_at": time,
+                "updated_at": time, "companion_disaggregation": map(array(string), nullable: true),
             ]),
             "AuditEvent": object([
                 "id": integer, "at": time, "actor_id": nullable(uuid), "actor": string, "via": enumeration(["api", "cli", "job"]),
@@ -125,6 +125,7 @@ public enum OpenAPIDocument {
                 "companion_value": nullable(integer), "evidence_note": nullable(string),
                 "state": enumeration(["draft", "submitted", "approved", "returned"]), "return_reason": nullable(string), "version": integer,
                 "created_at": time, "submitted_at": nullable(time), "decided_at": nullable(time), "updated_at": time,
+                "companion_breakdown": map(map(integer), nullable: true),
             ]),
             "Progress": object([
                 "indicator_id": integer, "indicator_code": string, "indicator_name": string, "measure_unit": string, "unit_id": integer,
@@ -227,12 +228,14 @@ public enum OpenAPIDocument {
         let versionBody = object(["version": integer], optional: ["version"])
         let figures: [String: [String: Any]] = [
             "value": integer, "breakdown": map(map(integer), nullable: true), "companion_value": nullable(integer), "evidence_note": nullable(string),
+            "companion_breakdown": map(map(integer), nullable: true),
         ]
         let resultBody = object(
             figures.merging(["indicator_id": integer, "unit_id": integer, "period_start": date, "period_end": date, "submit": nullable(boolean)]) { $1 },
-            optional: ["breakdown", "companion_value", "evidence_note", "submit"])
+            optional: ["breakdown", "companion_value", "companion_breakdown", "evidence_note", "submit"])
         let patchBody = object(
-            figures.merging(["period_start": date, "period_end": date, "version": integer]) { $1 }, optional: ["breakdown", "companion_value", "evidence_note"])
+            figures.merging(["period_start": date, "period_end": date, "version": integer]) { $1 },
+            optional: ["breakdown", "companion_value", "companion_breakdown", "evidence_note"])
         let resultMove = { (move: String, summary: String, body: [String: Any], required: Bool) -> [String: Any] in
             ["post": Self.operation(
                 summary, id: "\(move)Result", tag: "results", ok: (200, "The result after the move.", Self.ref("Result")), errors: [403, 404, 409],
@@ -338,7 +341,9 @@ public enum OpenAPIDocument {
             "/v1/results/{id}/return": resultMove("return", "Return with a reason.", object(["reason": string, "version": integer], optional: ["version"]), true),
             "/v1/results/{id}/correct": resultMove(
                 "correct", "Correct an approved result (the approving level or above), naming the version reviewed.",
-                object(figures.merging(["reason": string, "version": integer]) { $1 }, optional: ["breakdown", "companion_value", "evidence_note"]), true),
+                object(
+                    figures.merging(["reason": string, "version": integer]) { $1 },
+                    optional: ["breakdown", "companion_value", "companion_breakdown", "evidence_note"]), true),
             "/v1/progress": ["get": operation(
                 "Completion in my scope.", id: "listProgress", tag: "progress", ok: (200, "Figures.", ref("ProgressList")), errors: [404, 422],
                 parameters: [

@@ -35,7 +35,7 @@ public enum Representation {
             "kind": d.kind.rawValue, "reporting_levels": d.reportingLevels.map(\.rawValue),
             "disaggregation": d.disaggregation ?? NSNull(), "companion_measure": d.companionMeasure ?? NSNull(),
             "status": i.status, "suspended_from": i.suspendedFrom?.description ?? NSNull(), "suspended_reason": i.suspendedReason ?? NSNull(),
-            "updated_at": time(i.updatedAt),
+            "updated_at": time(i.updatedAt), "companion_disaggregation": d.companionDisaggregation ?? NSNull(),
         ]
     }
 
@@ -66,6 +66,7 @@ public enum Representation {
             "evidence_note": r.figures.evidenceNote ?? NSNull(), "state": r.state.rawValue, "return_reason": r.returnReason ?? NSNull(),
             "version": r.version, "created_at": time(r.createdAt), "submitted_at": time(r.submittedAt),
             "decided_at": time(r.decidedAt), "updated_at": time(r.updatedAt),
+            "companion_breakdown": r.figures.companionBreakdown ?? NSNull(),
         ]
     }
 

@@ -18,7 +18,7 @@ struct ResultsController {
             let (caller, province) = try context.province()
             let input = try await JSONInput.read(
                 request, context: context,
-                allowed: ["indicator_id", "unit_id", "period_start", "period_end", "value", "breakdown", "companion_value", "evidence_note", "submit"])
+                allowed: ["indicator_id", "unit_id", "period_start", "period_end", "value", "breakdown", "companion_value", "companion_breakdown", "evidence_note", "submit"])
             let submit: Bool
             switch input.members["submit"] {
             case nil, .null?: submit = false
@@ -56,7 +56,7 @@ struct ResultsController {
             let current = try await results.find(province: province, id: id, caller: caller)
             let input = try await JSONInput.read(
                 request, context: context,
-                allowed: ["period_start", "period_end", "value", "breakdown", "companion_value", "evidence_note", "version"])
+                allowed: ["period_start", "period_end", "value", "breakdown", "companion_value", "companion_breakdown", "evidence_note", "version"])
             let version = Int(try input.requiredInteger("version"))
             let updated = try await results.update(
                 province: province, id: id, try Self.resultInput(input, indicatorID: current.indicatorID, unit: .id(current.unitID)),
@@ -67,7 +67,7 @@ struct ResultsController {
             group.post("results/:id/\(move)") { request, context in
                 let (caller, province) = try context.province()
                 let id = try context.parameters.uuid("id", what: "the result")
-                let allowed: Set<String> = move == "return" ? ["reason", "version"] : move == "correct" ? ["value", "breakdown", "companion_value", "evidence_note", "reason", "version"] : ["version"]
+                let allowed: Set<String> = move == "return" ? ["reason", "version"] : move == "correct" ? ["value", "breakdown", "companion_value", "companion_breakdown", "evidence_note", "reason", "version"] : ["version"]
                 // These moves may come without a body; a body, when sent, is read like any other.
                 let length = request.headers[.contentLength]
                 let bodyless = length == "0" || (length == nil && request.headers[.contentType] == nil)
@@ -116,34 +116,41 @@ struct ResultsController {
         }
     }
 
-    static func figures(_ input: JSONInput) throws -> ResultFigures {
-        var breakdown: [String: [String: Int]]?
-        switch input.members["breakdown"] {
-        case nil, .null?: breakdown = nil
+    /// A breakdown member of the body (`breakdown` or `companion_breakdown`): dimension → category → count.
+    static func breakdown(_ input: JSONInput, _ name: String) throws -> [String: [String: Int]]? {
+        switch input.members[name] {
+        case nil, .null?: return nil
         case .object(let dimensions)?:
             var out: [String: [String: Int]] = [:]
             for (dimension, value) in dimensions {
-                guard case .object(let categories) = value else { throw BodyError.invalid("breakdown.\(dimension)", "must be an object of category counts") }
+                guard case .object(let categories) = value else { throw BodyError.invalid("\(name).\(dimension)", "must be an object of category counts") }
                 var counts: [String: Int] = [:]
                 for (category, count) in categories {
                     guard case .integer(let n) = count, n >= 0, n <= Int64(ResultRules.maximumValue) else {
-                        throw BodyError.invalid("breakdown.\(dimension).\(category)", "must be a whole number from 0 to \(ResultRules.maximumValue)")
+                        throw BodyError.invalid("\(name).\(dimension).\(category)", "must be a whole number from 0 to \(ResultRules.maximumValue)")
                     }
                     counts[category] = Int(n)
                 }
                 out[dimension] = counts
             }
-            if let field = ResultFigures.collidingKey(in: out) { throw BodyError.invalid(field, "is given twice") }
-            breakdown = out
-        case let other?: throw BodyError.invalid("breakdown", "must be an object, not \(other.kindName)")
+            if let field = ResultFigures.collidingKey(in: out, field: name) { throw BodyError.invalid(field, "is given twice") }
+            return out
+        case let other?: throw BodyError.invalid(name, "must be an object, not \(other.kindName)")
         }
+    }
+
+    static func figures(_ input: JSONInput) throws -> ResultFigures {
+        let counts = try breakdown(input, "breakdown")
+        let companionCounts = try breakdown(input, "companion_breakdown")
         let value = try input.requiredInteger("value")
         guard value >= 0, value <= Int64(ResultRules.maximumValue) else { throw BodyError.invalid("value", "must be a whole number from 0 to \(ResultRules.maximumValue)") }
         let companion = try input.integer("companion_value")
         if let companion, companion < 0 || companion > Int64(ResultRules.maximumValue) {
             throw BodyError.invalid("companion_value", "must be a whole number from 0 to \(ResultRules.maximumValue)")
         }
-        return ResultFigures(value: Int(value), breakdown: breakdown, companionValue: companion.map(Int.init), evidenceNote: try input.string("evidence_note", maxBytes: 16_000))
+        return ResultFigures(
+            value: Int(value), breakdown: counts, companionValue: companion.map(Int.init), companionBreakdown: companionCounts,
+            evidenceNote: try input.string("evidence_note", maxBytes: 16_000))
     }
 
     static func resultInput(_ input: JSONInput, indicatorID: Int64, unit: UnitReference) throws -> ResultInput {

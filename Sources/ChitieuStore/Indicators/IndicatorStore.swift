@@ -23,28 +23,29 @@ public struct IndicatorStore: Sendable {
 
     static let columns: StaticString = """
         indicator_id, code, name, name_en, measure_unit, kind, reporting_levels, disaggregation::text AS disaggregation,
-        companion_measure, national_code, status, suspended_from, suspended_reason, updated_at
+        companion_measure, companion_disaggregation::text AS companion_disaggregation, national_code, status, suspended_from,
+        suspended_reason, updated_at
         """
 
     static func decode(_ row: PostgresRow) throws -> Indicator {
-        let disaggregation: [String: [String]]? = try row.decode(String?.self, "disaggregation").flatMap {
-            try JSONDecoder().decode([String: [String]].self, from: Data($0.utf8))
+        func disaggregation(_ column: String) throws -> [String: [String]]? {
+            try row.decode(String?.self, column).flatMap { try JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) }
         }
         let draft = IndicatorDraft(
             code: try row.decode(String.self, "code"), name: try row.decode(String.self, "name"),
             nameEnglish: try row.decode(String?.self, "name_en"), measureUnit: try row.decode(String.self, "measure_unit"),
             kind: IndicatorKind(rawValue: try row.decode(String.self, "kind")) ?? .flow,
             reportingLevels: try row.decode([String].self, "reporting_levels").compactMap(UnitLevel.init(rawValue:)),
-            disaggregation: disaggregation, companionMeasure: try row.decode(String?.self, "companion_measure"),
-            nationalCode: try row.decode(String?.self, "national_code"))
+            disaggregation: try disaggregation("disaggregation"), companionMeasure: try row.decode(String?.self, "companion_measure"),
+            companionDisaggregation: try disaggregation("companion_disaggregation"), nationalCode: try row.decode(String?.self, "national_code"))
         return Indicator(
             id: try row.decode(Int64.self, "indicator_id"), draft: draft, status: try row.decode(String.self, "status"),
             suspendedFrom: try row.decode(PostgresDate?.self, "suspended_from"),
             suspendedReason: try row.decode(String?.self, "suspended_reason"), updatedAt: try row.decode(Date.self, "updated_at"))
     }
 
-    static func json(_ draft: IndicatorDraft) -> String? {
-        guard let d = draft.disaggregation else { return nil }
+    static func json(_ disaggregation: [String: [String]]?) -> String? {
+        guard let d = disaggregation else { return nil }
         let data = (try? JSONSerialization.data(withJSONObject: d, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -53,6 +54,8 @@ public struct IndicatorStore: Sendable {
         AuditLog.json([
             "code": i.code, "name": i.name, "measure_unit": i.measureUnit, "kind": i.kind.rawValue,
             "reporting_levels": i.reportingLevels.map(\.rawValue), "status": status,
+            "disaggregation": i.disaggregation ?? NSNull(), "companion_measure": i.companionMeasure ?? NSNull(),
+            "companion_disaggregation": i.companionDisaggregation ?? NSNull(),
         ])
     }
 
@@ -77,18 +80,19 @@ public struct IndicatorStore: Sendable {
             ON CONFLICT (province_id, code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
               measure_unit = excluded.measure_unit, kind = excluded.kind, reporting_levels = excluded.reporting_levels,
               disaggregation = excluded.disaggregation, companion_measure = excluded.companion_measure,
-              national_code = excluded.national_code, updated_at = now()
+              companion_disaggregation = excluded.companion_disaggregation, national_code = excluded.national_code, updated_at = now()
             WHERE (indicator.name, indicator.name_en, indicator.measure_unit, indicator.kind, indicator.reporting_levels,
-                   indicator.disaggregation, indicator.companion_measure, indicator.national_code)
+                   indicator.disaggregation, indicator.companion_measure, indicator.companion_disaggregation, indicator.national_code)
                IS DISTINCT FROM (excluded.name, excluded.name_en, excluded.measure_unit, excluded.kind, excluded.reporting_levels,
-                   excluded.disaggregation, excluded.companion_measure, excluded.national_code)
+                   excluded.disaggregation, excluded.companion_measure, excluded.companion_disaggregation, excluded.national_code)
             """ : ""
         return try await tx.query(
             """
             INSERT INTO chitieu.indicator AS indicator (province_id, code, name, name_en, measure_unit, kind, reporting_levels,
-                disaggregation, companion_measure, national_code)
+                disaggregation, companion_measure, companion_disaggregation, national_code)
             VALUES (\(tx.provinceID), \(d.code), \(d.name), \(d.nameEnglish), \(d.measureUnit), \(d.kind.rawValue),
-                    \(d.reportingLevels.map(\.rawValue))::text[], \(json(d))::jsonb, \(d.companionMeasure), \(d.nationalCode))
+                    \(d.reportingLevels.map(\.rawValue))::text[], \(json(d.disaggregation))::jsonb, \(d.companionMeasure),
+                    \(json(d.companionDisaggregation))::jsonb, \(d.nationalCode))
             \(sql: conflict)
             RETURNING \(sql: columns), (xmax = 0) AS inserted
             """)

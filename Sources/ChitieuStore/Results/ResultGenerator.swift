@@ -7,7 +7,8 @@ import Postgres
 /// flow counts split over the periods, stock levels rising to the year's figure. A unit's figure
 /// is its target times the indicator's completion factor (1: exactly the target), varied per
 /// unit by up to ±`jitter` when the factor is below 1; members or participants are `companion`
-/// per counted unit.
+/// per counted unit. Breakdowns follow the indicator: of the count (women officials by ethnicity),
+/// of the companion figure (members of the clubs by sex).
 public struct ResultGenerator: Sendable {
     let database: ChitieuDatabase
 
@@ -53,7 +54,7 @@ public struct ResultGenerator: Sendable {
             let written = try await tx.query(
                 """
                 WITH ind AS (
-                    SELECT i.indicator_id, i.code, i.kind, i.disaggregation,
+                    SELECT i.indicator_id, i.code, i.kind, i.disaggregation, i.companion_disaggregation,
                            (SELECT max(CASE l WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END)
                             FROM unnest(i.reporting_levels) l) AS depth,
                            coalesce((SELECT f FROM unnest(\(codes)::text[], \(factors)::float8[]) AS c(code, f) WHERE c.code = i.code), \(profile.defaultCompletion)) AS factor,
@@ -62,7 +63,7 @@ public struct ResultGenerator: Sendable {
                     WHERE i.province_id = \(province) AND i.status = 'active'
                 ),
                 cells AS (
-                    SELECT t.indicator_id, i.code, i.kind, i.disaggregation, i.companion, t.unit_id, t.year,
+                    SELECT t.indicator_id, i.code, i.kind, i.disaggregation, i.companion_disaggregation, i.companion, t.unit_id, t.year,
                            CASE WHEN i.factor >= 1 THEN round(t.value * i.factor)
                                 -- Varied per unit, then rounded up or down at random in proportion, so small
                                 -- targets (one club per commune) still add up to about the factor.
@@ -83,19 +84,29 @@ public struct ResultGenerator: Sendable {
                            CASE WHEN c.kind = 'flow' THEN (c.amount * q) / \(Int32(profile.perYear)) - (c.amount * (q - 1)) / \(Int32(profile.perYear))
                                 ELSE (c.amount * q) / \(Int32(profile.perYear)) END AS value
                     FROM cells c CROSS JOIN generate_series(1, \(Int32(profile.perYear))) q
+                ),
+                figures AS (
+                    SELECT p.*, CASE WHEN p.companion > 0 THEN p.value * p.companion END AS companion_value FROM periods p
                 )
+                -- A breakdown gives each category but the first a share of 1 / (categories + 1), the
+                -- first the rest (two thirds women of two): of the count, and of the companion figure.
                 INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, breakdown, companion_value,
-                                            state, idempotency_key, submitted_at, decided_at)
+                                            companion_breakdown, state, idempotency_key, submitted_at, decided_at)
                 SELECT \(province), p.indicator_id, p.unit_id, p.period_start, least(p.period_end, current_date - 1), p.value,
                        (SELECT jsonb_object_agg(d.key, (
                             SELECT jsonb_object_agg(cat, CASE WHEN n = 1 THEN p.value - (p.value / (jsonb_array_length(d.value) + 1)) * (jsonb_array_length(d.value) - 1)
                                                               ELSE p.value / (jsonb_array_length(d.value) + 1) END)
                             FROM jsonb_array_elements_text(d.value) WITH ORDINALITY AS e(cat, n)))
                         FROM jsonb_each(p.disaggregation) d),
-                       CASE WHEN p.companion > 0 THEN p.value * p.companion END,
+                       p.companion_value,
+                       (SELECT jsonb_object_agg(d.key, (
+                            SELECT jsonb_object_agg(cat, CASE WHEN n = 1 THEN p.companion_value - (p.companion_value / (jsonb_array_length(d.value) + 1)) * (jsonb_array_length(d.value) - 1)
+                                                              ELSE p.companion_value / (jsonb_array_length(d.value) + 1) END)
+                            FROM jsonb_array_elements_text(d.value) WITH ORDINALITY AS e(cat, n)))
+                        FROM jsonb_each(p.companion_disaggregation) d WHERE p.companion_value IS NOT NULL),
                        'approved', 'generated:' || p.indicator_id || ':' || p.unit_id || ':' || p.year || ':' || p.q,
                        now(), now()
-                FROM periods p
+                FROM figures p
                 WHERE p.period_start < current_date
                 """).affectedRows
             try await AuditLog.record(

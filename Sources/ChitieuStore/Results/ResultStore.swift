@@ -80,7 +80,7 @@ public struct ResultStore: Sendable {
         r.period_start, r.period_end, r.value, r.breakdown::text AS breakdown, r.companion_value, r.evidence_note, r.state,
         r.return_reason, r.version, r.created_at, r.submitted_at, r.decided_at, r.updated_at, r.created_by, r.last_edited_by, r.submitted_by,
         r.decided_unit_id,
-        u.valid_to AS unit_valid_to, coalesce(u.valid_to < current_date, false) AS unit_ended
+        u.valid_to AS unit_valid_to, coalesce(u.valid_to < current_date, false) AS unit_ended, r.companion_breakdown::text AS companion_breakdown
         """
     /// The names `columns` reads, joined to results `r`: from the table (`FROM chitieu.result r
     /// \(joins)`) or from a result just written (`FROM r \(joins)`, a CTE of `INSERT … RETURNING *`).
@@ -90,8 +90,8 @@ public struct ResultStore: Sendable {
         """
 
     static func decode(_ row: PostgresRow) throws -> ResultRecord {
-        let breakdown = try row.decode(String?.self, "breakdown").flatMap {
-            try? JSONDecoder().decode([String: [String: Int]].self, from: Data($0.utf8))
+        func breakdown(_ column: String) throws -> [String: [String: Int]]? {
+            try row.decode(String?.self, column).flatMap { try? JSONDecoder().decode([String: [String: Int]].self, from: Data($0.utf8)) }
         }
         return ResultRecord(
             id: try row.decode(UUID.self, "result_id"), indicatorID: try row.decode(Int64.self, "indicator_id"),
@@ -99,7 +99,8 @@ public struct ResultStore: Sendable {
             unitCode: try row.decode(String.self, "unit_code"), unitName: try row.decode(String.self, "unit_name"),
             periodStart: try row.decode(PostgresDate.self, "period_start"), periodEnd: try row.decode(PostgresDate.self, "period_end"),
             figures: ResultFigures(
-                value: try row.decode(Int.self, "value"), breakdown: breakdown, companionValue: try row.decode(Int?.self, "companion_value"),
+                value: try row.decode(Int.self, "value"), breakdown: try breakdown("breakdown"),
+                companionValue: try row.decode(Int?.self, "companion_value"), companionBreakdown: try breakdown("companion_breakdown"),
                 evidenceNote: try row.decode(String?.self, "evidence_note")),
             state: ResultRules.State(rawValue: try row.decode(String.self, "state")) ?? .draft,
             returnReason: try row.decode(String?.self, "return_reason"), version: try row.decode(Int.self, "version"),
@@ -134,6 +135,7 @@ public struct ResultStore: Sendable {
         ]
         if let b = figures.breakdown { object["breakdown"] = b }
         if let c = figures.companionValue { object["companion_value"] = c }
+        if let b = figures.companionBreakdown { object["companion_breakdown"] = b }
         if let reason = returnReason { object["return_reason"] = reason }
         return AuditLog.json(object)
     }
@@ -141,6 +143,11 @@ public struct ResultStore: Sendable {
     /// The breakdown as stored (jsonb normalises key order whatever the text).
     static func breakdownJSON(_ figures: ResultFigures) -> String? {
         figures.breakdown.map { JSONText.string($0) }
+    }
+
+    /// The companion figure's breakdown as stored.
+    static func companionBreakdownJSON(_ figures: ResultFigures) -> String? {
+        figures.companionBreakdown.map { JSONText.string($0) }
     }
 
     /// The breakdown's text in the idempotency fingerprint. It stays the text of the first
@@ -159,10 +166,13 @@ public struct ResultStore: Sendable {
         var disaggregation: [String: [String]]?
         var companionMeasure: String?
         var suspendedFrom: PostgresDate?
+        var companionDisaggregation: [String: [String]]?
 
         /// The first problem with figures for this indicator, as an error naming the field.
         func check(_ figures: ResultFigures) throws {
-            if let (field, reason) = ResultRules.problem(with: figures, disaggregation: disaggregation, companionMeasure: companionMeasure) {
+            if let (field, reason) = ResultRules.problem(
+                with: figures, disaggregation: disaggregation, companionMeasure: companionMeasure, companionDisaggregation: companionDisaggregation)
+            {
                 throw InputError(field: field, reason: reason)
             }
         }
@@ -180,7 +190,7 @@ public struct ResultStore: Sendable {
     static func rulesQuery(_ indicatorID: Int64, province: Int64) -> PostgresQuery {
         """
         SELECT code, reporting_levels, disaggregation::text, companion_measure, CASE WHEN status = 'suspended' THEN suspended_from END,
-               (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today
+               (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today, companion_disaggregation::text
         FROM chitieu.indicator WHERE province_id = \(province) AND indicator_id = \(indicatorID)
         """
     }
@@ -190,7 +200,8 @@ public struct ResultStore: Sendable {
         let rules = IndicatorRules(
             code: try row.decode(String.self, at: 0), reportingLevels: try row.decode([String].self, at: 1),
             disaggregation: try row.decode(String?.self, at: 2).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) },
-            companionMeasure: try row.decode(String?.self, at: 3), suspendedFrom: try row.decode(PostgresDate?.self, at: 4))
+            companionMeasure: try row.decode(String?.self, at: 3), suspendedFrom: try row.decode(PostgresDate?.self, at: 4),
+            companionDisaggregation: try row.decode(String?.self, at: 6).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) })
         return (rules, try row.decode(PostgresDate.self, at: 5))
     }
 
@@ -372,6 +383,8 @@ public struct ResultStore: Sendable {
             String(input.figures.value), fingerprintBreakdown(input.figures), input.figures.companionValue.map(String.init) ?? "",
             input.figures.evidenceNote ?? "", submit ? "submit" : "draft",
         ].joined(separator: "\u{1F}")
+            // Only results that carry one add the companion breakdown, so earlier fingerprints still match.
+            + (companionBreakdownJSON(input.figures).map { "\u{1F}" + $0 } ?? "")
         return Data(SHA256.hash(Array(text.utf8)))
     }
 
@@ -412,11 +425,12 @@ public struct ResultStore: Sendable {
                 WITH r AS (
                     INSERT INTO chitieu.result (province_id, result_id, indicator_id, unit_id, period_start, period_end, value, breakdown,
                         companion_value, evidence_note, state, idempotency_key, idempotency_fingerprint, created_by,
-                        last_edited_by, submitted_at, submitted_by)
+                        last_edited_by, submitted_at, submitted_by, companion_breakdown)
                     VALUES (\(province), \(id), \(input.indicatorID), \(unitID), \(input.periodStart), \(input.periodEnd), \(f.value),
                         \(Self.breakdownJSON(f))::jsonb, \(f.companionValue), \(f.evidenceNote), \(state.rawValue),
                         \(idempotencyKey), \(fingerprint), \(caller.actor.accountID), \(caller.actor.accountID),
-                        CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END)
+                        CASE WHEN \(submit) THEN now() END, CASE WHEN \(submit) THEN \(caller.actor.accountID)::uuid END,
+                        \(Self.companionBreakdownJSON(f))::jsonb)
                     RETURNING *
                 )
                 SELECT \(sql: Self.columns) FROM r \(sql: Self.joins)
@@ -493,7 +507,7 @@ public struct ResultStore: Sendable {
                 """
                 UPDATE chitieu.result SET period_start = \(input.periodStart), period_end = \(input.periodEnd), value = \(f.value),
                     breakdown = \(Self.breakdownJSON(f))::jsonb, companion_value = \(f.companionValue), evidence_note = \(f.evidenceNote),
-                    last_edited_by = \(caller.actor.accountID)
+                    companion_breakdown = \(Self.companionBreakdownJSON(f))::jsonb, last_edited_by = \(caller.actor.accountID)
                 WHERE province_id = \(tx.provinceID) AND result_id = \(id)
                 """, prepared: true)
         }
@@ -570,6 +584,7 @@ public struct ResultStore: Sendable {
                 """
                 UPDATE chitieu.result SET value = \(figures.value), breakdown = \(Self.breakdownJSON(figures))::jsonb,
                     companion_value = \(figures.companionValue), evidence_note = coalesce(\(figures.evidenceNote), evidence_note),
+                    companion_breakdown = \(Self.companionBreakdownJSON(figures))::jsonb,
                     last_edited_by = \(caller.actor.accountID), decided_at = now(), decided_by = \(caller.actor.accountID), return_reason = NULL
                 WHERE province_id = \(tx.provinceID) AND result_id = \(id)
                 """, prepared: true)

@@ -40,6 +40,8 @@ struct IndicatorCommand: AsyncParsableCommand {
         @Option(help: "Levels that report it, comma-separated (default: commune).") var levels = "commune"
         @Option(help: "Breakdown, e.g. 'sex=nữ|nam'.") var disaggregation: String?
         @Option(help: "Companion measure, e.g. 'thành viên'.") var companion: String?
+        @Option(help: "Breakdown of the companion figure, e.g. 'sex=nữ|nam' (members by sex); needs --companion.")
+        var companionDisaggregation: String?
         @Flag(help: "Print the indicator as JSON.") var json = false
 
         func validate() throws {
@@ -48,6 +50,9 @@ struct IndicatorCommand: AsyncParsableCommand {
             if let disaggregation, parseDisaggregation(disaggregation) == nil {
                 throw ValidationError("--disaggregation: '\(disaggregation)' is not of the form dimension=a|b;other=c|d")
             }
+            if let companionDisaggregation, parseDisaggregation(companionDisaggregation) == nil {
+                throw ValidationError("--companion-disaggregation: '\(companionDisaggregation)' is not of the form dimension=a|b;other=c|d")
+            }
         }
 
         func run() async throws {
@@ -55,7 +60,7 @@ struct IndicatorCommand: AsyncParsableCommand {
                 let draft = IndicatorDraft(
                     code: code, name: name, nameEnglish: nameEnglish, measureUnit: unit, kind: IndicatorKind(rawValue: kind)!,
                     reportingLevels: UnitLevel.parseList(levels)!, disaggregation: disaggregation.flatMap(parseDisaggregation),
-                    companionMeasure: companion)
+                    companionMeasure: companion, companionDisaggregation: companionDisaggregation.flatMap(parseDisaggregation))
                 let indicator = try await province.withProvince(database) { db, tenant in
                     try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: try await acting.caller("indicator add", db, tenant))
                 }
@@ -109,10 +114,12 @@ struct IndicatorCommand: AsyncParsableCommand {
                     try await IndicatorStore(database: db).list(province: tenant.id)
                 }
                 Output.print(
-                    output.format, columns: ["code", "name", "unit", "kind", "status"],
+                    output.format, columns: ["code", "name", "unit", "kind", "status", "breakdown", "companion"],
                     rows: indicators.map { i in
                         [i.draft.code, i.draft.name, i.draft.measureUnit, i.draft.kind.rawValue,
-                         i.status == "suspended" ? "suspended from \(i.suspendedFrom?.description ?? "?")" : i.status]
+                         i.status == "suspended" ? "suspended from \(i.suspendedFrom?.description ?? "?")" : i.status,
+                         disaggregationText(i.draft.disaggregation),
+                         [i.draft.companionMeasure, i.draft.companionDisaggregation.map { "by " + disaggregationText($0) }].compactMap { $0 }.joined(separator: " ")]
                     },
                     jsonRows: indicators.map(indicatorJSON))
             }
@@ -136,8 +143,8 @@ struct IndicatorCommand: AsyncParsableCommand {
                 var lines: [[String]] = [
                     ["code", d.code], ["name", d.name], ["name (en)", d.nameEnglish ?? ""], ["unit", d.measureUnit],
                     ["kind", d.kind.rawValue], ["reported by", d.reportingLevels.map(\.rawValue).joined(separator: ", ")],
-                    ["disaggregation", d.disaggregation.map { $0.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; ") } ?? ""],
-                    ["companion", d.companionMeasure ?? ""], ["status", i.status],
+                    ["disaggregation", disaggregationText(d.disaggregation)],
+                    ["companion", d.companionMeasure ?? ""], ["companion by", disaggregationText(d.companionDisaggregation)], ["status", i.status],
                 ]
                 if i.status == "suspended" {
                     lines.append(["suspended from", i.suspendedFrom?.description ?? ""])
@@ -195,6 +202,11 @@ func indicatorJSON(_ i: ChitieuStore.Indicator) -> [String: Any] {
         "id": i.id, "code": d.code, "name": d.name, "name_en": d.nameEnglish ?? NSNull(), "measure_unit": d.measureUnit,
         "kind": d.kind.rawValue, "reporting_levels": d.reportingLevels.map(\.rawValue),
         "disaggregation": d.disaggregation ?? NSNull(), "companion_measure": d.companionMeasure ?? NSNull(),
-        "status": i.status, "suspended_from": i.suspendedFrom?.description ?? NSNull(), "suspended_reason": i.suspendedReason ?? NSNull(),
+        "companion_disaggregation": d.companionDisaggregation ?? NSNull(), "status": i.status, "suspended_from": i.suspendedFrom?.description ?? NSNull(), "suspended_reason": i.suspendedReason ?? NSNull(),
     ]
+}
+
+/// A disaggregation as people read it: `sex: nữ, nam; ethnicity: DTTS, Kinh`.
+func disaggregationText(_ d: [String: [String]]?) -> String {
+    d.map { $0.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; ") } ?? ""
 }

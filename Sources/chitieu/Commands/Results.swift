@@ -5,23 +5,24 @@ import ChitieuStore
 import Foundation
 import Postgres
 
-/// Parses `sex=nữ:30,nam:12;ethnicity=DTTS:20,Kinh:22` into a breakdown.
-func parseBreakdown(_ text: String) throws -> [String: [String: Int]] {
+/// Parses `sex=nữ:30,nam:12;ethnicity=DTTS:20,Kinh:22` into a breakdown (of the count, or with
+/// `option` "--companion-breakdown" of the companion figure).
+func parseBreakdown(_ text: String, option: String = "--breakdown") throws -> [String: [String: Int]] {
     var out: [String: [String: Int]] = [:]
     for part in text.split(separator: ";") {
         let pieces = part.split(separator: "=", maxSplits: 1)
-        guard pieces.count == 2 else { throw ValidationError("--breakdown: '\(part)' is not dimension=category:count,…") }
+        guard pieces.count == 2 else { throw ValidationError("\(option): '\(part)' is not dimension=category:count,…") }
         var counts: [String: Int] = [:]
         for item in pieces[1].split(separator: ",") {
             let kv = item.split(separator: ":", maxSplits: 1)
             guard kv.count == 2, let n = Int(kv[1].trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--breakdown: '\(item)' is not category:count")
+                throw ValidationError("\(option): '\(item)' is not category:count")
             }
             counts[kv[0].trimmingCharacters(in: .whitespaces)] = n
         }
         out[pieces[0].trimmingCharacters(in: .whitespaces)] = counts
     }
-    if let field = ResultFigures.collidingKey(in: out) { throw ValidationError("--breakdown: \(field) is given twice") }
+    if let field = ResultFigures.collidingKey(in: out, field: option == "--breakdown" ? "breakdown" : "companion_breakdown") { throw ValidationError("\(option): \(field) is given twice") }
     return out
 }
 
@@ -60,6 +61,7 @@ struct ResultCommand: AsyncParsableCommand {
         @Option(help: "The count (for stock indicators, the level at the end of the period).") var value: Int
         @Option(help: "Breakdown, e.g. 'sex=nữ:30,nam:12'.") var breakdown: String?
         @Option(help: "Companion figure (members, participants).") var companion: Int?
+        @Option(help: "Breakdown of the companion figure, e.g. 'sex=nữ:14,nam:9' (members by sex).") var companionBreakdown: String?
         @Option(help: "Evidence note.") var note: String?
         @Option(help: "Idempotency key: a retry with the same key records nothing new.") var idempotencyKey: String?
         @Flag(help: "Submit at once.") var submit = false
@@ -69,11 +71,13 @@ struct ResultCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let start = try parseDate(from, option: "--from")
                 let end = try parseDate(to, option: "--to")
-                let parts = try breakdown.map(parseBreakdown)
+                let parts = try breakdown.map { try parseBreakdown($0) }
+                let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
                 let (record, replayed) = try await province.withProvince(database) { db, tenant in
                     let input = ResultInput(
                         indicatorID: try await indicatorID(indicator, db, tenant), unit: .code(unit), periodStart: start, periodEnd: end,
-                        figures: ResultFigures(value: value, breakdown: parts, companionValue: companion, evidenceNote: note))
+                        figures: ResultFigures(
+                            value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts, evidenceNote: note))
                     return try await ResultStore(database: db).create(
                         province: tenant.id, input, submit: submit, idempotencyKey: idempotencyKey, caller: try await acting.caller("result add", db, tenant))
                 }
@@ -195,14 +199,17 @@ struct ResultCommand: AsyncParsableCommand {
         @Option(help: "The corrected count.") var value: Int
         @Option(help: "Breakdown, e.g. 'sex=nữ:30,nam:12'.") var breakdown: String?
         @Option(help: "Companion figure.") var companion: Int?
+        @Option(help: "Breakdown of the companion figure, e.g. 'sex=nữ:14,nam:9'.") var companionBreakdown: String?
         @Option(help: "Why.") var reason: String
 
         func run() async throws {
             try await runReportingErrors {
-                let parts = try breakdown.map(parseBreakdown)
+                let parts = try breakdown.map { try parseBreakdown($0) }
+                let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
                 let r = try await province.withProvince(database) { db, tenant in
                     try await ResultStore(database: db).correct(
-                        province: tenant.id, id: try result.uuid(), figures: ResultFigures(value: value, breakdown: parts, companionValue: companion),
+                        province: tenant.id, id: try result.uuid(),
+                        figures: ResultFigures(value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts),
                         reason: reason, caller: try await acting.caller("result correct", db, tenant))
                 }
                 print("Result \(r.id.uuidString.lowercased()) is corrected to \(r.figures.value).")
