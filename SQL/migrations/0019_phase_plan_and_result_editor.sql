@@ -35,6 +35,7 @@ BEGIN
             (SELECT e.actor_id FROM chitieu.audit_event e
              WHERE e.province_id = p AND e.entity_type = 'result' AND e.entity_id = r.result_id::text
                AND e.action IN ('result.create', 'result.update', 'result.correct')
+               AND e.actor_id IS NOT NULL  -- a migration's own rewrite (0018) is nobody's edit
              ORDER BY e.event_id DESC LIMIT 1),
             r.created_by)
         WHERE r.province_id = p;
