@@ -86,16 +86,36 @@ struct AllocationTreePropertyTests {
                 #expect(years.last == phaseValue && zip(years, years.dropFirst()).allSatisfy { $0 <= $1 })
             }
             if unit.level == .commune { #expect(phaseValue >= minimum) }
-            // Each yearly cell is the floor or ceiling of its share of the unit's phase value.
+            // The phase value and each yearly cell are the floor or ceiling of the unit's exact share.
             guard let parent = unit.parentID else { continue }
             let parentYears = phase.years.map { value[parent]![$0]! }
             let parentTotal = value[parent]![nil]!
+            let share = exactShare(of: unit, among: units.filter { $0.parentID == parent }, total: parentTotal, rule: rules[parent]!)
+            #expect(Double(phaseValue) >= share.rounded(.down) - 1e-9 && Double(phaseValue) <= share.rounded(.up) + 1e-9, "\(unit.code) phase")
             for (i, year) in phase.years.enumerated() where parentTotal > 0 {
                 // Flow: shares of the parent's yearly count; stock: of its cumulative milestone.
-                let exact = Double(phaseValue) * Double(parentYears[i]) / Double(parentTotal)
+                let exact = share * Double(parentYears[i]) / Double(parentTotal)
                 let cell = Double(value[unit.id]![year]!)
-                #expect(cell >= exact.rounded(.down) - 1e-9 && cell <= exact.rounded(.up) + 1e-9, "\(unit.code) \(year)")
+                #expect(cell >= (exact + 1e-9).rounded(.down) && cell <= (exact - 1e-9).rounded(.up), "\(unit.code) \(year)")
             }
+        }
+    }
+
+    /// A unit's exact share of its parent's phase value, as the README defines it: by weight
+    /// (equal when all are 0), a unit whose share is below the minimum getting the minimum and
+    /// the others sharing the rest again.
+    func exactShare(of unit: TargetUnit, among siblings: [TargetUnit], total: Int, rule: AllocationRule) -> Double {
+        func weight(_ u: TargetUnit) -> Double { rule.childMethod == "weighted" ? Double(rule.childWeights[u.code] ?? 0) : 1 }
+        var free = siblings
+        var remaining = Double(total)
+        while true {
+            let sum = free.map(weight).reduce(0, +)
+            let share = { (u: TargetUnit) in sum == 0 ? remaining / Double(free.count) : remaining * weight(u) / sum }
+            let below = free.filter { share($0) < Double(rule.minimumPerChild) - 1e-9 }
+            if below.isEmpty { return share(unit) }
+            if below.contains(where: { $0.id == unit.id }) { return Double(rule.minimumPerChild) }
+            remaining -= Double(rule.minimumPerChild * below.count)
+            free.removeAll { u in below.contains { $0.id == u.id } }
         }
     }
 }
