@@ -423,7 +423,8 @@ public struct AllocationStore: Sendable {
         var queue: [(TargetUnit, [Int])] = [(root, rootYears)]
         let names = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         while let (parent, parentYears) = queue.popLast() {
-            guard let kids = children[parent.id], !kids.isEmpty else { continue }
+            // By code, so that an error names the same unit first every time.
+            guard let kids = children[parent.id]?.sorted(by: { $0.code < $1.code }), !kids.isEmpty else { continue }
             let rule = rules[parent.id] ?? AllocationRule()
             if rule.childMethod == "manual" { continue }
             var inputs: [AllocationChild] = []
