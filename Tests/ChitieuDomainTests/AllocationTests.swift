@@ -51,28 +51,10 @@ struct AllocationTests {
     }
 
     func check(_ c: Case, _ result: [ChildAllocation], sourceLocation: SourceLocation = #_sourceLocation) {
-        let m = c.parentYears.count
-        let increments = c.kind == .flow ? c.parentYears : c.parentYears.enumerated().map { $0 == 0 ? $1 : $1 - c.parentYears[$0 - 1] }
-        let total = increments.reduce(0, +)
-        #expect(result.map(\.total).reduce(0, +) == total, "phase margin", sourceLocation: sourceLocation)
-        for y in 0..<m {
-            #expect(result.map { $0.years[y] }.reduce(0, +) == c.parentYears[y], "year \(y) margin", sourceLocation: sourceLocation)
-        }
-        for (child, r) in zip(c.children, result) {
-            if c.kind == .flow {
-                #expect(r.years.reduce(0, +) == r.total, sourceLocation: sourceLocation)
-            } else {
-                #expect(r.years.last == r.total, sourceLocation: sourceLocation)
-                #expect(zip(r.years, r.years.dropFirst()).allSatisfy { $0 <= $1 }, "milestones never decrease", sourceLocation: sourceLocation)
-            }
-            if let locked = child.lockedTotal { #expect(r.total == locked, "locked total kept", sourceLocation: sourceLocation) }
-            #expect(r.total >= (child.lockedTotal == nil ? c.minimum : 0), "minimum", sourceLocation: sourceLocation)
-            // Every cell is the floor or ceiling of its exact share of the child's total.
-            for y in 0..<m {
-                let parentPart = c.kind == .flow ? increments[y] : c.parentYears[y]
-                #expect(shareBounds(r.total, parentPart, total).contains(r.years[y]), "cell \(child.key) year \(y)", sourceLocation: sourceLocation)
-            }
-        }
+        let problems = AllocationChecker.problems(
+            AllocationCase(kind: c.kind, parentYears: c.parentYears, minimum: c.minimum, children: c.children),
+            Allocation.Outcome(children: result, locksBind: false))
+        #expect(problems == [], sourceLocation: sourceLocation)
     }
 
     @Test(arguments: 0..<400)
@@ -167,8 +149,93 @@ struct AllocationTests {
 
     @Test func splitYearsIsExact() throws {
         #expect(try Allocation.splitYears(total: 424, years: 5, kind: .flow) == [85, 85, 85, 85, 84])
-        #expect(try Allocation.splitYears(total: 424, years: 5, kind: .stock) == [85, 170, 255, 340, 424])
+        // Stock: the cumulative milestones are rounded (to the nearest), not the increments.
+        #expect(try Allocation.splitYears(total: 424, years: 5, kind: .stock) == [85, 170, 254, 339, 424])
         #expect(try Allocation.splitYears(total: 28, years: 5, weights: [1, 2, 2, 2, 1], kind: .flow).reduce(0, +) == 28)
         #expect(try Allocation.splitYears(total: 10, years: 3, kind: .flow, locked: [0: 6]) == [6, 2, 2])
+    }
+
+    @Test func aLockedMilestoneOfAStockSplitFixesItAndTheOthersFollowTheProfile() throws {
+        // DA8-01 = 300 with 2023 locked at 200: the province's milestones go through 200.
+        #expect(try Allocation.splitYears(total: 300, years: 5, kind: .stock, locked: [2: 200]) == [67, 133, 200, 250, 300])
+        // Milestones that would fall are refused.
+        #expect(throws: AllocationError.self) { try Allocation.splitYears(total: 300, years: 5, kind: .stock, locked: [1: 200, 3: 100]) }
+        #expect(throws: AllocationError.self) { try Allocation.splitYears(total: 300, years: 5, kind: .stock, locked: [2: 400]) }
+    }
+
+    @Test func smallStockTargetsRoundTheMilestones() throws {
+        // 7 over five years: exact milestones 1.4, 2.8, 4.2, 5.6, 7.
+        #expect(try Allocation.splitYears(total: 7, years: 5, kind: .stock) == [1, 3, 4, 6, 7])
+        let districts = (0..<9).map { AllocationChild(unitID: Int64($0), key: "10\($0)") }
+        let c = AllocationCase(kind: .stock, parentYears: [1, 3, 4, 6, 7], minimum: 0, children: districts)
+        #expect(AllocationChecker.problems(c, try Allocation.allocation(kind: .stock, parentYears: c.parentYears, children: districts)) == [])
+    }
+
+    @Test func aLockedMilestoneOfADistrictIsMetAndItsMilestonesNeverFall() throws {
+        // DA8-02 = 100 in Lai Châu: 8 districts, 105 locked at 3 in 2022.
+        var districts = ["105", "106", "107", "108", "109", "110", "111", "112"].enumerated().map { AllocationChild(unitID: Int64($0), key: $1) }
+        districts[0].lockedYears = [1: 3]
+        let c = AllocationCase(kind: .stock, parentYears: [20, 40, 60, 80, 100], minimum: 0, children: districts)
+        let outcome = try Allocation.allocation(kind: .stock, parentYears: c.parentYears, children: districts)
+        #expect(AllocationChecker.problems(c, outcome) == [])
+        #expect(!outcome.locksBind)
+        #expect(outcome.children[0].years[1] == 3)
+        #expect(outcome.children.map { $0.years[1] }.reduce(0, +) == 40)
+        // A milestone locked above what the parent has is refused, naming the unit and the numbers.
+        districts[1].lockedYears = [4: 400]
+        let error = #expect(throws: AllocationError.self) { try Allocation.allocate(kind: .stock, parentYears: c.parentYears, children: districts) }
+        #expect(error?.units == ["106"])
+        #expect(error?.reason.contains("400") == true)
+    }
+
+    @Test func aYearlyLockOnAFlowSplitsTheRestFromTheSharesOfWhatIsLeft() throws {
+        // DA8-06 = 100000 in Sơn La, 20000 a year, 12 districts; 116 locked at 7 in 2023.
+        let codes = ["116", "118", "119", "120", "121", "122", "123", "124", "125", "126", "127", "128"]
+        var districts = codes.enumerated().map { AllocationChild(unitID: Int64($0), key: $1) }
+        districts[0].lockedYears = [2: 7]
+        let c = AllocationCase(kind: .flow, parentYears: Array(repeating: 20_000, count: 5), minimum: 0, children: districts)
+        let outcome = try Allocation.allocation(kind: .flow, parentYears: c.parentYears, children: districts)
+        #expect(AllocationChecker.problems(c, outcome) == [])
+        #expect(!outcome.locksBind)
+        // 116's other years share the rest of its 8334; the others share what is left of each year.
+        #expect(outcome.children[0].total == 8334)
+        #expect(outcome.children[0].years.enumerated().allSatisfy { $0.offset == 2 ? $0.element == 7 : (2081...2082).contains($0.element) }, "\(outcome.children[0].years)")
+        for child in outcome.children.dropFirst() { #expect(child.years.allSatisfy { (1_600...1_900).contains($0) }, "\(child.years)") }
+        // A second lock, below in a district, is met from its parent's years.
+        var communes = (0..<10).map { AllocationChild(unitID: Int64(100 + $0), key: "0368\($0)") }
+        communes[2].lockedYears = [1: 3]
+        let below = try Allocation.allocation(kind: .flow, parentYears: outcome.children[3].years, children: communes)
+        #expect(AllocationChecker.problems(AllocationCase(kind: .flow, parentYears: outcome.children[3].years, minimum: 0, children: communes), below) == [])
+    }
+
+    @Test func hugeWeightsAreRefusedAndTheLargestAcceptedOnesDoNotOverflow() throws {
+        let huge = (0..<3).map { AllocationChild(unitID: Int64($0), key: "10\($0)", weight: 4_000_000_000_000_000_000) }
+        let error = #expect(throws: AllocationError.self) { try Allocation.allocate(kind: .flow, parentYears: [10, 10], children: huge) }
+        #expect(error?.units == ["100"])
+        // The largest weights and values: shares are exact, nothing overflows.
+        let largest = (0..<3).map { AllocationChild(unitID: Int64($0), key: "10\($0)", weight: Allocation.maximumWeight - Int64($0)) }
+        let years = Array(repeating: Allocation.maximumValue / 5, count: 5)
+        for kind in IndicatorKind.allCases {
+            let parent = kind == .flow ? years : AllocationChecker.cumulative(years)
+            let result = try Allocation.allocate(kind: kind, parentYears: parent, minimumPerChild: 1_000, children: largest)
+            #expect(result.map(\.total).reduce(0, +) == Allocation.maximumValue)
+        }
+        #expect(throws: AllocationError.self) { try Allocation.allocate(kind: .flow, parentYears: [Allocation.maximumValue + 1], children: largest) }
+    }
+
+    @Test func splitPartsOfACommuneAreExactEveryYear() throws {
+        // Three parts weighing 1, 1, 1 of a commune whose phase target is 100: 99 then 1.
+        let parts = (0..<3).map { SuccessionLink(from: 1, to: Int64(10 + $0), toKey: "0300\($0)") }
+        for (years, phase) in [([99, 1], 100), ([49, 2, 0, 49], 100), ([7, 0, 3, 1, 9], 20)] {
+            let split = try Succession.split(kind: .flow, YearlySeries(years: years, phase: phase), among: parts)
+            for y in years.indices {
+                #expect(split.map { $0.years[y]! }.reduce(0, +) == years[y])
+                for part in split { #expect(Ratio(years[y], 3).admits(part.years[y]!), "\(years) year \(y): \(split)") }
+            }
+            for part in split {
+                #expect(Ratio(phase, 3).admits(part.phase!))
+                #expect(part.years.map { $0! }.reduce(0, +) == part.phase)
+            }
+        }
     }
 }

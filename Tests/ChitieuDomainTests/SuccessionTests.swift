@@ -44,9 +44,9 @@ struct SuccessionTests {
             for (p, s) in out.enumerated() {
                 let share = Double(values.phase!) * Double(weights[p]) / total
                 #expect(Double(s.phase!) >= share.rounded(.down) - 1e-9 && Double(s.phase!) <= share.rounded(.up) + 1e-9)
-                // As allocation rounds: each cell the floor or ceiling of its share of the part's total.
-                for y in 0..<5 where values.phase! > 0 {
-                    let cell = Double(s.phase!) * Double(years[y]) / Double(values.phase!)
+                // As allocation rounds: each cell the floor or ceiling of the part's share of that year.
+                for y in 0..<5 {
+                    let cell = Double(years[y]) * Double(weights[p]) / total
                     #expect(Double(s.years[y]!) >= cell.rounded(.down) - 1e-9 && Double(s.years[y]!) <= cell.rounded(.up) + 1e-9)
                 }
                 #expect(s.years.compactMap { $0 }.reduce(0, +) == s.phase)

@@ -1,7 +1,11 @@
 public import Foundation
 
-/// Reads explicit allocation weights: a CSV with columns `unit_code,weight` (whole numbers ≥ 0).
+/// Reads explicit allocation weights: a CSV with columns `unit_code,weight` (whole numbers from
+/// 0 to `maximumWeight`).
 public enum WeightsCSV {
+    /// The largest weight a rule takes (as the API).
+    public static let maximumWeight: Int64 = 1_000_000_000
+
     /// Weights by unit code.
     public static func parse(_ data: Data) throws(CSVFileError) -> [String: Int64] {
         let records = try CSVReader.records(data)
@@ -18,8 +22,8 @@ public enum WeightsCSV {
             }
             let code = record.fields[codeIndex].trimmingCharacters(in: .whitespaces)
             let text = record.fields[weightIndex].trimmingCharacters(in: .whitespaces)
-            guard let weight = Int64(text), weight >= 0 else {
-                throw CSVFileError(line: record.line, column: "weight", reason: "'\(text)' is not a whole number of 0 or more")
+            guard let weight = Int64(text), (0...maximumWeight).contains(weight) else {
+                throw CSVFileError(line: record.line, column: "weight", reason: "'\(text)' is not a whole number from 0 to \(maximumWeight)")
             }
             guard weights.updateValue(weight, forKey: code) == nil else {
                 throw CSVFileError(line: record.line, column: "unit_code", reason: "'\(code)' appears twice")

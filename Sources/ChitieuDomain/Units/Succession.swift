@@ -56,8 +56,10 @@ public struct YearlySeries: Sendable, Hashable {
 /// - the parts of a split share each value by their weights, every part the floor or the
 ///   ceiling of its exact share, the parts summing to the value: for flow indicators the
 ///   parts × years table is a controlled rounding with both margins fixed, as in allocation
-///   (each part's years sum to its share of the phase); for stock indicators each year's
-///   level and the phase level are shared alike;
+///   (each part's years sum to its share of the phase, and each yearly part is the floor or
+///   ceiling of its share of that year); for stock indicators milestones that never fall (a
+///   target's) are shared as allocation shares them, so no part's milestones fall, and other
+///   levels are shared year by year alike;
 /// - chains (a unit that ended, succeeded by one that ended later) are followed to the end.
 public enum Succession {
     /// Where the values of `series` (by earlier unit) end up among `current` units. Values of a
@@ -95,7 +97,7 @@ public enum Succession {
         // Shares of one value, in the order of `parts`.
         func share(_ value: Int?) throws(AllocationError) -> [Int?] {
             guard let value else { return Array(repeating: nil, count: parts.count) }
-            let inOrder = try Allocation.apportion(total: value, children: ordered, minimum: 0)
+            let inOrder = try Allocation.apportion(total: value, children: ordered, floors: ordered.map { _ in 0 }, minimum: 0).totals
             var result = [Int?](repeating: nil, count: parts.count)
             for (position, original) in order.enumerated() { result[original] = inOrder[position] }
             return result
@@ -108,6 +110,17 @@ public enum Succession {
             let allocated = try Allocation.allocate(kind: .flow, parentYears: values.years.map { $0 ?? 0 }, children: children)
             for (p, a) in allocated.enumerated() {
                 for (y, v) in values.years.enumerated() where v != nil { out[p].years[y] = a.years[y] }
+                out[p].phase = values.phase == nil ? nil : a.total
+            }
+            return out
+        }
+        let levelsRise = yearly.count == values.years.count && zip(yearly, yearly.dropFirst()).allSatisfy { $0 <= $1 }
+        if kind == .stock && !yearly.isEmpty && levelsRise && (values.phase == nil || values.phase == yearly.last) {
+            // Milestones that never fall (a target's) are shared as allocation shares them: every
+            // part's milestones never fall either.
+            let allocated = try Allocation.allocate(kind: .stock, parentYears: yearly, children: children)
+            for (p, a) in allocated.enumerated() {
+                out[p].years = a.years.map(Optional.some)
                 out[p].phase = values.phase == nil ? nil : a.total
             }
             return out

@@ -26,6 +26,13 @@ public struct AllocationRule: Sendable, Hashable {
         self.minimumPerChild = minimumPerChild
         self.weightAttribute = weightAttribute
     }
+
+    /// The largest explicit weight of a child (the API's bound too).
+    public static let maximumWeight = WeightsCSV.maximumWeight
+    /// The largest share of one year in a year profile.
+    public static let maximumYearShare: Int64 = 1_000_000
+    /// The largest minimum per child (a target's bound).
+    public static let maximumMinimum = TargetStore.maximumValue
 }
 
 /// An allocation rule with its indicator and unit, as the API shows it.
@@ -105,12 +112,17 @@ public struct AllocationStore: Sendable {
         guard ["equal", "weighted", "manual"].contains(rule.childMethod) else {
             throw InputError(field: "method", reason: "'\(rule.childMethod)' is not one of equal, weighted, manual")
         }
-        guard rule.minimumPerChild >= 0 else { throw InputError(field: "minimum", reason: "must be 0 or more") }
+        guard (0...AllocationRule.maximumMinimum).contains(rule.minimumPerChild) else {
+            throw InputError(field: "minimum", reason: "\(rule.minimumPerChild) is not a whole number from 0 to \(AllocationRule.maximumMinimum)")
+        }
         if rule.childMethod == "weighted" && rule.childWeights.isEmpty && rule.weightAttribute == nil {
             throw InputError(field: "weights", reason: "a weighted rule needs explicit weights or a unit attribute")
         }
-        if let bad = rule.childWeights.first(where: { $0.value < 0 }) {
-            throw InputError(field: "weights", reason: "the weight of \(bad.key) is negative")
+        if let bad = rule.childWeights.sorted(by: { $0.key < $1.key }).first(where: { !(0...AllocationRule.maximumWeight).contains($0.value) }) {
+            throw InputError(field: "weights", reason: "the weight of \(bad.key) (\(bad.value)) is not a whole number from 0 to \(AllocationRule.maximumWeight)")
+        }
+        if let years = rule.yearWeights, let bad = years.first(where: { !(0...AllocationRule.maximumYearShare).contains($0) }) {
+            throw InputError(field: "years", reason: "the share \(bad) is not a whole number from 0 to \(AllocationRule.maximumYearShare)")
         }
     }
 
@@ -122,6 +134,9 @@ public struct AllocationStore: Sendable {
         }
         if let years = rule.yearWeights, years.count != phase.years.count || years.contains(where: { $0 < 0 }) {
             throw InputError(field: "years", reason: "the year profile needs \(phase.years.count) shares of 0 or more, one per year of \(phase.code)")
+        }
+        if rule.yearWeights != nil, let root = TargetStore.root(of: units), root.id != unit.id {
+            throw InputError(field: "years", reason: Self.yearProfileBelowProvince(unit.code, unit.name))
         }
         let children = Set(units.filter { $0.parentID == unit.id }.map(\.code))
         if let stranger = rule.childWeights.keys.sorted().first(where: { !children.contains($0) }) {
@@ -150,6 +165,11 @@ public struct AllocationStore: Sendable {
         return RuleRecord(
             id: try rows[0].decode(Int64.self, "rule_id"), indicatorID: indicator.id, indicatorCode: indicator.draft.code, phase: phase.code,
             unitID: unit.id, unitCode: unit.code, unitName: unit.name, rule: rule, updatedAt: try rows[0].decode(Date.self, "updated_at"))
+    }
+
+    /// Why a year profile is refused below the province.
+    static func yearProfileBelowProvince(_ code: String, _ name: String) -> String {
+        "a year profile is set on the province's rule only: the years of \(code) \(name) are its share of the province's years, so its children's years add up to them; set the rule without --years (\"years\")"
     }
 
     /// What a listing of rules keeps: the phase, optionally one indicator and one unit (the
@@ -385,11 +405,15 @@ public struct AllocationStore: Sendable {
         }
         let kind = indicator.draft.kind
         let rootRule = rules[root.id] ?? AllocationRule()
+        // A year profile below the province cannot be applied (its years are its share of the
+        // province's): refused, not ignored.
+        if let profiled = units.filter({ $0.id != root.id && rules[$0.id]?.yearWeights != nil }).min(by: { $0.code < $1.code }) {
+            throw InputError(field: "years", reason: "\(indicator.draft.code): \(yearProfileBelowProvince(profiled.code, profiled.name)); nothing was changed")
+        }
         let rootYears: [Int]
         do {
             rootYears = try Allocation.splitYears(
-                total: total, years: years.count, weights: rootRule.yearWeights, kind: kind,
-                locked: kind == .flow ? locks(root.id).years : [:])
+                total: total, years: years.count, weights: rootRule.yearWeights, kind: kind, locked: locks(root.id).years)
         } catch {
             throw InputError(field: "targets", reason: "\(indicator.draft.code), \(root.name): \(error.reason)")
         }
@@ -399,7 +423,8 @@ public struct AllocationStore: Sendable {
         var queue: [(TargetUnit, [Int])] = [(root, rootYears)]
         let names = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         while let (parent, parentYears) = queue.popLast() {
-            guard let kids = children[parent.id], !kids.isEmpty else { continue }
+            // By code, so that an error names the same unit first every time.
+            guard let kids = children[parent.id]?.sorted(by: { $0.code < $1.code }), !kids.isEmpty else { continue }
             let rule = rules[parent.id] ?? AllocationRule()
             if rule.childMethod == "manual" { continue }
             var inputs: [AllocationChild] = []
@@ -415,6 +440,14 @@ public struct AllocationStore: Sendable {
                     } else {
                         weight = rule.childWeights[kid.code] ?? 0
                     }
+                }
+                // Rules stored before weights were bounded, and large attributes, are refused here
+                // rather than overflow.
+                let largest = Allocation.maximumWeight / Int64(max(years.count, 1))
+                guard (0...largest).contains(weight) else {
+                    throw InputError(
+                        field: "weights",
+                        reason: "\(indicator.draft.code) below \(parent.code) \(parent.name): the weight of \(kid.code) \(kid.name) (\(weight)\(rule.weightAttribute.map { " thousandths of \($0)" } ?? "")) is more than \(largest); set the rule again with weights up to \(AllocationRule.maximumWeight); nothing was changed")
                 }
                 var child = AllocationChild(unitID: kid.id, key: kid.code, weight: weight, lockedTotal: lock.total, lockedYears: lock.years)
                 let inactive = years.indices.filter { !kid.exists(in: years[$0]) }

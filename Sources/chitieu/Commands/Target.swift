@@ -201,19 +201,23 @@ struct AllocationCommand: AsyncParsableCommand {
             @Option(help: "Phase, e.g. 2021-2025.") var phase: String
             @Option(help: "The parent unit (GSO code; default: the province).") var unit: String?
             @Option(help: "equal, weighted or manual.") var method = "equal"
-            @Option(help: "For weighted: a CSV file with columns unit_code,weight.") var weights: String?
+            @Option(help: "For weighted: a CSV file with columns unit_code,weight (whole numbers from 0 to 1000000000).") var weights: String?
             @Option(help: "For weighted: a unit attribute that weights the children (e.g. population).") var attribute: String?
             @Option(help: "At least this much for every child.") var minimum = 0
-            @Option(help: "Year profile: one share per year, e.g. 1,2,2,2,1 (default: equal).") var years: String?
+            @Option(help: "Year profile of the province's rule: one share per year, e.g. 1,2,2,2,1 (default: equal).") var years: String?
 
             func validate() throws {
                 if !["equal", "weighted", "manual"].contains(method) { throw ValidationError("--method: '\(method)' is not one of equal, weighted, manual") }
                 if method == "weighted" && (weights == nil) == (attribute == nil) {
                     throw ValidationError("--weights or --attribute: a weighted rule needs exactly one of them")
                 }
-                if minimum < 0 { throw ValidationError("--minimum: must be 0 or more") }
-                if let years, years.split(separator: ",").contains(where: { Int64($0.trimmingCharacters(in: .whitespaces)) == nil }) {
-                    throw ValidationError("--years: '\(years)' is not a comma-separated list of whole numbers")
+                if !(0...AllocationRule.maximumMinimum).contains(minimum) {
+                    throw ValidationError("--minimum: \(minimum) is not a whole number from 0 to \(AllocationRule.maximumMinimum)")
+                }
+                if let years, years.split(separator: ",", omittingEmptySubsequences: false).contains(where: {
+                    Int64($0.trimmingCharacters(in: .whitespaces)).map { !(0...AllocationRule.maximumYearShare).contains($0) } ?? true
+                }) {
+                    throw ValidationError("--years: '\(years)' is not a comma-separated list of whole numbers from 0 to \(AllocationRule.maximumYearShare)")
                 }
             }
 
