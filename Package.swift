@@ -68,10 +68,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The job worker and the handlers of chitieu's own jobs, run by `serve` and `work`.
+        .target(
+            name: "ChitieuJobs",
+            dependencies: [
+                "ChitieuStore",
+                "ChitieuDomain",
+                "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The daemon's HTTP server.
         .target(
             name: "ChitieuServer",
             dependencies: [
+                "ChitieuJobs",
                 "ChitieuStore",
                 "ChitieuCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -88,6 +101,7 @@ let package = Package(
             name: "chitieu",
             dependencies: [
                 "ChitieuServer",
+                "ChitieuJobs",
                 "ChitieuStore",
                 "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -116,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChitieuStoreTests",
-            dependencies: ["ChitieuStore", "ChitieuServer", "ChitieuTesting", "Postgres", "ChitieuCrypto", "ChitieuDomain",
+            dependencies: ["ChitieuStore", "ChitieuServer", "ChitieuJobs", "ChitieuTesting", "Postgres", "ChitieuCrypto", "ChitieuDomain",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings

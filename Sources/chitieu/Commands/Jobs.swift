@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChitieuDomain
+import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
 import Foundation

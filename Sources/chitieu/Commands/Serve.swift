@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
 import Foundation
