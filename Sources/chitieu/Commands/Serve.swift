@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuJobs
 import ChitieuServer
 import ChitieuStore

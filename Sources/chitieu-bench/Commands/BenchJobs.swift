@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
 import ChitieuJobs
 import ChitieuServer
@@ -8,8 +9,8 @@ import Logging
 import Postgres
 import Synchronization
 
-extension Bench {
-    /// `chitieu bench jobs`: the queue's throughput and latency.
+extension ChitieuBench {
+    /// `chitieu-bench jobs`: the queue's throughput and latency.
     struct JobsBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "jobs",
@@ -97,7 +98,7 @@ extension Bench {
 
                 latencies.sort()
                 func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-                print("chitieu bench jobs")
+                print("chitieu-bench jobs")
                 var rows = [["enqueue, one job per transaction", String(format: "%.0f jobs/s", enqueueRate)]]
                 for (processes, rate, _) in drains {
                     rows.append(["drain \(jobs) no-op jobs, \(processes) worker process\(processes > 1 ? "es" : "") × \(concurrency)", String(format: "%.0f jobs/s", rate)])
@@ -111,9 +112,16 @@ extension Bench {
             }
         }
 
+        /// Starts `chitieu work` from the `chitieu` executable beside this one (built with it), so
+        /// the workers measured are the production ones.
         func spawnWorker(url: String) throws -> Process {
+            let chitieu = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+                .deletingLastPathComponent().appendingPathComponent("chitieu")
+            guard FileManager.default.isExecutableFile(atPath: chitieu.path) else {
+                throw InputError(field: "chitieu", reason: "no executable '\(chitieu.path)' beside chitieu-bench; build both products (swift build --product chitieu)")
+            }
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            process.executableURL = chitieu
             process.arguments = ["work", "--concurrency", String(concurrency), "--database-url", url, "--log-level", "error"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
