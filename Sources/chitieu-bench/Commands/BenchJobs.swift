@@ -2,7 +2,6 @@ import ArgumentParser
 import ChitieuCommandSupport
 import ChitieuDomain
 import ChitieuJobs
-import ChitieuServer
 import ChitieuStore
 import Foundation
 import Logging
