@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "chitieu", targets: ["chitieu"]),
+        .executable(name: "chitieu-bench", targets: ["chitieu-bench"]),
         .library(name: "Postgres", targets: ["Postgres"]),
     ],
     dependencies: [
@@ -68,10 +69,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The job worker and the handlers of chitieu's own jobs, run by `serve` and `work`.
+        .target(
+            name: "ChitieuJobs",
+            dependencies: [
+                "ChitieuStore",
+                "ChitieuDomain",
+                "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The daemon's HTTP server.
         .target(
             name: "ChitieuServer",
             dependencies: [
+                "ChitieuJobs",
                 "ChitieuStore",
                 "ChitieuCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -83,11 +97,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The one executable: daemon, admin commands, benchmarks.
+        // What the command-line executables share: global options, output, the owner's database, the entry point.
+        .target(
+            name: "ChitieuCommandSupport",
+            dependencies: [
+                "ChitieuServer",
+                "ChitieuStore",
+                "ChitieuDomain",
+                "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The production executable: daemon, job workers, admin commands.
         .executableTarget(
             name: "chitieu",
             dependencies: [
+                "ChitieuCommandSupport",
                 "ChitieuServer",
+                "ChitieuJobs",
                 "ChitieuStore",
                 "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -95,6 +124,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The benchmarks, kept out of the production executable.
+        .executableTarget(
+            name: "chitieu-bench",
+            dependencies: [
+                "ChitieuCommandSupport",
+                "ChitieuJobs",
+                "ChitieuStore",
+                "ChitieuDomain",
+                "ChitieuCrypto",
+                "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -116,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChitieuStoreTests",
-            dependencies: ["ChitieuStore", "ChitieuServer", "ChitieuTesting", "Postgres", "ChitieuCrypto", "ChitieuDomain",
+            dependencies: ["ChitieuStore", "ChitieuServer", "ChitieuJobs", "ChitieuTesting", "Postgres", "ChitieuCrypto", "ChitieuDomain",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings

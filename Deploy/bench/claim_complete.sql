@@ -1,6 +1,6 @@
 -- The lowest floor of a PostgreSQL job queue: claim a batch of due jobs and mark them done in
 -- one statement, with no handler, no lease and no second round trip. pgbench runs it (-D
--- batch=N), one or more clients at once, to drain the same 100,000 no-op jobs chitieu bench
+-- batch=N), one or more clients at once, to drain the same 100,000 no-op jobs chitieu-bench
 -- jobs drains.
 WITH claimed AS (
     SELECT job_id FROM chitieu.job

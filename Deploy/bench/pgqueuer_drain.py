@@ -1,5 +1,5 @@
 """Drains N no-op jobs with pgqueuer (a peer PostgreSQL queue from PyPI), for comparison with
-`chitieu bench jobs` on the same database server. Usage: pgqueuer_drain.py DSN N BATCH"""
+`chitieu-bench jobs` on the same database server. Usage: pgqueuer_drain.py DSN N BATCH"""
 import asyncio
 import sys
 import time

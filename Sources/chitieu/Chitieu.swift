@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
+import ChitieuCommandSupport
 import NIOCore
 import NIOPosix
 
-/// `chitieu`: the daemon, the admin commands and the benchmarks, in one executable.
+/// `chitieu`: the daemon and the admin commands, in one executable (the benchmarks are `chitieu-bench`).
 @main
 struct Chitieu: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,14 +17,13 @@ struct Chitieu: AsyncParsableCommand {
         subcommands: [
             Serve.self, Work.self, DB.self, Tenant.self, Units.self, IndicatorCommand.self, PhaseCommand.self, TargetCommand.self, AllocationCommand.self,
             ResultCommand.self, ProgressCommand.self, DeadlineCommand.self, ExportCommand.self,
-            AccountCommand.self, GrantCommand.self, TokenCommand.self, ReportingCommand.self, AuditCommand.self, Jobs.self, DoctorCommand.self, Bench.self,
+            AccountCommand.self, GrantCommand.self, TokenCommand.self, ReportingCommand.self, AuditCommand.self, Jobs.self, DoctorCommand.self,
         ]
     )
 
     /// Runs the command; usage errors exit with 2 (not 64), as operators' scripts expect.
     static func main() async {
-        do {
-            var command = try parseAsRoot()
+        await parseAndRun { command in
             // A daemon without job workers runs its tasks on NIO's event loops, where its I/O is:
             // no switch between Swift's global pool and an event loop for every request. With
             // workers beside it, a long job (a large province's allocation) would hold a loop, so
@@ -32,17 +31,6 @@ struct Chitieu: AsyncParsableCommand {
             if let serve = command as? Serve, serve.runsWithoutWorkers {
                 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             }
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ChitieuJobs
 import ChitieuServer
 
 extension JobWorker {

@@ -1,3 +1,4 @@
+import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
 import ChitieuTesting

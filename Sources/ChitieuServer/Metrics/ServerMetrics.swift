@@ -1,3 +1,4 @@
+public import ChitieuJobs
 import ChitieuStore
 import Foundation
 import Hummingbird
@@ -10,7 +11,7 @@ import Synchronization
 ///
 /// Each application owns its registry, so several servers in one process (as in tests) never
 /// mix their figures.
-public final class ServerMetrics: Sendable {
+public final class ServerMetrics: JobMetrics, Sendable {
     public let registry = PrometheusCollectorRegistry()
 
     /// Bucket bounds for request latency: 1 ms to 10 s.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuStore
 import Foundation
 import Postgres

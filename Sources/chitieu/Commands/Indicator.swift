@@ -1,25 +1,9 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Postgres
-
-/// Shared `--province CODE` option: the tenant by its GSO code.
-struct ProvinceOption: ParsableArguments {
-    @Option(help: "GSO province code (e.g. 10).") var province: String
-
-    /// Resolves the code to the tenant.
-    func resolve(_ db: ChitieuDatabase) async throws -> Province {
-        try await TenantStore(database: db).resolve(code: province)
-    }
-
-    /// Runs operator work on this province, over a small pool with the owner's rights.
-    func withProvince<T: Sendable>(
-        _ options: DatabaseOptions, _ body: (ChitieuDatabase, Province) async throws -> T
-    ) async throws -> T {
-        try await withAdminDatabase(options) { db in try await body(db, try await resolve(db)) }
-    }
-}
 
 /// `chitieu indicator …`.
 struct IndicatorCommand: AsyncParsableCommand {

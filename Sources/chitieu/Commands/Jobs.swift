@@ -1,5 +1,7 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
+import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuServer
 import ChitieuStore
 import Foundation

@@ -1,13 +1,9 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Postgres
-
-func readFile(_ path: String, option: String) throws -> Data {
-    guard let data = FileManager.default.contents(atPath: path) else { throw InputError(field: option, reason: "cannot read '\(path)'") }
-    return data
-}
 
 /// `chitieu tenant merge`.
 struct TenantMerge: AsyncParsableCommand {

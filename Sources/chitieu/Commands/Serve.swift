@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChitieuCommandSupport
+import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
 import ChitieuServer
 import ChitieuStore

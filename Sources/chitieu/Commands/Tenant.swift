@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuServer
 import ChitieuStore
 import Foundation
@@ -164,22 +165,4 @@ func provinceJSON(_ p: Province) -> [String: Any] {
         "id": p.id, "code": p.code, "name": p.name, "valid_from": p.validFrom.description,
         "valid_to": p.validTo?.description ?? NSNull(), "reporting_group": p.reportingGroup,
     ]
-}
-
-/// Runs operator work on a small pool connected with the owner's rights, closed afterwards.
-func withAdminDatabase<T: Sendable>(
-    _ options: DatabaseOptions, connections: Int = 2, _ body: (ChitieuDatabase) async throws -> T
-) async throws -> T {
-    let database = ChitieuDatabase(
-        pool: PostgresPool(
-            configuration: PostgresConfiguration(connectionString: options.adminConnectionString, maxConnections: connections),
-            logger: options.makeLogger(defaultLevel: .warning)))
-    do {
-        let value = try await body(database)
-        await database.pool.shutdown()
-        return value
-    } catch {
-        await database.pool.shutdown()
-        throw error
-    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
 import ChitieuStore
 import Foundation

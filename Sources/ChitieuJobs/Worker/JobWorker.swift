@@ -41,7 +41,7 @@ public final class JobWorker: Service {
     let configuration: JobWorkerConfiguration
     let listenConfiguration: PostgresConfiguration?
     let logger: Logger
-    let metrics: ServerMetrics?
+    let metrics: (any JobMetrics)?
     /// This worker's name in the queue (`host:pid:random`).
     public let name: String
     private let running = Mutex<Set<Int64>>([])
@@ -53,7 +53,7 @@ public final class JobWorker: Service {
     /// Creates a worker. With `listen`, it opens a LISTEN connection for wake-ups.
     public init(
         queue: JobQueue, handlers: [String: JobHandler], configuration: JobWorkerConfiguration = .init(),
-        listen: PostgresConfiguration?, metrics: ServerMetrics? = nil, logger: Logger
+        listen: PostgresConfiguration?, metrics: (any JobMetrics)? = nil, logger: Logger
     ) {
         self.metrics = metrics
         self.queue = queue

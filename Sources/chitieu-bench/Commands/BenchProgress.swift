@@ -1,12 +1,13 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
-import ChitieuServer
+import ChitieuJobs
 import ChitieuStore
 import Foundation
 import Postgres
 
-extension Bench {
-    /// `chitieu bench progress`: completion at national scale.
+extension ChitieuBench {
+    /// `chitieu-bench progress`: completion at national scale.
     struct ProgressBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "progress",
@@ -39,7 +40,7 @@ extension Bench {
                 try await withAdminDatabase(database, connections: max(3, parallel + 1)) { owner in
                     let provinces = try await TenantStore(database: owner).list().filter { $0.validTo == nil || $0.validFrom.year == 2021 }
                     guard provinces.count > 1 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu bench allocate` on it first")
+                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
                     }
                     // Deadlines open so the approvals below are taken.
                     for p in provinces {
@@ -62,7 +63,7 @@ extension Bench {
                         }
                     }
                     try await owner.pool.withConnection { c in try await c.executeScript("ANALYZE chitieu.result; ANALYZE chitieu.target; ANALYZE chitieu.admin_unit") }
-                    print("chitieu bench progress — \(provinces.count) provinces, 2021-2025")
+                    print("chitieu-bench progress — \(provinces.count) provinces, 2021-2025")
                     print(String(format: "approved results generated                 %9d   (%.1f s)", written, generation))
 
                     // Full recomputation from an empty table, then with nothing changed.

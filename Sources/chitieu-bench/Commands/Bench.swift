@@ -1,14 +1,12 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Postgres
 
-/// `chitieu bench …`: figures, printed, on the database it is pointed at.
-struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Measure chitieu on a database and print the figures.", subcommands: [Client.self, Allocate.self, Auth.self, ProgressBench.self, ReformBench.self, JobsBench.self])
-
+extension ChitieuBench {
+    /// `chitieu-bench client`: the PostgreSQL client's write paths.
     struct Client: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The PostgreSQL client: single inserts, batched inserts, COPY, psql \\copy as the reference, and the national units import.",
@@ -165,7 +163,7 @@ struct Bench: AsyncParsableCommand {
                     }
                 }
 
-                print("chitieu bench client — median of \(runs) runs")
+                print("chitieu-bench client — median of \(runs) runs")
                 let table = results.map { name, count, time in
                     [name, String(count), String(format: "%.3f", time), String(format: "%.0f", Double(count) / time)]
                 }
@@ -298,7 +296,7 @@ struct Bench: AsyncParsableCommand {
                 try await connection.executeScript("DROP TABLE chitieu_bench_target")
                 await connection.close()
                 func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
-                print("chitieu bench allocate — 63 provinces × 10 indicators, 2021-2025, \(parallel) provinces at a time, median of \(runs) runs")
+                print("chitieu-bench allocate — 63 provinces × 10 indicators, 2021-2025, \(parallel) provinces at a time, median of \(runs) runs")
                 print(Output.table(columns: ["what", "seconds"], rows: [
                     ["target cells computed and written", String(cells)],
                     ["whole allocation from scratch (wall)", String(format: "%.3f", median(wall))],

@@ -2,8 +2,8 @@ import Foundation
 
 /// Printing of listings: aligned tables for people, JSON and CSV for scripts. Vietnamese
 /// text is printed as stored (NFC), and columns are aligned by characters, not bytes.
-enum Output {
-    static func print(_ format: OutputFormat, columns: [String], rows: [[String]], jsonRows: [[String: Any]]) {
+package enum Output {
+    package static func print(_ format: OutputFormat, columns: [String], rows: [[String]], jsonRows: [[String: Any]]) {
         switch format {
         case .table: Swift.print(table(columns: columns, rows: rows), terminator: "")
         case .csv: Swift.print(csv(columns: columns, rows: rows), terminator: "")
@@ -11,7 +11,7 @@ enum Output {
         }
     }
 
-    static func table(columns: [String], rows: [[String]]) -> String {
+    package static func table(columns: [String], rows: [[String]]) -> String {
         var widths = columns.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
@@ -28,25 +28,25 @@ enum Output {
     }
 
     /// One record for people: a name and its value a line, the values aligned.
-    static func fields(_ lines: [(name: String, value: String)]) -> String {
+    package static func fields(_ lines: [(name: String, value: String)]) -> String {
         let width = lines.map(\.name.count).max() ?? 0
         return lines.map { $0.name + String(repeating: " ", count: width - $0.name.count) + "  " + $0.value + "\n" }.joined()
     }
 
-    static func csv(columns: [String], rows: [[String]]) -> String {
+    package static func csv(columns: [String], rows: [[String]]) -> String {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         return ([columns] + rows).map { $0.map(field).joined(separator: ",") + "\n" }.joined()
     }
 
-    static func json(_ value: Any) -> String {
+    package static func json(_ value: Any) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
     /// Writes a message for people to standard error.
-    static func note(_ message: String) {
+    package static func note(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 }

@@ -1,10 +1,10 @@
 import ArgumentParser
 import ChitieuDomain
 import ChitieuStore
-import Postgres
+package import Postgres
 
 /// Turns the errors operators can meet into one clear line and exit code 1.
-func runReportingErrors(_ body: () async throws -> Void) async throws {
+package func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as InputError {
@@ -32,7 +32,7 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
 }
 
 /// Parses a `YYYY-MM-DD` option value.
-func parseDate(_ text: String, option: String) throws -> PostgresDate {
+package func parseDate(_ text: String, option: String) throws -> PostgresDate {
     guard let date = PostgresDate(text) else {
         throw ValidationError("\(option): '\(text)' is not a date (YYYY-MM-DD)")
     }

@@ -1,12 +1,13 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuCrypto
 import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Postgres
 
-extension Bench {
-    /// `chitieu bench auth`: what authentication and row-level security cost.
+extension ChitieuBench {
+    /// `chitieu-bench auth`: what authentication and row-level security cost.
     struct Auth: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "auth",
@@ -52,7 +53,7 @@ extension Bench {
                         try await c.query("SELECT (pg_relation_size('chitieu.target') > 0)::int")[0].decode(Int.self, at: 0)
                     }
                     guard provinces.count > 1, targets > 0 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu bench allocate` on it first")
+                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
                     }
                     try await measureAuthentication(owner, province: provinces[0])
                     try await measureRowLevelSecurity(owner, provinces: provinces)

@@ -1,35 +1,37 @@
-import ArgumentParser
+package import ArgumentParser
 import ChitieuServer
 import Foundation
-import Logging
+package import Logging
 import Postgres
 
 /// Options every command that talks to the database shares.
-struct DatabaseOptions: ParsableArguments {
+package struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: "libpq connection string or URL (default: CHITIEU_DATABASE_URL, DATABASE_URL, then PG* variables).")
-    var databaseURL: String?
+    package var databaseURL: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: CHITIEU_LOG_LEVEL or info).")
-    var logLevel: String?
+    package var logLevel: String?
+
+    package init() {}
 
     /// The connection string for the daemon's role.
-    var appConnectionString: String {
+    package var appConnectionString: String {
         databaseURL ?? PostgresConfiguration.connectionString(fromEnvironment: ["CHITIEU_DATABASE_URL", "DATABASE_URL"])
     }
 
     /// The connection string for operator work that needs the owner's rights.
-    var adminConnectionString: String {
+    package var adminConnectionString: String {
         databaseURL ?? PostgresConfiguration.connectionString(fromEnvironment: ["CHITIEU_ADMIN_DATABASE_URL", "CHITIEU_DATABASE_URL", "DATABASE_URL"])
     }
 
-    func validate() throws {
+    package func validate() throws {
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
     }
 
     /// A logger writing logfmt lines to standard error.
-    func makeLogger(label: String = "chitieu", defaultLevel: Logger.Level = .info) -> Logger {
+    package func makeLogger(label: String = "chitieu", defaultLevel: Logger.Level = .info) -> Logger {
         let env = ProcessInfo.processInfo.environment["CHITIEU_LOG_LEVEL"]
         let level = (logLevel ?? env).flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
         return Logger(label: label) { label in LogfmtLogHandler(label: label, level: level) }
@@ -37,20 +39,22 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 /// How a listing is printed.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+package enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
 }
 
 /// The output format flags, shared by listing commands.
-struct OutputOptions: ParsableArguments {
+package struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON (for scripts).")
-    var json = false
+    package var json = false
     @Flag(name: .long, help: "Print CSV (for spreadsheets).")
-    var csv = false
+    package var csv = false
 
-    var format: OutputFormat { json ? .json : csv ? .csv : .table }
+    package init() {}
 
-    func validate() throws {
+    package var format: OutputFormat { json ? .json : csv ? .csv : .table }
+
+    package func validate() throws {
         if json && csv { throw ValidationError("--json and --csv cannot be used together") }
     }
 }

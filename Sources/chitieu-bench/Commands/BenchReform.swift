@@ -1,11 +1,12 @@
 import ArgumentParser
+import ChitieuCommandSupport
 import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Postgres
 
-extension Bench {
-    /// `chitieu bench reform`: the July 2025 reform at national scale (issue #8).
+extension ChitieuBench {
+    /// `chitieu-bench reform`: the July 2025 reform at national scale (issue #8).
     struct ReformBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reform",
@@ -57,12 +58,12 @@ extension Bench {
                 let ok = try await withAdminDatabase(database, connections: max(3, parallel + 1)) { (owner) async throws -> Bool in
                     let before = try await TenantStore(database: owner).list()
                     guard before.filter({ $0.validTo == nil }).count > 1 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu bench allocate` and `bench progress` on it first")
+                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` and `bench progress` on it first")
                     }
                     if let done = before.first(where: { $0.validFrom == day }) {
                         throw InputError(field: "database", reason: "province \(done.code) \(done.name) begins on \(day) already: the reform was applied; start again from `bench allocate`")
                     }
-                    print("chitieu bench reform — \(before.count) provinces, \(URL(fileURLWithPath: unitsPath).lastPathComponent) and \(URL(fileURLWithPath: successionPath).lastPathComponent) on \(day)")
+                    print("chitieu-bench reform — \(before.count) provinces, \(URL(fileURLWithPath: unitsPath).lastPathComponent) and \(URL(fileURLWithPath: successionPath).lastPathComponent) on \(day)")
 
                     // 1. The reform.
                     var report: ReformReport?
