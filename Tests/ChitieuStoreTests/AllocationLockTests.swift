@@ -1,4 +1,5 @@
 import ChitieuDomain
+import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
 import ChitieuTesting

@@ -129,12 +129,18 @@ struct CompanionBreakdownStoreTests {
         let all = try MigrationSet.load(from: try TestDatabase.sqlDirectory())
         let before = MigrationSet(migrations: all.migrations.filter { $0.version < 18 }, repeatables: [])
         _ = try await pool.withConnection { try await Migrator(set: before, logger: TestDatabase.logger).migrate(on: $0) }
-        let owner = ChitieuDatabase(pool: pool)
-        _ = try await UnitStore(database: owner).importUnits(
-            try AdminUnitsCSV.parse(try dataFile("units-2021.csv")).filtered(province: "10"), validFrom: PostgresDate(year: 2021, month: 1, day: 1),
-            validTo: nil, actor: .command("test"), source: "units-2021.csv")
-        let p = try await TenantStore(database: owner).resolve(code: "10").id
+        // The store's code speaks to the latest schema, so the province is written as version 17 had it.
         let su = try await db.superuserConnection()
+        let p = try await su.query(
+            """
+            WITH p AS (INSERT INTO chitieu.province (code, name, valid_from) VALUES ('10', 'Tỉnh Lào Cai', '2021-01-01') RETURNING province_id),
+                 pu AS (INSERT INTO chitieu.admin_unit (province_id, level, code, name, type_label, valid_from)
+                        SELECT province_id, 'province', '10', 'Lào Cai', 'Tỉnh', '2021-01-01' FROM p RETURNING province_id, unit_id),
+                 d AS (INSERT INTO chitieu.admin_unit (province_id, level, code, name, type_label, parent_id, valid_from)
+                       SELECT province_id, 'district', '082', 'Bát Xát', 'Huyện', unit_id, '2021-01-01' FROM pu RETURNING province_id, unit_id)
+            INSERT INTO chitieu.admin_unit (province_id, level, code, name, type_label, parent_id, valid_from)
+            SELECT province_id, 'commune', '02659', 'A Mú Sung', 'Xã', unit_id, '2021-01-01' FROM d RETURNING province_id
+            """)[0].decode(Int64.self, at: 0)
         try await su.query(
             """
             INSERT INTO chitieu.indicator (province_id, code, name, measure_unit, kind, disaggregation, companion_measure)

@@ -177,10 +177,12 @@ struct ReportingLoginTests {
             on: PostgresDate(year: 2025, month: 7, day: 1), provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
         let after = try await read()
         #expect(after.summary == before.summary, "phase I's summary stays")
-        for view in views where view != "reporting.province_summary" {
+        for view in views where view != "reporting.province_summary" && view != "reporting.unit_summary" {
             #expect(after.counts[view] == before.counts[view], "\(view)")
         }
         #expect(after.counts["reporting.province_summary"] == 1, "phase I only: the province ended before phase II")
+        #expect(after.counts["reporting.unit_summary"] == before.counts["reporting.unit_summary"].map { $0 / 2 },
+                "phase I rows only: every old unit ended before phase II")
         try await ReportingLogins(database: owner).drop(login: login)
         await owner.pool.shutdown()
         await world.shutdown()
