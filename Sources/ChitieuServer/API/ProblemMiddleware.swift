@@ -41,7 +41,10 @@ struct ProblemMiddleware: RouterMiddleware {
                 return Problem(type: "rate-limited", title: "Too many requests", status: .tooManyRequests, detail: error.message,
                                headers: [.retryAfter: String(seconds)])
             }
-        case let error as PostgresError where error.isConnectionProblem || error.code == .poolTimeout || error.code == .poolClosed:
+        case let error as PostgresError where error.code == .poolTimeout:
+            context.logger.warning("Every database connection is in use.", metadata: ["error": "\(error)"])
+            return Problem.databaseBusy
+        case let error as PostgresError where error.isConnectionProblem || error.code == .poolClosed:
             context.logger.warning("The database is unavailable.", metadata: ["error": "\(error)"])
             return Problem(
                 type: "database-unavailable", title: "Database unavailable", status: .serviceUnavailable,
