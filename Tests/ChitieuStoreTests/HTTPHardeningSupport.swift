@@ -12,7 +12,7 @@ import Glibc
 
 /// A TCP connection to a test server driven byte by byte, to send what no HTTP client sends:
 /// broken framing, a head or a body a byte at a time, nothing at all. Its calls block: they run
-/// off the cooperative pool.
+/// off the cooperative pool, each on a thread of its own.
 final class RawConnection: Sendable {
     let descriptor: Int32
 
@@ -72,9 +72,11 @@ final class RawConnection: Sendable {
         Glibc.close(descriptor)
     }
 
+    /// Runs `work` on a thread of its own: the waits last seconds, and tests running in parallel
+    /// must not take the few threads of the global dispatch queues from each other.
     static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+            Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
 }

@@ -144,6 +144,10 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// The queue of deadline watchdogs: a queue of their own, so that they fire on time even
+    /// while the global queues' few threads wait in blocking calls (a PQcancel to a frozen server).
+    private static let watchdogs = DispatchQueue(label: "chitieu.postgres.deadlines")
+
     /// Shuts the socket down under operation `operation` if it still runs after `deadline`, which
     /// wakes the blocked libpq call with an error.
     private func abandon(_ operation: Int, after deadline: Duration) -> DispatchWorkItem {
@@ -159,7 +163,7 @@ public final class PostgresConnection: @unchecked Sendable {
             if done == nil { _ = abandon(operation, after: .milliseconds(50)) }
         }
         let (seconds, attoseconds) = deadline.components
-        DispatchQueue.global().asyncAfter(
+        Self.watchdogs.asyncAfter(
             deadline: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)), execute: watchdog)
         return watchdog
     }
