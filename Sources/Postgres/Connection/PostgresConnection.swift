@@ -154,13 +154,12 @@ public final class PostgresConnection: @unchecked Sendable {
         let watchdog = DispatchWorkItem { [self] in
             // Under the lock the operation cannot end, so the socket is still this connection's.
             // A cancel request holds the lock while it waits for the server: look again shortly.
-            let done = runningOperation.withLockIfAvailable { running in
-                guard running == operation else { return true }
+            let looked: Void? = runningOperation.withLockIfAvailable { running in
+                guard running == operation else { return }
                 abandonedOperation.withLock { $0 = operation }
                 shutdown(socketDescriptor, Int32(SHUT_RDWR))
-                return true
             }
-            if done == nil { _ = abandon(operation, after: .milliseconds(50)) }
+            if looked == nil { _ = abandon(operation, after: .milliseconds(50)) }
         }
         let (seconds, attoseconds) = deadline.components
         Self.watchdogs.asyncAfter(
