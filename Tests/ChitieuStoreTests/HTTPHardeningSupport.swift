@@ -21,7 +21,8 @@ final class RawConnection: Sendable {
     /// Connects to 127.0.0.1:`port`.
     static func open(port: Int) async throws -> RawConnection {
         try await blocking {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            // Not inherited by the processes other tests start, so that closing it closes the connection.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
