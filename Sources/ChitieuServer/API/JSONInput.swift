@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Hummingbird
@@ -41,7 +42,8 @@ struct JSONInput {
     let members: [String: JSONValue]
 
     /// Reads the body: at most the context's upload size (413), JSON (400 when malformed or not
-    /// UTF-8), an object (400), with only the `allowed` members (422 names an unknown one).
+    /// UTF-8), each member named once in its object at any depth (422 names a repeated one), an
+    /// object (400), with only the `allowed` members (422 names an unknown one).
     static func read(_ request: Request, context: AppRequestContext, allowed: Set<String>) async throws -> JSONInput {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw BodyError(problem: Problem(
@@ -57,6 +59,10 @@ struct JSONInput {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
             throw BodyError.malformed("the body is not valid JSON")
+        }
+        // The decoder keeps the first of two members with one name, where others keep the last.
+        if let duplicate = JSONText.duplicateMember(in: Array(data)) {
+            throw BodyError.invalid(String(duplicate.prefix(100)), "is given more than once; send each member once")
         }
         guard case .object(let members) = value else { throw BodyError.malformed("the body must be a JSON object, not \(value.kindName)") }
         if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {

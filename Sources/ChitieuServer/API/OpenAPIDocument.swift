@@ -179,10 +179,14 @@ public enum OpenAPIDocument {
     // MARK: Operations
 
     static let problemText: [Int: String] = [
-        400: "The body is not a JSON object (or not UTF-8).", 401: "No valid bearer token.", 403: "In scope, but the caller's roles do not allow it.",
+        400: "The body is not a JSON object (or not UTF-8), or the request's framing is malformed (`malformed`).", 401: "No valid bearer token.",
+        403: "In scope, but the caller's roles do not allow it.",
         404: "No such thing in the caller's province and scope.", 409: "Conflicts with the current state (a lock, a version, a state).",
-        413: "The body is larger than 1 MiB.", 415: "The body is not application/json.", 422: "A field or parameter breaks a rule; `errors` names it.",
-        429: "Too many attempts; retry after `Retry-After` seconds.", 503: "The database cannot be reached, or is not migrated.",
+        413: "The body is larger than 1 MiB.", 415: "The body is not application/json.",
+        422: "A field or parameter breaks a rule, or a member is named twice in one object; `errors` names it.",
+        429: "Too many attempts; retry after `Retry-After` seconds.",
+        501: "The body's Transfer-Encoding is not `chunked` (`unsupported-transfer-coding`); the connection is closed.",
+        503: "The database cannot be reached, did not answer within the statement deadline, or is not migrated (`database-unavailable`, `not-ready`); or every connection of the server is in use (`database-busy`). Retry after `Retry-After` seconds.",
     ]
 
     static func problem(_ status: Int) -> [String: Any] {
@@ -215,7 +219,7 @@ public enum OpenAPIDocument {
         var codes = Set(errors)
         if !isPublic { codes.insert(401) }
         if database { codes.insert(503) }
-        if body != nil { codes.formUnion([400, 413, 415, 422]) }
+        if body != nil { codes.formUnion([400, 413, 415, 422, 501]) }
         for code in codes { responses[String(code)] = problem(code) }
         var op: [String: Any] = ["summary": summary, "operationId": id, "tags": [tag], "responses": responses]
         if !parameters.isEmpty { op["parameters"] = parameters }
@@ -321,7 +325,10 @@ public enum OpenAPIDocument {
                 "post": operation(
                     "Report a result; with Idempotency-Key a retry returns the first result (Idempotent-Replayed: true).", id: "createResult", tag: "results",
                     ok: (201, "The result.", ref("Result")), errors: [403, 404, 409],
-                    parameters: [parameter("Idempotency-Key", in: "header", string, "Makes a retry safe.")], body: resultBody),
+                    parameters: [parameter(
+                        "Idempotency-Key", in: "header", string,
+                        "Makes a retry safe: the same content again, also while the first is in flight, answers the first result; other content is a 409.")],
+                    body: resultBody),
                 "get": operation(
                     "Results of my scope, newest first.", id: "listResults", tag: "results", ok: (200, "Results.", ref("ResultPage")), errors: [404, 422],
                     parameters: [

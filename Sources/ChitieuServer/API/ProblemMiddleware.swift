@@ -1,6 +1,7 @@
 import ChitieuStore
 import Foundation
 import Hummingbird
+import NIOHTTP1
 import Postgres
 
 /// Turns every error into an RFC 9457 problem document: a stable `type`, a `detail` that names
@@ -10,6 +11,11 @@ struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let problem = Self.framingProblem(request) {
+            // Read what the parser lets through, so that its error ends here, not in a second answer.
+            _ = try? await request.body.collect(upTo: context.maxUploadSize)
+            return problem.response(requestID: context.requestID)
+        }
         do {
             return try await next(request, context)
         } catch {
@@ -41,7 +47,10 @@ struct ProblemMiddleware: RouterMiddleware {
                 return Problem(type: "rate-limited", title: "Too many requests", status: .tooManyRequests, detail: error.message,
                                headers: [.retryAfter: String(seconds)])
             }
-        case let error as PostgresError where error.isConnectionProblem || error.code == .poolTimeout || error.code == .poolClosed:
+        case let error as PostgresError where error.code == .poolTimeout:
+            context.logger.warning("Every database connection is in use.", metadata: ["error": "\(error)"])
+            return Problem.databaseBusy
+        case let error as PostgresError where error.isConnectionProblem || error.code == .poolClosed:
             context.logger.warning("The database is unavailable.", metadata: ["error": "\(error)"])
             return Problem(
                 type: "database-unavailable", title: "Database unavailable", status: .serviceUnavailable,
@@ -51,6 +60,12 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(
                 type: "invalid-input", title: "Invalid input", status: .unprocessableContent,
                 detail: "a value breaks a rule of the data (\(error.constraint ?? error.sqlState ?? "check"))")
+        case let error as HTTPParserError:
+            // Bytes that are not HTTP, or a client gone before its body ended: its doing, not ours.
+            context.logger.debug("A request's framing was malformed.", metadata: ["error": "\(error)"])
+            return Problem(
+                type: "malformed", title: "Malformed request", status: .badRequest,
+                detail: "the request is not well-formed HTTP/1.1 (\(error)); the connection is closed", headers: [.connection: "close"])
         case let error as any HTTPResponseError:
             switch error.status {
             case .contentTooLarge:
@@ -68,6 +83,20 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(type: "internal", title: "Internal error", status: .internalServerError,
                            detail: "the server failed to answer; the request id is in the X-Request-Id header")
         }
+    }
+}
+
+extension ProblemMiddleware {
+    /// A body sent with a transfer coding other than `chunked` (gzip, deflate, identity…) is
+    /// refused before it is read: 501, and the connection is closed, as its end cannot be found.
+    static func framingProblem(_ request: Request) -> Problem? {
+        guard let codings = request.headers[.transferEncoding] else { return nil }
+        let names = codings.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard names != ["chunked"] else { return nil }
+        return Problem(
+            type: "unsupported-transfer-coding", title: "Transfer coding not implemented", status: .notImplemented,
+            detail: "Transfer-Encoding '\(codings.prefix(100))' is not supported: send the body with Content-Length or as chunked alone",
+            headers: [.connection: "close"])
     }
 }
 

@@ -41,6 +41,9 @@ struct HealthController: Sendable {
                 type: "not-ready", title: "Not ready", status: .serviceUnavailable,
                 detail: "the readiness check failed: \(error.message) (SQLSTATE \(error.sqlState ?? "-"))"
             ).response()
+        } catch let error as PostgresError where error.code == .poolTimeout {
+            logger.warning("Every database connection is in use.", metadata: ["error": "\(error)"])
+            return Problem.databaseBusy.response()
         } catch {
             logger.warning("The readiness check failed.", metadata: ["error": "\(error)"])
             return Problem(

@@ -25,6 +25,9 @@ public final class ServerMetrics: JobMetrics, Sendable {
     private let poolIdle: Gauge
     private let poolWaiting: Gauge
     private let poolMax: Gauge
+    private let poolTimeouts: Counter
+    /// The pool's count of timeouts at the last scrape, so the counter grows by what is new.
+    private let poolTimeoutsSeen = Mutex(0)
     private let queueOldestPending: Gauge
 
     /// A request's series, by what the router matched (not yet a template) and its status.
@@ -42,6 +45,8 @@ public final class ServerMetrics: JobMetrics, Sendable {
         poolIdle = registry.makeGauge(descriptor: Self.name("db_pool_connections", "idle", "Open connections not in use."))
         poolWaiting = registry.makeGauge(descriptor: Self.name("db_pool_waiting", "requests", "Requests waiting for a connection."))
         poolMax = registry.makeGauge(descriptor: Self.name("db_pool_connections", "max", "The pool's size limit."))
+        poolTimeouts = registry.makeCounter(
+            descriptor: Self.name("db_pool_timeouts", "total", "Requests and jobs that found no free connection in time (answered 503 database-busy)."))
         queueOldestPending = registry.makeGauge(
             descriptor: Self.name("jobs_oldest_pending", "seconds", "Age of the oldest job due and not yet started (0 when none)."))
         for state in ["pending", "running", "failed"] { _ = queueDepth(state) }
@@ -118,6 +123,11 @@ public final class ServerMetrics: JobMetrics, Sendable {
         poolIdle.set(Double(pool.idle))
         poolWaiting.set(Double(pool.waiting))
         poolMax.set(Double(pool.max))
+        let newTimeouts = poolTimeoutsSeen.withLock { seen in
+            defer { seen = max(seen, pool.timeouts) }
+            return max(0, pool.timeouts - seen)
+        }
+        if newTimeouts > 0 { poolTimeouts.increment(by: Int64(newTimeouts)) }
         if let depth = try? await JobQueue(pool: database.pool).depth() {
             for (state, count) in depth.counts { queueDepth(state).set(Double(count)) }
             queueOldestPending.set(depth.oldestPendingSeconds ?? 0)

@@ -2,6 +2,8 @@ public import ChitieuStore
 public import Hummingbird
 public import Logging
 import Postgres
+import HummingbirdCore
+import NIOCore
 public import ServiceLifecycle
 
 /// Builds the daemon's HTTP application.
@@ -16,6 +18,7 @@ public enum ChitieuApplication {
         router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
         router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: StatementDeadlineMiddleware(deadline: configuration.statementDeadline))
         HealthController(database: database, migrations: migrations).addRoutes(to: router)
         MetricsController(metrics: metrics, database: database).addRoutes(to: router)
         OpenAPIDocument.addRoutes(to: router)
@@ -60,7 +63,12 @@ public enum ChitieuApplication {
             router: router(
                 configuration: configuration, database: database, migrations: migrations, metrics: metrics, tokenCache: tokenCache,
                 figuresCache: figuresCache, logger: logger),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "chitieu"),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestDeadlineHandler(limits: configuration.connectionLimits, logger: logger)],
+                idleTimeout: TimeAmount(configuration.connectionLimits.idle))),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "chitieu",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.connectionLimits.maxConnections, logger: logger)),
             services: [PoolService(pool: database.pool)] + (caches.isEmpty ? [] : [cacheService]) + services,
             logger: logger)
     }

@@ -13,6 +13,12 @@ struct Problem: Sendable {
     var errors: [(String, String)] = []
     var headers: HTTPFields = [:]
 
+    /// Every connection of the pool stayed in use for the pool's acquire timeout: the database
+    /// answers, this daemon has more work than connections. Counted in `chitieu_db_pool_timeouts_total`.
+    static let databaseBusy = Problem(
+        type: "database-busy", title: "Database busy", status: .serviceUnavailable,
+        detail: "every database connection of this server is in use; try again shortly", headers: [.retryAfter: "2"])
+
     func response(requestID: String? = nil) -> Response {
         var object: [String: Any] = [
             "type": "/problems/\(type)", "title": title, "status": status.code, "detail": detail,

@@ -22,13 +22,22 @@ public struct ServerConfiguration: Sendable {
     /// default 300, at most 3600; 0: none). Recomputed figures and changed units are announced
     /// and apply at once.
     public var figuresCacheSeconds: Int
+    /// How long clients may hold connections, and how many.
+    public var connectionLimits: HTTPConnectionLimits
+    /// The longest a request's database statement may wait for an answer
+    /// (`CHITIEU_STATEMENT_DEADLINE_SECONDS`, default 10 s; nil: no limit). Past it the request
+    /// answers 503 `database-unavailable` and its connection is closed: a stalled database costs
+    /// a request this long, not the whole stall.
+    public var statementDeadline: Duration?
 
     /// Creates a configuration with documented defaults.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, sessionSeconds: Int = 12 * 3600, loginLimits: LoginLimits = LoginLimits(),
         passwordParameters: Scrypt.Parameters = .standard, trustedProxies: Set<String> = [], tokenCacheSeconds: Int = 60,
-        figuresCacheSeconds: Int = 300
+        figuresCacheSeconds: Int = 300, connectionLimits: HTTPConnectionLimits = HTTPConnectionLimits(), statementDeadline: Duration? = .seconds(10)
     ) {
+        self.connectionLimits = connectionLimits
+        self.statementDeadline = statementDeadline
         self.tokenCacheSeconds = tokenCacheSeconds
         self.figuresCacheSeconds = figuresCacheSeconds
         self.trustedProxies = trustedProxies

@@ -399,8 +399,30 @@ public struct ResultStore: Sendable {
                 throw InputError(field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters, not starting with 'generated:'")
             }
         }
+        // Requests with one key at once: the later INSERT waits for the earlier one's transaction
+        // (the key is unique) and fails when it commits; read again, it finds that result and
+        // replays it (or, with other content, is a conflict). A third try finds it for certain.
+        var attempt = 1
+        while true {
+            do {
+                return try await record(province: province, input, submit: submit, idempotencyKey: idempotencyKey, caller: caller)
+            } catch is IdempotencyKeyTaken where attempt < 3 {
+                attempt += 1
+            } catch is IdempotencyKeyTaken {
+                throw ConflictError(field: "Idempotency-Key", reason: "a request with this key is being processed; retry it")
+            }
+        }
+    }
+
+    /// A concurrent request with the same idempotency key committed first.
+    private struct IdempotencyKeyTaken: Error {}
+
+    /// `create`, once: replays the key's result when there is one, else records a new one.
+    private func record(
+        province: Int64, _ input: ResultInput, submit: Bool, idempotencyKey: String?, caller: Caller
+    ) async throws -> (result: ResultRecord, replayed: Bool) {
         // What the checks need comes with BEGIN, in the first round trip.
-        return try await database.withTenant(province, opening: Self.openingStatements(input, province: province)) { tx, opened in
+        try await database.withTenant(province, opening: Self.openingStatements(input, province: province)) { tx, opened in
             let (context, unitID) = try await Self.checkedContext(input, opened: opened, caller: caller, tx: tx)
             let fingerprint = Self.fingerprint(input, unitID: unitID, submit: submit)
             if let key = idempotencyKey {
@@ -444,9 +466,9 @@ public struct ResultStore: Sendable {
             let jobs = (submit ? context.phases : []).map { Self.progressJob(indicatorID: input.indicatorID, phase: $0, province: province) }
             do {
                 return (try Self.decode(try await tx.commit(after: [insert, audit] + jobs)[0][0]), false)
-            } catch let error as PostgresError where error.isUniqueViolation {
+            } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "result_province_id_idempotency_key_key" {
                 // The same key arrived twice at once: the other request won; this one is its retry.
-                throw ConflictError(field: "Idempotency-Key", reason: "a request with this key is being processed; retry it")
+                throw IdempotencyKeyTaken()
             }
         }
     }

@@ -13,12 +13,16 @@ public struct PostgresConfiguration: Sendable {
     public var acquireTimeout: Duration
     /// Seconds libpq waits for a new connection (`connect_timeout`). Default 5.
     public var connectTimeoutSeconds: Int
+    /// The server's `statement_timeout` on every connection (nil: the role's or server's own,
+    /// usually none). Default nil: bulk loads and admin work may take as long as they need.
+    public var statementTimeout: Duration?
 
     /// Creates a configuration with documented defaults.
     public init(
         connectionString: String = "", applicationName: String = "chitieu", maxConnections: Int = 10,
-        acquireTimeout: Duration = .seconds(5), connectTimeoutSeconds: Int = 5
+        acquireTimeout: Duration = .seconds(5), connectTimeoutSeconds: Int = 5, statementTimeout: Duration? = nil
     ) {
+        self.statementTimeout = statementTimeout
         self.connectionString = connectionString
         self.applicationName = applicationName
         self.maxConnections = maxConnections

@@ -19,6 +19,11 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Numbers the operations run on `queue`; the one running now, for `requestCancel`.
     private let operations = AtomicCounter()
     private let runningOperation = Mutex<Int?>(nil)
+    /// The operation whose socket was shut down because it outlived its deadline.
+    private let abandonedOperation = Mutex<Int?>(nil)
+    /// The connection's socket, for shutting it down under a statement past its deadline. It
+    /// stays open until PQfinish, which runs on `queue`, never while an operation runs.
+    private let socketDescriptor: Int32
     private var statements: [String: String] = [:]
     /// Names given to prepared statements so far (names are never reused).
     private var statementsNamed = 0
@@ -35,6 +40,7 @@ public final class PostgresConnection: @unchecked Sendable {
     private init(handle: OpaquePointer, id: Int, queue: DispatchQueue, logger: Logger) {
         self.handle = handle
         self.cancelPointer = PQgetCancel(handle)
+        self.socketDescriptor = PQsocket(handle)
         self.id = id
         self.queue = queue
         self.logger = logger
@@ -55,7 +61,13 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
         let connection = PostgresConnection(handle: handle, id: id, queue: queue, logger: logger)
-        try await connection.executeScript("SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'; SET extra_float_digits = 3")
+        var settings = "SET datestyle = 'ISO, YMD'; SET timezone = 'UTC'; SET extra_float_digits = 3"
+        if let timeout = configuration.statementTimeout {
+            // The server ends a statement past the limit, and notices within seconds a client that
+            // went away (a statement abandoned at its deadline), so neither holds locks for long.
+            settings += "; SET statement_timeout = \(max(1, timeout.milliseconds)); SET client_connection_check_interval = 5000"
+        }
+        try await connection.executeScript(settings)
         return connection
     }
 
@@ -83,8 +95,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let connectionHandle else {
             throw PostgresError(code: .connectionFailed, message: "could not allocate a libpq connection")
         }
-        // Server notices (e.g. "table does not exist, skipping") are not printed on stderr.
-        PQsetNoticeProcessor(connectionHandle, { _, _ in }, nil)
+        silenceNotices(connectionHandle)
         if PQstatus(connectionHandle) != CONNECTION_OK {
             let message = String(cString: PQerrorMessage(connectionHandle)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(connectionHandle)
@@ -95,9 +106,20 @@ public final class PostgresConnection: @unchecked Sendable {
         return connectionHandle
     }
 
+    /// Server notices (e.g. "table does not exist, skipping") and the errors a server sends to an
+    /// idle session (the FATAL of a shutdown) are not printed on stderr: what matters of them
+    /// reaches the caller as an error, and the logs stay logfmt.
+    static func silenceNotices(_ handle: OpaquePointer) {
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
     /// Runs blocking work on this connection's queue, with cancellation forwarded to the server.
+    /// Within `statementDeadline`, when the task has one: past it, the connection's socket is
+    /// shut down, the work fails with `connectionClosed`, and the pool discards the connection
+    /// (a server that stopped answering cannot be asked to cancel).
     func withHandle<T: Sendable>(_ work: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         let operation = operations.next()
+        let deadline = Self.statementDeadline
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 queue.async {
@@ -106,14 +128,43 @@ public final class PostgresConnection: @unchecked Sendable {
                         return
                     }
                     self.runningOperation.withLock { $0 = operation }
-                    let result = Result<T, any Error> { try work(handle) }
+                    let watchdog = deadline.map { self.abandon(operation, after: $0) }
+                    var result = Result<T, any Error> { try work(handle) }
+                    watchdog?.cancel()
                     self.runningOperation.withLock { $0 = nil }
+                    if let deadline, self.abandonedOperation.withLock({ $0 == operation }) {
+                        result = .failure(PostgresError(
+                            code: .connectionClosed, message: "the database did not answer within \(deadline); the connection was closed"))
+                    }
                     continuation.resume(with: result)
                 }
             }
         } onCancel: {
             self.requestCancel(operation)
         }
+    }
+
+    /// The queue of deadline watchdogs: a queue of their own, so that they fire on time even
+    /// while the global queues' few threads wait in blocking calls (a PQcancel to a frozen server).
+    private static let watchdogs = DispatchQueue(label: "chitieu.postgres.deadlines")
+
+    /// Shuts the socket down under operation `operation` if it still runs after `deadline`, which
+    /// wakes the blocked libpq call with an error.
+    private func abandon(_ operation: Int, after deadline: Duration) -> DispatchWorkItem {
+        let watchdog = DispatchWorkItem { [self] in
+            // Under the lock the operation cannot end, so the socket is still this connection's.
+            // A cancel request holds the lock while it waits for the server: look again shortly.
+            let looked: Void? = runningOperation.withLockIfAvailable { running in
+                guard running == operation else { return }
+                abandonedOperation.withLock { $0 = operation }
+                shutdown(socketDescriptor, Int32(SHUT_RDWR))
+            }
+            if looked == nil { _ = abandon(operation, after: .milliseconds(50)) }
+        }
+        let (seconds, attoseconds) = deadline.components
+        Self.watchdogs.asyncAfter(
+            deadline: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)), execute: watchdog)
+        return watchdog
     }
 
     /// Asks the server to cancel operation `operation` if it is running (PQcancel is thread-safe).

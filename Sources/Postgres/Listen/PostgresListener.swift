@@ -87,6 +87,7 @@ public final class PostgresListener: Sendable {
         // within about 25 s, so what listens on it knows it may have missed notifications.
         let (keys, values) = PostgresConnection.parameters(configuration, applicationName: configuration.applicationName + "-listener")
         let handle: OpaquePointer? = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
+        if let handle { PostgresConnection.silenceNotices(handle) }
         guard let handle, PQstatus(handle) == CONNECTION_OK else {
             let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
             if let handle { PQfinish(handle) }

@@ -31,6 +31,8 @@ public final class PostgresPool: Sendable {
         var closed = false
         /// A task expires waiters past their deadline while there are any.
         var reaping = false
+        /// Requests that found no free connection within `acquireTimeout`, since the pool was made.
+        var timeouts = 0
     }
 
     /// Creates a pool; connections open on first use.
@@ -39,17 +41,21 @@ public final class PostgresPool: Sendable {
         self.logger = logger
     }
 
-    /// Counts for metrics and health: open connections, idle ones, requests waiting.
+    /// Counts for metrics and health: open connections, idle ones, requests waiting, and the
+    /// requests that waited in vain (`poolTimeout`) since the pool was made.
     public struct Statistics: Sendable {
         public var open: Int
         public var idle: Int
         public var waiting: Int
         public var max: Int
+        public var timeouts: Int
     }
 
     /// The pool's current counts.
     public var statistics: Statistics {
-        state.withLock { Statistics(open: $0.open, idle: $0.idle.count, waiting: $0.waiters.count, max: configuration.maxConnections) }
+        state.withLock {
+            Statistics(open: $0.open, idle: $0.idle.count, waiting: $0.waiters.count, max: configuration.maxConnections, timeouts: $0.timeouts)
+        }
     }
 
     /// Lends a connection to `body` and takes it back afterwards, checked.
@@ -189,6 +195,7 @@ public final class PostgresPool: Sendable {
                 let now = ContinuousClock.now
                 let expired = state.waiters.filter { $0.deadline <= now }
                 state.waiters.removeAll { $0.deadline <= now }
+                state.timeouts += expired.count
                 guard let next = state.waiters.map(\.deadline).min() else {
                     state.reaping = false
                     return (expired, nil)

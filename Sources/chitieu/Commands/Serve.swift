@@ -18,7 +18,10 @@ struct Serve: AsyncParsableCommand {
             --workers/CHITIEU_WORKERS (2), --session-hours/CHITIEU_SESSION_HOURS (12), --login-failures/CHITIEU_LOGIN_FAILURES (5 per
             account and 50 per client address in 15 minutes), --trusted-proxies/CHITIEU_TRUSTED_PROXIES (none),
             --token-cache-seconds/CHITIEU_TOKEN_CACHE_SECONDS (60; 0 checks every token in the database),
-            --figures-cache-seconds/CHITIEU_FIGURES_CACHE_SECONDS (300; 0 reads every progress answer from the database).
+            --figures-cache-seconds/CHITIEU_FIGURES_CACHE_SECONDS (300; 0 reads every progress answer from the database),
+            --statement-deadline/CHITIEU_STATEMENT_DEADLINE_SECONDS (10), --statement-timeout/CHITIEU_STATEMENT_TIMEOUT_SECONDS (60),
+            --http-idle-seconds/CHITIEU_HTTP_IDLE_SECONDS (60), --http-head-seconds/CHITIEU_HTTP_HEAD_SECONDS (10),
+            --http-body-seconds/CHITIEU_HTTP_BODY_SECONDS (30), --http-max-connections/CHITIEU_HTTP_MAX_CONNECTIONS (1024).
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -50,6 +53,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a progress answer is kept in memory at most, 0 to 3600; recomputed figures and changed units are announced and apply at once (default: CHITIEU_FIGURES_CACHE_SECONDS or 300).")
     var figuresCacheSeconds: Int?
 
+    @Option(help: "Seconds a request's database statement may wait for an answer before the request answers 503 and the connection is closed, 0 for no limit (default: CHITIEU_STATEMENT_DEADLINE_SECONDS or 10).")
+    var statementDeadline: Int?
+
+    @Option(help: "PostgreSQL's statement_timeout, in seconds, on the daemon's connections (requests and its job workers), 0 for none (default: CHITIEU_STATEMENT_TIMEOUT_SECONDS or 60).")
+    var statementTimeout: Int?
+
+    @Option(help: "Seconds an HTTP connection may stay open with no request under way (default: CHITIEU_HTTP_IDLE_SECONDS or 60).")
+    var httpIdleSeconds: Int?
+
+    @Option(help: "Seconds a request's head may take to arrive from its first byte (default: CHITIEU_HTTP_HEAD_SECONDS or 10).")
+    var httpHeadSeconds: Int?
+
+    @Option(help: "Seconds a request's body may take to arrive from its head (default: CHITIEU_HTTP_BODY_SECONDS or 30).")
+    var httpBodySeconds: Int?
+
+    @Option(help: "Most HTTP connections open at once; more wait until one closes (default: CHITIEU_HTTP_MAX_CONNECTIONS or 1024).")
+    var httpMaxConnections: Int?
+
     /// `--workers 0` (or `CHITIEU_WORKERS=0`): the daemon runs no jobs itself.
     var runsWithoutWorkers: Bool {
         (workers ?? ProcessInfo.processInfo.environment["CHITIEU_WORKERS"].flatMap(Int.init) ?? 2) == 0
@@ -63,6 +84,20 @@ struct Serve: AsyncParsableCommand {
         if let port, !(0...65535).contains(port) { throw ValidationError("--port: \(port) is not a port number (0-65535)") }
         if let poolSize, poolSize < 1 { throw ValidationError("--pool-size: must be at least 1") }
         if let workers, workers < 0 { throw ValidationError("--workers: must be 0 or more") }
+        for (name, value, range) in [
+            ("--statement-deadline", statementDeadline, 0...3600), ("--statement-timeout", statementTimeout, 0...86_400),
+            ("--http-idle-seconds", httpIdleSeconds, 1...3600), ("--http-head-seconds", httpHeadSeconds, 1...3600),
+            ("--http-body-seconds", httpBodySeconds, 1...3600), ("--http-max-connections", httpMaxConnections, 1...1_000_000),
+        ] {
+            if let value, !range.contains(value) { throw ValidationError("\(name): must be between \(range.lowerBound) and \(range.upperBound)") }
+        }
+    }
+
+    /// A whole-number setting: its flag, else its variable when in range, else the default.
+    private static func setting(_ flag: Int?, _ variable: String, in range: ClosedRange<Int>, default value: Int) -> Int {
+        if let flag { return flag }
+        if let text = ProcessInfo.processInfo.environment[variable], let number = Int(text), range.contains(number) { return number }
+        return value
     }
 
     func run() async throws {
@@ -85,10 +120,20 @@ struct Serve: AsyncParsableCommand {
         if let failures = loginFailures ?? env["CHITIEU_LOGIN_FAILURES"].flatMap(Int.init), (1...1000).contains(failures) {
             configuration.loginLimits = LoginLimits(perAccount: failures, perAddress: failures * 10)
         }
+        configuration.connectionLimits = HTTPConnectionLimits(
+            idle: .seconds(Self.setting(httpIdleSeconds, "CHITIEU_HTTP_IDLE_SECONDS", in: 1...3600, default: 60)),
+            head: .seconds(Self.setting(httpHeadSeconds, "CHITIEU_HTTP_HEAD_SECONDS", in: 1...3600, default: 10)),
+            body: .seconds(Self.setting(httpBodySeconds, "CHITIEU_HTTP_BODY_SECONDS", in: 1...3600, default: 30)),
+            maxConnections: Self.setting(httpMaxConnections, "CHITIEU_HTTP_MAX_CONNECTIONS", in: 1...1_000_000, default: 1024))
+        let deadline = Self.setting(statementDeadline, "CHITIEU_STATEMENT_DEADLINE_SECONDS", in: 0...3600, default: 10)
+        configuration.statementDeadline = deadline == 0 ? nil : .seconds(deadline)
+        let timeout = Self.setting(statementTimeout, "CHITIEU_STATEMENT_TIMEOUT_SECONDS", in: 0...86_400, default: 60)
         let logger = database.makeLogger()
         let size = poolSize ?? env["CHITIEU_POOL_SIZE"].flatMap(Int.init) ?? 10
         let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: database.appConnectionString, maxConnections: size), logger: logger)
+            configuration: PostgresConfiguration(
+                connectionString: database.appConnectionString, maxConnections: size, statementTimeout: timeout == 0 ? nil : .seconds(timeout)),
+            logger: logger)
         let migrations: MigrationSet
         do {
             migrations = try MigrationSet.load(from: try MigrationSet.locate())
