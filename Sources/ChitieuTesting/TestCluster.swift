@@ -61,7 +61,8 @@ public final class TestCluster: Sendable {
             try Shell.run("/bin/chown", [runAs, root])
         }
         try Shell.run(bin + "/initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], as: runAs)
-        var options = "-k \(root) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+        // Suites run in parallel, each with its own pools and daemons: 400 leaves room on a loaded machine.
+        var options = "-k \(root) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB"
         for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += " -c \(name)='\(value)'" }
         try Shell.run(bin + "/pg_ctl", ["-D", data, "-o", options, "-l", root + "/log", "-w", "-t", "60", "start"], as: runAs)
         let cluster = TestCluster(
@@ -100,7 +101,7 @@ public final class TestCluster: Sendable {
     func startAgainBlocking() throws {
         guard let dataDirectory, let root else { throw TestHarnessError("an external test server cannot be started") }
         let bin = try PostgresBinaries.locate()
-        let options = "-k \(root) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=200"
+        let options = "-k \(root) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=400"
         try Shell.run(bin + "/pg_ctl", ["-D", dataDirectory, "-o", options, "-l", root + "/log", "-w", "-t", "60", "start"], as: getuid() == 0 ? "postgres" : nil)
     }
 

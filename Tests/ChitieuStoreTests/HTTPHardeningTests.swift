@@ -83,6 +83,7 @@ struct HTTPHardeningTests {
                         .replacingOccurrences(of: "/accounts/{id}", with: "/accounts/\(account)")
                         .replacingOccurrences(of: "/indicators/{id}", with: "/indicators/\(world.indicators[0])")
                         .replacingOccurrences(of: "/results/{id}", with: "/results/\(resultID)")
+                        .replacingOccurrences(of: "/phases/{phase}", with: "/phases/2021-2025")
                     #expect(!concrete.contains("{"), "no id to put in \(path): add one here")
                     operations.append((HTTPRequest.Method(method.uppercased())!, concrete))
                 }
