@@ -1,5 +1,6 @@
--- Reporting views: re-applied whenever this file changes. security_invoker, so each
--- reporting login sees its own province through row-level security on the tables beneath.
+-- Reporting views: re-applied, with the other re-runnable files, whenever one of them changes.
+-- security_invoker, so each reporting login sees its own province through row-level security on
+-- the tables beneath.
 
 -- The Vietnamese label of a completion status, as the views show it beside the status.
 CREATE OR REPLACE FUNCTION reporting.status_label(p_status text) RETURNS text
