@@ -133,3 +133,13 @@ COMMENT ON FUNCTION chitieu.announce_figures(bigint) IS
     'Tells every daemon that the province''s completion figures or units changed (at commit).';
 REVOKE ALL ON FUNCTION chitieu.announce_figures(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION chitieu.announce_figures(bigint) TO chitieu_app;
+
+-- The rank of an administrative level from the top, the order officers read units in: province 0,
+-- district 1, commune 2, village 3. An SQL expression the planner inlines where it is called.
+CREATE OR REPLACE FUNCTION chitieu.level_rank(p_level text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_level WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END
+$$;
+COMMENT ON FUNCTION chitieu.level_rank(text) IS 'Rank of an administrative level from the top: province 0, district 1, commune 2, village 3.';
+REVOKE ALL ON FUNCTION chitieu.level_rank(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chitieu.level_rank(text) TO chitieu_app, chitieu_reporting;
