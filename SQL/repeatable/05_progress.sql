@@ -1,4 +1,4 @@
--- Completion: re-applied whenever this file changes.
+-- Completion: re-applied, with the other re-runnable files, whenever one of them changes.
 --
 -- chitieu.compute_progress: completion of one phase of the current province (app.province_id),
 -- for one indicator or all. Flow indicators sum approved results over each unit's subtree; stock

@@ -1,5 +1,16 @@
--- Reporting views: re-applied whenever this file changes. security_invoker, so each
--- reporting login sees its own province through row-level security on the tables beneath.
+-- Reporting views: re-applied, with the other re-runnable files, whenever one of them changes.
+-- security_invoker, so each reporting login sees its own province through row-level security on
+-- the tables beneath.
+
+-- The Vietnamese label of a completion status, as the views show it beside the status.
+CREATE OR REPLACE FUNCTION reporting.status_label(p_status text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
+                         WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END
+$$;
+COMMENT ON FUNCTION reporting.status_label(text) IS 'Vietnamese label of a completion status (completed: Hoàn thành, on_track: Đúng tiến độ…).';
+REVOKE ALL ON FUNCTION reporting.status_label(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION reporting.status_label(text) TO chitieu_app, chitieu_reporting;
 
 CREATE OR REPLACE VIEW reporting.provinces WITH (security_invoker = true) AS
 SELECT p.province_id, p.code, p.name, p.valid_from, p.valid_to
@@ -70,27 +81,34 @@ COMMENT ON COLUMN reporting.indicator.companion_measure IS 'What the companion f
 COMMENT ON COLUMN reporting.indicator.disaggregation IS 'Breakdown of the count: dimension → categories, e.g. {"ethnicity": ["DTTS", "Kinh"]}.';
 COMMENT ON COLUMN reporting.indicator.companion_disaggregation IS 'Breakdown of the companion figure, e.g. {"sex": ["nữ", "nam"]} members of the clubs by sex.';
 
-CREATE OR REPLACE VIEW reporting.target_yearly WITH (security_invoker = true) AS
+-- Each family of views (targets, completion, completion on today's units) is one base view in
+-- chitieu (not a contract: its columns may change), yearly rows with the year set and phase rows
+-- without, and a thin filter of it per kind of row. The bases are security_invoker too.
+CREATE OR REPLACE VIEW chitieu.target_report WITH (security_invoker = true) AS
 SELECT t.province_id, t.indicator_id, i.code AS indicator_code, i.name AS indicator_name, p.code AS phase,
-       t.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, t.year, t.value AS target, t.origin, t.locked, t.set_at
-FROM chitieu.target t
-JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id
-JOIN chitieu.phase p ON p.province_id = t.province_id AND p.phase_id = t.phase_id
-JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id
-WHERE t.year IS NOT NULL;
-COMMENT ON VIEW reporting.target_yearly IS 'Yearly targets per indicator and unit (flow: the year''s count; stock: the level due at the end of the year).';
-COMMENT ON COLUMN reporting.target_yearly.origin IS 'assigned (set by the province), allocated (computed) or overridden (set by hand).';
-
-CREATE OR REPLACE VIEW reporting.target_phase WITH (security_invoker = true) AS
-SELECT t.province_id, t.indicator_id, i.code AS indicator_code, i.name AS indicator_name, p.code AS phase,
-       t.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, t.value AS target, t.origin, t.locked, t.set_at,
+       t.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, t.year, t.value AS target, t.origin, t.locked, t.set_at,
        p.plan_number, p.plan_date, p.plan_issuer, p.plan_title,
        'Kế hoạch số ' || p.plan_number || ' ngày ' || to_char(p.plan_date, 'DD/MM/YYYY') || ' của ' || p.plan_issuer AS plan_citation
 FROM chitieu.target t
 JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id
 JOIN chitieu.phase p ON p.province_id = t.province_id AND p.phase_id = t.phase_id
-JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id
-WHERE t.year IS NULL;
+JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id;
+COMMENT ON VIEW chitieu.target_report IS 'Targets with their indicator, phase (and its plan) and unit: the base of reporting.target_yearly and target_phase.';
+
+CREATE OR REPLACE VIEW reporting.target_yearly WITH (security_invoker = true) AS
+SELECT province_id, indicator_id, indicator_code, indicator_name, phase,
+       unit_id, unit_level, unit_code, unit_name, year, target, origin, locked, set_at
+FROM chitieu.target_report
+WHERE year IS NOT NULL;
+COMMENT ON VIEW reporting.target_yearly IS 'Yearly targets per indicator and unit (flow: the year''s count; stock: the level due at the end of the year).';
+COMMENT ON COLUMN reporting.target_yearly.origin IS 'assigned (set by the province), allocated (computed) or overridden (set by hand).';
+
+CREATE OR REPLACE VIEW reporting.target_phase WITH (security_invoker = true) AS
+SELECT province_id, indicator_id, indicator_code, indicator_name, phase,
+       unit_id, unit_level, unit_code, unit_name, target, origin, locked, set_at,
+       plan_number, plan_date, plan_issuer, plan_title, plan_citation
+FROM chitieu.target_report
+WHERE year IS NULL;
 COMMENT ON VIEW reporting.target_phase IS 'Phase targets per indicator and unit (e.g. 424 teams for Lào Cai, 2021-2025).';
 COMMENT ON COLUMN reporting.target_phase.plan_number IS 'Number of the plan that set the phase targets, e.g. 355/KH-UBND (NULL until recorded).';
 COMMENT ON COLUMN reporting.target_phase.plan_date IS 'Date the plan was issued.';
@@ -113,16 +131,19 @@ COMMENT ON COLUMN reporting.result.breakdown IS 'Breakdown by the indicator''s d
 COMMENT ON COLUMN reporting.result.state IS 'draft, submitted, approved or returned.';
 COMMENT ON COLUMN reporting.result.companion_breakdown IS 'Breakdown of the companion figure by the indicator''s companion disaggregation, e.g. {"sex": {"nữ": 14, "nam": 9}}.';
 
-CREATE OR REPLACE VIEW reporting.progress_yearly WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW chitieu.progress_report WITH (security_invoker = true) AS
 SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
        p.year, p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
        p.target, p.achieved, p.rate, p.achieved_with_submitted, p.companion_measure, p.companion, p.rate_with_submitted::numeric AS rate_with_submitted,
-       p.status,
-       CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
-                     WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
-       p.computed_at
-FROM chitieu.progress p
-WHERE p.year IS NOT NULL;
+       p.status, reporting.status_label(p.status) AS status_label, p.computed_at
+FROM chitieu.progress p;
+COMMENT ON VIEW chitieu.progress_report IS 'Completion figures with their status label: the base of reporting.progress_yearly and progress_phase.';
+
+CREATE OR REPLACE VIEW reporting.progress_yearly WITH (security_invoker = true) AS
+SELECT province_id, indicator_id, indicator_code, indicator_name, measure_unit, phase, year, unit_id, unit_level, unit_code, unit_name, parent_id,
+       target, achieved, rate, achieved_with_submitted, companion_measure, companion, rate_with_submitted, status, status_label, computed_at
+FROM chitieu.progress_report
+WHERE year IS NOT NULL;
 COMMENT ON VIEW reporting.progress_yearly IS 'Completion per indicator, unit and year: target, achieved (approved results), rate and status; beside them the same including submitted results.';
 COMMENT ON COLUMN reporting.progress_yearly.achieved IS 'Flow: approved results of the year over the unit''s subtree; stock: the sum of each reporting unit''s latest approved level in the year.';
 COMMENT ON COLUMN reporting.progress_yearly.rate IS 'achieved / target; NULL without a target.';
@@ -131,15 +152,10 @@ COMMENT ON COLUMN reporting.progress_yearly.computed_at IS 'When the figure was 
 COMMENT ON COLUMN reporting.progress_yearly.companion IS 'The companion figure of the approved results (e.g. members of the teams), counted like achieved.';
 
 CREATE OR REPLACE VIEW reporting.progress_phase WITH (security_invoker = true) AS
-SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
-       p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
-       p.target, p.achieved, p.rate, p.achieved_with_submitted, p.companion_measure, p.companion, p.rate_with_submitted::numeric AS rate_with_submitted,
-       p.status,
-       CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
-                     WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
-       p.computed_at
-FROM chitieu.progress p
-WHERE p.year IS NULL;
+SELECT province_id, indicator_id, indicator_code, indicator_name, measure_unit, phase, unit_id, unit_level, unit_code, unit_name, parent_id,
+       target, achieved, rate, achieved_with_submitted, companion_measure, companion, rate_with_submitted, status, status_label, computed_at
+FROM chitieu.progress_report
+WHERE year IS NULL;
 COMMENT ON VIEW reporting.progress_phase IS 'Completion per indicator and unit over the whole phase.';
 
 CREATE OR REPLACE VIEW reporting.province_summary WITH (security_invoker = true) AS
@@ -187,28 +203,26 @@ COMMENT ON VIEW reporting.audit IS 'Who changed what and when: accounts, grants,
 COMMENT ON COLUMN reporting.audit.via IS 'api, cli (an admin command) or job.';
 
 -- The 2025 reform: completion on today's units, the succession links, the merged provinces.
-CREATE OR REPLACE VIEW reporting.progress_yearly_on_units WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW chitieu.progress_on_units_report WITH (security_invoker = true) AS
 SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
        p.year, p.as_of, p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
        p.target, p.achieved, p.rate, p.achieved_with_submitted, p.companion_measure, p.companion, p.rate_with_submitted,
-       p.status,
-       CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
-                     WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
-       p.computed_at
-FROM chitieu.progress_on_units p
-WHERE p.year IS NOT NULL;
+       p.status, reporting.status_label(p.status) AS status_label, p.computed_at
+FROM chitieu.progress_on_units p;
+COMMENT ON VIEW chitieu.progress_on_units_report IS 'Completion figures on today''s units with their status label: the base of reporting.progress_yearly_on_units and progress_phase_on_units.';
+
+CREATE OR REPLACE VIEW reporting.progress_yearly_on_units WITH (security_invoker = true) AS
+SELECT province_id, indicator_id, indicator_code, indicator_name, measure_unit, phase, year, as_of, unit_id, unit_level, unit_code, unit_name, parent_id,
+       target, achieved, rate, achieved_with_submitted, companion_measure, companion, rate_with_submitted, status, status_label, computed_at
+FROM chitieu.progress_on_units_report
+WHERE year IS NOT NULL;
 COMMENT ON VIEW reporting.progress_yearly_on_units IS 'Completion per indicator, year and unit valid on as_of (today''s units): targets and results of units that ended are carried to their successors (whole links whole, splits by weight, rounded exactly). Only phases in which some unit ended.';
 
 CREATE OR REPLACE VIEW reporting.progress_phase_on_units WITH (security_invoker = true) AS
-SELECT p.province_id, p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.phase_code AS phase,
-       p.as_of, p.unit_id, p.unit_level, p.unit_code, p.unit_name, p.parent_id,
-       p.target, p.achieved, p.rate, p.achieved_with_submitted, p.companion_measure, p.companion, p.rate_with_submitted,
-       p.status,
-       CASE p.status WHEN 'completed' THEN 'Hoàn thành' WHEN 'on_track' THEN 'Đúng tiến độ' WHEN 'behind' THEN 'Chậm tiến độ'
-                     WHEN 'no_target' THEN 'Chưa giao chỉ tiêu' ELSE 'Tạm dừng' END AS status_label,
-       p.computed_at
-FROM chitieu.progress_on_units p
-WHERE p.year IS NULL;
+SELECT province_id, indicator_id, indicator_code, indicator_name, measure_unit, phase, as_of, unit_id, unit_level, unit_code, unit_name, parent_id,
+       target, achieved, rate, achieved_with_submitted, companion_measure, companion, rate_with_submitted, status, status_label, computed_at
+FROM chitieu.progress_on_units_report
+WHERE year IS NULL;
 COMMENT ON VIEW reporting.progress_phase_on_units IS 'Completion per indicator over the whole phase, on today''s units (see progress_yearly_on_units); progress_phase shows it on the units as they were.';
 
 CREATE OR REPLACE VIEW reporting.unit_succession WITH (security_invoker = true) AS
@@ -226,3 +240,4 @@ FROM chitieu.province_lineage l;
 COMMENT ON VIEW reporting.province_lineage IS 'Provinces merged into this one, when, and the rows carried over.';
 
 GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO chitieu_reporting, chitieu_app;
+GRANT SELECT ON chitieu.target_report, chitieu.progress_report, chitieu.progress_on_units_report TO chitieu_reporting, chitieu_app;

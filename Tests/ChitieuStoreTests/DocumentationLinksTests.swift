@@ -4,12 +4,13 @@ import Testing
 
 @Suite("Documentation links lead somewhere")
 struct DocumentationLinksTests {
-    /// The pages a reader moves between: the README, everything under `docs/`, the Citus recipe.
+    /// The pages a reader moves between: the README, everything under `docs/`, the SQL folder's
+    /// and the Citus recipe's READMEs.
     static func pages(root: URL) -> [URL] {
         let docs = root.appendingPathComponent("docs")
         let underDocs = FileManager.default.enumerator(at: docs, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "md" } ?? []
-        return [root.appendingPathComponent("README.md"), root.appendingPathComponent("Deploy/citus/README.md")] + underDocs
+        return ["README.md", "SQL/README.md", "Deploy/citus/README.md"].map { root.appendingPathComponent($0) } + underDocs
     }
 
     /// The lines of a Markdown page outside fenced code blocks.

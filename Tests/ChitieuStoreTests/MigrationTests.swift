@@ -58,6 +58,34 @@ struct MigrationTests {
         await pool.shutdown()
     }
 
+    /// A function whose signature changes is dropped with the views that call it: the views' file,
+    /// unchanged, runs again after it; a failing file leaves every one as it was.
+    @Test func aChangedRerunnableFileRunsThemAllAgainInOneTransaction() async throws {
+        let db = try await TestDatabase.make(migrated: false)
+        let pool = db.ownerPool()
+        let original = try migrator()
+        _ = try await pool.withConnection { try await original.migrate(on: $0) }
+        var changed = original.set
+        changed.repeatables[0].sql += "\nDROP FUNCTION reporting.status_label(text) CASCADE;\n"
+        var broken = changed
+        broken.repeatables[broken.repeatables.count - 1].sql += "\nSELECT 1/0;\n"
+        let failing = Migrator(set: broken, logger: TestDatabase.logger)
+        let error = await #expect(throws: MigrationError.self) {
+            try await pool.withConnection { try await failing.migrate(on: $0) }
+        }
+        #expect(error?.description.contains(broken.repeatables[broken.repeatables.count - 1].name) == true)
+        let views: PostgresQuery = "SELECT count(*) FROM information_schema.views WHERE table_schema = 'reporting' AND table_name = 'progress_phase'"
+        #expect(try await pool.query(views)[0].decode(Int.self, at: 0) == 1)
+
+        let rerun = Migrator(set: changed, logger: TestDatabase.logger)
+        let report = try await pool.withConnection { try await rerun.migrate(on: $0) }
+        #expect(report.applied.isEmpty)
+        #expect(report.repeatablesApplied == changed.repeatables.map(\.name))
+        #expect(try await pool.query(views)[0].decode(Int.self, at: 0) == 1)
+        #expect(try await pool.withConnection { try await rerun.migrate(on: $0) }.repeatablesApplied.isEmpty)
+        await pool.shutdown()
+    }
+
     @Test func aFailingMigrationIsRolledBackWhole() async throws {
         let db = try await TestDatabase.make(migrated: false)
         let pool = db.ownerPool()

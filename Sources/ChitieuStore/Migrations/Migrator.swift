@@ -174,24 +174,32 @@ public struct Migrator: Sendable {
             logger.info("Applied a migration.", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
             report.applied.append(migration)
         }
+        // Re-runnable files run again all together, in name order and in one transaction, when
+        // one of them changed or a migration ran: a later file may use what an earlier one
+        // defines (views call functions), and a function dropped to change its signature takes
+        // the views that call it along, which their file then creates again.
         let sums = try await Self.checksums(set.repeatables.map(\.sql), on: connection)
         var recorded: [String: String] = [:]
         for row in try await connection.query("SELECT name, checksum FROM chitieu_migrations.repeatable") {
             recorded[try row.decode(String.self, "name")] = try row.decode(String.self, "checksum")
         }
-        for (script, sum) in zip(set.repeatables, sums) where !report.applied.isEmpty || recorded[script.name] != sum {
-            do {
-                try await connection.withTransaction { tx in
+        let scripts = Array(zip(set.repeatables, sums))
+        guard !report.applied.isEmpty || scripts.contains(where: { recorded[$0.0.name] != $0.1 }) else { return report }
+        try await connection.withTransaction { tx in
+            for (script, sum) in scripts {
+                do {
                     try await tx.executeScript(script.sql)
-                    try await tx.query(
-                        """
-                        INSERT INTO chitieu_migrations.repeatable (name, checksum) VALUES (\(script.name), \(sum))
-                        ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
-                        """)
+                } catch {
+                    throw MigrationError(description: "re-runnable file \(script.name) failed and the re-runnable files were rolled back: \(error)")
                 }
-            } catch {
-                throw MigrationError(description: "re-runnable file \(script.name) failed and was rolled back: \(error)")
+                try await tx.query(
+                    """
+                    INSERT INTO chitieu_migrations.repeatable (name, checksum) VALUES (\(script.name), \(sum))
+                    ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
+                    """)
             }
+        }
+        for (script, _) in scripts {
             logger.info("Applied a re-runnable SQL file.", metadata: ["migration.file": "\(script.name)"])
             report.repeatablesApplied.append(script.name)
         }

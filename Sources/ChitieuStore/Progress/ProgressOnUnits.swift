@@ -208,7 +208,7 @@ extension ProgressStore {
                 """
                 SELECT u.unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(depth)::int) s
                 JOIN chitieu.admin_unit u ON u.province_id = \(province) AND u.unit_id = s.unit_id
-                ORDER BY array_position(ARRAY['province', 'district', 'commune', 'village'], u.level), u.name, u.code
+                ORDER BY chitieu.level_rank(u.level), u.name, u.code
                 """
             ).enumerated().map { (try $1.decode(Int64.self, at: 0), $0) })
             let today = try await tx.query("SELECT current_date", prepared: true)[0].decode(PostgresDate.self, at: 0)

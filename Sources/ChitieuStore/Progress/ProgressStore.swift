@@ -200,7 +200,7 @@ public struct ProgressStore: Sendable {
                                   AND (\(year)::smallint IS NULL OR \(year)::smallint BETWEEN ph.first_year AND ph.last_year))
               AND p.year IS NOT DISTINCT FROM \(year)
             WHERE (\(indicatorCode)::text IS NULL OR p.indicator_code = \(indicatorCode))
-            ORDER BY p.indicator_code, array_position(ARRAY['province', 'district', 'commune', 'village'], p.unit_level), p.unit_name, p.unit_code
+            ORDER BY p.indicator_code, chitieu.level_rank(p.unit_level), p.unit_name, p.unit_code
             """
     }
 
@@ -229,7 +229,7 @@ public struct ProgressStore: Sendable {
                 """
                 SELECT unit_id, unit_code, unit_name, unit_level, phase, indicators::int, completed::int, suspended::int, on_track::int, behind::int
                 FROM reporting.unit_summary WHERE province_id = \(province) AND unit_id = ANY (\(roots)::bigint[])
-                ORDER BY array_position(ARRAY['province', 'district', 'commune', 'village'], unit_level), unit_name, unit_code, phase
+                ORDER BY chitieu.level_rank(unit_level), unit_name, unit_code, phase
                 """, prepared: true
             ).map { row in
                 UnitSummary(

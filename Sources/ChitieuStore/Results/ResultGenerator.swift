@@ -55,8 +55,7 @@ public struct ResultGenerator: Sendable {
                 """
                 WITH ind AS (
                     SELECT i.indicator_id, i.code, i.kind, i.disaggregation, i.companion_disaggregation,
-                           (SELECT max(CASE l WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END)
-                            FROM unnest(i.reporting_levels) l) AS depth,
+                           (SELECT max(chitieu.level_rank(l)) FROM unnest(i.reporting_levels) l) AS depth,
                            coalesce((SELECT f FROM unnest(\(codes)::text[], \(factors)::float8[]) AS c(code, f) WHERE c.code = i.code), \(profile.defaultCompletion)) AS factor,
                            coalesce((SELECT r FROM unnest(\(companionCodes)::text[], \(companionRatios)::int[]) AS m(code, r) WHERE m.code = i.code), 0) AS companion
                     FROM chitieu.indicator i
@@ -75,7 +74,7 @@ public struct ResultGenerator: Sendable {
                     JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id
                     WHERE t.province_id = \(province) AND t.phase_id = \(phase.id) AND t.year IS NOT NULL
                       AND t.year <= extract(year FROM current_date)
-                      AND CASE u.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END = i.depth
+                      AND chitieu.level_rank(u.level) = i.depth
                 ),
                 periods AS (
                     SELECT c.*, q,

@@ -210,7 +210,7 @@ public struct AllocationStore: Sendable {
                     SELECT r.rule_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
                            r.child_method, r.child_weights::text AS weights, r.year_weights::bigint[] AS years, r.min_per_child,
                            r.weight_attribute, r.updated_at,
-                           CASE u.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END AS level_rank
+                           chitieu.level_rank(u.level) AS level_rank
                     FROM chitieu.allocation_rule r
                     JOIN chitieu.indicator i ON i.province_id = r.province_id AND i.indicator_id = r.indicator_id
                     JOIN chitieu.admin_unit u ON u.province_id = r.province_id AND u.unit_id = r.unit_id

@@ -385,7 +385,7 @@ public struct TargetStore: Sendable {
                 ), cells AS (
                     SELECT t.target_id, t.indicator_id, i.code AS indicator_code, t.unit_id, u.code AS unit_code, u.name AS unit_name,
                            u.level, u.parent_id, t.year, t.value, t.origin, t.locked, t.set_at,
-                           CASE u.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END AS level_rank
+                           chitieu.level_rank(u.level) AS level_rank
                     FROM chitieu.target t
                     JOIN chitieu.indicator i ON i.province_id = t.province_id AND i.indicator_id = t.indicator_id
                     JOIN chitieu.admin_unit u ON u.province_id = t.province_id AND u.unit_id = t.unit_id

@@ -89,7 +89,7 @@ public struct TenantArchive: Sendable {
             for table in Self.tables {
                 var order = try await Self.keyColumns(table, c)
                 // Parents before children: an import writes units in batches.
-                if table == "admin_unit" { order = "array_position(ARRAY['province', 'district', 'commune', 'village'], level), " + order }
+                if table == "admin_unit" { order = "chitieu.level_rank(level), " + order }
                 var bindings = PostgresBindings()
                 bindings.append(province.id)
                 let result = try await c.query(
