@@ -53,6 +53,15 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Opens a connection. Sessions use UTF-8, ISO dates and UTC, whatever the server's defaults.
     public static func connect(_ configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
+        var configuration = configuration
+        if let deadline = statementDeadline {
+            // A connection opened for work with a deadline waits no longer than it for the server
+            // (libpq counts whole seconds, at least 2): a frozen server costs the deadline, not the
+            // whole connect timeout on top of it.
+            let (seconds, attoseconds) = deadline.components
+            let limit = max(2, Int(seconds) + (attoseconds > 0 ? 1 : 0))
+            configuration.connectTimeoutSeconds = min(configuration.connectTimeoutSeconds, limit)
+        }
         let id = counter.next()
         let queue = DispatchQueue(label: "chitieu.postgres.connection.\(id)")
         let handle: OpaquePointer = try await withCheckedThrowingContinuation { continuation in
