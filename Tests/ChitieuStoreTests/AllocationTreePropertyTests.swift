@@ -1,7 +1,6 @@
 import ChitieuDomain
 @testable import ChitieuStore
 import Foundation
-import Postgres
 import Testing
 
 /// SplitMix64, so that every random tree can be replayed by its seed.
@@ -36,7 +35,7 @@ struct AllocationTreePropertyTests {
     }
 
     func randomTree(kind: IndicatorKind, _ rng: inout TreeRandom) -> Tree {
-        let day = PostgresDate(year: 2021, month: 1, day: 1)
+        let day = CalendarDate(year: 2021, month: 1, day: 1)
         var units = [TargetUnit(id: 1, level: .province, code: "10", name: "Tỉnh", parentID: nil, sortKey: 1, validFrom: day, validTo: nil)]
         var rules: [Int64: AllocationRule] = [:]
         var next: Int64 = 2

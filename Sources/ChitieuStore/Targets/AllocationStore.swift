@@ -1,4 +1,4 @@
-import ChitieuDomain
+public import ChitieuDomain
 public import Foundation
 import Postgres
 
@@ -135,7 +135,7 @@ public struct AllocationStore: Sendable {
         if let years = rule.yearWeights, years.count != phase.years.count || years.contains(where: { $0 < 0 }) {
             throw InputError(field: "years", reason: "the year profile needs \(phase.years.count) shares of 0 or more, one per year of \(phase.code)")
         }
-        if rule.yearWeights != nil, let root = TargetStore.root(of: units), root.id != unit.id {
+        if rule.yearWeights != nil, let root = TargetUnit.root(of: units), root.id != unit.id {
             throw InputError(field: "years", reason: Self.yearProfileBelowProvince(unit.code, unit.name))
         }
         let children = Set(units.filter { $0.parentID == unit.id }.map(\.code))
@@ -326,7 +326,7 @@ public struct AllocationStore: Sendable {
             }
             let units = try await TargetStore.units(of: phase, tx: tx)
             // A province that ended (merged into another) keeps its targets as history.
-            if let root = TargetStore.root(of: units), root.ended, let validTo = root.validTo {
+            if let root = TargetUnit.root(of: units), root.ended, let validTo = root.validTo {
                 throw ConflictError(field: "province", reason: "\(root.name) ended on \(validTo); its targets are history and read only")
             }
             dbTime += clock.now - started
@@ -388,7 +388,7 @@ public struct AllocationStore: Sendable {
         attributes: [String: [Int64: Int64]] = [:]
     ) throws -> [TargetCell]? {
         let years = phase.years
-        guard let root = TargetStore.root(of: units),
+        guard let root = TargetUnit.root(of: units),
             let total = cells.first(where: { $0.unitID == root.id && $0.year == nil })?.value
         else { return nil }
         var children: [Int64: [TargetUnit]] = [:]
