@@ -9,6 +9,9 @@ public struct TargetCell: Sendable, Hashable {
     /// Set by hand and kept by allocations.
     public var locked: Bool
 
+    /// The largest target value.
+    public static let maximumValue = 1_000_000_000
+
     /// A cell.
     public init(unitID: Int64, year: Int?, value: Int, origin: String, locked: Bool) {
         self.unitID = unitID

@@ -197,7 +197,7 @@ public struct TargetStore: Sendable {
     }
 
     /// The largest target a cell holds.
-    public static let maximumValue = 1_000_000_000
+    public static let maximumValue = TargetCell.maximumValue
 
     /// Writes one cell by hand with its audit event.
     static func write(

@@ -1,0 +1,131 @@
+/// The allocation cascade: a province's phase target split down its tree, province → district →
+/// commune, by the rules of each parent, every cell exact (`Allocation`).
+public enum AllocationCascade {
+    /// Why inputs admit no allocation: the field at fault and what to do; nothing is changed.
+    public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The field (rule member, target) at fault.
+        public var field: String
+        /// What was wrong, naming the indicator, the units and the numbers.
+        public var reason: String
+
+        public init(field: String, reason: String) {
+            self.field = field
+            self.reason = reason
+        }
+
+        public var description: String { "\(field): \(reason)" }
+    }
+
+    /// Every cell below the province's phase target, or nil without one; a refusal, naming the
+    /// units and numbers, for inputs that admit no exact allocation.
+    /// Units weigh by `attributes[name][unit]` (thousandths) in rules that name an attribute. A unit
+    /// that exists only in some years of the phase gets nothing in the others: for flow its weight
+    /// counts the years it exists and its other years are 0; for stock a unit gone by the last
+    /// year gets no target, and one that appears later starts from 0.
+    public static func cells(
+        indicator: IndicatorDraft, phase: Phase, units: [TargetUnit], cells: [TargetCell], rules: [Int64: AllocationRule],
+        attributes: [String: [Int64: Int64]] = [:]
+    ) throws(Refusal) -> [TargetCell]? {
+        let years = phase.years
+        guard let root = TargetUnit.root(of: units),
+            let total = cells.first(where: { $0.unitID == root.id && $0.year == nil })?.value
+        else { return nil }
+        var children: [Int64: [TargetUnit]] = [:]
+        for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit) } }
+        var byUnit: [Int64: [TargetCell]] = [:]
+        for cell in cells { byUnit[cell.unitID, default: []].append(cell) }
+        func locks(_ unit: Int64) -> (total: Int?, years: [Int: Int]) {
+            var total: Int?
+            var lockedYears: [Int: Int] = [:]
+            for cell in byUnit[unit] ?? [] where cell.locked {
+                if let year = cell.year, let index = years.firstIndex(of: year) { lockedYears[index] = cell.value } else if cell.year == nil { total = cell.value }
+            }
+            return (total, lockedYears)
+        }
+        let kind = indicator.kind
+        let rootRule = rules[root.id] ?? AllocationRule()
+        // A year profile below the province cannot be applied (its years are its share of the
+        // province's): refused, not ignored.
+        if let profiled = units.filter({ $0.id != root.id && rules[$0.id]?.yearWeights != nil }).min(by: { $0.code < $1.code }) {
+            throw Refusal(field: "years", reason: "\(indicator.code): \(AllocationRule.yearProfileBelowProvince(profiled.code, profiled.name)); nothing was changed")
+        }
+        let rootYears: [Int]
+        do {
+            rootYears = try Allocation.splitYears(
+                total: total, years: years.count, weights: rootRule.yearWeights, kind: kind, locked: locks(root.id).years)
+        } catch {
+            throw Refusal(field: "targets", reason: "\(indicator.code), \(root.name): \(error.reason)")
+        }
+        var output: [TargetCell] = years.indices.map {
+            TargetCell(unitID: root.id, year: years[$0], value: rootYears[$0], origin: "allocated", locked: false)
+        }
+        var queue: [(TargetUnit, [Int])] = [(root, rootYears)]
+        let names = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        while let (parent, parentYears) = queue.popLast() {
+            // By code, so that an error names the same unit first every time.
+            guard let kids = children[parent.id]?.sorted(by: { $0.code < $1.code }), !kids.isEmpty else { continue }
+            let rule = rules[parent.id] ?? AllocationRule()
+            if rule.childMethod == "manual" { continue }
+            var inputs: [AllocationChild] = []
+            for kid in kids {
+                let lock = locks(kid.id)
+                var weight: Int64 = 1
+                if rule.childMethod == "weighted" {
+                    if let attribute = rule.weightAttribute {
+                        guard let value = attributes[attribute]?[kid.id] else {
+                            throw Refusal(field: "weights", reason: "\(kid.code) \(kid.name) has no attribute '\(attribute)' (see `chitieu units attributes import`)")
+                        }
+                        weight = value
+                    } else {
+                        weight = rule.childWeights[kid.code] ?? 0
+                    }
+                }
+                // Rules stored before weights were bounded, and large attributes, are refused here
+                // rather than overflow.
+                let largest = Allocation.maximumWeight / Int64(max(years.count, 1))
+                guard (0...largest).contains(weight) else {
+                    throw Refusal(
+                        field: "weights",
+                        reason: "\(indicator.code) below \(parent.code) \(parent.name): the weight of \(kid.code) \(kid.name) (\(weight)\(rule.weightAttribute.map { " thousandths of \($0)" } ?? "")) is more than \(largest); set the rule again with weights up to \(AllocationRule.maximumWeight); nothing was changed")
+                }
+                var child = AllocationChild(unitID: kid.id, key: kid.code, weight: weight, lockedTotal: lock.total, lockedYears: lock.years)
+                let inactive = years.indices.filter { !kid.exists(in: years[$0]) }
+                if !inactive.isEmpty {
+                    switch kind {
+                    case .flow:
+                        child.weight = weight * Int64(years.count - inactive.count)
+                        for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
+                    case .stock:
+                        if !kid.exists(in: years[years.count - 1]) {
+                            child.lockedTotal = child.lockedTotal ?? 0
+                            child.lockedYears = [:]
+                        } else {
+                            child.weight = weight * Int64(years.count)
+                            for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
+                        }
+                    }
+                } else {
+                    child.weight = weight * Int64(years.count)
+                }
+                inputs.append(child)
+            }
+            let result: [ChildAllocation]
+            do {
+                result = try Allocation.allocate(kind: kind, parentYears: parentYears, minimumPerChild: rule.minimumPerChild, children: inputs)
+            } catch {
+                let named = error.units.map { "\($0) \(names[$0] ?? "")" }.joined(separator: ", ")
+                throw Refusal(
+                    field: "targets",
+                    reason: "\(indicator.code) below \(parent.code) \(parent.name): \(error.reason)\(named.isEmpty ? "" : " [\(named)]"); nothing was changed")
+            }
+            for (kid, allocation) in zip(kids, result) {
+                output.append(TargetCell(unitID: kid.id, year: nil, value: allocation.total, origin: "allocated", locked: false))
+                for (i, year) in years.enumerated() {
+                    output.append(TargetCell(unitID: kid.id, year: year, value: allocation.years[i], origin: "allocated", locked: false))
+                }
+                queue.append((kid, allocation.years))
+            }
+        }
+        return output
+    }
+}
