@@ -311,8 +311,8 @@ public struct ResultStore: Sendable {
     /// province that took over); a result's period lies within its unit's validity (checked
     /// above), so January to June 2025 is reported on the old units and July to December on the new ones.
     static func checkOpen(_ ended: Bool, unit: String, validTo: PostgresDate?) throws {
-        if ended, let validTo {
-            throw ConflictError(field: "unit_id", reason: "\(unit) ended on \(validTo); its results are history and read only")
+        if let refusal = EndedUnit.refusal(unit: unit, ended: ended, validTo: validTo.map(CalendarDate.init), what: "its results") {
+            throw ConflictError(field: "unit_id", reason: refusal)
         }
     }
 

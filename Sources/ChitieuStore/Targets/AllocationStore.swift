@@ -82,9 +82,7 @@ public struct AllocationStore: Sendable {
     static func write(
         _ rule: AllocationRule, indicator: Indicator, phase: Phase, unit: TargetUnit, units: [TargetUnit], caller: Caller, tx: TenantTransaction
     ) async throws -> RuleRecord {
-        if unit.ended, let validTo = unit.validTo {
-            throw ConflictError(field: "unit", reason: "\(unit.code) \(unit.name) ended on \(validTo); its allocation rules are history and read only")
-        }
+        if let refusal = unit.endedRefusal("its allocation rules") { throw ConflictError(field: "unit", reason: refusal) }
         if let problem = rule.problem(at: unit, phase: phase, units: units) {
             throw InputError(field: problem.field, reason: problem.reason)
         }
@@ -267,8 +265,10 @@ public struct AllocationStore: Sendable {
             }
             let units = try await TargetStore.units(of: phase, tx: tx)
             // A province that ended (merged into another) keeps its targets as history.
-            if let root = TargetUnit.root(of: units), root.ended, let validTo = root.validTo {
-                throw ConflictError(field: "province", reason: "\(root.name) ended on \(validTo); its targets are history and read only")
+            if let root = TargetUnit.root(of: units),
+                let refusal = EndedUnit.refusal(unit: root.name, ended: root.ended, validTo: root.validTo, what: "its targets")
+            {
+                throw ConflictError(field: "province", reason: refusal)
             }
             dbTime += clock.now - started
             var pending: [(indicator: Int64, cells: [TargetCell], total: Int)] = []

@@ -203,9 +203,7 @@ public struct TargetStore: Sendable {
     static func write(
         indicator: Indicator, phase: Phase, unit: TargetUnit, year: Int?, value: Int, lock: Bool?, caller: Caller, tx: TenantTransaction
     ) async throws -> TargetRecord {
-        if unit.ended, let validTo = unit.validTo {
-            throw ConflictError(field: "unit", reason: "\(unit.code) \(unit.name) ended on \(validTo); its targets are history and read only")
-        }
+        if let refusal = unit.endedRefusal("its targets") { throw ConflictError(field: "unit", reason: refusal) }
         let origin = unit.level == .province && year == nil ? "assigned" : "overridden"
         let before = try await tx.query(
             """
