@@ -77,7 +77,7 @@ struct AllocationTreePropertyTests {
         let cells: [TargetCell]
         do {
             cells = try #require(try AllocationCascade.cells(indicator: indicator, phase: phase, units: units, cells: assigned, rules: rules))
-        } catch let error as AllocationCascade.Refusal {
+        } catch let error as AllocationError {
             // Refused only when a district's share cannot hold its communes' minimums.
             #expect(minimum > 0 && error.reason.contains("minimum"), "refused a feasible tree: \(error)")
             return

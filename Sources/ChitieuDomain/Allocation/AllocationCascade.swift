@@ -1,23 +1,8 @@
 /// The allocation cascade: a province's phase target split down its tree, province → district →
 /// commune, by the rules of each parent, every cell exact (`Allocation`).
 public enum AllocationCascade {
-    /// Why inputs admit no allocation: the field at fault and what to do; nothing is changed.
-    public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
-        /// The field (rule member, target) at fault.
-        public var field: String
-        /// What was wrong, naming the indicator, the units and the numbers.
-        public var reason: String
-
-        public init(field: String, reason: String) {
-            self.field = field
-            self.reason = reason
-        }
-
-        public var description: String { "\(field): \(reason)" }
-    }
-
-    /// Every cell below the province's phase target, or nil without one; a refusal, naming the
-    /// units and numbers, for inputs that admit no exact allocation.
+    /// Every cell below the province's phase target, or nil without one; an error naming the
+    /// field, the units and the numbers for inputs that admit no exact allocation.
     /// Units weigh by `attributes[name][unit]` (thousandths) in rules that name an attribute. A unit
     /// that exists only in some years of the phase gets nothing in the others: for flow its weight
     /// counts the years it exists and its other years are 0; for stock a unit gone by the last
@@ -25,7 +10,7 @@ public enum AllocationCascade {
     public static func cells(
         indicator: IndicatorDraft, phase: Phase, units: [TargetUnit], cells: [TargetCell], rules: [Int64: AllocationRule],
         attributes: [String: [Int64: Int64]] = [:]
-    ) throws(Refusal) -> [TargetCell]? {
+    ) throws(AllocationError) -> [TargetCell]? {
         let years = phase.years
         guard let root = TargetUnit.root(of: units),
             let total = cells.first(where: { $0.unitID == root.id && $0.year == nil })?.value
@@ -47,14 +32,16 @@ public enum AllocationCascade {
         // A year profile below the province cannot be applied (its years are its share of the
         // province's): refused, not ignored.
         if let profiled = units.filter({ $0.id != root.id && rules[$0.id]?.yearWeights != nil }).min(by: { $0.code < $1.code }) {
-            throw Refusal(field: "years", reason: "\(indicator.code): \(AllocationRule.yearProfileBelowProvince(profiled.code, profiled.name)); nothing was changed")
+            throw AllocationError(
+                reason: "\(indicator.code): \(AllocationRule.yearProfileBelowProvince(profiled.code, profiled.name)); nothing was changed",
+                units: [profiled.code], field: "years")
         }
         let rootYears: [Int]
         do {
             rootYears = try Allocation.splitYears(
                 total: total, years: years.count, weights: rootRule.yearWeights, kind: kind, locked: locks(root.id).years)
         } catch {
-            throw Refusal(field: "targets", reason: "\(indicator.code), \(root.name): \(error.reason)")
+            throw AllocationError(reason: "\(indicator.code), \(root.name): \(error.reason)", units: [])
         }
         var output: [TargetCell] = years.indices.map {
             TargetCell(unitID: root.id, year: years[$0], value: rootYears[$0], origin: "allocated", locked: false)
@@ -73,7 +60,9 @@ public enum AllocationCascade {
                 if rule.childMethod == "weighted" {
                     if let attribute = rule.weightAttribute {
                         guard let value = attributes[attribute]?[kid.id] else {
-                            throw Refusal(field: "weights", reason: "\(kid.code) \(kid.name) has no attribute '\(attribute)' (see `chitieu units attributes import`)")
+                            throw AllocationError(
+                                reason: "\(kid.code) \(kid.name) has no attribute '\(attribute)' (see `chitieu units attributes import`)", units: [kid.code],
+                                field: "weights")
                         }
                         weight = value
                     } else {
@@ -84,9 +73,9 @@ public enum AllocationCascade {
                 // rather than overflow.
                 let largest = Allocation.maximumWeight / Int64(max(years.count, 1))
                 guard (0...largest).contains(weight) else {
-                    throw Refusal(
-                        field: "weights",
-                        reason: "\(indicator.code) below \(parent.code) \(parent.name): the weight of \(kid.code) \(kid.name) (\(weight)\(rule.weightAttribute.map { " thousandths of \($0)" } ?? "")) is more than \(largest); set the rule again with weights up to \(AllocationRule.maximumWeight); nothing was changed")
+                    throw AllocationError(
+                        reason: "\(indicator.code) below \(parent.code) \(parent.name): the weight of \(kid.code) \(kid.name) (\(weight)\(rule.weightAttribute.map { " thousandths of \($0)" } ?? "")) is more than \(largest); set the rule again with weights up to \(AllocationRule.maximumWeight); nothing was changed",
+                        units: [kid.code], field: "weights")
                 }
                 var child = AllocationChild(unitID: kid.id, key: kid.code, weight: weight, lockedTotal: lock.total, lockedYears: lock.years)
                 let inactive = years.indices.filter { !kid.exists(in: years[$0]) }
@@ -114,9 +103,9 @@ public enum AllocationCascade {
                 result = try Allocation.allocate(kind: kind, parentYears: parentYears, minimumPerChild: rule.minimumPerChild, children: inputs)
             } catch {
                 let named = error.units.map { "\($0) \(names[$0] ?? "")" }.joined(separator: ", ")
-                throw Refusal(
-                    field: "targets",
-                    reason: "\(indicator.code) below \(parent.code) \(parent.name): \(error.reason)\(named.isEmpty ? "" : " [\(named)]"); nothing was changed")
+                throw AllocationError(
+                    reason: "\(indicator.code) below \(parent.code) \(parent.name): \(error.reason)\(named.isEmpty ? "" : " [\(named)]"); nothing was changed",
+                    units: error.units)
             }
             for (kid, allocation) in zip(kids, result) {
                 output.append(TargetCell(unitID: kid.id, year: nil, value: allocation.total, origin: "allocated", locked: false))

@@ -285,7 +285,7 @@ public struct AllocationStore: Sendable {
                 dbTime += clock.now - started
                 started = clock.now
                 let computed: [TargetCell]?
-                do throws(AllocationCascade.Refusal) {
+                do throws(AllocationError) {
                     computed = try AllocationCascade.cells(
                         indicator: indicator.draft, phase: phase, units: units, cells: cells, rules: rules, attributes: attributes)
                 } catch {
