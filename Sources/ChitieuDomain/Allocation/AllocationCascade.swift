@@ -52,12 +52,12 @@ public enum AllocationCascade {
             // By code, so that an error names the same unit first every time.
             guard let kids = children[parent.id]?.sorted(by: { $0.code < $1.code }), !kids.isEmpty else { continue }
             let rule = rules[parent.id] ?? AllocationRule()
-            if rule.childMethod == "manual" { continue }
+            if rule.method == .manual { continue }
             var inputs: [AllocationChild] = []
             for kid in kids {
                 let lock = locks(kid.id)
                 var weight: Int64 = 1
-                if rule.childMethod == "weighted" {
+                if rule.method == .weighted {
                     if let attribute = rule.weightAttribute {
                         guard let value = attributes[attribute]?[kid.id] else {
                             throw AllocationError(

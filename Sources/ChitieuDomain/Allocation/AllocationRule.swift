@@ -1,6 +1,17 @@
+/// How a parent's target is split among its children.
+public enum AllocationMethod: String, Sendable, Hashable, CaseIterable {
+    /// The same share for every child.
+    case equal
+    /// Shares by explicit weights per child, or by a unit attribute.
+    case weighted
+    /// Not computed: the children's targets are set by hand.
+    case manual
+}
+
 /// How a unit's target is split among its children and over the years.
 public struct AllocationRule: Sendable, Hashable {
-    /// equal, weighted (explicit weights by child code), or manual (not computed).
+    /// equal, weighted (explicit weights by child code), or manual (not computed), as given
+    /// (`method` reads it; `problem` refuses anything else).
     public var childMethod: String
     /// Weights by child GSO code, for `weighted`.
     public var childWeights: [String: Int64]
@@ -23,8 +34,6 @@ public struct AllocationRule: Sendable, Hashable {
         self.weightAttribute = weightAttribute
     }
 
-    /// The methods a rule splits a target among children by.
-    public static let methods = ["equal", "weighted", "manual"]
     /// The largest explicit weight of a child (the API's bound too).
     public static let maximumWeight = WeightsCSV.maximumWeight
     /// The largest share of one year in a year profile.
@@ -32,15 +41,18 @@ public struct AllocationRule: Sendable, Hashable {
     /// The largest minimum per child (a target's bound).
     public static let maximumMinimum = TargetCell.maximumValue
 
+    /// The method, nil for a text that names none.
+    public var method: AllocationMethod? { AllocationMethod(rawValue: childMethod) }
+
     /// The first problem with the rule on its own, as (field, reason), or nil.
     public var problem: (field: String, reason: String)? {
-        guard Self.methods.contains(childMethod) else {
-            return ("method", "'\(childMethod)' is not one of equal, weighted, manual")
+        guard method != nil else {
+            return ("method", "'\(childMethod)' is not one of \(AllocationMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard (0...Self.maximumMinimum).contains(minimumPerChild) else {
             return ("minimum", "\(minimumPerChild) is not a whole number from 0 to \(Self.maximumMinimum)")
         }
-        if childMethod == "weighted" && childWeights.isEmpty && weightAttribute == nil {
+        if method == .weighted && childWeights.isEmpty && weightAttribute == nil {
             return ("weights", "a weighted rule needs explicit weights or a unit attribute")
         }
         if let bad = childWeights.sorted(by: { $0.key < $1.key }).first(where: { !(0...Self.maximumWeight).contains($0.value) }) {
