@@ -55,48 +55,8 @@ public enum AllocationCascade {
             if rule.method == .manual { continue }
             var inputs: [AllocationChild] = []
             for kid in kids {
-                let lock = locks(kid.id)
-                var weight: Int64 = 1
-                if rule.method == .weighted {
-                    if let attribute = rule.weightAttribute {
-                        guard let value = attributes[attribute]?[kid.id] else {
-                            throw AllocationError(
-                                reason: "\(kid.code) \(kid.name) has no attribute '\(attribute)' (see `chitieu units attributes import`)", units: [kid.code],
-                                field: "weights")
-                        }
-                        weight = value
-                    } else {
-                        weight = rule.childWeights[kid.code] ?? 0
-                    }
-                }
-                // Rules stored before weights were bounded, and large attributes, are refused here
-                // rather than overflow.
-                let largest = Allocation.maximumWeight / Int64(max(years.count, 1))
-                guard (0...largest).contains(weight) else {
-                    throw AllocationError(
-                        reason: "\(indicator.code) below \(parent.code) \(parent.name): the weight of \(kid.code) \(kid.name) (\(weight)\(rule.weightAttribute.map { " thousandths of \($0)" } ?? "")) is more than \(largest); set the rule again with weights up to \(AllocationRule.maximumWeight); nothing was changed",
-                        units: [kid.code], field: "weights")
-                }
-                var child = AllocationChild(unitID: kid.id, key: kid.code, weight: weight, lockedTotal: lock.total, lockedYears: lock.years)
-                let inactive = years.indices.filter { !kid.exists(in: years[$0]) }
-                if !inactive.isEmpty {
-                    switch kind {
-                    case .flow:
-                        child.weight = weight * Int64(years.count - inactive.count)
-                        for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
-                    case .stock:
-                        if !kid.exists(in: years[years.count - 1]) {
-                            child.lockedTotal = child.lockedTotal ?? 0
-                            child.lockedYears = [:]
-                        } else {
-                            child.weight = weight * Int64(years.count)
-                            for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
-                        }
-                    }
-                } else {
-                    child.weight = weight * Int64(years.count)
-                }
-                inputs.append(child)
+                let weight = try Self.weight(of: kid, below: parent, rule: rule, attributes: attributes, years: years.count, indicator: indicator)
+                inputs.append(Self.child(kid, weight: weight, locks: locks(kid.id), years: years, kind: kind))
             }
             let result: [ChildAllocation]
             do {
@@ -116,5 +76,60 @@ public enum AllocationCascade {
             }
         }
         return output
+    }
+
+    /// A child's weight under its parent's rule: 1 each for equal, its explicit weight or its
+    /// attribute (thousandths) for weighted; refused when it is missing or too large to allocate.
+    static func weight(
+        of kid: TargetUnit, below parent: TargetUnit, rule: AllocationRule, attributes: [String: [Int64: Int64]], years: Int, indicator: IndicatorDraft
+    ) throws(AllocationError) -> Int64 {
+        var weight: Int64 = 1
+        if rule.method == .weighted {
+            if let attribute = rule.weightAttribute {
+                guard let value = attributes[attribute]?[kid.id] else {
+                    throw AllocationError(
+                        reason: "\(kid.code) \(kid.name) has no attribute '\(attribute)' (see `chitieu units attributes import`)", units: [kid.code],
+                        field: "weights")
+                }
+                weight = value
+            } else {
+                weight = rule.childWeights[kid.code] ?? 0
+            }
+        }
+        // Rules stored before weights were bounded, and large attributes, are refused here
+        // rather than overflow.
+        let largest = Allocation.maximumWeight / Int64(max(years, 1))
+        guard (0...largest).contains(weight) else {
+            throw AllocationError(
+                reason: "\(indicator.code) below \(parent.code) \(parent.name): the weight of \(kid.code) \(kid.name) (\(weight)\(rule.weightAttribute.map { " thousandths of \($0)" } ?? "")) is more than \(largest); set the rule again with weights up to \(AllocationRule.maximumWeight); nothing was changed",
+                units: [kid.code], field: "weights")
+        }
+        return weight
+    }
+
+    /// A child as the exact allocation takes it: its weight over the years it exists and its
+    /// locks; the years it does not exist locked at 0 (flow, and stock that still exists at the
+    /// end), or its whole target 0 (stock gone by the last year).
+    static func child(_ kid: TargetUnit, weight: Int64, locks: (total: Int?, years: [Int: Int]), years: [Int], kind: IndicatorKind) -> AllocationChild {
+        var child = AllocationChild(unitID: kid.id, key: kid.code, weight: weight, lockedTotal: locks.total, lockedYears: locks.years)
+        let inactive = years.indices.filter { !kid.exists(in: years[$0]) }
+        if !inactive.isEmpty {
+            switch kind {
+            case .flow:
+                child.weight = weight * Int64(years.count - inactive.count)
+                for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
+            case .stock:
+                if !kid.exists(in: years[years.count - 1]) {
+                    child.lockedTotal = child.lockedTotal ?? 0
+                    child.lockedYears = [:]
+                } else {
+                    child.weight = weight * Int64(years.count)
+                    for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
+                }
+            }
+        } else {
+            child.weight = weight * Int64(years.count)
+        }
+        return child
     }
 }
