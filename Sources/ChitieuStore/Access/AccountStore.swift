@@ -436,8 +436,8 @@ public struct FoundUnit: Sendable {
     public var level: UnitLevel
     public var code: String
     public var name: String
-    public var validFrom: PostgresDate
-    public var validTo: PostgresDate?
+    public var validFrom: CalendarDate
+    public var validTo: CalendarDate?
     /// It ended before the database's today: its data is history.
     public var ended: Bool
 
@@ -448,8 +448,8 @@ public struct FoundUnit: Sendable {
         level = UnitLevel(rawValue: try row.decode(String.self, at: 1)) ?? .commune
         code = try row.decode(String.self, at: 2)
         name = try row.decode(String.self, at: 3)
-        validFrom = try row.decode(PostgresDate.self, at: 4)
-        validTo = try row.decode(PostgresDate?.self, at: 5)
+        validFrom = try row.decode(CalendarDate.self, at: 4)
+        validTo = try row.decode(CalendarDate?.self, at: 5)
         ended = try row.decode(Bool.self, at: 6)
     }
 }

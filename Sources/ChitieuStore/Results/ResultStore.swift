@@ -265,8 +265,7 @@ public struct ResultStore: Sendable {
     /// Returns the unit id.
     static func validate(_ input: ResultInput, unit: FoundUnit, rules: IndicatorRules, today: PostgresDate) throws -> Int64 {
         let reporting = ResultRules.ReportingUnit(
-            level: unit.level, code: unit.code, name: unit.name, validFrom: CalendarDate(unit.validFrom), validTo: unit.validTo.map(CalendarDate.init),
-            ended: unit.ended)
+            level: unit.level, code: unit.code, name: unit.name, validFrom: unit.validFrom, validTo: unit.validTo, ended: unit.ended)
         switch ResultRules.refusal(
             start: CalendarDate(input.periodStart), end: CalendarDate(input.periodEnd), figures: input.figures, unit: reporting, indicator: rules,
             today: CalendarDate(today))
