@@ -6,12 +6,12 @@ struct ResultValidationTests {
     let teams = ResultRules.IndicatorRules(
         code: "DA8-01", reportingLevels: ["commune"], disaggregation: nil, companionMeasure: nil,
         suspendedFrom: CalendarDate(year: 2025, month: 7, day: 1), companionDisaggregation: nil)
-    let commune = ResultRules.ReportingUnit(
-        level: .commune, code: "02716", name: "Xã Sơn Hải", validFrom: CalendarDate(year: 2008, month: 1, day: 1),
+    let commune = FoundUnit(
+        id: 7, level: .commune, code: "02716", name: "Xã Sơn Hải", validFrom: CalendarDate(year: 2008, month: 1, day: 1),
         validTo: CalendarDate(year: 2025, month: 6, day: 30), ended: false)
     let today = CalendarDate(year: 2025, month: 6, day: 1)
 
-    func refusal(_ start: String, _ end: String, value: Int = 3, unit: ResultRules.ReportingUnit? = nil) -> ResultRules.Refusal? {
+    func refusal(_ start: String, _ end: String, value: Int = 3, unit: FoundUnit? = nil) -> ResultRules.Refusal? {
         ResultRules.refusal(
             start: CalendarDate(iso: start)!, end: CalendarDate(iso: end)!, figures: ResultFigures(value: value), unit: unit ?? commune,
             indicator: teams, today: today)

@@ -29,26 +29,6 @@ extension ResultRules {
         }
     }
 
-    /// The unit a result is reported for, as the result's checks see it.
-    public struct ReportingUnit: Sendable, Hashable {
-        public var level: UnitLevel
-        public var code: String
-        public var name: String
-        public var validFrom: CalendarDate
-        public var validTo: CalendarDate?
-        /// It ended before today (`EndedUnit`).
-        public var ended: Bool
-
-        public init(level: UnitLevel, code: String, name: String, validFrom: CalendarDate, validTo: CalendarDate?, ended: Bool) {
-            self.level = level
-            self.code = code
-            self.name = name
-            self.validFrom = validFrom
-            self.validTo = validTo
-            self.ended = ended
-        }
-    }
-
     /// Why a result is not taken: input that breaks a rule, or a unit whose results are history.
     public enum Refusal: Sendable, Equatable {
         /// Bad input, naming the field.
@@ -63,7 +43,7 @@ extension ResultRules {
     /// the whole period and has not ended (January to June 2025 is reported on the old units, July
     /// to December on the new ones).
     public static func refusal(
-        start: CalendarDate, end: CalendarDate, figures: ResultFigures, unit: ReportingUnit, indicator: IndicatorRules, today: CalendarDate
+        start: CalendarDate, end: CalendarDate, figures: ResultFigures, unit: FoundUnit, indicator: IndicatorRules, today: CalendarDate
     ) -> Refusal? {
         let code = indicator.code
         let levels = indicator.reportingLevels

@@ -264,10 +264,8 @@ public struct ResultStore: Sendable {
     /// The indicator's rules and the unit's validity, checked against an input (`ResultRules.refusal`).
     /// Returns the unit id.
     static func validate(_ input: ResultInput, unit: FoundUnit, rules: IndicatorRules, today: PostgresDate) throws -> Int64 {
-        let reporting = ResultRules.ReportingUnit(
-            level: unit.level, code: unit.code, name: unit.name, validFrom: unit.validFrom, validTo: unit.validTo, ended: unit.ended)
         switch ResultRules.refusal(
-            start: CalendarDate(input.periodStart), end: CalendarDate(input.periodEnd), figures: input.figures, unit: reporting, indicator: rules,
+            start: CalendarDate(input.periodStart), end: CalendarDate(input.periodEnd), figures: input.figures, unit: unit, indicator: rules,
             today: CalendarDate(today))
         {
         case .input(let field, let reason): throw InputError(field: field, reason: reason)
