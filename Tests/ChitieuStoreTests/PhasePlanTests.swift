@@ -14,18 +14,6 @@ struct PhasePlanTests {
     static var laoCai: [String: Any] { ["number": "355/KH-UBND", "date": "2022-10-24", "issuer": "UBND tỉnh Lào Cai"] }
     static let citation = "Kế hoạch số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai"
 
-    @Test func aPlanIsCitedAsOfficersWriteItAndBadPartsAreNamed() {
-        let plan = PhasePlan(number: " 355/KH-UBND ", date: PostgresDate(year: 2022, month: 10, day: 24), issuer: "UBND tỉnh Lào Cai", title: " ")
-        #expect(plan.citation == Self.citation)
-        #expect(plan.title == nil && plan.problem == nil)
-        #expect(PostgresDate(year: 2021, month: 1, day: 5).dayMonthYear == "05/01/2021")
-        let day = PostgresDate(year: 2022, month: 10, day: 24)
-        #expect(PhasePlan(number: "", date: day, issuer: "UBND").problem?.field == "number")
-        #expect(PhasePlan(number: "1", date: PostgresDate(year: 1899, month: 1, day: 1), issuer: "UBND").problem?.field == "date")
-        #expect(PhasePlan(number: "1", date: day, issuer: "UBND\u{7}").problem?.field == "issuer")
-        #expect(PhasePlan(number: "1", date: day, issuer: "UBND", title: String(repeating: "x", count: 501)).problem?.field == "title")
-    }
-
     /// The phase row and its audit events, to show that a refused request changed nothing.
     static func phaseState(_ world: AccessWorld) async throws -> String {
         let su = try await world.db.superuserConnection()

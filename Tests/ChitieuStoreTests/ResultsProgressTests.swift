@@ -36,15 +36,19 @@ struct ResultsProgressTests {
 
     func day(_ text: String) -> PostgresDate { PostgresDate(text)! }
 
-    func figure(_ world: AccessWorld, _ phase: Int64, indicator: Int64, unit: Int64, year: Int?) async throws -> (target: Int?, achieved: Int, withSubmitted: Int, status: String) {
+    func figure(
+        _ world: AccessWorld, _ phase: Int64, indicator: Int64, unit: Int64, year: Int?
+    ) async throws -> (target: Int?, achieved: Int, withSubmitted: Int, status: String, rate: Double?) {
         try await world.app.withTenant(world.a.id) { tx in
             let row = try await tx.query(
                 """
-                SELECT target, achieved, achieved_with_submitted, status FROM chitieu.progress
+                SELECT target, achieved, achieved_with_submitted, status, rate::float8 FROM chitieu.progress
                 WHERE province_id = \(world.a.id) AND phase_id = \(phase) AND indicator_id = \(indicator) AND unit_id = \(unit)
                   AND year IS NOT DISTINCT FROM \(year.map { Int16($0) })
                 """)[0]
-            return (try row.decode(Int?.self, at: 0), try row.decode(Int.self, at: 1), try row.decode(Int.self, at: 2), try row.decode(String.self, at: 3))
+            return (
+                try row.decode(Int?.self, at: 0), try row.decode(Int.self, at: 1), try row.decode(Int.self, at: 2), try row.decode(String.self, at: 3),
+                try row.decode(Double?.self, at: 4))
         }
     }
 
@@ -299,7 +303,8 @@ struct ResultsProgressTests {
         await world.shutdown()
     }
 
-    /// The SQL computation against the arithmetic stated in Swift, on random results.
+    /// The SQL computation against the arithmetic stated in Swift, on random results: achieved,
+    /// rate and status of every unit, year and the phase.
     @Test(arguments: [1, 2, 3]) func theDatabaseAgreesWithTheArithmetic(seed: Int) async throws {
         let (world, phase, teams, courses) = try await world()
         var rng = SeededRandom(seed: UInt64(seed))
@@ -341,9 +346,15 @@ struct ResultsProgressTests {
                 let withSubmitted = Progress.rollUp(Progress.levels(observations(["approved", "submitted"]).map {
                     var o = $0; o.sequence %= 1_000_000; return o
                 }, kind: kind), parents: parents)
+                // 30 June 2024 is day 182 of 366.
+                let elapsed = Progress.elapsedShare(first: year ?? 2021, last: year ?? 2025, year: 2024, dayOfYear: 182, daysInYear: 366)
                 for (unit, _, _) in units {
                     let f = try await figure(world, phase, indicator: indicator, unit: unit, year: year)
                     #expect(f.achieved == approved[unit] ?? 0, "\(kind) \(year.map(String.init) ?? "phase") unit \(unit): achieved")
+                    let status = Progress.status(achieved: f.achieved, target: f.target, elapsedShare: elapsed, suspended: false)
+                    #expect(f.status == status.rawValue, "\(kind) \(year.map(String.init) ?? "phase") unit \(unit): status of \(f.achieved) of \(f.target ?? 0)")
+                    let rate = Progress.rate(achieved: f.achieved, target: f.target)
+                    #expect((f.rate == nil) == (rate == nil) && abs((f.rate ?? 0) - (rate ?? 0)) <= 5e-7, "\(kind) \(year.map(String.init) ?? "phase") unit \(unit): rate")
                     if kind == .flow {
                         #expect(f.withSubmitted == withSubmitted[unit] ?? 0, "\(kind) \(year.map(String.init) ?? "phase") unit \(unit): with submitted")
                     }

@@ -44,6 +44,8 @@ public struct AllocationError: Error, Sendable, Equatable, CustomStringConvertib
     public var reason: String
     /// The units involved (their keys).
     public var units: [String]
+    /// The input at fault, as the rule or the target names it: targets, weights, years.
+    public var field = "targets"
 
     public var description: String { reason }
 }

@@ -80,7 +80,7 @@ struct PlanningController {
             let input = try await JSONInput.read(request, context: context, allowed: ["number", "date", "issuer", "title"])
             guard let date = try input.date("date") else { throw BodyError.invalid("date", "is required, e.g. 2022-10-24") }
             let plan = PhasePlan(
-                number: try input.requiredString("number", maxBytes: 400), date: date, issuer: try input.requiredString("issuer", maxBytes: 800),
+                number: try input.requiredString("number", maxBytes: 400), date: CalendarDate(date), issuer: try input.requiredString("issuer", maxBytes: 800),
                 title: try input.string("title", maxBytes: 2000))
             let phase = try await targets.setPlan(province: province, phaseCode: code, plan: plan, caller: caller)
             return JSONBody.response(.ok, Representation.phase(phase))

@@ -1,4 +1,4 @@
-import ChitieuDomain
+public import ChitieuDomain
 public import ChitieuStore
 public import Foundation
 

@@ -430,26 +430,13 @@ public struct AccountStore: Sendable {
     }
 }
 
-/// A unit as a lookup by reference finds it: enough to check access, level and validity.
-public struct FoundUnit: Sendable {
-    public var id: Int64
-    public var level: UnitLevel
-    public var code: String
-    public var name: String
-    public var validFrom: PostgresDate
-    public var validTo: PostgresDate?
-    /// It ended before the database's today: its data is history.
-    public var ended: Bool
-
+extension FoundUnit {
     static let columns: StaticString = "unit_id, level, code, name, valid_from, valid_to, coalesce(valid_to < current_date, false) AS ended"
 
     init(_ row: PostgresRow) throws {
-        id = try row.decode(Int64.self, at: 0)
-        level = UnitLevel(rawValue: try row.decode(String.self, at: 1)) ?? .commune
-        code = try row.decode(String.self, at: 2)
-        name = try row.decode(String.self, at: 3)
-        validFrom = try row.decode(PostgresDate.self, at: 4)
-        validTo = try row.decode(PostgresDate?.self, at: 5)
-        ended = try row.decode(Bool.self, at: 6)
+        self.init(
+            id: try row.decode(Int64.self, at: 0), level: UnitLevel(rawValue: try row.decode(String.self, at: 1)) ?? .commune,
+            code: try row.decode(String.self, at: 2), name: try row.decode(String.self, at: 3), validFrom: try row.decode(CalendarDate.self, at: 4),
+            validTo: try row.decode(CalendarDate?.self, at: 5), ended: try row.decode(Bool.self, at: 6))
     }
 }

@@ -165,14 +165,12 @@ extension ProgressStore {
                 for y in [nil] + phase.years.map(Optional.some) {
                     let pick: (YearlySeries?) -> Int? = { s in y.map { s?.years[$0 - phase.firstYear] ?? nil } ?? s?.phase }
                     let target = pick(t[id]), achieved = pick(a[id]) ?? 0
-                    let status: ProgressStatus =
-                        if indicator.suspended { .suspended } else if (target ?? 0) == 0 { .noTarget } else if achieved >= target! { .completed }
-                        else if Double(achieved) >= Double(target!) * (shares[y ?? 0] ?? 0) { .onTrack } else { .behind }
+                    let status = Progress.status(achieved: achieved, target: target, elapsedShare: shares[y ?? 0] ?? 0, suspended: indicator.suspended)
                     figures.append(ProgressFigure(
                         indicatorID: indicator.id, indicatorCode: indicator.code, indicatorName: indicator.name, measureUnit: indicator.measure,
                         unitID: id, unitCode: u.code, unitName: u.name, unitLevel: u.level, parentID: u.parent, year: y, target: target,
                         achieved: achieved, achievedWithSubmitted: pick(w[id]) ?? 0, companionMeasure: indicator.companion, companion: pick(c[id]),
-                        rate: target.flatMap { $0 > 0 ? Double(achieved) / Double($0) : nil }, status: status, computedAt: now))
+                        rate: Progress.rate(achieved: achieved, target: target), status: status, computedAt: now))
                 }
             }
         }

@@ -159,24 +159,7 @@ public struct ResultStore: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// What an indicator asks of its results.
-    struct IndicatorRules {
-        var code: String
-        var reportingLevels: [String]
-        var disaggregation: [String: [String]]?
-        var companionMeasure: String?
-        var suspendedFrom: PostgresDate?
-        var companionDisaggregation: [String: [String]]?
-
-        /// The first problem with figures for this indicator, as an error naming the field.
-        func check(_ figures: ResultFigures) throws {
-            if let (field, reason) = ResultRules.problem(
-                with: figures, disaggregation: disaggregation, companionMeasure: companionMeasure, companionDisaggregation: companionDisaggregation)
-            {
-                throw InputError(field: field, reason: reason)
-            }
-        }
-    }
+    typealias IndicatorRules = ResultRules.IndicatorRules
 
     static func rules(of indicatorID: Int64, tx: TenantTransaction) async throws -> IndicatorRules {
         try await rulesAndToday(of: indicatorID, tx: tx).rules
@@ -200,7 +183,7 @@ public struct ResultStore: Sendable {
         let rules = IndicatorRules(
             code: try row.decode(String.self, at: 0), reportingLevels: try row.decode([String].self, at: 1),
             disaggregation: try row.decode(String?.self, at: 2).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) },
-            companionMeasure: try row.decode(String?.self, at: 3), suspendedFrom: try row.decode(PostgresDate?.self, at: 4),
+            companionMeasure: try row.decode(String?.self, at: 3), suspendedFrom: try row.decode(CalendarDate?.self, at: 4),
             companionDisaggregation: try row.decode(String?.self, at: 6).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) })
         return (rules, try row.decode(PostgresDate.self, at: 5))
     }
@@ -278,41 +261,24 @@ public struct ResultStore: Sendable {
         }
     }
 
-    /// The indicator's rules and the unit's validity, checked against an input. Returns the unit id.
+    /// The indicator's rules and the unit's validity, checked against an input (`ResultRules.refusal`).
+    /// Returns the unit id.
     static func validate(_ input: ResultInput, unit: FoundUnit, rules: IndicatorRules, today: PostgresDate) throws -> Int64 {
-        let code = rules.code
-        let levels = rules.reportingLevels
-        guard levels.contains(unit.level.rawValue) else {
-            throw InputError(field: "unit_id", reason: "\(code) is reported by \(levels.joined(separator: ", ")) units, not by a \(unit.level.rawValue)")
+        switch ResultRules.refusal(
+            start: CalendarDate(input.periodStart), end: CalendarDate(input.periodEnd), figures: input.figures, unit: unit, indicator: rules,
+            today: CalendarDate(today))
+        {
+        case .input(let field, let reason): throw InputError(field: field, reason: reason)
+        case .conflict(let field, let reason): throw ConflictError(field: field, reason: reason)
+        case nil: return unit.id
         }
-        if let from = rules.suspendedFrom, input.periodEnd >= from {
-            throw InputError(field: "indicator_id", reason: "\(code) is suspended from \(from); results after that date are not taken")
-        }
-        guard input.periodStart <= input.periodEnd else {
-            throw InputError(field: "period_end", reason: "is before period_start")
-        }
-        guard input.periodStart.year == input.periodEnd.year else {
-            throw InputError(field: "period_end", reason: "a period lies within one year (\(input.periodStart.year)); report each year apart")
-        }
-        guard input.periodEnd <= today else { throw InputError(field: "period_end", reason: "\(input.periodEnd) is in the future") }
-        guard input.periodStart.year >= 2000 else { throw InputError(field: "period_start", reason: "is before 2000") }
-        try rules.check(input.figures)
-        try checkOpen(unit.ended, unit: "\(unit.code) \(unit.name)", validTo: unit.validTo)
-        if input.periodStart < unit.validFrom {
-            throw InputError(field: "period_start", reason: "\(unit.code) \(unit.name) exists from \(unit.validFrom); report earlier periods on the units of that time")
-        }
-        if let to = unit.validTo, to < input.periodEnd {
-            throw InputError(field: "period_end", reason: "\(unit.code) \(unit.name) ended on \(to); report later periods on the units that succeeded it")
-        }
-        return unit.id
     }
 
     /// Results of a unit that has ended are history, read only (a merge carried them into the
-    /// province that took over); a result's period lies within its unit's validity (checked
-    /// above), so January to June 2025 is reported on the old units and July to December on the new ones.
+    /// province that took over).
     static func checkOpen(_ ended: Bool, unit: String, validTo: PostgresDate?) throws {
-        if ended, let validTo {
-            throw ConflictError(field: "unit_id", reason: "\(unit) ended on \(validTo); its results are history and read only")
+        if let refusal = EndedUnit.refusal(unit: unit, ended: ended, validTo: validTo.map(CalendarDate.init), what: "its results") {
+            throw ConflictError(field: "unit_id", reason: refusal)
         }
     }
 
@@ -566,8 +532,7 @@ public struct ResultStore: Sendable {
     /// it where the caller holds a role that approves (nil for the operator).
     static func decidingUnit(_ caller: Caller, of unitID: Int64, tx: TenantTransaction) async throws -> Int64? {
         guard !caller.isOperator, let path = try await Access.unitPath(unitID, tx: tx) else { return nil }
-        let deciders = Set(caller.principal.grants.filter { $0.role == .province || $0.role == .district }.map(\.unitID))
-        return path.dropLast().last { deciders.contains($0) }
+        return ResultRules.approvingUnit(of: caller.principal, path: path)
     }
 
     /// Returns a submitted result to its unit, with the reason.
@@ -593,14 +558,13 @@ public struct ResultStore: Sendable {
         return try await move(province: province, id: id, .correct, expectedVersion: expectedVersion, caller: caller) { before, tx in
             // The reporting unit's rules, but the approving level's permission: the level that
             // approved, or one above it.
-            try await Self.rules(of: before.indicatorID, tx: tx).check(figures)
-            if !caller.isOperator,
-               let approvedAt = before.decidedUnitID,
-               let path = try await Access.unitPath(approvedAt, tx: tx) {
-                let deciders = caller.principal.grants.filter { $0.role == .province || $0.role == .district }.map(\.unitID)
-                guard deciders.contains(where: path.contains) else {
-                    throw AccessError(.forbidden, "this result was approved above your level; that level or one above it corrects it")
-                }
+            if let (field, reason) = try await Self.rules(of: before.indicatorID, tx: tx).problem(with: figures) {
+                throw InputError(field: field, reason: reason)
+            }
+            if !caller.isOperator, let approvedAt = before.decidedUnitID, let path = try await Access.unitPath(approvedAt, tx: tx),
+                let refusal = ResultRules.correctionRefusal(caller.principal, approvedAt: path)
+            {
+                throw AccessError(.forbidden, refusal)
             }
             try await tx.query(
                 """

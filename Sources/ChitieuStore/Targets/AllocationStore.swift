@@ -1,39 +1,6 @@
-import ChitieuDomain
+public import ChitieuDomain
 public import Foundation
 import Postgres
-
-/// How a unit's target is split among its children and over the years.
-public struct AllocationRule: Sendable, Hashable {
-    /// equal, weighted (explicit weights by child code), or manual (not computed).
-    public var childMethod: String
-    /// Weights by child GSO code, for `weighted`.
-    public var childWeights: [String: Int64]
-    /// Yearly shares of the phase (by year of the phase), nil for equal.
-    public var yearWeights: [Int64]?
-    /// At least this much for every child.
-    public var minimumPerChild: Int
-    /// For `weighted`: a unit attribute (e.g. population) that weights the children.
-    public var weightAttribute: String?
-
-    /// Creates a rule.
-    public init(
-        childMethod: String = "equal", childWeights: [String: Int64] = [:], yearWeights: [Int64]? = nil, minimumPerChild: Int = 0,
-        weightAttribute: String? = nil
-    ) {
-        self.childMethod = childMethod
-        self.childWeights = childWeights
-        self.yearWeights = yearWeights
-        self.minimumPerChild = minimumPerChild
-        self.weightAttribute = weightAttribute
-    }
-
-    /// The largest explicit weight of a child (the API's bound too).
-    public static let maximumWeight = WeightsCSV.maximumWeight
-    /// The largest share of one year in a year profile.
-    public static let maximumYearShare: Int64 = 1_000_000
-    /// The largest minimum per child (a target's bound).
-    public static let maximumMinimum = TargetStore.maximumValue
-}
 
 /// An allocation rule with its indicator and unit, as the API shows it.
 public struct RuleRecord: Sendable, Hashable {
@@ -109,38 +76,15 @@ public struct AllocationStore: Sendable {
     }
 
     static func check(_ rule: AllocationRule) throws {
-        guard ["equal", "weighted", "manual"].contains(rule.childMethod) else {
-            throw InputError(field: "method", reason: "'\(rule.childMethod)' is not one of equal, weighted, manual")
-        }
-        guard (0...AllocationRule.maximumMinimum).contains(rule.minimumPerChild) else {
-            throw InputError(field: "minimum", reason: "\(rule.minimumPerChild) is not a whole number from 0 to \(AllocationRule.maximumMinimum)")
-        }
-        if rule.childMethod == "weighted" && rule.childWeights.isEmpty && rule.weightAttribute == nil {
-            throw InputError(field: "weights", reason: "a weighted rule needs explicit weights or a unit attribute")
-        }
-        if let bad = rule.childWeights.sorted(by: { $0.key < $1.key }).first(where: { !(0...AllocationRule.maximumWeight).contains($0.value) }) {
-            throw InputError(field: "weights", reason: "the weight of \(bad.key) (\(bad.value)) is not a whole number from 0 to \(AllocationRule.maximumWeight)")
-        }
-        if let years = rule.yearWeights, let bad = years.first(where: { !(0...AllocationRule.maximumYearShare).contains($0) }) {
-            throw InputError(field: "years", reason: "the share \(bad) is not a whole number from 0 to \(AllocationRule.maximumYearShare)")
-        }
+        if let problem = rule.problem { throw InputError(field: problem.field, reason: problem.reason) }
     }
 
     static func write(
         _ rule: AllocationRule, indicator: Indicator, phase: Phase, unit: TargetUnit, units: [TargetUnit], caller: Caller, tx: TenantTransaction
     ) async throws -> RuleRecord {
-        if unit.ended, let validTo = unit.validTo {
-            throw ConflictError(field: "unit", reason: "\(unit.code) \(unit.name) ended on \(validTo); its allocation rules are history and read only")
-        }
-        if let years = rule.yearWeights, years.count != phase.years.count || years.contains(where: { $0 < 0 }) {
-            throw InputError(field: "years", reason: "the year profile needs \(phase.years.count) shares of 0 or more, one per year of \(phase.code)")
-        }
-        if rule.yearWeights != nil, let root = TargetStore.root(of: units), root.id != unit.id {
-            throw InputError(field: "years", reason: Self.yearProfileBelowProvince(unit.code, unit.name))
-        }
-        let children = Set(units.filter { $0.parentID == unit.id }.map(\.code))
-        if let stranger = rule.childWeights.keys.sorted().first(where: { !children.contains($0) }) {
-            throw InputError(field: "weights", reason: "'\(stranger)' is not a unit directly below \(unit.code) \(unit.name)")
+        if let refusal = unit.endedRefusal("its allocation rules") { throw ConflictError(field: "unit", reason: refusal) }
+        if let problem = rule.problem(at: unit, phase: phase, units: units) {
+            throw InputError(field: problem.field, reason: problem.reason)
         }
         let weights = rule.childWeights.isEmpty ? nil : AuditLog.json(rule.childWeights.mapValues { NSNumber(value: $0) })
         let rows = try await tx.query(
@@ -165,11 +109,6 @@ public struct AllocationStore: Sendable {
         return RuleRecord(
             id: try rows[0].decode(Int64.self, "rule_id"), indicatorID: indicator.id, indicatorCode: indicator.draft.code, phase: phase.code,
             unitID: unit.id, unitCode: unit.code, unitName: unit.name, rule: rule, updatedAt: try rows[0].decode(Date.self, "updated_at"))
-    }
-
-    /// Why a year profile is refused below the province.
-    static func yearProfileBelowProvince(_ code: String, _ name: String) -> String {
-        "a year profile is set on the province's rule only: the years of \(code) \(name) are its share of the province's years, so its children's years add up to them; set the rule without --years (\"years\")"
     }
 
     /// What a listing of rules keeps: the phase, optionally one indicator and one unit (the
@@ -326,8 +265,10 @@ public struct AllocationStore: Sendable {
             }
             let units = try await TargetStore.units(of: phase, tx: tx)
             // A province that ended (merged into another) keeps its targets as history.
-            if let root = TargetStore.root(of: units), root.ended, let validTo = root.validTo {
-                throw ConflictError(field: "province", reason: "\(root.name) ended on \(validTo); its targets are history and read only")
+            if let root = TargetUnit.root(of: units),
+                let refusal = EndedUnit.refusal(unit: root.name, ended: root.ended, validTo: root.validTo, what: "its targets")
+            {
+                throw ConflictError(field: "province", reason: refusal)
             }
             dbTime += clock.now - started
             var pending: [(indicator: Int64, cells: [TargetCell], total: Int)] = []
@@ -343,7 +284,14 @@ public struct AllocationStore: Sendable {
                 let attributes = attributeNames.isEmpty ? [:] : try await Self.attributes(attributeNames, tx: tx)
                 dbTime += clock.now - started
                 started = clock.now
-                guard let computed = try Self.compute(indicator: indicator, phase: phase, units: units, cells: cells, rules: rules, attributes: attributes) else {
+                let computed: [TargetCell]?
+                do throws(AllocationError) {
+                    computed = try AllocationCascade.cells(
+                        indicator: indicator.draft, phase: phase, units: units, cells: cells, rules: rules, attributes: attributes)
+                } catch {
+                    throw InputError(field: error.field, reason: error.reason)
+                }
+                guard let computed else {
                     report.skipped.append((indicator.draft.code, "no phase target for the province"))
                     computeTime += clock.now - started
                     continue
@@ -376,118 +324,6 @@ public struct AllocationStore: Sendable {
             report.databaseSeconds = dbTime.seconds
             return report
         }
-    }
-
-    /// The pure part: every cell below the province's phase target, or nil without one.
-    /// Units weigh by `attributes[name][unit]` (thousandths) in rules that name an attribute. A unit
-    /// that exists only in some years of the phase gets nothing in the others: for flow its weight
-    /// counts the years it exists and its other years are 0; for stock a unit gone by the last
-    /// year gets no target, and one that appears later starts from 0.
-    public static func compute(
-        indicator: Indicator, phase: Phase, units: [TargetUnit], cells: [TargetCell], rules: [Int64: AllocationRule],
-        attributes: [String: [Int64: Int64]] = [:]
-    ) throws -> [TargetCell]? {
-        let years = phase.years
-        guard let root = TargetStore.root(of: units),
-            let total = cells.first(where: { $0.unitID == root.id && $0.year == nil })?.value
-        else { return nil }
-        var children: [Int64: [TargetUnit]] = [:]
-        for unit in units { if let parent = unit.parentID { children[parent, default: []].append(unit) } }
-        var byUnit: [Int64: [TargetCell]] = [:]
-        for cell in cells { byUnit[cell.unitID, default: []].append(cell) }
-        func locks(_ unit: Int64) -> (total: Int?, years: [Int: Int]) {
-            var total: Int?
-            var lockedYears: [Int: Int] = [:]
-            for cell in byUnit[unit] ?? [] where cell.locked {
-                if let year = cell.year, let index = years.firstIndex(of: year) { lockedYears[index] = cell.value } else if cell.year == nil { total = cell.value }
-            }
-            return (total, lockedYears)
-        }
-        let kind = indicator.draft.kind
-        let rootRule = rules[root.id] ?? AllocationRule()
-        // A year profile below the province cannot be applied (its years are its share of the
-        // province's): refused, not ignored.
-        if let profiled = units.filter({ $0.id != root.id && rules[$0.id]?.yearWeights != nil }).min(by: { $0.code < $1.code }) {
-            throw InputError(field: "years", reason: "\(indicator.draft.code): \(yearProfileBelowProvince(profiled.code, profiled.name)); nothing was changed")
-        }
-        let rootYears: [Int]
-        do {
-            rootYears = try Allocation.splitYears(
-                total: total, years: years.count, weights: rootRule.yearWeights, kind: kind, locked: locks(root.id).years)
-        } catch {
-            throw InputError(field: "targets", reason: "\(indicator.draft.code), \(root.name): \(error.reason)")
-        }
-        var output: [TargetCell] = years.indices.map {
-            TargetCell(unitID: root.id, year: years[$0], value: rootYears[$0], origin: "allocated", locked: false)
-        }
-        var queue: [(TargetUnit, [Int])] = [(root, rootYears)]
-        let names = Dictionary(units.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
-        while let (parent, parentYears) = queue.popLast() {
-            // By code, so that an error names the same unit first every time.
-            guard let kids = children[parent.id]?.sorted(by: { $0.code < $1.code }), !kids.isEmpty else { continue }
-            let rule = rules[parent.id] ?? AllocationRule()
-            if rule.childMethod == "manual" { continue }
-            var inputs: [AllocationChild] = []
-            for kid in kids {
-                let lock = locks(kid.id)
-                var weight: Int64 = 1
-                if rule.childMethod == "weighted" {
-                    if let attribute = rule.weightAttribute {
-                        guard let value = attributes[attribute]?[kid.id] else {
-                            throw InputError(field: "weights", reason: "\(kid.code) \(kid.name) has no attribute '\(attribute)' (see `chitieu units attributes import`)")
-                        }
-                        weight = value
-                    } else {
-                        weight = rule.childWeights[kid.code] ?? 0
-                    }
-                }
-                // Rules stored before weights were bounded, and large attributes, are refused here
-                // rather than overflow.
-                let largest = Allocation.maximumWeight / Int64(max(years.count, 1))
-                guard (0...largest).contains(weight) else {
-                    throw InputError(
-                        field: "weights",
-                        reason: "\(indicator.draft.code) below \(parent.code) \(parent.name): the weight of \(kid.code) \(kid.name) (\(weight)\(rule.weightAttribute.map { " thousandths of \($0)" } ?? "")) is more than \(largest); set the rule again with weights up to \(AllocationRule.maximumWeight); nothing was changed")
-                }
-                var child = AllocationChild(unitID: kid.id, key: kid.code, weight: weight, lockedTotal: lock.total, lockedYears: lock.years)
-                let inactive = years.indices.filter { !kid.exists(in: years[$0]) }
-                if !inactive.isEmpty {
-                    switch kind {
-                    case .flow:
-                        child.weight = weight * Int64(years.count - inactive.count)
-                        for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
-                    case .stock:
-                        if !kid.exists(in: years[years.count - 1]) {
-                            child.lockedTotal = child.lockedTotal ?? 0
-                            child.lockedYears = [:]
-                        } else {
-                            child.weight = weight * Int64(years.count)
-                            for y in inactive where child.lockedYears[y] == nil { child.lockedYears[y] = 0 }
-                        }
-                    }
-                } else {
-                    child.weight = weight * Int64(years.count)
-                }
-                inputs.append(child)
-            }
-            let result: [ChildAllocation]
-            do {
-                result = try Allocation.allocate(kind: kind, parentYears: parentYears, minimumPerChild: rule.minimumPerChild, children: inputs)
-            } catch {
-                let named = error.units.map { "\($0) \(names[$0] ?? "")" }.joined(separator: ", ")
-                throw InputError(
-                    field: "targets",
-                    reason: "\(indicator.draft.code) below \(parent.code) \(parent.name): \(error.reason)\(named.isEmpty ? "" : " [\(named)]"); nothing was changed")
-            }
-            for (kid, allocation) in zip(kids, result) {
-                output.append(TargetCell(unitID: kid.id, year: nil, value: allocation.total, origin: "allocated", locked: false))
-                for (i, year) in years.enumerated() {
-                    output.append(TargetCell(unitID: kid.id, year: year, value: allocation.years[i], origin: "allocated", locked: false))
-                }
-                queue.append((kid, allocation.years))
-            }
-        }
-        return output
     }
 
     /// Unit attributes by name and unit, in thousandths.

@@ -2,95 +2,6 @@ public import ChitieuDomain
 public import Foundation
 public import Postgres
 
-/// A planning phase of a province.
-public struct Phase: Sendable, Hashable {
-    public var id: Int64
-    public var code: String
-    public var firstYear: Int
-    public var lastYear: Int
-    /// The years of the phase, in order.
-    public var years: [Int] { Array(firstYear...lastYear) }
-    /// First day of the phase.
-    public var start: PostgresDate { PostgresDate(year: firstYear, month: 1, day: 1) }
-    /// Last day of the phase.
-    public var end: PostgresDate { PostgresDate(year: lastYear, month: 12, day: 31) }
-    /// The plan that set the phase's targets, once recorded.
-    public var plan: PhasePlan? = nil
-}
-
-/// The plan, a document of the province, that set a phase's targets: e.g. Lào Cai's "Kế hoạch
-/// số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai".
-public struct PhasePlan: Sendable, Hashable {
-    /// Its number, e.g. 355/KH-UBND.
-    public var number: String
-    /// The day it was issued.
-    public var date: PostgresDate
-    /// Who issued it, e.g. UBND tỉnh Lào Cai.
-    public var issuer: String
-    /// Its title, if recorded.
-    public var title: String?
-
-    /// A plan; text is kept NFC and trimmed (`problem` says whether it is acceptable).
-    public init(number: String, date: PostgresDate, issuer: String, title: String? = nil) {
-        self.number = Names.normalized(number)
-        self.date = date
-        self.issuer = Names.normalized(issuer)
-        self.title = title.map(Names.normalized).flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    /// The plan as officers cite it: "Kế hoạch số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai".
-    public var citation: String { "Kế hoạch số \(number) ngày \(date.dayMonthYear) của \(issuer)" }
-
-    /// The first problem with the plan, as (field, reason), or nil.
-    public var problem: (field: String, reason: String)? {
-        if let reason = Names.problem(with: number, maxLength: 100) { return ("number", reason) }
-        guard (2000...2100).contains(date.year) else { return ("date", "\(date) is not a day of the years 2000 to 2100") }
-        if let reason = Names.problem(with: issuer, maxLength: 200) { return ("issuer", reason) }
-        if let title, let reason = Names.problem(with: title, maxLength: 500) { return ("title", reason) }
-        return nil
-    }
-}
-
-extension PostgresDate {
-    /// The day as people in Vietnam write it: 24/10/2022.
-    public var dayMonthYear: String {
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
-        return "\(two(day))/\(two(month))/\(year)"
-    }
-}
-
-/// A unit as targets see it.
-public struct TargetUnit: Sendable, Hashable {
-    public var id: Int64
-    public var level: UnitLevel
-    public var code: String
-    public var name: String
-    public var parentID: Int64?
-    /// Position among siblings in Vietnamese order.
-    public var sortKey: Int
-    /// First day of validity.
-    public var validFrom: PostgresDate
-    /// Last day of validity, nil while current.
-    public var validTo: PostgresDate?
-    /// It ended before the database's today: its targets are history, read only.
-    public var ended = false
-
-    /// Whether the unit exists on some day of a year.
-    public func exists(in year: Int) -> Bool {
-        validFrom.year <= year && (validTo.map { $0.year >= year } ?? true)
-    }
-}
-
-/// One stored target cell.
-public struct TargetCell: Sendable, Hashable {
-    public var unitID: Int64
-    /// nil for the phase value.
-    public var year: Int?
-    public var value: Int
-    public var origin: String
-    public var locked: Bool
-}
-
 /// A target cell with its indicator and unit, as the API shows it.
 public struct TargetRecord: Sendable, Hashable {
     public var id: Int64
@@ -132,7 +43,7 @@ public struct TargetStore: Sendable {
             throw InputError(field: "phase", reason: "the province has no phase '\(code)' (it has \(known.joined(separator: ", ")))")
         }
         var plan: PhasePlan?
-        if let number = try row.decode(String?.self, "plan_number"), let date = try row.decode(PostgresDate?.self, "plan_date"),
+        if let number = try row.decode(String?.self, "plan_number"), let date = try row.decode(CalendarDate?.self, "plan_date"),
            let issuer = try row.decode(String?.self, "plan_issuer") {
             plan = PhasePlan(number: number, date: date, issuer: issuer, title: try row.decode(String?.self, "plan_title"))
         }
@@ -191,15 +102,9 @@ public struct TargetStore: Sendable {
                 id: try row.decode(Int64.self, "unit_id"), level: UnitLevel(rawValue: try row.decode(String.self, "level")) ?? .commune,
                 code: try row.decode(String.self, "code"), name: try row.decode(String.self, "name"),
                 parentID: try row.decode(Int64?.self, "parent_id"), sortKey: try row.decode(Int.self, "sort_key"),
-                validFrom: try row.decode(PostgresDate.self, "valid_from"), validTo: try row.decode(PostgresDate?.self, "valid_to"),
+                validFrom: try row.decode(CalendarDate.self, "valid_from"), validTo: try row.decode(CalendarDate?.self, "valid_to"),
                 ended: try row.decode(Bool.self, "ended"))
         }
-    }
-
-    /// The province's own unit among the units of a phase: the latest (a merged province also has
-    /// its predecessors' own units, which ended; their trees are not below it).
-    static func root(of units: [TargetUnit]) -> TargetUnit? {
-        units.filter { $0.level == .province }.max { $0.validFrom < $1.validFrom }
     }
 
     /// The unit with a GSO code during the phase; the province unit when `code` is nil. A code
@@ -207,7 +112,7 @@ public struct TargetStore: Sendable {
     /// the one that has not ended.
     static func unit(code: String?, in units: [TargetUnit]) throws -> TargetUnit {
         guard let code else {
-            guard let root = root(of: units) else {
+            guard let root = TargetUnit.root(of: units) else {
                 throw InputError(field: "unit", reason: "the province has no province-level unit")
             }
             return root
@@ -292,15 +197,13 @@ public struct TargetStore: Sendable {
     }
 
     /// The largest target a cell holds.
-    public static let maximumValue = 1_000_000_000
+    public static let maximumValue = TargetCell.maximumValue
 
     /// Writes one cell by hand with its audit event.
     static func write(
         indicator: Indicator, phase: Phase, unit: TargetUnit, year: Int?, value: Int, lock: Bool?, caller: Caller, tx: TenantTransaction
     ) async throws -> TargetRecord {
-        if unit.ended, let validTo = unit.validTo {
-            throw ConflictError(field: "unit", reason: "\(unit.code) \(unit.name) ended on \(validTo); its targets are history and read only")
-        }
+        if let refusal = unit.endedRefusal("its targets") { throw ConflictError(field: "unit", reason: refusal) }
         let origin = unit.level == .province && year == nil ? "assigned" : "overridden"
         let before = try await tx.query(
             """

@@ -53,6 +53,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Opens a connection. Sessions use UTF-8, ISO dates and UTC, whatever the server's defaults.
     public static func connect(_ configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
+        let configuration = withinDeadline(configuration)
         let id = counter.next()
         let queue = DispatchQueue(label: "chitieu.postgres.connection.\(id)")
         let handle: OpaquePointer = try await withCheckedThrowingContinuation { continuation in
@@ -195,6 +196,17 @@ public final class PostgresConnection: @unchecked Sendable {
         try await withHandle { handle in
             try self.run(handle, query, prepared: prepared)
         }
+    }
+
+    /// `configuration` for a connection opened for work with a statement deadline: it waits no
+    /// longer than the deadline for the server (libpq counts whole seconds, at least 2), so a
+    /// frozen server costs the deadline, not the whole connect timeout on top of it.
+    static func withinDeadline(_ configuration: PostgresConfiguration) -> PostgresConfiguration {
+        guard let deadline = statementDeadline else { return configuration }
+        var configuration = configuration
+        let (seconds, attoseconds) = deadline.components
+        configuration.connectTimeoutSeconds = min(configuration.connectTimeoutSeconds, max(2, Int(seconds) + (attoseconds > 0 ? 1 : 0)))
+        return configuration
     }
 
     /// The SCRAM-SHA-256 verifier of a password for a role, computed here (PQencryptPasswordConn),

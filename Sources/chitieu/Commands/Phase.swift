@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChitieuCommandSupport
+import ChitieuDomain
 import ChitieuServer
 import ChitieuStore
 import Foundation
@@ -31,7 +32,7 @@ struct PhaseCommand: AsyncParsableCommand {
 
             func run() async throws {
                 try await runReportingErrors {
-                    let plan = PhasePlan(number: number, date: try parseDate(date, option: "--date"), issuer: issuer, title: title)
+                    let plan = PhasePlan(number: number, date: CalendarDate(try parseDate(date, option: "--date")), issuer: issuer, title: title)
                     let recorded = try await province.withProvince(database) { db, tenant in
                         try await TargetStore(database: db).setPlan(
                             province: tenant.id, phaseCode: phase, plan: plan, caller: try await acting.caller("phase plan set", db, tenant))

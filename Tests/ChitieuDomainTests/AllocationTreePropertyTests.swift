@@ -1,20 +1,6 @@
 import ChitieuDomain
-@testable import ChitieuStore
 import Foundation
-import Postgres
 import Testing
-
-/// SplitMix64, so that every random tree can be replayed by its seed.
-struct TreeRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("The allocation cascade over random trees, without a database")
 struct AllocationTreePropertyTests {
@@ -27,16 +13,12 @@ struct AllocationTreePropertyTests {
         var rules: [Int64: AllocationRule]
         var minimum: Int
         var total: Int
-        var indicator: Indicator {
-            Indicator(
-                id: 1, draft: IndicatorDraft(code: "X", name: "Chỉ tiêu", measureUnit: "tổ", kind: kind), status: "active",
-                suspendedFrom: nil, suspendedReason: nil, updatedAt: Date(timeIntervalSince1970: 0))
-        }
+        var indicator: IndicatorDraft { IndicatorDraft(code: "X", name: "Chỉ tiêu", measureUnit: "tổ", kind: kind) }
         var assigned: [TargetCell] { [TargetCell(unitID: 1, year: nil, value: total, origin: "assigned", locked: false)] }
     }
 
-    func randomTree(kind: IndicatorKind, _ rng: inout TreeRandom) -> Tree {
-        let day = PostgresDate(year: 2021, month: 1, day: 1)
+    func randomTree(kind: IndicatorKind, _ rng: inout SeededRandom) -> Tree {
+        let day = CalendarDate(year: 2021, month: 1, day: 1)
         var units = [TargetUnit(id: 1, level: .province, code: "10", name: "Tỉnh", parentID: nil, sortKey: 1, validFrom: day, validTo: nil)]
         var rules: [Int64: AllocationRule] = [:]
         var next: Int64 = 2
@@ -88,14 +70,14 @@ struct AllocationTreePropertyTests {
 
     @Test(arguments: 0..<150)
     func everyParentsChildrenSumToItEveryYearAndCellsStayWithinTheirShares(seed: Int) throws {
-        var rng = TreeRandom(state: UInt64(seed) &* 104_729 &+ 1)
+        var rng = SeededRandom(state: UInt64(seed) &* 104_729 &+ 1)
         let tree = randomTree(kind: seed % 2 == 0 ? .flow : .stock, &rng)
         let (kind, phase, units, rules, minimum, total, indicator, assigned) =
             (tree.kind, tree.phase, tree.units, tree.rules, tree.minimum, tree.total, tree.indicator, tree.assigned)
         let cells: [TargetCell]
         do {
-            cells = try #require(try AllocationStore.compute(indicator: indicator, phase: phase, units: units, cells: assigned, rules: rules))
-        } catch let error as InputError {
+            cells = try #require(try AllocationCascade.cells(indicator: indicator, phase: phase, units: units, cells: assigned, rules: rules))
+        } catch let error as AllocationError {
             // Refused only when a district's share cannot hold its communes' minimums.
             #expect(minimum > 0 && error.reason.contains("minimum"), "refused a feasible tree: \(error)")
             return
@@ -105,7 +87,7 @@ struct AllocationTreePropertyTests {
         // Shuffled units give the same cells.
         var shuffled = units
         shuffled.shuffle(using: &rng)
-        let again = try AllocationStore.compute(indicator: indicator, phase: phase, units: shuffled, cells: assigned, rules: rules)!
+        let again = try AllocationCascade.cells(indicator: indicator, phase: phase, units: shuffled, cells: assigned, rules: rules)!
         #expect(Set(again.map { "\($0.unitID)/\($0.year ?? 0)=\($0.value)" }) == Set(cells.map { "\($0.unitID)/\($0.year ?? 0)=\($0.value)" }))
 
         expectMargins(tree, value)
@@ -129,16 +111,16 @@ struct AllocationTreePropertyTests {
 
     @Test(arguments: 0..<100)
     func locksTakenFromAnAllocationAreKeptAndEveryMarginHolds(seed: Int) throws {
-        var rng = TreeRandom(state: UInt64(seed) &* 7_919 &+ 13)
+        var rng = SeededRandom(state: UInt64(seed) &* 7_919 &+ 13)
         let tree = randomTree(kind: seed % 2 == 0 ? .stock : .flow, &rng)
         // Trees refused for their minimums are the other test's business.
-        guard let first = try? AllocationStore.compute(indicator: tree.indicator, phase: tree.phase, units: tree.units, cells: tree.assigned, rules: tree.rules)
+        guard let first = try? AllocationCascade.cells(indicator: tree.indicator, phase: tree.phase, units: tree.units, cells: tree.assigned, rules: tree.rules)
         else { return }
         // Lock one cell in twenty where the allocation put it: the province's years, districts' and
         // communes' years and phase values.
         let locks = first.filter { _ in Int.random(in: 0..<20, using: &rng) == 0 }
             .map { TargetCell(unitID: $0.unitID, year: $0.year, value: $0.value, origin: "overridden", locked: true) }
-        let cells = try #require(try AllocationStore.compute(indicator: tree.indicator, phase: tree.phase, units: tree.units, cells: tree.assigned + locks, rules: tree.rules))
+        let cells = try #require(try AllocationCascade.cells(indicator: tree.indicator, phase: tree.phase, units: tree.units, cells: tree.assigned + locks, rules: tree.rules))
         var value: [Int64: [Int?: Int]] = [1: [nil: tree.total]]
         for cell in cells { value[cell.unitID, default: [:]][cell.year] = cell.value }
         for lock in locks { #expect(value[lock.unitID]?[lock.year] == lock.value, "the lock of \(lock.unitID) in \(lock.year.map(String.init) ?? "phase")") }
