@@ -47,7 +47,7 @@ struct AllocationCase: CustomStringConvertible {
     }
 }
 
-/// Checks allocations against the README's definition of "exact", computed here on its own
+/// Checks allocations against the definition of "exact" in docs/allocation-and-completion.md, computed here on its own
 /// (exact rationals, brute force for small tables), never with the allocation's code.
 enum AllocationChecker {
     /// Each child's exact share of the phase value, in the order of `c.children`; nil when the

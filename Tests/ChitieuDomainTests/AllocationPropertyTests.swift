@@ -2,7 +2,7 @@ import ChitieuDomain
 import Testing
 
 /// Random allocations (seeded, so a failure replays by its seed) checked by `AllocationChecker`,
-/// which computes the README's definition of "exact" on its own.
+/// which computes the definition of "exact" in docs/allocation-and-completion.md on its own.
 @Suite("Exact allocation: properties over random tables")
 struct AllocationPropertyTests {
     func parentYears(_ rng: inout SeededRandom, kind: IndicatorKind, years: Int, total: Int) -> [Int] {

@@ -128,7 +128,7 @@ struct AllocationTreePropertyTests {
         for unit in tree.units where unit.level == .commune { #expect(value[unit.id]![nil]! >= tree.minimum) }
     }
 
-    /// A unit's exact share of its parent's phase value, as the README defines it: by weight
+    /// A unit's exact share of its parent's phase value, as docs/allocation-and-completion.md defines it: by weight
     /// (equal when all are 0), a unit whose share is below the minimum getting the minimum and
     /// the others sharing the rest again.
     func exactShare(of unit: TargetUnit, among siblings: [TargetUnit], total: Int, rule: AllocationRule) -> Double {

@@ -4,7 +4,7 @@ import Foundation
 import Postgres
 import Testing
 
-/// The backup the README prescribes: pg_dump -Fc of a database with data, pg_restore into a
+/// The backup docs/operations.md prescribes: pg_dump -Fc of a database with data, pg_restore into a
 /// fresh database of the same cluster (the roles are there already), and the doctor green on it.
 @Suite("Backups: a dump restored is whole and safe")
 struct BackupTests {
@@ -75,7 +75,7 @@ struct BackupTests {
             PostgresConfiguration(connectionString: db.cluster.connectionString(database: restored, user: "postgres")), logger: TestDatabase.logger)
         #expect(try await Self.counts(copy) == before)
 
-        // A database made by hand lets PUBLIC connect until the README's two statements are run.
+        // A database made by hand lets PUBLIC connect until the two statements of docs/operations.md are run.
         let files = try MigrationSet.load(from: try TestDatabase.sqlDirectory())
         let app = PostgresPool(
             configuration: PostgresConfiguration(connectionString: db.cluster.connectionString(database: restored, user: "chitieu_app"), maxConnections: 1),

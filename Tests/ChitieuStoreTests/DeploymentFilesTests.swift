@@ -28,7 +28,7 @@ struct DeploymentFilesTests {
         #expect(documented.subtracting(read).isEmpty, "in Deploy/chitieu.env but read by no code: \(documented.subtracting(read).sorted())")
     }
 
-    /// The units run the commands the README names, with the environment file.
+    /// The units run the commands docs/operations.md names, with the environment file.
     @Test(arguments: [("chitieu.service", "serve"), ("chitieu-work.service", "work")])
     func theSystemdUnitsRunTheDaemonWithTheEnvironmentFile(unit: String, command: String) throws {
         let root = try TestDatabase.repositoryRoot()

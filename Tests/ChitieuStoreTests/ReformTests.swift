@@ -461,7 +461,7 @@ struct ReformTests {
             "CHITIEU_SQL_DIR": try TestDatabase.sqlDirectory().path,
         ]
         let data = try TestDatabase.repositoryRoot().appendingPathComponent("Deploy/data/vn-admin-units").path
-        // Step by step, as the README shows it.
+        // Step by step, as docs/reform.md shows it.
         let imported = try await ChitieuCommand.run(
             ["units", "import", "--file", data + "/units-2025.csv", "--province", "15", "--valid-from", "2025-07-01"], environment: env)
         #expect(imported.status == 0, "\(imported.error)")

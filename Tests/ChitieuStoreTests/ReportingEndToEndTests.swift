@@ -151,7 +151,7 @@ struct ReportingEndToEndTests {
             }
             let latency = ContinuousClock.now - approved
             #expect(seen, "the approval did not reach reporting.progress_phase within a minute")
-            // Seconds, as the README promises (typically well under one). The bound is loose: a
+            // Seconds, as the documentation promises (typically well under one). The bound is loose: a
             // loaded machine stalls processes for seconds at a time.
             #expect(latency < .seconds(20), "the approval took \(latency) to reach the view")
             await su.close()

@@ -52,7 +52,7 @@ public struct AllocationError: Error, Sendable, Equatable, CustomStringConvertib
 
 
 /// Exact allocation: splits a parent's yearly values among its children, and a phase value
-/// over the years. What "exact" means, precisely (the README says the same):
+/// over the years. What "exact" means, precisely (docs/allocation-and-completion.md says the same):
 /// - children's values sum to the parent's, every year and for the phase; a child's yearly
 ///   values sum to its phase value (flow) or are cumulative milestones that never fall and end
 ///   at it (stock); locked values are kept;
