@@ -26,6 +26,24 @@ public enum ChitieuCommand {
         return fallback
     }
 
+    /// Starts `chitieu serve` on 127.0.0.1:`port` with `workers` job workers, its output (logfmt)
+    /// written to a file of its own; stop it with `terminate()` (SIGTERM) and `exited()`.
+    public static func startDaemon(port: Int, workers: Int, databaseURL: String) throws -> ServedDaemon {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("chitieu-serve-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable())
+        process.arguments = ["serve", "--port", String(port), "--workers", String(workers), "--database-url", databaseURL]
+        var environment = ProcessInfo.processInfo.environment
+        environment["CHITIEU_SQL_DIR"] = try TestDatabase.sqlDirectory().path
+        process.environment = environment
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return ServedDaemon(process: process, log: log, handle: handle)
+    }
+
     /// Starts `chitieu work` on a database (its output discarded); stop it with `terminate()`
     /// (SIGTERM) and `exited()`.
     public static func startWorker(databaseURL: String, concurrency: Int = 2, lease: String? = nil) throws -> Process {
@@ -99,5 +117,26 @@ public enum ExternalProgram {
                 status: status, output: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                 error: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
         }
+    }
+}
+
+/// A `chitieu serve` process started by `ChitieuCommand.startDaemon`, and the file of its output.
+public struct ServedDaemon {
+    /// The daemon's process.
+    public let process: Process
+    /// The file its standard output and error go to.
+    public let log: URL
+    let handle: FileHandle
+
+    /// Reads what the daemon has written so far (a closure that may be called from any task).
+    public var output: @Sendable () -> String {
+        let log = self.log
+        return { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+    }
+
+    /// Closes and removes the output file (once the test is done with it).
+    public func discard() {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: log)
     }
 }

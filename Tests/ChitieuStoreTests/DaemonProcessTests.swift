@@ -51,26 +51,16 @@ struct DaemonProcessTests {
         let token = try await Authenticator(database: world.app, passwordParameters: testPasswordParameters).issue(
             province: world.a.id, username: "tinh10", name: nil, lifetimeSeconds: 3600, caller: .command("test"))
         let port = Int.random(in: 20_000...45_000)
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("chitieu-serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: try ChitieuCommand.executable())
-        daemon.arguments = ["serve", "--port", String(port), "--workers", "0", "--database-url", world.db.appConnectionString]
-        var environment = ProcessInfo.processInfo.environment
-        environment["CHITIEU_SQL_DIR"] = try TestDatabase.sqlDirectory().path
-        daemon.environment = environment
-        daemon.standardOutput = handle
-        daemon.standardError = handle
-        try daemon.run()
+        let served = try ChitieuCommand.startDaemon(port: port, workers: 0, databaseURL: world.db.appConnectionString)
+        defer { served.discard() }
+        let daemon = served.process
 
         var ready = false
         _ = try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
             if let answer = try? await Self.get(port: port, "/ready"), answer.status == 200 { ready = true }
             return ready || !daemon.isRunning
         }
-        #expect(ready, "the daemon did not become ready: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        #expect(ready, "the daemon did not become ready: \(served.output())")
         if ready {
             let units = try await Self.get(port: port, "/v1/units/\(world.unitsA.district)", token: token.secret)
             #expect(units.status == 200, "\(units.body)")
@@ -86,8 +76,7 @@ struct DaemonProcessTests {
         #expect(try await eventually(every: .milliseconds(50)) { !daemon.isRunning }, "the daemon did not stop within a minute of SIGTERM")
         if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); await daemon.exited() }
         let stopped = daemon.terminationStatus
-        try handle.close()
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let output = served.output()
         #expect(stopped == 0, "\(output.suffix(2000))")
         #expect(output.contains("chitieu stopped."), "\(output.suffix(2000))")
         await world.shutdown()

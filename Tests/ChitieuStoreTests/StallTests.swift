@@ -145,20 +145,10 @@ struct StallTests {
     @Test func theListenersLostSessionLeavesNoBareLibpqLineInTheLogs() async throws {
         let world = try await AccessWorld.make()
         let port = Int.random(in: 20_000...45_000)
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("chitieu-serve-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: try ChitieuCommand.executable())
-        daemon.arguments = ["serve", "--port", String(port), "--workers", "1", "--database-url", world.db.appConnectionString]
-        var environment = ProcessInfo.processInfo.environment
-        environment["CHITIEU_SQL_DIR"] = try TestDatabase.sqlDirectory().path
-        daemon.environment = environment
-        daemon.standardOutput = handle
-        daemon.standardError = handle
-        try daemon.run()
-        let output = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        let served = try ChitieuCommand.startDaemon(port: port, workers: 1, databaseURL: world.db.appConnectionString)
+        defer { served.discard() }
+        let daemon = served.process
+        let output = served.output
         let su = try await world.db.superuserConnection()
         let listening: @Sendable () async throws -> Int = {
             try await su.query(
@@ -176,7 +166,6 @@ struct StallTests {
         daemon.terminate()
         #expect(try await eventually(every: .milliseconds(50)) { !daemon.isRunning })
         if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); await daemon.exited() }
-        try handle.close()
         let lines = output().split(separator: "\n")
         #expect(lines.count > 3)
         #expect(lines.allSatisfy { $0.hasPrefix("ts=") }, "lines outside logfmt: \(lines.filter { !$0.hasPrefix("ts=") })")
