@@ -9,7 +9,9 @@ struct ChitieuBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chitieu-bench",
         abstract: "Measure chitieu on a database and print the figures.",
-        subcommands: [Client.self, Allocate.self, Auth.self, ProgressBench.self, ReformBench.self, JobsBench.self, QueueBench.self])
+        subcommands: [
+            Client.self, Allocate.self, Auth.self, ProgressBench.self, TenantMoveBench.self, ReformBench.self, JobsBench.self, QueueBench.self, APIBench.self,
+        ])
 
     /// Runs the benchmark; usage errors exit with 2 (not 64), as for `chitieu`.
     static func main() async {

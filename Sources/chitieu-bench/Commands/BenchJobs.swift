@@ -122,18 +122,7 @@ extension ChitieuBench {
         /// Starts `chitieu work` from the `chitieu` executable beside this one (built with it), so
         /// the workers measured are the production ones.
         func spawnWorker(url: String) throws -> Process {
-            let chitieu = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-                .deletingLastPathComponent().appendingPathComponent("chitieu")
-            guard FileManager.default.isExecutableFile(atPath: chitieu.path) else {
-                throw InputError(field: "chitieu", reason: "no executable '\(chitieu.path)' beside chitieu-bench; build both products (swift build --product chitieu)")
-            }
-            let process = Process()
-            process.executableURL = chitieu
-            process.arguments = ["work", "--concurrency", String(concurrency), "--database-url", url, "--log-level", "error"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+            try Programs.start(try Programs.chitieu(), ["work", "--concurrency", String(concurrency), "--database-url", url, "--log-level", "error"])
         }
     }
 }

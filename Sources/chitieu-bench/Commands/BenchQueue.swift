@@ -30,8 +30,7 @@ extension ChitieuBench {
 
         func run() async throws {
             try await runReportingErrors {
-                let directory = try scripts.map { URL(fileURLWithPath: $0) }
-                    ?? MigrationSet.locate().deletingLastPathComponent().appendingPathComponent("Deploy/bench")
+                let directory = try Programs.scripts(scripts)
                 var forwarded = ["--jobs", String(jobs)]
                 if let url = database.databaseURL { forwarded += ["--database-url", url] }
                 if let level = database.logLevel { forwarded += ["--log-level", level] }
@@ -45,9 +44,9 @@ extension ChitieuBench {
                 var peer: Double?
                 if let peerURL {
                     for batch in [100, 500, 1000] {
-                        let (status, output) = try Self.capture(python, [directory.appendingPathComponent("pgqueuer_drain.py").path, peerURL, String(jobs), String(batch)])
+                        let (status, output) = try Programs.capture(python, [directory.appendingPathComponent("pgqueuer_drain.py").path, peerURL, String(jobs), String(batch)])
                         let line = output.split(separator: "\n").last.map(String.init) ?? ""
-                        guard status == 0, let rate = Self.figure(line, fromEnd: 1) else {
+                        guard status == 0, let rate = Programs.figure(line, fromEnd: 1) else {
                             Output.note("pgqueuer run failed (exit \(status))")
                             continue
                         }
@@ -92,7 +91,7 @@ extension ChitieuBench {
                         try await connection.executeScript("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, \(jobs))")
                         try await connection.executeScript("VACUUM ANALYZE chitieu.job")
                         let start = ContinuousClock.now
-                        let (status, _) = try Self.capture(pgbench, [
+                        let (status, _) = try Programs.capture(pgbench, [
                             "-n", "-M", "prepared", "-D", "ids={}", "-D", "batch=\(batch)", "-c", String(clients), "-j", String(clients),
                             "-t", String(jobs / batch / clients + 10), "-f", directory.appendingPathComponent(file).path,
                         ] + (target.isEmpty ? [] : [target]))
@@ -108,27 +107,6 @@ extension ChitieuBench {
             try await connection.executeScript("DELETE FROM chitieu.job")
             await connection.close()
             return rates
-        }
-
-        /// Runs a program found on the PATH (or at its path) and waits for it: its exit status and
-        /// its standard output; its standard error goes nowhere.
-        static func capture(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [program] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
-
-        /// The number `offset` words before the last word of `line` ("… 5319 jobs/s": offset 1).
-        static func figure(_ line: String, fromEnd offset: Int) -> Double? {
-            let words = line.split(separator: " ")
-            return words.count > offset ? Double(words[words.count - 1 - offset]) : nil
         }
     }
 }
