@@ -47,9 +47,7 @@ struct AccountCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an account (username unique in the deployment).",
             discussion: "With --password-stdin the password (10 characters or more) is read from standard input; without it the account can only use issued tokens.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Username: 2 to 63 characters of a-z, 0-9, '.', '_', '-'.") var username: String
         @Option(help: "Display name, e.g. \"Nguyễn Thị Hoà\".") var name: String
         @Option(help: "GSO code of the unit the account belongs to (default: the province).") var unit: String?
@@ -59,10 +57,10 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let password = passwordStdin ? try readSecretFromStandardInput(field: "password") : nil
-                let account = try await province.withProvince(database) { db, tenant in
+                let account = try await options.run("account create") { db, tenant, caller in
                     try await AccountStore(database: db).create(
                         province: tenant.id, username: username, displayName: name, homeUnit: unit.map(UnitReference.code), password: password,
-                        caller: try await acting.caller("account create", db, tenant))
+                        caller: caller)
                 }
                 if json { print(Output.json(Representation.account(account))) } else { print("Created account \(account.username) (\(account.displayName)).") }
             }
@@ -71,15 +69,13 @@ struct AccountCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the accounts (those the caller may manage).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             try await runReportingErrors {
-                let accounts = try await province.withProvince(database) { db, tenant in
-                    try await AccountStore(database: db).list(province: tenant.id, caller: try await acting.caller("account list", db, tenant))
+                let accounts = try await options.run("account list") { db, tenant, caller in
+                    try await AccountStore(database: db).list(province: tenant.id, caller: caller)
                 }
                 Output.print(
                     output.format, columns: ["username", "name", "status", "home unit", "created"],
@@ -91,16 +87,14 @@ struct AccountCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show an account and its grants.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Argument(help: "Username.") var username: String
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await runReportingErrors {
-                let (account, grants) = try await province.withProvince(database) { db, tenant in
-                    try await AccountStore(database: db).show(province: tenant.id, username: username, caller: try await acting.caller("account show", db, tenant))
+                let (account, grants) = try await options.run("account show") { db, tenant, caller in
+                    try await AccountStore(database: db).show(province: tenant.id, username: username, caller: caller)
                 }
                 if json {
                     var object = Representation.account(account)
@@ -118,16 +112,14 @@ struct AccountCommand: AsyncParsableCommand {
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disable an account: it can no longer log in or use its tokens.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Argument(help: "Username.") var username: String
 
         func run() async throws {
             try await runReportingErrors {
-                let account = try await province.withProvince(database) { db, tenant in
+                let account = try await options.run("account disable") { db, tenant, caller in
                     try await AccountStore(database: db).setStatus(
-                        province: tenant.id, username: username, status: .disabled, caller: try await acting.caller("account disable", db, tenant))
+                        province: tenant.id, username: username, status: .disabled, caller: caller)
                 }
                 print("Account \(account.username) is disabled.")
             }
@@ -136,16 +128,14 @@ struct AccountCommand: AsyncParsableCommand {
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Argument(help: "Username.") var username: String
 
         func run() async throws {
             try await runReportingErrors {
-                let account = try await province.withProvince(database) { db, tenant in
+                let account = try await options.run("account enable") { db, tenant, caller in
                     try await AccountStore(database: db).setStatus(
-                        province: tenant.id, username: username, status: .active, caller: try await acting.caller("account enable", db, tenant))
+                        province: tenant.id, username: username, status: .active, caller: caller)
                 }
                 print("Account \(account.username) is active.")
             }
@@ -154,17 +144,15 @@ struct AccountCommand: AsyncParsableCommand {
 
     struct Password: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set an account's password, read from standard input.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Argument(help: "Username.") var username: String
 
         func run() async throws {
             try await runReportingErrors {
                 let password = try readSecretFromStandardInput(field: "password")
-                try await province.withProvince(database) { db, tenant in
+                try await options.run("account password") { db, tenant, caller in
                     try await AccountStore(database: db).setPassword(
-                        province: tenant.id, username: username, password: password, caller: try await acting.caller("account password", db, tenant))
+                        province: tenant.id, username: username, password: password, caller: caller)
                 }
                 print("Password of \(username) changed.")
             }
@@ -181,9 +169,7 @@ struct GrantCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give an account a role at a unit; it reaches the unit's whole subtree.",
             discussion: "Roles: province (at the province unit), district (at a district), commune (at a commune), viewer (anywhere, read only).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Username.") var account: String
         @Option(help: "province, district, commune or viewer.") var role: String
         @Option(help: "GSO code of the unit (default: the province).") var unit: String?
@@ -197,11 +183,11 @@ struct GrantCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let validTo = try until.map { try parseDate($0, option: "--until") }
-                let grant = try await province.withProvince(database) { db, tenant in
+                let grant = try await options.run("grant add") { db, tenant, caller in
                     let reference = UnitReference.code(unit ?? tenant.code)
                     return try await AccountStore(database: db).grant(
                         province: tenant.id, username: account, role: Role(rawValue: role)!, unit: reference, validTo: validTo,
-                        caller: try await acting.caller("grant add", db, tenant))
+                        caller: caller)
                 }
                 if json { print(Output.json(Representation.grant(grant))) } else {
                     print("Grant \(grant.id): \(grant.username) is \(grant.role.rawValue) at \(grant.unitCode) \(grant.unitName).")
@@ -212,15 +198,13 @@ struct GrantCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Withdraw a grant (it stays on record, marked revoked).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Argument(help: "Grant id (see grant list).") var id: Int64
 
         func run() async throws {
             try await runReportingErrors {
-                let grant = try await province.withProvince(database) { db, tenant in
-                    try await AccountStore(database: db).revoke(province: tenant.id, grantID: id, caller: try await acting.caller("grant revoke", db, tenant))
+                let grant = try await options.run("grant revoke") { db, tenant, caller in
+                    try await AccountStore(database: db).revoke(province: tenant.id, grantID: id, caller: caller)
                 }
                 print("Grant \(grant.id) (\(grant.username), \(grant.role.rawValue) at \(grant.unitCode)) is revoked.")
             }
@@ -229,16 +213,14 @@ struct GrantCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List an account's grants.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Username.") var account: String
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             try await runReportingErrors {
-                let (_, grants) = try await province.withProvince(database) { db, tenant in
-                    try await AccountStore(database: db).show(province: tenant.id, username: account, caller: try await acting.caller("grant list", db, tenant))
+                let (_, grants) = try await options.run("grant list") { db, tenant, caller in
+                    try await AccountStore(database: db).show(province: tenant.id, username: account, caller: caller)
                 }
                 Output.print(
                     output.format, columns: ["grant", "role", "unit", "name", "valid from", "valid to", "revoked"],
@@ -257,9 +239,7 @@ struct TokenCommand: AsyncParsableCommand {
     struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue a token for an account. It is printed once; only its SHA-256 is stored.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(name: .customLong("account"), help: "Username.") var account: String
         @Option(help: "Lifetime: 90d, 12h, 30m or never (default 90d).") var expires = "90d"
         @Option(help: "What it is for, e.g. \"Bảng tính báo cáo huyện\".") var name: String?
@@ -270,9 +250,9 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let lifetime = try parseLifetime(expires, option: "--expires")
-                let token = try await province.withProvince(database) { db, tenant in
+                let token = try await options.run("token issue") { db, tenant, caller in
                     try await Authenticator(database: db).issue(
-                        province: tenant.id, username: account, name: name, lifetimeSeconds: lifetime, caller: try await acting.caller("token issue", db, tenant))
+                        province: tenant.id, username: account, name: name, lifetimeSeconds: lifetime, caller: caller)
                 }
                 if json {
                     print(Output.json([
@@ -289,16 +269,14 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(name: .customLong("account"), help: "Only this account's tokens.") var account: String?
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             try await runReportingErrors {
-                let tokens = try await province.withProvince(database) { db, tenant in
-                    try await Authenticator(database: db).tokens(province: tenant.id, username: account, caller: try await acting.caller("token list", db, tenant))
+                let tokens = try await options.run("token list") { db, tenant, caller in
+                    try await Authenticator(database: db).tokens(province: tenant.id, username: account, caller: caller)
                 }
                 Output.print(
                     output.format, columns: ["id", "account", "kind", "name", "created", "expires", "revoked", "last used"],
@@ -312,16 +290,14 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a token by its id.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Argument(help: "Token id (see token list).") var id: String
 
         func run() async throws {
             try await runReportingErrors {
                 guard let tokenID = UUID(uuidString: id) else { throw InputError(field: "id", reason: "'\(id.prefix(80))' is not a token id (a UUID)") }
-                let token = try await province.withProvince(database) { db, tenant in
-                    try await Authenticator(database: db).revoke(province: tenant.id, tokenID: tokenID, caller: try await acting.caller("token revoke", db, tenant))
+                let token = try await options.run("token revoke") { db, tenant, caller in
+                    try await Authenticator(database: db).revoke(province: tenant.id, tokenID: tokenID, caller: caller)
                 }
                 print("Token \(token.id.uuidString.lowercased()) of \(token.username) is revoked.")
             }
@@ -399,9 +375,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List audit events, newest first.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Only this kind of entity: account, grant, token, indicator, target, allocation_rule, result…") var entity: String?
         @Option(help: "Only events at or after this time (YYYY-MM-DD or RFC 3339).") var since: String?
         @Option(help: "At most this many events (1-1000).") var limit = 100
@@ -417,8 +391,8 @@ struct AuditCommand: AsyncParsableCommand {
                     }
                 }
                 let filter = AuditStore.Filter(entityType: entity, since: sinceDate, limit: limit)
-                let events = try await province.withProvince(database) { db, tenant in
-                    try await AuditStore(database: db).list(province: tenant.id, filter: filter, caller: try await acting.caller("audit list", db, tenant))
+                let events = try await options.run("audit list") { db, tenant, caller in
+                    try await AuditStore(database: db).list(province: tenant.id, filter: filter, caller: caller)
                 }
                 Output.print(
                     output.format, columns: ["id", "at", "actor", "via", "action", "entity", "after"],

@@ -13,9 +13,7 @@ struct IndicatorCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an indicator.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Short code, unique in the province.") var code: String
         @Option(help: "Vietnamese name.") var name: String
         @Option(name: .customLong("name-en"), help: "English name.") var nameEnglish: String?
@@ -45,8 +43,8 @@ struct IndicatorCommand: AsyncParsableCommand {
                     code: code, name: name, nameEnglish: nameEnglish, measureUnit: unit, kind: IndicatorKind(rawValue: kind)!,
                     reportingLevels: UnitLevel.parseList(levels)!, disaggregation: disaggregation.flatMap(parseDisaggregation),
                     companionMeasure: companion, companionDisaggregation: companionDisaggregation.flatMap(parseDisaggregation))
-                let indicator = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: try await acting.caller("indicator add", db, tenant))
+                let indicator = try await options.run("indicator add") { db, tenant, caller in
+                    try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: caller)
                 }
                 if json { print(Output.json(indicatorJSON(indicator))) } else { print("Added indicator \(indicator.draft.code): \(indicator.draft.name).") }
             }
@@ -57,9 +55,7 @@ struct IndicatorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import an indicator catalogue (CSV), e.g. Deploy/catalogue/project8-indicators.csv.",
             discussion: "Adds new codes, updates changed ones and applies the suspensions it lists; a bad file changes nothing.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "The catalogue file.") var file: String
         @Flag(help: "Print counts as JSON.") var json = false
 
@@ -74,8 +70,8 @@ struct IndicatorCommand: AsyncParsableCommand {
                         draft: row.draft, suspendedFrom: try row.suspendedFrom.map { try parseDate($0, option: "line \(row.line) suspended_from") },
                         suspendedReason: row.suspendedReason)
                 }
-                let (added, updated, unchanged) = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, caller: try await acting.caller("indicator import", db, tenant))
+                let (added, updated, unchanged) = try await options.run("indicator import") { db, tenant, caller in
+                    try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, caller: caller)
                 }
                 if json {
                     print(Output.json(["added": added, "updated": updated, "unchanged": unchanged]))
@@ -142,9 +138,7 @@ struct IndicatorCommand: AsyncParsableCommand {
 
     struct Suspend: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Suspend an indicator (it stays on record, out of completion totals).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Indicator code.") var code: String
         @Option(help: "Date the suspension takes effect (YYYY-MM-DD).") var from: String
         @Option(help: "Why, e.g. 'Dừng thực hiện theo chỉ đạo của Trung ương'.") var reason: String
@@ -153,8 +147,8 @@ struct IndicatorCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let date = try parseDate(from, option: "--from")
-                let i = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, caller: try await acting.caller("indicator suspend", db, tenant))
+                let i = try await options.run("indicator suspend") { db, tenant, caller in
+                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, caller: caller)
                 }
                 if json { print(Output.json(indicatorJSON(i))) } else { print("Suspended \(i.draft.code) from \(date).") }
             }
@@ -163,16 +157,14 @@ struct IndicatorCommand: AsyncParsableCommand {
 
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a suspended indicator active again.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Indicator code.") var code: String
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             try await runReportingErrors {
-                let i = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).resume(code: code, province: tenant.id, caller: try await acting.caller("indicator resume", db, tenant))
+                let i = try await options.run("indicator resume") { db, tenant, caller in
+                    try await IndicatorStore(database: db).resume(code: code, province: tenant.id, caller: caller)
                 }
                 if json { print(Output.json(indicatorJSON(i))) } else { print("\(i.draft.code) is active again.") }
             }

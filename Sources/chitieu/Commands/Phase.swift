@@ -20,9 +20,7 @@ struct PhaseCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Record the plan that set a phase's targets, replacing the one recorded before.",
                 discussion: "E.g. --number 355/KH-UBND --date 2022-10-24 --issuer \"UBND tỉnh Lào Cai\": Kế hoạch số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai.")
-            @OptionGroup var database: DatabaseOptions
-            @OptionGroup var province: ProvinceOption
-            @OptionGroup var acting: ActingOption
+            @OptionGroup var options: ProvinceActing
             @Option(help: "Phase, e.g. 2021-2025.") var phase: String
             @Option(help: "The plan's number, e.g. 355/KH-UBND.") var number: String
             @Option(help: "The day it was issued (YYYY-MM-DD).") var date: String
@@ -33,9 +31,9 @@ struct PhaseCommand: AsyncParsableCommand {
             func run() async throws {
                 try await runReportingErrors {
                     let plan = PhasePlan(number: number, date: CalendarDate(try parseDate(date, option: "--date")), issuer: issuer, title: title)
-                    let recorded = try await province.withProvince(database) { db, tenant in
+                    let recorded = try await options.run("phase plan set") { db, tenant, caller in
                         try await TargetStore(database: db).setPlan(
-                            province: tenant.id, phaseCode: phase, plan: plan, caller: try await acting.caller("phase plan set", db, tenant))
+                            province: tenant.id, phaseCode: phase, plan: plan, caller: caller)
                     }
                     if json {
                         print(Output.json(Representation.phase(recorded)))
@@ -48,17 +46,15 @@ struct PhaseCommand: AsyncParsableCommand {
 
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Show the plan that set a phase's targets.")
-            @OptionGroup var database: DatabaseOptions
-            @OptionGroup var province: ProvinceOption
-            @OptionGroup var acting: ActingOption
+            @OptionGroup var options: ProvinceActing
             @Option(help: "Phase, e.g. 2021-2025.") var phase: String
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
                 try await runReportingErrors {
-                    let found = try await province.withProvince(database) { db, tenant in
+                    let found = try await options.run("phase plan show") { db, tenant, caller in
                         try await TargetStore(database: db).phase(
-                            province: tenant.id, code: phase, caller: try await acting.caller("phase plan show", db, tenant))
+                            province: tenant.id, code: phase, caller: caller)
                     }
                     if json {
                         print(Output.json(Representation.phase(found)))

@@ -84,9 +84,7 @@ struct Succession: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set the weights of the parts of a split commune (only ratios matter).",
             discussion: "Example: chitieu units succession weights --province 01 --unit 00007 --weight 00008=3 --weight 00025=1")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "GSO code of the commune that was split.") var unit: String
         @Option(help: "CODE=WEIGHT for each successor; repeat.") var weight: [String]
 
@@ -100,9 +98,9 @@ struct Succession: AsyncParsableCommand {
                     else { throw InputError(field: "--weight", reason: "'\(item)' is not CODE=WEIGHT (e.g. 00008=0.6)") }
                     weights[parts[0]] = w
                 }
-                let changed = try await province.withProvince(database) { db, tenant in
+                let changed = try await options.run("units succession weights") { db, tenant, caller in
                     try await ReformStore(database: db).setWeights(
-                        province: tenant, oldCode: unit, weights: weights, caller: try await acting.caller("units succession weights", db, tenant))
+                        province: tenant, oldCode: unit, weights: weights, caller: caller)
                 }
                 print("Weights of \(unit): \(changed) changed.")
             }
@@ -184,9 +182,7 @@ struct GrantSuccessors: AsyncParsableCommand {
 struct GrantConfirm: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "confirm", abstract: "Make the grants of a confirmed proposal file (from `grant successors --csv`), or of every proposal.")
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var province: ProvinceOption
-    @OptionGroup var acting: ActingOption
+    @OptionGroup var options: ProvinceActing
     @Option(help: "The confirmed CSV (columns grant_id and unit_code at least).") var file: String?
     @Flag(help: "Confirm every proposal as proposed.") var all = false
 
@@ -196,7 +192,7 @@ struct GrantConfirm: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let made = try await province.withProvince(database) { db, tenant in
+            let made = try await options.run("grant confirm") { db, tenant, caller in
                 let store = ReformStore(database: db)
                 var confirmed: [(grantID: Int64, unitCode: String)] = []
                 if let file {
@@ -204,7 +200,7 @@ struct GrantConfirm: AsyncParsableCommand {
                 } else {
                     confirmed = try await store.proposals(province: tenant).map { ($0.grantID, $0.newUnitCode) }
                 }
-                return try await store.confirm(province: tenant, confirmed, caller: try await acting.caller("grant confirm", db, tenant))
+                return try await store.confirm(province: tenant, confirmed, caller: caller)
             }
             print("\(made) grants made.")
         }

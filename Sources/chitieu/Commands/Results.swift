@@ -52,9 +52,7 @@ struct ResultCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a result of a unit for an indicator and a period (a draft, or --submit).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Indicator code.") var indicator: String
         @Option(help: "GSO code of the reporting unit.") var unit: String
         @Option(help: "First day of the period (YYYY-MM-DD).") var from: String
@@ -74,13 +72,13 @@ struct ResultCommand: AsyncParsableCommand {
                 let end = try parseDate(to, option: "--to")
                 let parts = try breakdown.map { try parseBreakdown($0) }
                 let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
-                let (record, replayed) = try await province.withProvince(database) { db, tenant in
+                let (record, replayed) = try await options.run("result add") { db, tenant, caller in
                     let input = ResultInput(
                         indicatorID: try await indicatorID(indicator, db, tenant), unit: .code(unit), periodStart: start, periodEnd: end,
                         figures: ResultFigures(
                             value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts, evidenceNote: note))
                     return try await ResultStore(database: db).create(
-                        province: tenant.id, input, submit: submit, idempotencyKey: idempotencyKey, caller: try await acting.caller("result add", db, tenant))
+                        province: tenant.id, input, submit: submit, idempotencyKey: idempotencyKey, caller: caller)
                 }
                 if json { print(Output.json(Representation.result(record))) } else {
                     print("\(replayed ? "Already recorded" : "Recorded") result \(record.id.uuidString.lowercased()) (\(record.state.rawValue)): \(record.indicatorCode) \(record.unitCode) \(record.unitName) \(record.periodStart)…\(record.periodEnd) = \(record.figures.value).")
@@ -91,9 +89,7 @@ struct ResultCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List results, newest first.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Only this indicator.") var indicator: String?
         @Option(help: "Only this unit and below (GSO code).") var unit: String?
         @Option(help: "draft, submitted, approved or returned.") var state: String?
@@ -107,7 +103,7 @@ struct ResultCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let records = try await province.withProvince(database) { db, tenant in
+                let records = try await options.run("result list") { db, tenant, caller in
                     var unitID: Int64?
                     if let unit { unitID = try await db.withTenant(tenant.id) { tx in try await AccountStore.unit(.code(unit), field: "--unit", tx: tx).id } }
                     var indicatorFilter: Int64?
@@ -115,7 +111,7 @@ struct ResultCommand: AsyncParsableCommand {
                     let filter = ResultStore.Filter(
                         indicatorID: indicatorFilter, unitID: unitID,
                         state: state.flatMap(ResultRules.State.init(rawValue:)), year: year, limit: limit)
-                    return try await ResultStore(database: db).list(province: tenant.id, filter: filter, caller: try await acting.caller("result list", db, tenant))
+                    return try await ResultStore(database: db).list(province: tenant.id, filter: filter, caller: caller)
                 }
                 Output.print(
                     output.format, columns: ["id", "indicator", "unit", "name", "from", "to", "value", "state"],
@@ -136,12 +132,12 @@ struct ResultCommand: AsyncParsableCommand {
 
     /// Runs one move on a result as the command's caller, then says the result's new state.
     static func move(
-        _ command: String, _ done: String, database: DatabaseOptions, province: ProvinceOption, acting: ActingOption, result: Target,
+        _ command: String, _ done: String, options: ProvinceActing, result: Target,
         _ action: @escaping @Sendable (ResultStore, Int64, UUID, Caller) async throws -> ResultRecord
     ) async throws {
         try await runReportingErrors {
-            let r = try await province.withProvince(database) { db, tenant in
-                try await action(ResultStore(database: db), tenant.id, try result.uuid(), try await acting.caller(command, db, tenant))
+            let r = try await options.run(command) { db, tenant, caller in
+                try await action(ResultStore(database: db), tenant.id, try result.uuid(), caller)
             }
             print("Result \(r.id.uuidString.lowercased()) is \(done).")
         }
@@ -149,13 +145,11 @@ struct ResultCommand: AsyncParsableCommand {
 
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Submit a draft or returned result.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @OptionGroup var result: Target
 
         func run() async throws {
-            try await ResultCommand.move("result submit", "submitted", database: database, province: province, acting: acting, result: result) {
+            try await ResultCommand.move("result submit", "submitted", options: options, result: result) {
                 try await $0.submit(province: $1, id: $2, caller: $3)
             }
         }
@@ -163,13 +157,11 @@ struct ResultCommand: AsyncParsableCommand {
 
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a submitted result of a unit below.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @OptionGroup var result: Target
 
         func run() async throws {
-            try await ResultCommand.move("result approve", "approved", database: database, province: province, acting: acting, result: result) {
+            try await ResultCommand.move("result approve", "approved", options: options, result: result) {
                 try await $0.approve(province: $1, id: $2, caller: $3)
             }
         }
@@ -177,15 +169,13 @@ struct ResultCommand: AsyncParsableCommand {
 
     struct Return: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Return a submitted result to its unit, with the reason.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @OptionGroup var result: Target
         @Option(help: "Why, e.g. 'Thiếu danh sách học viên'.") var reason: String
 
         func run() async throws {
             let reason = reason
-            try await ResultCommand.move("result return", "returned", database: database, province: province, acting: acting, result: result) {
+            try await ResultCommand.move("result return", "returned", options: options, result: result) {
                 try await $0.giveBack(province: $1, id: $2, reason: reason, caller: $3)
             }
         }
@@ -193,9 +183,7 @@ struct ResultCommand: AsyncParsableCommand {
 
     struct Correct: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Correct an approved result (the approving level); the old figures stay in the audit log.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @OptionGroup var result: Target
         @Option(help: "The corrected count.") var value: Int
         @Option(help: "Breakdown, e.g. 'sex=nữ:30,nam:12'.") var breakdown: String?
@@ -207,11 +195,11 @@ struct ResultCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let parts = try breakdown.map { try parseBreakdown($0) }
                 let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
-                let r = try await province.withProvince(database) { db, tenant in
+                let r = try await options.run("result correct") { db, tenant, caller in
                     try await ResultStore(database: db).correct(
                         province: tenant.id, id: try result.uuid(),
                         figures: ResultFigures(value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts),
-                        reason: reason, caller: try await acting.caller("result correct", db, tenant))
+                        reason: reason, caller: caller)
                 }
                 print("Result \(r.id.uuidString.lowercased()) is corrected to \(r.figures.value).")
             }
@@ -256,9 +244,7 @@ struct ProgressCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Completion per indicator and unit, for the phase or a year.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "One year of the phase (default: the whole phase).") var year: Int?
         @Option(help: "Start at this unit (GSO code; default: the province).") var unit: String?
@@ -273,11 +259,11 @@ struct ProgressCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let asOf = try asOfUnits.map { try parseDate($0, option: "--as-of-units") }
-                let figures = try await province.withProvince(database) { db, tenant in
+                let figures = try await options.run("progress show") { db, tenant, caller in
                     if let asOf {
                         let result = try await ProgressStore(database: db).figuresOnUnits(
                             province: tenant.id, phaseCode: phase, asOf: asOf, year: year, unit: unit.map(UnitReference.code), depth: depth,
-                            indicatorCode: indicator, caller: try await acting.caller("progress show", db, tenant))
+                            indicatorCode: indicator, caller: caller)
                         if !result.unplaced.isEmpty {
                             FileHandle.standardError.write(Data("note: units without a successor, not counted: \(result.unplaced.joined(separator: ", "))\n".utf8))
                         }
@@ -285,7 +271,7 @@ struct ProgressCommand: AsyncParsableCommand {
                     }
                     return try await ProgressStore(database: db).figures(
                         province: tenant.id, phaseCode: phase, year: year, unit: unit.map(UnitReference.code), depth: depth, indicatorCode: indicator,
-                        caller: try await acting.caller("progress show", db, tenant))
+                        caller: caller)
                 }
                 Output.print(
                     output.format, columns: ["indicator", "unit", "name", "target", "achieved", "rate", "with submitted", "companion", "status"],
@@ -322,15 +308,13 @@ struct ProgressCommand: AsyncParsableCommand {
     struct Summary: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per phase, for the province (or each unit of the --as account's grants): indicators completed, on track, behind, suspended.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             try await runReportingErrors {
-                let rows = try await province.withProvince(database) { db, tenant in
-                    try await ProgressStore(database: db).summary(province: tenant.id, caller: try await acting.caller("progress summary", db, tenant))
+                let rows = try await options.run("progress summary") { db, tenant, caller in
+                    try await ProgressStore(database: db).summary(province: tenant.id, caller: caller)
                 }
                 Output.print(
                     output.format, columns: ["unit", "phase", "indicators", "completed", "on track", "behind", "suspended"],
@@ -349,17 +333,15 @@ struct DeadlineCommand: AsyncParsableCommand {
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set the day a year's results close (default 25 January of the next year).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "The year reported.") var year: Int
         @Option(help: "Last day results of the year are taken (YYYY-MM-DD).") var closesOn: String
 
         func run() async throws {
             try await runReportingErrors {
                 let day = try parseDate(closesOn, option: "--closes-on")
-                try await province.withProvince(database) { db, tenant in
-                    try await ResultStore(database: db).setDeadline(province: tenant.id, year: year, closesOn: day, caller: try await acting.caller("deadline set", db, tenant))
+                try await options.run("deadline set") { db, tenant, caller in
+                    try await ResultStore(database: db).setDeadline(province: tenant.id, year: year, closesOn: day, caller: caller)
                 }
                 print("Results of \(year) close on \(day).")
             }
@@ -368,9 +350,7 @@ struct DeadlineCommand: AsyncParsableCommand {
 
     struct Exception: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Reopen reporting of a year for a unit and its subtree until a day.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "GSO code of the unit.") var unit: String
         @Option(help: "The year reported.") var year: Int
         @Option(help: "Last day of the exception (YYYY-MM-DD).") var until: String
@@ -379,9 +359,9 @@ struct DeadlineCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let day = try parseDate(until, option: "--until")
-                let id = try await province.withProvince(database) { db, tenant in
+                let id = try await options.run("deadline exception") { db, tenant, caller in
                     try await ResultStore(database: db).openException(
-                        province: tenant.id, unit: .code(unit), year: year, until: day, reason: reason, caller: try await acting.caller("deadline exception", db, tenant))
+                        province: tenant.id, unit: .code(unit), year: year, until: day, reason: reason, caller: caller)
                 }
                 print("Exception \(id): unit \(unit) may report \(year) until \(day).")
             }
@@ -396,9 +376,7 @@ struct ExportCommand: AsyncParsableCommand {
     struct Progress: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Completion as an Excel workbook (one sheet per level) or CSV, with Vietnamese headers and numbers as numbers.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "One year (default: the whole phase).") var year: Int?
         @Option(help: "xlsx or csv.") var format = "xlsx"
@@ -418,8 +396,8 @@ struct ExportCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let (figures, plan) = try await province.withProvince(database) { db, tenant in
-                    let caller = try await acting.caller("export progress", db, tenant)
+                let (figures, plan) = try await options.run("export progress") { db, tenant, caller in
+                    let caller = caller
                     let figures = try await ProgressStore(database: db).figures(
                         province: tenant.id, phaseCode: phase, year: year, unit: nil, depth: 3, caller: caller)
                     return (figures, try await TargetStore(database: db).phase(province: tenant.id, code: phase, caller: caller).plan)

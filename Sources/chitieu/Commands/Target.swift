@@ -15,9 +15,7 @@ struct TargetCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set a phase target, a yearly target, or a manual override for one unit.",
             discussion: "Without --unit it is the province's target; --lock keeps the value through every later allocation.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Indicator code.") var indicator: String
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "Unit GSO code (default: the province).") var unit: String?
@@ -32,16 +30,16 @@ struct TargetCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let cell = try await province.withProvince(database) { db, tenant in
+                let cell = try await options.run("target set") { db, tenant, caller in
                     try await TargetStore(database: db).set(
                         province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year,
-                        value: value, lock: lock, caller: try await acting.caller("target set", db, tenant))
+                        value: value, lock: lock, caller: caller)
                 }
                 if json {
-                    print(Output.json(["indicator": indicator, "phase": phase, "unit": unit ?? province.province, "year": year ?? NSNull(),
+                    print(Output.json(["indicator": indicator, "phase": phase, "unit": unit ?? options.province.province, "year": year ?? NSNull(),
                                        "value": cell.value, "origin": cell.origin, "locked": cell.locked] as [String: Any]))
                 } else {
-                    print("Set \(indicator) \(phase) \(unit ?? province.province) \(year.map(String.init) ?? "phase") = \(cell.value) (\(cell.origin)\(cell.locked ? ", locked" : "")).")
+                    print("Set \(indicator) \(phase) \(unit ?? options.province.province) \(year.map(String.init) ?? "phase") = \(cell.value) (\(cell.origin)\(cell.locked ? ", locked" : "")).")
                 }
             }
         }
@@ -116,9 +114,7 @@ struct TargetCommand: AsyncParsableCommand {
                 infeasible inputs are refused naming the units and numbers, and change nothing. Rerunning with
                 unchanged inputs changes nothing.
                 """)
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "Only this indicator (default: every active one).") var indicator: String?
         @Flag(help: "Wait for the allocation and print its result.") var wait = false
@@ -126,9 +122,8 @@ struct TargetCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let (queued, report) = try await province.withProvince(database) { db, tenant -> ((id: Int64, coalesced: Bool), AllocationReport?) in
+                let (queued, report) = try await options.run("target allocate") { db, tenant, caller -> ((id: Int64, coalesced: Bool), AllocationReport?) in
                     let store = AllocationStore(database: db)
-                    let caller = try await acting.caller("target allocate", db, tenant)
                     let queued = try await store.request(province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: caller)
                     let queue = JobQueue(pool: db.pool)
                     guard wait else { return (queued, nil) }
@@ -195,9 +190,7 @@ struct AllocationCommand: AsyncParsableCommand {
         struct Set: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Set how a unit's target is split among its children and over the years.")
-            @OptionGroup var database: DatabaseOptions
-            @OptionGroup var province: ProvinceOption
-            @OptionGroup var acting: ActingOption
+            @OptionGroup var options: ProvinceActing
             @Option(help: "Indicator code.") var indicator: String
             @Option(help: "Phase, e.g. 2021-2025.") var phase: String
             @Option(help: "The parent unit (GSO code; default: the province).") var unit: String?
@@ -235,12 +228,12 @@ struct AllocationCommand: AsyncParsableCommand {
                         childMethod: method, childWeights: childWeights,
                         yearWeights: years.map { $0.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces))! } },
                         minimumPerChild: minimum, weightAttribute: attribute)
-                    try await province.withProvince(database) { db, tenant in
+                    try await options.run("allocation rule set") { db, tenant, caller in
                         try await AllocationStore(database: db).setRule(
                             province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,
-                            caller: try await acting.caller("allocation rule set", db, tenant))
+                            caller: caller)
                     }
-                    print("Set the \(method) rule for \(indicator) \(phase) below \(unit ?? province.province).")
+                    print("Set the \(method) rule for \(indicator) \(phase) below \(unit ?? options.province.province).")
                 }
             }
         }

@@ -108,16 +108,14 @@ extension Tenant {
 
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Show a province's settings.")
-            @OptionGroup var database: DatabaseOptions
-            @OptionGroup var province: ProvinceOption
-            @OptionGroup var acting: ActingOption
+            @OptionGroup var options: ProvinceActing
             @Flag(help: "Print JSON.") var json = false
 
             func run() async throws {
                 try await runReportingErrors {
-                    let settings = try await province.withProvince(database) { db, tenant in
+                    let settings = try await options.run("tenant settings show") { db, tenant, caller in
                         try await ProvinceSettingsStore(database: db).settings(
-                            province: tenant.id, caller: try await acting.caller("tenant settings show", db, tenant))
+                            province: tenant.id, caller: caller)
                     }
                     if json {
                         print(Output.json(Representation.provinceSettings(settings)))
@@ -132,19 +130,17 @@ extension Tenant {
             static let configuration = CommandConfiguration(
                 abstract: "Change a province's settings.",
                 discussion: "--district-allocation on lets district officers set their communes' targets and allocation rules; off leaves every level to the province.")
-            @OptionGroup var database: DatabaseOptions
-            @OptionGroup var province: ProvinceOption
-            @OptionGroup var acting: ActingOption
+            @OptionGroup var options: ProvinceActing
             @Option(name: .customLong("district-allocation"), help: "on or off: district officers plan their communes.")
             var districtAllocation: Switch
 
             func run() async throws {
                 try await runReportingErrors {
-                    let settings = try await province.withProvince(database) { db, tenant in
+                    let settings = try await options.run("tenant settings set") { db, tenant, caller in
                         try await ProvinceSettingsStore(database: db).setDistrictAllocation(
-                            province: tenant.id, enabled: districtAllocation.isOn, caller: try await acting.caller("tenant settings set", db, tenant))
+                            province: tenant.id, enabled: districtAllocation.isOn, caller: caller)
                     }
-                    print("District allocation is \(Switch(settings.districtAllocation).rawValue) for province \(province.province).")
+                    print("District allocation is \(Switch(settings.districtAllocation).rawValue) for province \(options.province.province).")
                 }
             }
         }

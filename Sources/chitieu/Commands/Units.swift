@@ -148,9 +148,7 @@ struct Units: AsyncParsableCommand {
     struct ImportAttributes: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import", abstract: "Import unit attributes from a CSV with columns unit_code,name,value.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
-        @OptionGroup var acting: ActingOption
+        @OptionGroup var options: ProvinceActing
         @Option(help: "The CSV file.") var file: String
 
         func run() async throws {
@@ -159,8 +157,8 @@ struct Units: AsyncParsableCommand {
                     throw InputError(field: "--file", reason: "cannot read '\(file)'")
                 }
                 let rows = try UnitAttributesCSV.parse(data)
-                let stored = try await province.withProvince(database) { db, tenant in
-                    try await UnitStore(database: db).importAttributes(rows, province: tenant, caller: try await acting.caller("units attributes import", db, tenant))
+                let stored = try await options.run("units attributes import") { db, tenant, caller in
+                    try await UnitStore(database: db).importAttributes(rows, province: tenant, caller: caller)
                 }
                 print("\(rows.count) values read, \(stored) stored or changed.")
             }
