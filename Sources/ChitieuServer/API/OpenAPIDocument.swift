@@ -82,9 +82,15 @@ public enum OpenAPIDocument {
         "home_unit_id": nullable(integer), "created_at": time,
     ] }
 
+    /// Every schema, one family a function.
     static func schemas() -> [String: Any] {
-        let levels = ["province", "district", "commune", "village"]
-        return [
+        [accessSchemas(), catalogueSchemas(), resultsSchemas(), planningSchemas(), listSchemas()]
+            .reduce(into: [String: Any]()) { all, family in all.merge(family) { first, _ in first } }
+    }
+
+    /// Problems, sessions, accounts, grants, tokens and the audit log.
+    static func accessSchemas() -> [String: Any] {
+        [
             "Problem": object([
                 "type": string, "title": string, "status": integer, "detail": string,
                 "errors": array(object(["field": string, "detail": string])), "request_id": string,
@@ -103,6 +109,18 @@ public enum OpenAPIDocument {
                 "id": uuid, "username": string, "kind": string, "name": nullable(string), "created_at": time, "expires_at": nullable(time),
                 "revoked_at": nullable(time), "last_used_at": nullable(time),
             ]),
+            "AuditEvent": object([
+                "id": integer, "at": time, "actor_id": nullable(uuid), "actor": string, "via": enumeration(["api", "cli", "job"]),
+                "request_id": nullable(string), "action": string, "entity_type": string, "entity_id": nullable(string),
+                "unit_id": nullable(integer), "before": any, "after": any,
+            ]),
+        ]
+    }
+
+    /// Units and indicators.
+    static func catalogueSchemas() -> [String: Any] {
+        let levels = ["province", "district", "commune", "village"]
+        return [
             "Unit": object([
                 "id": integer, "level": enumeration(levels), "code": string, "name": string, "type_label": string,
                 "parent_id": nullable(integer), "valid_from": date, "valid_to": nullable(date),
@@ -114,11 +132,13 @@ public enum OpenAPIDocument {
                 "status": enumeration(["active", "suspended"]), "suspended_from": nullable(date), "suspended_reason": nullable(string),
                 "updated_at": time, "companion_disaggregation": map(array(string), nullable: true),
             ]),
-            "AuditEvent": object([
-                "id": integer, "at": time, "actor_id": nullable(uuid), "actor": string, "via": enumeration(["api", "cli", "job"]),
-                "request_id": nullable(string), "action": string, "entity_type": string, "entity_id": nullable(string),
-                "unit_id": nullable(integer), "before": any, "after": any,
-            ]),
+        ]
+    }
+
+    /// Results and completion.
+    static func resultsSchemas() -> [String: Any] {
+        let levels = ["province", "district", "commune", "village"]
+        return [
             "Result": object([
                 "id": uuid, "indicator_id": integer, "indicator_code": string, "unit_id": integer, "unit_code": string, "unit_name": string,
                 "period_start": date, "period_end": date, "value": integer, "breakdown": map(map(integer), nullable: true),
@@ -137,6 +157,13 @@ public enum OpenAPIDocument {
             "ProgressSummary": object([
                 "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "phase": string, "indicators": integer, "completed": integer, "on_track": integer, "behind": integer, "suspended": integer,
             ]),
+        ]
+    }
+
+    /// Targets, allocation rules, phases, settings and jobs.
+    static func planningSchemas() -> [String: Any] {
+        let levels = ["province", "district", "commune", "village"]
+        return [
             "Target": object([
                 "id": integer, "indicator_id": integer, "indicator_code": string, "phase": string, "unit_id": integer, "unit_code": string,
                 "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer), "year": nullable(integer),
@@ -161,6 +188,12 @@ public enum OpenAPIDocument {
                 "attempts": integer, "max_attempts": integer, "lease_until": nullable(time), "last_error": nullable(string),
                 "created_at": time, "finished_at": nullable(time),
             ]),
+        ]
+    }
+
+    /// The lists and pages of each kind.
+    static func listSchemas() -> [String: Any] {
+        [
             "UnitList": list("Unit", paged: true),
             "UnitChildren": list("Unit", paged: false),
             "IndicatorList": list("Indicator", paged: false),
@@ -228,24 +261,15 @@ public enum OpenAPIDocument {
         return op
     }
 
+    /// Every route, one family of routes a function: a new route goes into its family's function.
     static func paths() -> [String: Any] {
-        let versionBody = object(["version": integer], optional: ["version"])
-        let figures: [String: [String: Any]] = [
-            "value": integer, "breakdown": map(map(integer), nullable: true), "companion_value": nullable(integer), "evidence_note": nullable(string),
-            "companion_breakdown": map(map(integer), nullable: true),
-        ]
-        let resultBody = object(
-            figures.merging(["indicator_id": integer, "unit_id": integer, "period_start": date, "period_end": date, "submit": nullable(boolean)]) { $1 },
-            optional: ["breakdown", "companion_value", "companion_breakdown", "evidence_note", "submit"])
-        let patchBody = object(
-            figures.merging(["period_start": date, "period_end": date, "version": integer]) { $1 },
-            optional: ["breakdown", "companion_value", "companion_breakdown", "evidence_note"])
-        let resultMove = { (move: String, summary: String, body: [String: Any], required: Bool) -> [String: Any] in
-            ["post": Self.operation(
-                summary, id: "\(move)Result", tag: "results", ok: (200, "The result after the move.", Self.ref("Result")), errors: [403, 404, 409],
-                parameters: [Self.uuidID], body: body, bodyRequired: required)]
-        }
-        return [
+        [healthPaths(), sessionPaths(), unitPaths(), indicatorPaths(), accountPaths(), auditPaths(), resultPaths(), progressPaths(), planningPaths(), jobPaths()]
+            .reduce(into: [String: Any]()) { all, family in all.merge(family) { first, _ in first } }
+    }
+
+    /// The health routes and this document, without authentication.
+    static func healthPaths() -> [String: Any] {
+        [
             "/health": ["get": operation("The process is up.", id: "health", tag: "health", ok: (200, "Up.", ref("Status")), public: true, database: false)],
             "/ready": ["get": operation(
                 "The database answers and its migrations are current.", id: "ready", tag: "health", ok: (200, "Ready.", ref("Status")), public: true)],
@@ -259,6 +283,12 @@ public enum OpenAPIDocument {
             ] as [String: Any]],
             "/openapi.json": ["get": operation(
                 "This document.", id: "openapi", tag: "health", ok: (200, "The OpenAPI 3.1 document.", ["type": "object"]), public: true, database: false)],
+        ]
+    }
+
+    /// Logging in and out.
+    static func sessionPaths() -> [String: Any] {
+        [
             "/v1/sessions": ["post": operation(
                 "Log in: a session token.", id: "login", tag: "sessions", ok: (201, "The session.", ref("Session")), errors: [401, 429],
                 body: object(["username": string, "password": string]), public: true)],
@@ -266,6 +296,12 @@ public enum OpenAPIDocument {
                 "get": operation("Who am I, with my grants.", id: "whoAmI", tag: "sessions", ok: (200, "The account.", ref("Me"))),
                 "delete": operation("Log out: revokes the token.", id: "logout", tag: "sessions", ok: (204, "Revoked.", nil)),
             ],
+        ]
+    }
+
+    /// Units and their search.
+    static func unitPaths() -> [String: Any] {
+        [
             "/v1/units": ["get": operation(
                 "Without q, the units at the top of my scope; with q, units of my scope whose name contains q, compared without diacritics, in Vietnamese order.",
                 id: "listUnits", tag: "units", ok: (200, "Units.", ref("UnitList")), errors: [422],
@@ -278,6 +314,12 @@ public enum OpenAPIDocument {
             "/v1/units/{id}/children": ["get": operation(
                 "The units directly below, in Vietnamese order.", id: "listUnitChildren", tag: "units", ok: (200, "Units.", ref("UnitChildren")),
                 errors: [404], parameters: [integerID])],
+        ]
+    }
+
+    /// Indicators, their suspension and resumption.
+    static func indicatorPaths() -> [String: Any] {
+        [
             "/v1/indicators": ["get": operation("The province's indicators.", id: "listIndicators", tag: "indicators", ok: (200, "Indicators.", ref("IndicatorList")))],
             "/v1/indicators/{id}": ["get": operation(
                 "One indicator.", id: "getIndicator", tag: "indicators", ok: (200, "The indicator.", ref("Indicator")), errors: [404], parameters: [integerID])],
@@ -287,6 +329,12 @@ public enum OpenAPIDocument {
             "/v1/indicators/{id}/resume": ["post": operation(
                 "Resume a suspended indicator (province officers).", id: "resumeIndicator", tag: "indicators",
                 ok: (200, "The indicator.", ref("Indicator")), errors: [403, 404, 422], parameters: [integerID])],
+        ]
+    }
+
+    /// Accounts, their grants and tokens.
+    static func accountPaths() -> [String: Any] {
+        [
             "/v1/accounts": [
                 "get": operation("Accounts I may manage.", id: "listAccounts", tag: "accounts", ok: (200, "Accounts.", ref("AccountList")), errors: [403]),
                 "post": operation(
@@ -314,6 +362,12 @@ public enum OpenAPIDocument {
             "/v1/grants/{id}": ["delete": operation(
                 "Revoke a grant (it stays on record). Not one's own (409).", id: "revokeGrant", tag: "accounts", ok: (200, "The grant.", ref("Grant")),
                 errors: [403, 404, 409, 422], parameters: [integerID])],
+        ]
+    }
+
+    /// The audit log.
+    static func auditPaths() -> [String: Any] {
+        [
             "/v1/audit": ["get": operation(
                 "The audit log of my scope, newest first.", id: "listAudit", tag: "audit", ok: (200, "Events.", ref("AuditPage")), errors: [403, 422],
                 parameters: [
@@ -321,6 +375,28 @@ public enum OpenAPIDocument {
                     parameter("since", time, "Events at or after this time."), limit,
                     parameter("cursor", string, "`next_cursor` of the previous page."),
                 ])],
+        ]
+    }
+
+    /// Results and their moves.
+    static func resultPaths() -> [String: Any] {
+        let versionBody = object(["version": integer], optional: ["version"])
+        let figures: [String: [String: Any]] = [
+            "value": integer, "breakdown": map(map(integer), nullable: true), "companion_value": nullable(integer), "evidence_note": nullable(string),
+            "companion_breakdown": map(map(integer), nullable: true),
+        ]
+        let resultBody = object(
+            figures.merging(["indicator_id": integer, "unit_id": integer, "period_start": date, "period_end": date, "submit": nullable(boolean)]) { $1 },
+            optional: ["breakdown", "companion_value", "companion_breakdown", "evidence_note", "submit"])
+        let patchBody = object(
+            figures.merging(["period_start": date, "period_end": date, "version": integer]) { $1 },
+            optional: ["breakdown", "companion_value", "companion_breakdown", "evidence_note"])
+        let resultMove = { (move: String, summary: String, body: [String: Any], required: Bool) -> [String: Any] in
+            ["post": Self.operation(
+                summary, id: "\(move)Result", tag: "results", ok: (200, "The result after the move.", Self.ref("Result")), errors: [403, 404, 409],
+                parameters: [Self.uuidID], body: body, bodyRequired: required)]
+        }
+        return [
             "/v1/results": [
                 "post": operation(
                     "Report a result; with Idempotency-Key a retry returns the first result (Idempotent-Replayed: true).", id: "createResult", tag: "results",
@@ -351,6 +427,12 @@ public enum OpenAPIDocument {
                 object(
                     figures.merging(["reason": string, "version": integer]) { $1 },
                     optional: ["breakdown", "companion_value", "companion_breakdown", "evidence_note"]), true),
+        ]
+    }
+
+    /// Completion.
+    static func progressPaths() -> [String: Any] {
+        [
             "/v1/progress": ["get": operation(
                 "Completion in my scope.", id: "listProgress", tag: "progress", ok: (200, "Figures.", ref("ProgressList")), errors: [404, 422],
                 parameters: [
@@ -364,6 +446,12 @@ public enum OpenAPIDocument {
             "/v1/progress/summary": ["get": operation(
                 "Per phase, for each unit at the top of my scope (the units of my grants): its indicators completed, on track, behind, suspended.",
                 id: "progressSummary", tag: "progress", ok: (200, "Per unit and phase.", ref("ProgressSummaryList")), errors: [404])],
+        ]
+    }
+
+    /// Targets, allocation rules, allocations, phases and the province's settings.
+    static func planningPaths() -> [String: Any] {
+        [
             "/v1/targets": [
                 "get": operation(
                     "Target cells of my scope, by indicator, level, Vietnamese name and year (the phase's cell first).", id: "listTargets", tag: "planning",
@@ -414,6 +502,12 @@ public enum OpenAPIDocument {
                     "Change my province's settings (province officers).", id: "setProvinceSettings", tag: "planning",
                     ok: (200, "The settings.", ref("ProvinceSettings")), errors: [403], body: object(["district_allocation": boolean])),
             ],
+        ]
+    }
+
+    /// Jobs.
+    static func jobPaths() -> [String: Any] {
+        [
             "/v1/jobs": ["get": operation(
                 "My province's jobs, newest first (province officers).", id: "listJobs", tag: "jobs", ok: (200, "Jobs.", ref("JobPage")), errors: [403, 422],
                 parameters: [

@@ -13,6 +13,13 @@ struct PlanningController {
     let settings: ProvinceSettingsStore
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        addTargetRoutes(to: group)
+        addAllocationRoutes(to: group)
+        addPhaseAndSettingsRoutes(to: group)
+    }
+
+    /// `/v1/targets`: read and set target cells.
+    func addTargetRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("targets") { request, context in
             let (caller, province) = try context.province()
             let query = QueryInput(request)
@@ -40,6 +47,10 @@ struct PlanningController {
                 unitID: try input.integer("unit_id"), year: year.map(Int.init), value: Int(value), lock: try input.boolean("locked"), caller: caller)
             return JSONBody.response(.ok, Representation.target(cell))
         }
+    }
+
+    /// `/v1/allocation-rules` and `/v1/allocations`: how targets are split, and the allocation.
+    func addAllocationRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("allocation-rules") { request, context in
             let (caller, province) = try context.province()
             let query = QueryInput(request)
@@ -69,6 +80,10 @@ struct PlanningController {
             response.headers[.location] = "/v1/jobs/\(job.id)"
             return response
         }
+    }
+
+    /// `/v1/phases` and `/v1/province/settings`: the plan behind a phase, who plans the communes.
+    func addPhaseAndSettingsRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("phases/:phase") { _, context in
             let (caller, province) = try context.province()
             let phase = try await targets.phase(province: province, code: try Self.phase(context.parameters.get("phase")), caller: caller)

@@ -114,9 +114,36 @@ public struct ReformStore: Sendable {
     private func carry(
         _ p: Province, into province: Province, on day: PostgresDate, lastDay: PostgresDate, actor: Actor, _ c: PostgresConnection
     ) async throws -> [String: Int] {
-        var carried: [String: Int] = [:]
         let b = province.id
-        // The predecessor ends, with its units.
+        try await end(p, lastDay: lastDay, c)
+        try await use(b, c)
+        var carried = try await carryCatalogue(p, into: province, c)
+        carried.merge(try await copyRows(into: b, c)) { $1 }
+        carried["grants_made_read_only"] = try await endGrants(into: b, on: day, lastDay: lastDay, actor: actor, c)
+        try await c.query("UPDATE chitieu.login_name SET province_id = \(b) WHERE province_id = \(p.id)")
+        carried["province_links"] = try await linkUnits(into: province, on: day, lastDay: lastDay, c)
+        try await c.query(
+            """
+            INSERT INTO chitieu.province_lineage (province_id, predecessor_id, predecessor_code, predecessor_name, merged_on, merged_by, carried)
+            VALUES (\(b), \(p.id), \(p.code), \(p.name), \(day), \(actor.accountID), \(AuditLog.json(carried))::jsonb)
+            """)
+        try await AuditLog.record(
+            TenantTransaction(connection: c, provinceID: b), actor: actor, action: "tenant.merge", entityType: "province", entityID: String(p.id),
+            after: AuditLog.json(["predecessor": p.code, "predecessor_name": p.name, "merged_on": day.description, "carried": carried]))
+        // The predecessor: its accounts have moved; it names its successor.
+        try await use(p.id, c)
+        try await c.query("DELETE FROM chitieu.account WHERE province_id = \(p.id)")
+        try await TokenCache.announceChange(province: p.id, on: c)
+        try await FiguresCache.announceChange(province: p.id, on: c)
+        try await c.query("UPDATE chitieu.province SET successor_id = \(b) WHERE province_id = \(p.id)")
+        try await AuditLog.record(
+            TenantTransaction(connection: c, provinceID: p.id), actor: actor, action: "tenant.merged_into", entityType: "province", entityID: String(b),
+            after: AuditLog.json(["successor": province.code, "successor_name": province.name, "merged_on": day.description, "carried": carried]))
+        return carried
+    }
+
+    /// The predecessor ends, with its units.
+    private func end(_ p: Province, lastDay: PostgresDate, _ c: PostgresConnection) async throws {
         try await c.query("UPDATE chitieu.province SET valid_to = \(lastDay) WHERE province_id = \(p.id) AND (valid_to IS NULL OR valid_to > \(lastDay))")
         try await c.query(
             """
@@ -129,8 +156,13 @@ public struct ReformStore: Sendable {
             try await c.query(PostgresQuery(unsafeSQL: "INSERT INTO merge_\(table) SELECT * FROM chitieu.\(table) WHERE province_id = $1", bindings: {
                 var b = PostgresBindings(); b.append(p.id); return b }()))
         }
+    }
+
+    /// The phases and indicators the merged province lacks, by code, and the maps of their ids.
+    private func carryCatalogue(_ p: Province, into province: Province, _ c: PostgresConnection) async throws -> [String: Int] {
+        var carried: [String: Int] = [:]
+        let b = province.id
         // Indicators of the same code must be the same kind of count to be added up.
-        try await use(b, c)
         let clash = try await c.query(
             """
             SELECT m.code, m.kind, i.kind AS existing, m.measure_unit, i.measure_unit AS existing_measure
@@ -171,6 +203,12 @@ public struct ReformStore: Sendable {
             INSERT INTO merge_map_indicator SELECT m.indicator_id, x.indicator_id FROM merge_indicator m
             JOIN chitieu.indicator x ON x.province_id = \(b) AND x.code = m.code
             """)
+        return carried
+    }
+
+    /// The predecessor's rows copied under the merged province.
+    private func copyRows(into b: Int64, _ c: PostgresConnection) async throws -> [String: Int] {
+        var carried: [String: Int] = [:]
         // Rows copied with their ids; indicators and phases mapped; an idempotency key belongs
         // to the province it was sent to.
         let mapped: [String: String] = [
@@ -187,6 +225,11 @@ public struct ReformStore: Sendable {
                     SELECT \(values.joined(separator: ", ")) FROM merge_\(table) m
                     """, bindings: { var x = PostgresBindings(); x.append(b); return x }())).affectedRows
         }
+        return carried
+    }
+
+    /// The grants of the units that ended; how many became read-only.
+    private func endGrants(into b: Int64, on day: PostgresDate, lastDay: PostgresDate, actor: Actor, _ c: PostgresConnection) async throws -> Int {
         // Grants on the units that ended become read-only over the history; proposals on the
         // successors come from `proposals`.
         let ended = try await c.query(
@@ -203,39 +246,25 @@ public struct ReformStore: Sendable {
             """).affectedRows
         try await TokenCache.announceChange(province: b, on: c)
         try await FiguresCache.announceChange(province: b, on: c)
-        carried["grants_made_read_only"] = ended
-        try await c.query("UPDATE chitieu.login_name SET province_id = \(b) WHERE province_id = \(p.id)")
+        return ended
+    }
+
+    /// The links of the predecessor's units to the merged province's own unit; how many were made.
+    private func linkUnits(into province: Province, on day: PostgresDate, lastDay: PostgresDate, _ c: PostgresConnection) async throws -> Int {
+        let b = province.id
         // The predecessor's own unit and its districts are linked to the merged province's own unit.
         let root = try await c.query(
             "SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(b) AND level = 'province' AND valid_from = \(day)")
         guard let rootID = try root.first?.decode(Int64.self, at: 0) else {
             throw InputError(field: "--into", reason: "\(province.code) has no unit of its own from \(day)")
         }
-        carried["province_links"] = try await c.query(
+        return try await c.query(
             """
             INSERT INTO chitieu.unit_succession (province_id, from_unit_id, to_unit_id, effective_date, kind, weight)
             SELECT \(b), m.unit_id, \(rootID), \(day), 'whole', 1 FROM merge_admin_unit m
             WHERE m.level IN ('province', 'district') AND m.valid_to = \(lastDay)
             ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO NOTHING
             """).affectedRows
-        try await c.query(
-            """
-            INSERT INTO chitieu.province_lineage (province_id, predecessor_id, predecessor_code, predecessor_name, merged_on, merged_by, carried)
-            VALUES (\(b), \(p.id), \(p.code), \(p.name), \(day), \(actor.accountID), \(AuditLog.json(carried))::jsonb)
-            """)
-        try await AuditLog.record(
-            TenantTransaction(connection: c, provinceID: b), actor: actor, action: "tenant.merge", entityType: "province", entityID: String(p.id),
-            after: AuditLog.json(["predecessor": p.code, "predecessor_name": p.name, "merged_on": day.description, "carried": carried]))
-        // The predecessor: its accounts have moved; it names its successor.
-        try await use(p.id, c)
-        try await c.query("DELETE FROM chitieu.account WHERE province_id = \(p.id)")
-        try await TokenCache.announceChange(province: p.id, on: c)
-        try await FiguresCache.announceChange(province: p.id, on: c)
-        try await c.query("UPDATE chitieu.province SET successor_id = \(b) WHERE province_id = \(p.id)")
-        try await AuditLog.record(
-            TenantTransaction(connection: c, provinceID: p.id), actor: actor, action: "tenant.merged_into", entityType: "province", entityID: String(b),
-            after: AuditLog.json(["successor": province.code, "successor_name": province.name, "merged_on": day.description, "carried": carried]))
-        return carried
     }
 }
 
