@@ -75,15 +75,8 @@ public enum AdminUnitsCSV {
         let lines = try CSVReader.records(data)
         guard let header = lines.first else { throw CSVFileError(line: 0, reason: "the file is empty") }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-        let layout: AdminUnitsFile.Layout
-        let required: [String]
-        if columns.contains("district_code") {
-            layout = .threeLevel
-            required = threeLevelColumns
-        } else {
-            layout = .twoLevel
-            required = twoLevelColumns
-        }
+        let layout: AdminUnitsFile.Layout = columns.contains("district_code") ? .threeLevel : .twoLevel
+        let required = layout == .threeLevel ? threeLevelColumns : twoLevelColumns
         var index: [String: Int] = [:]
         for (i, name) in columns.enumerated() where index[name] == nil { index[name] = i }
         for name in required where index[name] == nil {
@@ -91,10 +84,54 @@ public enum AdminUnitsCSV {
                 line: 1, column: name,
                 reason: "the header has no column '\(name)'; expected the columns \(required.joined(separator: ","))")
         }
+        var reader = Reader(layout: layout, columns: columns, index: index)
+        reader.units.reserveCapacity(lines.count + 800)
+        for record in lines.dropFirst() {
+            if record.fields.count == 1, record.fields[0].isEmpty { continue }  // blank line
+            try reader.read(record)
+        }
+        guard !reader.units.isEmpty else { throw CSVFileError(line: 0, reason: "the file has a header but no units") }
+        return AdminUnitsFile(layout: layout, units: reader.units)
+    }
 
+    /// The units of the rows read so far, each once, checked against what earlier rows said of them.
+    struct Reader {
+        let layout: AdminUnitsFile.Layout
+        let columns: [String]
+        let index: [String: Int]
         var units: [ImportedUnit] = []
-        var seen: [String: (name: String, parent: String?, line: Int)] = [:]  // "level:code"
-        units.reserveCapacity(lines.count + 800)
+        /// Each unit by "level:code": its name, parent and first line.
+        var seen: [String: (name: String, parent: String?, line: Int)] = [:]
+
+        /// One row: its province, district (three-level files) and commune.
+        mutating func read(_ record: CSVReader.Record) throws(CSVFileError) {
+            guard record.fields.count == columns.count else {
+                throw CSVFileError(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)")
+            }
+            let provinceCode = try field(record, "province_code")
+            let provinceName = try field(record, "province_name")
+            try add(.province, code: provinceCode, name: provinceName, type: provinceType(provinceName), parent: nil, province: provinceCode, line: record.line, codeColumn: "province_code", nameColumn: "province_name")
+            var communeParent = provinceCode
+            if layout == .threeLevel {
+                let districtCode = try field(record, "district_code")
+                let districtName = try field(record, "district_name")
+                let districtType = try field(record, "district_type")
+                let communeCode = try field(record, "commune_code")
+                if districtCode.isEmpty {
+                    if communeCode.isEmpty {
+                        throw CSVFileError(line: record.line, column: "district_code", reason: "the row names neither a district nor a commune")
+                    }
+                    throw CSVFileError(line: record.line, column: "district_code", reason: "commune \(communeCode) has no district: its district is unknown")
+                }
+                try add(.district, code: districtCode, name: districtName, type: districtType, parent: provinceCode, province: provinceCode, line: record.line, codeColumn: "district_code", nameColumn: "district_name")
+                communeParent = districtCode
+                if communeCode.isEmpty { return }  // an island district with no commune level
+            }
+            let communeCode = try field(record, "commune_code")
+            let communeName = try field(record, "commune_name")
+            let communeType = try field(record, "commune_type")
+            try add(.commune, code: communeCode, name: communeName, type: communeType, parent: communeParent, province: provinceCode, line: record.line, codeColumn: "commune_code", nameColumn: "commune_name")
+        }
 
         func field(_ record: CSVReader.Record, _ name: String) throws(CSVFileError) -> String {
             let i = index[name]!
@@ -105,7 +142,7 @@ public enum AdminUnitsCSV {
             return Names.normalized(record.fields[i])
         }
 
-        func add(_ level: UnitLevel, code: String, name: String, type: String, parent: String?, province: String, line: Int, codeColumn: String, nameColumn: String) throws(CSVFileError) {
+        mutating func add(_ level: UnitLevel, code: String, name: String, type: String, parent: String?, province: String, line: Int, codeColumn: String, nameColumn: String) throws(CSVFileError) {
             let digits: Int = switch level {
             case .province: 2
             case .district: 3
@@ -132,38 +169,6 @@ public enum AdminUnitsCSV {
             seen[key] = (name, parent, line)
             units.append(ImportedUnit(level: level, code: code, name: name, typeLabel: type, parentCode: parent, provinceCode: province, line: line))
         }
-
-        for record in lines.dropFirst() {
-            if record.fields.count == 1, record.fields[0].isEmpty { continue }  // blank line
-            guard record.fields.count == columns.count else {
-                throw CSVFileError(line: record.line, reason: "has \(record.fields.count) fields, the header has \(columns.count)")
-            }
-            let provinceCode = try field(record, "province_code")
-            let provinceName = try field(record, "province_name")
-            try add(.province, code: provinceCode, name: provinceName, type: provinceType(provinceName), parent: nil, province: provinceCode, line: record.line, codeColumn: "province_code", nameColumn: "province_name")
-            var communeParent = provinceCode
-            if layout == .threeLevel {
-                let districtCode = try field(record, "district_code")
-                let districtName = try field(record, "district_name")
-                let districtType = try field(record, "district_type")
-                let communeCode = try field(record, "commune_code")
-                if districtCode.isEmpty {
-                    if communeCode.isEmpty {
-                        throw CSVFileError(line: record.line, column: "district_code", reason: "the row names neither a district nor a commune")
-                    }
-                    throw CSVFileError(line: record.line, column: "district_code", reason: "commune \(communeCode) has no district: its district is unknown")
-                }
-                try add(.district, code: districtCode, name: districtName, type: districtType, parent: provinceCode, province: provinceCode, line: record.line, codeColumn: "district_code", nameColumn: "district_name")
-                communeParent = districtCode
-                if communeCode.isEmpty { continue }  // an island district with no commune level
-            }
-            let communeCode = try field(record, "commune_code")
-            let communeName = try field(record, "commune_name")
-            let communeType = try field(record, "commune_type")
-            try add(.commune, code: communeCode, name: communeName, type: communeType, parent: communeParent, province: provinceCode, line: record.line, codeColumn: "commune_code", nameColumn: "commune_name")
-        }
-        guard !units.isEmpty else { throw CSVFileError(line: 0, reason: "the file has a header but no units") }
-        return AdminUnitsFile(layout: layout, units: units)
     }
 
     /// "Thành phố" for the centrally-run cities, "Tỉnh" for the others, from the name.

@@ -192,6 +192,22 @@ public struct TenantArchive: Sendable {
         }
         let contents = try Self.read(data)
         let province = contents.province
+        try await checkFits(contents)
+        try await database.withTenant(province.id) { tx in
+            try await Self.insertRows(contents, tx: tx)
+            try await Self.claimUsernames(of: province, tx: tx)
+            try await Self.advanceIdentities(of: province, tx: tx)
+            try await tx.query("SELECT chitieu.ensure_reporting_group(\(province.id))")
+            try await AuditLog.record(
+                tx, actor: actor, action: "tenant.import", entityType: "province", entityID: String(province.id),
+                after: AuditLog.json(["exported_at": contents.exportedAt, "schema": contents.schema, "rows": contents.counts]))
+        }
+        return Summary(province: province, rows: contents.counts)
+    }
+
+    /// Refuses a file of another schema version, or whose province (or its id) is here already.
+    func checkFits(_ contents: Contents) async throws {
+        let province = contents.province
         let schema = try await database.pool.withConnection { try await Self.schemaVersion($0) }
         guard schema == contents.schema else {
             throw InputError(
@@ -208,62 +224,66 @@ public struct TenantArchive: Sendable {
                 field: "file",
                 reason: "province \(try row.decode(String.self, "code")) \(try row.decode(String.self, "name")) (id \(try row.decode(Int64.self, "province_id"))) exists in this database already; the file's province \(province.code) has id \(province.id)")
         }
-        try await database.withTenant(province.id) { tx in
-            for table in Self.tables {
-                guard let lines = contents.lines[table], !lines.isEmpty else { continue }
-                let columns = try await Self.writableColumns(table, tx.connection)
-                let name = "chitieu.\(PostgresQuery.quoteIdentifier(table))"
-                let sql = """
-                    INSERT INTO \(name) (\(columns)) OVERRIDING SYSTEM VALUE
-                    SELECT \(columns) FROM jsonb_populate_recordset(NULL::\(name), (SELECT jsonb_agg(e -> 'row') FROM jsonb_array_elements($1::jsonb) e))
-                    """
-                var start = 0
-                while start < lines.count {
-                    let batch = lines[start..<min(start + Self.batchSize, lines.count)]
-                    var bindings = PostgresBindings()
-                    bindings.append("[" + batch.joined(separator: ",") + "]")
-                    try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings))
-                    start += Self.batchSize
-                }
-            }
-            let taken = try await tx.query(
+    }
+
+    /// The file's rows, table by table in the order of their foreign keys, in batches.
+    static func insertRows(_ contents: Contents, tx: TenantTransaction) async throws {
+        for table in Self.tables {
+            guard let lines = contents.lines[table], !lines.isEmpty else { continue }
+            let columns = try await Self.writableColumns(table, tx.connection)
+            let name = "chitieu.\(PostgresQuery.quoteIdentifier(table))"
+            let sql = """
+                INSERT INTO \(name) (\(columns)) OVERRIDING SYSTEM VALUE
+                SELECT \(columns) FROM jsonb_populate_recordset(NULL::\(name), (SELECT jsonb_agg(e -> 'row') FROM jsonb_array_elements($1::jsonb) e))
                 """
-                SELECT string_agg(a.username, ', ' ORDER BY a.username) AS names FROM chitieu.account a
-                JOIN chitieu.login_name l ON l.username = a.username WHERE a.province_id = \(province.id)
-                """)[0].decode(String?.self, "names")
-            if let taken {
-                throw InputError(field: "file", reason: "the usernames \(taken) belong to another province of this deployment; usernames are unique in a deployment")
-            }
-            try await tx.query(
-                """
-                INSERT INTO chitieu.login_name (username, province_id, account_id)
-                SELECT username, province_id, account_id FROM chitieu.account WHERE province_id = \(province.id)
-                """)
-            // Identities go on after the ids brought in, so this province's next rows get new ones.
-            for row in try await tx.query(
-                """
-                SELECT c.relname AS tbl, quote_ident(a.attname) AS col, pg_get_serial_sequence(format('chitieu.%I', c.relname), a.attname) AS seq
-                FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                WHERE c.relnamespace = 'chitieu'::regnamespace AND a.attidentity <> '' AND c.relname = ANY (\(Self.tables)::text[])
-                """)
-            {
-                let table = try row.decode(String.self, "tbl")
-                let column = try row.decode(String.self, "col")
+            var start = 0
+            while start < lines.count {
+                let batch = lines[start..<min(start + Self.batchSize, lines.count)]
                 var bindings = PostgresBindings()
-                bindings.append(try row.decode(String.self, "seq"))
-                bindings.append(province.id)
-                try await tx.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            SELECT setval($1::regclass, greatest(m, coalesce(pg_sequence_last_value($1::regclass), 0)))
-                            FROM (SELECT max(\(column)) AS m FROM chitieu.\(PostgresQuery.quoteIdentifier(table)) WHERE province_id = $2) x WHERE m IS NOT NULL
-                            """, bindings: bindings))
+                bindings.append("[" + batch.joined(separator: ",") + "]")
+                try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings))
+                start += Self.batchSize
             }
-            try await tx.query("SELECT chitieu.ensure_reporting_group(\(province.id))")
-            try await AuditLog.record(
-                tx, actor: actor, action: "tenant.import", entityType: "province", entityID: String(province.id),
-                after: AuditLog.json(["exported_at": contents.exportedAt, "schema": contents.schema, "rows": contents.counts]))
         }
-        return Summary(province: province, rows: contents.counts)
+    }
+
+    /// The province's usernames, refused when another province of the deployment has one of them.
+    static func claimUsernames(of province: Province, tx: TenantTransaction) async throws {
+        let taken = try await tx.query(
+            """
+            SELECT string_agg(a.username, ', ' ORDER BY a.username) AS names FROM chitieu.account a
+            JOIN chitieu.login_name l ON l.username = a.username WHERE a.province_id = \(province.id)
+            """)[0].decode(String?.self, "names")
+        if let taken {
+            throw InputError(field: "file", reason: "the usernames \(taken) belong to another province of this deployment; usernames are unique in a deployment")
+        }
+        try await tx.query(
+            """
+            INSERT INTO chitieu.login_name (username, province_id, account_id)
+            SELECT username, province_id, account_id FROM chitieu.account WHERE province_id = \(province.id)
+            """)
+    }
+
+    /// Identities go on after the ids brought in, so this province's next rows get new ones.
+    static func advanceIdentities(of province: Province, tx: TenantTransaction) async throws {
+        for row in try await tx.query(
+            """
+            SELECT c.relname AS tbl, quote_ident(a.attname) AS col, pg_get_serial_sequence(format('chitieu.%I', c.relname), a.attname) AS seq
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            WHERE c.relnamespace = 'chitieu'::regnamespace AND a.attidentity <> '' AND c.relname = ANY (\(Self.tables)::text[])
+            """)
+        {
+            let table = try row.decode(String.self, "tbl")
+            let column = try row.decode(String.self, "col")
+            var bindings = PostgresBindings()
+            bindings.append(try row.decode(String.self, "seq"))
+            bindings.append(province.id)
+            try await tx.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT setval($1::regclass, greatest(m, coalesce(pg_sequence_last_value($1::regclass), 0)))
+                        FROM (SELECT max(\(column)) AS m FROM chitieu.\(PostgresQuery.quoteIdentifier(table)) WHERE province_id = $2) x WHERE m IS NOT NULL
+                        """, bindings: bindings))
+        }
     }
 }

@@ -76,76 +76,15 @@ public struct UnitStore: Sendable {
         try await database.pool.withTransaction { connection in
             var report = UnitImportReport()
             report.unitsRead = units.count
-            try await connection.executeScript(
-                """
-                CREATE TEMPORARY TABLE import_unit (
-                    province_code text NOT NULL, level text NOT NULL, code text NOT NULL, name text NOT NULL,
-                    type_label text NOT NULL, parent_level text, parent_code text
-                ) ON COMMIT DROP
-                """)
-            try await connection.copyFrom(
-                "COPY import_unit (province_code, level, code, name, type_label, parent_level, parent_code) FROM STDIN"
-            ) { writer in
-                for unit in units {
-                    let parentLevel: String? =
-                        switch unit.level {
-                        case .province: nil
-                        case .district: UnitLevel.province.rawValue
-                        case .commune: layout == .threeLevel ? UnitLevel.district.rawValue : UnitLevel.province.rawValue
-                        case .village: UnitLevel.commune.rawValue
-                        }
-                    try writer.appendRow([
-                        unit.provinceCode, unit.level.rawValue, unit.code, unit.name, unit.typeLabel, parentLevel, unit.parentCode,
-                    ])
-                }
-            }
-            try await connection.executeScript("ANALYZE import_unit")
+            try await Self.stage(units, layout: layout, connection)
             var seenProvinces = Set<String>()
             for provinceUnit in units where provinceUnit.level == .province && seenProvinces.insert(provinceUnit.code).inserted {
-                let existing = try await connection.query(
-                    "SELECT province_id, code, name, valid_from, valid_to FROM chitieu.province WHERE code = \(provinceUnit.code) AND valid_from = \(validFrom)")
-                let province: Province
-                if let row = existing.first {
-                    province = try TenantStore.decode(row)
-                    try await connection.query("SELECT chitieu.use_province(\(province.id))")
-                } else {
-                    let idRows = try await connection.query(
-                        "SELECT nextval(pg_get_serial_sequence('chitieu.province', 'province_id')) AS id")
-                    province = Province(
-                        id: try idRows[0].decode(Int64.self, "id"), code: provinceUnit.code, name: provinceUnit.name,
-                        validFrom: validFrom, validTo: validTo)
-                    try await connection.query("SELECT chitieu.use_province(\(province.id))")
-                    try await TenantStore.insert(province, tx: TenantTransaction(connection: connection, provinceID: province.id), actor: actor)
-                    report.provincesCreated.append(province)
-                }
+                let (province, created) = try await Self.tenant(of: provinceUnit, validFrom: validFrom, validTo: validTo, actor: actor, connection)
+                if created { report.provincesCreated.append(province) }
                 var counts: [UnitLevel: UnitImportReport.Counts] = [:]
                 for level in [UnitLevel.province, .district, .commune] {
-                    let rows = try await connection.query(
-                        """
-                        WITH upserted AS (
-                            INSERT INTO chitieu.admin_unit AS u (province_id, level, code, name, type_label, parent_id, valid_from, valid_to)
-                            SELECT \(province.id), s.level, s.code, s.name, s.type_label, p.unit_id, \(validFrom), \(validTo)
-                            FROM import_unit s
-                            LEFT JOIN chitieu.admin_unit p
-                              ON p.province_id = \(province.id) AND p.level = s.parent_level AND p.code = s.parent_code
-                             AND p.valid_from = \(validFrom)
-                            WHERE s.province_code = \(province.code) AND s.level = \(level.rawValue)
-                            ON CONFLICT (province_id, level, code, valid_from) DO UPDATE
-                               SET name = excluded.name, type_label = excluded.type_label,
-                                   parent_id = excluded.parent_id, valid_to = excluded.valid_to
-                             WHERE (u.name, u.type_label, u.parent_id, u.valid_to)
-                                   IS DISTINCT FROM (excluded.name, excluded.type_label, excluded.parent_id, excluded.valid_to)
-                            RETURNING (xmax = 0) AS inserted
-                        )
-                        SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated,
-                               (SELECT count(*) FROM import_unit WHERE province_code = \(province.code) AND level = \(level.rawValue)) AS total
-                        FROM upserted
-                        """)
-                    let inserted = try rows[0].decode(Int.self, "inserted")
-                    let updated = try rows[0].decode(Int.self, "updated")
-                    let total = try rows[0].decode(Int.self, "total")
-                    var c = UnitImportReport.Counts(inserted: inserted, updated: updated, unchanged: total - inserted - updated)
-                    if level == .province, report.provincesCreated.last?.id == province.id {
+                    var c = try await Self.upsert(level, of: province, validFrom: validFrom, validTo: validTo, connection)
+                    if level == .province, created {
                         // The tenant's own unit was created with the tenant; the file only confirmed it.
                         c = UnitImportReport.Counts(inserted: c.inserted + 1, updated: c.updated, unchanged: c.unchanged - 1)
                     }
@@ -171,6 +110,88 @@ public struct UnitStore: Sendable {
             try beforeCommit(report)
             return report
         }
+    }
+
+    /// The file's units in a temporary table `import_unit`, each with its parent's level.
+    private static func stage(_ units: [ImportedUnit], layout: AdminUnitsFile.Layout, _ connection: PostgresConnection) async throws {
+        try await connection.executeScript(
+            """
+            CREATE TEMPORARY TABLE import_unit (
+                province_code text NOT NULL, level text NOT NULL, code text NOT NULL, name text NOT NULL,
+                type_label text NOT NULL, parent_level text, parent_code text
+            ) ON COMMIT DROP
+            """)
+        try await connection.copyFrom(
+            "COPY import_unit (province_code, level, code, name, type_label, parent_level, parent_code) FROM STDIN"
+        ) { writer in
+            for unit in units {
+                let parentLevel: String? =
+                    switch unit.level {
+                    case .province: nil
+                    case .district: UnitLevel.province.rawValue
+                    case .commune: layout == .threeLevel ? UnitLevel.district.rawValue : UnitLevel.province.rawValue
+                    case .village: UnitLevel.commune.rawValue
+                    }
+                try writer.appendRow([
+                    unit.provinceCode, unit.level.rawValue, unit.code, unit.name, unit.typeLabel, parentLevel, unit.parentCode,
+                ])
+            }
+        }
+        try await connection.executeScript("ANALYZE import_unit")
+    }
+
+    /// The tenant of a province of the file, made if it does not begin on `validFrom` yet, and
+    /// whether it was made; the connection then serves it.
+    private static func tenant(
+        of provinceUnit: ImportedUnit, validFrom: PostgresDate, validTo: PostgresDate?, actor: Actor, _ connection: PostgresConnection
+    ) async throws -> (Province, created: Bool) {
+        let existing = try await connection.query(
+            "SELECT province_id, code, name, valid_from, valid_to FROM chitieu.province WHERE code = \(provinceUnit.code) AND valid_from = \(validFrom)")
+        if let row = existing.first {
+            let province = try TenantStore.decode(row)
+            try await connection.query("SELECT chitieu.use_province(\(province.id))")
+            return (province, false)
+        } else {
+            let idRows = try await connection.query(
+                "SELECT nextval(pg_get_serial_sequence('chitieu.province', 'province_id')) AS id")
+            let province = Province(
+                id: try idRows[0].decode(Int64.self, "id"), code: provinceUnit.code, name: provinceUnit.name,
+                validFrom: validFrom, validTo: validTo)
+            try await connection.query("SELECT chitieu.use_province(\(province.id))")
+            try await TenantStore.insert(province, tx: TenantTransaction(connection: connection, provinceID: province.id), actor: actor)
+            return (province, true)
+        }
+    }
+
+    /// Inserts and updates the units of one level of a province from `import_unit`: how many of each, and unchanged.
+    private static func upsert(
+        _ level: UnitLevel, of province: Province, validFrom: PostgresDate, validTo: PostgresDate?, _ connection: PostgresConnection
+    ) async throws -> UnitImportReport.Counts {
+        let rows = try await connection.query(
+            """
+            WITH upserted AS (
+                INSERT INTO chitieu.admin_unit AS u (province_id, level, code, name, type_label, parent_id, valid_from, valid_to)
+                SELECT \(province.id), s.level, s.code, s.name, s.type_label, p.unit_id, \(validFrom), \(validTo)
+                FROM import_unit s
+                LEFT JOIN chitieu.admin_unit p
+                  ON p.province_id = \(province.id) AND p.level = s.parent_level AND p.code = s.parent_code
+                 AND p.valid_from = \(validFrom)
+                WHERE s.province_code = \(province.code) AND s.level = \(level.rawValue)
+                ON CONFLICT (province_id, level, code, valid_from) DO UPDATE
+                   SET name = excluded.name, type_label = excluded.type_label,
+                       parent_id = excluded.parent_id, valid_to = excluded.valid_to
+                 WHERE (u.name, u.type_label, u.parent_id, u.valid_to)
+                       IS DISTINCT FROM (excluded.name, excluded.type_label, excluded.parent_id, excluded.valid_to)
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated,
+                   (SELECT count(*) FROM import_unit WHERE province_code = \(province.code) AND level = \(level.rawValue)) AS total
+            FROM upserted
+            """)
+        let inserted = try rows[0].decode(Int.self, "inserted")
+        let updated = try rows[0].decode(Int.self, "updated")
+        let total = try rows[0].decode(Int.self, "total")
+        return UnitImportReport.Counts(inserted: inserted, updated: updated, unchanged: total - inserted - updated)
     }
 
     /// The units of a province valid on a date, each with its position among its siblings in

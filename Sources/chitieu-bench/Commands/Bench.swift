@@ -44,125 +44,8 @@ extension ChitieuBench {
 
         func run() async throws {
             try await runReportingErrors {
-                let logger = database.makeLogger(defaultLevel: .warning)
-                let config = PostgresConfiguration(connectionString: database.adminConnectionString, maxConnections: 1)
-                let connection = try await PostgresConnection.connect(config, logger: logger)
-                let data = makeRows(rows)
-                let single = Array(data.prefix(singleRows))
-                try await connection.executeScript("DROP SCHEMA IF EXISTS chitieu_bench CASCADE; CREATE SCHEMA chitieu_bench")
-                let create = "CREATE TABLE chitieu_bench.member (id bigint, unit_code text, name text, value bigint)"
-                func fresh() async throws {
-                    try await connection.executeScript("DROP TABLE IF EXISTS chitieu_bench.member; \(create)")
-                }
-                func timed(_ body: () async throws -> Void) async throws -> Double {
-                    try await fresh()
-                    let start = ContinuousClock.now
-                    try await body()
-                    let elapsed = ContinuousClock.now - start
-                    return elapsed.seconds
-                }
-                func median(_ values: [Double]) -> Double {
-                    let s = values.sorted()
-                    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-                }
-                var results: [(String, Int, Double)] = []
-
-                // 1. One parameterised INSERT per row (prepared), in one transaction.
-                var times: [Double] = []
-                for _ in 0..<runs {
-                    times.append(try await timed {
-                        try await connection.withTransaction { tx in
-                            for row in single {
-                                try await tx.query(
-                                    "INSERT INTO chitieu_bench.member (id, unit_code, name, value) VALUES (\(row.id), \(row.unit), \(row.name), \(row.value))",
-                                    prepared: true)
-                            }
-                        }
-                    })
-                }
-                results.append(("single parameterised INSERTs (prepared)", single.count, median(times)))
-
-                // 2. Batched: unnest of array parameters, batchSize rows a statement.
-                times = []
-                for _ in 0..<runs {
-                    times.append(try await timed {
-                        try await connection.withTransaction { tx in
-                            var start = 0
-                            while start < data.count {
-                                let batch = data[start..<min(start + batchSize, data.count)]
-                                try await tx.query(
-                                    """
-                                    INSERT INTO chitieu_bench.member (id, unit_code, name, value)
-                                    SELECT * FROM unnest(\(batch.map(\.id))::bigint[], \(batch.map(\.unit))::text[], \(batch.map(\.name))::text[], \(batch.map(\.value))::bigint[])
-                                    """, prepared: true)
-                                start += batchSize
-                            }
-                        }
-                    })
-                }
-                results.append(("batched INSERT … unnest (\(batchSize) rows)", data.count, median(times)))
-
-                // 3. COPY FROM STDIN through the client.
-                times = []
-                for _ in 0..<runs {
-                    times.append(try await timed {
-                        try await connection.copyFrom("COPY chitieu_bench.member (id, unit_code, name, value) FROM STDIN") { writer in
-                            for row in data { try writer.appendRow([String(row.id), row.unit, row.name, String(row.value)]) }
-                        }
-                    })
-                }
-                let copyTime = median(times)
-                results.append(("COPY FROM STDIN (chitieu)", data.count, copyTime))
-
-                // 4. The reference: psql \copy of the same rows from a file.
-                let path = NSTemporaryDirectory() + "/chitieu-bench-\(getpid()).tsv"
-                var text = ""
-                text.reserveCapacity(data.count * 48)
-                for row in data { text += "\(row.id)\t\(row.unit)\t\(row.name)\t\(row.value)\n" }
-                try text.write(toFile: path, atomically: true, encoding: .utf8)
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                times = []
-                var psqlAvailable = true
-                for _ in 0..<runs {
-                    do {
-                        times.append(try await timed {
-                            try runPsql(database.adminConnectionString, "\\copy chitieu_bench.member (id, unit_code, name, value) FROM '\(path)'")
-                        })
-                    } catch {
-                        psqlAvailable = false
-                        Output.note("psql reference skipped: \(error)")
-                        break
-                    }
-                }
-                let psqlTime = psqlAvailable ? median(times) : nil
-                if let psqlTime { results.append(("psql \\copy from a file (reference)", data.count, psqlTime)) }
-
-                try await connection.executeScript("DROP SCHEMA chitieu_bench CASCADE")
-                await connection.close()
-
-                // 5. The national units import, rolled back each time.
-                let unitsPath = try unitsFile ?? MigrationSet.locate().deletingLastPathComponent().appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path
-                guard let unitsData = FileManager.default.contents(atPath: unitsPath) else {
-                    throw InputError(field: "--units-file", reason: "cannot read \(unitsPath)")
-                }
-                var parseTimes: [Double] = []
-                var importTimes: [Double] = []
-                var unitCount = 0
-                try await withAdminDatabase(database) { db in
-                    for _ in 0..<runs {
-                        let start = ContinuousClock.now
-                        let parsed = try AdminUnitsCSV.parse(unitsData)
-                        let parsedAt = ContinuousClock.now
-                        let report = try await UnitStore(database: db).importUnits(
-                            parsed, validFrom: PostgresDate(year: 2021, month: 1, day: 1), validTo: nil, actor: .command("bench client"),
-                            source: "bench", dryRun: true)
-                        let end = ContinuousClock.now
-                        unitCount = report.unitsRead
-                        parseTimes.append((parsedAt - start).seconds)
-                        importTimes.append((end - start).seconds)
-                    }
-                }
-
+                let (results, copyTime, psqlTime) = try await measureWrites()
+                let (unitCount, importTime, parseTime) = try await measureUnitsImport()
                 print("chitieu-bench client — median of \(runs) runs")
                 let table = results.map { name, count, time in
                     [name, String(count), String(format: "%.3f", time), String(format: "%.0f", Double(count) / time)]
@@ -171,8 +54,110 @@ extension ChitieuBench {
                 if let psqlTime {
                     print(String(format: "COPY through chitieu reaches %.0f%% of psql \\copy's rate.", psqlTime / copyTime * 100))
                 }
-                print(String(format: "National units import (%d units, 63 provinces, rolled back): %.3f s (of which CSV parse %.3f s).", unitCount, median(importTimes), median(parseTimes)))
+                print(String(format: "National units import (%d units, 63 provinces, rolled back): %.3f s (of which CSV parse %.3f s).", unitCount, importTime, parseTime))
             }
+        }
+
+        /// The write paths in a scratch schema: each path's rows and median seconds, COPY's and psql's.
+        func measureWrites() async throws -> (results: [(String, Int, Double)], copy: Double, psql: Double?) {
+            let logger = database.makeLogger(defaultLevel: .warning)
+            let config = PostgresConfiguration(connectionString: database.adminConnectionString, maxConnections: 1)
+            let connection = try await PostgresConnection.connect(config, logger: logger)
+            let data = makeRows(rows)
+            let single = Array(data.prefix(singleRows))
+            try await connection.executeScript("DROP SCHEMA IF EXISTS chitieu_bench CASCADE; CREATE SCHEMA chitieu_bench")
+            /// The median time of `runs` runs of `body`, each on a fresh table.
+            func timed(_ body: () async throws -> Void) async throws -> Double {
+                var times: [Double] = []
+                for _ in 0..<runs {
+                    try await connection.executeScript("DROP TABLE IF EXISTS chitieu_bench.member; CREATE TABLE chitieu_bench.member (id bigint, unit_code text, name text, value bigint)")
+                    times.append(try await Figures.time(body))
+                }
+                return Figures.median(times)
+            }
+            var results: [(String, Int, Double)] = []
+
+            // 1. One parameterised INSERT per row (prepared), in one transaction.
+            results.append(("single parameterised INSERTs (prepared)", single.count, try await timed {
+                try await connection.withTransaction { tx in
+                    for row in single {
+                        try await tx.query(
+                            "INSERT INTO chitieu_bench.member (id, unit_code, name, value) VALUES (\(row.id), \(row.unit), \(row.name), \(row.value))",
+                            prepared: true)
+                    }
+                }
+            }))
+
+            // 2. Batched: unnest of array parameters, batchSize rows a statement.
+            results.append(("batched INSERT … unnest (\(batchSize) rows)", data.count, try await timed {
+                try await connection.withTransaction { tx in
+                    var start = 0
+                    while start < data.count {
+                        let batch = data[start..<min(start + batchSize, data.count)]
+                        try await tx.query(
+                            """
+                            INSERT INTO chitieu_bench.member (id, unit_code, name, value)
+                            SELECT * FROM unnest(\(batch.map(\.id))::bigint[], \(batch.map(\.unit))::text[], \(batch.map(\.name))::text[], \(batch.map(\.value))::bigint[])
+                            """, prepared: true)
+                        start += batchSize
+                    }
+                }
+            }))
+
+            // 3. COPY FROM STDIN through the client.
+            let copyTime = try await timed {
+                try await connection.copyFrom("COPY chitieu_bench.member (id, unit_code, name, value) FROM STDIN") { writer in
+                    for row in data { try writer.appendRow([String(row.id), row.unit, row.name, String(row.value)]) }
+                }
+            }
+            results.append(("COPY FROM STDIN (chitieu)", data.count, copyTime))
+
+            // 4. The reference: psql \copy of the same rows from a file.
+            let path = NSTemporaryDirectory() + "/chitieu-bench-\(getpid()).tsv"
+            var text = ""
+            text.reserveCapacity(data.count * 48)
+            for row in data { text += "\(row.id)\t\(row.unit)\t\(row.name)\t\(row.value)\n" }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var psqlTime: Double?
+            do {
+                psqlTime = try await timed {
+                    try runPsql(database.adminConnectionString, "\\copy chitieu_bench.member (id, unit_code, name, value) FROM '\(path)'")
+                }
+            } catch {
+                Output.note("psql reference skipped: \(error)")
+            }
+            if let psqlTime { results.append(("psql \\copy from a file (reference)", data.count, psqlTime)) }
+
+            try await connection.executeScript("DROP SCHEMA chitieu_bench CASCADE")
+            await connection.close()
+            return (results, copyTime, psqlTime)
+        }
+
+        /// The national units import, rolled back each time: units read, median seconds in all and parsing.
+        func measureUnitsImport() async throws -> (units: Int, seconds: Double, parse: Double) {
+            let unitsPath = try unitsFile ?? MigrationSet.locate().deletingLastPathComponent().appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path
+            guard let unitsData = FileManager.default.contents(atPath: unitsPath) else {
+                throw InputError(field: "--units-file", reason: "cannot read \(unitsPath)")
+            }
+            var parseTimes: [Double] = []
+            var importTimes: [Double] = []
+            var unitCount = 0
+            try await withAdminDatabase(database) { db in
+                for _ in 0..<runs {
+                    let start = ContinuousClock.now
+                    let parsed = try AdminUnitsCSV.parse(unitsData)
+                    let parsedAt = ContinuousClock.now
+                    let report = try await UnitStore(database: db).importUnits(
+                        parsed, validFrom: PostgresDate(year: 2021, month: 1, day: 1), validTo: nil, actor: .command("bench client"),
+                        source: "bench", dryRun: true)
+                    let end = ContinuousClock.now
+                    unitCount = report.unitsRead
+                    parseTimes.append((parsedAt - start).seconds)
+                    importTimes.append((end - start).seconds)
+                }
+            }
+            return (unitCount, Figures.median(importTimes), Figures.median(parseTimes))
         }
 
         func runPsql(_ connectionString: String, _ command: String) throws {
@@ -203,109 +188,128 @@ extension ChitieuBench {
 
         func run() async throws {
             try await runReportingErrors {
-                let root = try MigrationSet.locate().deletingLastPathComponent()
-                guard let unitsData = FileManager.default.contents(atPath: root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path),
-                    let catalogueData = FileManager.default.contents(atPath: root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path)
-                else { throw InputError(field: "data", reason: "cannot read the national units file or the catalogue in \(root.path)") }
-                let file = try AdminUnitsCSV.parse(unitsData)
-                let catalogue = try IndicatorCatalogueCSV.parse(catalogueData).map {
-                    IndicatorStore.CatalogueEntry(draft: $0.draft, suspendedFrom: nil, suspendedReason: nil)
-                }
-                let phase = "2021-2025"
-                let day = PostgresDate(year: 2021, month: 1, day: 1)
-                var compute: [Double] = [], write: [Double] = [], wall: [Double] = []
-                var rerun = 0.0
-                var cells = 0
+                var runsFigures = AllocationRuns()
                 try await withAdminDatabase(database, connections: max(2, parallel)) { db in
-                    _ = try await UnitStore(database: db).importUnits(file, validFrom: day, validTo: nil, actor: .command("bench allocate"), source: "units-2021.csv")
-                    let provinces = try await TenantStore(database: db).list().filter { $0.validFrom == day }
-                    let communes = Dictionary(grouping: file.units(at: .commune), by: \.provinceCode).mapValues(\.count)
-                    for p in provinces {
-                        _ = try await IndicatorStore(database: db).importCatalogue(catalogue, province: p.id, caller: .command("bench allocate"))
-                        for (i, entry) in catalogue.enumerated() {
-                            let value = (communes[p.code] ?? 10) * (i + 2) + i
-                            _ = try await TargetStore(database: db).set(
-                                province: p.id, indicatorCode: entry.draft.code, phaseCode: phase, unitCode: nil, year: nil, value: value,
-                                lock: false, caller: .command("bench allocate"))
-                        }
-                    }
-                    let su = try await db.pool.withConnection { c in
-                        try await c.query("SELECT province_id FROM chitieu.province WHERE valid_from = \(day)").map { try $0.decode(Int64.self, at: 0) }
-                    }
-                    for run in 0...runs {
-                        // Every run but the last starts from no allocated cell, so it writes all of them;
-                        // the last reruns with unchanged inputs (the common case), which writes nothing.
-                        if run < runs {
-                            for id in su {
-                                _ = try await db.withTenant(id) { tx in
-                                    try await tx.query("DELETE FROM chitieu.target WHERE province_id = \(tx.provinceID) AND origin = 'allocated'")
-                                }
-                            }
-                        }
-                        let start = ContinuousClock.now
-                        var c = 0.0, w = 0.0, n = 0
-                        // Provinces are independent: \(parallel) at a time, each in its own transaction.
-                        try await withThrowingTaskGroup(of: AllocationReport.self) { group in
-                            var next = 0
-                            func startNext() {
-                                guard next < su.count else { return }
-                                let id = su[next]
-                                next += 1
-                                group.addTask {
-                                    try await AllocationStore(database: db).allocate(province: id, phaseCode: phase, indicatorCode: nil, caller: .command("bench allocate"))
-                                }
-                            }
-                            for _ in 0..<parallel { startNext() }
-                            while let report = try await group.next() {
-                                c += report.computeSeconds
-                                w += report.databaseSeconds
-                                n += report.cells
-                                startNext()
-                            }
-                        }
-                        let elapsed = ContinuousClock.now - start
-                        let seconds = elapsed.seconds
-                        if run == runs {
-                            rerun = seconds
-                        } else {
-                            compute.append(c)
-                            write.append(w)
-                            wall.append(seconds)
-                        }
-                        cells = n
-                    }
+                    let provinces = try await prepare(db)
+                    runsFigures = try await allocate(provinces, db)
                     // The floor: COPY as many rows of the same shape into a scratch table.
                     try await db.pool.withConnection { c in
                         try await c.executeScript("DROP TABLE IF EXISTS chitieu_bench_target; CREATE TABLE chitieu_bench_target (province_id bigint, indicator_id bigint, unit_id bigint, phase_id bigint, year smallint, value bigint, origin text)")
                     }
                 }
-                var copyTimes: [Double] = []
-                let connection = try await PostgresConnection.connect(PostgresConfiguration(connectionString: database.adminConnectionString), logger: database.makeLogger(defaultLevel: .warning))
-                for _ in 0..<runs {
-                    try await connection.executeScript("TRUNCATE chitieu_bench_target")
-                    let start = ContinuousClock.now
-                    let total = cells
+                let copyTimes = try await copyFloor(cells: runsFigures.cells)
+                print("chitieu-bench allocate — 63 provinces × 10 indicators, 2021-2025, \(parallel) provinces at a time, median of \(runs) runs")
+                print(Output.table(columns: ["what", "seconds"], rows: [
+                    ["target cells computed and written", String(runsFigures.cells)],
+                    ["whole allocation from scratch (wall)", String(format: "%.3f", Figures.median(runsFigures.wall))],
+                    ["  computing, summed over provinces (no IO)", String(format: "%.3f", Figures.median(runsFigures.compute))],
+                    ["  reading and writing, summed over provinces", String(format: "%.3f", Figures.median(runsFigures.write))],
+                    ["COPY of as many rows (the floor)", String(format: "%.3f", Figures.median(copyTimes))],
+                    ["rerun with unchanged inputs (writes nothing)", String(format: "%.3f", runsFigures.rerun)],
+                ]), terminator: "")
+            }
+        }
+
+        static let phase = "2021-2025"
+        static let day = PostgresDate(year: 2021, month: 1, day: 1)
+
+        /// The national units and the catalogue in every province, with phase targets; the provinces' ids.
+        func prepare(_ db: ChitieuDatabase) async throws -> [Int64] {
+            let root = try MigrationSet.locate().deletingLastPathComponent()
+            guard let unitsData = FileManager.default.contents(atPath: root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path),
+                let catalogueData = FileManager.default.contents(atPath: root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path)
+            else { throw InputError(field: "data", reason: "cannot read the national units file or the catalogue in \(root.path)") }
+            let file = try AdminUnitsCSV.parse(unitsData)
+            let catalogue = try IndicatorCatalogueCSV.parse(catalogueData).map {
+                IndicatorStore.CatalogueEntry(draft: $0.draft, suspendedFrom: nil, suspendedReason: nil)
+            }
+            _ = try await UnitStore(database: db).importUnits(file, validFrom: Self.day, validTo: nil, actor: .command("bench allocate"), source: "units-2021.csv")
+            let provinces = try await TenantStore(database: db).list().filter { $0.validFrom == Self.day }
+            let communes = Dictionary(grouping: file.units(at: .commune), by: \.provinceCode).mapValues(\.count)
+            for p in provinces {
+                _ = try await IndicatorStore(database: db).importCatalogue(catalogue, province: p.id, caller: .command("bench allocate"))
+                for (i, entry) in catalogue.enumerated() {
+                    let value = (communes[p.code] ?? 10) * (i + 2) + i
+                    _ = try await TargetStore(database: db).set(
+                        province: p.id, indicatorCode: entry.draft.code, phaseCode: Self.phase, unitCode: nil, year: nil, value: value,
+                        lock: false, caller: .command("bench allocate"))
+                }
+            }
+            return try await db.pool.withConnection { c in
+                try await c.query("SELECT province_id FROM chitieu.province WHERE valid_from = \(Self.day)").map { try $0.decode(Int64.self, at: 0) }
+            }
+        }
+
+        /// The seconds of each run from scratch (wall, computing, reading and writing), of the rerun, and the cells.
+        struct AllocationRuns {
+            var compute: [Double] = [], write: [Double] = [], wall: [Double] = []
+            var rerun = 0.0
+            var cells = 0
+        }
+
+        /// Every run but the last starts from no allocated cell, so it writes all of them; the
+        /// last reruns with unchanged inputs (the common case), which writes nothing.
+        func allocate(_ su: [Int64], _ db: ChitieuDatabase) async throws -> AllocationRuns {
+            var figures = AllocationRuns()
+            for run in 0...runs {
+                if run < runs {
+                    for id in su {
+                        _ = try await db.withTenant(id) { tx in
+                            try await tx.query("DELETE FROM chitieu.target WHERE province_id = \(tx.provinceID) AND origin = 'allocated'")
+                        }
+                    }
+                }
+                let start = ContinuousClock.now
+                var c = 0.0, w = 0.0, n = 0
+                // Provinces are independent: \(parallel) at a time, each in its own transaction.
+                try await withThrowingTaskGroup(of: AllocationReport.self) { group in
+                    var next = 0
+                    func startNext() {
+                        guard next < su.count else { return }
+                        let id = su[next]
+                        next += 1
+                        group.addTask {
+                            try await AllocationStore(database: db).allocate(province: id, phaseCode: Self.phase, indicatorCode: nil, caller: .command("bench allocate"))
+                        }
+                    }
+                    for _ in 0..<parallel { startNext() }
+                    while let report = try await group.next() {
+                        c += report.computeSeconds
+                        w += report.databaseSeconds
+                        n += report.cells
+                        startNext()
+                    }
+                }
+                let seconds = (ContinuousClock.now - start).seconds
+                if run == runs {
+                    figures.rerun = seconds
+                } else {
+                    figures.compute.append(c)
+                    figures.write.append(w)
+                    figures.wall.append(seconds)
+                }
+                figures.cells = n
+            }
+            return figures
+        }
+
+        /// The seconds COPY takes to write as many rows of the same shape, each run.
+        func copyFloor(cells: Int) async throws -> [Double] {
+            var copyTimes: [Double] = []
+            let connection = try await PostgresConnection.connect(PostgresConfiguration(connectionString: database.adminConnectionString), logger: database.makeLogger(defaultLevel: .warning))
+            for _ in 0..<runs {
+                try await connection.executeScript("TRUNCATE chitieu_bench_target")
+                copyTimes.append(try await Figures.time {
                     try await connection.copyFrom("COPY chitieu_bench_target (province_id, indicator_id, unit_id, phase_id, year, value, origin) FROM STDIN") { writer in
-                        for i in 0..<total {
+                        for i in 0..<cells {
                             try writer.appendRow(["1", String(i % 10), String(i / 60), "1", i % 6 == 0 ? nil : String(2020 + i % 6), String(i % 50), "allocated"])
                         }
                     }
-                    let elapsed = ContinuousClock.now - start
-                    copyTimes.append(elapsed.seconds)
-                }
-                try await connection.executeScript("DROP TABLE chitieu_bench_target")
-                await connection.close()
-                func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
-                print("chitieu-bench allocate — 63 provinces × 10 indicators, 2021-2025, \(parallel) provinces at a time, median of \(runs) runs")
-                print(Output.table(columns: ["what", "seconds"], rows: [
-                    ["target cells computed and written", String(cells)],
-                    ["whole allocation from scratch (wall)", String(format: "%.3f", median(wall))],
-                    ["  computing, summed over provinces (no IO)", String(format: "%.3f", median(compute))],
-                    ["  reading and writing, summed over provinces", String(format: "%.3f", median(write))],
-                    ["COPY of as many rows (the floor)", String(format: "%.3f", median(copyTimes))],
-                    ["rerun with unchanged inputs (writes nothing)", String(format: "%.3f", rerun)],
-                ]), terminator: "")
+                })
             }
+            try await connection.executeScript("DROP TABLE chitieu_bench_target")
+            await connection.close()
+            return copyTimes
         }
     }
 }

@@ -28,23 +28,6 @@ extension ChitieuBench {
         @Option(help: "Token verifications to time.") var verifications = 2_000
         @Option(help: "Rounds over every province for each query and mode.") var rounds = 5
 
-        static func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-        }
-
-        static func percentile(_ values: [Double], _ p: Double) -> Double {
-            let sorted = values.sorted()
-            return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-        }
-
-        static func time(_ body: () async throws -> Void) async rethrows -> Double {
-            let clock = ContinuousClock()
-            let start = clock.now
-            try await body()
-            return (clock.now - start).seconds
-        }
-
         func run() async throws {
             try await runReportingErrors {
                 try await withAdminDatabase(database, connections: 2) { owner in
@@ -90,12 +73,12 @@ extension ChitieuBench {
                 return (clock.now - start).seconds
             }
             print("Authentication (province \(province.code), scrypt N=2^15 r=8 p=1, one connection):")
-            print(String(format: "  scrypt alone                      median %8.1f ms", Self.median(scrypt) * 1000))
+            print(String(format: "  scrypt alone                      median %8.1f ms", Figures.median(scrypt) * 1000))
             print(String(format: "  login (POST /v1/sessions's work)  median %8.1f ms   p90 %6.1f ms   (%d logins)",
-                         Self.median(login) * 1000, Self.percentile(login, 0.9) * 1000, login.count))
+                         Figures.median(login) * 1000, Figures.percentile(login, 0.9) * 1000, login.count))
             print(String(format: "  token verification per request    median %8.0f µs   p99 %6.0f µs   (%d verifications)",
-                         Self.median(verify) * 1e6, Self.percentile(verify, 0.99) * 1e6, verify.count))
-            print(String(format: "    of which SHA-256 + comparison   median %8.2f µs", Self.median(hashing) * 1e6))
+                         Figures.median(verify) * 1e6, Figures.percentile(verify, 0.99) * 1e6, verify.count))
+            print(String(format: "    of which SHA-256 + comparison   median %8.2f µs", Figures.median(hashing) * 1e6))
         }
 
         func measureRowLevelSecurity(_ owner: ChitieuDatabase, provinces: [Province]) async throws {
@@ -138,7 +121,7 @@ extension ChitieuBench {
                             try await connection.query(mode ? "COMMIT" : "ROLLBACK")
                         }
                     }
-                    let w = Self.median(with), wo = Self.median(without)
+                    let w = Figures.median(with), wo = Figures.median(without)
                     print(String(format: "  %-52@ with %7.2f ms   without %7.2f ms   overhead %+5.1f%%", name as NSString, w * 1000, wo * 1000, (w / wo - 1) * 100))
                 }
             }

@@ -48,41 +48,61 @@ extension ChitieuBench {
             let enqueueRate = Double(enqueues) / (ContinuousClock.now - start).seconds
             try await pool.query("DELETE FROM chitieu.job")
 
-            // Drain with worker processes.
             var drains: [Drain] = []
-            for processes in [1, 2] {
-                try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, \(jobs))")
-                try await pool.query("VACUUM ANALYZE chitieu.job")
-                // From the spawn of the processes (their start-up counts) to the last job
-                // recorded done, both on the server's clock; the wait in between asks only
-                // whether a job is left, through the partial indexes, so as not to load the server.
-                let began = try await pool.query("SELECT clock_timestamp() AS t")[0].decode(Date.self, "t")
-                let workers = try (0..<processes).map { _ in try spawnWorker(url: url) }
-                while try await pool.query(
-                    """
-                    SELECT EXISTS (SELECT 1 FROM chitieu.job WHERE state = 'pending')
-                        OR EXISTS (SELECT 1 FROM chitieu.job WHERE state = 'running') AS left
-                    """, prepared: true)[0].decode(Bool.self, "left")
-                {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                let ended = try await pool.query("SELECT max(finished_at) AS t FROM chitieu.job")[0].decode(Date.self, "t")
-                let elapsed = ended.timeIntervalSince(began)
-                for w in workers { w.terminate() }
-                for w in workers { w.waitUntilExit() }
-                // The size of the worker's transactions, for a pgbench run of the same shape:
-                // a claim records the batch before it as done, so the jobs a worker finished
-                // at one instant are one batch (a flush outside a claim counts as one too).
-                let batch = try await pool.query(
-                    """
-                    SELECT count(*)::float8 / greatest(count(DISTINCT (worker, finished_at)), 1) AS batch
-                    FROM chitieu.job WHERE state = 'succeeded'
-                    """)[0].decode(Double.self, "batch")
-                drains.append((processes, Double(jobs) / elapsed, batch))
-                try await pool.query("DELETE FROM chitieu.job")
-            }
+            for processes in [1, 2] { drains.append(try await drain(processes: processes, pool: pool, url: url)) }
+            let latencies = try await idleLatencies(queue: queue, pool: pool, url: url, logger: logger)
+            await pool.shutdown()
 
-            // Idle latency: an idle in-process worker, jobs enqueued one at a time.
+            func percentile(_ p: Double) -> Double { Figures.percentile(latencies, p) }
+            print("chitieu-bench jobs")
+            var rows = [["enqueue, one job per transaction", String(format: "%.0f jobs/s", enqueueRate)]]
+            for (processes, rate, _) in drains {
+                rows.append(["drain \(jobs) no-op jobs, \(processes) worker process\(processes > 1 ? "es" : "") × \(concurrency)", String(format: "%.0f jobs/s", rate)])
+            }
+            for (processes, _, batch) in drains {
+                rows.append(["mean claim batch, \(processes) worker process\(processes > 1 ? "es" : "") × \(concurrency)", String(format: "%.0f jobs", batch)])
+            }
+            rows.append(["idle latency, enqueue to start (median)", String(format: "%.2f ms", percentile(0.5))])
+            rows.append(["idle latency, enqueue to start (p99)", String(format: "%.2f ms", percentile(0.99))])
+            print(Output.table(columns: ["what", "figure"], rows: rows), terminator: "")
+            return drains
+        }
+
+        /// Drains --jobs no-op jobs with `processes` worker processes.
+        func drain(processes: Int, pool: PostgresPool, url: String) async throws -> Drain {
+            try await pool.query("INSERT INTO chitieu.job (kind) SELECT 'noop' FROM generate_series(1, \(jobs))")
+            try await pool.query("VACUUM ANALYZE chitieu.job")
+            // From the spawn of the processes (their start-up counts) to the last job
+            // recorded done, both on the server's clock; the wait in between asks only
+            // whether a job is left, through the partial indexes, so as not to load the server.
+            let began = try await pool.query("SELECT clock_timestamp() AS t")[0].decode(Date.self, "t")
+            let workers = try (0..<processes).map { _ in try spawnWorker(url: url) }
+            while try await pool.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM chitieu.job WHERE state = 'pending')
+                    OR EXISTS (SELECT 1 FROM chitieu.job WHERE state = 'running') AS left
+                """, prepared: true)[0].decode(Bool.self, "left")
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let ended = try await pool.query("SELECT max(finished_at) AS t FROM chitieu.job")[0].decode(Date.self, "t")
+            let elapsed = ended.timeIntervalSince(began)
+            for w in workers { w.terminate() }
+            for w in workers { w.waitUntilExit() }
+            // The size of the worker's transactions, for a pgbench run of the same shape:
+            // a claim records the batch before it as done, so the jobs a worker finished
+            // at one instant are one batch (a flush outside a claim counts as one too).
+            let batch = try await pool.query(
+                """
+                SELECT count(*)::float8 / greatest(count(DISTINCT (worker, finished_at)), 1) AS batch
+                FROM chitieu.job WHERE state = 'succeeded'
+                """)[0].decode(Double.self, "batch")
+            try await pool.query("DELETE FROM chitieu.job")
+            return (processes, Double(jobs) / elapsed, batch)
+        }
+
+        /// Idle latency: an idle in-process worker, jobs enqueued one at a time; milliseconds from enqueue to start.
+        func idleLatencies(queue: JobQueue, pool: PostgresPool, url: String, logger: Logger) async throws -> [Double] {
             let started = Mutex<[Int64: ContinuousClock.Instant]>([:])
             let worker = JobWorker(
                 queue: queue, handlers: ["noop": { job in started.withLock { $0[job.id] = ContinuousClock.now } }],
@@ -101,22 +121,7 @@ extension ChitieuBench {
             task.cancel()
             try await task.value
             try await pool.query("DELETE FROM chitieu.job")
-            await pool.shutdown()
-
-            latencies.sort()
-            func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-            print("chitieu-bench jobs")
-            var rows = [["enqueue, one job per transaction", String(format: "%.0f jobs/s", enqueueRate)]]
-            for (processes, rate, _) in drains {
-                rows.append(["drain \(jobs) no-op jobs, \(processes) worker process\(processes > 1 ? "es" : "") × \(concurrency)", String(format: "%.0f jobs/s", rate)])
-            }
-            for (processes, _, batch) in drains {
-                rows.append(["mean claim batch, \(processes) worker process\(processes > 1 ? "es" : "") × \(concurrency)", String(format: "%.0f jobs", batch)])
-            }
-            rows.append(["idle latency, enqueue to start (median)", String(format: "%.2f ms", percentile(0.5))])
-            rows.append(["idle latency, enqueue to start (p99)", String(format: "%.2f ms", percentile(0.99))])
-            print(Output.table(columns: ["what", "figure"], rows: rows), terminator: "")
-            return drains
+            return latencies
         }
 
         /// Starts `chitieu work` from the `chitieu` executable beside this one (built with it), so

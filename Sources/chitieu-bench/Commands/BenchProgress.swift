@@ -31,9 +31,7 @@ extension ChitieuBench {
         @Option(help: "Rounds over every province for the dashboard queries.") var rounds = 5
         @Option(help: "Provinces computed at once in the full recomputation (the nightly job uses 2).") var parallel = 2
 
-        static func median(_ values: [Double]) -> Double { Auth.median(values) }
-        static func percentile(_ values: [Double], _ p: Double) -> Double { Auth.percentile(values, p) }
-        static func time(_ body: () async throws -> Void) async rethrows -> Double { try await Auth.time(body) }
+        static func time(_ body: () async throws -> Void) async rethrows -> Double { try await Figures.time(body) }
 
         func run() async throws {
             try await runReportingErrors {
@@ -196,8 +194,8 @@ extension ChitieuBench {
                 _ = phases
             }
             print(String(format: "approval commit → figure in the view         median %6.1f ms   p99 %6.1f ms   (%d approvals)",
-                         Self.median(latencies) * 1000, Self.percentile(latencies, 0.99) * 1000, latencies.count))
-            print(String(format: "  of which the progress job (one province, one indicator)  median %6.1f ms", Self.median(incremental) * 1000))
+                         Figures.median(latencies) * 1000, Figures.percentile(latencies, 0.99) * 1000, latencies.count))
+            print(String(format: "  of which the progress job (one province, one indicator)  median %6.1f ms", Figures.median(incremental) * 1000))
         }
 
         func runPending(_ queue: JobQueue, _ handler: JobHandler, province: Int64) async throws {
@@ -249,7 +247,7 @@ extension ChitieuBench {
                 }
                 return samples
             }
-            let v = Self.median(samples[0]), d = Self.median(samples[1]), u = Self.median(samples[2])
+            let v = Figures.median(samples[0]), d = Figures.median(samples[1]), u = Figures.median(samples[2])
             print(String(format: "dashboard: reporting.progress_yearly, one province, one year   median %6.2f ms", v * 1000))
             print(String(format: "  every column of the indexed table, same rows                 median %6.2f ms   (view / table %.2f ×)", d * 1000, v / d))
             print(String(format: "  the view without row-level security                          median %6.2f ms   (overhead %+.1f%%)", u * 1000, (v / u - 1) * 100))

@@ -39,12 +39,10 @@ extension ChitieuBench {
             if rounds < 1 || parallel < 1 { throw ValidationError("--rounds ≥ 1, --parallel ≥ 1") }
         }
 
-        static func median(_ values: [Double]) -> Double { Auth.median(values) }
         /// A figure's line: its label, padded, then the figure.
         static func line(_ label: String, _ figure: String) {
             print(label + String(repeating: " ", count: max(1, 48 - label.count)) + figure)
         }
-        static func time(_ body: () async throws -> Void) async rethrows -> Double { try await Auth.time(body) }
 
         func run() async throws {
             try await runReportingErrors {
@@ -66,68 +64,10 @@ extension ChitieuBench {
                     print("chitieu-bench reform — \(before.count) provinces, \(URL(fileURLWithPath: unitsPath).lastPathComponent) and \(URL(fileURLWithPath: successionPath).lastPathComponent) on \(day)")
 
                     // 1. The reform.
-                    var report: ReformReport?
-                    let total = try await Self.time {
-                        report = try await ReformStore(database: owner).apply(
-                            units: units, succession: succession, on: day, provinceCodes: nil, actor: .command("bench reform"),
-                            source: URL(fileURLWithPath: unitsPath).lastPathComponent)
-                    }
-                    guard let report else { return false }
-                    var carried: [String: Int] = [:]
-                    for merge in report.merges { for part in merge.parts { carried.merge(part.carried, uniquingKeysWith: +) } }
-                    let rows = carried.values.reduce(0, +)
-                    let predecessors = report.merges.reduce(0) { $0 + $1.parts.count }
-                    let links = report.succession.linksByProvince.values.reduce(0, +)
-                    Self.line("reform applied, all steps", String(format: "%8.2f s", total))
-                    Self.line("  new units (\(report.units.unitsRead) read, \(report.units.provincesCreated.count) provinces created)",
-                              String(format: "%8.2f s", report.seconds["units"] ?? 0))
-                    Self.line("  merges (\(predecessors) provinces into \(report.merges.count))",
-                              String(format: "%8.2f s   (%d rows carried)", report.seconds["merges"] ?? 0, rows))
-                    print("    carried by table: " + carried.sorted { $0.key < $1.key }.filter { $0.value > 0 }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-                    Self.line("  succession links (\(links) written)", String(format: "%8.2f s", report.seconds["succession"] ?? 0))
-                    if report.succession.oldUnitsMissing + report.succession.newUnitsMissing > 0 {
-                        print("  not placed: \(report.succession.oldUnitsMissing) old communes, \(report.succession.newUnitsMissing) new communes")
-                    }
-                    // The nightly job runs after autovacuum has seen the copies; here they are analysed at once.
-                    let analyse = try await Self.time {
-                        try await owner.pool.withConnection { c in
-                            try await c.executeScript("ANALYZE chitieu.result; ANALYZE chitieu.target; ANALYZE chitieu.admin_unit; ANALYZE chitieu.unit_succession")
-                        }
-                    }
-                    Self.line("ANALYZE of the tables the reform wrote", String(format: "%8.2f s", analyse))
-
+                    guard try await apply(owner, units: units, succession: succession, on: day, source: URL(fileURLWithPath: unitsPath).lastPathComponent) else { return false }
                     // 2. Completion of the new provinces.
                     let provinces = try await TenantStore(database: owner).list().filter { $0.validFrom == day }.sorted { $0.code < $1.code }
-                    let store = ProgressStore(database: owner)
-                    var work: [(province: Int64, phase: Int64)] = []
-                    for p in provinces {
-                        guard let id = try await store.phaseIDs(province: p.id, code: phase).first else {
-                            throw InputError(field: "--phase", reason: "\(p.code) \(p.name) has no phase \(phase) after the reform")
-                        }
-                        work.append((p.id, id))
-                    }
-                    // As the nightly job does (ProgressStore.compute), timed per province.
-                    let computed = try await Self.inParallel(work, parallel: parallel) { item in
-                        try await store.compute([item], parallel: 1)
-                    }
-                    let onUnits = try await Self.inParallel(work, parallel: parallel) { item in
-                        try await store.storeOnUnits(province: item.province, phaseID: item.phase)
-                    }
-                    let byID = Dictionary(uniqueKeysWithValues: provinces.map { ($0.id, $0) })
-                    let slowest = onUnits.items.max { $0.seconds < $1.seconds }
-                    let slowestName = slowest.flatMap { byID[$0.item.province] }.map { "\($0.code) \($0.name)" } ?? ""
-                    let computeSlowest = computed.items.max { $0.seconds < $1.seconds }
-                    let computeSlowestName = computeSlowest.flatMap { byID[$0.item.province] }.map { "\($0.code) \($0.name)" } ?? ""
-                    Self.line("completion of \(phase), \(provinces.count) new provinces",
-                              String(format: "%8.2f s   (%d figures written as reported, %d provinces at a time)",
-                                     computed.wall, computed.items.reduce(0) { $0 + $1.value }, parallel))
-                    Self.line("  per province", String(format: "median %.2f s, slowest %.2f s: ", Self.median(computed.items.map(\.seconds)),
-                                                       computeSlowest?.seconds ?? 0) + computeSlowestName)
-                    Self.line("  on today's units alone (storeOnUnits)",
-                              String(format: "%8.2f s   (%d figures; per province median %.2f s, slowest %.2f s: ",
-                                     onUnits.wall, onUnits.items.reduce(0) { $0 + $1.value }, Self.median(onUnits.items.map(\.seconds)),
-                                     slowest?.seconds ?? 0) + slowestName + ")")
-
+                    try await completion(owner, provinces)
                     // 3. The views, through the daemon's role and tenant path.
                     try await views(provinces)
 
@@ -136,6 +76,73 @@ extension ChitieuBench {
                 }
                 if !ok { throw ExitCode(1) }
             }
+        }
+
+        /// Applies the reform and prints its steps' times; false if it reported nothing.
+        func apply(_ owner: ChitieuDatabase, units: AdminUnitsFile, succession: [SuccessionRow], on day: PostgresDate, source: String) async throws -> Bool {
+            var report: ReformReport?
+            let total = try await Figures.time {
+                report = try await ReformStore(database: owner).apply(
+                    units: units, succession: succession, on: day, provinceCodes: nil, actor: .command("bench reform"),
+                    source: source)
+            }
+            guard let report else { return false }
+            var carried: [String: Int] = [:]
+            for merge in report.merges { for part in merge.parts { carried.merge(part.carried, uniquingKeysWith: +) } }
+            let rows = carried.values.reduce(0, +)
+            let predecessors = report.merges.reduce(0) { $0 + $1.parts.count }
+            let links = report.succession.linksByProvince.values.reduce(0, +)
+            Self.line("reform applied, all steps", String(format: "%8.2f s", total))
+            Self.line("  new units (\(report.units.unitsRead) read, \(report.units.provincesCreated.count) provinces created)",
+                      String(format: "%8.2f s", report.seconds["units"] ?? 0))
+            Self.line("  merges (\(predecessors) provinces into \(report.merges.count))",
+                      String(format: "%8.2f s   (%d rows carried)", report.seconds["merges"] ?? 0, rows))
+            print("    carried by table: " + carried.sorted { $0.key < $1.key }.filter { $0.value > 0 }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            Self.line("  succession links (\(links) written)", String(format: "%8.2f s", report.seconds["succession"] ?? 0))
+            if report.succession.oldUnitsMissing + report.succession.newUnitsMissing > 0 {
+                print("  not placed: \(report.succession.oldUnitsMissing) old communes, \(report.succession.newUnitsMissing) new communes")
+            }
+            // The nightly job runs after autovacuum has seen the copies; here they are analysed at once.
+            let analyse = try await Figures.time {
+                try await owner.pool.withConnection { c in
+                    try await c.executeScript("ANALYZE chitieu.result; ANALYZE chitieu.target; ANALYZE chitieu.admin_unit; ANALYZE chitieu.unit_succession")
+                }
+            }
+            Self.line("ANALYZE of the tables the reform wrote", String(format: "%8.2f s", analyse))
+            return true
+        }
+
+        /// Completion of the new provinces, as the nightly job computes it, timed per province.
+        func completion(_ owner: ChitieuDatabase, _ provinces: [Province]) async throws {
+            let store = ProgressStore(database: owner)
+            var work: [(province: Int64, phase: Int64)] = []
+            for p in provinces {
+                guard let id = try await store.phaseIDs(province: p.id, code: phase).first else {
+                    throw InputError(field: "--phase", reason: "\(p.code) \(p.name) has no phase \(phase) after the reform")
+                }
+                work.append((p.id, id))
+            }
+            // As the nightly job does (ProgressStore.compute), timed per province.
+            let computed = try await Self.inParallel(work, parallel: parallel) { item in
+                try await store.compute([item], parallel: 1)
+            }
+            let onUnits = try await Self.inParallel(work, parallel: parallel) { item in
+                try await store.storeOnUnits(province: item.province, phaseID: item.phase)
+            }
+            let byID = Dictionary(uniqueKeysWithValues: provinces.map { ($0.id, $0) })
+            let slowest = onUnits.items.max { $0.seconds < $1.seconds }
+            let slowestName = slowest.flatMap { byID[$0.item.province] }.map { "\($0.code) \($0.name)" } ?? ""
+            let computeSlowest = computed.items.max { $0.seconds < $1.seconds }
+            let computeSlowestName = computeSlowest.flatMap { byID[$0.item.province] }.map { "\($0.code) \($0.name)" } ?? ""
+            Self.line("completion of \(phase), \(provinces.count) new provinces",
+                      String(format: "%8.2f s   (%d figures written as reported, %d provinces at a time)",
+                             computed.wall, computed.items.reduce(0) { $0 + $1.value }, parallel))
+            Self.line("  per province", String(format: "median %.2f s, slowest %.2f s: ", Figures.median(computed.items.map(\.seconds)),
+                                               computeSlowest?.seconds ?? 0) + computeSlowestName)
+            Self.line("  on today's units alone (storeOnUnits)",
+                      String(format: "%8.2f s   (%d figures; per province median %.2f s, slowest %.2f s: ",
+                             onUnits.wall, onUnits.items.reduce(0) { $0 + $1.value }, Figures.median(onUnits.items.map(\.seconds)),
+                             slowest?.seconds ?? 0) + slowestName + ")")
         }
 
         /// Runs `body` on every item, `parallel` at a time: the wall time and each item's time.
@@ -188,7 +195,7 @@ extension ChitieuBench {
                     for p in provinces {
                         for (i, statement) in statements.enumerated() {
                             var n = 0
-                            let s = try await Self.time {
+                            let s = try await Figures.time {
                                 n = try await app.withTenant(p.id) { tx in try await tx.query(statement.sql(p.id), prepared: true).count }
                             }
                             if round > 0 {
@@ -203,7 +210,7 @@ extension ChitieuBench {
                 throw error
             }
             await app.pool.shutdown()
-            let m = seconds.map { Self.median($0) * 1000 }, r = rows.map { Int(Self.median($0)) }
+            let m = seconds.map { Figures.median($0) * 1000 }, r = rows.map { Int(Figures.median($0)) }
             Self.line("view reporting.progress_phase_on_units", String(format: "median %6.2f ms   (median %d rows, one province)", m[0], r[0]))
             Self.line("  reporting.progress_phase (as reported)",
                       String(format: "median %6.2f ms   (median %d rows; on units / as reported %.2f ×)", m[1], r[1], m[0] / m[1]))
