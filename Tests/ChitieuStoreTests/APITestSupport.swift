@@ -73,6 +73,12 @@ struct APIClient {
         }
         return token
     }
+
+    /// Tokens of AccessWorld's officers of province 10: the province's, a district's, a
+    /// commune's, and a viewer's.
+    func officers() async throws -> (province: String, district: String, commune: String, viewer: String) {
+        (try await login("tinh10"), try await login("huyen10"), try await login("xa10"), try await login("xem10"))
+    }
 }
 
 /// The daemon's application over a world, with cheap password hashing and the given limits.

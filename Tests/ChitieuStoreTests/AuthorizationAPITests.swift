@@ -104,10 +104,7 @@ struct AuthorizationAPITests {
     @Test func rolesDecideAndTheDeniedChangeNothing() async throws {
         let world = try await AccessWorld.make()
         try await withLiveAPI(world) { api in
-            let commune = try await api.login("xa10")
-            let district = try await api.login("huyen10")
-            let viewer = try await api.login("xem10")
-            let province = try await api.login("tinh10")
+            let (province, district, commune, viewer) = try await api.officers()
             let indicator = world.indicators[0]
             let u = world.unitsA
 

@@ -29,9 +29,7 @@ struct PhasePlanTests {
     @Test func provinceOfficersRecordThePlanOverTheAPIAndEveryoneOfTheProvinceReadsIt() async throws {
         let world = try await AccessWorld.make()
         try await withLiveAPI(world) { api in
-            let province = try await api.login("tinh10")
-            let district = try await api.login("huyen10")
-            let commune = try await api.login("xa10")
+            let (province, district, commune, _) = try await api.officers()
             let other = try await api.login("tinh15")
 
             let before = try await api.call(.get, "/v1/phases/\(Self.phase)", token: commune)

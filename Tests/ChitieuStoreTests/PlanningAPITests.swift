@@ -15,10 +15,7 @@ struct PlanningAPITests {
     @Test func targetsAreReadInScopeAndSetByTheRolesThatMay() async throws {
         let world = try await AccessWorld.make()
         try await withLiveAPI(world) { api in
-            let province = try await api.login("tinh10")
-            let district = try await api.login("huyen10")
-            let commune = try await api.login("xa10")
-            let viewer = try await api.login("xem10")
+            let (province, district, commune, viewer) = try await api.officers()
             let other = try await api.login("tinh15")
             let indicator = world.indicators[0]
             let u = world.unitsA
@@ -130,9 +127,7 @@ struct PlanningAPITests {
     @Test func allocationRulesAreReadAndSetInScope() async throws {
         let world = try await AccessWorld.make()
         try await withLiveAPI(world) { api in
-            let province = try await api.login("tinh10")
-            let district = try await api.login("huyen10")
-            let viewer = try await api.login("xem10")
+            let (province, district, _, viewer) = try await api.officers()
             let other = try await api.login("tinh15")
             let indicator = world.indicators[0]
             let u = world.unitsA
@@ -210,9 +205,7 @@ struct PlanningAPITests {
     @Test func allocationsAreQueuedAndTheProvincesJobsRead() async throws {
         let world = try await AccessWorld.make()
         try await withLiveAPI(world) { api in
-            let province = try await api.login("tinh10")
-            let district = try await api.login("huyen10")
-            let viewer = try await api.login("xem10")
+            let (province, district, _, viewer) = try await api.officers()
             let other = try await api.login("tinh15")
             let indicator = world.indicators[0]
             #expect(try await api.call(.put, "/v1/targets", token: province, json: ["indicator_id": indicator, "phase": Self.phase, "value": 424]).status == .ok)

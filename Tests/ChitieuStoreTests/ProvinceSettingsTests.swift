@@ -26,10 +26,7 @@ struct ProvinceSettingsTests {
     @Test func provinceOfficersTurnDistrictPlanningOnOverTheAPIAndDistrictsThenPlanTheirCommunes() async throws {
         let world = try await AccessWorld.make()
         try await withLiveAPI(world) { api in
-            let province = try await api.login("tinh10")
-            let district = try await api.login("huyen10")
-            let commune = try await api.login("xa10")
-            let viewer = try await api.login("xem10")
+            let (province, district, commune, viewer) = try await api.officers()
             let communeTarget: [String: Any] = ["indicator_id": world.indicators[0], "phase": "2021-2025", "unit_id": world.unitsA.commune, "value": 3]
 
             let shown = try await api.call(.get, "/v1/province/settings", token: commune)

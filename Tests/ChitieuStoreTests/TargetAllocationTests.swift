@@ -133,7 +133,7 @@ struct TargetAllocationTests {
         #expect(await set("NOPE")?.field == "indicator")
         #expect(await set("DA8-01", unit: "99999")?.field == "unit")
         // A commune of Yên Bái (province 15) is not a unit of Lào Cai.
-        let yenBaiCommune = try await UnitStore(database: owner).units(of: yenBai, on: day).first { $0.level == .commune }!.code
+        let yenBaiCommune = try await UnitStore(database: owner).units(of: yenBai, on: day).first { $0.unit.level == .commune }!.unit.code
         #expect(await set("DA8-01", unit: yenBaiCommune)?.field == "unit")
         #expect(await set("DA8-01", value: -3)?.field == "value")
         #expect(await set("DA8-01", year: 2030)?.field == "year")

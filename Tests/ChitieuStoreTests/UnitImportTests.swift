@@ -61,7 +61,7 @@ struct UnitImportTests {
         let report = try await UnitStore(database: owner).importUnits(second, validFrom: day, validTo: nil, actor: .command("test"), source: "b.csv")
         #expect(report.levels[.commune] == UnitImportReport.Counts(inserted: 0, updated: 1, unchanged: 0))
         let province = try await TenantStore(database: owner).resolve(code: "10")
-        let names = try await UnitStore(database: owner).units(of: province, on: day).map(\.name)
+        let names = try await UnitStore(database: owner).units(of: province, on: day).map(\.unit.name)
         #expect(names.contains("Xã Điện Quan Mới"))
         await owner.pool.shutdown()
     }
@@ -74,8 +74,8 @@ struct UnitImportTests {
         _ = try await UnitStore(database: owner).importUnits(file, validFrom: day, validTo: nil, actor: .command("test"), source: "units-2021.csv")
         let province = try await TenantStore(database: owner).resolve(code: "10")
         let units = try await UnitStore(database: owner).units(of: province, on: day)
-        let root = try #require(units.first { $0.level == .province })
-        let districts = units.filter { $0.parentID == root.id }.sorted { $0.sortKey < $1.sortKey }.map(\.name)
+        let root = try #require(units.first { $0.unit.level == .province })
+        let districts = units.filter { $0.unit.parentID == root.unit.id }.sorted { $0.sortKey < $1.sortKey }.map(\.unit.name)
         // a < ă < â, and tone marks weigh less than letters: Bảo Thắng, Bảo Yên, Bát Xát, Bắc Hà.
         #expect(Array(districts.prefix(4)) == ["Huyện Bảo Thắng", "Huyện Bảo Yên", "Huyện Bát Xát", "Huyện Bắc Hà"])
         #expect(districts.count == 9)

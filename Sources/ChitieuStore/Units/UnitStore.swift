@@ -26,14 +26,7 @@ public struct UnitImportReport: Sendable {
 
 /// One unit in a tree listing.
 public struct UnitNode: Sendable {
-    public var id: Int64
-    public var level: UnitLevel
-    public var code: String
-    public var name: String
-    public var typeLabel: String
-    public var parentID: Int64?
-    public var validFrom: PostgresDate
-    public var validTo: PostgresDate?
+    public var unit: UnitRecord
     /// Position among its siblings in Vietnamese (ICU `vi`) order.
     public var sortKey: Int
 }
@@ -200,20 +193,11 @@ public struct UnitStore: Sendable {
         try await database.withTenant(province.id) { tx in
             let rows = try await tx.query(
                 """
-                SELECT unit_id, level, code, name, type_label, parent_id, valid_from, valid_to,
-                       row_number() OVER (PARTITION BY parent_id ORDER BY name, code) AS sort_key
+                SELECT \(sql: UnitDirectory.columns), row_number() OVER (PARTITION BY parent_id ORDER BY name, code) AS sort_key
                 FROM chitieu.admin_unit
                 WHERE province_id = \(tx.provinceID) AND valid_from <= \(date) AND (valid_to IS NULL OR valid_to >= \(date))
                 """)
-            return try rows.map { row in
-                UnitNode(
-                    id: try row.decode(Int64.self, "unit_id"),
-                    level: UnitLevel(rawValue: try row.decode(String.self, "level")) ?? .commune,
-                    code: try row.decode(String.self, "code"), name: try row.decode(String.self, "name"),
-                    typeLabel: try row.decode(String.self, "type_label"), parentID: try row.decode(Int64?.self, "parent_id"),
-                    validFrom: try row.decode(PostgresDate.self, "valid_from"),
-                    validTo: try row.decode(PostgresDate?.self, "valid_to"), sortKey: try row.decode(Int.self, "sort_key"))
-            }
+            return try rows.map { row in UnitNode(unit: try UnitDirectory.decode(row), sortKey: try row.decode(Int.self, "sort_key")) }
         }
     }
 

@@ -7,7 +7,7 @@ import Postgres
 
 extension ChitieuBench {
     /// `chitieu-bench client`: the PostgreSQL client's write paths.
-    struct Client: AsyncParsableCommand {
+    struct Client: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "The PostgreSQL client: single inserts, batched inserts, COPY, psql \\copy as the reference, and the national units import.",
             discussion: """
@@ -42,20 +42,18 @@ extension ChitieuBench {
             return (0..<count).map { i in Row(id: i, unit: String(format: "%05d", i % 10_035), name: "\(names[i % names.count]) \(i)", value: i % 97) }
         }
 
-        func run() async throws {
-            try await runReportingErrors {
-                let (results, copyTime, psqlTime) = try await measureWrites()
-                let (unitCount, importTime, parseTime) = try await measureUnitsImport()
-                print("chitieu-bench client — median of \(runs) runs")
-                let table = results.map { name, count, time in
-                    [name, String(count), String(format: "%.3f", time), String(format: "%.0f", Double(count) / time)]
-                }
-                print(Output.table(columns: ["path", "rows", "seconds", "rows/s"], rows: table), terminator: "")
-                if let psqlTime {
-                    print(String(format: "COPY through chitieu reaches %.0f%% of psql \\copy's rate.", psqlTime / copyTime * 100))
-                }
-                print(String(format: "National units import (%d units, 63 provinces, rolled back): %.3f s (of which CSV parse %.3f s).", unitCount, importTime, parseTime))
+        func perform() async throws {
+            let (results, copyTime, psqlTime) = try await measureWrites()
+            let (unitCount, importTime, parseTime) = try await measureUnitsImport()
+            print("chitieu-bench client — median of \(runs) runs")
+            let table = results.map { name, count, time in
+                [name, String(count), String(format: "%.3f", time), String(format: "%.0f", Double(count) / time)]
             }
+            print(Output.table(columns: ["path", "rows", "seconds", "rows/s"], rows: table), terminator: "")
+            if let psqlTime {
+                print(String(format: "COPY through chitieu reaches %.0f%% of psql \\copy's rate.", psqlTime / copyTime * 100))
+            }
+            print(String(format: "National units import (%d units, 63 provinces, rolled back): %.3f s (of which CSV parse %.3f s).", unitCount, importTime, parseTime))
         }
 
         /// The write paths in a scratch schema: each path's rows and median seconds, COPY's and psql's.
@@ -173,7 +171,7 @@ extension ChitieuBench {
         }
     }
 
-    struct Allocate: AsyncParsableCommand {
+    struct Allocate: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Allocate at national scale: every province of units-2021.csv, ten indicators each, 2021-2025, down to every commune.",
             discussion: """
@@ -186,28 +184,26 @@ extension ChitieuBench {
         @Option(help: "Runs (the median is printed).") var runs = 3
         @Option(help: "Provinces allocated at once.") var parallel = 2
 
-        func run() async throws {
-            try await runReportingErrors {
-                var runsFigures = AllocationRuns()
-                try await withAdminDatabase(database, connections: max(2, parallel)) { db in
-                    let provinces = try await prepare(db)
-                    runsFigures = try await allocate(provinces, db)
-                    // The floor: COPY as many rows of the same shape into a scratch table.
-                    try await db.pool.withConnection { c in
-                        try await c.executeScript("DROP TABLE IF EXISTS chitieu_bench_target; CREATE TABLE chitieu_bench_target (province_id bigint, indicator_id bigint, unit_id bigint, phase_id bigint, year smallint, value bigint, origin text)")
-                    }
+        func perform() async throws {
+            var runsFigures = AllocationRuns()
+            try await withAdminDatabase(database, connections: max(2, parallel)) { db in
+                let provinces = try await prepare(db)
+                runsFigures = try await allocate(provinces, db)
+                // The floor: COPY as many rows of the same shape into a scratch table.
+                try await db.pool.withConnection { c in
+                    try await c.executeScript("DROP TABLE IF EXISTS chitieu_bench_target; CREATE TABLE chitieu_bench_target (province_id bigint, indicator_id bigint, unit_id bigint, phase_id bigint, year smallint, value bigint, origin text)")
                 }
-                let copyTimes = try await copyFloor(cells: runsFigures.cells)
-                print("chitieu-bench allocate — 63 provinces × 10 indicators, 2021-2025, \(parallel) provinces at a time, median of \(runs) runs")
-                print(Output.table(columns: ["what", "seconds"], rows: [
-                    ["target cells computed and written", String(runsFigures.cells)],
-                    ["whole allocation from scratch (wall)", String(format: "%.3f", Figures.median(runsFigures.wall))],
-                    ["  computing, summed over provinces (no IO)", String(format: "%.3f", Figures.median(runsFigures.compute))],
-                    ["  reading and writing, summed over provinces", String(format: "%.3f", Figures.median(runsFigures.write))],
-                    ["COPY of as many rows (the floor)", String(format: "%.3f", Figures.median(copyTimes))],
-                    ["rerun with unchanged inputs (writes nothing)", String(format: "%.3f", runsFigures.rerun)],
-                ]), terminator: "")
             }
+            let copyTimes = try await copyFloor(cells: runsFigures.cells)
+            print("chitieu-bench allocate — 63 provinces × 10 indicators, 2021-2025, \(parallel) provinces at a time, median of \(runs) runs")
+            print(Output.table(columns: ["what", "seconds"], rows: [
+                ["target cells computed and written", String(runsFigures.cells)],
+                ["whole allocation from scratch (wall)", String(format: "%.3f", Figures.median(runsFigures.wall))],
+                ["  computing, summed over provinces (no IO)", String(format: "%.3f", Figures.median(runsFigures.compute))],
+                ["  reading and writing, summed over provinces", String(format: "%.3f", Figures.median(runsFigures.write))],
+                ["COPY of as many rows (the floor)", String(format: "%.3f", Figures.median(copyTimes))],
+                ["rerun with unchanged inputs (writes nothing)", String(format: "%.3f", runsFigures.rerun)],
+            ]), terminator: "")
         }
 
         static let phase = "2021-2025"

@@ -6,7 +6,7 @@ import Postgres
 extension ChitieuBench {
     /// `chitieu-bench api`: the HTTP API under load at national scale, beside pgbench running the
     /// same SQL as a submission, and the ratios.
-    struct APIBench: AsyncParsableCommand {
+    struct APIBench: OperatorCommand {
         static let configuration = CommandConfiguration(
             commandName: "api",
             abstract: "The HTTP API under load (wrk) at national scale, beside pgbench running the same SQL as a submission.",
@@ -36,34 +36,32 @@ extension ChitieuBench {
             if clients < 1 || seconds < 1 { throw ValidationError("--clients and --seconds must be 1 or more") }
         }
 
-        func run() async throws {
-            try await runReportingErrors {
-                let directory = try Programs.scripts(scripts)
-                let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("chitieu-bench-api-\(UUID().uuidString.prefix(8))")
-                try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(at: work) }
-                let data = NationalData(cluster: cluster, database: database, clients: clients)
-                if try await reuse && data.isKept() {
-                    Output.note("reusing the database \(database) of an earlier run (--reuse)")
-                    try await data.refresh()
-                } else {
-                    try await data.prepare()
-                }
-                let files = try await data.writeOfficers(into: work)
-                let results = try await data.count("SELECT count(*) AS n FROM chitieu.result")
-                // The preparation's writes flushed first: the runs measure the API, not a checkpoint of the load.
-                try await cluster.asSuperuser(database) { try await $0.executeScript("CHECKPOINT") }
+        func perform() async throws {
+            let directory = try Programs.scripts(scripts)
+            let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("chitieu-bench-api-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: work) }
+            let data = NationalData(cluster: cluster, database: database, clients: clients)
+            if try await reuse && data.isKept() {
+                Output.note("reusing the database \(database) of an earlier run (--reuse)")
+                try await data.refresh()
+            } else {
+                try await data.prepare()
+            }
+            let files = try await data.writeOfficers(into: work)
+            let results = try await data.count("SELECT count(*) AS n FROM chitieu.result")
+            // The preparation's writes flushed first: the runs measure the API, not a checkpoint of the load.
+            try await cluster.asSuperuser(database) { try await $0.executeScript("CHECKPOINT") }
 
-                let load = Load(wrk: wrk, scripts: directory, url: "http://127.0.0.1:\(httpPort)", seconds: seconds, work: work)
-                let api = try await measureAPI(load, files: files)
-                let floors = try await measureFloors(directory: directory, work: work, files: files)
-                let written = try await data.count("SELECT count(*) AS n FROM chitieu.result") - results
-                report(api: api, floors: floors, results: results, written: written)
-                if keep {
-                    Output.note("keeping the database \(database) (--keep; --reuse runs on it again)")
-                } else {
-                    try await cluster.drop(database)
-                }
+            let load = Load(wrk: wrk, scripts: directory, url: "http://127.0.0.1:\(httpPort)", seconds: seconds, work: work)
+            let api = try await measureAPI(load, files: files)
+            let floors = try await measureFloors(directory: directory, work: work, files: files)
+            let written = try await data.count("SELECT count(*) AS n FROM chitieu.result") - results
+            report(api: api, floors: floors, results: results, written: written)
+            if keep {
+                Output.note("keeping the database \(database) (--keep; --reuse runs on it again)")
+            } else {
+                try await cluster.drop(database)
             }
         }
 

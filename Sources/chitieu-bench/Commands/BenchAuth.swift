@@ -8,7 +8,7 @@ import Postgres
 
 extension ChitieuBench {
     /// `chitieu-bench auth`: what authentication and row-level security cost.
-    struct Auth: AsyncParsableCommand {
+    struct Auth: OperatorCommand {
         static let configuration = CommandConfiguration(
             commandName: "auth",
             abstract: "Login (scrypt) cost, bearer-token verification cost, and the overhead of row-level security at national scale.",
@@ -28,19 +28,17 @@ extension ChitieuBench {
         @Option(help: "Token verifications to time.") var verifications = 2_000
         @Option(help: "Rounds over every province for each query and mode.") var rounds = 5
 
-        func run() async throws {
-            try await runReportingErrors {
-                try await withAdminDatabase(database, connections: 2) { owner in
-                    let provinces = try await TenantStore(database: owner).list()
-                    let targets = try await owner.pool.withConnection { c in
-                        try await c.query("SELECT (pg_relation_size('chitieu.target') > 0)::int")[0].decode(Int.self, at: 0)
-                    }
-                    guard provinces.count > 1, targets > 0 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
-                    }
-                    try await measureAuthentication(owner, province: provinces[0])
-                    try await measureRowLevelSecurity(owner, provinces: provinces)
+        func perform() async throws {
+            try await withAdminDatabase(database, connections: 2) { owner in
+                let provinces = try await TenantStore(database: owner).list()
+                let targets = try await owner.pool.withConnection { c in
+                    try await c.query("SELECT (pg_relation_size('chitieu.target') > 0)::int")[0].decode(Int.self, at: 0)
                 }
+                guard provinces.count > 1, targets > 0 else {
+                    throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
+                }
+                try await measureAuthentication(owner, province: provinces[0])
+                try await measureRowLevelSecurity(owner, provinces: provinces)
             }
         }
 

@@ -10,7 +10,7 @@ import Synchronization
 
 extension ChitieuBench {
     /// `chitieu-bench jobs`: the queue's throughput and latency.
-    struct JobsBench: AsyncParsableCommand {
+    struct JobsBench: OperatorCommand {
         static let configuration = CommandConfiguration(
             commandName: "jobs",
             abstract: "The job queue: enqueue rate, no-op drain with one and two worker processes, their claim batches, idle latency.",
@@ -26,9 +26,7 @@ extension ChitieuBench {
         @Option(help: "Enqueues timed one by one.") var enqueues = 10_000
         @Option(help: "Idle latency samples.") var samples = 200
 
-        func run() async throws {
-            try await runReportingErrors { try await measure() }
-        }
+        func perform() async throws { try await measure() }
 
         /// A drain's figures: jobs per second, and the mean batch a worker process claimed.
         typealias Drain = (processes: Int, rate: Double, batch: Double)

@@ -8,7 +8,7 @@ import Postgres
 
 extension ChitieuBench {
     /// `chitieu-bench progress`: completion at national scale.
-    struct ProgressBench: AsyncParsableCommand {
+    struct ProgressBench: OperatorCommand {
         static let configuration = CommandConfiguration(
             commandName: "progress",
             abstract: "Completion at national scale: generate about two million approved results, recompute everything, compare with one hand-written statement, time approvals and dashboards.",
@@ -33,58 +33,56 @@ extension ChitieuBench {
 
         static func time(_ body: () async throws -> Void) async rethrows -> Double { try await Figures.time(body) }
 
-        func run() async throws {
-            try await runReportingErrors {
-                try await withAdminDatabase(database, connections: max(3, parallel + 1)) { owner in
-                    let provinces = try await TenantStore(database: owner).list().filter { $0.validTo == nil || $0.validFrom.year == 2021 }
-                    guard provinces.count > 1 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
-                    }
-                    // Deadlines open so the approvals below are taken.
-                    for p in provinces {
-                        try await owner.withTenant(p.id) { tx in
-                            try await tx.query(
-                                """
-                                INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on)
-                                SELECT \(p.id), y, '2099-01-25' FROM generate_series(2021, 2025) y ON CONFLICT DO NOTHING
-                                """)
-                        }
-                    }
-                    let generator = ResultGenerator(database: owner)
-                    var written = 0
-                    let generation = try await Self.time {
-                        for p in provinces {
-                            written += try await generator.generate(
-                                province: p.id, phaseCode: "2021-2025",
-                                profile: ResultGenerator.Profile(completion: ["DA8-01": 1, "DA8-02": 1], defaultCompletion: 0.8, companion: ["DA8-01": 9], perYear: perYear),
-                                computeProgress: false, actor: .command("bench progress"))
-                        }
-                    }
-                    try await owner.pool.withConnection { c in try await c.executeScript("ANALYZE chitieu.result; ANALYZE chitieu.target; ANALYZE chitieu.admin_unit") }
-                    print("chitieu-bench progress — \(provinces.count) provinces, 2021-2025")
-                    print(String(format: "approved results generated                 %9d   (%.1f s)", written, generation))
-
-                    // Full recomputation from an empty table, then with nothing changed.
-                    let phases = try await phaseIDs(owner, provinces)
-                    for p in provinces { try await owner.withTenant(p.id) { tx in try await tx.query("DELETE FROM chitieu.progress WHERE province_id = \(p.id)") } }
-                    try await owner.pool.withConnection { c in try await c.executeScript("VACUUM ANALYZE chitieu.progress") }
-                    var figures = 0
-                    let store = ProgressStore(database: owner)
-                    let work = provinces.map { (province: $0.id, phase: phases[$0.id]!) }
-                    let full = try await Self.time { figures = try await store.compute(work, parallel: parallel) }
-                    let rerun = try await Self.time { _ = try await store.compute(work, parallel: parallel) }
-                    // The reference is cheap to repeat (rolled back): the median of three runs.
-                    var references: [(seconds: Double, rows: Int)] = []
-                    for _ in 0..<3 { references.append(try await referenceStatement(owner)) }
-                    let reference = references.sorted { $0.seconds < $1.seconds }[1]
-                    print(String(format: "full recomputation, from empty              %8.2f s   (%d figures written, %d provinces at a time)", full, figures, parallel))
-                    print(String(format: "full recomputation, nothing changed         %8.2f s", rerun))
-                    print(String(format: "hand-written INSERT … SELECT (reference)    %8.2f s   (%d rows; median of 3)", reference.seconds, reference.rows))
-                    print(String(format: "ratio full / reference                      %8.2f ×", full / reference.seconds))
-
-                    try await approvalLatency(owner, provinces, phases)
-                    try await dashboards(owner, provinces, phases)
+        func perform() async throws {
+            try await withAdminDatabase(database, connections: max(3, parallel + 1)) { owner in
+                let provinces = try await TenantStore(database: owner).list().filter { $0.validTo == nil || $0.validFrom.year == 2021 }
+                guard provinces.count > 1 else {
+                    throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
                 }
+                // Deadlines open so the approvals below are taken.
+                for p in provinces {
+                    try await owner.withTenant(p.id) { tx in
+                        try await tx.query(
+                            """
+                            INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on)
+                            SELECT \(p.id), y, '2099-01-25' FROM generate_series(2021, 2025) y ON CONFLICT DO NOTHING
+                            """)
+                    }
+                }
+                let generator = ResultGenerator(database: owner)
+                var written = 0
+                let generation = try await Self.time {
+                    for p in provinces {
+                        written += try await generator.generate(
+                            province: p.id, phaseCode: "2021-2025",
+                            profile: ResultGenerator.Profile(completion: ["DA8-01": 1, "DA8-02": 1], defaultCompletion: 0.8, companion: ["DA8-01": 9], perYear: perYear),
+                            computeProgress: false, actor: .command("bench progress"))
+                    }
+                }
+                try await owner.pool.withConnection { c in try await c.executeScript("ANALYZE chitieu.result; ANALYZE chitieu.target; ANALYZE chitieu.admin_unit") }
+                print("chitieu-bench progress — \(provinces.count) provinces, 2021-2025")
+                print(String(format: "approved results generated                 %9d   (%.1f s)", written, generation))
+
+                // Full recomputation from an empty table, then with nothing changed.
+                let phases = try await phaseIDs(owner, provinces)
+                for p in provinces { try await owner.withTenant(p.id) { tx in try await tx.query("DELETE FROM chitieu.progress WHERE province_id = \(p.id)") } }
+                try await owner.pool.withConnection { c in try await c.executeScript("VACUUM ANALYZE chitieu.progress") }
+                var figures = 0
+                let store = ProgressStore(database: owner)
+                let work = provinces.map { (province: $0.id, phase: phases[$0.id]!) }
+                let full = try await Self.time { figures = try await store.compute(work, parallel: parallel) }
+                let rerun = try await Self.time { _ = try await store.compute(work, parallel: parallel) }
+                // The reference is cheap to repeat (rolled back): the median of three runs.
+                var references: [(seconds: Double, rows: Int)] = []
+                for _ in 0..<3 { references.append(try await referenceStatement(owner)) }
+                let reference = references.sorted { $0.seconds < $1.seconds }[1]
+                print(String(format: "full recomputation, from empty              %8.2f s   (%d figures written, %d provinces at a time)", full, figures, parallel))
+                print(String(format: "full recomputation, nothing changed         %8.2f s", rerun))
+                print(String(format: "hand-written INSERT … SELECT (reference)    %8.2f s   (%d rows; median of 3)", reference.seconds, reference.rows))
+                print(String(format: "ratio full / reference                      %8.2f ×", full / reference.seconds))
+
+                try await approvalLatency(owner, provinces, phases)
+                try await dashboards(owner, provinces, phases)
             }
         }
 

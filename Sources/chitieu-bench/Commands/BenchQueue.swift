@@ -8,7 +8,7 @@ import Postgres
 extension ChitieuBench {
     /// `chitieu-bench queue`: the job queue beside the floors of any PostgreSQL queue and a peer
     /// queue, on one server, and the ratios between them.
-    struct QueueBench: AsyncParsableCommand {
+    struct QueueBench: OperatorCommand {
         static let configuration = CommandConfiguration(
             commandName: "queue",
             abstract: "The job queue against its floors: `jobs`, pgbench draining the same jobs one statement per batch, pgqueuer, and the ratios.",
@@ -28,45 +28,43 @@ extension ChitieuBench {
         @Option(help: "The Python that has pgqueuer and asyncpg.") var python = "python3"
         @Option(help: "The directory of the pgbench scripts and pgqueuer_drain.py (default: Deploy/bench of the checkout).") var scripts: String?
 
-        func run() async throws {
-            try await runReportingErrors {
-                let directory = try Programs.scripts(scripts)
-                var forwarded = ["--jobs", String(jobs)]
-                if let url = database.databaseURL { forwarded += ["--database-url", url] }
-                if let level = database.logLevel { forwarded += ["--log-level", level] }
-                try await JobsBench.parse(forwarded).measure()
-                let drains = try await JobsBench.parse(forwarded + ["--concurrency", "500", "--enqueues", "100", "--samples", "20"]).measure()
-                // pgbench also runs the worker's shape at the batch one worker process claimed on average.
-                let mean = drains.first { $0.processes == 1 }.map { Int($0.batch.rounded(.toNearestOrEven)) }
-                let own = mean.flatMap { [100, 500].contains($0) ? nil : $0 }
+        func perform() async throws {
+            let directory = try Programs.scripts(scripts)
+            var forwarded = ["--jobs", String(jobs)]
+            if let url = database.databaseURL { forwarded += ["--database-url", url] }
+            if let level = database.logLevel { forwarded += ["--log-level", level] }
+            try await JobsBench.parse(forwarded).measure()
+            let drains = try await JobsBench.parse(forwarded + ["--concurrency", "500", "--enqueues", "100", "--samples", "20"]).measure()
+            // pgbench also runs the worker's shape at the batch one worker process claimed on average.
+            let mean = drains.first { $0.processes == 1 }.map { Int($0.batch.rounded(.toNearestOrEven)) }
+            let own = mean.flatMap { [100, 500].contains($0) ? nil : $0 }
 
-                let floors = try await drainWithPGBench(directory: directory, ownBatch: own)
-                var peer: Double?
-                if let peerURL {
-                    for batch in [100, 500, 1000] {
-                        let (status, output) = try Programs.capture(python, [directory.appendingPathComponent("pgqueuer_drain.py").path, peerURL, String(jobs), String(batch)])
-                        let line = output.split(separator: "\n").last.map(String.init) ?? ""
-                        guard status == 0, let rate = Programs.figure(line, fromEnd: 1) else {
-                            Output.note("pgqueuer run failed (exit \(status))")
-                            continue
-                        }
-                        print(line)
-                        peer = max(peer ?? 0, rate)
+            let floors = try await drainWithPGBench(directory: directory, ownBatch: own)
+            var peer: Double?
+            if let peerURL {
+                for batch in [100, 500, 1000] {
+                    let (status, output) = try Programs.capture(python, [directory.appendingPathComponent("pgqueuer_drain.py").path, peerURL, String(jobs), String(batch)])
+                    let line = output.split(separator: "\n").last.map(String.init) ?? ""
+                    guard status == 0, let rate = Programs.figure(line, fromEnd: 1) else {
+                        Output.note("pgqueuer run failed (exit \(status))")
+                        continue
                     }
+                    print(line)
+                    peer = max(peer ?? 0, rate)
                 }
-
-                func ratio(_ a: Double?, _ b: Double?) -> String {
-                    guard let a, let b, b > 0 else { return "–" }
-                    return String(format: "%.2f", a / b)
-                }
-                let one = drains.first { $0.processes == 1 }?.rate
-                let two = drains.first { $0.processes == 2 }?.rate
-                print("ratios (one run, one server):")
-                print("  1 worker process ÷ pgqueuer at its best batch                    \(ratio(one, peer)) (aim ≥ 1.5)")
-                print("  1 worker process ÷ pgbench, same shape, its own batch (\(mean.map(String.init) ?? "–")), 1 client \(ratio(one, mean.flatMap { floors[Floor(lease: true, batch: $0, clients: 1)] })) (aim ≥ 0.6)")
-                print("  1 worker process ÷ pgbench, same shape, batch 500, 1 client          \(ratio(one, floors[Floor(lease: true, batch: 500, clients: 1)]))")
-                print("  2 worker processes ÷ pgbench, same shape, batch 500, 2 clients       \(ratio(two, floors[Floor(lease: true, batch: 500, clients: 2)]))")
             }
+
+            func ratio(_ a: Double?, _ b: Double?) -> String {
+                guard let a, let b, b > 0 else { return "–" }
+                return String(format: "%.2f", a / b)
+            }
+            let one = drains.first { $0.processes == 1 }?.rate
+            let two = drains.first { $0.processes == 2 }?.rate
+            print("ratios (one run, one server):")
+            print("  1 worker process ÷ pgqueuer at its best batch                    \(ratio(one, peer)) (aim ≥ 1.5)")
+            print("  1 worker process ÷ pgbench, same shape, its own batch (\(mean.map(String.init) ?? "–")), 1 client \(ratio(one, mean.flatMap { floors[Floor(lease: true, batch: $0, clients: 1)] })) (aim ≥ 0.6)")
+            print("  1 worker process ÷ pgbench, same shape, batch 500, 1 client          \(ratio(one, floors[Floor(lease: true, batch: 500, clients: 1)]))")
+            print("  2 worker processes ÷ pgbench, same shape, batch 500, 2 clients       \(ratio(two, floors[Floor(lease: true, batch: 500, clients: 2)]))")
         }
 
         /// One pgbench drain: the script (under a lease or not), the batch, the clients.

@@ -7,7 +7,7 @@ import Postgres
 
 extension ChitieuBench {
     /// `chitieu-bench reform`: the July 2025 reform at national scale (issue #8).
-    struct ReformBench: AsyncParsableCommand {
+    struct ReformBench: OperatorCommand {
         static let configuration = CommandConfiguration(
             commandName: "reform",
             abstract: "The July 2025 reform at national scale: apply it, recompute the new provinces, time the views on today's units, check the totals.",
@@ -44,38 +44,36 @@ extension ChitieuBench {
             print(label + String(repeating: " ", count: max(1, 48 - label.count)) + figure)
         }
 
-        func run() async throws {
-            try await runReportingErrors {
-                let day = try parseDate(on, option: "--on")
-                let data = try MigrationSet.locate().deletingLastPathComponent().appendingPathComponent("Deploy/data/vn-admin-units")
-                let unitsPath = unitsFile ?? data.appendingPathComponent("units-2025.csv").path
-                let successionPath = successionFile ?? data.appendingPathComponent("succession-2025.csv").path
-                let units = try AdminUnitsCSV.parse(try readFile(unitsPath, option: "--units-file"))
-                let succession = try SuccessionCSV.parse(try readFile(successionPath, option: "--succession-file"))
+        func perform() async throws {
+            let day = try parseDate(on, option: "--on")
+            let data = try MigrationSet.locate().deletingLastPathComponent().appendingPathComponent("Deploy/data/vn-admin-units")
+            let unitsPath = unitsFile ?? data.appendingPathComponent("units-2025.csv").path
+            let successionPath = successionFile ?? data.appendingPathComponent("succession-2025.csv").path
+            let units = try AdminUnitsCSV.parse(try readFile(unitsPath, option: "--units-file"))
+            let succession = try SuccessionCSV.parse(try readFile(successionPath, option: "--succession-file"))
 
-                let ok = try await withAdminDatabase(database, connections: max(3, parallel + 1)) { (owner) async throws -> Bool in
-                    let before = try await TenantStore(database: owner).list()
-                    guard before.filter({ $0.validTo == nil }).count > 1 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` and `bench progress` on it first")
-                    }
-                    if let done = before.first(where: { $0.validFrom == day }) {
-                        throw InputError(field: "database", reason: "province \(done.code) \(done.name) begins on \(day) already: the reform was applied; start again from `bench allocate`")
-                    }
-                    print("chitieu-bench reform — \(before.count) provinces, \(URL(fileURLWithPath: unitsPath).lastPathComponent) and \(URL(fileURLWithPath: successionPath).lastPathComponent) on \(day)")
-
-                    // 1. The reform.
-                    guard try await apply(owner, units: units, succession: succession, on: day, source: URL(fileURLWithPath: unitsPath).lastPathComponent) else { return false }
-                    // 2. Completion of the new provinces.
-                    let provinces = try await TenantStore(database: owner).list().filter { $0.validFrom == day }.sorted { $0.code < $1.code }
-                    try await completion(owner, provinces)
-                    // 3. The views, through the daemon's role and tenant path.
-                    try await views(provinces)
-
-                    // 4. Nothing lost, nothing counted twice.
-                    return try await check(owner, provinces, day: day)
+            let ok = try await withAdminDatabase(database, connections: max(3, parallel + 1)) { (owner) async throws -> Bool in
+                let before = try await TenantStore(database: owner).list()
+                guard before.filter({ $0.validTo == nil }).count > 1 else {
+                    throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` and `bench progress` on it first")
                 }
-                if !ok { throw ExitCode(1) }
+                if let done = before.first(where: { $0.validFrom == day }) {
+                    throw InputError(field: "database", reason: "province \(done.code) \(done.name) begins on \(day) already: the reform was applied; start again from `bench allocate`")
+                }
+                print("chitieu-bench reform — \(before.count) provinces, \(URL(fileURLWithPath: unitsPath).lastPathComponent) and \(URL(fileURLWithPath: successionPath).lastPathComponent) on \(day)")
+
+                // 1. The reform.
+                guard try await apply(owner, units: units, succession: succession, on: day, source: URL(fileURLWithPath: unitsPath).lastPathComponent) else { return false }
+                // 2. Completion of the new provinces.
+                let provinces = try await TenantStore(database: owner).list().filter { $0.validFrom == day }.sorted { $0.code < $1.code }
+                try await completion(owner, provinces)
+                // 3. The views, through the daemon's role and tenant path.
+                try await views(provinces)
+
+                // 4. Nothing lost, nothing counted twice.
+                return try await check(owner, provinces, day: day)
             }
+            if !ok { throw ExitCode(1) }
         }
 
         /// Applies the reform and prints its steps' times; false if it reported nothing.

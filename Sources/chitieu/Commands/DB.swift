@@ -10,54 +10,50 @@ struct DB: AsyncParsableCommand {
         commandName: "db", abstract: "Migrate the database and show its state.",
         subcommands: [Migrate.self, Status.self])
 
-    struct Migrate: AsyncParsableCommand {
+    struct Migrate: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply pending migrations (as the database owner), each in its own transaction.",
             discussion: "Safe to run from several places at once: runs wait for each other on an advisory lock.")
 
         @OptionGroup var database: DatabaseOptions
 
-        func run() async throws {
-            try await runReportingErrors {
-                let logger = database.makeLogger(defaultLevel: .warning)
-                let set = try MigrationSet.load(from: try MigrationSet.locate())
-                let report = try await withAdminDatabase(database) { db in
-                    try await db.pool.withConnection { try await Migrator(set: set, logger: logger).migrate(on: $0) }
+        func perform() async throws {
+            let logger = database.makeLogger(defaultLevel: .warning)
+            let set = try MigrationSet.load(from: try MigrationSet.locate())
+            let report = try await withAdminDatabase(database) { db in
+                try await db.pool.withConnection { try await Migrator(set: set, logger: logger).migrate(on: $0) }
+            }
+            if report.applied.isEmpty && report.repeatablesApplied.isEmpty {
+                print("The database is up to date (\(set.migrations.count) migrations).")
+            } else {
+                for migration in report.applied {
+                    print("applied  \(String(format: "%04d", migration.version))_\(migration.name)")
                 }
-                if report.applied.isEmpty && report.repeatablesApplied.isEmpty {
-                    print("The database is up to date (\(set.migrations.count) migrations).")
-                } else {
-                    for migration in report.applied {
-                        print("applied  \(String(format: "%04d", migration.version))_\(migration.name)")
-                    }
-                    for name in report.repeatablesApplied { print("applied  \(name) (re-runnable)") }
-                }
+                for name in report.repeatablesApplied { print("applied  \(name) (re-runnable)") }
             }
         }
     }
 
-    struct Status: AsyncParsableCommand {
+    struct Status: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "List applied and pending migrations.")
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
-            try await runReportingErrors {
-                let logger = database.makeLogger(defaultLevel: .warning)
-                let set = try MigrationSet.load(from: try MigrationSet.locate())
-                let statuses = try await withAdminDatabase(database) { db in
-                    try await db.pool.withConnection { try await Migrator(set: set, logger: logger).status(on: $0) }
-                }
-                let formatter = ISO8601DateFormatter()
-                Output.print(
-                    output.format, columns: ["version", "name", "state", "applied_at"],
-                    rows: statuses.map { [String(format: "%04d", $0.version), $0.name, $0.state.rawValue, $0.appliedAt.map(formatter.string) ?? ""] },
-                    jsonRows: statuses.map {
-                        ["version": $0.version, "name": $0.name, "state": $0.state.rawValue, "applied_at": $0.appliedAt.map(formatter.string) ?? NSNull()]
-                    })
-                if statuses.contains(where: { $0.state != .applied }) { throw ExitCode(1) }
+        func perform() async throws {
+            let logger = database.makeLogger(defaultLevel: .warning)
+            let set = try MigrationSet.load(from: try MigrationSet.locate())
+            let statuses = try await withAdminDatabase(database) { db in
+                try await db.pool.withConnection { try await Migrator(set: set, logger: logger).status(on: $0) }
             }
+            let formatter = ISO8601DateFormatter()
+            Output.print(
+                output.format, columns: ["version", "name", "state", "applied_at"],
+                rows: statuses.map { [String(format: "%04d", $0.version), $0.name, $0.state.rawValue, $0.appliedAt.map(formatter.string) ?? ""] },
+                jsonRows: statuses.map {
+                    ["version": $0.version, "name": $0.name, "state": $0.state.rawValue, "applied_at": $0.appliedAt.map(formatter.string) ?? NSNull()]
+                })
+            if statuses.contains(where: { $0.state != .applied }) { throw ExitCode(1) }
         }
     }
 }

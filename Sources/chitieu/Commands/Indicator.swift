@@ -11,7 +11,7 @@ struct IndicatorCommand: AsyncParsableCommand {
         commandName: "indicator", abstract: "Manage a province's indicators.",
         subcommands: [Add.self, Import.self, List.self, Show.self, Suspend.self, Resume.self])
 
-    struct Add: AsyncParsableCommand {
+    struct Add: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Add an indicator.")
         @OptionGroup var options: ProvinceActing
         @Option(help: "Short code, unique in the province.") var code: String
@@ -37,21 +37,19 @@ struct IndicatorCommand: AsyncParsableCommand {
             }
         }
 
-        func run() async throws {
-            try await runReportingErrors {
-                let draft = IndicatorDraft(
-                    code: code, name: name, nameEnglish: nameEnglish, measureUnit: unit, kind: IndicatorKind(rawValue: kind)!,
-                    reportingLevels: UnitLevel.parseList(levels)!, disaggregation: disaggregation.flatMap(parseDisaggregation),
-                    companionMeasure: companion, companionDisaggregation: companionDisaggregation.flatMap(parseDisaggregation))
-                let indicator = try await options.run("indicator add") { db, tenant, caller in
-                    try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: caller)
-                }
-                if json { print(Output.json(indicatorJSON(indicator))) } else { print("Added indicator \(indicator.draft.code): \(indicator.draft.name).") }
+        func perform() async throws {
+            let draft = IndicatorDraft(
+                code: code, name: name, nameEnglish: nameEnglish, measureUnit: unit, kind: IndicatorKind(rawValue: kind)!,
+                reportingLevels: UnitLevel.parseList(levels)!, disaggregation: disaggregation.flatMap(parseDisaggregation),
+                companionMeasure: companion, companionDisaggregation: companionDisaggregation.flatMap(parseDisaggregation))
+            let indicator = try await options.run("indicator add") { db, tenant, caller in
+                try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: caller)
             }
+            if json { print(Output.json(indicatorJSON(indicator))) } else { print("Added indicator \(indicator.draft.code): \(indicator.draft.name).") }
         }
     }
 
-    struct Import: AsyncParsableCommand {
+    struct Import: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import an indicator catalogue (CSV), e.g. Deploy/catalogue/project8-indicators.csv.",
             discussion: "Adds new codes, updates changed ones and applies the suspensions it lists; a bad file changes nothing.")
@@ -59,84 +57,78 @@ struct IndicatorCommand: AsyncParsableCommand {
         @Option(help: "The catalogue file.") var file: String
         @Flag(help: "Print counts as JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw InputError(field: "--file", reason: "cannot read '\(file)'")
-                }
-                let rows = try IndicatorCatalogueCSV.parse(data)
-                let entries = try rows.map { row in
-                    IndicatorStore.CatalogueEntry(
-                        draft: row.draft, suspendedFrom: try row.suspendedFrom.map { try parseDate($0, option: "line \(row.line) suspended_from") },
-                        suspendedReason: row.suspendedReason)
-                }
-                let (added, updated, unchanged) = try await options.run("indicator import") { db, tenant, caller in
-                    try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, caller: caller)
-                }
-                if json {
-                    print(Output.json(["added": added, "updated": updated, "unchanged": unchanged]))
-                } else {
-                    print("\(rows.count) indicators read: \(added) added, \(updated) updated, \(unchanged) unchanged.")
-                }
+        func perform() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw InputError(field: "--file", reason: "cannot read '\(file)'")
+            }
+            let rows = try IndicatorCatalogueCSV.parse(data)
+            let entries = try rows.map { row in
+                IndicatorStore.CatalogueEntry(
+                    draft: row.draft, suspendedFrom: try row.suspendedFrom.map { try parseDate($0, option: "line \(row.line) suspended_from") },
+                    suspendedReason: row.suspendedReason)
+            }
+            let (added, updated, unchanged) = try await options.run("indicator import") { db, tenant, caller in
+                try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, caller: caller)
+            }
+            if json {
+                print(Output.json(["added": added, "updated": updated, "unchanged": unchanged]))
+            } else {
+                print("\(rows.count) indicators read: \(added) added, \(updated) updated, \(unchanged) unchanged.")
             }
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "List the province's indicators.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
-            try await runReportingErrors {
-                let indicators = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).list(province: tenant.id)
-                }
-                Output.print(
-                    output.format, columns: ["code", "name", "unit", "kind", "status", "breakdown", "companion"],
-                    rows: indicators.map { i in
-                        [i.draft.code, i.draft.name, i.draft.measureUnit, i.draft.kind.rawValue,
-                         i.status == "suspended" ? "suspended from \(i.suspendedFrom?.description ?? "?")" : i.status,
-                         disaggregationText(i.draft.disaggregation),
-                         [i.draft.companionMeasure, i.draft.companionDisaggregation.map { "by " + disaggregationText($0) }].compactMap { $0 }.joined(separator: " ")]
-                    },
-                    jsonRows: indicators.map(indicatorJSON))
+        func perform() async throws {
+            let indicators = try await province.withProvince(database) { db, tenant in
+                try await IndicatorStore(database: db).list(province: tenant.id)
             }
+            Output.print(
+                output.format, columns: ["code", "name", "unit", "kind", "status", "breakdown", "companion"],
+                rows: indicators.map { i in
+                    [i.draft.code, i.draft.name, i.draft.measureUnit, i.draft.kind.rawValue,
+                     i.status == "suspended" ? "suspended from \(i.suspendedFrom?.description ?? "?")" : i.status,
+                     disaggregationText(i.draft.disaggregation),
+                     [i.draft.companionMeasure, i.draft.companionDisaggregation.map { "by " + disaggregationText($0) }].compactMap { $0 }.joined(separator: " ")]
+                },
+                jsonRows: indicators.map(indicatorJSON))
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Show one indicator.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
         @Option(help: "Indicator code.") var code: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                let i = try await province.withProvince(database) { db, tenant in
-                    try await IndicatorStore(database: db).find(code: code, province: tenant.id)
-                }
-                if json { print(Output.json(indicatorJSON(i))); return }
-                let d = i.draft
-                var lines: [[String]] = [
-                    ["code", d.code], ["name", d.name], ["name (en)", d.nameEnglish ?? ""], ["unit", d.measureUnit],
-                    ["kind", d.kind.rawValue], ["reported by", d.reportingLevels.map(\.rawValue).joined(separator: ", ")],
-                    ["disaggregation", disaggregationText(d.disaggregation)],
-                    ["companion", d.companionMeasure ?? ""], ["companion by", disaggregationText(d.companionDisaggregation)], ["status", i.status],
-                ]
-                if i.status == "suspended" {
-                    lines.append(["suspended from", i.suspendedFrom?.description ?? ""])
-                    lines.append(["reason", i.suspendedReason ?? ""])
-                }
-                let width = lines.map { $0[0].count }.max() ?? 0
-                for l in lines { print(l[0] + String(repeating: " ", count: width - l[0].count) + "  " + l[1]) }
+        func perform() async throws {
+            let i = try await province.withProvince(database) { db, tenant in
+                try await IndicatorStore(database: db).find(code: code, province: tenant.id)
             }
+            if json { print(Output.json(indicatorJSON(i))); return }
+            let d = i.draft
+            var lines: [[String]] = [
+                ["code", d.code], ["name", d.name], ["name (en)", d.nameEnglish ?? ""], ["unit", d.measureUnit],
+                ["kind", d.kind.rawValue], ["reported by", d.reportingLevels.map(\.rawValue).joined(separator: ", ")],
+                ["disaggregation", disaggregationText(d.disaggregation)],
+                ["companion", d.companionMeasure ?? ""], ["companion by", disaggregationText(d.companionDisaggregation)], ["status", i.status],
+            ]
+            if i.status == "suspended" {
+                lines.append(["suspended from", i.suspendedFrom?.description ?? ""])
+                lines.append(["reason", i.suspendedReason ?? ""])
+            }
+            let width = lines.map { $0[0].count }.max() ?? 0
+            for l in lines { print(l[0] + String(repeating: " ", count: width - l[0].count) + "  " + l[1]) }
         }
     }
 
-    struct Suspend: AsyncParsableCommand {
+    struct Suspend: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Suspend an indicator (it stays on record, out of completion totals).")
         @OptionGroup var options: ProvinceActing
         @Option(help: "Indicator code.") var code: String
@@ -144,30 +136,26 @@ struct IndicatorCommand: AsyncParsableCommand {
         @Option(help: "Why, e.g. 'Dừng thực hiện theo chỉ đạo của Trung ương'.") var reason: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                let date = try parseDate(from, option: "--from")
-                let i = try await options.run("indicator suspend") { db, tenant, caller in
-                    try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, caller: caller)
-                }
-                if json { print(Output.json(indicatorJSON(i))) } else { print("Suspended \(i.draft.code) from \(date).") }
+        func perform() async throws {
+            let date = try parseDate(from, option: "--from")
+            let i = try await options.run("indicator suspend") { db, tenant, caller in
+                try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, caller: caller)
             }
+            if json { print(Output.json(indicatorJSON(i))) } else { print("Suspended \(i.draft.code) from \(date).") }
         }
     }
 
-    struct Resume: AsyncParsableCommand {
+    struct Resume: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Make a suspended indicator active again.")
         @OptionGroup var options: ProvinceActing
         @Option(help: "Indicator code.") var code: String
         @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                let i = try await options.run("indicator resume") { db, tenant, caller in
-                    try await IndicatorStore(database: db).resume(code: code, province: tenant.id, caller: caller)
-                }
-                if json { print(Output.json(indicatorJSON(i))) } else { print("\(i.draft.code) is active again.") }
+        func perform() async throws {
+            let i = try await options.run("indicator resume") { db, tenant, caller in
+                try await IndicatorStore(database: db).resume(code: code, province: tenant.id, caller: caller)
             }
+            if json { print(Output.json(indicatorJSON(i))) } else { print("\(i.draft.code) is active again.") }
         }
     }
 }

@@ -51,7 +51,7 @@ struct Jobs: AsyncParsableCommand {
         try await withAdminDatabase(options) { db in try await body(JobQueue(pool: db.pool)) }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
@@ -63,79 +63,69 @@ struct Jobs: AsyncParsableCommand {
             if let state, JobState(rawValue: state) == nil { throw ValidationError("--state: '\(state)' is not one of pending, running, succeeded, failed, cancelled") }
         }
 
-        func run() async throws {
-            try await runReportingErrors {
-                let jobs = try await Jobs.withQueue(database) { try await $0.list(state: state.flatMap(JobState.init), kind: kind, limit: limit) }
-                let f = ISO8601DateFormatter()
-                Output.print(
-                    output.format, columns: ["id", "kind", "province", "state", "attempts", "run_at", "last_error"],
-                    rows: jobs.map { [String($0.id), $0.kind, $0.provinceID.map(String.init) ?? "", $0.state.rawValue, "\($0.attempts)/\($0.maxAttempts)", f.string(from: $0.runAt), $0.lastError ?? ""] },
-                    jsonRows: jobs.map(jobJSON))
-            }
+        func perform() async throws {
+            let jobs = try await Jobs.withQueue(database) { try await $0.list(state: state.flatMap(JobState.init), kind: kind, limit: limit) }
+            let f = ISO8601DateFormatter()
+            Output.print(
+                output.format, columns: ["id", "kind", "province", "state", "attempts", "run_at", "last_error"],
+                rows: jobs.map { [String($0.id), $0.kind, $0.provinceID.map(String.init) ?? "", $0.state.rawValue, "\($0.attempts)/\($0.maxAttempts)", f.string(from: $0.runAt), $0.lastError ?? ""] },
+                jsonRows: jobs.map(jobJSON))
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Show one job.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The job id.") var id: Int64
         @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                let job = try await Jobs.withQueue(database) { try await $0.find(id) }
-                if json {
-                    print(Output.json(jobJSON(job)))
-                } else {
-                    print(Output.fields(Jobs.fields(job)), terminator: "")
-                }
+        func perform() async throws {
+            let job = try await Jobs.withQueue(database) { try await $0.find(id) }
+            if json {
+                print(Output.json(jobJSON(job)))
+            } else {
+                print(Output.fields(Jobs.fields(job)), terminator: "")
             }
         }
     }
 
-    struct Retry: AsyncParsableCommand {
+    struct Retry: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Run a failed or cancelled job again.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The job id.") var id: Int64
 
-        func run() async throws {
-            try await runReportingErrors {
-                let action = try await Jobs.withQueue(database) { try await $0.retry(id) }
-                guard action == .requeue else { throw InputError(field: "id", reason: refusal(action)) }
-                print("Job \(id) is pending again.")
-            }
+        func perform() async throws {
+            let action = try await Jobs.withQueue(database) { try await $0.retry(id) }
+            guard action == .requeue else { throw InputError(field: "id", reason: refusal(action)) }
+            print("Job \(id) is pending again.")
         }
     }
 
-    struct Cancel: AsyncParsableCommand {
+    struct Cancel: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a pending or running job.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The job id.") var id: Int64
 
-        func run() async throws {
-            try await runReportingErrors {
-                let action = try await Jobs.withQueue(database) { try await $0.cancel(id) }
-                guard action == .cancel else { throw InputError(field: "id", reason: refusal(action)) }
-                print("Job \(id) is cancelled.")
-            }
+        func perform() async throws {
+            let action = try await Jobs.withQueue(database) { try await $0.cancel(id) }
+            guard action == .cancel else { throw InputError(field: "id", reason: refusal(action)) }
+            print("Job \(id) is cancelled.")
         }
     }
 
-    struct Stats: AsyncParsableCommand {
+    struct Stats: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Counts by state and kind, and the oldest pending job's age.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
-            try await runReportingErrors {
-                let stats = try await Jobs.withQueue(database) { try await $0.statistics() }
-                Output.print(
-                    output.format, columns: ["kind", "state", "count"],
-                    rows: stats.counts.map { [$0.kind, $0.state, String($0.count)] },
-                    jsonRows: stats.counts.map { ["kind": $0.kind, "state": $0.state, "count": $0.count] })
-                if output.format == .table {
-                    print("oldest pending: \(stats.oldestPendingSeconds.map { String(format: "%.1f s", $0) } ?? "none")")
-                }
+        func perform() async throws {
+            let stats = try await Jobs.withQueue(database) { try await $0.statistics() }
+            Output.print(
+                output.format, columns: ["kind", "state", "count"],
+                rows: stats.counts.map { [$0.kind, $0.state, String($0.count)] },
+                jsonRows: stats.counts.map { ["kind": $0.kind, "state": $0.state, "count": $0.count] })
+            if output.format == .table {
+                print("oldest pending: \(stats.oldestPendingSeconds.map { String(format: "%.1f s", $0) } ?? "none")")
             }
         }
     }

@@ -16,7 +16,7 @@ struct PhaseCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record and show the plan (number, date, issuer) that set a phase's targets.", subcommands: [Set.self, Show.self])
 
-        struct Set: AsyncParsableCommand {
+        struct Set: OperatorCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Record the plan that set a phase's targets, replacing the one recorded before.",
                 discussion: "E.g. --number 355/KH-UBND --date 2022-10-24 --issuer \"UBND tỉnh Lào Cai\": Kế hoạch số 355/KH-UBND ngày 24/10/2022 của UBND tỉnh Lào Cai.")
@@ -28,39 +28,35 @@ struct PhaseCommand: AsyncParsableCommand {
             @Option(help: "Its title (optional).") var title: String?
             @Flag(help: "Print JSON.") var json = false
 
-            func run() async throws {
-                try await runReportingErrors {
-                    let plan = PhasePlan(number: number, date: CalendarDate(try parseDate(date, option: "--date")), issuer: issuer, title: title)
-                    let recorded = try await options.run("phase plan set") { db, tenant, caller in
-                        try await TargetStore(database: db).setPlan(
-                            province: tenant.id, phaseCode: phase, plan: plan, caller: caller)
-                    }
-                    if json {
-                        print(Output.json(Representation.phase(recorded)))
-                    } else {
-                        print("Phase \(recorded.code): \(plan.citation).")
-                    }
+            func perform() async throws {
+                let plan = PhasePlan(number: number, date: CalendarDate(try parseDate(date, option: "--date")), issuer: issuer, title: title)
+                let recorded = try await options.run("phase plan set") { db, tenant, caller in
+                    try await TargetStore(database: db).setPlan(
+                        province: tenant.id, phaseCode: phase, plan: plan, caller: caller)
+                }
+                if json {
+                    print(Output.json(Representation.phase(recorded)))
+                } else {
+                    print("Phase \(recorded.code): \(plan.citation).")
                 }
             }
         }
 
-        struct Show: AsyncParsableCommand {
+        struct Show: OperatorCommand {
             static let configuration = CommandConfiguration(abstract: "Show the plan that set a phase's targets.")
             @OptionGroup var options: ProvinceActing
             @Option(help: "Phase, e.g. 2021-2025.") var phase: String
             @Flag(help: "Print JSON.") var json = false
 
-            func run() async throws {
-                try await runReportingErrors {
-                    let found = try await options.run("phase plan show") { db, tenant, caller in
-                        try await TargetStore(database: db).phase(
-                            province: tenant.id, code: phase, caller: caller)
-                    }
-                    if json {
-                        print(Output.json(Representation.phase(found)))
-                    } else {
-                        print(Output.fields(PhaseCommand.planLines(found)), terminator: "")
-                    }
+            func perform() async throws {
+                let found = try await options.run("phase plan show") { db, tenant, caller in
+                    try await TargetStore(database: db).phase(
+                        province: tenant.id, code: phase, caller: caller)
+                }
+                if json {
+                    print(Output.json(Representation.phase(found)))
+                } else {
+                    print(Output.fields(PhaseCommand.planLines(found)), terminator: "")
                 }
             }
         }

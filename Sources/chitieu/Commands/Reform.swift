@@ -6,7 +6,7 @@ import Foundation
 import Postgres
 
 /// `chitieu tenant merge`.
-struct TenantMerge: AsyncParsableCommand {
+struct TenantMerge: OperatorCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge", abstract: "Merge provinces into a province that begins on a day (e.g. the 2025 reform).",
         discussion: """
@@ -23,18 +23,16 @@ struct TenantMerge: AsyncParsableCommand {
     @Option(help: "First day of the merged province (YYYY-MM-DD).") var on: String
     @Flag(help: "Print JSON.") var json = false
 
-    func run() async throws {
-        try await runReportingErrors {
-            let day = try parseDate(on, option: "--on")
-            let report = try await withAdminDatabase(database) { db in
-                let tenants = TenantStore(database: db)
-                let target = try await tenants.resolve(code: into, on: day)
-                var sources: [Province] = []
-                for code in from { sources.append(try await tenants.resolve(code: code, on: day.dayBefore)) }
-                return try await ReformStore(database: db).merge(into: target, from: sources, on: day, actor: .command("tenant merge"))
-            }
-            printMerge(report, json: json)
+    func perform() async throws {
+        let day = try parseDate(on, option: "--on")
+        let report = try await withAdminDatabase(database) { db in
+            let tenants = TenantStore(database: db)
+            let target = try await tenants.resolve(code: into, on: day)
+            var sources: [Province] = []
+            for code in from { sources.append(try await tenants.resolve(code: code, on: day.dayBefore)) }
+            return try await ReformStore(database: db).merge(into: target, from: sources, on: day, actor: .command("tenant merge"))
         }
+        printMerge(report, json: json)
     }
 }
 
@@ -58,7 +56,7 @@ struct Succession: AsyncParsableCommand {
         commandName: "succession", abstract: "Succession links between units that ended and the units that took them over.",
         subcommands: [Import.self, Weights.self])
 
-    struct Import: AsyncParsableCommand {
+    struct Import: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a succession file (succession-2025.csv layout) into the provinces that begin on --on.",
             discussion: "Run after `tenant merge`: both the old and the new communes must be units of the merged province. Parts of a split weigh the same until `units succession weights` sets them.")
@@ -67,20 +65,18 @@ struct Succession: AsyncParsableCommand {
         @Option(help: "The day the links take effect (YYYY-MM-DD).") var on: String
         @Option(help: "Only this province (GSO code, valid from --on); repeat.") var province: [String] = []
 
-        func run() async throws {
-            try await runReportingErrors {
-                let day = try parseDate(on, option: "--on")
-                let rows = try SuccessionCSV.parse(try readFile(file, option: "--file"))
-                let report = try await withAdminDatabase(database) { db in
-                    try await ReformStore(database: db).importSuccession(
-                        rows, on: day, provinceCodes: province.isEmpty ? nil : Set(province), actor: .command("units succession import"))
-                }
-                printSuccession(report)
+        func perform() async throws {
+            let day = try parseDate(on, option: "--on")
+            let rows = try SuccessionCSV.parse(try readFile(file, option: "--file"))
+            let report = try await withAdminDatabase(database) { db in
+                try await ReformStore(database: db).importSuccession(
+                    rows, on: day, provinceCodes: province.isEmpty ? nil : Set(province), actor: .command("units succession import"))
             }
+            printSuccession(report)
         }
     }
 
-    struct Weights: AsyncParsableCommand {
+    struct Weights: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set the weights of the parts of a split commune (only ratios matter).",
             discussion: "Example: chitieu units succession weights --province 01 --unit 00007 --weight 00008=3 --weight 00025=1")
@@ -88,22 +84,20 @@ struct Succession: AsyncParsableCommand {
         @Option(help: "GSO code of the commune that was split.") var unit: String
         @Option(help: "CODE=WEIGHT for each successor; repeat.") var weight: [String]
 
-        func run() async throws {
-            try await runReportingErrors {
-                var weights: [String: Decimal] = [:]
-                for item in weight {
-                    let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                    guard parts.count == 2, let w = Decimal(string: parts[1], locale: Locale(identifier: "en_US_POSIX")),
-                        parts[1].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") })
-                    else { throw InputError(field: "--weight", reason: "'\(item)' is not CODE=WEIGHT (e.g. 00008=0.6)") }
-                    weights[parts[0]] = w
-                }
-                let changed = try await options.run("units succession weights") { db, tenant, caller in
-                    try await ReformStore(database: db).setWeights(
-                        province: tenant, oldCode: unit, weights: weights, caller: caller)
-                }
-                print("Weights of \(unit): \(changed) changed.")
+        func perform() async throws {
+            var weights: [String: Decimal] = [:]
+            for item in weight {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let w = Decimal(string: parts[1], locale: Locale(identifier: "en_US_POSIX")),
+                    parts[1].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") })
+                else { throw InputError(field: "--weight", reason: "'\(item)' is not CODE=WEIGHT (e.g. 00008=0.6)") }
+                weights[parts[0]] = w
             }
+            let changed = try await options.run("units succession weights") { db, tenant, caller in
+                try await ReformStore(database: db).setWeights(
+                    province: tenant, oldCode: unit, weights: weights, caller: caller)
+            }
+            print("Weights of \(unit): \(changed) changed.")
         }
     }
 }
@@ -115,7 +109,7 @@ func printSuccession(_ report: SuccessionImportReport) {
     }
 }
 
-struct Reform: AsyncParsableCommand {
+struct Reform: OperatorCommand {
     static let configuration = CommandConfiguration(
         commandName: "reform", abstract: "Apply a reform: new units, merged provinces, succession links.",
         discussion: """
@@ -131,33 +125,31 @@ struct Reform: AsyncParsableCommand {
     @Option(help: "Only this new province (GSO code); repeat.") var province: [String] = []
     @Flag(help: "Print JSON.") var json = false
 
-    func run() async throws {
-        try await runReportingErrors {
-            let day = try parseDate(on, option: "--on")
-            let file = try AdminUnitsCSV.parse(try readFile(units, option: "--units"))
-            let rows = try SuccessionCSV.parse(try readFile(succession, option: "--succession"))
-            let report = try await withAdminDatabase(database) { db in
-                try await ReformStore(database: db).apply(
-                    units: file, succession: rows, on: day, provinceCodes: province.isEmpty ? nil : Set(province), actor: .command("units reform"),
-                    source: URL(fileURLWithPath: units).lastPathComponent)
-            }
-            if json {
-                print(Output.json([
-                    "provinces_created": report.units.provincesCreated.map { $0.code }, "merges": report.merges.count,
-                    "links": report.succession.linksByProvince, "seconds": report.seconds,
-                ] as [String: Any]))
-                return
-            }
-            for p in report.units.provincesCreated { print("created province \(p.code) \(p.name) (id \(p.id))") }
-            for merge in report.merges { printMerge(merge, json: false) }
-            printSuccession(report.succession)
-            print(String(format: "units %.2f s, merges %.2f s, succession %.2f s", report.seconds["units"] ?? 0, report.seconds["merges"] ?? 0, report.seconds["succession"] ?? 0))
+    func perform() async throws {
+        let day = try parseDate(on, option: "--on")
+        let file = try AdminUnitsCSV.parse(try readFile(units, option: "--units"))
+        let rows = try SuccessionCSV.parse(try readFile(succession, option: "--succession"))
+        let report = try await withAdminDatabase(database) { db in
+            try await ReformStore(database: db).apply(
+                units: file, succession: rows, on: day, provinceCodes: province.isEmpty ? nil : Set(province), actor: .command("units reform"),
+                source: URL(fileURLWithPath: units).lastPathComponent)
         }
+        if json {
+            print(Output.json([
+                "provinces_created": report.units.provincesCreated.map { $0.code }, "merges": report.merges.count,
+                "links": report.succession.linksByProvince, "seconds": report.seconds,
+            ] as [String: Any]))
+            return
+        }
+        for p in report.units.provincesCreated { print("created province \(p.code) \(p.name) (id \(p.id))") }
+        for merge in report.merges { printMerge(merge, json: false) }
+        printSuccession(report.succession)
+        print(String(format: "units %.2f s, merges %.2f s, succession %.2f s", report.seconds["units"] ?? 0, report.seconds["merges"] ?? 0, report.seconds["succession"] ?? 0))
     }
 }
 
 /// `chitieu grant successors` and `grant confirm`.
-struct GrantSuccessors: AsyncParsableCommand {
+struct GrantSuccessors: OperatorCommand {
     static let configuration = CommandConfiguration(
         commandName: "successors", abstract: "Propose, for each grant that ended with its unit, the grant on the unit that succeeded it.",
         discussion: "Save the CSV, keep the lines the province confirms (the unit_code may be changed), then run `grant confirm --file`.")
@@ -165,21 +157,19 @@ struct GrantSuccessors: AsyncParsableCommand {
     @OptionGroup var province: ProvinceOption
     @OptionGroup var output: OutputOptions
 
-    func run() async throws {
-        try await runReportingErrors {
-            let proposals = try await province.withProvince(database) { db, tenant in try await ReformStore(database: db).proposals(province: tenant) }
-            Output.print(
-                output.format, columns: ["grant_id", "username", "role", "old_unit_code", "old_unit_name", "unit_code", "unit_name", "kind"],
-                rows: proposals.map { [String($0.grantID), $0.username, $0.role, $0.oldUnitCode, $0.oldUnitName, $0.newUnitCode, $0.newUnitName, $0.kind] },
-                jsonRows: proposals.map {
-                    ["grant_id": $0.grantID, "username": $0.username, "role": $0.role, "old_unit_code": $0.oldUnitCode, "old_unit_name": $0.oldUnitName,
-                     "unit_code": $0.newUnitCode, "unit_name": $0.newUnitName, "kind": $0.kind]
-                })
-        }
+    func perform() async throws {
+        let proposals = try await province.withProvince(database) { db, tenant in try await ReformStore(database: db).proposals(province: tenant) }
+        Output.print(
+            output.format, columns: ["grant_id", "username", "role", "old_unit_code", "old_unit_name", "unit_code", "unit_name", "kind"],
+            rows: proposals.map { [String($0.grantID), $0.username, $0.role, $0.oldUnitCode, $0.oldUnitName, $0.newUnitCode, $0.newUnitName, $0.kind] },
+            jsonRows: proposals.map {
+                ["grant_id": $0.grantID, "username": $0.username, "role": $0.role, "old_unit_code": $0.oldUnitCode, "old_unit_name": $0.oldUnitName,
+                 "unit_code": $0.newUnitCode, "unit_name": $0.newUnitName, "kind": $0.kind]
+            })
     }
 }
 
-struct GrantConfirm: AsyncParsableCommand {
+struct GrantConfirm: OperatorCommand {
     static let configuration = CommandConfiguration(
         commandName: "confirm", abstract: "Make the grants of a confirmed proposal file (from `grant successors --csv`), or of every proposal.")
     @OptionGroup var options: ProvinceActing
@@ -190,19 +180,17 @@ struct GrantConfirm: AsyncParsableCommand {
         if (file == nil) == !all { throw ValidationError("give either --file or --all") }
     }
 
-    func run() async throws {
-        try await runReportingErrors {
-            let made = try await options.run("grant confirm") { db, tenant, caller in
-                let store = ReformStore(database: db)
-                var confirmed: [(grantID: Int64, unitCode: String)] = []
-                if let file {
-                    confirmed = try GrantConfirmationCSV.parse(try readFile(file, option: "--file"))
-                } else {
-                    confirmed = try await store.proposals(province: tenant).map { ($0.grantID, $0.newUnitCode) }
-                }
-                return try await store.confirm(province: tenant, confirmed, caller: caller)
+    func perform() async throws {
+        let made = try await options.run("grant confirm") { db, tenant, caller in
+            let store = ReformStore(database: db)
+            var confirmed: [(grantID: Int64, unitCode: String)] = []
+            if let file {
+                confirmed = try GrantConfirmationCSV.parse(try readFile(file, option: "--file"))
+            } else {
+                confirmed = try await store.proposals(province: tenant).map { ($0.grantID, $0.newUnitCode) }
             }
-            print("\(made) grants made.")
+            return try await store.confirm(province: tenant, confirmed, caller: caller)
         }
+        print("\(made) grants made.")
     }
 }

@@ -50,7 +50,7 @@ struct ResultCommand: AsyncParsableCommand {
         commandName: "result", abstract: "Report, submit, approve, return and correct results.",
         subcommands: [Add.self, List.self, Submit.self, Approve.self, Return.self, Correct.self, Generate.self])
 
-    struct Add: AsyncParsableCommand {
+    struct Add: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Record a result of a unit for an indicator and a period (a draft, or --submit).")
         @OptionGroup var options: ProvinceActing
         @Option(help: "Indicator code.") var indicator: String
@@ -66,28 +66,26 @@ struct ResultCommand: AsyncParsableCommand {
         @Flag(help: "Submit at once.") var submit = false
         @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                let start = try parseDate(from, option: "--from")
-                let end = try parseDate(to, option: "--to")
-                let parts = try breakdown.map { try parseBreakdown($0) }
-                let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
-                let (record, replayed) = try await options.run("result add") { db, tenant, caller in
-                    let input = ResultInput(
-                        indicatorID: try await indicatorID(indicator, db, tenant), unit: .code(unit), periodStart: start, periodEnd: end,
-                        figures: ResultFigures(
-                            value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts, evidenceNote: note))
-                    return try await ResultStore(database: db).create(
-                        province: tenant.id, input, submit: submit, idempotencyKey: idempotencyKey, caller: caller)
-                }
-                if json { print(Output.json(Representation.result(record))) } else {
-                    print("\(replayed ? "Already recorded" : "Recorded") result \(record.id.uuidString.lowercased()) (\(record.state.rawValue)): \(record.indicatorCode) \(record.unitCode) \(record.unitName) \(record.periodStart)…\(record.periodEnd) = \(record.figures.value).")
-                }
+        func perform() async throws {
+            let start = try parseDate(from, option: "--from")
+            let end = try parseDate(to, option: "--to")
+            let parts = try breakdown.map { try parseBreakdown($0) }
+            let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
+            let (record, replayed) = try await options.run("result add") { db, tenant, caller in
+                let input = ResultInput(
+                    indicatorID: try await indicatorID(indicator, db, tenant), unit: .code(unit), periodStart: start, periodEnd: end,
+                    figures: ResultFigures(
+                        value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts, evidenceNote: note))
+                return try await ResultStore(database: db).create(
+                    province: tenant.id, input, submit: submit, idempotencyKey: idempotencyKey, caller: caller)
+            }
+            if json { print(Output.json(Representation.result(record))) } else {
+                print("\(replayed ? "Already recorded" : "Recorded") result \(record.id.uuidString.lowercased()) (\(record.state.rawValue)): \(record.indicatorCode) \(record.unitCode) \(record.unitName) \(record.periodStart)…\(record.periodEnd) = \(record.figures.value).")
             }
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "List results, newest first.")
         @OptionGroup var options: ProvinceActing
         @Option(help: "Only this indicator.") var indicator: String?
@@ -101,23 +99,21 @@ struct ResultCommand: AsyncParsableCommand {
             if let state, ResultRules.State(rawValue: state) == nil { throw ValidationError("--state: '\(state)' is not draft, submitted, approved or returned") }
         }
 
-        func run() async throws {
-            try await runReportingErrors {
-                let records = try await options.run("result list") { db, tenant, caller in
-                    var unitID: Int64?
-                    if let unit { unitID = try await db.withTenant(tenant.id) { tx in try await AccountStore.unit(.code(unit), field: "--unit", tx: tx).id } }
-                    var indicatorFilter: Int64?
-                    if let indicator { indicatorFilter = try await indicatorID(indicator, db, tenant) }
-                    let filter = ResultStore.Filter(
-                        indicatorID: indicatorFilter, unitID: unitID,
-                        state: state.flatMap(ResultRules.State.init(rawValue:)), year: year, limit: limit)
-                    return try await ResultStore(database: db).list(province: tenant.id, filter: filter, caller: caller)
-                }
-                Output.print(
-                    output.format, columns: ["id", "indicator", "unit", "name", "from", "to", "value", "state"],
-                    rows: records.map { [$0.id.uuidString.lowercased(), $0.indicatorCode, $0.unitCode, $0.unitName, $0.periodStart.description, $0.periodEnd.description, String($0.figures.value), $0.state.rawValue] },
-                    jsonRows: records.map(Representation.result))
+        func perform() async throws {
+            let records = try await options.run("result list") { db, tenant, caller in
+                var unitID: Int64?
+                if let unit { unitID = try await db.withTenant(tenant.id) { tx in try await AccountStore.unit(.code(unit), field: "--unit", tx: tx).id } }
+                var indicatorFilter: Int64?
+                if let indicator { indicatorFilter = try await indicatorID(indicator, db, tenant) }
+                let filter = ResultStore.Filter(
+                    indicatorID: indicatorFilter, unitID: unitID,
+                    state: state.flatMap(ResultRules.State.init(rawValue:)), year: year, limit: limit)
+                return try await ResultStore(database: db).list(province: tenant.id, filter: filter, caller: caller)
             }
+            Output.print(
+                output.format, columns: ["id", "indicator", "unit", "name", "from", "to", "value", "state"],
+                rows: records.map { [$0.id.uuidString.lowercased(), $0.indicatorCode, $0.unitCode, $0.unitName, $0.periodStart.description, $0.periodEnd.description, String($0.figures.value), $0.state.rawValue] },
+                jsonRows: records.map(Representation.result))
         }
     }
 
@@ -181,7 +177,7 @@ struct ResultCommand: AsyncParsableCommand {
         }
     }
 
-    struct Correct: AsyncParsableCommand {
+    struct Correct: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Correct an approved result (the approving level); the old figures stay in the audit log.")
         @OptionGroup var options: ProvinceActing
         @OptionGroup var result: Target
@@ -191,22 +187,20 @@ struct ResultCommand: AsyncParsableCommand {
         @Option(help: "Breakdown of the companion figure, e.g. 'sex=nữ:14,nam:9'.") var companionBreakdown: String?
         @Option(help: "Why.") var reason: String
 
-        func run() async throws {
-            try await runReportingErrors {
-                let parts = try breakdown.map { try parseBreakdown($0) }
-                let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
-                let r = try await options.run("result correct") { db, tenant, caller in
-                    try await ResultStore(database: db).correct(
-                        province: tenant.id, id: try result.uuid(),
-                        figures: ResultFigures(value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts),
-                        reason: reason, caller: caller)
-                }
-                print("Result \(r.id.uuidString.lowercased()) is corrected to \(r.figures.value).")
+        func perform() async throws {
+            let parts = try breakdown.map { try parseBreakdown($0) }
+            let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
+            let r = try await options.run("result correct") { db, tenant, caller in
+                try await ResultStore(database: db).correct(
+                    province: tenant.id, id: try result.uuid(),
+                    figures: ResultFigures(value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts),
+                    reason: reason, caller: caller)
             }
+            print("Result \(r.id.uuidString.lowercased()) is corrected to \(r.figures.value).")
         }
     }
 
-    struct Generate: AsyncParsableCommand {
+    struct Generate: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write plausible approved results from the allocated targets (demo data, benchmarks).",
             discussion: """
@@ -223,16 +217,14 @@ struct ResultCommand: AsyncParsableCommand {
         @Option(help: "Companion figure per counted unit, per indicator code.") var companion = ""
         @Option(help: "Results per unit and year: 1, 2, 3, 4, 6 or 12.") var perYear = 1
 
-        func run() async throws {
-            try await runReportingErrors {
-                let profile = ResultGenerator.Profile(
-                    completion: try parseFactors(completion, option: "--completion"), defaultCompletion: defaultCompletion,
-                    companion: try parseFactors(companion, option: "--companion").mapValues { Int($0) }, perYear: perYear)
-                let written = try await province.withProvince(database) { db, tenant in
-                    try await ResultGenerator(database: db).generate(province: tenant.id, phaseCode: phase, profile: profile, actor: .command("result generate"))
-                }
-                print("Generated \(written) approved results for \(phase).")
+        func perform() async throws {
+            let profile = ResultGenerator.Profile(
+                completion: try parseFactors(completion, option: "--completion"), defaultCompletion: defaultCompletion,
+                companion: try parseFactors(companion, option: "--companion").mapValues { Int($0) }, perYear: perYear)
+            let written = try await province.withProvince(database) { db, tenant in
+                try await ResultGenerator(database: db).generate(province: tenant.id, phaseCode: phase, profile: profile, actor: .command("result generate"))
             }
+            print("Generated \(written) approved results for \(phase).")
         }
     }
 }
@@ -242,7 +234,7 @@ struct ProgressCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "progress", abstract: "Completion: show it, compute it now.", subcommands: [Show.self, Compute.self, Summary.self])
 
-    struct Show: AsyncParsableCommand {
+    struct Show: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Completion per indicator and unit, for the phase or a year.")
         @OptionGroup var options: ProvinceActing
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
@@ -256,71 +248,65 @@ struct ProgressCommand: AsyncParsableCommand {
         var asOfUnits: String?
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
-            try await runReportingErrors {
-                let asOf = try asOfUnits.map { try parseDate($0, option: "--as-of-units") }
-                let figures = try await options.run("progress show") { db, tenant, caller in
-                    if let asOf {
-                        let result = try await ProgressStore(database: db).figuresOnUnits(
-                            province: tenant.id, phaseCode: phase, asOf: asOf, year: year, unit: unit.map(UnitReference.code), depth: depth,
-                            indicatorCode: indicator, caller: caller)
-                        if !result.unplaced.isEmpty {
-                            FileHandle.standardError.write(Data("note: units without a successor, not counted: \(result.unplaced.joined(separator: ", "))\n".utf8))
-                        }
-                        return result.figures
+        func perform() async throws {
+            let asOf = try asOfUnits.map { try parseDate($0, option: "--as-of-units") }
+            let figures = try await options.run("progress show") { db, tenant, caller in
+                if let asOf {
+                    let result = try await ProgressStore(database: db).figuresOnUnits(
+                        province: tenant.id, phaseCode: phase, asOf: asOf, year: year, unit: unit.map(UnitReference.code), depth: depth,
+                        indicatorCode: indicator, caller: caller)
+                    if !result.unplaced.isEmpty {
+                        FileHandle.standardError.write(Data("note: units without a successor, not counted: \(result.unplaced.joined(separator: ", "))\n".utf8))
                     }
-                    return try await ProgressStore(database: db).figures(
-                        province: tenant.id, phaseCode: phase, year: year, unit: unit.map(UnitReference.code), depth: depth, indicatorCode: indicator,
-                        caller: caller)
+                    return result.figures
                 }
-                Output.print(
-                    output.format, columns: ["indicator", "unit", "name", "target", "achieved", "rate", "with submitted", "companion", "status"],
-                    rows: figures.map { f in
-                        [f.indicatorCode, f.unitCode, String(repeating: "  ", count: max(0, f.unitLevel.depth)) + f.unitName,
-                         f.target.map(String.init) ?? "–", String(f.achieved), f.rate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
-                         String(f.achievedWithSubmitted), f.companion.map { "\($0) \(f.companionMeasure ?? "")" } ?? "", f.status.rawValue]
-                    },
-                    jsonRows: figures.map(Representation.progress))
+                return try await ProgressStore(database: db).figures(
+                    province: tenant.id, phaseCode: phase, year: year, unit: unit.map(UnitReference.code), depth: depth, indicatorCode: indicator,
+                    caller: caller)
             }
+            Output.print(
+                output.format, columns: ["indicator", "unit", "name", "target", "achieved", "rate", "with submitted", "companion", "status"],
+                rows: figures.map { f in
+                    [f.indicatorCode, f.unitCode, String(repeating: "  ", count: max(0, f.unitLevel.depth)) + f.unitName,
+                     f.target.map(String.init) ?? "–", String(f.achieved), f.rate.map { String(format: "%.1f%%", $0 * 100) } ?? "–",
+                     String(f.achievedWithSubmitted), f.companion.map { "\($0) \(f.companionMeasure ?? "")" } ?? "", f.status.rawValue]
+                },
+                jsonRows: figures.map(Representation.progress))
         }
     }
 
-    struct Compute: AsyncParsableCommand {
+    struct Compute: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Compute completion now (jobs do it after every decision and every night).")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
         @Option(help: "Phase (default: every phase).") var phase: String?
 
-        func run() async throws {
-            try await runReportingErrors {
-                let changed = try await province.withProvince(database) { db, tenant in
-                    let phases = try await ProgressStore(database: db).phaseIDs(province: tenant.id, code: phase)
-                    guard !phases.isEmpty else { throw InputError(field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
-                    var changed = 0
-                    for id in phases { changed += try await ProgressStore(database: db).compute(province: tenant.id, phaseID: id) }
-                    return changed
-                }
-                print("Completion computed: \(changed) figures changed.")
+        func perform() async throws {
+            let changed = try await province.withProvince(database) { db, tenant in
+                let phases = try await ProgressStore(database: db).phaseIDs(province: tenant.id, code: phase)
+                guard !phases.isEmpty else { throw InputError(field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
+                var changed = 0
+                for id in phases { changed += try await ProgressStore(database: db).compute(province: tenant.id, phaseID: id) }
+                return changed
             }
+            print("Completion computed: \(changed) figures changed.")
         }
     }
 
-    struct Summary: AsyncParsableCommand {
+    struct Summary: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Per phase, for the province (or each unit of the --as account's grants): indicators completed, on track, behind, suspended.")
         @OptionGroup var options: ProvinceActing
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
-            try await runReportingErrors {
-                let rows = try await options.run("progress summary") { db, tenant, caller in
-                    try await ProgressStore(database: db).summary(province: tenant.id, caller: caller)
-                }
-                Output.print(
-                    output.format, columns: ["unit", "phase", "indicators", "completed", "on track", "behind", "suspended"],
-                    rows: rows.map { ["\($0.unitName) (\($0.unitCode))", $0.phase, String($0.indicators), String($0.completed), String($0.onTrack), String($0.behind), String($0.suspended)] },
-                    jsonRows: rows.map(Representation.progressSummary))
+        func perform() async throws {
+            let rows = try await options.run("progress summary") { db, tenant, caller in
+                try await ProgressStore(database: db).summary(province: tenant.id, caller: caller)
             }
+            Output.print(
+                output.format, columns: ["unit", "phase", "indicators", "completed", "on track", "behind", "suspended"],
+                rows: rows.map { ["\($0.unitName) (\($0.unitCode))", $0.phase, String($0.indicators), String($0.completed), String($0.onTrack), String($0.behind), String($0.suspended)] },
+                jsonRows: rows.map(Representation.progressSummary))
         }
     }
 }
@@ -331,24 +317,22 @@ struct DeadlineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deadline", abstract: "Reporting deadlines and exceptions.", subcommands: [Set.self, Exception.self])
 
-    struct Set: AsyncParsableCommand {
+    struct Set: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Set the day a year's results close (default 25 January of the next year).")
         @OptionGroup var options: ProvinceActing
         @Option(help: "The year reported.") var year: Int
         @Option(help: "Last day results of the year are taken (YYYY-MM-DD).") var closesOn: String
 
-        func run() async throws {
-            try await runReportingErrors {
-                let day = try parseDate(closesOn, option: "--closes-on")
-                try await options.run("deadline set") { db, tenant, caller in
-                    try await ResultStore(database: db).setDeadline(province: tenant.id, year: year, closesOn: day, caller: caller)
-                }
-                print("Results of \(year) close on \(day).")
+        func perform() async throws {
+            let day = try parseDate(closesOn, option: "--closes-on")
+            try await options.run("deadline set") { db, tenant, caller in
+                try await ResultStore(database: db).setDeadline(province: tenant.id, year: year, closesOn: day, caller: caller)
             }
+            print("Results of \(year) close on \(day).")
         }
     }
 
-    struct Exception: AsyncParsableCommand {
+    struct Exception: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Reopen reporting of a year for a unit and its subtree until a day.")
         @OptionGroup var options: ProvinceActing
         @Option(help: "GSO code of the unit.") var unit: String
@@ -356,15 +340,13 @@ struct DeadlineCommand: AsyncParsableCommand {
         @Option(help: "Last day of the exception (YYYY-MM-DD).") var until: String
         @Option(help: "Why.") var reason: String
 
-        func run() async throws {
-            try await runReportingErrors {
-                let day = try parseDate(until, option: "--until")
-                let id = try await options.run("deadline exception") { db, tenant, caller in
-                    try await ResultStore(database: db).openException(
-                        province: tenant.id, unit: .code(unit), year: year, until: day, reason: reason, caller: caller)
-                }
-                print("Exception \(id): unit \(unit) may report \(year) until \(day).")
+        func perform() async throws {
+            let day = try parseDate(until, option: "--until")
+            let id = try await options.run("deadline exception") { db, tenant, caller in
+                try await ResultStore(database: db).openException(
+                    province: tenant.id, unit: .code(unit), year: year, until: day, reason: reason, caller: caller)
             }
+            print("Exception \(id): unit \(unit) may report \(year) until \(day).")
         }
     }
 }
@@ -373,7 +355,7 @@ struct DeadlineCommand: AsyncParsableCommand {
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Reports for spreadsheets.", subcommands: [Progress.self])
 
-    struct Progress: AsyncParsableCommand {
+    struct Progress: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Completion as an Excel workbook (one sheet per level) or CSV, with Vietnamese headers and numbers as numbers.")
         @OptionGroup var options: ProvinceActing
@@ -394,47 +376,45 @@ struct ExportCommand: AsyncParsableCommand {
         ]
         static let levelLabels: [UnitLevel: String] = [.province: "Tỉnh", .district: "Huyện", .commune: "Xã", .village: "Thôn"]
 
-        func run() async throws {
-            try await runReportingErrors {
-                let (figures, plan) = try await options.run("export progress") { db, tenant, caller in
-                    let caller = caller
-                    let figures = try await ProgressStore(database: db).figures(
-                        province: tenant.id, phaseCode: phase, year: year, unit: nil, depth: 3, caller: caller)
-                    return (figures, try await TargetStore(database: db).phase(province: tenant.id, code: phase, caller: caller).plan)
-                }
-                func cells(_ f: ProgressFigure) -> [Cell] {
-                    [.text(f.indicatorCode), .text(f.indicatorName), .text(f.measureUnit), .text(f.unitCode), .text(f.unitName),
-                     .text(Self.levelLabels[f.unitLevel] ?? ""), f.year.map { .integer($0) } ?? .text(phase),
-                     f.target.map { .integer($0) } ?? .empty, .integer(f.achieved), f.rate.map { .number(($0 * 1000).rounded() / 10) } ?? .empty,
-                     .integer(f.achievedWithSubmitted), f.companion.map { .integer($0) } ?? .empty, .text(f.companionMeasure ?? ""),
-                     .text(Self.statusLabels[f.status] ?? f.status.rawValue), .text(plan?.citation ?? "")]
-                }
-                let data: Data
-                if format == "xlsx" {
-                    let levels: [(UnitLevel, String)] = [(.province, "Cấp tỉnh"), (.district, "Cấp huyện"), (.commune, "Cấp xã"), (.village, "Cấp thôn")]
-                    let sheets = levels.map { level, name in
-                        Workbook.Sheet(name: name, header: Self.header, rows: figures.filter { $0.unitLevel == level }.map(cells))
-                    }.filter { !$0.rows.isEmpty }
-                    data = Workbook(sheets: sheets.isEmpty ? [Workbook.Sheet(name: "Tiến độ", header: Self.header, rows: [])] : sheets).data()
-                } else {
-                    let rows = figures.map { f in
-                        cells(f).map { cell -> String in
-                            switch cell {
-                            case .text(let t): t
-                            case .integer(let v): String(v)
-                            case .number(let v): String(v)
-                            case .empty: ""
-                            }
+        func perform() async throws {
+            let (figures, plan) = try await options.run("export progress") { db, tenant, caller in
+                let caller = caller
+                let figures = try await ProgressStore(database: db).figures(
+                    province: tenant.id, phaseCode: phase, year: year, unit: nil, depth: 3, caller: caller)
+                return (figures, try await TargetStore(database: db).phase(province: tenant.id, code: phase, caller: caller).plan)
+            }
+            func cells(_ f: ProgressFigure) -> [Cell] {
+                [.text(f.indicatorCode), .text(f.indicatorName), .text(f.measureUnit), .text(f.unitCode), .text(f.unitName),
+                 .text(Self.levelLabels[f.unitLevel] ?? ""), f.year.map { .integer($0) } ?? .text(phase),
+                 f.target.map { .integer($0) } ?? .empty, .integer(f.achieved), f.rate.map { .number(($0 * 1000).rounded() / 10) } ?? .empty,
+                 .integer(f.achievedWithSubmitted), f.companion.map { .integer($0) } ?? .empty, .text(f.companionMeasure ?? ""),
+                 .text(Self.statusLabels[f.status] ?? f.status.rawValue), .text(plan?.citation ?? "")]
+            }
+            let data: Data
+            if format == "xlsx" {
+                let levels: [(UnitLevel, String)] = [(.province, "Cấp tỉnh"), (.district, "Cấp huyện"), (.commune, "Cấp xã"), (.village, "Cấp thôn")]
+                let sheets = levels.map { level, name in
+                    Workbook.Sheet(name: name, header: Self.header, rows: figures.filter { $0.unitLevel == level }.map(cells))
+                }.filter { !$0.rows.isEmpty }
+                data = Workbook(sheets: sheets.isEmpty ? [Workbook.Sheet(name: "Tiến độ", header: Self.header, rows: [])] : sheets).data()
+            } else {
+                let rows = figures.map { f in
+                    cells(f).map { cell -> String in
+                        switch cell {
+                        case .text(let t): t
+                        case .integer(let v): String(v)
+                        case .number(let v): String(v)
+                        case .empty: ""
                         }
                     }
-                    // A byte-order mark, so Excel opens the UTF-8 file with its Vietnamese intact.
-                    data = Data([0xEF, 0xBB, 0xBF]) + Data(Output.csv(columns: Self.header, rows: rows).utf8)
                 }
-                guard FileManager.default.createFile(atPath: out, contents: data) else {
-                    throw InputError(field: "--out", reason: "cannot write '\(out)'")
-                }
-                print("Wrote \(figures.count) rows to \(out).")
+                // A byte-order mark, so Excel opens the UTF-8 file with its Vietnamese intact.
+                data = Data([0xEF, 0xBB, 0xBF]) + Data(Output.csv(columns: Self.header, rows: rows).utf8)
             }
+            guard FileManager.default.createFile(atPath: out, contents: data) else {
+                throw InputError(field: "--out", reason: "cannot write '\(out)'")
+            }
+            print("Wrote \(figures.count) rows to \(out).")
         }
     }
 }

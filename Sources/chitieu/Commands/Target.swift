@@ -11,7 +11,7 @@ struct TargetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "target", abstract: "Set, show and allocate targets.", subcommands: [Set.self, Show.self, Allocate.self])
 
-    struct Set: AsyncParsableCommand {
+    struct Set: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set a phase target, a yearly target, or a manual override for one unit.",
             discussion: "Without --unit it is the province's target; --lock keeps the value through every later allocation.")
@@ -28,24 +28,22 @@ struct TargetCommand: AsyncParsableCommand {
             if value < 0 { throw ValidationError("--value: \(value) is negative; a target is a count, 0 or more") }
         }
 
-        func run() async throws {
-            try await runReportingErrors {
-                let cell = try await options.run("target set") { db, tenant, caller in
-                    try await TargetStore(database: db).set(
-                        province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year,
-                        value: value, lock: lock, caller: caller)
-                }
-                if json {
-                    print(Output.json(["indicator": indicator, "phase": phase, "unit": unit ?? options.province.province, "year": year ?? NSNull(),
-                                       "value": cell.value, "origin": cell.origin, "locked": cell.locked] as [String: Any]))
-                } else {
-                    print("Set \(indicator) \(phase) \(unit ?? options.province.province) \(year.map(String.init) ?? "phase") = \(cell.value) (\(cell.origin)\(cell.locked ? ", locked" : "")).")
-                }
+        func perform() async throws {
+            let cell = try await options.run("target set") { db, tenant, caller in
+                try await TargetStore(database: db).set(
+                    province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year,
+                    value: value, lock: lock, caller: caller)
+            }
+            if json {
+                print(Output.json(["indicator": indicator, "phase": phase, "unit": unit ?? options.province.province, "year": year ?? NSNull(),
+                                   "value": cell.value, "origin": cell.origin, "locked": cell.locked] as [String: Any]))
+            } else {
+                print("Set \(indicator) \(phase) \(unit ?? options.province.province) \(year.map(String.init) ?? "phase") = \(cell.value) (\(cell.origin)\(cell.locked ? ", locked" : "")).")
             }
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Print the tree of targets: each year, the phase, origin, locks.")
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var province: ProvinceOption
@@ -55,56 +53,54 @@ struct TargetCommand: AsyncParsableCommand {
         @Option(help: "Start at this unit (GSO code).") var unit: String?
         @Option(help: "Levels below the start to show (default 1).") var depth = 1
 
-        func run() async throws {
-            try await runReportingErrors {
-                let sheet = try await province.withProvince(database) { db, tenant in
-                    try await TargetStore(database: db).sheet(province: tenant.id, indicatorCode: indicator, phaseCode: phase)
-                }
-                let years = sheet.phase.years
-                var cells: [Int64: [Int?: TargetCell]] = [:]
-                for cell in sheet.cells { cells[cell.unitID, default: [:]][cell.year] = cell }
-                var children: [Int64: [TargetUnit]] = [:]
-                for u in sheet.units { if let p = u.parentID { children[p, default: []].append(u) } }
-                for k in children.keys { children[k]!.sort { $0.sortKey < $1.sortKey } }
-                guard let start = unit.map({ code in sheet.units.first { $0.code == code } }) ?? sheet.units.first(where: { $0.level == .province }) else {
-                    throw InputError(field: "--unit", reason: "no unit of this province has the code '\(unit ?? "")' during \(phase)")
-                }
-                var ordered: [(TargetUnit, Int)] = []
-                func walk(_ u: TargetUnit, _ d: Int) {
-                    ordered.append((u, d))
-                    if d < depth { for k in children[u.id] ?? [] { walk(k, d + 1) } }
-                }
-                walk(start, 0)
-                func value(_ u: TargetUnit, _ y: Int?) -> String {
-                    guard let c = cells[u.id]?[y] else { return "" }
-                    return "\(c.value)\(c.locked ? "*" : "")"
-                }
-                let columns = ["unit", "code"] + years.map(String.init) + ["phase", "origin"]
-                let rows = ordered.map { u, d in
-                    [String(repeating: "  ", count: d) + u.name, u.code] + years.map { value(u, $0) } + [value(u, nil), cells[u.id]?[nil]?.origin ?? ""]
-                }
-                let json = ordered.map { u, d -> [String: Any] in
-                    var yearly: [String: Any] = [:]
-                    for y in years { yearly[String(y)] = cells[u.id]?[y]?.value ?? NSNull() }
-                    let phaseCell = cells[u.id]?[nil]
-                    return [
-                        "unit_code": u.code, "unit_name": u.name, "level": u.level.rawValue, "depth": d, "years": yearly,
-                        "phase": phaseCell?.value ?? NSNull(), "origin": phaseCell?.origin ?? NSNull(),
-                        "locked": (cells[u.id]?.values.contains { $0.locked }) ?? false,
-                        "plan": sheet.phase.plan.map(Representation.phasePlan) ?? NSNull(),
-                    ]
-                }
-                if output.format == .table {
-                    print("\(sheet.indicator.draft.code) — \(sheet.indicator.draft.name) (\(sheet.indicator.draft.measureUnit), \(sheet.indicator.draft.kind.rawValue)\(sheet.indicator.draft.kind == .stock ? ": yearly values are cumulative milestones" : ""))\(sheet.indicator.status == "suspended" ? " — SUSPENDED" : "")")
-                    print("\(sheet.phase.code): \(sheet.phase.plan?.citation ?? "plan not recorded (chitieu phase plan set)")")
-                }
-                Output.print(output.format, columns: columns, rows: rows, jsonRows: json)
-                if output.format == .table { print("* locked") }
+        func perform() async throws {
+            let sheet = try await province.withProvince(database) { db, tenant in
+                try await TargetStore(database: db).sheet(province: tenant.id, indicatorCode: indicator, phaseCode: phase)
             }
+            let years = sheet.phase.years
+            var cells: [Int64: [Int?: TargetCell]] = [:]
+            for cell in sheet.cells { cells[cell.unitID, default: [:]][cell.year] = cell }
+            var children: [Int64: [TargetUnit]] = [:]
+            for u in sheet.units { if let p = u.parentID { children[p, default: []].append(u) } }
+            for k in children.keys { children[k]!.sort { $0.sortKey < $1.sortKey } }
+            guard let start = unit.map({ code in sheet.units.first { $0.code == code } }) ?? sheet.units.first(where: { $0.level == .province }) else {
+                throw InputError(field: "--unit", reason: "no unit of this province has the code '\(unit ?? "")' during \(phase)")
+            }
+            var ordered: [(TargetUnit, Int)] = []
+            func walk(_ u: TargetUnit, _ d: Int) {
+                ordered.append((u, d))
+                if d < depth { for k in children[u.id] ?? [] { walk(k, d + 1) } }
+            }
+            walk(start, 0)
+            func value(_ u: TargetUnit, _ y: Int?) -> String {
+                guard let c = cells[u.id]?[y] else { return "" }
+                return "\(c.value)\(c.locked ? "*" : "")"
+            }
+            let columns = ["unit", "code"] + years.map(String.init) + ["phase", "origin"]
+            let rows = ordered.map { u, d in
+                [String(repeating: "  ", count: d) + u.name, u.code] + years.map { value(u, $0) } + [value(u, nil), cells[u.id]?[nil]?.origin ?? ""]
+            }
+            let json = ordered.map { u, d -> [String: Any] in
+                var yearly: [String: Any] = [:]
+                for y in years { yearly[String(y)] = cells[u.id]?[y]?.value ?? NSNull() }
+                let phaseCell = cells[u.id]?[nil]
+                return [
+                    "unit_code": u.code, "unit_name": u.name, "level": u.level.rawValue, "depth": d, "years": yearly,
+                    "phase": phaseCell?.value ?? NSNull(), "origin": phaseCell?.origin ?? NSNull(),
+                    "locked": (cells[u.id]?.values.contains { $0.locked }) ?? false,
+                    "plan": sheet.phase.plan.map(Representation.phasePlan) ?? NSNull(),
+                ]
+            }
+            if output.format == .table {
+                print("\(sheet.indicator.draft.code) — \(sheet.indicator.draft.name) (\(sheet.indicator.draft.measureUnit), \(sheet.indicator.draft.kind.rawValue)\(sheet.indicator.draft.kind == .stock ? ": yearly values are cumulative milestones" : ""))\(sheet.indicator.status == "suspended" ? " — SUSPENDED" : "")")
+                print("\(sheet.phase.code): \(sheet.phase.plan?.citation ?? "plan not recorded (chitieu phase plan set)")")
+            }
+            Output.print(output.format, columns: columns, rows: rows, jsonRows: json)
+            if output.format == .table { print("* locked") }
         }
     }
 
-    struct Allocate: AsyncParsableCommand {
+    struct Allocate: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Allocate the province's phase targets by year and down to every district and commune, exactly.",
             discussion: """
@@ -120,59 +116,57 @@ struct TargetCommand: AsyncParsableCommand {
         @Flag(help: "Wait for the allocation and print its result.") var wait = false
         @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                let (queued, report) = try await options.run("target allocate") { db, tenant, caller -> ((id: Int64, coalesced: Bool), AllocationReport?) in
-                    let store = AllocationStore(database: db)
-                    let queued = try await store.request(province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: caller)
-                    let queue = JobQueue(pool: db.pool)
-                    guard wait else { return (queued, nil) }
-                    let me = "cli:\(getpid())"
-                    if let job = try await queue.claim(id: queued.id, worker: me, lease: .seconds(300)) {
-                        do {
-                            let report = try await store.allocate(province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: caller)
-                            try await queue.complete(job.id, worker: me)
-                            return (queued, report)
-                        } catch {
-                            // Input that cannot be allocated does not get better by retrying.
-                            _ = try? await queue.cancel(job.id)
-                            throw error
-                        }
-                    }
-                    // A worker has it: wait until it is done.
-                    while true {
-                        let job = try await queue.find(queued.id)
-                        if job.state == .succeeded { return (queued, nil) }
-                        if job.state.isFinal {
-                            throw InputError(field: "allocation", reason: "job \(job.id) \(job.state.rawValue): \(job.lastError ?? "")")
-                        }
-                        try await Task.sleep(for: .milliseconds(200))
+        func perform() async throws {
+            let (queued, report) = try await options.run("target allocate") { db, tenant, caller -> ((id: Int64, coalesced: Bool), AllocationReport?) in
+                let store = AllocationStore(database: db)
+                let queued = try await store.request(province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: caller)
+                let queue = JobQueue(pool: db.pool)
+                guard wait else { return (queued, nil) }
+                let me = "cli:\(getpid())"
+                if let job = try await queue.claim(id: queued.id, worker: me, lease: .seconds(300)) {
+                    do {
+                        let report = try await store.allocate(province: tenant.id, phaseCode: phase, indicatorCode: indicator, caller: caller)
+                        try await queue.complete(job.id, worker: me)
+                        return (queued, report)
+                    } catch {
+                        // Input that cannot be allocated does not get better by retrying.
+                        _ = try? await queue.cancel(job.id)
+                        throw error
                     }
                 }
-                if json {
-                    var out: [String: Any] = ["job_id": queued.id, "coalesced": queued.coalesced]
-                    if let report {
-                        out["indicators"] = report.indicators
-                        out["skipped"] = report.skipped.map { ["code": $0.code, "reason": $0.reason] }
-                        out["cells"] = report.cells
-                        out["changed"] = report.changed
-                        out["compute_seconds"] = report.computeSeconds
-                        out["database_seconds"] = report.databaseSeconds
-                    } else {
-                        out["state"] = wait ? "succeeded" : "pending"
+                // A worker has it: wait until it is done.
+                while true {
+                    let job = try await queue.find(queued.id)
+                    if job.state == .succeeded { return (queued, nil) }
+                    if job.state.isFinal {
+                        throw InputError(field: "allocation", reason: "job \(job.id) \(job.state.rawValue): \(job.lastError ?? "")")
                     }
-                    print(Output.json(out))
-                } else if let report {
-                    print("Allocated \(report.indicators.count) indicator(s): \(report.cells) cells, \(report.changed) changed.")
-                    let suspended = report.skipped.filter { $0.reason == "suspended" }.map(\.code)
-                    let untargeted = report.skipped.filter { $0.reason != "suspended" }.map(\.code)
-                    if !suspended.isEmpty { print("suspended, not allocated: \(suspended.joined(separator: ", "))") }
-                    if !untargeted.isEmpty { print("no phase target yet: \(untargeted.joined(separator: ", "))") }
-                } else if wait {
-                    print("Job \(queued.id) was run by a worker and succeeded.")
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            if json {
+                var out: [String: Any] = ["job_id": queued.id, "coalesced": queued.coalesced]
+                if let report {
+                    out["indicators"] = report.indicators
+                    out["skipped"] = report.skipped.map { ["code": $0.code, "reason": $0.reason] }
+                    out["cells"] = report.cells
+                    out["changed"] = report.changed
+                    out["compute_seconds"] = report.computeSeconds
+                    out["database_seconds"] = report.databaseSeconds
                 } else {
-                    print("Queued allocation job \(queued.id)\(queued.coalesced ? " (joined the one already pending)" : ""); a worker will run it (see `chitieu jobs show \(queued.id)`).")
+                    out["state"] = wait ? "succeeded" : "pending"
                 }
+                print(Output.json(out))
+            } else if let report {
+                print("Allocated \(report.indicators.count) indicator(s): \(report.cells) cells, \(report.changed) changed.")
+                let suspended = report.skipped.filter { $0.reason == "suspended" }.map(\.code)
+                let untargeted = report.skipped.filter { $0.reason != "suspended" }.map(\.code)
+                if !suspended.isEmpty { print("suspended, not allocated: \(suspended.joined(separator: ", "))") }
+                if !untargeted.isEmpty { print("no phase target yet: \(untargeted.joined(separator: ", "))") }
+            } else if wait {
+                print("Job \(queued.id) was run by a worker and succeeded.")
+            } else {
+                print("Queued allocation job \(queued.id)\(queued.coalesced ? " (joined the one already pending)" : ""); a worker will run it (see `chitieu jobs show \(queued.id)`).")
             }
         }
     }
@@ -187,7 +181,7 @@ struct AllocationCommand: AsyncParsableCommand {
     struct Rule: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Allocation rules.", subcommands: [Set.self])
 
-        struct Set: AsyncParsableCommand {
+        struct Set: OperatorCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Set how a unit's target is split among its children and over the years.")
             @OptionGroup var options: ProvinceActing
@@ -215,26 +209,24 @@ struct AllocationCommand: AsyncParsableCommand {
                 }
             }
 
-            func run() async throws {
-                try await runReportingErrors {
-                    var childWeights: [String: Int64] = [:]
-                    if let weights {
-                        guard let data = FileManager.default.contents(atPath: weights) else {
-                            throw InputError(field: "--weights", reason: "cannot read '\(weights)'")
-                        }
-                        childWeights = try WeightsCSV.parse(data)
+            func perform() async throws {
+                var childWeights: [String: Int64] = [:]
+                if let weights {
+                    guard let data = FileManager.default.contents(atPath: weights) else {
+                        throw InputError(field: "--weights", reason: "cannot read '\(weights)'")
                     }
-                    let rule = AllocationRule(
-                        childMethod: method, childWeights: childWeights,
-                        yearWeights: years.map { $0.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces))! } },
-                        minimumPerChild: minimum, weightAttribute: attribute)
-                    try await options.run("allocation rule set") { db, tenant, caller in
-                        try await AllocationStore(database: db).setRule(
-                            province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,
-                            caller: caller)
-                    }
-                    print("Set the \(method) rule for \(indicator) \(phase) below \(unit ?? options.province.province).")
+                    childWeights = try WeightsCSV.parse(data)
                 }
+                let rule = AllocationRule(
+                    childMethod: method, childWeights: childWeights,
+                    yearWeights: years.map { $0.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces))! } },
+                    minimumPerChild: minimum, weightAttribute: attribute)
+                try await options.run("allocation rule set") { db, tenant, caller in
+                    try await AllocationStore(database: db).setRule(
+                        province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,
+                        caller: caller)
+                }
+                print("Set the \(method) rule for \(indicator) \(phase) below \(unit ?? options.province.province).")
             }
         }
     }

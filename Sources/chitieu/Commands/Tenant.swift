@@ -11,7 +11,7 @@ struct Tenant: AsyncParsableCommand {
         abstract: "Create, list, export and import provinces (tenants); show and change their settings.",
         subcommands: [Create.self, List.self, Export.self, Import.self, TenantMerge.self, Settings.self])
 
-    struct Create: AsyncParsableCommand {
+    struct Create: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a province: its unit, default phases (2021-2025, 2026-2030) and reporting group.")
 
@@ -22,43 +22,39 @@ struct Tenant: AsyncParsableCommand {
         @Option(help: "Last day of validity (default: none).") var validTo: String?
         @Flag(help: "Print the new province as JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                let from = try parseDate(validFrom, option: "--valid-from")
-                let to = try validTo.map { try parseDate($0, option: "--valid-to") }
-                let province = try await withAdminDatabase(database) { db in
-                    try await TenantStore(database: db).create(
-                        code: code, name: name, validFrom: from, validTo: to, actor: .command("tenant create"))
-                }
-                if json {
-                    print(Output.json(provinceJSON(province)))
-                } else {
-                    print("Created province \(province.code) \(province.name) (id \(province.id), reporting group \(province.reportingGroup)).")
-                }
+        func perform() async throws {
+            let from = try parseDate(validFrom, option: "--valid-from")
+            let to = try validTo.map { try parseDate($0, option: "--valid-to") }
+            let province = try await withAdminDatabase(database) { db in
+                try await TenantStore(database: db).create(
+                    code: code, name: name, validFrom: from, validTo: to, actor: .command("tenant create"))
+            }
+            if json {
+                print(Output.json(provinceJSON(province)))
+            } else {
+                print("Created province \(province.code) \(province.name) (id \(province.id), reporting group \(province.reportingGroup)).")
             }
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "List the provinces of the deployment.")
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
-            try await runReportingErrors {
-                let provinces = try await withAdminDatabase(database) { try await TenantStore(database: $0).list() }
-                Output.print(
-                    output.format, columns: ["id", "code", "name", "valid_from", "valid_to", "reporting_group"],
-                    rows: provinces.map { [String($0.id), $0.code, $0.name, $0.validFrom.description, $0.validTo?.description ?? "", $0.reportingGroup] },
-                    jsonRows: provinces.map(provinceJSON))
-            }
+        func perform() async throws {
+            let provinces = try await withAdminDatabase(database) { try await TenantStore(database: $0).list() }
+            Output.print(
+                output.format, columns: ["id", "code", "name", "valid_from", "valid_to", "reporting_group"],
+                rows: provinces.map { [String($0.id), $0.code, $0.name, $0.validFrom.description, $0.validTo?.description ?? "", $0.reportingGroup] },
+                jsonRows: provinces.map(provinceJSON))
         }
     }
 }
 
 extension Tenant {
-    struct Export: AsyncParsableCommand {
+    struct Export: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a province's data to a file (JSON lines, format chitieu-tenant version 1), from one snapshot.",
             discussion: "The file holds every row of the province, password and token hashes included: it is written readable by its owner only.")
@@ -67,17 +63,15 @@ extension Tenant {
         @OptionGroup var province: ProvinceOption
         @Option(help: "The file to write.") var out: String
 
-        func run() async throws {
-            try await runReportingErrors {
-                let summary = try await province.withProvince(database) { db, tenant in
-                    try await TenantArchive(database: db).export(province: tenant, to: URL(fileURLWithPath: out))
-                }
-                print("Exported province \(summary.province.code) \(summary.province.name): \(summary.total) rows to \(out).")
+        func perform() async throws {
+            let summary = try await province.withProvince(database) { db, tenant in
+                try await TenantArchive(database: db).export(province: tenant, to: URL(fileURLWithPath: out))
             }
+            print("Exported province \(summary.province.code) \(summary.province.name): \(summary.total) rows to \(out).")
         }
     }
 
-    struct Import: AsyncParsableCommand {
+    struct Import: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a province from a file written by `tenant export`, with the ids it had, in one transaction.",
             discussion: """
@@ -89,13 +83,11 @@ extension Tenant {
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The file to read.") var file: String
 
-        func run() async throws {
-            try await runReportingErrors {
-                let summary = try await withAdminDatabase(database) { db in
-                    try await TenantArchive(database: db).importFile(URL(fileURLWithPath: file), actor: .command("tenant import"))
-                }
-                print("Imported province \(summary.province.code) \(summary.province.name) (id \(summary.province.id)): \(summary.total) rows.")
+        func perform() async throws {
+            let summary = try await withAdminDatabase(database) { db in
+                try await TenantArchive(database: db).importFile(URL(fileURLWithPath: file), actor: .command("tenant import"))
             }
+            print("Imported province \(summary.province.code) \(summary.province.name) (id \(summary.province.id)): \(summary.total) rows.")
         }
     }
 }
@@ -106,27 +98,25 @@ extension Tenant {
         static let configuration = CommandConfiguration(
             abstract: "Show and change how a province plans (who sets the communes' targets).", subcommands: [Show.self, Set.self])
 
-        struct Show: AsyncParsableCommand {
+        struct Show: OperatorCommand {
             static let configuration = CommandConfiguration(abstract: "Show a province's settings.")
             @OptionGroup var options: ProvinceActing
             @Flag(help: "Print JSON.") var json = false
 
-            func run() async throws {
-                try await runReportingErrors {
-                    let settings = try await options.run("tenant settings show") { db, tenant, caller in
-                        try await ProvinceSettingsStore(database: db).settings(
-                            province: tenant.id, caller: caller)
-                    }
-                    if json {
-                        print(Output.json(Representation.provinceSettings(settings)))
-                    } else {
-                        print(Output.fields([("district allocation", Switch(settings.districtAllocation).rawValue)]), terminator: "")
-                    }
+            func perform() async throws {
+                let settings = try await options.run("tenant settings show") { db, tenant, caller in
+                    try await ProvinceSettingsStore(database: db).settings(
+                        province: tenant.id, caller: caller)
+                }
+                if json {
+                    print(Output.json(Representation.provinceSettings(settings)))
+                } else {
+                    print(Output.fields([("district allocation", Switch(settings.districtAllocation).rawValue)]), terminator: "")
                 }
             }
         }
 
-        struct Set: AsyncParsableCommand {
+        struct Set: OperatorCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Change a province's settings.",
                 discussion: "--district-allocation on lets district officers set their communes' targets and allocation rules; off leaves every level to the province.")
@@ -134,14 +124,12 @@ extension Tenant {
             @Option(name: .customLong("district-allocation"), help: "on or off: district officers plan their communes.")
             var districtAllocation: Switch
 
-            func run() async throws {
-                try await runReportingErrors {
-                    let settings = try await options.run("tenant settings set") { db, tenant, caller in
-                        try await ProvinceSettingsStore(database: db).setDistrictAllocation(
-                            province: tenant.id, enabled: districtAllocation.isOn, caller: caller)
-                    }
-                    print("District allocation is \(Switch(settings.districtAllocation).rawValue) for province \(options.province.province).")
+            func perform() async throws {
+                let settings = try await options.run("tenant settings set") { db, tenant, caller in
+                    try await ProvinceSettingsStore(database: db).setDistrictAllocation(
+                        province: tenant.id, enabled: districtAllocation.isOn, caller: caller)
                 }
+                print("District allocation is \(Switch(settings.districtAllocation).rawValue) for province \(options.province.province).")
             }
         }
     }

@@ -10,7 +10,7 @@ struct Units: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import and show administrative units.", subcommands: [Import.self, Tree.self, Attributes.self, Succession.self, Reform.self])
 
-    struct Import: AsyncParsableCommand {
+    struct Import: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a GSO units file (units-2021.csv or units-2025.csv layout).",
             discussion: """
@@ -27,52 +27,50 @@ struct Units: AsyncParsableCommand {
         @Option(help: "Last day the units are valid (default: none).") var validTo: String?
         @Flag(help: "Print the report as JSON.") var json = false
 
-        func run() async throws {
-            try await runReportingErrors {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw InputError(field: "--file", reason: "cannot read '\(file)'")
-                }
-                var parsed = try AdminUnitsCSV.parse(data)
-                if let province {
-                    parsed = parsed.filtered(province: province)
-                    if parsed.units.isEmpty {
-                        throw InputError(field: "--province", reason: "the file has no province with code '\(province)'")
-                    }
-                }
-                let from = try validFrom.map { try parseDate($0, option: "--valid-from") }
-                    ?? (parsed.layout == .threeLevel ? PostgresDate(year: 2021, month: 1, day: 1) : PostgresDate(year: 2025, month: 7, day: 1))
-                let to = try validTo.map { try parseDate($0, option: "--valid-to") }
-                let started = ContinuousClock.now
-                let source = URL(fileURLWithPath: file).lastPathComponent
-                let report = try await withAdminDatabase(database) { db in
-                    try await UnitStore(database: db).importUnits(parsed, validFrom: from, validTo: to, actor: .command("units import"), source: source)
-                }
-                let seconds = (ContinuousClock.now - started).seconds
-                if json {
-                    var levels: [String: Any] = [:]
-                    for (level, c) in report.levels {
-                        levels[level.rawValue] = ["inserted": c.inserted, "updated": c.updated, "unchanged": c.unchanged]
-                    }
-                    print(Output.json([
-                        "units_read": report.unitsRead, "provinces_created": report.provincesCreated.map(provinceJSON),
-                        "levels": levels, "seconds": seconds,
-                    ] as [String: Any]))
-                    return
-                }
-                for p in report.provincesCreated {
-                    print("created province \(p.code) \(p.name) (id \(p.id))")
-                }
-                let rows = [UnitLevel.province, .district, .commune].compactMap { level -> [String]? in
-                    guard let c = report.levels[level] else { return nil }
-                    return [level.rawValue, String(c.inserted), String(c.updated), String(c.unchanged)]
-                }
-                print(Output.table(columns: ["level", "inserted", "updated", "unchanged"], rows: rows), terminator: "")
-                print("\(report.unitsRead) units read from \(source), valid from \(from), in \(String(format: "%.2f", seconds)) s.")
+        func perform() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw InputError(field: "--file", reason: "cannot read '\(file)'")
             }
+            var parsed = try AdminUnitsCSV.parse(data)
+            if let province {
+                parsed = parsed.filtered(province: province)
+                if parsed.units.isEmpty {
+                    throw InputError(field: "--province", reason: "the file has no province with code '\(province)'")
+                }
+            }
+            let from = try validFrom.map { try parseDate($0, option: "--valid-from") }
+                ?? (parsed.layout == .threeLevel ? PostgresDate(year: 2021, month: 1, day: 1) : PostgresDate(year: 2025, month: 7, day: 1))
+            let to = try validTo.map { try parseDate($0, option: "--valid-to") }
+            let started = ContinuousClock.now
+            let source = URL(fileURLWithPath: file).lastPathComponent
+            let report = try await withAdminDatabase(database) { db in
+                try await UnitStore(database: db).importUnits(parsed, validFrom: from, validTo: to, actor: .command("units import"), source: source)
+            }
+            let seconds = (ContinuousClock.now - started).seconds
+            if json {
+                var levels: [String: Any] = [:]
+                for (level, c) in report.levels {
+                    levels[level.rawValue] = ["inserted": c.inserted, "updated": c.updated, "unchanged": c.unchanged]
+                }
+                print(Output.json([
+                    "units_read": report.unitsRead, "provinces_created": report.provincesCreated.map(provinceJSON),
+                    "levels": levels, "seconds": seconds,
+                ] as [String: Any]))
+                return
+            }
+            for p in report.provincesCreated {
+                print("created province \(p.code) \(p.name) (id \(p.id))")
+            }
+            let rows = [UnitLevel.province, .district, .commune].compactMap { level -> [String]? in
+                guard let c = report.levels[level] else { return nil }
+                return [level.rawValue, String(c.inserted), String(c.updated), String(c.unchanged)]
+            }
+            print(Output.table(columns: ["level", "inserted", "updated", "unchanged"], rows: rows), terminator: "")
+            print("\(report.unitsRead) units read from \(source), valid from \(from), in \(String(format: "%.2f", seconds)) s.")
         }
     }
 
-    struct Tree: AsyncParsableCommand {
+    struct Tree: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a province's hierarchy, sorted in Vietnamese order (ICU vi).")
 
@@ -86,29 +84,27 @@ struct Units: AsyncParsableCommand {
             if let depth, depth < 0 { throw ValidationError("--depth: must be 0 or more") }
         }
 
-        func run() async throws {
-            try await runReportingErrors {
-                let date = try on.map { try parseDate($0, option: "--on") }
-                let (tenant, units) = try await withAdminDatabase(database) { db in
-                    let tenant = try await TenantStore(database: db).resolve(code: province, on: date)
-                    var day = date ?? PostgresDate.today
-                    if date == nil, let last = tenant.validTo, last < day { day = last }
-                    if date == nil, day < tenant.validFrom { day = tenant.validFrom }
-                    return (tenant, try await UnitStore(database: db).units(of: tenant, on: day))
-                }
-                printTree(tenant, units)
+        func perform() async throws {
+            let date = try on.map { try parseDate($0, option: "--on") }
+            let (tenant, units) = try await withAdminDatabase(database) { db in
+                let tenant = try await TenantStore(database: db).resolve(code: province, on: date)
+                var day = date ?? PostgresDate.today
+                if date == nil, let last = tenant.validTo, last < day { day = last }
+                if date == nil, day < tenant.validFrom { day = tenant.validFrom }
+                return (tenant, try await UnitStore(database: db).units(of: tenant, on: day))
             }
+            printTree(tenant, units)
         }
 
         func printTree(_ tenant: Province, _ units: [UnitNode]) {
             var children: [Int64?: [UnitNode]] = [:]
-            for unit in units { children[unit.parentID, default: []].append(unit) }
+            for node in units { children[node.unit.parentID, default: []].append(node) }
             for key in children.keys { children[key]!.sort { $0.sortKey < $1.sortKey } }
-            var ordered: [(unit: UnitNode, depth: Int, prefix: String)] = []
-            func walk(_ unit: UnitNode, depth: Int, prefix: String, childPrefix: String) {
-                ordered.append((unit, depth, prefix))
+            var ordered: [(unit: UnitRecord, depth: Int, prefix: String)] = []
+            func walk(_ node: UnitNode, depth: Int, prefix: String, childPrefix: String) {
+                ordered.append((node.unit, depth, prefix))
                 guard self.depth.map({ depth < $0 }) ?? true else { return }
-                let kids = children[unit.id] ?? []
+                let kids = children[node.unit.id] ?? []
                 for (i, kid) in kids.enumerated() {
                     let last = i == kids.count - 1
                     walk(kid, depth: depth + 1, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "))
@@ -123,7 +119,7 @@ struct Units: AsyncParsableCommand {
                     print("\(entry.prefix)\(entry.unit.name)  [\(entry.unit.code)]\(more)")
                 }
             case .csv, .json:
-                let byID = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                let byID = Dictionary(units.map { ($0.unit.id, $0.unit) }, uniquingKeysWith: { a, _ in a })
                 Output.print(
                     output.format, columns: ["level", "code", "name", "type", "parent_code", "depth"],
                     rows: ordered.map { e in
@@ -145,23 +141,21 @@ struct Units: AsyncParsableCommand {
             abstract: "Numeric attributes of units (population…), for weighted allocation.", subcommands: [ImportAttributes.self])
     }
 
-    struct ImportAttributes: AsyncParsableCommand {
+    struct ImportAttributes: OperatorCommand {
         static let configuration = CommandConfiguration(
             commandName: "import", abstract: "Import unit attributes from a CSV with columns unit_code,name,value.")
         @OptionGroup var options: ProvinceActing
         @Option(help: "The CSV file.") var file: String
 
-        func run() async throws {
-            try await runReportingErrors {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw InputError(field: "--file", reason: "cannot read '\(file)'")
-                }
-                let rows = try UnitAttributesCSV.parse(data)
-                let stored = try await options.run("units attributes import") { db, tenant, caller in
-                    try await UnitStore(database: db).importAttributes(rows, province: tenant, caller: caller)
-                }
-                print("\(rows.count) values read, \(stored) stored or changed.")
+        func perform() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw InputError(field: "--file", reason: "cannot read '\(file)'")
             }
+            let rows = try UnitAttributesCSV.parse(data)
+            let stored = try await options.run("units attributes import") { db, tenant, caller in
+                try await UnitStore(database: db).importAttributes(rows, province: tenant, caller: caller)
+            }
+            print("\(rows.count) values read, \(stored) stored or changed.")
         }
     }
 }
