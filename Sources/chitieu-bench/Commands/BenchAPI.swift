@@ -42,7 +42,7 @@ extension ChitieuBench {
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: work) }
             let data = NationalData(cluster: cluster, database: database, clients: clients)
-            if try await reuse && data.isKept() {
+            if reuse, try await data.isKept() {
                 Output.note("reusing the database \(database) of an earlier run (--reuse)")
                 try await data.refresh()
             } else {

@@ -52,17 +52,17 @@ extension ChitieuBench {
             let authenticator = Authenticator(database: owner, limits: LoginLimits(perAccount: 1_000_000, perAddress: 1_000_000))
 
             let scrypt = try await (0..<max(5, logins)).asyncMap { _ in
-                try await Self.time {
+                try await Figures.time {
                     _ = try Scrypt.derive(password: Array(password.utf8), salt: try SecureRandom.bytes(16), parameters: .standard)
                 }
             }
             var token = ""
             let login = try await (0..<logins).asyncMap { _ in
-                try await Self.time { token = try await authenticator.login(username: username, password: password, address: "127.0.0.1").secret }
+                try await Figures.time { token = try await authenticator.login(username: username, password: password, address: "127.0.0.1").secret }
             }
             _ = try await authenticator.authenticate(bearer: token)
             let verify = try await (0..<verifications).asyncMap { _ in
-                try await Self.time { _ = try await authenticator.authenticate(bearer: token) }
+                try await Figures.time { _ = try await authenticator.authenticate(bearer: token) }
             }
             let hashing = (0..<10_000).map { _ in
                 let clock = ContinuousClock()
@@ -113,7 +113,7 @@ extension ChitieuBench {
                             }
                             for province in provinces {
                                 try await connection.query("SELECT chitieu.use_province(\(province.id))", prepared: true)
-                                let seconds = try await Self.time { try await connection.query(query(province.id), prepared: true) }
+                                let seconds = try await Figures.time { try await connection.query(query(province.id), prepared: true) }
                                 if round > 0 { if mode { with.append(seconds) } else { without.append(seconds) } }
                             }
                             try await connection.query(mode ? "COMMIT" : "ROLLBACK")

@@ -51,7 +51,7 @@ extension ChitieuBench {
                 }
                 let generator = ResultGenerator(database: owner)
                 var written = 0
-                let generation = try await Self.time {
+                let generation = try await Figures.time {
                     for p in provinces {
                         written += try await generator.generate(
                             province: p.id, phaseCode: "2021-2025",
@@ -70,8 +70,8 @@ extension ChitieuBench {
                 var figures = 0
                 let store = ProgressStore(database: owner)
                 let work = provinces.map { (province: $0.id, phase: phases[$0.id]!) }
-                let full = try await Self.time { figures = try await store.compute(work, parallel: parallel) }
-                let rerun = try await Self.time { _ = try await store.compute(work, parallel: parallel) }
+                let full = try await Figures.time { figures = try await store.compute(work, parallel: parallel) }
+                let rerun = try await Figures.time { _ = try await store.compute(work, parallel: parallel) }
                 // The reference is cheap to repeat (rolled back): the median of three runs.
                 var references: [(seconds: Double, rows: Int)] = []
                 for _ in 0..<3 { references.append(try await referenceStatement(owner)) }
@@ -111,7 +111,7 @@ extension ChitieuBench {
                         target bigint, achieved bigint, rate numeric, PRIMARY KEY (province_id, indicator_id, unit_id, year))
                     """)
                 var rows = 0
-                let seconds = try await Self.time {
+                let seconds = try await Figures.time {
                     rows = try await c.query(
                         """
                         WITH RECURSIVE closure AS (
@@ -228,7 +228,7 @@ extension ChitieuBench {
                         }
                         for p in provinces {
                             try await c.query("SELECT chitieu.use_province(\(p.id))", prepared: true)
-                            let seconds = try await Self.time {
+                            let seconds = try await Figures.time {
                                 if mode == 1 {
                                     try await c.query(
                                         """

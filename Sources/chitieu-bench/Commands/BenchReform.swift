@@ -148,7 +148,7 @@ extension ChitieuBench {
             _ items: [T], parallel: Int, _ body: @escaping @Sendable (T) async throws -> R
         ) async throws -> (wall: Double, items: [(item: T, seconds: Double, value: R)]) {
             var out: [(item: T, seconds: Double, value: R)] = []
-            let wall = try await time {
+            let wall = try await Figures.time {
                 try await withThrowingTaskGroup(of: (T, Double, R).self) { group in
                     var next = 0
                     func start() {

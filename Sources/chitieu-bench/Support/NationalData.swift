@@ -24,8 +24,8 @@ struct NationalData {
             try await connection.query("SELECT count(*) AS n FROM pg_database WHERE datname = \(name)")[0].decode(Int.self, "n") == 1
         }
         guard exists else { return false }
-        return try await count("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'bench_client'") == 1
-            && count("SELECT count(token) AS n FROM public.bench_client") > 0
+        guard try await count("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'bench_client'") == 1 else { return false }
+        return try await count("SELECT count(token) AS n FROM public.bench_client") > 0
     }
 
     /// A kept database brought up to date: migrations, and the one-province officers if an earlier
