@@ -140,3 +140,31 @@ public struct ServedDaemon {
         try? FileManager.default.removeItem(at: log)
     }
 }
+
+/// `chitieu` run as the operator on one test database: the owner's connection and the SQL of
+/// the checkout, as `./Deploy/dev env` sets them.
+public struct OperatorSession: Sendable {
+    /// The checkout.
+    public let root: URL
+    /// The variables every run gets.
+    public let environment: [String: String]
+
+    public init(_ database: TestDatabase) throws {
+        root = try TestDatabase.repositoryRoot()
+        environment = ["CHITIEU_ADMIN_DATABASE_URL": database.ownerConnectionString, "CHITIEU_SQL_DIR": root.appendingPathComponent("SQL").path]
+    }
+
+    /// Runs `chitieu` with `arguments`; `input` becomes its standard input.
+    public func run(_ arguments: [String], input: String? = nil) async throws -> CommandResult {
+        try await ChitieuCommand.run(arguments, environment: environment, input: input)
+    }
+
+    /// The path of a file of the checkout.
+    public func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    /// The national units file of 2021.
+    public var units2021: String { path("Deploy/data/vn-admin-units/units-2021.csv") }
+
+    /// The Project 8 indicator catalogue.
+    public var catalogue: String { path("Deploy/catalogue/project8-indicators.csv") }
+}

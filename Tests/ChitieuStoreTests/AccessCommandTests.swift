@@ -12,14 +12,13 @@ struct AccessCommandTests {
 
     @Test func operatorsAndAccountsActThroughTheSamePolicyAndLeaveAnAuditTrail() async throws {
         let db = try await TestDatabase.make()
-        let root = try TestDatabase.repositoryRoot()
-        let env = ["CHITIEU_ADMIN_DATABASE_URL": db.ownerConnectionString, "CHITIEU_SQL_DIR": root.appendingPathComponent("SQL").path]
+        let session = try OperatorSession(db)
         func run(_ args: [String], input: String? = nil) async throws -> CommandResult {
-            try await ChitieuCommand.run(args, environment: env, input: input)
+            try await session.run(args, input: input)
         }
-        let units = root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path
+        let units = session.units2021
         #expect(try await run(["units", "import", "--file", units, "--province", "10"]).status == 0)
-        #expect(try await run(["indicator", "import", "--province", "10", "--file", root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path]).status == 0)
+        #expect(try await run(["indicator", "import", "--province", "10", "--file", session.catalogue]).status == 0)
 
         // Accounts: password from standard input, NFC display names, clear refusals.
         let created = try await run(

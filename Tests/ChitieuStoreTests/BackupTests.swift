@@ -23,15 +23,14 @@ struct BackupTests {
 
     @Test func aDumpRestoredIntoAFreshDatabaseHasEveryRowAndPassesTheDoctor() async throws {
         let db = try await TestDatabase.make()
-        let root = try TestDatabase.repositoryRoot()
-        let env = ["CHITIEU_ADMIN_DATABASE_URL": db.ownerConnectionString, "CHITIEU_SQL_DIR": root.appendingPathComponent("SQL").path]
+        let session = try OperatorSession(db)
         func run(_ args: [String], input: String? = nil) async throws {
-            let result = try await ChitieuCommand.run(args, environment: env, input: input)
+            let result = try await session.run(args, input: input)
             #expect(result.status == 0, "chitieu \(args.joined(separator: " ")): \(result.error)")
         }
         let reporter = "bc_\(UUID().uuidString.prefix(8).lowercased())"
-        try await run(["units", "import", "--file", root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path, "--province", "10"])
-        try await run(["indicator", "import", "--province", "10", "--file", root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path])
+        try await run(["units", "import", "--file", session.units2021, "--province", "10"])
+        try await run(["indicator", "import", "--province", "10", "--file", session.catalogue])
         try await run(["target", "set", "--province", "10", "--indicator", "DA8-01", "--phase", "2021-2025", "--value", "424"])
         try await run(["target", "allocate", "--province", "10", "--phase", "2021-2025", "--wait"])
         try await run(["result", "generate", "--province", "10", "--phase", "2021-2025", "--completion", "DA8-01=0.8"])

@@ -99,11 +99,10 @@ struct PhasePlanTests {
 
     @Test func theCommandRecordsThePlanAndTargetShowAndTheExportCiteIt() async throws {
         let db = try await TestDatabase.make()
-        let root = try TestDatabase.repositoryRoot()
-        let env = ["CHITIEU_ADMIN_DATABASE_URL": db.ownerConnectionString, "CHITIEU_SQL_DIR": root.appendingPathComponent("SQL").path]
-        func run(_ args: [String]) async throws -> CommandResult { try await ChitieuCommand.run(args, environment: env) }
-        #expect(try await run(["units", "import", "--file", root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path, "--province", "10"]).status == 0)
-        #expect(try await run(["indicator", "import", "--province", "10", "--file", root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path]).status == 0)
+        let session = try OperatorSession(db)
+        func run(_ args: [String]) async throws -> CommandResult { try await session.run(args) }
+        #expect(try await run(["units", "import", "--file", session.units2021, "--province", "10"]).status == 0)
+        #expect(try await run(["indicator", "import", "--province", "10", "--file", session.catalogue]).status == 0)
         #expect(try await run(["target", "set", "--province", "10", "--indicator", "DA8-01", "--phase", Self.phase, "--value", "424"]).status == 0)
 
         let none = try await run(["phase", "plan", "show", "--province", "10", "--phase", Self.phase])

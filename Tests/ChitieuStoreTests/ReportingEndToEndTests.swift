@@ -28,18 +28,17 @@ struct ReportingEndToEndTests {
 
     @Test func theDemoFiguresThroughCommandsViewsPsqlAndAWorkbook() async throws {
         let db = try await TestDatabase.make()
-        let root = try TestDatabase.repositoryRoot()
-        let env = ["CHITIEU_ADMIN_DATABASE_URL": db.ownerConnectionString, "CHITIEU_SQL_DIR": root.appendingPathComponent("SQL").path]
+        let session = try OperatorSession(db)
         func run(_ args: [String], input: String? = nil) async throws -> CommandResult {
-            let result = try await ChitieuCommand.run(args, environment: env, input: input)
+            let result = try await session.run(args, input: input)
             #expect(result.status == 0, "chitieu \(args.joined(separator: " ")): \(result.error)")
             return result
         }
-        let units = root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path
+        let units = session.units2021
         _ = try await run(["units", "import", "--file", units, "--province", "10"])
         _ = try await run(["units", "import", "--file", units, "--province", "15"])
         for p in ["10", "15"] {
-            _ = try await run(["indicator", "import", "--province", p, "--file", root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path])
+            _ = try await run(["indicator", "import", "--province", p, "--file", session.catalogue])
             for (code, value) in [("DA8-01", 424), ("DA8-02", 85), ("DA8-03", 28), ("DA8-04", 23), ("DA8-05", 151)] {
                 _ = try await run(["target", "set", "--province", p, "--indicator", code, "--phase", "2021-2025", "--value", String(value)])
             }

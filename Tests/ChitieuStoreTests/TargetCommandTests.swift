@@ -10,12 +10,11 @@ struct TargetCommandTests {
 
     @Test func everyVerbWithItsJSONAndItsErrors() async throws {
         let db = try await TestDatabase.make()
-        let root = try TestDatabase.repositoryRoot()
-        let env = ["CHITIEU_ADMIN_DATABASE_URL": db.ownerConnectionString, "CHITIEU_SQL_DIR": root.appendingPathComponent("SQL").path]
-        func run(_ args: [String]) async throws -> CommandResult { try await ChitieuCommand.run(args, environment: env) }
+        let session = try OperatorSession(db)
+        func run(_ args: [String]) async throws -> CommandResult { try await session.run(args) }
 
-        #expect(try await run(["units", "import", "--file", root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path, "--province", "10"]).status == 0)
-        let imported = try await run(["indicator", "import", "--province", "10", "--file", root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path, "--json"])
+        #expect(try await run(["units", "import", "--file", session.units2021, "--province", "10"]).status == 0)
+        let imported = try await run(["indicator", "import", "--province", "10", "--file", session.catalogue, "--json"])
         #expect(imported.status == 0, "\(imported.error)")
         #expect((try json(imported.output) as? [String: Int])?["added"] == 10)
 
@@ -71,11 +70,10 @@ struct TargetCommandTests {
 
     @Test func allocationQueuedForAWorkerAndTheJobsCommands() async throws {
         let db = try await TestDatabase.make()
-        let root = try TestDatabase.repositoryRoot()
-        let env = ["CHITIEU_ADMIN_DATABASE_URL": db.ownerConnectionString, "CHITIEU_SQL_DIR": root.appendingPathComponent("SQL").path]
-        func run(_ args: [String]) async throws -> CommandResult { try await ChitieuCommand.run(args, environment: env) }
-        #expect(try await run(["units", "import", "--file", root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path, "--province", "10"]).status == 0)
-        #expect(try await run(["indicator", "import", "--province", "10", "--file", root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path]).status == 0)
+        let session = try OperatorSession(db)
+        func run(_ args: [String]) async throws -> CommandResult { try await session.run(args) }
+        #expect(try await run(["units", "import", "--file", session.units2021, "--province", "10"]).status == 0)
+        #expect(try await run(["indicator", "import", "--province", "10", "--file", session.catalogue]).status == 0)
 
         let first = try await run(["target", "allocate", "--province", "10", "--phase", "2021-2025", "--json"])
         #expect(first.status == 0, "\(first.error)")
