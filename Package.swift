@@ -162,9 +162,49 @@ let package = Package(
             dependencies: ["ChitieuDomain", "ChitieuCrypto"],
             swiftSettings: swiftSettings
         ),
+        // Helpers the test targets of the store, the API, the commands and the processes share:
+        // two provinces to work on (AccessWorld), fixtures, the daemon over real HTTP, raw sockets.
+        .target(
+            name: "ChitieuTestSupport",
+            dependencies: [
+                "ChitieuTesting", "ChitieuServer", "ChitieuJobs", "ChitieuStore", "ChitieuDomain", "ChitieuCrypto", "Postgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ChitieuTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // The store in a real database: tenancy, migrations, queries, the queue, caches.
         .testTarget(
             name: "ChitieuStoreTests",
-            dependencies: ["ChitieuStore", "ChitieuServer", "ChitieuJobs", "ChitieuTesting", "Postgres", "ChitieuCrypto", "ChitieuDomain",
+            dependencies: ["ChitieuTestSupport", "ChitieuStore", "ChitieuJobs", "ChitieuServer", "ChitieuTesting", "Postgres", "ChitieuDomain"],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP API: routes, authorization, hardening, the OpenAPI document.
+        .testTarget(
+            name: "ChitieuAPITests",
+            dependencies: ["ChitieuTestSupport", "ChitieuServer", "ChitieuStore", "ChitieuJobs", "ChitieuTesting", "Postgres", "ChitieuCrypto", "ChitieuDomain",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        // The commands, run as the built `chitieu` executable.
+        .testTarget(
+            name: "ChitieuCommandTests",
+            dependencies: ["ChitieuTestSupport", "ChitieuServer", "ChitieuStore", "ChitieuJobs", "ChitieuTesting", "Postgres", "ChitieuDomain",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        // Processes and the system around them: the daemon and workers as processes, outages,
+        // stalls, backups, every statement's province, deployment files and documentation.
+        .testTarget(
+            name: "ChitieuSystemTests",
+            dependencies: ["ChitieuTestSupport", "ChitieuServer", "ChitieuStore", "ChitieuJobs", "ChitieuTesting", "Postgres", "ChitieuDomain",
+                           .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings

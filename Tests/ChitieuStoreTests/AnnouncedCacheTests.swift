@@ -1,4 +1,5 @@
 import ChitieuStore
+import ChitieuTestSupport
 import Foundation
 import Postgres
 import Testing

@@ -1,4 +1,5 @@
 import ChitieuStore
+import ChitieuTestSupport
 import ChitieuTesting
 import Foundation
 import Postgres
@@ -8,23 +9,9 @@ import Testing
 /// and Deploy/citus/distribute.sql checked against it.
 @Suite("Ready for Citus: the schema and distribute.sql")
 struct CitusReadinessTests {
-    /// The tenant tables: every table of schema chitieu with a province_id column, but the shared
-    /// ones and the tenant catalogue (a reference table under Citus).
-    static func tenantTables(_ pool: PostgresPool) async throws -> [String] {
-        try await pool.query(
-            """
-            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p')
-              AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'province_id' AND NOT a.attisdropped)
-              AND c.relname <> ALL (\(SchemaScope.sharedTables + [SchemaScope.catalogue])::text[])
-            ORDER BY 1
-            """
-        ).map { try $0.decode(String.self, at: 0) }
-    }
-
     /// Every way the schema breaks the rules, one line each naming the table and the constraint.
     static func schemaViolations(_ pool: PostgresPool) async throws -> [String] {
-        let tenants = try await tenantTables(pool)
+        let tenants = try await distributedTables(pool)
         var violations: [String] = []
 
         // Primary keys, unique constraints and unique indexes hold province_id.
@@ -143,7 +130,7 @@ struct CitusReadinessTests {
     /// Every way distribute.sql misses the schema: a tenant table left out or named twice, a
     /// table co-located elsewhere, a table distributed before a table its foreign keys refer to.
     static func distributionViolations(_ pool: PostgresPool, sql: String) async throws -> [String] {
-        let tenants = try await tenantTables(pool)
+        let tenants = try await distributedTables(pool)
         let calls = distributionCalls(sql)
         var violations: [String] = []
         let distributed = calls.filter { $0.kind == "distributed" }.map(\.table)
@@ -186,7 +173,7 @@ struct CitusReadinessTests {
     @Test func theMigratedSchemaFollowsEveryRule() async throws {
         let db = try await TestDatabase.make()
         let pool = db.ownerPool()
-        let tenants = try await Self.tenantTables(pool)
+        let tenants = try await distributedTables(pool)
         #expect(Set(tenants).isSuperset(of: [
             "admin_unit", "unit_succession", "phase", "indicator", "target", "allocation_rule", "unit_attribute", "result", "progress",
             "progress_run", "reporting_deadline", "deadline_exception", "account", "role_grant", "credential", "api_token", "audit_event",
@@ -202,7 +189,7 @@ struct CitusReadinessTests {
         let sql = try Self.distributeSQL()
         let violations = try await Self.distributionViolations(pool, sql: sql)
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
-        #expect(Self.distributionCalls(sql).filter { $0.kind == "distributed" }.count == (try await Self.tenantTables(pool)).count)
+        #expect(Self.distributionCalls(sql).filter { $0.kind == "distributed" }.count == (try await distributedTables(pool)).count)
         await pool.shutdown()
     }
 

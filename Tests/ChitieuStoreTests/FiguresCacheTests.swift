@@ -1,6 +1,7 @@
 import ChitieuDomain
 import ChitieuServer
 import ChitieuStore
+import ChitieuTestSupport
 import ChitieuTesting
 import Foundation
 import Logging

@@ -1,4 +1,5 @@
 import ChitieuStore
+import ChitieuTestSupport
 import ChitieuTesting
 import Foundation
 import Postgres

@@ -1,5 +1,6 @@
 import ChitieuDomain
 import ChitieuStore
+import ChitieuTestSupport
 import ChitieuTesting
 import Foundation
 import Postgres

@@ -2,6 +2,7 @@ import ChitieuDomain
 import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
+import ChitieuTestSupport
 import ChitieuTesting
 import Foundation
 import Postgres

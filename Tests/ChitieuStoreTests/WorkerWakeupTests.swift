@@ -1,6 +1,7 @@
 import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
+import ChitieuTestSupport
 import ChitieuTesting
 import Foundation
 import Postgres

@@ -1,0 +1,64 @@
+import ChitieuStore
+import ChitieuTestSupport
+import ChitieuTesting
+import Foundation
+import HummingbirdTesting
+import Testing
+
+/// The schemathesis program `./Deploy/dev test` installs (`CHITIEU_SCHEMATHESIS`), if any.
+let schemathesis = ProcessInfo.processInfo.environment["CHITIEU_SCHEMATHESIS"].flatMap { $0.isEmpty ? nil : $0 }
+
+@Suite("Generated input against the OpenAPI document")
+struct GeneratedInputTests {
+    /// schemathesis (from PyPI) reads /openapi.json and sends every operation generated valid and
+    /// invalid input — and sequences of calls that feed one answer's ids into the next — with a
+    /// provincial officer's token: no answer may be a 5xx, and every answer must match the
+    /// document (status code, media type, body schema).
+    @Test(.enabled(if: schemathesis != nil, "set CHITIEU_SCHEMATHESIS (./Deploy/dev test installs it)"))
+    func everyRouteSurvivesGeneratedInput() async throws {
+        let program = try #require(schemathesis)
+        let world = try await AccessWorld.make()
+        let su = try await world.db.superuserConnection()
+        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
+        await su.close()
+        _ = try await TargetStore(database: world.app).set(
+            province: world.a.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
+        let (app, _) = try makeApplication(world)
+        try await app.test(.live) { client in
+            let token = try await APIClient(client: client).login("tinh10")
+            let port = try #require(client.port)
+            let seed = ProcessInfo.processInfo.environment["CHITIEU_SCHEMATHESIS_SEED"] ?? "2026"
+            let arguments = [
+                "run", "http://127.0.0.1:\(port)/openapi.json", "--header", "Authorization: Bearer \(token)",
+                "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+                // Logging out would end the run's own session.
+                "--exclude-operation-id", "logout",
+                "--max-examples", "25", "--seed", seed, "--request-timeout", "120", "--generation-database", "none", "--no-color",
+            ]
+            let (status, output) = try await Self.run(program, arguments)
+            #expect(status == 0, "schemathesis found answers that break the document or fail (seed \(seed)):\n\(output.suffix(6000))")
+            #expect(output.contains("passed"), "\(output.suffix(2000))")
+        }
+        await world.shutdown()
+    }
+
+    /// Runs a program to its end off the cooperative pool; its exit status and its output.
+    static func run(_ program: String, _ arguments: [String]) async throws -> (Int32, String) {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("chitieu-schemathesis-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        process.standardOutput = handle
+        process.standardError = handle
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        try handle.close()
+        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    }
+}
