@@ -333,10 +333,7 @@ struct ReformTests {
         // Hà Nội: Phường Cống Vị (00007) was split between Ngọc Hà (00008) and Giảng Võ (00025).
         let db = try await TestDatabase.make()
         let owner = ChitieuDatabase(pool: db.ownerPool())
-        _ = try await UnitStore(database: owner).importUnits(
-            try AdminUnitsCSV.parse(try dataFile("units-2021.csv")).filtered(province: "01"), validFrom: PostgresDate(year: 2021, month: 1, day: 1),
-            validTo: nil, actor: .command("test"), source: "units-2021.csv")
-        let old = try await TenantStore(database: owner).resolve(code: "01")
+        let old = try await importUnits2021(province: "01", owner)
         let su = try await db.superuserConnection()
         try await su.query("INSERT INTO chitieu.indicator (province_id, code, name, measure_unit, kind) VALUES (\(old.id), 'DA8-03', 'Lớp tập huấn', 'lớp', 'flow')")
         try await su.query(

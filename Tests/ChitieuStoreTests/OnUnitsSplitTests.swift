@@ -14,10 +14,7 @@ struct OnUnitsSplitTests {
         // Hà Nội: Phường Cống Vị (00007) was split between Ngọc Hà (00008) and Giảng Võ (00025).
         let db = try await TestDatabase.make()
         let owner = ChitieuDatabase(pool: db.ownerPool())
-        _ = try await UnitStore(database: owner).importUnits(
-            try AdminUnitsCSV.parse(try dataFile("units-2021.csv")).filtered(province: "01"), validFrom: PostgresDate(year: 2021, month: 1, day: 1),
-            validTo: nil, actor: .command("test"), source: "units-2021.csv")
-        let old = try await TenantStore(database: owner).resolve(code: "01")
+        let old = try await importUnits2021(province: "01", owner)
         // Cống Vị's targets: a flow of 100 (99, then 1) and a stock whose milestones rise to 10.
         let targets: [(code: String, kind: String, years: [Int], phase: Int)] = [("F", "flow", [99, 1, 0, 0, 0], 100), ("S", "stock", [1, 2, 2, 7, 10], 10)]
         let su = try await db.superuserConnection()

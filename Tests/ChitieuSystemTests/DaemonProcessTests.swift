@@ -12,34 +12,13 @@ import Glibc
 /// its tasks on NIO's event loops), a real port, a signal to stop.
 @Suite("The daemon's process")
 struct DaemonProcessTests {
-    /// One HTTP/1.1 exchange over a plain socket, off the cooperative pool: the status line and the body.
+    /// One HTTP/1.1 exchange over a plain socket (the request closes the connection): the status line and the body.
     static func exchange(port: Int, _ request: String) async throws -> (status: Int, body: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                guard connected == 0 else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
-                _ = Array(request.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-                var received: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                while true {
-                    let n = recv(fd, &buffer, buffer.count, 0)
-                    if n <= 0 { break }
-                    received += buffer[0..<n]
-                }
-                let text = String(decoding: received, as: UTF8.self)
-                let status = Int(text.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0
-                let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-                continuation.resume(returning: (status, body))
-            }
-        }
+        let connection = try await RawConnection.open(port: port)
+        defer { connection.close() }
+        await connection.send(request)
+        let (text, _) = await connection.receive(for: .seconds(60))
+        return (RawConnection.status(text), text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? "")
     }
 
     static func get(port: Int, _ path: String, token: String? = nil) async throws -> (status: Int, body: String) {

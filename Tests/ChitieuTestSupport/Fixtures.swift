@@ -33,6 +33,15 @@ package func distributedTables(_ pool: PostgresPool) async throws -> [String] {
     ).map { try $0.decode(String.self, at: 0) }
 }
 
+/// Imports one province's units of the 2021 national file, valid from 1 January 2021, as the
+/// operator does; the province.
+package func importUnits2021(province code: String, _ owner: ChitieuDatabase) async throws -> Province {
+    _ = try await UnitStore(database: owner).importUnits(
+        try AdminUnitsCSV.parse(try dataFile("units-2021.csv")).filtered(province: code), validFrom: PostgresDate(year: 2021, month: 1, day: 1),
+        validTo: nil, actor: .command("test"), source: "units-2021.csv")
+    return try await TenantStore(database: owner).resolve(code: code)
+}
+
 /// Creates a province through the store, as operators do.
 package func makeProvince(_ db: ChitieuDatabase, code: String, name: String) async throws -> Province {
     try await TenantStore(database: db).create(
