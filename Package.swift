@@ -162,7 +162,7 @@ let package = Package(
             dependencies: ["ChitieuDomain", "ChitieuCrypto"],
             swiftSettings: swiftSettings
         ),
-        // Helpers the test targets of the store, the API, the commands and the processes share:
+        // What the test targets of the store, the API, the commands and the processes share:
         // two provinces to work on (AccessWorld), fixtures, the daemon over real HTTP, raw sockets.
         .target(
             name: "ChitieuTestSupport",

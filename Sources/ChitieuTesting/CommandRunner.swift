@@ -143,7 +143,7 @@ public struct ServedDaemon {
 
 /// `chitieu` run as the operator on one test database: the owner's connection and the SQL of
 /// the checkout, as `./Deploy/dev env` sets them.
-public struct OperatorSession: Sendable {
+public struct OperatorCommands: Sendable {
     /// The checkout.
     public let root: URL
     /// The variables every run gets.

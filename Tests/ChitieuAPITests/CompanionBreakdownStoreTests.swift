@@ -93,10 +93,10 @@ struct CompanionBreakdownStoreTests {
 
     @Test func theCommandsDeclareShowAndReportACompanionBreakdown() async throws {
         let db = try await TestDatabase.make()
-        let session = try OperatorSession(db)
-        func run(_ args: [String]) async throws -> CommandResult { try await session.run(args) }
+        let commands = try OperatorCommands(db)
+        func run(_ args: [String]) async throws -> CommandResult { try await commands.run(args) }
         func json(_ text: String) throws -> [String: Any] { try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:] }
-        #expect(try await run(["units", "import", "--file", session.units2021, "--province", "10"]).status == 0)
+        #expect(try await run(["units", "import", "--file", commands.units2021, "--province", "10"]).status == 0)
         let add = ["indicator", "add", "--province", "10", "--code", "CLB-1", "--name", "Câu lạc bộ thử", "--unit", "câu lạc bộ", "--kind", "flow"]
         let noCompanion = try await run(add + ["--companion-disaggregation", "sex=nữ|nam"])
         #expect(noCompanion.status == 1 && noCompanion.error.contains("companion-disaggregation"), "\(noCompanion.error)")

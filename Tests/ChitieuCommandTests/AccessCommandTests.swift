@@ -13,13 +13,13 @@ struct AccessCommandTests {
 
     @Test func operatorsAndAccountsActThroughTheSamePolicyAndLeaveAnAuditTrail() async throws {
         let db = try await TestDatabase.make()
-        let session = try OperatorSession(db)
+        let commands = try OperatorCommands(db)
         func run(_ args: [String], input: String? = nil) async throws -> CommandResult {
-            try await session.run(args, input: input)
+            try await commands.run(args, input: input)
         }
-        let units = session.units2021
+        let units = commands.units2021
         #expect(try await run(["units", "import", "--file", units, "--province", "10"]).status == 0)
-        #expect(try await run(["indicator", "import", "--province", "10", "--file", session.catalogue]).status == 0)
+        #expect(try await run(["indicator", "import", "--province", "10", "--file", commands.catalogue]).status == 0)
 
         // Accounts: password from standard input, NFC display names, clear refusals.
         let created = try await run(

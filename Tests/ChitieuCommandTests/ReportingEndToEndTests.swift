@@ -29,17 +29,17 @@ struct ReportingEndToEndTests {
 
     @Test func theDemoFiguresThroughCommandsViewsPsqlAndAWorkbook() async throws {
         let db = try await TestDatabase.make()
-        let session = try OperatorSession(db)
+        let commands = try OperatorCommands(db)
         func run(_ args: [String], input: String? = nil) async throws -> CommandResult {
-            let result = try await session.run(args, input: input)
+            let result = try await commands.run(args, input: input)
             #expect(result.status == 0, "chitieu \(args.joined(separator: " ")): \(result.error)")
             return result
         }
-        let units = session.units2021
+        let units = commands.units2021
         _ = try await run(["units", "import", "--file", units, "--province", "10"])
         _ = try await run(["units", "import", "--file", units, "--province", "15"])
         for p in ["10", "15"] {
-            _ = try await run(["indicator", "import", "--province", p, "--file", session.catalogue])
+            _ = try await run(["indicator", "import", "--province", p, "--file", commands.catalogue])
             for (code, value) in [("DA8-01", 424), ("DA8-02", 85), ("DA8-03", 28), ("DA8-04", 23), ("DA8-05", 151)] {
                 _ = try await run(["target", "set", "--province", p, "--indicator", code, "--phase", "2021-2025", "--value", String(value)])
             }

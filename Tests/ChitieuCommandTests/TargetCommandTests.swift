@@ -11,11 +11,11 @@ struct TargetCommandTests {
 
     @Test func everyVerbWithItsJSONAndItsErrors() async throws {
         let db = try await TestDatabase.make()
-        let session = try OperatorSession(db)
-        func run(_ args: [String]) async throws -> CommandResult { try await session.run(args) }
+        let commands = try OperatorCommands(db)
+        func run(_ args: [String]) async throws -> CommandResult { try await commands.run(args) }
 
-        #expect(try await run(["units", "import", "--file", session.units2021, "--province", "10"]).status == 0)
-        let imported = try await run(["indicator", "import", "--province", "10", "--file", session.catalogue, "--json"])
+        #expect(try await run(["units", "import", "--file", commands.units2021, "--province", "10"]).status == 0)
+        let imported = try await run(["indicator", "import", "--province", "10", "--file", commands.catalogue, "--json"])
         #expect(imported.status == 0, "\(imported.error)")
         #expect((try json(imported.output) as? [String: Int])?["added"] == 10)
 
@@ -71,10 +71,10 @@ struct TargetCommandTests {
 
     @Test func allocationQueuedForAWorkerAndTheJobsCommands() async throws {
         let db = try await TestDatabase.make()
-        let session = try OperatorSession(db)
-        func run(_ args: [String]) async throws -> CommandResult { try await session.run(args) }
-        #expect(try await run(["units", "import", "--file", session.units2021, "--province", "10"]).status == 0)
-        #expect(try await run(["indicator", "import", "--province", "10", "--file", session.catalogue]).status == 0)
+        let commands = try OperatorCommands(db)
+        func run(_ args: [String]) async throws -> CommandResult { try await commands.run(args) }
+        #expect(try await run(["units", "import", "--file", commands.units2021, "--province", "10"]).status == 0)
+        #expect(try await run(["indicator", "import", "--province", "10", "--file", commands.catalogue]).status == 0)
 
         let first = try await run(["target", "allocate", "--province", "10", "--phase", "2021-2025", "--json"])
         #expect(first.status == 0, "\(first.error)")

@@ -24,14 +24,14 @@ struct BackupTests {
 
     @Test func aDumpRestoredIntoAFreshDatabaseHasEveryRowAndPassesTheDoctor() async throws {
         let db = try await TestDatabase.make()
-        let session = try OperatorSession(db)
+        let commands = try OperatorCommands(db)
         func run(_ args: [String], input: String? = nil) async throws {
-            let result = try await session.run(args, input: input)
+            let result = try await commands.run(args, input: input)
             #expect(result.status == 0, "chitieu \(args.joined(separator: " ")): \(result.error)")
         }
         let reporter = "bc_\(UUID().uuidString.prefix(8).lowercased())"
-        try await run(["units", "import", "--file", session.units2021, "--province", "10"])
-        try await run(["indicator", "import", "--province", "10", "--file", session.catalogue])
+        try await run(["units", "import", "--file", commands.units2021, "--province", "10"])
+        try await run(["indicator", "import", "--province", "10", "--file", commands.catalogue])
         try await run(["target", "set", "--province", "10", "--indicator", "DA8-01", "--phase", "2021-2025", "--value", "424"])
         try await run(["target", "allocate", "--province", "10", "--phase", "2021-2025", "--wait"])
         try await run(["result", "generate", "--province", "10", "--phase", "2021-2025", "--completion", "DA8-01=0.8"])
