@@ -109,13 +109,7 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var options: ProvinceActing
         @Argument(help: "Username.") var username: String
 
-        func perform() async throws {
-            let account = try await options.run("account disable") { db, tenant, caller in
-                try await AccountStore(database: db).setStatus(
-                    province: tenant.id, username: username, status: .disabled, caller: caller)
-            }
-            print("Account \(account.username) is disabled.")
-        }
+        func perform() async throws { try await AccountCommand.set(.disabled, "account disable", username: username, options: options) }
     }
 
     struct Enable: OperatorCommand {
@@ -123,13 +117,15 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var options: ProvinceActing
         @Argument(help: "Username.") var username: String
 
-        func perform() async throws {
-            let account = try await options.run("account enable") { db, tenant, caller in
-                try await AccountStore(database: db).setStatus(
-                    province: tenant.id, username: username, status: .active, caller: caller)
-            }
-            print("Account \(account.username) is active.")
+        func perform() async throws { try await AccountCommand.set(.active, "account enable", username: username, options: options) }
+    }
+
+    /// Sets an account's status as the caller of `command`, then says it.
+    static func set(_ status: Account.Status, _ command: String, username: String, options: ProvinceActing) async throws {
+        let account = try await options.run(command) { db, tenant, caller in
+            try await AccountStore(database: db).setStatus(province: tenant.id, username: username, status: status, caller: caller)
         }
+        print("Account \(account.username) is \(status == .disabled ? "disabled" : "active").")
     }
 
     struct Password: OperatorCommand {

@@ -51,6 +51,16 @@ struct Jobs: AsyncParsableCommand {
         try await withAdminDatabase(options) { db in try await body(JobQueue(pool: db.pool)) }
     }
 
+    /// Moves a job by `body`, refused naming why unless the queue took the action `expected`; then says it.
+    static func move(
+        _ id: Int64, _ options: DatabaseOptions, expecting expected: JobLifecycle.Action, done: String,
+        _ body: (JobQueue) async throws -> JobLifecycle.Action
+    ) async throws {
+        let action = try await withQueue(options, body)
+        guard action == expected else { throw InputError(field: "id", reason: refusal(action)) }
+        print("Job \(id) is \(done).")
+    }
+
     struct List: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
         @OptionGroup var database: DatabaseOptions
@@ -95,9 +105,7 @@ struct Jobs: AsyncParsableCommand {
         @Argument(help: "The job id.") var id: Int64
 
         func perform() async throws {
-            let action = try await Jobs.withQueue(database) { try await $0.retry(id) }
-            guard action == .requeue else { throw InputError(field: "id", reason: refusal(action)) }
-            print("Job \(id) is pending again.")
+            try await Jobs.move(id, database, expecting: .requeue, done: "pending again") { try await $0.retry(id) }
         }
     }
 
@@ -107,9 +115,7 @@ struct Jobs: AsyncParsableCommand {
         @Argument(help: "The job id.") var id: Int64
 
         func perform() async throws {
-            let action = try await Jobs.withQueue(database) { try await $0.cancel(id) }
-            guard action == .cancel else { throw InputError(field: "id", reason: refusal(action)) }
-            print("Job \(id) is cancelled.")
+            try await Jobs.move(id, database, expecting: .cancel, done: "cancelled") { try await $0.cancel(id) }
         }
     }
 
