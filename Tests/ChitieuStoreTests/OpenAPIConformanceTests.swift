@@ -365,6 +365,10 @@ struct OpenAPIConformanceTests {
             try await c.call(.get, "/v1/progress", "/v1/progress?phase=\(phase)&depth=0", token: province)
             try await c.call(.get, "/v1/progress", "/v1/progress", token: province)
             try await c.call(.get, "/v1/progress/summary", "/v1/progress/summary", token: province)
+            try await c.call(.get, "/v1/completeness", "/v1/completeness?phase=\(phase)&year=2025&period=2025-Q1", token: district)
+            try await c.call(.get, "/v1/completeness", "/v1/completeness?phase=\(phase)&year=2025&unit_id=\(u.commune)", token: province)
+            try await c.call(.get, "/v1/completeness", "/v1/completeness?phase=\(phase)&year=2025&period=2024-Q1", token: province)
+            try await c.call(.get, "/v1/completeness", "/v1/completeness?phase=\(phase)&year=2025&unit_id=\(world.unitsB.district)", token: province)
 
             // The audit log, then logging out.
             try await c.call(.get, "/v1/audit", "/v1/audit?limit=3", token: province)

@@ -1,4 +1,5 @@
 public import Foundation
+import ChitieuDomain
 import Hummingbird
 
 /// The OpenAPI 3.1 description of every route of the daemon, served at `GET /openapi.json`.
@@ -161,6 +162,7 @@ public enum OpenAPIDocument {
                 "attempts": integer, "max_attempts": integer, "lease_until": nullable(time), "last_error": nullable(string),
                 "created_at": time, "finished_at": nullable(time),
             ]),
+            "Completeness": completenessSchema(levels),
             "UnitList": list("Unit", paged: true),
             "UnitChildren": list("Unit", paged: false),
             "IndicatorList": list("Indicator", paged: false),
@@ -174,6 +176,31 @@ public enum OpenAPIDocument {
             "AllocationRulePage": list("AllocationRule", paged: true),
             "JobPage": list("Job", paged: true),
         ]
+    }
+
+    /// `GET /v1/completeness`'s answer.
+    static func completenessSchema(_ levels: [String]) -> [String: Any] {
+        let counts: [String: [String: Any]] = [
+            "indicators": integer, "approved": integer, "submitted": integer, "returned": integer, "draft": integer, "nothing": integer,
+            "reported_percent": nullable(["type": "number"]),
+        ]
+        return object([
+            "phase": string, "year": integer,
+            "period": object(["code": string, "kind": enumeration(["year", "half", "quarter", "month"]), "start": date, "end": date, "label": string]),
+            "closes_on": nullable(date), "days_left": nullable(integer),
+            "levels": array(object(counts.merging(["level": enumeration(levels), "units": integer, "units_without_reports": integer]) { $1 })),
+            "units": array(object(counts.merging([
+                "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer),
+                "closes_on": nullable(date), "days_left": nullable(integer),
+            ]) { $1 })),
+            "units_without_reports": array(object([
+                "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer),
+            ])),
+            "indicators": array(object([
+                "unit_id": integer, "indicator_id": integer, "indicator_code": string, "indicator_name": string,
+                "state": enumeration(ReportingState.allCases.map(\.rawValue)), "results": integer,
+            ])),
+        ])
     }
 
     // MARK: Operations
@@ -360,6 +387,14 @@ public enum OpenAPIDocument {
                     parameter(
                         "as_of_units", date,
                         "Figures on the units valid on this day (YYYY-MM-DD): units that ended (e.g. before the 2025 reform) carry their targets and results to their successors."),
+                ])],
+            "/v1/completeness": ["get": operation(
+                "Reporting completeness in my scope: which units have reported each indicator in a year or a period of it (none, draft, returned, submitted, approved), counted per unit and level, with the deadline and the units that have sent nothing.",
+                id: "getCompleteness", tag: "progress", ok: (200, "The period's completeness.", ref("Completeness")), errors: [404, 422],
+                parameters: [
+                    phase, parameter("year", integer, "A year of the phase.", required: true),
+                    parameter("period", ["type": "string", "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"], "A period of the year: 2025-H1, 2025-Q3 or 2025-07 (default: the year)."),
+                    parameter("unit_id", integer, "Start here (default: my grant units)."),
                 ])],
             "/v1/progress/summary": ["get": operation(
                 "Per phase, for each unit at the top of my scope (the units of my grants): its indicators completed, on track, behind, suspended.",
