@@ -1,3 +1,4 @@
+import ChitieuDomain
 public import Foundation
 import ChitieuDomain
 import Hummingbird
@@ -28,7 +29,8 @@ public enum OpenAPIDocument {
                 "description": """
                     Targets (chỉ tiêu) of Project 8 — gender equality — planned, allocated and tracked by provinces, \
                     districts and communes. Every /v1 route but POST /v1/sessions takes a bearer token. Errors are RFC 9457 \
-                    application/problem+json documents whose `errors` name the invalid fields. Something of another province, \
+                    application/problem+json documents whose `errors` name the invalid fields and whose `code` says the kind \
+                    of problem; `Accept-Language: vi` has their title and details in Vietnamese. Something of another province, \
                     or outside the caller's scope, answers 404 as if it did not exist; something in scope the caller's roles \
                     do not allow answers 403. Times are RFC 3339 with an offset; lists are pages with `next_cursor`.
                     """,
@@ -89,7 +91,8 @@ public enum OpenAPIDocument {
             "Problem": object([
                 "type": string, "title": string, "status": integer, "detail": string,
                 "errors": array(object(["field": string, "detail": string])), "request_id": string,
-            ], optional: ["errors", "request_id"]),
+                "code": enumeration(ChitieuError.Code.allCases.map(\.name)),
+            ], optional: ["errors", "request_id", "code"]),
             "Status": object(["status": string]),
             "Session": object(["token": string, "token_type": enumeration(["Bearer"]), "expires_at": nullable(time), "account": ref("Account")]),
             "Account": object(accountMembers),

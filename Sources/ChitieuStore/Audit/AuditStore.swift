@@ -59,7 +59,7 @@ public struct AuditStore: Sendable {
                     guard let path = try await Access.unitPath(grant.unitID, tx: tx) else { continue }
                     if Policy.decide(caller.principal, .readAudit, .unit(province, path: path)) == .allow { allowed.append(grant.unitID) }
                 }
-                guard !allowed.isEmpty else { throw AccessError(.forbidden, "your roles do not allow reading the audit log") }
+                guard !allowed.isEmpty else { throw ChitieuError(.forbidden, "your roles do not allow reading the audit log") }
                 roots = allowed
             }
             return try await tx.query(

@@ -186,7 +186,7 @@ extension ProgressStore {
     ) async throws -> OnUnitsFigures {
         try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
+            if let year, !phase.years.contains(year) { throw ChitieuError.outsidePhase(year: year, phase: phase.code) }
             var start: Int64?
             switch unit {
             case .code(let code)?:
@@ -196,7 +196,7 @@ extension ProgressStore {
                     WHERE province_id = \(province) AND code = \(code) AND valid_from <= \(asOf) AND (valid_to IS NULL OR valid_to >= \(asOf))
                     """
                 ).first?.decode(Int64.self, at: 0)
-                if start == nil { throw InputError(field: "unit", reason: "the province has no unit with the code \(code) on \(asOf)") }
+                if start == nil { throw ChitieuError(.invalid, field: "unit", reason: "the province has no unit with the code \(code) on \(asOf)") }
             case .id(let id)?: start = id
             case nil: break
             }

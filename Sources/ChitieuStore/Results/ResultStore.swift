@@ -3,20 +3,6 @@ import ChitieuCrypto
 public import Foundation
 public import Postgres
 
-/// A request that conflicts with the state of the data (HTTP 409): a move the result's state
-/// does not allow, a stale version, an idempotency key reused with other content.
-public struct ConflictError: Error, Sendable, CustomStringConvertible, Equatable {
-    public var field: String
-    public var reason: String
-
-    public init(field: String, reason: String) {
-        self.field = field
-        self.reason = reason
-    }
-
-    public var description: String { "\(field): \(reason)" }
-}
-
 /// A result as stored.
 public struct ResultRecord: Sendable, Hashable {
     public var id: UUID
