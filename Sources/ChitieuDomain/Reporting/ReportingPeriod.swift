@@ -23,7 +23,7 @@ public struct ReportingPeriod: Sendable, Hashable {
     public var number: Int
 
     /// The whole year.
-    public static func year(_ year: Int) -> ReportingPeriod { ReportingPeriod(year: year, kind: .year, number: 0) }
+    public static func year(_ year: Int) -> ReportingPeriod { ReportingPeriod(checkedYear: year, kind: .year, number: 0) }
 
     /// A period of `kind`, numbered from 1 within `year` (`number` is ignored for a year); nil
     /// when there is no such period.

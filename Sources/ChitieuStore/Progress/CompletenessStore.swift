@@ -18,7 +18,7 @@ public struct CompletenessStore: Sendable {
     public func report(province: Int64, phaseCode: String, period: ReportingPeriod, unit: UnitReference?, caller: Caller) async throws -> CompletenessReport {
         try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            guard phase.years.contains(period.year) else { throw InputError(field: "year", reason: "\(period.year) is outside the phase \(phase.code)") }
+            guard phase.years.contains(period.year) else { throw ChitieuError.outsidePhase(year: period.year, phase: phase.code) }
             var start: Int64?
             if let unit { start = try await AccountStore.unit(unit, field: "unit_id", tx: tx).id }
             let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)

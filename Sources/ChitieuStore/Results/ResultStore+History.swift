@@ -7,7 +7,7 @@ extension ResultStore {
     /// result (its history is part of it, as the figures it had).
     public func history(province: Int64, id: UUID, caller: Caller) async throws -> [AuditEvent] {
         try await database.withTenant(province) { tx in
-            guard let record = try await Self.find(id, tx: tx) else { throw AccessError.notFound("the result") }
+            guard let record = try await Self.find(id, tx: tx) else { throw ChitieuError.notFound("the result") }
             try await Access.require(caller, .read, unit: record.unitID, what: "the result", tx: tx)
             return try await tx.query(
                 """

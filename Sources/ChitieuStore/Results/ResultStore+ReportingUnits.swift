@@ -27,7 +27,7 @@ extension ResultStore {
                     if Policy.decide(caller.principal, .submitResult, .unit(province, path: path)) == .allow { roots.append(grant.unitID) }
                 }
             }
-            guard !roots.isEmpty else { throw AccessError(.forbidden, "your roles do not allow submitting results") }
+            guard !roots.isEmpty else { throw ChitieuError(.forbidden, "your roles do not allow submitting results") }
             return try await tx.query(
                 """
                 SELECT u.unit_id, u.level, u.code, u.name, p.name
