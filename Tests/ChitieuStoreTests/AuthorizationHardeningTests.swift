@@ -36,7 +36,7 @@ struct AuthorizationHardeningTests {
                     do {
                         _ = try await authenticator.login(username: "tinh10", password: "đoán sai mật khẩu", address: "198.51.100.7")
                         return "ok"
-                    } catch let error as ChitieuError where ChitieuError.Code.refusals.contains(error.code) {
+                    } catch let error as ChitieuError where Set<ChitieuError.Code>.refusals.contains(error.code) {
                         if error.code == .rateLimited { return "limited" }
                         return "refused"
                     } catch {

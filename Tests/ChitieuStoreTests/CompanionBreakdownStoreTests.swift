@@ -29,7 +29,7 @@ struct CompanionBreakdownStoreTests {
             do {
                 _ = try await results.create(province: world.a.id, input(figures), submit: false, idempotencyKey: nil, caller: commune)
                 return nil
-            } catch let error as ChitieuError where ChitieuError.Code.unprocessable.contains(error.code) { return error } catch { Issue.record("\(error)"); return nil }
+            } catch let error as ChitieuError where Set<ChitieuError.Code>.unprocessable.contains(error.code) { return error } catch { Issue.record("\(error)"); return nil }
         }
         let count = "SELECT count(*) FROM chitieu.result WHERE province_id = \(world.a.id)"
         let before = try await su.query(PostgresQuery(unsafeSQL: count))[0].decode(Int.self, at: 0)

@@ -1,13 +1,13 @@
 import ChitieuDomain
 import Testing
 
-extension ChitieuError.Code {
+extension Set where Element == ChitieuError.Code {
     /// The codes answered 422: a field breaks a rule.
-    static let unprocessable: Set<ChitieuError.Code> = [.invalid, .infeasible]
+    static var unprocessable: Self { [.invalid, .infeasible] }
     /// The codes answered 409: the request conflicts with the data as it is.
-    static let conflicts: Set<ChitieuError.Code> = [.conflict, .staleVersion, .wrongState, .locked, .unitEnded, .deadlinePassed]
+    static var conflicts: Self { [.conflict, .staleVersion, .wrongState, .locked, .unitEnded, .deadlinePassed] }
     /// The refusals of authentication and the policy: 401, 403, 404, 429.
-    static let refusals: Set<ChitieuError.Code> = [.unauthenticated, .forbidden, .notFound, .rateLimited]
+    static var refusals: Self { [.unauthenticated, .forbidden, .notFound, .rateLimited] }
 }
 
 /// Expects `body` to throw a `ChitieuError` with one of `codes`, and returns it.

@@ -243,7 +243,7 @@ struct ResultsProgressTests {
             do {
                 _ = try await results.create(province: world.a.id, i, submit: false, idempotencyKey: nil, caller: commune)
                 Issue.record("accepted an input with a bad \(field)")
-            } catch let error as ChitieuError where ChitieuError.Code.unprocessable.contains(error.code) {
+            } catch let error as ChitieuError where Set<ChitieuError.Code>.unprocessable.contains(error.code) {
                 #expect(error.field == field, "\(error)")
             } catch {
                 Issue.record("\(error)")
@@ -264,7 +264,7 @@ struct ResultsProgressTests {
         do {
             _ = try await results.create(province: world.a.id, courseInput, submit: false, idempotencyKey: nil, caller: district)
             Issue.record("a breakdown that does not add up was accepted")
-        } catch let error as ChitieuError where ChitieuError.Code.unprocessable.contains(error.code) {
+        } catch let error as ChitieuError where Set<ChitieuError.Code>.unprocessable.contains(error.code) {
             #expect(error.field == "breakdown.sex" && error.reason.contains("adds up to 1"))
         }
         var missing = courseInput
@@ -272,7 +272,7 @@ struct ResultsProgressTests {
         do {
             _ = try await results.create(province: world.a.id, missing, submit: false, idempotencyKey: nil, caller: district)
             Issue.record("a breakdown with a missing category was accepted")
-        } catch let error as ChitieuError where ChitieuError.Code.unprocessable.contains(error.code) {
+        } catch let error as ChitieuError where Set<ChitieuError.Code>.unprocessable.contains(error.code) {
             #expect(error.field == "breakdown.sex.nam")
         }
         await world.shutdown()
