@@ -1,0 +1,57 @@
+import ChitieuDomain
+import ChitieuStore
+import ChitieuTesting
+import Foundation
+import Postgres
+import Testing
+
+@Suite("Result moves: round trips to the database")
+struct ResultRoundTripTests {
+    /// Each move of a result's life, with the round trips it took.
+    @Test func eachMoveTakesFewRoundTrips() async throws {
+        let world = try await AccessWorld.make()
+        let su = try await world.db.superuserConnection()
+        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
+        await su.close()
+        let results = ResultStore(database: world.app)
+        let commune = try await world.caller("xa10", in: world.a)
+        let district = try await world.caller("huyen10", in: world.a)
+        let input = ResultInput(
+            indicatorID: world.indicators[0], unit: .id(world.unitsA.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
+            periodEnd: PostgresDate(year: 2025, month: 3, day: 31), figures: ResultFigures(value: 3))
+        var edited = input
+        edited.figures = ResultFigures(value: 4, evidenceNote: "Biên bản họp tổ")
+        let province = world.a.id
+
+        var trips: [(move: String, roundTrips: Int)] = []
+        func counted(_ move: String, _ body: () async throws -> ResultRecord) async throws -> ResultRecord {
+            let (record, roundTrips) = try await PostgresRoundTrips.count(body)
+            trips.append((move, roundTrips))
+            return record
+        }
+        var r = try await counted("create") {
+            try await results.create(province: province, input, submit: false, idempotencyKey: nil, caller: commune).result
+        }
+        r = try await counted("update") { try await results.update(province: province, id: r.id, edited, expectedVersion: r.version, caller: commune) }
+        r = try await counted("PATCH") {
+            // What PATCH /v1/results/{id} does.
+            let current = try await results.find(province: province, id: r.id, caller: commune)
+            var input = edited
+            input.unit = .id(current.unitID)
+            return try await results.update(province: province, id: r.id, input, expectedVersion: r.version, caller: commune)
+        }
+        r = try await counted("submit") { try await results.submit(province: province, id: r.id, expectedVersion: r.version, caller: commune) }
+        r = try await counted("return") {
+            try await results.giveBack(province: province, id: r.id, reason: "Thiếu biên bản", expectedVersion: r.version, caller: district)
+        }
+        r = try await counted("submit again") { try await results.submit(province: province, id: r.id, expectedVersion: r.version, caller: commune) }
+        r = try await counted("approve") { try await results.approve(province: province, id: r.id, expectedVersion: r.version, caller: district) }
+        r = try await counted("correct") {
+            try await results.correct(
+                province: province, id: r.id, figures: ResultFigures(value: 5), reason: "Thêm một tổ", expectedVersion: r.version, caller: district)
+        }
+        #expect(r.state == .approved && r.figures.value == 5)
+        print("round trips: " + trips.map { "\($0.move) \($0.roundTrips)" }.joined(separator: ", "))
+        await world.shutdown()
+    }
+}
