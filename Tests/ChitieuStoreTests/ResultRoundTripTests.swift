@@ -35,11 +35,18 @@ struct ResultRoundTripTests {
         r = try await counted("update") { try await results.update(province: province, id: r.id, edited, expectedVersion: r.version, caller: commune) }
         r = try await counted("PATCH") {
             // What PATCH /v1/results/{id} does.
-            let current = try await results.find(province: province, id: r.id, caller: commune)
-            var input = edited
-            input.unit = .id(current.unitID)
-            return try await results.update(province: province, id: r.id, input, expectedVersion: r.version, caller: commune)
+            try await results.edit(
+                province: province, id: r.id, periodStart: edited.periodStart, periodEnd: edited.periodEnd, figures: edited.figures,
+                expectedVersion: r.version, caller: commune)
         }
+        // A unit named by its code is looked up first.
+        let code = try await world.app.withTenant(province) { tx in
+            try await tx.query("SELECT code FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(world.unitsA.commune)")[0]
+                .decode(String.self, at: 0)
+        }
+        var byCode = edited
+        byCode.unit = .code(code)
+        r = try await counted("update, the unit by code") { try await results.update(province: province, id: r.id, byCode, expectedVersion: r.version, caller: commune) }
         r = try await counted("submit") { try await results.submit(province: province, id: r.id, expectedVersion: r.version, caller: commune) }
         r = try await counted("return") {
             try await results.giveBack(province: province, id: r.id, reason: "Thiếu biên bản", expectedVersion: r.version, caller: district)

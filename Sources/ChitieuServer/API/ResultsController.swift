@@ -53,14 +53,13 @@ struct ResultsController {
         group.patch("results/:id") { request, context in
             let (caller, province) = try context.province()
             let id = try context.parameters.uuid("id", what: "the result")
-            let current = try await results.find(province: province, id: id, caller: caller)
             let input = try await JSONInput.read(
                 request, context: context,
                 allowed: ["period_start", "period_end", "value", "breakdown", "companion_value", "companion_breakdown", "evidence_note", "version"])
             let version = Int(try input.requiredInteger("version"))
-            let updated = try await results.update(
-                province: province, id: id, try Self.resultInput(input, indicatorID: current.indicatorID, unit: .id(current.unitID)),
-                expectedVersion: version, caller: caller)
+            let (start, end) = try Self.period(input)
+            let updated = try await results.edit(
+                province: province, id: id, periodStart: start, periodEnd: end, figures: try Self.figures(input), expectedVersion: version, caller: caller)
             return JSONBody.response(.ok, Representation.result(updated))
         }
         for move in ["submit", "approve", "return", "correct"] {
@@ -154,9 +153,14 @@ struct ResultsController {
     }
 
     static func resultInput(_ input: JSONInput, indicatorID: Int64, unit: UnitReference) throws -> ResultInput {
+        let (start, end) = try period(input)
+        return ResultInput(indicatorID: indicatorID, unit: unit, periodStart: start, periodEnd: end, figures: try figures(input))
+    }
+
+    static func period(_ input: JSONInput) throws -> (start: PostgresDate, end: PostgresDate) {
         guard let start = try input.date("period_start") else { throw BodyError.invalid("period_start", "is required") }
         guard let end = try input.date("period_end") else { throw BodyError.invalid("period_end", "is required") }
-        return ResultInput(indicatorID: indicatorID, unit: unit, periodStart: start, periodEnd: end, figures: try figures(input))
+        return (start, end)
     }
 
     static func cursor(_ r: ResultRecord) -> String {
