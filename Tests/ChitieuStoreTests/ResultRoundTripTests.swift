@@ -57,8 +57,16 @@ struct ResultRoundTripTests {
             try await results.correct(
                 province: province, id: r.id, figures: ResultFigures(value: 5), reason: "Thêm một tổ", expectedVersion: r.version, caller: district)
         }
-        #expect(r.state == .approved && r.figures.value == 5)
+        #expect(r.state == .approved && r.figures.value == 5 && r.version == 9)
         print("round trips: " + trips.map { "\($0.move) \($0.roundTrips)" }.joined(separator: ", "))
+        for (move, roundTrips) in trips {
+            #expect(roundTrips <= 3, "\(move) took \(roundTrips) round trips")
+        }
+        // A refused move, too: read, refused, rolled back.
+        let (refused, roundTrips) = await PostgresRoundTrips.count {
+            try? await results.approve(province: province, id: r.id, expectedVersion: r.version, caller: district)
+        }
+        #expect(refused == nil && roundTrips <= 3, "a refused approval took \(roundTrips) round trips")
         await world.shutdown()
     }
 }
