@@ -373,6 +373,13 @@ public enum OpenAPIDocument {
                     "Change a draft or returned result, naming the version changed.", id: "updateResult", tag: "results",
                     ok: (200, "The result.", ref("Result")), errors: [403, 404, 409], parameters: [uuidID], body: patchBody),
             ],
+            "/v1/results/approvals": ["post": operation(
+                "Approve many results at once (at most 500), each at the version reviewed, in one transaction; every result gets its outcome.",
+                id: "approveResults", tag: "results",
+                ok: (200, "The outcome of each result, in the order given.", object(["results": array(object(
+                    ["id": uuid, "outcome": enumeration(["approved", "stale_version", "not_allowed", "not_found"]), "version": integer, "detail": string],
+                    optional: ["version", "detail"]))])),
+                body: object(["results": ["type": "array", "minItems": 1, "maxItems": 500, "items": object(["id": uuid, "version": integer])]]))],
             "/v1/results/{id}/submit": resultMove("submit", "Submit for approval (the body may be left out).", versionBody, false),
             "/v1/results/{id}/approve": resultMove("approve", "Approve (the level above), naming the version reviewed.", object(["version": integer]), true),
             "/v1/results/{id}/return": resultMove("return", "Return with a reason.", object(["reason": string, "version": integer], optional: ["version"]), true),
