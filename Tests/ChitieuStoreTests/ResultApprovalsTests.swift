@@ -105,7 +105,7 @@ struct ResultApprovalsTests {
         do {
             _ = try await results.approve(province: world.a.id, [(r.id, 1), (UUID(), 1), (r.id, 1)], caller: district)
             Issue.record("a list naming a result twice was taken")
-        } catch let error as InputError {
+        } catch let error as ChitieuError {
             #expect(error.field == "results[2].id")
         }
         #expect(try await results.find(province: world.a.id, id: r.id, caller: district).state == .submitted)
