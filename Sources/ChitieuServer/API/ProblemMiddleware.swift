@@ -19,6 +19,10 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
+            // A browser that asked for a page no route has gets the 404 page, not a problem document.
+            if let error = error as? any HTTPResponseError, error.status == .notFound, let page = WebErrorPage.unmatched(request, context: context) {
+                return page
+            }
             return Self.problem(for: error, context: context).response(requestID: context.requestID)
         }
     }
