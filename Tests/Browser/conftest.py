@@ -63,7 +63,7 @@ def sign_in(page, username, password=None):
     expect(page).to_have_url(re.compile(r"/tong-quan"))
 
 
-def shot(page, name):
-    """A full-page screenshot in the output folder (not committed)."""
+def shot(page, name, full_page=True):
+    """A screenshot (the whole page, or what the phone's screen shows) in the output folder."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)

@@ -33,6 +33,9 @@ def test_the_dashboard_shows_the_province_figure(page, world):
     expect(first).to_contain_text("3.816")
     expect(first).to_contain_text("đã hoàn thành")
     expect(page.locator("svg.chart")).to_be_visible()
+    shot(page, "tong-quan-tinh-2021-2025")
+    # The README's picture (docs/images/tong-quan.png is a copy): the phone's first screen.
+    shot(page, "readme-tong-quan", full_page=False)
     # Drill down to the district, then back by the breadcrumb.
     district = world["officers"]["canbo.huyen"]["unit_name"]
     page.get_by_role("link", name=district, exact=True).click()
@@ -47,6 +50,7 @@ def test_the_workbook_downloads_and_opens(page, world):
     page.get_by_role("link", name="Tải về", exact=True).click()
     expect(page.locator("h1")).to_have_text("Tải về")
     shot(page, "tai-ve")
+    page.get_by_label("Giai đoạn").select_option("2021-2025")
     with page.expect_download() as info:
         page.get_by_role("button", name="Tải về").click()
     download = info.value
@@ -83,7 +87,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused(page, context, browser,
     page.goto("/mat-khau")
     shot(page, "mat-khau")
     # A forged form: the same fields, no token.
-    page.locator("input[name=_csrf]").first.evaluate("e => e.remove()")
+    page.locator("main form input[name=_csrf]").evaluate("e => e.remove()")
     page.get_by_label("Mật khẩu hiện tại").fill(world["password"])
     page.get_by_label("Mật khẩu mới (ít nhất 10 ký tự)").fill("mật khẩu giả mạo 2026")
     page.get_by_label("Nhập lại mật khẩu mới").fill("mật khẩu giả mạo 2026")

@@ -35,7 +35,8 @@ button, .button { font: inherit; background: var(--brand); color: #fff; border: 
 button.secondary, .button.secondary { background: #fff; color: var(--brand-dark); border: 1px solid var(--brand-dark); }
 .actions { margin-top: 1rem; display: flex; flex-wrap: wrap; gap: .5rem; }
 form.filters { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; }
-form.filters label { display: flex; flex-direction: column; font-size: .9rem; font-weight: 600; }
+form.filters .field { display: flex; flex-direction: column; }
+form.filters label { font-size: .9rem; font-weight: 600; }
 form.filters select, form.filters input { width: auto; min-width: 7rem; }
 .switch { display: flex; flex-wrap: wrap; gap: .25rem; margin: .5rem 0; }
 .switch a { padding: .3rem .6rem; border: 1px solid var(--line); border-radius: 1rem; text-decoration: none; background: #fff; }
@@ -58,17 +59,19 @@ svg.bar .track { fill: #e6e9ee; }
 svg .completed { fill: var(--ok); } svg .on_track { fill: var(--track); } svg .behind { fill: var(--late); } svg .suspended, svg .no_target { fill: var(--pause); }
 .table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; }
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: .95rem; }
-th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: .4rem .3rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef0f4; white-space: nowrap; }
+td .status { white-space: normal; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 th a { text-decoration: none; }
 svg.chart { width: 100%; max-width: 40rem; height: auto; display: block; background: #fff; }
-svg.chart text { font-size: 11px; fill: var(--ink); }
+svg.chart text { font-size: 13px; fill: var(--ink); }
 svg.chart .target { fill: #c9ced6; } svg.chart .achieved { fill: var(--brand); } svg.chart .axis { stroke: #8a93a1; }
 .legend { display: flex; gap: 1rem; font-size: .9rem; margin: .25rem 0; }
 .legend .swatch { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -.1rem; }
 .swatch.target { background: #c9ced6; } .swatch.achieved { background: var(--brand); }
 .muted { color: var(--muted); }
+@media (max-width: 30rem) { .optional { display: none; } table { font-size: .9rem; } }
 .downloads li { margin: .4rem 0; }
 footer { color: var(--muted); font-size: .85rem; text-align: center; padding: 1.5rem .75rem; }
 .signin { max-width: 24rem; margin: 1.5rem auto; }

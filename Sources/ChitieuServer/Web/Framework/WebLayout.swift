@@ -52,12 +52,15 @@ enum WebLayout {
     /// The page in the layout, with the headers of every page.
     static func response(_ page: WebPage, context: AppRequestContext, passwordPage: Bool = false) -> Response {
         let signedIn = context.caller?.account != nil
-        let html = template.render([
-            "title": page.title, "stylesheet": WebAssets.stylesheet.path, "body": page.body, "notice": page.notice as Any,
+        var values: [String: Any] = [
+            "title": page.title, "stylesheet": WebAssets.stylesheet.path, "body": page.body,
             "signedIn": signedIn, "displayName": context.caller?.account?.displayName ?? "", "csrf": context.csrfToken,
             "passwordCurrent": passwordPage,
             "nav": WebSection.allCases.map { ["path": $0.path, "label": $0.label, "current": $0 == page.section] },
-        ])
+        ]
+        // Never an Optional in the values: Mustache would write "nil".
+        if let notice = page.notice { values["notice"] = notice }
+        let html = template.render(values)
         return htmlResponse(html, status: page.status)
     }
 

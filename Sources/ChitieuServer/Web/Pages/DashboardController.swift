@@ -37,6 +37,12 @@ struct DashboardController {
 
     static let sortKeys = ["name", "target", "achieved", "rate", "done"]
 
+    /// The phase asked for, else the one of this year, else the latest.
+    static func phase(_ phases: [Phase], chosen: String?) -> Phase? {
+        let thisYear = Calendar.current.dateComponents(in: WebFormat.timeZone, from: Date()).year ?? 2025
+        return phases.first { $0.code == chosen } ?? phases.last { $0.years.contains(thisYear) } ?? phases.last
+    }
+
     func dashboard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (caller, province) = try context.province()
         let query = WebQuery(request)
@@ -45,16 +51,21 @@ struct DashboardController {
             return WebLayout.response(
                 WebPage(title: "Tổng quan", section: .dashboard, body: Self.emptyTemplate.render([:])), context: context)
         }
-        let thisYear = Calendar.current.dateComponents(in: WebFormat.timeZone, from: Date()).year ?? 2025
-        let phase = phases.first { $0.code == query["phase"] } ?? phases.last { $0.years.contains(thisYear) } ?? phases.last!
-        let year = query.integer("year").flatMap { phase.years.contains($0) ? $0 : nil }
-        let merged = try await services.progress.unitsEnded(province: province, phaseCode: phase.code, caller: caller)
+        var phase = Self.phase(phases, chosen: query["phase"])!
+        var year = query.integer("year").flatMap { phase.years.contains($0) ? $0 : nil }
+        var merged = try await services.progress.unitsEnded(province: province, phaseCode: phase.code, caller: caller)
         var choice = Choice(
             phase: phase, year: year, unit: try query.id("unit"), indicator: query["indicator"],
             sort: query["sort"].flatMap { Self.sortKeys.contains($0) ? $0 : nil } ?? "name", descending: query["dir"] == "desc",
             onUnits: merged && query["view"] == "units")
-
-        let figures = try await read(province: province, choice: choice, year: year, depth: 1, indicator: nil, caller: caller)
+        var figures = try await read(province: province, choice: choice, year: year, depth: 1, indicator: nil, caller: caller)
+        // Unasked, a phase just begun with no target yet gives way to the one before it.
+        if query["phase"] == nil, !figures.contains(where: { $0.target != nil }), let earlier = phases.last(where: { $0.lastYear < phase.firstYear }) {
+            (phase, year, choice.phase, choice.year) = (earlier, nil, earlier, nil)
+            merged = try await services.progress.unitsEnded(province: province, phaseCode: phase.code, caller: caller)
+            choice.onUnits = merged && query["view"] == "units"
+            figures = try await read(province: province, choice: choice, year: nil, depth: 1, indicator: nil, caller: caller)
+        }
         let ids = Set(figures.map(\.unitID))
         let top: ProgressFigure? = choice.unit.flatMap { u in figures.first { $0.unitID == u } }
             ?? figures.first { $0.parentID.map { !ids.contains($0) } ?? true }
@@ -70,12 +81,14 @@ struct DashboardController {
             "phase": phase.code, "unitName": top.unitName, "periodLabel": year.map { "năm \($0)" } ?? "giai đoạn \(phase.code)",
             "phases": phases.map { ["code": $0.code, "selected": $0.code == phase.code] },
             "years": phase.years.map { ["year": $0, "selected": $0 == year] }, "wholePhase": year == nil,
-            "unit": choice.unit.map(String.init) ?? "", "indicator": choice.indicator ?? "", "onUnits": choice.onUnits,
+            "onUnits": choice.onUnits,
         ]
+        if let unit = choice.unit { values["unit"] = String(unit) }
+        if let code = choice.indicator { values["indicator"] = code }
         let counted = own.filter { $0.status != .suspended && $0.status != .noTarget }
         let suspended = own.filter { $0.status == .suspended }.count
         values["headline"] = "\(counted.filter { $0.status == .completed }.count)/\(counted.count) chỉ tiêu đạt 100%"
-        values["suspendedNote"] = suspended > 0 ? "\(suspended) chỉ tiêu tạm dừng" : ""
+        if suspended > 0 { values["suspendedNote"] = "\(suspended) chỉ tiêu tạm dừng" }
         values["indicators"] = own.map { f -> [String: Any] in
             var item = Self.figureValues(f)
             item["name"] = f.indicatorName
@@ -121,14 +134,14 @@ struct DashboardController {
             return item
         }
         values["hasChildren"] = !children.isEmpty
-        values["childLevel"] = children.first.map { Self.levelPlural[$0.unitLevel] ?? "Đơn vị" } ?? ""
-        values["columns"] = [("name", "Đơn vị"), ("target", "Chỉ tiêu"), ("achieved", "Đạt"), ("rate", "Tỷ lệ"), ("done", "Số chỉ tiêu đạt 100%")].map {
+        if let first = children.first { values["childLevel"] = Self.levelPlural[first.unitLevel] ?? "Đơn vị" }
+        values["columns"] = [("name", "Đơn vị"), ("target", "Chỉ tiêu"), ("achieved", "Đạt"), ("rate", "Tỷ lệ"), ("done", "Đạt 100%")].map {
             sortKey, label -> [String: Any] in
             let current = choice.sort == sortKey
             let nextDescending = current ? !choice.descending : sortKey != "name"
             return [
                 "label": label, "href": "/tong-quan" + choice.query(sort: sortKey, descending: nextDescending) + "#don-vi",
-                "numeric": sortKey != "name", "sort": current ? (choice.descending ? "descending" : "ascending") : "none",
+                "numeric": sortKey != "name", "optional": sortKey == "done", "sort": current ? (choice.descending ? "descending" : "ascending") : "none",
                 "arrow": current ? (choice.descending ? " ▼" : " ▲") : "",
             ]
         }
@@ -218,8 +231,8 @@ struct DashboardController {
         </ol></nav>
         <h1>{{unitName}} <span class="muted">— {{periodLabel}}</span></h1>
         <form class="filters card" method="get" action="/tong-quan">
-        <label for="phase">Giai đoạn <select id="phase" name="phase">{{#phases}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{code}}</option>{{/phases}}</select></label>
-        <label for="year">Năm <select id="year" name="year"><option value=""{{#wholePhase}} selected{{/wholePhase}}>Cả giai đoạn</option>{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></label>
+        <div class="field"><label for="phase">Giai đoạn</label> <select id="phase" name="phase">{{#phases}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{code}}</option>{{/phases}}</select></div>
+        <div class="field"><label for="year">Năm</label> <select id="year" name="year"><option value=""{{#wholePhase}} selected{{/wholePhase}}>Cả giai đoạn</option>{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></div>
         {{#unit}}<input type="hidden" name="unit" value="{{unit}}">{{/unit}}
         {{#indicator}}<input type="hidden" name="indicator" value="{{indicator}}">{{/indicator}}
         {{#onUnits}}<input type="hidden" name="view" value="units">{{/onUnits}}
@@ -243,9 +256,9 @@ struct DashboardController {
         {{{chart}}}{{/chart}}
         {{#hasChildren}}<h2 id="don-vi">{{childLevel}} — {{selectedName}}</h2>
         <div class="table-wrap"><table>
-        <thead><tr>{{#columns}}<th scope="col" aria-sort="{{sort}}"{{#numeric}} class="num"{{/numeric}}><a href="{{href}}">{{label}}{{arrow}}</a></th>{{/columns}}<th scope="col">Tình trạng</th></tr></thead>
+        <thead><tr>{{#columns}}<th scope="col" aria-sort="{{sort}}" class="{{#numeric}}num{{/numeric}}{{#optional}} optional{{/optional}}"><a href="{{href}}">{{label}}{{arrow}}</a></th>{{/columns}}<th scope="col">Tình trạng</th></tr></thead>
         <tbody>
-        {{#children}}<tr><td><a href="{{href}}">{{name}}</a></td><td class="num">{{target}}</td><td class="num">{{achieved}}</td><td class="num">{{rate}}</td><td class="num">{{done}}</td><td><span class="status {{status}}">{{statusLabel}}</span></td></tr>{{/children}}
+        {{#children}}<tr><td><a href="{{href}}">{{name}}</a></td><td class="num">{{target}}</td><td class="num">{{achieved}}</td><td class="num">{{rate}}</td><td class="num optional">{{done}}</td><td><span class="status {{status}}">{{statusLabel}}</span></td></tr>{{/children}}
         </tbody></table></div>{{/hasChildren}}
         <p class="downloads">Tải về: <a href="{{xlsxHref}}">bảng tính Excel (.xlsx)</a> · <a href="{{csvHref}}">CSV</a></p>
         """)

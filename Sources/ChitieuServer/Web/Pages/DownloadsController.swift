@@ -26,9 +26,9 @@ struct DownloadsController {
         <div class="card">
         <p>Tiến độ thực hiện chỉ tiêu trong phạm vi của bạn: mỗi chỉ tiêu, mỗi đơn vị (đến cấp xã), chỉ tiêu giao, kết quả đã duyệt và tỷ lệ hoàn thành. Bảng tính Excel có một trang cho mỗi cấp; tệp CSV mở được bằng mọi chương trình bảng tính.</p>
         <form class="filters" method="get" action="/tai-ve/tien-do">
-        <label for="phase">Giai đoạn <select id="phase" name="phase">{{#phases}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{code}}</option>{{/phases}}</select></label>
-        <label for="year">Năm <select id="year" name="year"><option value="">Cả giai đoạn</option>{{#years}}<option value="{{.}}">{{.}}</option>{{/years}}</select></label>
-        <label for="format">Định dạng <select id="format" name="format"><option value="xlsx">Excel (.xlsx)</option><option value="csv">CSV</option></select></label>
+        <div class="field"><label for="phase">Giai đoạn</label> <select id="phase" name="phase">{{#phases}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{code}}</option>{{/phases}}</select></div>
+        <div class="field"><label for="year">Năm</label> <select id="year" name="year"><option value="">Cả giai đoạn</option>{{#years}}<option value="{{.}}">{{.}}</option>{{/years}}</select></div>
+        <div class="field"><label for="format">Định dạng</label> <select id="format" name="format"><option value="xlsx">Excel (.xlsx)</option><option value="csv">CSV</option></select></div>
         <button type="submit">Tải về</button>
         </form>
         </div>
@@ -43,7 +43,7 @@ struct DownloadsController {
         let (caller, province) = try context.province()
         let phases = try await TargetStore(database: services.database).phases(province: province, caller: caller)
         let years = Array(Set(phases.flatMap(\.years))).sorted()
-        let chosen = WebQuery(request)["phase"] ?? phases.last?.code
+        let chosen = DashboardController.phase(phases, chosen: WebQuery(request)["phase"])?.code
         let values: [String: Any] = [
             "phases": phases.map { ["code": $0.code, "selected": $0.code == chosen] }, "years": years, "hasPhases": !phases.isEmpty,
         ]

@@ -17,11 +17,11 @@ enum ProgressChart {
 
     /// Target and achieved of each year, side by side, with the achieved figure above its bar.
     static func svg(_ yearly: [(year: Int, figure: ProgressFigure?)], title: String) -> String {
-        let width = 640.0, height = 240.0, left = 8.0, bottom = 28.0, top = 22.0
+        let width = 400.0, height = 200.0, left = 6.0, bottom = 26.0, top = 20.0
         let maximum = Double(yearly.map { max($0.figure?.target ?? 0, $0.figure?.achieved ?? 0) }.max() ?? 0)
         let scale = maximum > 0 ? (height - bottom - top) / maximum : 0
         let slot = (width - 2 * left) / Double(max(yearly.count, 1))
-        let barWidth = min(36, slot / 3)
+        let barWidth = min(30, slot / 3)
         var out = """
             <svg class="chart" viewBox="0 0 \(format(width)) \(format(height))" role="img" aria-labelledby="bieu-do-tieu-de">\
             <title id="bieu-do-tieu-de">\(escape(title))</title>

@@ -123,9 +123,9 @@ struct SignInController {
     func passwordPage(context: AppRequestContext, errors: WebFormErrors, notice: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         var values = errors.values
         values["csrf"] = context.csrfToken
-        values["currentError"] = errors["current_password"] as Any
-        values["newError"] = errors["new_password"] as Any
-        values["againError"] = errors["new_password_again"] as Any
+        values["currentError"] = errors["current_password"]
+        values["newError"] = errors["new_password"]
+        values["againError"] = errors["new_password_again"]
         return WebLayout.response(
             WebPage(title: "Đổi mật khẩu", body: Self.passwordTemplate.render(values), status: status, notice: notice), context: context,
             passwordPage: true)
