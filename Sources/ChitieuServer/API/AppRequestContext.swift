@@ -40,4 +40,9 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     /// The client's address, for login throttling: the peer, or, when the peer is a trusted
     /// reverse proxy, the address it appended to `X-Forwarded-For` (set by `ClientAddressMiddleware`).
     public var clientAddress: String?
+    /// Whether the client reached the server over HTTPS: a trusted reverse proxy said so with
+    /// `X-Forwarded-Proto: https` (set by `ClientAddressMiddleware`). Session cookies are then `Secure`.
+    public var overHTTPS = false
+    /// A page's form, read from a POST and checked against its CSRF token by `WebSessionMiddleware`.
+    var form: WebForm?
 }

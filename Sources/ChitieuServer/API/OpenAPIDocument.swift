@@ -296,6 +296,10 @@ public enum OpenAPIDocument {
                 "get": operation("Who am I, with my grants.", id: "whoAmI", tag: "sessions", ok: (200, "The account.", ref("Me"))),
                 "delete": operation("Log out: revokes the token.", id: "logout", tag: "sessions", ok: (204, "Revoked.", nil)),
             ],
+            "/v1/sessions/current/password": ["post": operation(
+                "Change my own password: the current one, then the new one (at least 10 characters). The account's other sessions end; this one stays. A wrong current password counts toward the login limit (429 past it).",
+                id: "changePassword", tag: "sessions", ok: (200, "Changed; how many other sessions ended.", object(["sessions_ended": integer])),
+                errors: [403, 429], body: object(["current_password": string, "new_password": string]))],
             "/v1/units": ["get": operation(
                 "Without q, the units at the top of my scope; with q, units of my scope whose name contains q, compared without diacritics, in Vietnamese order.",
                 id: "listUnits", tag: "units", ok: (200, "Units.", ref("UnitList")), errors: [422],
@@ -406,6 +410,26 @@ public enum OpenAPIDocument {
                     parameter("period", ["type": "string", "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"], "A period of the year: 2025-H1, 2025-Q3 or 2025-07 (default: the year)."),
                     parameter("unit_id", integer, "Start here (default: my grant units)."),
                 ])],
+            "/v1/progress/export": ["get": {
+                var op = operation(
+                    "Completion of my scope (or below unit_id, three levels down) as the workbook (one sheet per level) or CSV that `chitieu export progress` writes, with a Content-Disposition file name.",
+                    id: "exportProgress", tag: "progress", ok: (200, "The file.", nil), errors: [404, 422],
+                    parameters: [
+                        phase, parameter("year", integer, "A year of the phase (default: the whole phase)."),
+                        parameter("unit_id", integer, "Start here (default: the top of my scope)."),
+                        parameter("format", enumeration(["xlsx", "csv"]), "xlsx (default) or csv."),
+                    ])
+                var responses = op["responses"] as! [String: Any]
+                responses["200"] = [
+                    "description": "The file.",
+                    "content": [
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]],
+                        "text/csv; charset=utf-8": ["schema": ["type": "string"]],
+                    ],
+                ]
+                op["responses"] = responses
+                return op
+            }()],
             "/v1/progress/summary": ["get": operation(
                 "Per phase, for each unit at the top of my scope (the units of my grants): its indicators completed, on track, behind, suspended.",
                 id: "progressSummary", tag: "progress", ok: (200, "Per unit and phase.", ref("ProgressSummaryList")), errors: [404])],

@@ -20,6 +20,10 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
+            // A browser that asked for a page no route has gets the 404 page, not a problem document.
+            if let error = error as? any HTTPResponseError, error.status == .notFound, let page = WebErrorPage.unmatched(request, context: context) {
+                return page
+            }
             let language = Language(acceptLanguage: request.headers[.acceptLanguage])
             return Self.problem(for: error, language: language, context: context).response(requestID: context.requestID)
         }

@@ -43,6 +43,10 @@ public enum ChitieuApplication {
             settings: ProvinceSettingsStore(database: database, cache: tokenCache)
         ).addRoutes(to: v1)
         JobsController(jobs: ProvinceJobs(database: database)).addRoutes(to: v1)
+        ExportController(progress: ProgressStore(database: database, cache: figuresCache), targets: TargetStore(database: database)).addRoutes(to: v1)
+        WebRoutes.add(to: router, services: WebServices(
+            database: database, authenticator: authenticator, progress: ProgressStore(database: database, cache: figuresCache),
+            sessionSeconds: configuration.sessionSeconds))
         return router
     }
 

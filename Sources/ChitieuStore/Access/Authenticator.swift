@@ -182,6 +182,49 @@ public struct Authenticator: Sendable {
         return token
     }
 
+    /// Changes the caller's own password. `current` must be the password now (a wrong one counts
+    /// toward the account's login limit, so it cannot be guessed faster than by logging in);
+    /// `new` follows the rule of every password. The account's other sessions end; the one
+    /// presented (`bearer`) stays open. Returns how many sessions ended.
+    public func changePassword(bearer: String, current rawCurrent: String, new rawNew: String, caller: Caller) async throws -> Int {
+        guard let account = caller.account, case .account(let province) = caller.principal.kind else {
+            throw AccessError(.forbidden, "only an account signed in changes its own password")
+        }
+        let new = try AccountStore.normalizedPassword(rawNew, field: "new_password")
+        let current = rawCurrent.precomposedStringWithCanonicalMapping
+        if current == new { throw InputError(field: "new_password", reason: "is the same as the current password") }
+        let accountKey = "account:\(account.username.prefix(100))"
+        try await reserveAttempt(accountKey, limit: limits.perAccount)
+        let stored: PasswordHash? = try await database.withTenant(province) { tx in
+            let rows = try await tx.query(
+                "SELECT parameters::text, salt, hash FROM chitieu.credential WHERE province_id = \(province) AND account_id = \(account.id)",
+                prepared: true)
+            guard let row = rows.first,
+                  let parameters = try? JSONDecoder().decode(Scrypt.Parameters.self, from: Data(try row.decode(String.self, at: 0).utf8))
+            else { return nil }
+            return PasswordHash(parameters: parameters, salt: Array(try row.decode(Data.self, at: 1)), hash: Array(try row.decode(Data.self, at: 2)))
+        }
+        guard let stored, stored.parameters.isValid, rawCurrent.utf8.count <= 1024, try await stored.verify(password: current) else {
+            throw InputError(field: "current_password", reason: "is not the account's current password")
+        }
+        try await database.pool.query("DELETE FROM chitieu.login_throttle WHERE key = \(accountKey)", prepared: true)
+        let hash = try await PasswordHash.make(password: new, parameters: passwordParameters)
+        let kept = Self.digest(bearer)
+        return try await database.withTokenChange(province, cache: cache) { tx in
+            try await AccountStore.storeCredential(hash, account: account, tx: tx)
+            let ended = try await tx.query(
+                """
+                UPDATE chitieu.api_token SET revoked_at = now()
+                WHERE province_id = \(province) AND account_id = \(account.id) AND kind = 'session' AND revoked_at IS NULL
+                  AND token_hash <> \(kept)
+                """).affectedRows
+            try await AuditLog.record(
+                tx, actor: caller.actor, action: "account.password", entityType: "account", entityID: account.username,
+                unitID: account.homeUnitID, after: AuditLog.json(["sessions_ended": ended, "by": "self"]))
+            return ended
+        }
+    }
+
     /// The key a client address is counted under: the address itself, or its /64 for IPv6
     /// (one household or office gets a whole /64).
     static func addressGroup(_ address: String) -> String {

@@ -218,6 +218,17 @@ extension ProgressStore {
         }
     }
 
+    /// Whether a unit of the phase has ended (a merged or split province): then its figures on
+    /// today's units (`figuresOnUnits`) differ from those as reported.
+    public func unitsEnded(province: Int64, phaseCode: String, caller: Caller) async throws -> Bool {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .read, tx: tx)
+            let rows = try await tx.query(
+                "SELECT \(sql: Self.unitsEnded) FROM chitieu.phase ph WHERE ph.province_id = \(province) AND ph.code = \(phaseCode)", prepared: true)
+            return try rows.first?.decode(Bool.self, at: 0) ?? false
+        }
+    }
+
     /// Whether a unit of the phase `ph` has ended (then its figures on today's units differ).
     static let unitsEnded: StaticString = """
         EXISTS (SELECT 1 FROM chitieu.admin_unit u WHERE u.province_id = ph.province_id AND u.valid_to < current_date

@@ -52,6 +52,20 @@ public struct TargetStore: Sendable {
             firstYear: Int(try row.decode(Int16.self, "first_year")), lastYear: Int(try row.decode(Int16.self, "last_year")), plan: plan)
     }
 
+    /// The province's phases, earliest first, for anyone of the province (pages offer them to choose from).
+    public func phases(province: Int64, caller: Caller) async throws -> [Phase] {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .read, tx: tx)
+            return try await tx.query(
+                "SELECT phase_id, code, first_year, last_year FROM chitieu.phase WHERE province_id = \(province) ORDER BY first_year, code",
+                prepared: true
+            ).map {
+                Phase(id: try $0.decode(Int64.self, at: 0), code: try $0.decode(String.self, at: 1),
+                      firstYear: Int(try $0.decode(Int16.self, at: 2)), lastYear: Int(try $0.decode(Int16.self, at: 3)))
+            }
+        }
+    }
+
     /// A phase of the province with its plan, for anyone of the province.
     public func phase(province: Int64, code: String, caller: Caller) async throws -> Phase {
         try await database.withTenant(province) { tx in
