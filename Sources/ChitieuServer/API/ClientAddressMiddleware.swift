@@ -10,10 +10,15 @@ struct ClientAddressMiddleware: RouterMiddleware {
     let trusted: Set<String>
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.clientAddress = Self.address(peer: context.remoteAddress?.ipAddress, forwarded: request.headers[values: Self.forwardedFor], trusted: trusted)
+        // Only a trusted proxy's word counts: a client could write the header itself.
+        if let peer = context.remoteAddress?.ipAddress, trusted.contains(peer) {
+            context.overHTTPS = request.headers[Self.forwardedProto]?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces).lowercased() == "https"
+        }
         return try await next(request, context)
     }
 

@@ -1,3 +1,4 @@
+import ChitieuDomain
 public import Foundation
 import Hummingbird
 
@@ -27,7 +28,8 @@ public enum OpenAPIDocument {
                 "description": """
                     Targets (chỉ tiêu) of Project 8 — gender equality — planned, allocated and tracked by provinces, \
                     districts and communes. Every /v1 route but POST /v1/sessions takes a bearer token. Errors are RFC 9457 \
-                    application/problem+json documents whose `errors` name the invalid fields. Something of another province, \
+                    application/problem+json documents whose `errors` name the invalid fields and whose `code` says the kind \
+                    of problem; `Accept-Language: vi` has their title and details in Vietnamese. Something of another province, \
                     or outside the caller's scope, answers 404 as if it did not exist; something in scope the caller's roles \
                     do not allow answers 403. Times are RFC 3339 with an offset; lists are pages with `next_cursor`.
                     """,
@@ -94,7 +96,8 @@ public enum OpenAPIDocument {
             "Problem": object([
                 "type": string, "title": string, "status": integer, "detail": string,
                 "errors": array(object(["field": string, "detail": string])), "request_id": string,
-            ], optional: ["errors", "request_id"]),
+                "code": enumeration(ChitieuError.Code.allCases.map(\.name)),
+            ], optional: ["errors", "request_id", "code"]),
             "Status": object(["status": string]),
             "Session": object(["token": string, "token_type": enumeration(["Bearer"]), "expires_at": nullable(time), "account": ref("Account")]),
             "Account": object(accountMembers),
@@ -157,6 +160,7 @@ public enum OpenAPIDocument {
             "ProgressSummary": object([
                 "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "phase": string, "indicators": integer, "completed": integer, "on_track": integer, "behind": integer, "suspended": integer,
             ]),
+            "Completeness": completenessSchema(levels),
         ]
     }
 
@@ -207,6 +211,31 @@ public enum OpenAPIDocument {
             "AllocationRulePage": list("AllocationRule", paged: true),
             "JobPage": list("Job", paged: true),
         ]
+    }
+
+    /// `GET /v1/completeness`'s answer.
+    static func completenessSchema(_ levels: [String]) -> [String: Any] {
+        let counts: [String: [String: Any]] = [
+            "indicators": integer, "approved": integer, "submitted": integer, "returned": integer, "draft": integer, "nothing": integer,
+            "reported_percent": nullable(["type": "number"]),
+        ]
+        return object([
+            "phase": string, "year": integer,
+            "period": object(["code": string, "kind": enumeration(["year", "half", "quarter", "month"]), "start": date, "end": date, "label": string]),
+            "closes_on": nullable(date), "days_left": nullable(integer),
+            "levels": array(object(counts.merging(["level": enumeration(levels), "units": integer, "units_without_reports": integer]) { $1 })),
+            "units": array(object(counts.merging([
+                "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer),
+                "closes_on": nullable(date), "days_left": nullable(integer),
+            ]) { $1 })),
+            "units_without_reports": array(object([
+                "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer),
+            ])),
+            "indicators": array(object([
+                "unit_id": integer, "indicator_id": integer, "indicator_code": string, "indicator_name": string,
+                "state": enumeration(ReportingState.allCases.map(\.rawValue)), "results": integer,
+            ])),
+        ])
     }
 
     // MARK: Operations
@@ -296,6 +325,10 @@ public enum OpenAPIDocument {
                 "get": operation("Who am I, with my grants.", id: "whoAmI", tag: "sessions", ok: (200, "The account.", ref("Me"))),
                 "delete": operation("Log out: revokes the token.", id: "logout", tag: "sessions", ok: (204, "Revoked.", nil)),
             ],
+            "/v1/sessions/current/password": ["post": operation(
+                "Change my own password: the current one, then the new one (at least 10 characters). The account's other sessions end; this one stays. A wrong current password counts toward the login limit (429 past it).",
+                id: "changePassword", tag: "sessions", ok: (200, "Changed; how many other sessions ended.", object(["sessions_ended": integer])),
+                errors: [403, 429], body: object(["current_password": string, "new_password": string]))],
         ]
     }
 
@@ -419,6 +452,13 @@ public enum OpenAPIDocument {
                     "Change a draft or returned result, naming the version changed.", id: "updateResult", tag: "results",
                     ok: (200, "The result.", ref("Result")), errors: [403, 404, 409], parameters: [uuidID], body: patchBody),
             ],
+            "/v1/results/approvals": ["post": operation(
+                "Approve many results at once (at most 500), each at the version reviewed, in one transaction; every result gets its outcome.",
+                id: "approveResults", tag: "results",
+                ok: (200, "The outcome of each result, in the order given.", object(["results": array(object(
+                    ["id": uuid, "outcome": enumeration(["approved", "stale_version", "not_allowed", "not_found"]), "version": integer, "detail": string],
+                    optional: ["version", "detail"]))])),
+                body: object(["results": ["type": "array", "minItems": 1, "maxItems": 500, "items": object(["id": uuid, "version": integer])]]))],
             "/v1/results/{id}/submit": resultMove("submit", "Submit for approval (the body may be left out).", versionBody, false),
             "/v1/results/{id}/approve": resultMove("approve", "Approve (the level above), naming the version reviewed.", object(["version": integer]), true),
             "/v1/results/{id}/return": resultMove("return", "Return with a reason.", object(["reason": string, "version": integer], optional: ["version"]), true),
@@ -443,6 +483,34 @@ public enum OpenAPIDocument {
                         "as_of_units", date,
                         "Figures on the units valid on this day (YYYY-MM-DD): units that ended (e.g. before the 2025 reform) carry their targets and results to their successors."),
                 ])],
+            "/v1/completeness": ["get": operation(
+                "Reporting completeness in my scope: which units have reported each indicator in a year or a period of it (none, draft, returned, submitted, approved), counted per unit and level, with the deadline and the units that have sent nothing.",
+                id: "getCompleteness", tag: "progress", ok: (200, "The period's completeness.", ref("Completeness")), errors: [404, 422],
+                parameters: [
+                    phase, parameter("year", integer, "A year of the phase.", required: true),
+                    parameter("period", ["type": "string", "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"], "A period of the year: 2025-H1, 2025-Q3 or 2025-07 (default: the year)."),
+                    parameter("unit_id", integer, "Start here (default: my grant units)."),
+                ])],
+            "/v1/progress/export": ["get": {
+                var op = operation(
+                    "Completion of my scope (or below unit_id, three levels down) as the workbook (one sheet per level) or CSV that `chitieu export progress` writes, with a Content-Disposition file name.",
+                    id: "exportProgress", tag: "progress", ok: (200, "The file.", nil), errors: [404, 422],
+                    parameters: [
+                        phase, parameter("year", integer, "A year of the phase (default: the whole phase)."),
+                        parameter("unit_id", integer, "Start here (default: the top of my scope)."),
+                        parameter("format", enumeration(["xlsx", "csv"]), "xlsx (default) or csv."),
+                    ])
+                var responses = op["responses"] as! [String: Any]
+                responses["200"] = [
+                    "description": "The file.",
+                    "content": [
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]],
+                        "text/csv; charset=utf-8": ["schema": ["type": "string"]],
+                    ],
+                ]
+                op["responses"] = responses
+                return op
+            }()],
             "/v1/progress/summary": ["get": operation(
                 "Per phase, for each unit at the top of my scope (the units of my grants): its indicators completed, on track, behind, suspended.",
                 id: "progressSummary", tag: "progress", ok: (200, "Per unit and phase.", ref("ProgressSummaryList")), errors: [404])],

@@ -14,6 +14,14 @@ struct SessionsController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("sessions/current") { _, context in try await current(context) }
+        group.post("sessions/current/password") { request, context in
+            let caller = try context.requireCaller()
+            let input = try await JSONInput.read(request, context: context, allowed: ["current_password", "new_password"])
+            let ended = try await authenticator.changePassword(
+                bearer: context.bearer ?? "", current: try input.requiredString("current_password", maxBytes: 1024),
+                new: try input.requiredString("new_password", maxBytes: 1024), caller: caller)
+            return JSONBody.response(.ok, ["sessions_ended": ended])
+        }
         group.delete("sessions/current") { _, context in
             try await authenticator.revoke(bearer: context.bearer ?? "", caller: try context.requireCaller())
             return Response(status: .noContent)

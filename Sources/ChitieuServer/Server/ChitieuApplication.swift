@@ -37,11 +37,16 @@ public enum ChitieuApplication {
         AccountsController(accounts: accounts, authenticator: authenticator).addRoutes(to: v1)
         AuditController(audit: AuditStore(database: database)).addRoutes(to: v1)
         ResultsController(results: ResultStore(database: database), progress: ProgressStore(database: database, cache: figuresCache)).addRoutes(to: v1)
+        CompletenessController(completeness: CompletenessStore(database: database)).addRoutes(to: v1)
         PlanningController(
             targets: TargetStore(database: database), allocation: AllocationStore(database: database),
             settings: ProvinceSettingsStore(database: database, cache: tokenCache)
         ).addRoutes(to: v1)
         JobsController(jobs: ProvinceJobs(database: database)).addRoutes(to: v1)
+        ExportController(progress: ProgressStore(database: database, cache: figuresCache), targets: TargetStore(database: database)).addRoutes(to: v1)
+        WebRoutes.add(to: router, services: WebServices(
+            database: database, authenticator: authenticator, progress: ProgressStore(database: database, cache: figuresCache),
+            sessionSeconds: configuration.sessionSeconds))
         return router
     }
 

@@ -73,7 +73,7 @@ public struct AccountStore: Sendable {
             && username.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
             && username.utf8.first.map { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) } == true
         guard valid else {
-            throw InputError(
+            throw ChitieuError(.invalid,
                 field: field,
                 reason: "'\(raw.prefix(80))' is not a valid username: 2 to 63 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit")
         }
@@ -83,14 +83,14 @@ public struct AccountStore: Sendable {
     /// Passwords: 10 to 256 characters, compared in NFC.
     public static func normalizedPassword(_ raw: String, field: String = "password") throws -> String {
         let password = raw.precomposedStringWithCanonicalMapping
-        guard password.count >= 10 else { throw InputError(field: field, reason: "is shorter than 10 characters") }
-        guard password.count <= 256 else { throw InputError(field: field, reason: "is longer than 256 characters") }
+        guard password.count >= 10 else { throw ChitieuError(.invalid, field: field, .shorterThan, ["minimum": .count(10)]) }
+        guard password.count <= 256 else { throw ChitieuError(.invalid, field: field, reason: "is longer than 256 characters") }
         return password
     }
 
     static func displayName(_ raw: String) throws -> String {
         let name = Names.normalized(raw)
-        if let problem = Names.problem(with: name, maxLength: 200) { throw InputError(field: "display_name", reason: problem) }
+        if let error = Names.error("display_name", with: name, maxLength: 200) { throw error }
         return name
     }
 
@@ -145,8 +145,8 @@ public struct AccountStore: Sendable {
                 """, prepared: true)
         }
         guard let row = rows.first else {
-            if case .id = reference { throw AccessError.notFound("the unit") }
-            throw InputError(field: field, reason: "the province has no current unit with the \(reference)")
+            if case .id = reference { throw ChitieuError.notFound("the unit") }
+            throw ChitieuError(.invalid, field: field, reason: "the province has no current unit with the \(reference)")
         }
         return try FoundUnit(row)
     }
@@ -164,7 +164,7 @@ public struct AccountStore: Sendable {
 
     /// Finds an account the caller may manage, or throws (404 outside its scope, 403 above its role).
     static func manageable(username: String, caller: Caller, tx: TenantTransaction) async throws -> Account {
-        guard let account = try await find(username: username, tx: tx) else { throw AccessError.notFound("the account") }
+        guard let account = try await find(username: username, tx: tx) else { throw ChitieuError.notFound("the account") }
         // An account without a home unit belongs to the province: its root unit is the resource.
         var home = account.homeUnitID
         if home == nil { home = try await Access.rootUnit(tx: tx) }
@@ -176,7 +176,7 @@ public struct AccountStore: Sendable {
             for grant in try await grants(of: account.id, tx: tx) where grant.revokedAt == nil {
                 guard let path = try await Access.unitPath(grant.unitID, tx: tx),
                       Policy.decide(caller.principal, .grant(grant.role), .unit(tx.provinceID, path: path)) == .allow
-                else { throw AccessError(.forbidden, "the account holds roles outside what your roles may manage") }
+                else { throw ChitieuError(.forbidden, "the account holds roles outside what your roles may manage") }
             }
         }
         return account
@@ -184,7 +184,7 @@ public struct AccountStore: Sendable {
 
     /// Finds an account by id that the caller may manage.
     static func manageable(id: UUID, caller: Caller, tx: TenantTransaction) async throws -> Account {
-        guard let account = try await find(id: id, tx: tx) else { throw AccessError.notFound("the account") }
+        guard let account = try await find(id: id, tx: tx) else { throw ChitieuError.notFound("the account") }
         return try await manageable(username: account.username, caller: caller, tx: tx)
     }
 
@@ -229,7 +229,7 @@ public struct AccountStore: Sendable {
                     after: Self.auditJSON(account))
                 return account
             } catch let error as PostgresError where error.isUniqueViolation {
-                throw InputError(field: "username", reason: "'\(username)' is taken (usernames are unique in the deployment)")
+                throw ChitieuError(.invalid, field: "username", .taken, ["value": .text(username), "rule": .text("usernames are unique in the deployment")])
             }
         }
     }
@@ -261,7 +261,7 @@ public struct AccountStore: Sendable {
                 do {
                     _ = try await Self.manageable(username: account.username, caller: caller, tx: tx)
                     visible.append(account)
-                } catch is AccessError {}
+                } catch is ChitieuError {}
             }
             return visible
         }
@@ -281,7 +281,7 @@ public struct AccountStore: Sendable {
             let before = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
             guard before.status != status else { return before }
             if status == .disabled && before.id == caller.actor.accountID {
-                throw ConflictError(field: "id", reason: "an officer cannot disable their own account; another officer who manages it can")
+                throw ChitieuError(.conflict, field: "id", reason: "an officer cannot disable their own account; another officer who manages it can")
             }
             let after = try Self.decode(try await tx.query(
                 """
@@ -370,11 +370,11 @@ public struct AccountStore: Sendable {
             let unit = try await Self.unit(reference, field: "unit", tx: tx)
             try await Access.require(caller, .grant(role), unit: unit.id, tx: tx)
             if let level = role.level, level != unit.level {
-                throw InputError(field: "role", reason: "the \(role.rawValue) role is held at a \(level.rawValue) unit, and this unit is a \(unit.level.rawValue)")
+                throw ChitieuError(.invalid, field: "role", reason: "the \(role.rawValue) role is held at a \(level.rawValue) unit, and this unit is a \(unit.level.rawValue)")
             }
             if let validTo {
                 let today = try await tx.query("SELECT current_date")[0].decode(PostgresDate.self, at: 0)
-                if validTo < today { throw InputError(field: "valid_to", reason: "\(validTo) is in the past") }
+                if validTo < today { throw ChitieuError.inThePast("valid_to", CalendarDate(validTo)) }
             }
             let existing = try await tx.query(
                 """
@@ -383,7 +383,7 @@ public struct AccountStore: Sendable {
                   AND (valid_to IS NULL OR valid_to >= current_date)
                 """)
             if !existing.isEmpty {
-                throw InputError(field: "role", reason: "'\(account.username)' holds the \(role.rawValue) role at this unit already")
+                throw ChitieuError(.invalid, field: "role", reason: "'\(account.username)' holds the \(role.rawValue) role at this unit already")
             }
             let id = try await tx.query(
                 """
@@ -409,12 +409,12 @@ public struct AccountStore: Sendable {
                 JOIN chitieu.admin_unit u ON u.province_id = g.province_id AND u.unit_id = g.unit_id
                 WHERE g.province_id = \(tx.provinceID) AND g.grant_id = \(grantID)
                 """)
-            guard let before = try rows.first.map(Self.decodeGrant) else { throw AccessError.notFound("the grant") }
+            guard let before = try rows.first.map(Self.decodeGrant) else { throw ChitieuError.notFound("the grant") }
             _ = try await Self.manageable(username: before.username, caller: caller, tx: tx)
             try await Access.require(caller, .grant(before.role), unit: before.unitID, what: "the grant", tx: tx)
             guard before.revokedAt == nil else { return before }
             if before.accountID == caller.actor.accountID {
-                throw ConflictError(field: "id", reason: "an officer cannot revoke their own role; another officer who manages the account can")
+                throw ChitieuError(.conflict, field: "id", reason: "an officer cannot revoke their own role; another officer who manages the account can")
             }
             try await tx.query(
                 """

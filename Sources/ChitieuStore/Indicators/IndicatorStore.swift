@@ -61,7 +61,7 @@ public struct IndicatorStore: Sendable {
 
     /// Adds an indicator; a code already used in the province is refused.
     public func add(_ draft: IndicatorDraft, province: Int64, caller: Caller) async throws -> Indicator {
-        if let (field, reason) = draft.problem() { throw InputError(field: field, reason: reason) }
+        if let (field, reason) = draft.problem() { throw ChitieuError(.invalid, field: field, reason: reason) }
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)
             do {
@@ -70,7 +70,7 @@ public struct IndicatorStore: Sendable {
                 try await AuditLog.record(tx, actor: caller.actor, action: "indicator.add", entityType: "indicator", entityID: draft.code, after: Self.auditJSON(draft))
                 return indicator
             } catch let error as PostgresError where error.isUniqueViolation {
-                throw InputError(field: "code", reason: "the province has an indicator '\(draft.code)' already")
+                throw ChitieuError(.invalid, field: "code", reason: "the province has an indicator '\(draft.code)' already")
             }
         }
     }
@@ -120,7 +120,7 @@ public struct IndicatorStore: Sendable {
         try await database.withTenant(province) { tx in
             let rows = try await tx.query(
                 "SELECT \(sql: Self.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(id)", prepared: true)
-            guard let row = rows.first else { throw AccessError.notFound("the indicator") }
+            guard let row = rows.first else { throw ChitieuError.notFound("the indicator") }
             try await Access.require(caller, .read, what: "the indicator", tx: tx)
             return try Self.decode(row)
         }
@@ -135,7 +135,7 @@ public struct IndicatorStore: Sendable {
     static func find(id: Int64, tx: TenantTransaction) async throws -> Indicator {
         let rows = try await tx.query(
             "SELECT \(sql: columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(id)", prepared: true)
-        guard let row = rows.first else { throw AccessError.notFound("the indicator") }
+        guard let row = rows.first else { throw ChitieuError.notFound("the indicator") }
         return try decode(row)
     }
 
@@ -143,7 +143,7 @@ public struct IndicatorStore: Sendable {
         let rows = try await tx.query(
             "SELECT \(sql: columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND code = \(code)", prepared: true)
         guard let row = rows.first else {
-            throw InputError(field: "indicator", reason: "the province has no indicator '\(code)'; see `chitieu indicator list`")
+            throw ChitieuError.unknownIndicator(code: code)
         }
         return try decode(row)
     }
@@ -151,12 +151,12 @@ public struct IndicatorStore: Sendable {
     /// Suspends an indicator from a date, with a reason; everything recorded stays.
     public func suspend(code: String, from date: PostgresDate, reason rawReason: String, province: Int64, caller: Caller) async throws -> Indicator {
         let reason = Names.normalized(rawReason)
-        if let p = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: "the reason \(p)") }
+        if let p = Names.problem(with: reason, maxLength: 1000) { throw ChitieuError(.invalid, field: "reason", reason: "the reason \(p)") }
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)
             let before = try await Self.find(code: code, tx: tx)
             if before.status == "suspended" {
-                throw InputError(field: "indicator", reason: "'\(code)' is suspended already (from \(before.suspendedFrom?.description ?? "?"))")
+                throw ChitieuError(.invalid, field: "indicator", reason: "'\(code)' is suspended already (from \(before.suspendedFrom?.description ?? "?"))")
             }
             let rows = try await tx.query(
                 """
@@ -180,7 +180,7 @@ public struct IndicatorStore: Sendable {
             try await Access.require(caller, .manageIndicators, tx: tx)
             let before = try await Self.find(code: code, tx: tx)
             guard before.status == "suspended" else {
-                throw InputError(field: "indicator", reason: "'\(code)' is not suspended")
+                throw ChitieuError(.invalid, field: "indicator", reason: "'\(code)' is not suspended")
             }
             try await tx.query(
                 """
@@ -212,7 +212,7 @@ public struct IndicatorStore: Sendable {
     /// nothing. Returns (added, updated, unchanged).
     public func importCatalogue(_ entries: [CatalogueEntry], province: Int64, caller: Caller) async throws -> (Int, Int, Int) {
         for (i, entry) in entries.enumerated() {
-            if let (field, reason) = entry.draft.problem() { throw InputError(field: "row \(i + 2) \(field)", reason: reason) }
+            if let (field, reason) = entry.draft.problem() { throw ChitieuError(.invalid, field: "row \(i + 2) \(field)", reason: reason) }
         }
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)

@@ -33,7 +33,7 @@ extension ProgressStore {
     ) async throws -> OnUnitsFigures {
         try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
+            if let year, !phase.years.contains(year) { throw ChitieuError.outsidePhase(year: year, phase: phase.code) }
             var start: Int64?
             switch unit {
             case .code(let code)?:
@@ -43,7 +43,7 @@ extension ProgressStore {
                     WHERE province_id = \(province) AND code = \(code) AND valid_from <= \(asOf) AND (valid_to IS NULL OR valid_to >= \(asOf))
                     """
                 ).first?.decode(Int64.self, at: 0)
-                if start == nil { throw InputError(field: "unit", reason: "the province has no unit with the code \(code) on \(asOf)") }
+                if start == nil { throw ChitieuError(.invalid, field: "unit", reason: "the province has no unit with the code \(code) on \(asOf)") }
             case .id(let id)?: start = id
             case nil: break
             }
@@ -62,6 +62,17 @@ extension ProgressStore {
                 .filter { position[$0.unitID] != nil && $0.year == year && (indicatorCode == nil || $0.indicatorCode == indicatorCode) }
                 .sorted { ($0.indicatorCode, position[$0.unitID]!) < ($1.indicatorCode, position[$1.unitID]!) }
             return result
+        }
+    }
+
+    /// Whether a unit of the phase has ended (a merged or split province): then its figures on
+    /// today's units (`figuresOnUnits`) differ from those as reported.
+    public func unitsEnded(province: Int64, phaseCode: String, caller: Caller) async throws -> Bool {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .read, tx: tx)
+            let rows = try await tx.query(
+                "SELECT \(sql: Self.unitsEnded) FROM chitieu.phase ph WHERE ph.province_id = \(province) AND ph.code = \(phaseCode)", prepared: true)
+            return try rows.first?.decode(Bool.self, at: 0) ?? false
         }
     }
 

@@ -171,7 +171,7 @@ public struct ProgressStore: Sendable {
         }
         let figures = try await database.withTenant(province) { tx in
             let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
+            if let year, !phase.years.contains(year) { throw ChitieuError.outsidePhase(year: year, phase: phase.code) }
             var start: Int64?
             if let unit { start = try await AccountStore.unit(unit, field: "unit", tx: tx).id }
             let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)

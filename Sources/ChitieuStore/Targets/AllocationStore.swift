@@ -69,22 +69,22 @@ public struct AllocationStore: Sendable {
             let unitID = try await TargetStore.unitOrRoot(unitID, tx: tx)
             try await Access.require(caller, .planAllocation, unit: unitID, tx: tx)
             guard let unit = units.first(where: { $0.id == unitID }) else {
-                throw InputError(field: "unit_id", reason: "the unit \(unitID) does not exist during the phase \(phase.code)")
+                throw ChitieuError.unitOutsidePhase(unit: unitID, phase: phase.code)
             }
             return try await Self.write(rule, indicator: indicator, phase: phase, unit: unit, units: units, caller: caller, tx: tx)
         }
     }
 
     static func check(_ rule: AllocationRule) throws {
-        if let problem = rule.problem { throw InputError(field: problem.field, reason: problem.reason) }
+        if let problem = rule.problem { throw ChitieuError(.invalid, field: problem.field, reason: problem.reason) }
     }
 
     static func write(
         _ rule: AllocationRule, indicator: Indicator, phase: Phase, unit: TargetUnit, units: [TargetUnit], caller: Caller, tx: TenantTransaction
     ) async throws -> RuleRecord {
-        if let refusal = unit.endedRefusal("its allocation rules") { throw ConflictError(field: "unit", reason: refusal) }
+        if let error = unit.endedError("its allocation rules") { throw error }
         if let problem = rule.problem(at: unit, phase: phase, units: units) {
-            throw InputError(field: problem.field, reason: problem.reason)
+            throw ChitieuError(.invalid, field: problem.field, reason: problem.reason)
         }
         let weights = rule.childWeights.isEmpty ? nil : AuditLog.json(rule.childWeights.mapValues { NSNumber(value: $0) })
         let rows = try await tx.query(
@@ -225,7 +225,7 @@ public struct AllocationStore: Sendable {
             if let indicatorID { indicatorCode = try await IndicatorStore.find(id: indicatorID, tx: tx).draft.code }
             let queued = try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
             guard let job = try await ProvinceJobs.find(id: queued.id, tx: tx) else {
-                throw AccessError.notFound("the job")
+                throw ChitieuError.notFound("the job")
             }
             return (job, queued.coalesced)
         }
@@ -266,9 +266,9 @@ public struct AllocationStore: Sendable {
             let units = try await TargetStore.units(of: phase, tx: tx)
             // A province that ended (merged into another) keeps its targets as history.
             if let root = TargetUnit.root(of: units),
-                let refusal = EndedUnit.refusal(unit: root.name, ended: root.ended, validTo: root.validTo, what: "its targets")
+                let error = EndedUnit.error(field: "province", unit: root.name, ended: root.ended, validTo: root.validTo, what: "its targets")
             {
-                throw ConflictError(field: "province", reason: refusal)
+                throw error
             }
             dbTime += clock.now - started
             var pending: [(indicator: Int64, cells: [TargetCell], total: Int)] = []
@@ -289,7 +289,7 @@ public struct AllocationStore: Sendable {
                     computed = try AllocationCascade.cells(
                         indicator: indicator.draft, phase: phase, units: units, cells: cells, rules: rules, attributes: attributes)
                 } catch {
-                    throw InputError(field: error.field, reason: error.reason)
+                    throw ChitieuError(.infeasible, field: error.field, reason: error.reason)
                 }
                 guard let computed else {
                     report.skipped.append((indicator.draft.code, "no phase target for the province"))

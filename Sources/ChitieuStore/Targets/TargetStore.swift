@@ -40,7 +40,7 @@ public struct TargetStore: Sendable {
         guard let row = rows.first else {
             let known = try await tx.query("SELECT code FROM chitieu.phase WHERE province_id = \(tx.provinceID) ORDER BY code")
                 .map { try $0.decode(String.self, at: 0) }
-            throw InputError(field: "phase", reason: "the province has no phase '\(code)' (it has \(known.joined(separator: ", ")))")
+            throw ChitieuError.unknownPhase(code: code, known: known)
         }
         var plan: PhasePlan?
         if let number = try row.decode(String?.self, "plan_number"), let date = try row.decode(CalendarDate?.self, "plan_date"),
@@ -50,6 +50,20 @@ public struct TargetStore: Sendable {
         return Phase(
             id: try row.decode(Int64.self, "phase_id"), code: try row.decode(String.self, "code"),
             firstYear: Int(try row.decode(Int16.self, "first_year")), lastYear: Int(try row.decode(Int16.self, "last_year")), plan: plan)
+    }
+
+    /// The province's phases, earliest first, for anyone of the province (pages offer them to choose from).
+    public func phases(province: Int64, caller: Caller) async throws -> [Phase] {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .read, tx: tx)
+            return try await tx.query(
+                "SELECT phase_id, code, first_year, last_year FROM chitieu.phase WHERE province_id = \(province) ORDER BY first_year, code",
+                prepared: true
+            ).map {
+                Phase(id: try $0.decode(Int64.self, at: 0), code: try $0.decode(String.self, at: 1),
+                      firstYear: Int(try $0.decode(Int16.self, at: 2)), lastYear: Int(try $0.decode(Int16.self, at: 3)))
+            }
+        }
     }
 
     /// A phase of the province with its plan, for anyone of the province.
@@ -63,7 +77,7 @@ public struct TargetStore: Sendable {
     /// Records the plan that set a phase's targets (province planners only), replacing the one
     /// recorded before; audited.
     public func setPlan(province: Int64, phaseCode: String, plan: PhasePlan, caller: Caller) async throws -> Phase {
-        if let problem = plan.problem { throw InputError(field: problem.field, reason: problem.reason) }
+        if let problem = plan.problem { throw ChitieuError(.invalid, field: problem.field, reason: problem.reason) }
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, what: "the phase", tx: tx)
             var phase = try await Self.phase(code: phaseCode, tx: tx, lock: true)
@@ -113,17 +127,17 @@ public struct TargetStore: Sendable {
     static func unit(code: String?, in units: [TargetUnit]) throws -> TargetUnit {
         guard let code else {
             guard let root = TargetUnit.root(of: units) else {
-                throw InputError(field: "unit", reason: "the province has no province-level unit")
+                throw ChitieuError(.invalid, field: "unit", .noProvinceUnit)
             }
             return root
         }
         var matches = units.filter { $0.code == code }
         if matches.count > 1 { matches = matches.filter { !$0.ended } }
         guard let unit = matches.first else {
-            throw InputError(field: "unit", reason: "no unit of this province has the code '\(code)' during the phase")
+            throw ChitieuError.unknownUnit(code: code)
         }
         guard matches.count == 1 else {
-            throw InputError(field: "unit", reason: "the code '\(code)' names \(matches.count) units during the phase")
+            throw ChitieuError(.invalid, field: "unit", .ambiguousUnit, ["code": .text(code), "count": .count(matches.count)])
         }
         return unit
     }
@@ -151,7 +165,7 @@ public struct TargetStore: Sendable {
             let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
             let phase = try await Self.phase(code: phaseCode, tx: tx)
             if let year, !phase.years.contains(year) {
-                throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)")
+                throw ChitieuError.outsidePhase(year: year, phase: phase.code)
             }
             let units = try await Self.units(of: phase, tx: tx)
             let unit = try Self.unit(code: unitCode, in: units)
@@ -176,10 +190,10 @@ public struct TargetStore: Sendable {
             let unitID = try await Self.unitOrRoot(unitID, tx: tx)
             try await Access.require(caller, .setTarget, unit: unitID, tx: tx)
             guard let unit = units.first(where: { $0.id == unitID }) else {
-                throw InputError(field: "unit_id", reason: "the unit \(unitID) does not exist during the phase \(phase.code)")
+                throw ChitieuError.unitOutsidePhase(unit: unitID, phase: phase.code)
             }
             if let year, !phase.years.contains(year) {
-                throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)")
+                throw ChitieuError.outsidePhase(year: year, phase: phase.code)
             }
             return try await Self.write(indicator: indicator, phase: phase, unit: unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
         }
@@ -192,8 +206,8 @@ public struct TargetStore: Sendable {
     }
 
     static func check(value: Int) throws {
-        guard value >= 0 else { throw InputError(field: "value", reason: "\(value) is negative; a target is a count, 0 or more") }
-        guard value <= maximumValue else { throw InputError(field: "value", reason: "\(value) is more than \(maximumValue)") }
+        guard value >= 0 else { throw ChitieuError(.invalid, field: "value", .negative, ["value": .count(value)]) }
+        guard value <= maximumValue else { throw ChitieuError(.invalid, field: "value", .aboveMaximum, ["value": .count(value), "maximum": .count(maximumValue)]) }
     }
 
     /// The largest target a cell holds.
@@ -203,7 +217,7 @@ public struct TargetStore: Sendable {
     static func write(
         indicator: Indicator, phase: Phase, unit: TargetUnit, year: Int?, value: Int, lock: Bool?, caller: Caller, tx: TenantTransaction
     ) async throws -> TargetRecord {
-        if let refusal = unit.endedRefusal("its targets") { throw ConflictError(field: "unit", reason: refusal) }
+        if let error = unit.endedError("its targets") { throw error }
         let origin = unit.level == .province && year == nil ? "assigned" : "overridden"
         let before = try await tx.query(
             """
@@ -214,9 +228,7 @@ public struct TargetStore: Sendable {
             """)
         let wasLocked = try before.first?.decode(Bool.self, "locked") ?? false
         if lock == nil && wasLocked {
-            throw ConflictError(
-                field: "locked",
-                reason: "the target is locked, so every allocation keeps it; send \"locked\": true to change it and keep it locked, or false to unlock it")
+            throw ChitieuError(.locked, field: "locked", .targetLocked)
         }
         let locked = lock ?? wasLocked
         let rows = try await tx.query(
@@ -269,11 +281,11 @@ public struct TargetStore: Sendable {
     /// (the phase's cell first), a page at a time.
     public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [TargetRecord] {
         try Paging.check(limit: filter.limit)
-        guard (0...3).contains(filter.depth) else { throw InputError(field: "depth", reason: "must be 0 to 3") }
+        guard (0...3).contains(filter.depth) else { throw ChitieuError(.invalid, field: "depth", reason: "must be 0 to 3") }
         return try await database.withTenant(province) { tx in
             let phase = try await Self.phase(code: filter.phaseCode, tx: tx)
             if let year = filter.year, !phase.years.contains(year) {
-                throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)")
+                throw ChitieuError.outsidePhase(year: year, phase: phase.code)
             }
             let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
             if let after = filter.after {

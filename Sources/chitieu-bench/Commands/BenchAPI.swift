@@ -30,6 +30,7 @@ extension ChitieuBench {
         @Option(help: "The directory of submit.lua, read.lua and submission.sql (default: Deploy/bench of the checkout).") var scripts: String?
         @Flag(help: "Keep the scratch database afterwards (for --reuse).") var keep = false
         @Flag(help: "Run on the database kept by an earlier run instead of preparing it.") var reuse = false
+        @Flag(help: "Prepare the database (or bring a kept one up to date with --reuse), keep it and stop: the data set of other load runs.") var prepareOnly = false
 
         func validate() throws {
             _ = try ClusterOptions.identifier(database)
@@ -47,6 +48,10 @@ extension ChitieuBench {
                 try await data.refresh()
             } else {
                 try await data.prepare()
+            }
+            if prepareOnly {
+                Output.note("the database \(database) is ready and kept (--prepare-only)")
+                return
             }
             let files = try await data.writeOfficers(into: work)
             let results = try await data.count("SELECT count(*) AS n FROM chitieu.result")

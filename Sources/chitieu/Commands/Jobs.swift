@@ -57,7 +57,7 @@ struct Jobs: AsyncParsableCommand {
         _ body: (JobQueue) async throws -> JobLifecycle.Action
     ) async throws {
         let action = try await withQueue(options, body)
-        guard action == expected else { throw InputError(field: "id", reason: refusal(action)) }
+        guard action == expected else { throw ChitieuError(.invalid, field: "id", reason: refusal(action)) }
         print("Job \(id) is \(done).")
     }
 

@@ -121,7 +121,7 @@ struct ResultCommand: AsyncParsableCommand {
     struct Target: ParsableArguments {
         @Argument(help: "Result id.") var id: String
         func uuid() throws -> UUID {
-            guard let id = UUID(uuidString: id) else { throw InputError(field: "id", reason: "'\(id.prefix(60))' is not a result id") }
+            guard let id = UUID(uuidString: id) else { throw ChitieuError(.invalid, field: "id", reason: "'\(id.prefix(60))' is not a result id") }
             return id
         }
     }
@@ -284,7 +284,7 @@ struct ProgressCommand: AsyncParsableCommand {
         func perform() async throws {
             let changed = try await province.withProvince(database) { db, tenant in
                 let phases = try await ProgressStore(database: db).phaseIDs(province: tenant.id, code: phase)
-                guard !phases.isEmpty else { throw InputError(field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
+                guard !phases.isEmpty else { throw ChitieuError(.invalid, field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
                 var changed = 0
                 for id in phases { changed += try await ProgressStore(database: db).compute(province: tenant.id, phaseID: id) }
                 return changed
@@ -368,51 +368,15 @@ struct ExportCommand: AsyncParsableCommand {
             if !["xlsx", "csv"].contains(format) { throw ValidationError("--format: '\(format)' is neither xlsx nor csv") }
         }
 
-        static let header = ["Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Mã đơn vị", "Đơn vị hành chính", "Cấp", "Năm", "Chỉ tiêu giao",
-                             "Kết quả đã duyệt", "Tỷ lệ hoàn thành (%)", "Kết quả kể cả chưa duyệt", "Số đi kèm", "Đơn vị số đi kèm", "Tình trạng",
-                             "Căn cứ giao chỉ tiêu"]
-        static let statusLabels: [ProgressStatus: String] = [
-            .completed: "Hoàn thành", .onTrack: "Đúng tiến độ", .behind: "Chậm tiến độ", .noTarget: "Chưa giao chỉ tiêu", .suspended: "Tạm dừng",
-        ]
-        static let levelLabels: [UnitLevel: String] = [.province: "Tỉnh", .district: "Huyện", .commune: "Xã", .village: "Thôn"]
-
         func perform() async throws {
             let (figures, plan) = try await options.run("export progress") { db, tenant, caller in
-                let caller = caller
                 let figures = try await ProgressStore(database: db).figures(
                     province: tenant.id, phaseCode: phase, year: year, unit: nil, depth: 3, caller: caller)
                 return (figures, try await TargetStore(database: db).phase(province: tenant.id, code: phase, caller: caller).plan)
             }
-            func cells(_ f: ProgressFigure) -> [Cell] {
-                [.text(f.indicatorCode), .text(f.indicatorName), .text(f.measureUnit), .text(f.unitCode), .text(f.unitName),
-                 .text(Self.levelLabels[f.unitLevel] ?? ""), f.year.map { .integer($0) } ?? .text(phase),
-                 f.target.map { .integer($0) } ?? .empty, .integer(f.achieved), f.rate.map { .number(($0 * 1000).rounded() / 10) } ?? .empty,
-                 .integer(f.achievedWithSubmitted), f.companion.map { .integer($0) } ?? .empty, .text(f.companionMeasure ?? ""),
-                 .text(Self.statusLabels[f.status] ?? f.status.rawValue), .text(plan?.citation ?? "")]
-            }
-            let data: Data
-            if format == "xlsx" {
-                let levels: [(UnitLevel, String)] = [(.province, "Cấp tỉnh"), (.district, "Cấp huyện"), (.commune, "Cấp xã"), (.village, "Cấp thôn")]
-                let sheets = levels.map { level, name in
-                    Workbook.Sheet(name: name, header: Self.header, rows: figures.filter { $0.unitLevel == level }.map(cells))
-                }.filter { !$0.rows.isEmpty }
-                data = Workbook(sheets: sheets.isEmpty ? [Workbook.Sheet(name: "Tiến độ", header: Self.header, rows: [])] : sheets).data()
-            } else {
-                let rows = figures.map { f in
-                    cells(f).map { cell -> String in
-                        switch cell {
-                        case .text(let t): t
-                        case .integer(let v): String(v)
-                        case .number(let v): String(v)
-                        case .empty: ""
-                        }
-                    }
-                }
-                // A byte-order mark, so Excel opens the UTF-8 file with its Vietnamese intact.
-                data = Data([0xEF, 0xBB, 0xBF]) + Data(Output.csv(columns: Self.header, rows: rows).utf8)
-            }
+            let data = ProgressExport(figures: figures, phaseCode: phase, plan: plan).data(format == "xlsx" ? .xlsx : .csv)
             guard FileManager.default.createFile(atPath: out, contents: data) else {
-                throw InputError(field: "--out", reason: "cannot write '\(out)'")
+                throw ChitieuError(.invalid, field: "--out", reason: "cannot write '\(out)'")
             }
             print("Wrote \(figures.count) rows to \(out).")
         }

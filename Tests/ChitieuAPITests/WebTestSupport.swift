@@ -1,0 +1,138 @@
+import ChitieuDomain
+import ChitieuServer
+import ChitieuStore
+import ChitieuTestSupport
+import ChitieuTesting
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Postgres
+
+/// The world of the page tests: `AccessWorld`'s two provinces with the demo's officers
+/// (canbo.tinh, canbo.huyen, canbo.xa of Lào Cai; canbo.yenbai of Yên Bái), a phase target
+/// allocated down the tree, an approved result of the commune, figures computed, and a commune
+/// of the district named `<script>alert(1)</script>`.
+struct WebWorld {
+    static let hostileName = "<script>alert(1)</script>"
+    let world: AccessWorld
+    /// The commune with the hostile name (in `unitsA.district`, beside `unitsA.commune`).
+    let hostileCommune: Int64
+
+    static func make() async throws -> WebWorld {
+        let world = try await AccessWorld.make()
+        let u = world.unitsA
+        let su = try await world.db.superuserConnection()
+        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
+        let hostile = try await su.query(
+            """
+            SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(world.a.id) AND parent_id = \(u.district) AND unit_id <> \(u.commune)
+            ORDER BY code LIMIT 1
+            """)[0].decode(Int64.self, at: 0)
+        try await su.query("UPDATE chitieu.admin_unit SET name = \(hostileName) WHERE province_id = \(world.a.id) AND unit_id = \(hostile)")
+        await su.close()
+        try await world.officer("canbo.tinh", in: world.a, role: .province, at: u.province)
+        try await world.officer("canbo.huyen", in: world.a, role: .district, at: u.district)
+        try await world.officer("canbo.xa", in: world.a, role: .commune, at: u.commune)
+        try await world.officer("canbo.yenbai", in: world.b, role: .province, at: world.unitsB.province)
+        let targets = TargetStore(database: world.app)
+        for p in [world.a, world.b] {
+            _ = try await targets.set(
+                province: p.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
+            _ = try await AllocationStore(database: world.app).allocate(province: p.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
+        }
+        let results = ResultStore(database: world.app)
+        let (reported, _) = try await results.create(
+            province: world.a.id,
+            ResultInput(indicatorID: world.indicators[0], unit: .id(u.commune), periodStart: PostgresDate("2025-10-01")!,
+                        periodEnd: PostgresDate("2025-12-31")!, figures: ResultFigures(value: 3816)),
+            submit: true, idempotencyKey: nil, caller: try await world.caller("xa10", in: world.a))
+        _ = try await results.approve(province: world.a.id, id: reported.id, caller: try await world.caller("huyen10", in: world.a))
+        try await computeProgress(world)
+        return WebWorld(world: world, hostileCommune: hostile)
+    }
+
+    /// Computes every phase of both provinces.
+    static func computeProgress(_ world: AccessWorld) async throws {
+        let progress = ProgressStore(database: world.app)
+        for p in [world.a, world.b] {
+            for phase in try await progress.phaseIDs(province: p.id) { _ = try await progress.compute(province: p.id, phaseID: phase) }
+        }
+    }
+}
+
+/// A browser's view of the pages: it keeps cookies, follows nothing by itself, and finds the
+/// CSRF token of the last page it read.
+final class WebClient: @unchecked Sendable {
+    // One test task uses a client at a time; the lock-free state is never shared across tasks.
+    let client: any TestClientProtocol
+    var cookies: [String: String] = [:]
+    var csrf: String?
+
+    init(_ client: any TestClientProtocol) { self.client = client }
+
+    struct Page {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: ByteBuffer
+        var text: String { String(buffer: body) }
+        var location: String? { headers[.location] }
+        var setCookies: [String] { headers[values: .setCookie] }
+    }
+
+    /// A request with the cookies kept; remembers new cookies and the page's CSRF token.
+    @discardableResult
+    func request(_ method: HTTPRequest.Method, _ uri: String, form: [(String, String)]? = nil, headers extra: HTTPFields = [:]) async throws -> Page {
+        var headers = extra
+        headers[.accept] = "text/html"
+        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+        var body: ByteBuffer?
+        if let form {
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+            body = ByteBuffer(string: form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&"))
+        }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
+        let page = Page(status: response.status, headers: response.headers, body: response.body)
+        for header in page.setCookies {
+            let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let (name, value) = (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
+            if value.isEmpty || header.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+        }
+        if let token = Self.hidden("_csrf", in: page.text) { csrf = token }
+        return page
+    }
+
+    /// The value of a hidden input in HTML.
+    static func hidden(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        let rest = html[range.upperBound...]
+        return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+
+    /// Signs in through the form; returns the answer to the form's POST.
+    @discardableResult
+    func signIn(_ username: String, password: String = testPassword) async throws -> Page {
+        try await request(.get, "/dang-nhap")
+        return try await request(.post, "/dang-nhap", form: [("_csrf", csrf ?? ""), ("username", username), ("password", password), ("tiep", "/tong-quan")])
+    }
+
+    /// Posts a form with the session's CSRF token.
+    @discardableResult
+    func post(_ uri: String, _ form: [(String, String)]) async throws -> Page {
+        try await request(.post, uri, form: [("_csrf", csrf ?? "")] + form)
+    }
+}
+
+/// The daemon of a page test, with the given trusted proxies.
+func withLivePages(
+    _ world: AccessWorld, trustedProxies: Set<String> = [], _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    let pool = world.db.appPool(maxConnections: 6)
+    let app = ChitieuApplication.make(
+        configuration: ServerConfiguration(host: "127.0.0.1", port: 0, passwordParameters: testPasswordParameters, trustedProxies: trustedProxies),
+        database: ChitieuDatabase(pool: pool), migrations: try MigrationSet.load(from: try TestDatabase.sqlDirectory()),
+        logger: CapturedLogs().logger())
+    try await app.test(.live) { client in try await body(client) }
+}
