@@ -47,7 +47,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case required, empty, tooLong, controlCharacter, shorterThan
     case negative, aboveMaximum, wholeNumber, integerRange, yearRange
     case inThePast, badCursor, taken
-    case unknownPhase, outsidePhase, unitOutsidePhase, unknownUnit, ambiguousUnit, noProvinceUnit, unknownIndicator
+    case unknownPhase, outsidePhase, unitOutsidePhase, unknownUnit, unknownUnitOn, ambiguousUnit, noProvinceUnit, unknownIndicator
     case notFound, staleVersion, wrongState, deadlinePassed, unitEnded, targetLocked, tooManyLogins
 }
 
@@ -126,6 +126,8 @@ enum MessageCatalogue {
             Texts(en: "the unit {unit} does not exist during the phase {phase}", vi: "Đơn vị {unit} không tồn tại trong giai đoạn {phase}.")
         case .unknownUnit:
             Texts(en: "no unit of this province has the code '{code}' during the phase", vi: "Không có đơn vị nào của tỉnh mang mã '{code}' trong giai đoạn này.")
+        case .unknownUnitOn:
+            Texts(en: "the province has no unit with the code '{code}' on {date}", vi: "Ngày {date}, tỉnh không có đơn vị nào mang mã '{code}'.")
         case .ambiguousUnit:
             Texts(en: "the code '{code}' names {count} units during the phase", vi: "Mã '{code}' ứng với {count} đơn vị trong giai đoạn này; hãy chọn đơn vị trong danh sách.")
         case .noProvinceUnit: Texts(en: "the province has no province-level unit", vi: "Tỉnh chưa có đơn vị cấp tỉnh; hãy nhập danh sách đơn vị trước.")

@@ -37,19 +37,6 @@ public struct GrantRecord: Sendable, Hashable {
     public var grantedAt: Date
 }
 
-/// A unit named by its id (the API) or its GSO code, current today (admin commands).
-public enum UnitReference: Sendable, Hashable, CustomStringConvertible {
-    case id(Int64)
-    case code(String)
-
-    public var description: String {
-        switch self {
-        case .id(let id): "id \(id)"
-        case .code(let code): "code '\(code)'"
-        }
-    }
-}
-
 /// Accounts, their passwords and their grants. Every change goes through the policy and leaves
 /// an audit event in the same transaction.
 public struct AccountStore: Sendable {
@@ -130,25 +117,9 @@ public struct AccountStore: Sendable {
     }
 
     /// The unit with a reference (by code: the current one), or an error naming `field`.
+    @available(*, deprecated, message: "use tx.resolve.unit(_:field:)")
     public static func unit(_ reference: UnitReference, field: String, tx: TenantTransaction) async throws -> FoundUnit {
-        let rows: PostgresRows
-        switch reference {
-        case .id(let id):
-            rows = try await tx.query(
-                "SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) AND unit_id = \(id)", prepared: true)
-        case .code(let code):
-            rows = try await tx.query(
-                """
-                SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit
-                WHERE province_id = \(tx.provinceID) AND code = \(code) AND valid_from <= current_date
-                  AND (valid_to IS NULL OR valid_to >= current_date)
-                """, prepared: true)
-        }
-        guard let row = rows.first else {
-            if case .id = reference { throw ChitieuError.notFound("the unit") }
-            throw ChitieuError(.invalid, field: field, reason: "the province has no current unit with the \(reference)")
-        }
-        return try FoundUnit(row)
+        try await tx.resolve.unit(reference, field: field)
     }
 
     /// The strongest role an account holds now (nil: none).
@@ -199,7 +170,7 @@ public struct AccountStore: Sendable {
         let password = try rawPassword.map { try Self.normalizedPassword($0) }
         @Sendable func check(_ tx: TenantTransaction) async throws -> FoundUnit? {
             var home: FoundUnit?
-            if let homeUnit { home = try await Self.unit(homeUnit, field: "home_unit", tx: tx) }
+            if let homeUnit { home = try await tx.resolve.unit(homeUnit, field: "home_unit") }
             var resource = home?.id
             if resource == nil { resource = try await Access.rootUnit(tx: tx) }
             try await Access.require(caller, .manageAccount(highestRole: nil), unit: resource, tx: tx)
@@ -367,7 +338,7 @@ public struct AccountStore: Sendable {
     ) async throws -> GrantRecord {
         try await database.withTokenChange(province, cache: cache) { tx in
             let account = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
-            let unit = try await Self.unit(reference, field: "unit", tx: tx)
+            let unit = try await tx.resolve.unit(reference, field: "unit")
             try await Access.require(caller, .grant(role), unit: unit.id, tx: tx)
             if let level = role.level, level != unit.level {
                 throw ChitieuError(.invalid, field: "role", reason: "the \(role.rawValue) role is held at a \(level.rawValue) unit, and this unit is a \(unit.level.rawValue)")

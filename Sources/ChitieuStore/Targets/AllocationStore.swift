@@ -46,12 +46,10 @@ public struct AllocationStore: Sendable {
     ) async throws {
         try Self.check(rule)
         try await database.withTenant(province) { tx in
-            let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            let units = try await TargetStore.units(of: phase, tx: tx)
-            let unit = try TargetStore.unit(code: unitCode, in: units)
-            try await Access.require(caller, .planAllocation, unit: unit.id, tx: tx)
-            _ = try await Self.write(rule, indicator: indicator, phase: phase, unit: unit, units: units, caller: caller, tx: tx)
+            let cell = try await tx.resolve.cell(
+                indicator: .code(indicatorCode), phase: phaseCode, unit: unitCode.map(Reference.code), unitField: "unit",
+                caller: caller, action: .planAllocation)
+            _ = try await Self.write(rule, indicator: cell.indicator, phase: cell.phase, unit: cell.unit, units: cell.units, caller: caller, tx: tx)
         }
     }
 
@@ -63,15 +61,10 @@ public struct AllocationStore: Sendable {
     ) async throws -> RuleRecord {
         try Self.check(rule)
         return try await database.withTenant(province) { tx in
-            let indicator = try await IndicatorStore.find(id: indicatorID, tx: tx)
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            let units = try await TargetStore.units(of: phase, tx: tx)
-            let unitID = try await TargetStore.unitOrRoot(unitID, tx: tx)
-            try await Access.require(caller, .planAllocation, unit: unitID, tx: tx)
-            guard let unit = units.first(where: { $0.id == unitID }) else {
-                throw ChitieuError.unitOutsidePhase(unit: unitID, phase: phase.code)
-            }
-            return try await Self.write(rule, indicator: indicator, phase: phase, unit: unit, units: units, caller: caller, tx: tx)
+            let cell = try await tx.resolve.cell(
+                indicator: .id(indicatorID), phase: phaseCode, unit: unitID.map(Reference.id), unitField: "unit_id",
+                caller: caller, action: .planAllocation)
+            return try await Self.write(rule, indicator: cell.indicator, phase: cell.phase, unit: cell.unit, units: cell.units, caller: caller, tx: tx)
         }
     }
 
@@ -135,8 +128,8 @@ public struct AllocationStore: Sendable {
     public func rules(province: Int64, filter: RuleFilter, caller: Caller) async throws -> [RuleRecord] {
         try Paging.check(limit: filter.limit)
         return try await database.withTenant(province) { tx in
-            let phase = try await TargetStore.phase(code: filter.phaseCode, tx: tx)
-            let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
+            let phase = try await tx.resolve.phase(filter.phaseCode)
+            let roots = try await tx.resolve.scope(of: caller, from: filter.unitID.map(Reference.id))
             if let after = filter.after {
                 try Paging.requireCursor(try await tx.query(
                     "SELECT 1 FROM chitieu.allocation_rule WHERE province_id = \(province) AND rule_id = \(after) AND phase_id = \(phase.id)", prepared: true))
@@ -198,8 +191,8 @@ public struct AllocationStore: Sendable {
     /// Checks that the phase (and the indicator, when given) exist, before a job is queued.
     public func validate(province: Int64, phaseCode: String, indicatorCode: String?) async throws {
         try await database.withTenant(province) { tx in
-            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let indicatorCode { _ = try await IndicatorStore.find(code: indicatorCode, tx: tx) }
+            _ = try await tx.resolve.phase(phaseCode)
+            if let indicatorCode { _ = try await tx.resolve.indicator(.code(indicatorCode)) }
         }
     }
 
@@ -209,8 +202,8 @@ public struct AllocationStore: Sendable {
     public func request(province: Int64, phaseCode: String, indicatorCode: String?, caller: Caller) async throws -> (id: Int64, coalesced: Bool) {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
-            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let indicatorCode { _ = try await IndicatorStore.find(code: indicatorCode, tx: tx) }
+            _ = try await tx.resolve.phase(phaseCode)
+            if let indicatorCode { _ = try await tx.resolve.indicator(.code(indicatorCode)) }
             return try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
         }
     }
@@ -220,9 +213,9 @@ public struct AllocationStore: Sendable {
     public func request(province: Int64, phaseCode: String, indicatorID: Int64?, caller: Caller) async throws -> (job: Job, coalesced: Bool) {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
-            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
+            _ = try await tx.resolve.phase(phaseCode)
             var indicatorCode: String?
-            if let indicatorID { indicatorCode = try await IndicatorStore.find(id: indicatorID, tx: tx).draft.code }
+            if let indicatorID { indicatorCode = try await tx.resolve.indicator(.id(indicatorID)).draft.code }
             let queued = try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
             guard let job = try await ProvinceJobs.find(id: queued.id, tx: tx) else {
                 throw ChitieuError.notFound("the job")
@@ -255,10 +248,10 @@ public struct AllocationStore: Sendable {
             var dbTime = Duration.zero
             var computeTime = Duration.zero
             var started = clock.now
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            let phase = try await tx.resolve.phase(phaseCode)
             let indicators: [Indicator]
             if let indicatorCode {
-                indicators = [try await IndicatorStore.find(code: indicatorCode, tx: tx)]
+                indicators = [try await tx.resolve.indicator(.code(indicatorCode))]
             } else {
                 indicators = try await tx.query("SELECT \(sql: IndicatorStore.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) ORDER BY code")
                     .map(IndicatorStore.decode)

@@ -395,7 +395,7 @@ extension ReformStore {
                 guard let proposal = proposals[grantID] else {
                     throw ChitieuError(.invalid, field: "grant_id", reason: "\(grantID) is not a grant that ended with its unit and awaits a successor")
                 }
-                let unit = try await AccountStore.unit(.code(code), field: "unit_code", tx: tx)
+                let unit = try await tx.resolve.unit(.code(code), field: "unit_code")
                 guard unit.level.rawValue == (proposal.role == "province" ? "province" : "commune") else {
                     throw ChitieuError(.invalid, field: "unit_code", reason: "a \(proposal.role) grant goes on a \(proposal.role == "province" ? "province" : "commune"), not a \(unit.level.rawValue)")
                 }
