@@ -203,8 +203,9 @@ public struct AllocationStore: Sendable {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
             _ = try await tx.resolve.phase(phaseCode)
-            if let indicatorCode { _ = try await tx.resolve.indicator(.code(indicatorCode)) }
-            return try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
+            var indicator: Indicator?
+            if let indicatorCode { indicator = try await tx.resolve.indicator(.code(indicatorCode)) }
+            return try await Self.enqueue(phaseCode: phaseCode, indicator: indicator, caller: caller, tx: tx)
         }
     }
 
@@ -214,9 +215,9 @@ public struct AllocationStore: Sendable {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
             _ = try await tx.resolve.phase(phaseCode)
-            var indicatorCode: String?
-            if let indicatorID { indicatorCode = try await tx.resolve.indicator(.id(indicatorID)).draft.code }
-            let queued = try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
+            var indicator: Indicator?
+            if let indicatorID { indicator = try await tx.resolve.indicator(.id(indicatorID)) }
+            let queued = try await Self.enqueue(phaseCode: phaseCode, indicator: indicator, caller: caller, tx: tx)
             guard let job = try await ProvinceJobs.find(id: queued.id, tx: tx) else {
                 throw ChitieuError.notFound("the job")
             }
@@ -224,13 +225,12 @@ public struct AllocationStore: Sendable {
         }
     }
 
-    static func enqueue(phaseCode: String, indicatorCode: String?, caller: Caller, tx: TenantTransaction) async throws -> (id: Int64, coalesced: Bool) {
+    static func enqueue(phaseCode: String, indicator: Indicator?, caller: Caller, tx: TenantTransaction) async throws -> (id: Int64, coalesced: Bool) {
         let province = tx.provinceID
+        let payload = AllocateJob(provinceID: province, phase: phaseCode, indicatorID: indicator?.id, indicator: indicator?.draft.code)
+        let queued = try await JobQueue.enqueue(on: tx.connection, payload, provinceID: province, maxAttempts: 3)
         var args: [String: any Sendable] = ["province_id": province, "phase": phaseCode]
-        if let indicatorCode { args["indicator"] = indicatorCode }
-        let queued = try await JobQueue.enqueue(
-            on: tx.connection, kind: "allocate", provinceID: province, uniqueKey: "allocate:\(province):\(phaseCode):\(indicatorCode ?? "*")",
-            args: AuditLog.json(args), maxAttempts: 3)
+        if let indicator { args["indicator"] = indicator.draft.code }
         try await AuditLog.record(
             tx, actor: caller.actor, action: "allocation.request", entityType: "job", entityID: String(queued.id),
             after: AuditLog.json(args.merging(["coalesced": queued.coalesced]) { a, _ in a }))
@@ -241,6 +241,11 @@ public struct AllocationStore: Sendable {
     /// or all active ones, and writes what changed in one transaction, with an audit event.
     /// Infeasible inputs are refused before anything is written.
     public func allocate(province: Int64, phaseCode: String, indicatorCode: String?, caller: Caller) async throws -> AllocationReport {
+        try await allocate(province: province, phaseCode: phaseCode, indicator: indicatorCode.map(Reference.code), caller: caller)
+    }
+
+    /// The same, with the indicator (if one) named by id or by code, as an `allocate` job names it.
+    public func allocate(province: Int64, phaseCode: String, indicator indicatorReference: Reference?, caller: Caller) async throws -> AllocationReport {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
             var report = AllocationReport()
@@ -250,8 +255,8 @@ public struct AllocationStore: Sendable {
             var started = clock.now
             let phase = try await tx.resolve.phase(phaseCode)
             let indicators: [Indicator]
-            if let indicatorCode {
-                indicators = [try await tx.resolve.indicator(.code(indicatorCode))]
+            if let indicatorReference {
+                indicators = [try await tx.resolve.indicator(indicatorReference)]
             } else {
                 indicators = try await tx.query("SELECT \(sql: IndicatorStore.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) ORDER BY code")
                     .map(IndicatorStore.decode)

@@ -89,9 +89,7 @@ public struct ReformStore: Sendable {
     static func recomputeEveryPhase(of province: Int64, on c: PostgresConnection) async throws {
         for phase in try await c.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province)") {
             let id = try phase.decode(Int64.self, at: 0)
-            _ = try await JobQueue.enqueue(
-                on: c, kind: "progress", provinceID: province, uniqueKey: "progress:\(province):\(id):",
-                args: AuditLog.json(["province_id": province, "phase_id": id]), priority: 1, maxAttempts: 5)
+            _ = try await JobQueue.enqueue(on: c, ProgressJob(provinceID: province, phaseID: id), provinceID: province, priority: 1, maxAttempts: 5)
         }
     }
 
