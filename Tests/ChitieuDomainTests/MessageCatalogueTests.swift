@@ -36,7 +36,8 @@ struct MessageCatalogueTests {
                 "what": .noun("the unit"), "expected": .count(3), "actual": .count(4), "state": .words(en: "draft", vi: "là bản nháp"),
                 "move": .words(en: "approved", vi: "duyệt"), "seconds": .count(30), "dimension": .text("sex"),
                 "levels": .words(en: "commune", vi: "xã"), "level": .words(en: "district", vi: "huyện"), "total": .count(3),
-                "name": .words(en: "the value", vi: "giá trị"), "figure": .count(4),
+                "name": .words(en: "the value", vi: "giá trị"), "figure": .count(4), "username": .text("xa10"),
+                "role": .words(en: "commune", vi: "cán bộ xã"), "unitLevel": .words(en: "district", vi: "huyện"),
             ]
             let error = ChitieuError(.invalid, field: "value", key, arguments)
             let vi = error.message(in: .vi)

@@ -51,6 +51,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case notFound, staleVersion, wrongState, deadlinePassed, unitEnded, targetLocked, tooManyLogins
     case notReportedBy, indicatorSuspended, endBeforeStart, periodAcrossYears, inTheFuture, beforeYear, unitNotYet, unitEndedBefore
     case noCompanion, notADimension, notACategory, missingCategory, breakdownSum
+    case badUsername, roleLevel, roleHeld
 }
 
 enum MessageCatalogue {
@@ -177,6 +178,15 @@ enum MessageCatalogue {
         case .missingCategory:
             Texts(en: "is missing: give every category of {dimension}, 0 if none", vi: "Còn thiếu {field}: hãy nhập đủ mọi nhóm của {dimension}, không có thì nhập 0.")
         case .breakdownSum: Texts(en: "adds up to {total}, not to {name} {figure}", vi: "{Field} cộng lại được {total}, không bằng {name} {figure}.")
+        case .badUsername:
+            Texts(
+                en: "'{value}' is not a valid username: 2 to 63 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit",
+                vi: "Tên đăng nhập '{value}' không hợp lệ: cần 2 đến 63 ký tự a–z, 0–9, '.', '_' hoặc '-', bắt đầu bằng chữ hoặc số.")
+        case .roleLevel:
+            Texts(
+                en: "the {role} role is held at a {level} unit, and this unit is a {unitLevel}",
+                vi: "Vai trò {role} được giao ở đơn vị cấp {level}, còn đơn vị này là cấp {unitLevel}.")
+        case .roleHeld: Texts(en: "'{username}' holds the {role} role at this unit already", vi: "Tài khoản '{username}' đã có vai trò {role} ở đơn vị này.")
         case .tooManyLogins:
             Texts(en: "too many failed logins; try again in {seconds} seconds", vi: "Đăng nhập sai quá nhiều lần; hãy thử lại sau {seconds} giây.")
         }

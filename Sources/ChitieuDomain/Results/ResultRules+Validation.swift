@@ -90,15 +90,3 @@ extension ResultRules {
         return nil
     }
 }
-
-extension UnitLevel {
-    /// The level as officers call it: tỉnh, huyện, xã, thôn.
-    public var vietnamese: String {
-        switch self {
-        case .province: "tỉnh"
-        case .district: "huyện"
-        case .commune: "xã"
-        case .village: "thôn"
-        }
-    }
-}

@@ -60,9 +60,7 @@ public struct AccountStore: Sendable {
             && username.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
             && username.utf8.first.map { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) } == true
         guard valid else {
-            throw ChitieuError(.invalid,
-                field: field,
-                reason: "'\(raw.prefix(80))' is not a valid username: 2 to 63 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit")
+            throw ChitieuError(.invalid, field: field, .badUsername, ["value": .text(String(raw.prefix(80)))])
         }
         return username
     }
@@ -71,7 +69,7 @@ public struct AccountStore: Sendable {
     public static func normalizedPassword(_ raw: String, field: String = "password") throws -> String {
         let password = raw.precomposedStringWithCanonicalMapping
         guard password.count >= 10 else { throw ChitieuError(.invalid, field: field, .shorterThan, ["minimum": .count(10)]) }
-        guard password.count <= 256 else { throw ChitieuError(.invalid, field: field, reason: "is longer than 256 characters") }
+        guard password.count <= 256 else { throw ChitieuError(.invalid, field: field, .tooLong, ["maximum": .count(256)]) }
         return password
     }
 
@@ -341,7 +339,10 @@ public struct AccountStore: Sendable {
             let unit = try await tx.resolve.unit(reference, field: "unit")
             try await Access.require(caller, .grant(role), unit: unit.id, tx: tx)
             if let level = role.level, level != unit.level {
-                throw ChitieuError(.invalid, field: "role", reason: "the \(role.rawValue) role is held at a \(level.rawValue) unit, and this unit is a \(unit.level.rawValue)")
+                throw ChitieuError(
+                    .invalid, field: "role", .roleLevel,
+                    ["role": .words(en: role.rawValue, vi: role.vietnamese), "level": .words(en: level.rawValue, vi: level.vietnamese),
+                     "unitLevel": .words(en: unit.level.rawValue, vi: unit.level.vietnamese)])
             }
             if let validTo {
                 let today = try await tx.query("SELECT current_date")[0].decode(PostgresDate.self, at: 0)
@@ -354,7 +355,8 @@ public struct AccountStore: Sendable {
                   AND (valid_to IS NULL OR valid_to >= current_date)
                 """)
             if !existing.isEmpty {
-                throw ChitieuError(.invalid, field: "role", reason: "'\(account.username)' holds the \(role.rawValue) role at this unit already")
+                throw ChitieuError(
+                    .invalid, field: "role", .roleHeld, ["username": .text(account.username), "role": .words(en: role.rawValue, vi: role.vietnamese)])
             }
             let id = try await tx.query(
                 """
