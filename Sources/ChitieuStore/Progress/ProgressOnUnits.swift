@@ -200,11 +200,11 @@ extension ProgressStore {
             case .id(let id)?: start = id
             case nil: break
             }
-            let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)
+            let scope = try await Access.scope(try await Access.scopeRoots(caller, unit: start, tx: tx), depth: depth, tx: tx)
             // The units in scope, in the order of the figures' listing.
             let position = Dictionary(uniqueKeysWithValues: try await tx.query(
                 """
-                SELECT u.unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(depth)::int) s
+                SELECT u.unit_id FROM unnest(\(scope.ids)::bigint[]) AS s(unit_id)
                 JOIN chitieu.admin_unit u ON u.province_id = \(province) AND u.unit_id = s.unit_id
                 ORDER BY chitieu.level_rank(u.level), u.name, u.code
                 """
