@@ -249,18 +249,20 @@ public struct ReformStore: Sendable {
         let grantIDs = snapshots["role_grant"]!.values("grant_id").compactMap { $0.flatMap { Int64($0) } }
         let ended = try await c.query(
             """
-            WITH ended AS (
-                UPDATE chitieu.role_grant g SET valid_to = \(lastDay)
-                WHERE g.province_id = \(b) AND g.grant_id = ANY(\(grantIDs)::bigint[]) AND g.role <> 'viewer' AND g.revoked_at IS NULL
-                  AND (g.valid_to IS NULL OR g.valid_to > \(lastDay))
-                RETURNING g.province_id, g.account_id, g.unit_id, g.granted_by
-            )
-            INSERT INTO chitieu.role_grant (province_id, account_id, unit_id, role, valid_from, granted_by)
-            SELECT province_id, account_id, unit_id, 'viewer', \(day), \(actor.accountID) FROM ended
-            """).affectedRows
+            UPDATE chitieu.role_grant g SET valid_to = \(lastDay)
+            WHERE g.province_id = \(b) AND g.grant_id = ANY(\(grantIDs)::bigint[]) AND g.role <> 'viewer' AND g.revoked_at IS NULL
+              AND (g.valid_to IS NULL OR g.valid_to > \(lastDay))
+            RETURNING g.account_id::text, g.unit_id::text
+            """
+        ).map { [String(b), try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1), "viewer", day.description, actor.accountID?.uuidString] }
+        _ = try await Self.insert(
+            "role_grant",
+            [Column(name: "province_id", type: "bigint"), Column(name: "account_id", type: "uuid"), Column(name: "unit_id", type: "bigint"),
+             Column(name: "role", type: "text"), Column(name: "valid_from", type: "date"), Column(name: "granted_by", type: "uuid")],
+            ended, c)
         try await TokenCache.announceChange(province: b, on: c)
         try await FiguresCache.announceChange(province: b, on: c)
-        carried["grants_made_read_only"] = ended
+        carried["grants_made_read_only"] = ended.count
         try await c.query("UPDATE chitieu.login_name SET province_id = \(b) WHERE province_id = \(p.id)")
         // The predecessor's own unit and its districts are linked to the merged province's own unit.
         let root = try await c.query(
