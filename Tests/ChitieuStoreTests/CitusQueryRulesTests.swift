@@ -29,7 +29,7 @@ extension CitusReadinessTests {
             for case let file as URL in files where file.pathExtension == "swift" {
                 let source = try String(contentsOf: file, encoding: .utf8)
                 let name = String(file.path.dropFirst(root.path.count + 1))
-                for literal in stringLiterals(source) where literal.range(of: #"\b(SELECT|INSERT|UPDATE|DELETE|WITH)\b"#, options: .regularExpression) != nil {
+                for literal in stringLiterals(source) where literal.range(of: #"\b(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE)\b"#, options: .regularExpression) != nil {
                     texts.append(SQLText(origin: name, text: literal))
                 }
             }
