@@ -27,8 +27,8 @@ SET LOCAL citus.enable_local_reference_table_foreign_keys = off;
 -- Rows are moved into the shards of several tables in one transaction: one connection per node.
 SET LOCAL citus.multi_shard_modify_mode = 'sequential';
 
--- A table that Citus manages otherwise than below (a Citus local table left by an earlier run
--- without the setting above) stops the run, named, instead of being skipped.
+-- A table that Citus manages otherwise than below (a Citus local table left by an earlier version
+-- of this file, run without the setting above) stops the run, named, instead of being skipped.
 DO $$
 DECLARE
     wrong text;
@@ -41,7 +41,7 @@ BEGIN
                ELSE NOT (partmethod = 'h' AND column_to_column_name(logicalrelid, partkey) = 'province_id') END;
     IF wrong IS NOT NULL THEN
         RAISE EXCEPTION 'Citus already manages these tables otherwise than distribute.sql makes them: %', wrong
-            USING HINT = 'SELECT undistribute_table(''<table>'', cascade_via_foreign_keys => true) for each, then run distribute.sql again (see Deploy/citus/README.md)';
+            USING HINT = 'Citus cannot turn them back (their identity columns): restore the backup taken before distributing, or drop and create again a database without rows, then run distribute.sql (see Deploy/citus/README.md)';
     END IF;
 END
 $$;
