@@ -15,7 +15,11 @@ DECLARE
     changed integer;
     inserted integer;
     removed integer;
-    rows chitieu.progress[];
+    -- The changed figures, a column per array (see below).
+    a_id bigint[]; a_indicator bigint[]; a_unit bigint[]; a_year smallint[]; a_target bigint[]; a_achieved bigint[];
+    a_with_submitted bigint[]; a_companion bigint[]; a_rate numeric[]; a_status text[]; a_level text[]; a_code text[];
+    a_name text[]; a_parent bigint[]; a_i_code text[]; a_i_name text[]; a_measure text[]; a_companion_measure text[];
+    a_rate_with_submitted numeric[];
 BEGIN
     SELECT first_year, last_year, code INTO ph FROM chitieu.phase WHERE province_id = p_province_id AND phase_id = p_phase_id;
     IF NOT FOUND THEN
@@ -174,26 +178,26 @@ BEGIN
               IS DISTINCT FROM (f.target, f.achieved, f.with_submitted, f.companion, f.status, f.level, f.code, f.name, f.parent_id,
                f.i_code, f.i_name, f.measure_unit, f.companion_measure, ph.code, f.rate_with_submitted)
     )
-    -- Read into rows of chitieu.progress, then written by two statements: on Citus a query that
+    -- Read into arrays, a column each, then written by two statements: on Citus a query that
     -- writes in a CTE runs on every shard, while a recursive one runs only on one.
-    SELECT coalesce(array_agg(jsonb_populate_record(NULL::chitieu.progress, jsonb_build_object(
-               'progress_id', c.progress_id, 'province_id', p_province_id, 'indicator_id', c.indicator_id, 'unit_id', c.unit_id,
-               'phase_id', p_phase_id, 'year', c.year, 'target', c.target, 'achieved', c.achieved,
-               'achieved_with_submitted', c.with_submitted, 'companion', c.companion, 'rate', c.rate, 'status', c.status,
-               'computed_at', now(), 'unit_level', c.level, 'unit_code', c.code, 'unit_name', c.name, 'parent_id', c.parent_id,
-               'indicator_code', c.i_code, 'indicator_name', c.i_name, 'measure_unit', c.measure_unit,
-               'companion_measure', c.companion_measure, 'phase_code', ph.code, 'rate_with_submitted', c.rate_with_submitted)))
-           , '{}')
-    INTO rows
+    SELECT array_agg(c.progress_id), array_agg(c.indicator_id), array_agg(c.unit_id), array_agg(c.year), array_agg(c.target),
+           array_agg(c.achieved), array_agg(c.with_submitted), array_agg(c.companion), array_agg(c.rate), array_agg(c.status),
+           array_agg(c.level), array_agg(c.code), array_agg(c.name), array_agg(c.parent_id), array_agg(c.i_code), array_agg(c.i_name),
+           array_agg(c.measure_unit), array_agg(c.companion_measure), array_agg(c.rate_with_submitted)
+    INTO a_id, a_indicator, a_unit, a_year, a_target, a_achieved, a_with_submitted, a_companion, a_rate, a_status, a_level, a_code,
+         a_name, a_parent, a_i_code, a_i_name, a_measure, a_companion_measure, a_rate_with_submitted
     FROM changes c;
 
     UPDATE chitieu.progress p
-    SET target = c.target, achieved = c.achieved, achieved_with_submitted = c.achieved_with_submitted, companion = c.companion,
-        rate = c.rate, status = c.status, computed_at = c.computed_at,
-        unit_level = c.unit_level, unit_code = c.unit_code, unit_name = c.unit_name, parent_id = c.parent_id,
-        indicator_code = c.indicator_code, indicator_name = c.indicator_name, measure_unit = c.measure_unit,
-        companion_measure = c.companion_measure, phase_code = c.phase_code, rate_with_submitted = c.rate_with_submitted
-    FROM unnest(rows) c
+    SET target = c.target, achieved = c.achieved, achieved_with_submitted = c.with_submitted, companion = c.companion,
+        rate = c.rate, status = c.status, computed_at = now(),
+        unit_level = c.level, unit_code = c.code, unit_name = c.name, parent_id = c.parent_id,
+        indicator_code = c.i_code, indicator_name = c.i_name, measure_unit = c.measure_unit,
+        companion_measure = c.companion_measure, phase_code = ph.code, rate_with_submitted = c.rate_with_submitted
+    FROM unnest(a_id, a_target, a_achieved, a_with_submitted, a_companion, a_rate, a_status, a_level, a_code, a_name, a_parent,
+                a_i_code, a_i_name, a_measure, a_companion_measure, a_rate_with_submitted)
+         AS c(progress_id, target, achieved, with_submitted, companion, rate, status, level, code, name, parent_id,
+              i_code, i_name, measure_unit, companion_measure, rate_with_submitted)
     WHERE p.province_id = p_province_id AND c.progress_id IS NOT NULL AND p.progress_id = c.progress_id;
     GET DIAGNOSTICS changed = ROW_COUNT;
     -- ON CONFLICT also lets Citus write the rows through INSERT statements rather than COPY,
@@ -202,10 +206,14 @@ BEGIN
                                   achieved_with_submitted, companion, rate, status, computed_at,
                                   unit_level, unit_code, unit_name, parent_id, indicator_code, indicator_name, measure_unit,
                                   companion_measure, phase_code, rate_with_submitted)
-    SELECT c.province_id, c.indicator_id, c.unit_id, c.phase_id, c.year, c.target, c.achieved, c.achieved_with_submitted, c.companion,
-           c.rate, c.status, c.computed_at, c.unit_level, c.unit_code, c.unit_name, c.parent_id, c.indicator_code, c.indicator_name,
-           c.measure_unit, c.companion_measure, c.phase_code, c.rate_with_submitted
-    FROM unnest(rows) c WHERE c.progress_id IS NULL
+    SELECT p_province_id, c.indicator_id, c.unit_id, p_phase_id, c.year, c.target, c.achieved, c.with_submitted, c.companion,
+           c.rate, c.status, now(), c.level, c.code, c.name, c.parent_id, c.i_code, c.i_name, c.measure_unit,
+           c.companion_measure, ph.code, c.rate_with_submitted
+    FROM unnest(a_id, a_indicator, a_unit, a_year, a_target, a_achieved, a_with_submitted, a_companion, a_rate, a_status, a_level,
+                a_code, a_name, a_parent, a_i_code, a_i_name, a_measure, a_companion_measure, a_rate_with_submitted)
+         AS c(progress_id, indicator_id, unit_id, year, target, achieved, with_submitted, companion, rate, status, level,
+              code, name, parent_id, i_code, i_name, measure_unit, companion_measure, rate_with_submitted)
+    WHERE c.progress_id IS NULL
     ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO NOTHING;
     GET DIAGNOSTICS inserted = ROW_COUNT;
     changed := changed + inserted;
