@@ -233,16 +233,23 @@ public struct TenantArchive: Sendable {
             guard let lines = contents.lines[table], !lines.isEmpty else { continue }
             let columns = try await Self.writableColumns(table, tx.connection)
             let name = "chitieu.\(PostgresQuery.quoteIdentifier(table))"
+            // ON CONFLICT DO NOTHING, with every row counted: on Citus an INSERT … SELECT under
+            // row-level security is written with INSERT statements only when it has such a
+            // clause (without one Citus copies the rows, which row-level security refuses).
             let sql = """
                 INSERT INTO \(name) (\(columns)) OVERRIDING SYSTEM VALUE
                 SELECT \(columns) FROM jsonb_populate_recordset(NULL::\(name), (SELECT jsonb_agg(e -> 'row') FROM jsonb_array_elements($1::jsonb) e))
+                ON CONFLICT DO NOTHING
                 """
             var start = 0
             while start < lines.count {
                 let batch = lines[start..<min(start + Self.batchSize, lines.count)]
                 var bindings = PostgresBindings()
                 bindings.append("[" + batch.joined(separator: ",") + "]")
-                try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings))
+                let written = try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings)).affectedRows
+                guard written == batch.count else {
+                    throw ChitieuError(.invalid, field: "file", reason: "the file holds a row of \(table) twice (\(batch.count - written) of them)")
+                }
                 start += Self.batchSize
             }
         }
@@ -265,7 +272,8 @@ public struct TenantArchive: Sendable {
             """)
     }
 
-    /// Identities go on after the ids brought in, so this province's next rows get new ones.
+    /// Identities go on after the ids brought in, so this province's next rows get new ones
+    /// (on Citus each node draws from a range of its own, above ids brought in from one server).
     static func advanceIdentities(of province: Province, tx: TenantTransaction) async throws {
         for row in try await tx.query(
             """
@@ -283,7 +291,8 @@ public struct TenantArchive: Sendable {
                 PostgresQuery(
                     unsafeSQL: """
                         SELECT setval($1::regclass, greatest(m, coalesce(pg_sequence_last_value($1::regclass), 0)))
-                        FROM (SELECT max(\(column)) AS m FROM chitieu.\(PostgresQuery.quoteIdentifier(table)) WHERE province_id = $2) x WHERE m IS NOT NULL
+                        FROM (SELECT max(\(column)) AS m FROM chitieu.\(PostgresQuery.quoteIdentifier(table)) WHERE province_id = $2) x
+                        WHERE m IS NOT NULL AND m >= (SELECT s.seqmin FROM pg_sequence s WHERE s.seqrelid = $1::regclass)
                         """, bindings: bindings))
         }
     }
