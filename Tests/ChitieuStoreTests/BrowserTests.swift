@@ -18,6 +18,7 @@ struct BrowserTests {
         let python = try #require(browserPython)
         let web = try await WebWorld.make()
         let names = try await WebPagesTests.unitNames(web.world)
+        let clubs = try await WebResultPagesTests.addClubs(web)
         let root = try TestDatabase.repositoryRoot()
         let shots = root.appendingPathComponent(".build/browser-screenshots")
         try await withLivePages(web.world) { http in
@@ -34,7 +35,7 @@ struct BrowserTests {
                     "province": a.province, "district": a.district, "other_district": a.otherDistrict, "commune": a.commune,
                     "other_commune": a.otherCommune, "other_province": b.province, "other_province_commune": b.commune,
                 ],
-                "indicator_id": web.world.indicators[0],
+                "indicator_id": web.world.indicators[0], "clubs_indicator_id": clubs,
                 "officers": [
                     "canbo.tinh": officer(a.province, "canbo.tinh"), "canbo.huyen": officer(a.district, "canbo.huyen"),
                     "canbo.xa": officer(a.commune, "canbo.xa"), "canbo.yenbai": officer(b.province, "canbo.yenbai"),

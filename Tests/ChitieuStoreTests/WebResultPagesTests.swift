@@ -15,12 +15,16 @@ struct WebResultPagesTests {
     /// The page world, with an indicator broken down by sex whose members are counted too.
     static func world() async throws -> (WebWorld, Int64) {
         let web = try await WebWorld.make()
-        let clubs = try await IndicatorStore(database: web.world.app).add(
+        return (web, try await addClubs(web))
+    }
+
+    /// Adds Lào Cai's clubs (DA8-02): counted by sex, with their members; returns its id.
+    static func addClubs(_ web: WebWorld) async throws -> Int64 {
+        try await IndicatorStore(database: web.world.app).add(
             IndicatorDraft(
                 code: "DA8-02", name: "Câu lạc bộ thủ lĩnh của sự thay đổi", measureUnit: "câu lạc bộ", kind: .flow,
                 disaggregation: ["sex": ["nữ", "nam"]], companionMeasure: "thành viên"),
-            province: web.world.a.id, caller: .command("test"))
-        return (web, clubs.id)
+            province: web.world.a.id, caller: .command("test")).id
     }
 
     static func count(_ web: WebWorld, _ sql: String) async throws -> Int {

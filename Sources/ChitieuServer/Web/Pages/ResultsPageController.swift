@@ -74,14 +74,10 @@ struct ResultsPageController {
     static let listTemplate = WebTemplate("""
         <h1>Kết quả</h1>
         <form class="filters card" method="get" action="/ket-qua">
-        <label for="loc-trang-thai">Trạng thái
-        <select id="loc-trang-thai" name="trang_thai"><option value="">Tất cả</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
-        <label for="loc-chi-tieu">Chỉ tiêu
-        <select id="loc-chi-tieu" name="chi_tieu"><option value="">Tất cả</option>{{#indicators}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/indicators}}</select></label>
-        <label for="loc-nam">Năm
-        <select id="loc-nam" name="nam"><option value="">Tất cả</option>{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></label>
-        <label for="loc-don-vi">Mã đơn vị (id)
-        <input id="loc-don-vi" name="don_vi" inputmode="numeric" value="{{unit}}"></label>
+        <div class="field"><label for="loc-trang-thai">Trạng thái</label> <select id="loc-trang-thai" name="trang_thai"><option value="">Tất cả</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></div>
+        <div class="field"><label for="loc-chi-tieu">Chỉ tiêu</label> <select id="loc-chi-tieu" name="chi_tieu"><option value="">Tất cả</option>{{#indicators}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/indicators}}</select></div>
+        <div class="field"><label for="loc-nam">Năm</label> <select id="loc-nam" name="nam"><option value="">Tất cả</option>{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></div>
+        <div class="field"><label for="loc-don-vi">Mã đơn vị (id)</label> <input id="loc-don-vi" name="don_vi" inputmode="numeric" value="{{unit}}"></div>
         <button type="submit" class="secondary">Lọc</button>
         </form>
         {{#empty}}<div class="card"><p>Không có kết quả nào phù hợp.</p></div>{{/empty}}
