@@ -86,7 +86,7 @@ struct WebResultPagesTests {
             try await browser.signIn("canbo.xa")
             let form = try await browser.request(.get, "/ket-qua/nhap?unit=\(w.unitsA.commune)&indicator=\(clubs)")
             #expect(form.status == .ok)
-            for label in ["<label for=\"period\">", "<label for=\"value\">", "<label for=\"b-0-0\">nam</label>", "<label for=\"companion_value\">", "<label for=\"note\">"] {
+            for label in ["<label for=\"period\">", "<label for=\"value\">", "<label for=\"b-0-0\">nữ</label>", "<label for=\"b-0-1\">nam</label>", "<label for=\"companion_value\">", "<label for=\"note\">"] {
                 #expect(form.text.contains(label), "\(label)")
             }
             let key = try #require(WebClient.hidden("idem", in: form.text))
