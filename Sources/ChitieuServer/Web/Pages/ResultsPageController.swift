@@ -100,6 +100,7 @@ struct ResultsPageController {
         case "gui": "Đã gửi duyệt."
         case "sua": "Đã lưu thay đổi."
         case "duyet": "Đã duyệt."
+        case "khong-duyet": "Không duyệt được: kết quả đã thay đổi trong lúc bạn xem, hoặc chính bạn đã nhập hay gửi nó (người nhập không tự duyệt)."
         case "tra": "Đã trả lại cho đơn vị."
         case "dieu-chinh": "Đã điều chỉnh."
         default: nil
