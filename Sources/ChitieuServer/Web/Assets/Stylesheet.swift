@@ -88,6 +88,7 @@ ul.inbox li { display: grid; grid-template-columns: auto 1fr; gap: .1rem .5rem; 
 ul.inbox li > span, ul.inbox li > a { grid-column: 2; }
 ul.cells li, ul.silent li { padding: .3rem 0; border-bottom: 1px solid var(--line); }
 .deadline { font-size: 1.05rem; } .deadline.late strong { color: var(--late); }
+form.filters .field { max-width: 100%; } form.filters select { max-width: 100%; }
 @media (min-width: 48rem) {
   header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; }
   nav.main ul { margin: 0; }
