@@ -34,7 +34,10 @@ struct MessageCatalogueTests {
                 "date": .date(CalendarDate(year: 2025, month: 10, day: 24)), "rule": .text("rule"), "code": .text("DA8-01"),
                 "known": .text("2021-2025"), "year": .year(2031), "phase": .text("2021-2025"), "unit": .text("02716"), "count": .count(2),
                 "what": .noun("the unit"), "expected": .count(3), "actual": .count(4), "state": .words(en: "draft", vi: "là bản nháp"),
-                "move": .words(en: "approved", vi: "duyệt"), "seconds": .count(30),
+                "move": .words(en: "approved", vi: "duyệt"), "seconds": .count(30), "dimension": .text("sex"),
+                "levels": .words(en: "commune", vi: "xã"), "level": .words(en: "district", vi: "huyện"), "total": .count(3),
+                "name": .words(en: "the value", vi: "giá trị"), "figure": .count(4), "username": .text("xa10"),
+                "role": .words(en: "commune", vi: "cán bộ xã"), "unitLevel": .words(en: "district", vi: "huyện"),
             ]
             let error = ChitieuError(.invalid, field: "value", key, arguments)
             let vi = error.message(in: .vi)
@@ -81,6 +84,25 @@ struct MessageCatalogueTests {
         let ended = unit.endedError("its targets")
         #expect(ended?.reason == unit.endedRefusal("its targets") && ended?.code == .unitEnded && ended?.field == "unit")
         #expect(ended?.message(in: .vi) == "Đơn vị 02716 Xã Sơn Hải đã kết thúc từ ngày 30/06/2025; chỉ tiêu được giao của đơn vị là lịch sử, chỉ được xem.")
+    }
+
+    @Test func aResultsFiguresAreRefusedInWordsAnOfficerReads() {
+        let sum = ResultRules.error(with: ResultFigures(value: 3, breakdown: ["sex": ["nữ": 1, "nam": 1]]), disaggregation: ["sex": ["nữ", "nam"]], companionMeasure: nil)
+        #expect(sum?.field == "breakdown.sex" && sum?.reason == "adds up to 2, not to the value 3")
+        #expect(sum?.message(in: .vi) == "Số liệu phân tổ (sex) cộng lại được 2, không bằng giá trị 3.")
+        let missing = ResultRules.problem(with: ResultFigures(value: 2, breakdown: ["sex": ["nữ": 2]]), disaggregation: ["sex": ["nữ", "nam"]], companionMeasure: nil)
+        #expect(missing?.0 == "breakdown.sex.nam" && missing?.1 == "is missing: give every category of sex, 0 if none")
+        let unit = FoundUnit(
+            id: 1, level: .district, code: "083", name: "Huyện Bát Xát", validFrom: CalendarDate(year: 2008, month: 1, day: 1), validTo: nil,
+            ended: false)
+        let rules = ResultRules.IndicatorRules(
+            code: "DA8-01", reportingLevels: ["commune"], disaggregation: nil, companionMeasure: nil, suspendedFrom: nil, companionDisaggregation: nil)
+        let day = CalendarDate(year: 2024, month: 3, day: 1)
+        let refused = ResultRules.error(start: day, end: day, figures: ResultFigures(value: 1), unit: unit, indicator: rules, today: day)
+        #expect(refused?.reason == "DA8-01 is reported by commune units, not by a district" && refused?.field == "unit_id")
+        #expect(refused?.message(in: .vi) == "Chỉ tiêu DA8-01 do đơn vị cấp xã báo cáo, không phải cấp huyện.")
+        #expect(ResultRules.refusal(start: day, end: day, figures: ResultFigures(value: 1), unit: unit, indicator: rules, today: day)
+            == .input(field: "unit_id", reason: "DA8-01 is reported by commune units, not by a district"))
     }
 
     @Test func acceptLanguageChoosesVietnameseOnlyWhenItIsPreferred() {

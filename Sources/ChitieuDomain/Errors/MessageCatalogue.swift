@@ -47,8 +47,11 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case required, empty, tooLong, controlCharacter, shorterThan
     case negative, aboveMaximum, wholeNumber, integerRange, yearRange
     case inThePast, badCursor, taken
-    case unknownPhase, outsidePhase, unitOutsidePhase, unknownUnit, ambiguousUnit, noProvinceUnit, unknownIndicator
+    case unknownPhase, outsidePhase, unitOutsidePhase, unknownUnit, unknownUnitOn, ambiguousUnit, noProvinceUnit, unknownIndicator
     case notFound, staleVersion, wrongState, deadlinePassed, unitEnded, targetLocked, tooManyLogins
+    case notReportedBy, indicatorSuspended, endBeforeStart, periodAcrossYears, inTheFuture, beforeYear, unitNotYet, unitEndedBefore
+    case noCompanion, notADimension, notACategory, missingCategory, breakdownSum
+    case badUsername, roleLevel, roleHeld
 }
 
 enum MessageCatalogue {
@@ -126,6 +129,8 @@ enum MessageCatalogue {
             Texts(en: "the unit {unit} does not exist during the phase {phase}", vi: "Đơn vị {unit} không tồn tại trong giai đoạn {phase}.")
         case .unknownUnit:
             Texts(en: "no unit of this province has the code '{code}' during the phase", vi: "Không có đơn vị nào của tỉnh mang mã '{code}' trong giai đoạn này.")
+        case .unknownUnitOn:
+            Texts(en: "the province has no unit with the code '{code}' on {date}", vi: "Ngày {date}, tỉnh không có đơn vị nào mang mã '{code}'.")
         case .ambiguousUnit:
             Texts(en: "the code '{code}' names {count} units during the phase", vi: "Mã '{code}' ứng với {count} đơn vị trong giai đoạn này; hãy chọn đơn vị trong danh sách.")
         case .noProvinceUnit: Texts(en: "the province has no province-level unit", vi: "Tỉnh chưa có đơn vị cấp tỉnh; hãy nhập danh sách đơn vị trước.")
@@ -147,6 +152,41 @@ enum MessageCatalogue {
             Texts(
                 en: "the target is locked, so every allocation keeps it; send \"locked\": true to change it and keep it locked, or false to unlock it",
                 vi: "Chỉ tiêu này đang bị khoá nên mọi lần phân bổ đều giữ nguyên; hãy chọn giữ khoá hay mở khoá khi sửa.")
+        case .notReportedBy:
+            Texts(en: "{code} is reported by {levels} units, not by a {level}", vi: "Chỉ tiêu {code} do đơn vị cấp {levels} báo cáo, không phải cấp {level}.")
+        case .indicatorSuspended:
+            Texts(
+                en: "{code} is suspended from {date}; results after that date are not taken",
+                vi: "Chỉ tiêu {code} tạm dừng từ ngày {date}; không nhận kết quả sau ngày đó.")
+        case .endBeforeStart: Texts(en: "is before period_start", vi: "Ngày cuối kỳ báo cáo đang ở trước ngày đầu kỳ.")
+        case .periodAcrossYears:
+            Texts(en: "a period lies within one year ({year}); report each year apart", vi: "Kỳ báo cáo phải nằm trong một năm ({year}); hãy báo cáo riêng từng năm.")
+        case .inTheFuture: Texts(en: "{date} is in the future", vi: "{Field} ({date}) là ngày chưa tới.")
+        case .beforeYear: Texts(en: "is before {year}", vi: "{Field} ở trước năm {year}.")
+        case .unitNotYet:
+            Texts(
+                en: "{unit} exists from {date}; report earlier periods on the units of that time",
+                vi: "Đơn vị {unit} chỉ có từ ngày {date}; hãy báo cáo các kỳ trước đó cho các đơn vị của thời gian ấy.")
+        case .unitEndedBefore:
+            Texts(
+                en: "{unit} ended on {date}; report later periods on the units that succeeded it",
+                vi: "Đơn vị {unit} đã kết thúc ngày {date}; hãy báo cáo các kỳ sau đó cho các đơn vị kế tiếp.")
+        case .noCompanion: Texts(en: "the indicator has no companion measure", vi: "Chỉ tiêu này không có số liệu đi kèm.")
+        case .notADimension:
+            Texts(en: "is not a dimension of the indicator (it has {known})", vi: "Chỉ tiêu không phân tổ theo '{dimension}' (các cách phân tổ: {known}).")
+        case .notACategory: Texts(en: "is not a category of {dimension} ({known})", vi: "{Field} không phải là một nhóm của {dimension} ({known}).")
+        case .missingCategory:
+            Texts(en: "is missing: give every category of {dimension}, 0 if none", vi: "Còn thiếu {field}: hãy nhập đủ mọi nhóm của {dimension}, không có thì nhập 0.")
+        case .breakdownSum: Texts(en: "adds up to {total}, not to {name} {figure}", vi: "{Field} cộng lại được {total}, không bằng {name} {figure}.")
+        case .badUsername:
+            Texts(
+                en: "'{value}' is not a valid username: 2 to 63 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit",
+                vi: "Tên đăng nhập '{value}' không hợp lệ: cần 2 đến 63 ký tự a–z, 0–9, '.', '_' hoặc '-', bắt đầu bằng chữ hoặc số.")
+        case .roleLevel:
+            Texts(
+                en: "the {role} role is held at a {level} unit, and this unit is a {unitLevel}",
+                vi: "Vai trò {role} được giao ở đơn vị cấp {level}, còn đơn vị này là cấp {unitLevel}.")
+        case .roleHeld: Texts(en: "'{username}' holds the {role} role at this unit already", vi: "Tài khoản '{username}' đã có vai trò {role} ở đơn vị này.")
         case .tooManyLogins:
             Texts(en: "too many failed logins; try again in {seconds} seconds", vi: "Đăng nhập sai quá nhiều lần; hãy thử lại sau {seconds} giây.")
         }

@@ -29,7 +29,7 @@ struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
-    static func problem(for error: any Error, language: Language, context: Context) -> Problem {
+    static func problem(for error: any Error, language: Language = .en, context: Context) -> Problem {
         switch error {
         case let error as ChitieuError:
             return Problem(error, language: language)

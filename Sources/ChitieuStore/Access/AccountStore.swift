@@ -37,19 +37,6 @@ public struct GrantRecord: Sendable, Hashable {
     public var grantedAt: Date
 }
 
-/// A unit named by its id (the API) or its GSO code, current today (admin commands).
-public enum UnitReference: Sendable, Hashable, CustomStringConvertible {
-    case id(Int64)
-    case code(String)
-
-    public var description: String {
-        switch self {
-        case .id(let id): "id \(id)"
-        case .code(let code): "code '\(code)'"
-        }
-    }
-}
-
 /// Accounts, their passwords and their grants. Every change goes through the policy and leaves
 /// an audit event in the same transaction.
 public struct AccountStore: Sendable {
@@ -73,9 +60,7 @@ public struct AccountStore: Sendable {
             && username.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
             && username.utf8.first.map { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) } == true
         guard valid else {
-            throw ChitieuError(.invalid,
-                field: field,
-                reason: "'\(raw.prefix(80))' is not a valid username: 2 to 63 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit")
+            throw ChitieuError(.invalid, field: field, .badUsername, ["value": .text(String(raw.prefix(80)))])
         }
         return username
     }
@@ -84,7 +69,7 @@ public struct AccountStore: Sendable {
     public static func normalizedPassword(_ raw: String, field: String = "password") throws -> String {
         let password = raw.precomposedStringWithCanonicalMapping
         guard password.count >= 10 else { throw ChitieuError(.invalid, field: field, .shorterThan, ["minimum": .count(10)]) }
-        guard password.count <= 256 else { throw ChitieuError(.invalid, field: field, reason: "is longer than 256 characters") }
+        guard password.count <= 256 else { throw ChitieuError(.invalid, field: field, .tooLong, ["maximum": .count(256)]) }
         return password
     }
 
@@ -130,25 +115,9 @@ public struct AccountStore: Sendable {
     }
 
     /// The unit with a reference (by code: the current one), or an error naming `field`.
+    @available(*, deprecated, message: "use tx.resolve.unit(_:field:)")
     public static func unit(_ reference: UnitReference, field: String, tx: TenantTransaction) async throws -> FoundUnit {
-        let rows: PostgresRows
-        switch reference {
-        case .id(let id):
-            rows = try await tx.query(
-                "SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) AND unit_id = \(id)", prepared: true)
-        case .code(let code):
-            rows = try await tx.query(
-                """
-                SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit
-                WHERE province_id = \(tx.provinceID) AND code = \(code) AND valid_from <= current_date
-                  AND (valid_to IS NULL OR valid_to >= current_date)
-                """, prepared: true)
-        }
-        guard let row = rows.first else {
-            if case .id = reference { throw ChitieuError.notFound("the unit") }
-            throw ChitieuError(.invalid, field: field, reason: "the province has no current unit with the \(reference)")
-        }
-        return try FoundUnit(row)
+        try await tx.resolve.unit(reference, field: field)
     }
 
     /// The strongest role an account holds now (nil: none).
@@ -199,7 +168,7 @@ public struct AccountStore: Sendable {
         let password = try rawPassword.map { try Self.normalizedPassword($0) }
         @Sendable func check(_ tx: TenantTransaction) async throws -> FoundUnit? {
             var home: FoundUnit?
-            if let homeUnit { home = try await Self.unit(homeUnit, field: "home_unit", tx: tx) }
+            if let homeUnit { home = try await tx.resolve.unit(homeUnit, field: "home_unit") }
             var resource = home?.id
             if resource == nil { resource = try await Access.rootUnit(tx: tx) }
             try await Access.require(caller, .manageAccount(highestRole: nil), unit: resource, tx: tx)
@@ -367,10 +336,13 @@ public struct AccountStore: Sendable {
     ) async throws -> GrantRecord {
         try await database.withTokenChange(province, cache: cache) { tx in
             let account = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
-            let unit = try await Self.unit(reference, field: "unit", tx: tx)
+            let unit = try await tx.resolve.unit(reference, field: "unit")
             try await Access.require(caller, .grant(role), unit: unit.id, tx: tx)
             if let level = role.level, level != unit.level {
-                throw ChitieuError(.invalid, field: "role", reason: "the \(role.rawValue) role is held at a \(level.rawValue) unit, and this unit is a \(unit.level.rawValue)")
+                throw ChitieuError(
+                    .invalid, field: "role", .roleLevel,
+                    ["role": .words(en: role.rawValue, vi: role.vietnamese), "level": .words(en: level.rawValue, vi: level.vietnamese),
+                     "unitLevel": .words(en: unit.level.rawValue, vi: unit.level.vietnamese)])
             }
             if let validTo {
                 let today = try await tx.query("SELECT current_date")[0].decode(PostgresDate.self, at: 0)
@@ -383,7 +355,8 @@ public struct AccountStore: Sendable {
                   AND (valid_to IS NULL OR valid_to >= current_date)
                 """)
             if !existing.isEmpty {
-                throw ChitieuError(.invalid, field: "role", reason: "'\(account.username)' holds the \(role.rawValue) role at this unit already")
+                throw ChitieuError(
+                    .invalid, field: "role", .roleHeld, ["username": .text(account.username), "role": .words(en: role.rawValue, vi: role.vietnamese)])
             }
             let id = try await tx.query(
                 """

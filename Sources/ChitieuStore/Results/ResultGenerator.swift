@@ -46,7 +46,7 @@ public struct ResultGenerator: Sendable {
         let companionCodes = Array(profile.companion.keys)
         let companionRatios = companionCodes.map { profile.companion[$0]! }
         return try await database.withTenant(province) { tx in
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            let phase = try await tx.resolve.phase(phaseCode)
             try await tx.query(
                 """
                 DELETE FROM chitieu.result WHERE province_id = \(province) AND idempotency_key LIKE 'generated:%'

@@ -89,9 +89,7 @@ public struct ReformStore: Sendable {
     static func recomputeEveryPhase(of province: Int64, on c: PostgresConnection) async throws {
         for phase in try await c.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province)") {
             let id = try phase.decode(Int64.self, at: 0)
-            _ = try await JobQueue.enqueue(
-                on: c, kind: "progress", provinceID: province, uniqueKey: "progress:\(province):\(id):",
-                args: AuditLog.json(["province_id": province, "phase_id": id]), priority: 1, maxAttempts: 5)
+            _ = try await JobQueue.enqueue(on: c, ProgressJob(provinceID: province, phaseID: id), provinceID: province, priority: 1, maxAttempts: 5)
         }
     }
 
@@ -395,7 +393,7 @@ extension ReformStore {
                 guard let proposal = proposals[grantID] else {
                     throw ChitieuError(.invalid, field: "grant_id", reason: "\(grantID) is not a grant that ended with its unit and awaits a successor")
                 }
-                let unit = try await AccountStore.unit(.code(code), field: "unit_code", tx: tx)
+                let unit = try await tx.resolve.unit(.code(code), field: "unit_code")
                 guard unit.level.rawValue == (proposal.role == "province" ? "province" : "commune") else {
                     throw ChitieuError(.invalid, field: "unit_code", reason: "a \(proposal.role) grant goes on a \(proposal.role == "province" ? "province" : "commune"), not a \(unit.level.rawValue)")
                 }

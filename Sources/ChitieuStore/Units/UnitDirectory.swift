@@ -85,7 +85,7 @@ public struct UnitDirectory: Sendable {
         guard query.utf8.count <= 200 else { throw ChitieuError(.invalid, field: "q", reason: "is longer than 200 bytes") }
         try Paging.check(limit: limit)
         return try await database.withTenant(province) { tx in
-            let roots = try await Access.scopeRoots(caller, unit: nil, tx: tx)
+            let roots = try await tx.resolve.scope(of: caller, from: nil)
             if let after {
                 try Paging.requireCursor(try await tx.query(
                     "SELECT 1 FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(after)", prepared: true))

@@ -109,7 +109,7 @@ struct ResultCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let records = try await province.withProvince(database) { db, tenant in
                     var unitID: Int64?
-                    if let unit { unitID = try await db.withTenant(tenant.id) { tx in try await AccountStore.unit(.code(unit), field: "--unit", tx: tx).id } }
+                    if let unit { unitID = try await db.withTenant(tenant.id) { tx in try await tx.resolve.unit(.code(unit), field: "--unit").id } }
                     var indicatorFilter: Int64?
                     if let indicator { indicatorFilter = try await indicatorID(indicator, db, tenant) }
                     let filter = ResultStore.Filter(
