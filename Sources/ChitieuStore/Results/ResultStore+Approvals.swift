@@ -21,8 +21,8 @@ extension ResultStore {
     /// Approves several results, each at the version the caller reviewed, in one transaction:
     /// every result gets its outcome, the approvals allowed are made (with an audit event each)
     /// and the others change nothing; completion is recomputed once per indicator and phase.
-    /// Three round trips at most, whatever the number: the results read and locked with BEGIN,
-    /// the writes with COMMIT.
+    /// Two round trips, whatever the number: the results read and locked with BEGIN, the writes
+    /// with COMMIT.
     public func approve(province: Int64, _ items: [(id: UUID, version: Int)], caller: Caller) async throws -> [(id: UUID, outcome: ApprovalOutcome)] {
         guard (1...Self.approvalBatchLimit).contains(items.count) else {
             throw InputError(field: "results", reason: "must list 1 to \(Self.approvalBatchLimit) results, not \(items.count)")

@@ -139,12 +139,12 @@ extension ResultStore {
         var paths: [Int64: [Int64]]
         var deadlines: Deadlines
         var phases: Phases
-        var today: CalendarDate
+        /// Today in Vietnam, read with the results (nil when none was found).
+        var today: CalendarDate?
 
         init(_ rows: [PostgresRows]) throws {
             results = []
             extras = [:]
-            today = CalendarDate(year: 2000, month: 1, day: 1)
             for row in rows[0] {
                 let record = try ResultStore.decode(row)
                 results.append(record)
@@ -168,7 +168,7 @@ extension ResultStore {
 
         /// What `ResultRules.decide` needs of a result read here, or nil when its unit has no path.
         func standing(of r: ResultRecord, request: ResultRules.Request) -> ResultRules.Standing? {
-            guard let path = paths[r.unitID], let extra = extras[r.id] else { return nil }
+            guard let path = paths[r.unitID], let extra = extras[r.id], let today else { return nil }
             let year = if case .update(_, let end, _) = request { end.year } else { r.periodEnd.year }
             return ResultRules.Standing(
                 state: r.state, version: r.version,

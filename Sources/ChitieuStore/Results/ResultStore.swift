@@ -311,6 +311,7 @@ public struct ResultStore: Sendable {
     /// Recomputes an indicator in every phase of the province: its status or its name changed.
     static func enqueueProgress(indicatorID: Int64, tx: TenantTransaction) async throws {
         let phases = try Phases(try await tx.query(phasesStatement(province: tx.provinceID), prepared: true)).all.map(\.id)
+        guard !phases.isEmpty else { return }
         _ = try await tx.connection.pipeline(progressJobs(indicatorID: indicatorID, phases: phases, province: tx.provinceID).map { ($0, true) })
     }
 
