@@ -1,4 +1,4 @@
-public import ChitieuDomain
+import ChitieuDomain
 import Foundation
 import Postgres
 
