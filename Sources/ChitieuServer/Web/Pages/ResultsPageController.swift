@@ -48,11 +48,14 @@ struct ResultsPageController {
         let indicators = try await IndicatorStore(database: services.database).list(province: province, caller: caller)
         let names = Dictionary(uniqueKeysWithValues: indicators.map { ($0.id, $0.draft.name) })
         let thisYear = ResultEntryController.today().year
+        // The units to filter by: those the officer reports for (none for a viewer, who may still follow a link with one).
+        let units = (try? await results.reportingUnits(province: province, levels: Set(UnitLevel.allCases), caller: caller)) ?? []
         var values: [String: Any] = [
             "states": ResultRules.State.allCases.map { ["value": $0.rawValue, "label": ResultText.state($0), "selected": $0 == state] as [String: Any] },
             "indicators": indicators.map { ["id": $0.id, "label": "\($0.draft.code) – \($0.draft.name)", "selected": $0.id == indicatorID] as [String: Any] },
             "years": (2021...thisYear).reversed().map { ["year": $0, "selected": $0 == year] as [String: Any] },
-            "unit": unitID.map(String.init) ?? "",
+            "unit": unitID.map(String.init) ?? "", "hasUnits": !units.isEmpty,
+            "units": units.map { ["id": $0.id, "label": ResultEntryController.unitLabel($0), "selected": $0.id == unitID] as [String: Any] },
             "rows": records.map { r in
                 [
                     "href": Self.path(r.id), "unit": r.unitName, "indicator": names[r.indicatorID] ?? r.indicatorCode, "code": r.indicatorCode,
@@ -77,7 +80,8 @@ struct ResultsPageController {
         <div class="field"><label for="loc-trang-thai">Trạng thái</label> <select id="loc-trang-thai" name="trang_thai"><option value="">Tất cả</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></div>
         <div class="field"><label for="loc-chi-tieu">Chỉ tiêu</label> <select id="loc-chi-tieu" name="chi_tieu"><option value="">Tất cả</option>{{#indicators}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/indicators}}</select></div>
         <div class="field"><label for="loc-nam">Năm</label> <select id="loc-nam" name="nam"><option value="">Tất cả</option>{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></div>
-        <div class="field"><label for="loc-don-vi">Mã đơn vị (id)</label> <input id="loc-don-vi" name="don_vi" inputmode="numeric" value="{{unit}}"></div>
+        {{#hasUnits}}<div class="field"><label for="loc-don-vi">Đơn vị</label> <select id="loc-don-vi" name="don_vi"><option value="">Tất cả</option>{{#units}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/units}}</select></div>{{/hasUnits}}
+        {{^hasUnits}}{{#unit}}<input type="hidden" name="don_vi" value="{{unit}}">{{/unit}}{{/hasUnits}}
         <button type="submit" class="secondary">Lọc</button>
         </form>
         {{#empty}}<div class="card"><p>Không có kết quả nào phù hợp.</p></div>{{/empty}}
