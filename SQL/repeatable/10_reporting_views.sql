@@ -239,5 +239,100 @@ SELECT l.province_id, l.predecessor_id, l.predecessor_code, l.predecessor_name, 
 FROM chitieu.province_lineage l;
 COMMENT ON VIEW reporting.province_lineage IS 'Provinces merged into this one, when, and the rows carried over.';
 
+-- Reporting completeness (DHIS2's reporting rate): which units have reported each indicator in a
+-- period. One row per unit valid in some part of the period, indicator its level reports (not
+-- suspended before the period ended) and period of a phase's year: the year, its halves, quarters
+-- and months. A result counts in a period when its own period lies within it; the cell's state is
+-- the most advanced of its results (approved, submitted, returned, draft), else none.
+CREATE OR REPLACE VIEW chitieu.completeness_report WITH (security_invoker = true) AS
+SELECT c.province_id, c.phase, c.year, c.period, c.period_kind, c.period_start, c.period_end,
+       c.unit_id, c.unit_level, c.unit_code, c.unit_name, c.parent_id, c.indicator_id, c.indicator_code, c.indicator_name,
+       CASE c.state_rank WHEN 4 THEN 'approved' WHEN 3 THEN 'submitted' WHEN 2 THEN 'returned' WHEN 1 THEN 'draft' ELSE 'none' END AS state,
+       CASE c.state_rank WHEN 4 THEN 'Đã duyệt' WHEN 3 THEN 'Đã gửi' WHEN 2 THEN 'Bị trả lại' WHEN 1 THEN 'Nháp' ELSE 'Chưa báo cáo' END AS state_label,
+       c.results, c.last_change, greatest(c.closes_on, c.reopened_until) AS closes_on,
+       greatest(c.closes_on, c.reopened_until) - (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS days_left
+FROM (
+    SELECT u.province_id, ph.code AS phase, y.year::smallint AS year,
+           CASE k.kind WHEN 'year' THEN y.year::text WHEN 'half' THEN y.year || '-H' || k.number
+                       WHEN 'quarter' THEN y.year || '-Q' || k.number ELSE y.year || '-' || lpad(k.number::text, 2, '0') END AS period,
+           k.kind AS period_kind, make_date(y.year, k.first_month, 1) AS period_start,
+           (make_date(y.year, k.last_month, 1) + interval '1 month - 1 day')::date AS period_end,
+           u.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, u.parent_id,
+           i.indicator_id, i.code AS indicator_code, i.name AS indicator_name,
+           coalesce(max(CASE r.state WHEN 'approved' THEN 4 WHEN 'submitted' THEN 3 WHEN 'returned' THEN 2 WHEN 'draft' THEN 1 END), 0) AS state_rank,
+           count(r.result_id) AS results, max(r.updated_at) AS last_change,
+           coalesce(d.closes_on, make_date(y.year + 1, 1, 25)) AS closes_on,
+           -- Reporting reopened for the unit or a unit above it.
+           (SELECT max(x.until) FROM chitieu.deadline_exception x
+            WHERE x.province_id = u.province_id AND x.year = y.year AND x.unit_id IN (u.unit_id, u.parent_id, pu.parent_id, gu.parent_id)) AS reopened_until
+    FROM chitieu.phase ph
+    CROSS JOIN generate_series(ph.first_year::int, ph.last_year::int) AS y (year)
+    CROSS JOIN (VALUES ('year', 0, 1, 12), ('half', 1, 1, 6), ('half', 2, 7, 12),
+                       ('quarter', 1, 1, 3), ('quarter', 2, 4, 6), ('quarter', 3, 7, 9), ('quarter', 4, 10, 12),
+                       ('month', 1, 1, 1), ('month', 2, 2, 2), ('month', 3, 3, 3), ('month', 4, 4, 4), ('month', 5, 5, 5), ('month', 6, 6, 6),
+                       ('month', 7, 7, 7), ('month', 8, 8, 8), ('month', 9, 9, 9), ('month', 10, 10, 10), ('month', 11, 11, 11),
+                       ('month', 12, 12, 12)) AS k (kind, number, first_month, last_month)
+    JOIN chitieu.admin_unit u ON u.province_id = ph.province_id
+         AND u.valid_from <= (make_date(y.year, k.last_month, 1) + interval '1 month - 1 day')::date
+         AND (u.valid_to IS NULL OR u.valid_to >= make_date(y.year, k.first_month, 1))
+    JOIN chitieu.indicator i ON i.province_id = u.province_id AND u.level = ANY (i.reporting_levels)
+         AND (i.status = 'active' OR i.suspended_from > (make_date(y.year, k.last_month, 1) + interval '1 month - 1 day')::date)
+    LEFT JOIN chitieu.admin_unit pu ON pu.province_id = u.province_id AND pu.unit_id = u.parent_id
+    LEFT JOIN chitieu.admin_unit gu ON gu.province_id = pu.province_id AND gu.unit_id = pu.parent_id
+    LEFT JOIN chitieu.reporting_deadline d ON d.province_id = u.province_id AND d.year = y.year
+    LEFT JOIN chitieu.result r ON r.province_id = u.province_id AND r.unit_id = u.unit_id AND r.indicator_id = i.indicator_id
+         AND r.year = y.year AND r.period_start >= make_date(y.year, k.first_month, 1)
+         AND r.period_end <= (make_date(y.year, k.last_month, 1) + interval '1 month - 1 day')::date
+    GROUP BY u.province_id, ph.province_id, ph.phase_id, y.year, k.kind, k.number, k.first_month, k.last_month, u.unit_id, i.province_id, i.indicator_id,
+             pu.province_id, pu.unit_id, gu.province_id, gu.unit_id, d.province_id, d.year
+) c;
+COMMENT ON VIEW chitieu.completeness_report IS 'Reporting state per unit, indicator and period (year, half, quarter, month): the base of reporting.completeness and its summaries.';
+
+CREATE OR REPLACE VIEW reporting.completeness WITH (security_invoker = true) AS
+SELECT province_id, phase, year, period, period_kind, period_start, period_end, unit_id, unit_level, unit_code, unit_name, parent_id,
+       indicator_id, indicator_code, indicator_name, state, state_label, results, last_change, closes_on, days_left
+FROM chitieu.completeness_report;
+COMMENT ON VIEW reporting.completeness IS 'Which units have reported each indicator in a period: one row per unit valid in the period and indicator its level reports (suspended ones left out), with the most advanced state of its results.';
+COMMENT ON COLUMN reporting.completeness.period IS 'The period: 2025 (the year), 2025-H1, 2025-Q3 or 2025-07.';
+COMMENT ON COLUMN reporting.completeness.period_kind IS 'year, half, quarter or month.';
+COMMENT ON COLUMN reporting.completeness.state IS 'none, draft, returned, submitted or approved: the most advanced state of the unit''s results of the indicator whose period lies within this one.';
+COMMENT ON COLUMN reporting.completeness.state_label IS 'Chưa báo cáo, Nháp, Bị trả lại, Đã gửi, Đã duyệt.';
+COMMENT ON COLUMN reporting.completeness.results IS 'How many results of the unit and indicator lie within the period, in any state.';
+COMMENT ON COLUMN reporting.completeness.last_change IS 'When one of those results last changed.';
+COMMENT ON COLUMN reporting.completeness.closes_on IS 'Last day the year''s results may be entered or submitted by this unit (the province''s deadline, or later where reporting was reopened for the unit or a unit above it).';
+COMMENT ON COLUMN reporting.completeness.days_left IS 'Days from today (in Vietnam) to closes_on; negative once closed.';
+
+CREATE OR REPLACE VIEW reporting.completeness_unit WITH (security_invoker = true) AS
+SELECT province_id, phase, year, period, period_kind, period_start, period_end, unit_id, unit_level, unit_code, unit_name, parent_id,
+       count(*) AS indicators,
+       count(*) FILTER (WHERE state = 'approved') AS approved,
+       count(*) FILTER (WHERE state = 'submitted') AS submitted,
+       count(*) FILTER (WHERE state = 'returned') AS returned,
+       count(*) FILTER (WHERE state = 'draft') AS draft,
+       count(*) FILTER (WHERE state = 'none') AS nothing,
+       round(100.0 * count(*) FILTER (WHERE state IN ('approved', 'submitted')) / count(*), 1) AS reported_percent,
+       max(closes_on) AS closes_on, max(days_left) AS days_left
+FROM chitieu.completeness_report
+GROUP BY province_id, phase, year, period, period_kind, period_start, period_end, unit_id, unit_level, unit_code, unit_name, parent_id;
+COMMENT ON VIEW reporting.completeness_unit IS 'Per unit and period: how many of the indicators it reports are approved, submitted, returned, in draft or not reported at all.';
+COMMENT ON COLUMN reporting.completeness_unit.indicators IS 'Indicators the unit''s level reports in the period (suspended ones left out).';
+COMMENT ON COLUMN reporting.completeness_unit.nothing IS 'Indicators with no result at all in the period.';
+COMMENT ON COLUMN reporting.completeness_unit.reported_percent IS 'Submitted or approved, in percent of indicators (one decimal).';
+
+CREATE OR REPLACE VIEW reporting.completeness_level WITH (security_invoker = true) AS
+SELECT province_id, phase, year, period, period_kind, period_start, period_end, unit_level,
+       CASE unit_level WHEN 'province' THEN 'Tỉnh' WHEN 'district' THEN 'Huyện' WHEN 'commune' THEN 'Xã' ELSE 'Thôn' END AS level_label,
+       count(*) AS units,
+       count(*) FILTER (WHERE approved + submitted = 0) AS units_without_reports,
+       sum(indicators) AS indicators, sum(approved) AS approved, sum(submitted) AS submitted, sum(returned) AS returned,
+       sum(draft) AS draft, sum(nothing) AS nothing,
+       round(100.0 * sum(approved + submitted) / sum(indicators), 1) AS reported_percent,
+       min(closes_on) AS closes_on, min(days_left) AS days_left
+FROM reporting.completeness_unit
+GROUP BY province_id, phase, year, period, period_kind, period_start, period_end, unit_level;
+COMMENT ON VIEW reporting.completeness_level IS 'Per administrative level and period: units expected to report, those that have sent nothing, and the states of their indicators.';
+COMMENT ON COLUMN reporting.completeness_level.units_without_reports IS 'Units with no submitted or approved result of any indicator in the period.';
+COMMENT ON COLUMN reporting.completeness_level.closes_on IS 'The earliest deadline of the level''s units (the province''s, unless reopened for all of them).';
+
 GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO chitieu_reporting, chitieu_app;
-GRANT SELECT ON chitieu.target_report, chitieu.progress_report, chitieu.progress_on_units_report TO chitieu_reporting, chitieu_app;
+GRANT SELECT ON chitieu.target_report, chitieu.progress_report, chitieu.progress_on_units_report, chitieu.completeness_report TO chitieu_reporting, chitieu_app;

@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuStore
 import ChitieuTesting
 import Foundation
@@ -69,7 +70,7 @@ struct AccessCommandTests {
         #expect(!listed.output.contains(token.split(separator: "_", maxSplits: 2).last!))
         #expect((try json(listed.output) as? [[String: Any]])?.first?["name"] as? String == "Bảng tính huyện")
         #expect(try await run(["token", "revoke", "--province", "10", tokenID]).status == 0)
-        await #expect(throws: AccessError.self) { _ = try await Authenticator(database: ChitieuDatabase(pool: pool)).authenticate(bearer: token) }
+        await expectError(.refusals) { _ = try await Authenticator(database: ChitieuDatabase(pool: pool)).authenticate(bearer: token) }
         #expect(try await run(["token", "issue", "--province", "10", "--account", "huyen.batxat", "--expires", "soon"]).status == 2)
 
         // Disable, enable.

@@ -174,7 +174,7 @@ struct AllocationLockTests {
             province: laiChau.id, indicatorCode: "X", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 600, lock: false, caller: .command("test"))
         let rules = AllocationStore(database: owner)
         let huge = AllocationRule(childMethod: "weighted", childWeights: ["105": 4_000_000_000_000_000_000, "106": 4_000_000_000_000_000_000])
-        let refused = await #expect(throws: InputError.self) {
+        let refused = await expectError(.unprocessable) {
             try await rules.setRule(province: laiChau.id, indicatorCode: "X", phaseCode: "2021-2025", unitCode: nil, rule: huge, caller: .command("test"))
         }
         #expect(refused?.field == "weights")
@@ -188,7 +188,7 @@ struct AllocationLockTests {
             WHERE province_id = \(laiChau.id)
             """)
         await su.close()
-        let error = await #expect(throws: InputError.self) {
+        let error = await expectError(.unprocessable) {
             try await rules.allocate(province: laiChau.id, phaseCode: "2021-2025", indicatorCode: "X", caller: .command("test"))
         }
         #expect(error?.field == "weights" && error?.reason.contains("105") == true)

@@ -36,8 +36,8 @@ struct AuthorizationHardeningTests {
                     do {
                         _ = try await authenticator.login(username: "tinh10", password: "đoán sai mật khẩu", address: "198.51.100.7")
                         return "ok"
-                    } catch let error as AccessError {
-                        if case .rateLimited = error.kind { return "limited" }
+                    } catch let error as ChitieuError where Set<ChitieuError.Code>.refusals.contains(error.code) {
+                        if error.code == .rateLimited { return "limited" }
                         return "refused"
                     } catch {
                         return "error \(error)"
@@ -48,7 +48,7 @@ struct AuthorizationHardeningTests {
         }
         #expect(outcomes.filter { $0 == "refused" }.count <= 3, "\(outcomes)")
         #expect(outcomes.filter { $0 == "limited" }.count >= 21, "\(outcomes)")
-        await #expect(throws: AccessError.self) {
+        await expectError(.refusals) {
             _ = try await authenticator.login(username: "tinh10", password: testPassword, address: "198.51.100.8")
         }
         await world.shutdown()
@@ -66,7 +66,7 @@ struct AuthorizationHardeningTests {
             { try await world.accounts.setPassword(province: world.a.id, username: "xa10", password: "mật khẩu mới dài", caller: district) },
             { _ = try await world.accounts.show(province: world.a.id, username: "xa10", caller: district) },
         ] as [@Sendable () async throws -> Void] {
-            await #expect(throws: AccessError(.forbidden, "the account holds roles outside what your roles may manage")) { try await attempt() }
+            await #expect(throws: ChitieuError(.forbidden, "the account holds roles outside what your roles may manage")) { try await attempt() }
         }
         #expect(try await !world.accounts.list(province: world.a.id, caller: district).contains { $0.username == "xa10" })
         // Once the extra role is withdrawn, the district manages it again.
@@ -81,11 +81,11 @@ struct AuthorizationHardeningTests {
         let session = try await authenticator.login(username: "xa10", password: testPassword, address: nil)
         let integration = try await authenticator.issue(province: world.a.id, username: "xa10", name: nil, lifetimeSeconds: nil, caller: .command("test"))
         try await world.accounts.setPassword(province: world.a.id, username: "xa10", password: "mật khẩu mới 2027", caller: .command("test"))
-        await #expect(throws: AccessError.self) { _ = try await authenticator.authenticate(bearer: session.secret) }
+        await expectError(.refusals) { _ = try await authenticator.authenticate(bearer: session.secret) }
         _ = try await authenticator.authenticate(bearer: integration.secret)
         _ = try await world.accounts.setStatus(province: world.a.id, username: "xa10", status: .disabled, caller: .command("test"))
         _ = try await world.accounts.setStatus(province: world.a.id, username: "xa10", status: .active, caller: .command("test"))
-        await #expect(throws: AccessError.self) { _ = try await authenticator.authenticate(bearer: integration.secret) }
+        await expectError(.refusals) { _ = try await authenticator.authenticate(bearer: integration.secret) }
         _ = try await authenticator.login(username: "xa10", password: "mật khẩu mới 2027", address: nil)
         await world.shutdown()
     }

@@ -25,11 +25,11 @@ struct CompanionBreakdownStoreTests {
                 indicatorID: clubs.id, unit: .id(world.unitsA.commune), periodStart: PostgresDate(year: 2024, month: 1, day: 1),
                 periodEnd: PostgresDate(year: 2024, month: 12, day: 31), figures: figures)
         }
-        func refused(_ figures: ResultFigures) async -> InputError? {
+        func refused(_ figures: ResultFigures) async -> ChitieuError? {
             do {
                 _ = try await results.create(province: world.a.id, input(figures), submit: false, idempotencyKey: nil, caller: commune)
                 return nil
-            } catch let error as InputError { return error } catch { Issue.record("\(error)"); return nil }
+            } catch let error as ChitieuError where Set<ChitieuError.Code>.unprocessable.contains(error.code) { return error } catch { Issue.record("\(error)"); return nil }
         }
         let count = "SELECT count(*) FROM chitieu.result WHERE province_id = \(world.a.id)"
         let before = try await su.query(PostgresQuery(unsafeSQL: count))[0].decode(Int.self, at: 0)
@@ -45,7 +45,7 @@ struct CompanionBreakdownStoreTests {
         // A retry with the same key and figures is the same result; other members are other content.
         let (again, replayed) = try await results.create(province: world.a.id, input(figures), submit: true, idempotencyKey: "clb-2024", caller: commune)
         #expect(replayed && again.id == created.id)
-        await #expect(throws: ConflictError.self) {
+        await expectError(.conflicts) {
             _ = try await results.create(
                 province: world.a.id, input(ResultFigures(value: 3, companionValue: 69, companionBreakdown: ["sex": ["nữ": 40, "nam": 29]])),
                 submit: true, idempotencyKey: "clb-2024", caller: commune)

@@ -158,7 +158,7 @@ struct JobQueueTests {
         #expect(failed.lastError == "boom (superseded by job \(newer.id), pending under the same key)")
         #expect(try await queue.find(newer.id).state == .pending)
         // Retried by hand while it is still pending: refused, naming it.
-        let refused = await #expect(throws: ConflictError.self) { try await queue.retry(first) }
+        let refused = await expectError(.conflicts) { try await queue.retry(first) }
         #expect(refused?.reason.contains("job \(newer.id) is pending") == true)
         // Its worker stopped while a newer job is pending: the same.
         #expect(try await queue.claim(worker: "w", limit: 1, lease: .milliseconds(10)).map(\.id) == [newer.id])
@@ -253,7 +253,7 @@ struct JobQueueTests {
         #expect(try await queue.complete(running, worker: "w") == false)
         #expect(try await queue.find(running).state == .cancelled)
         if case .refuse = try await queue.cancel(running) {} else { Issue.record("cancelled twice") }
-        await #expect(throws: InputError.self) { try await queue.cancel(999_999) }
+        await expectError(.unprocessable) { try await queue.cancel(999_999) }
         await pool.shutdown()
     }
 

@@ -367,9 +367,17 @@ struct OpenAPIConformanceTests {
             try await c.call(.post, "/v1/results/{id}/submit", "/v1/results/\(secondID)/submit", token: commune)
             try await c.call(.post, "/v1/results/{id}/return", "/v1/results/\(secondID)/return", token: district, json: ["reason": "Thiếu biên bản"])
             try await c.call(.post, "/v1/results/{id}/return", "/v1/results/\(secondID)/return", token: district, json: [:] as [String: Any])
+            try await c.call(
+                .post, "/v1/results/approvals", "/v1/results/approvals", token: district,
+                json: ["results": [["id": id, "version": 3] as [String: Any], ["id": secondID, "version": 1]]])
+            try await c.call(.post, "/v1/results/approvals", "/v1/results/approvals", token: district, json: ["results": [[String: Any]]()])
             try await c.call(.get, "/v1/progress", "/v1/progress?phase=\(phase)&depth=0", token: province)
             try await c.call(.get, "/v1/progress", "/v1/progress", token: province)
             try await c.call(.get, "/v1/progress/summary", "/v1/progress/summary", token: province)
+            try await c.call(.get, "/v1/completeness", "/v1/completeness?phase=\(phase)&year=2025&period=2025-Q1", token: district)
+            try await c.call(.get, "/v1/completeness", "/v1/completeness?phase=\(phase)&year=2025&unit_id=\(u.commune)", token: province)
+            try await c.call(.get, "/v1/completeness", "/v1/completeness?phase=\(phase)&year=2025&period=2024-Q1", token: province)
+            try await c.call(.get, "/v1/completeness", "/v1/completeness?phase=\(phase)&year=2025&unit_id=\(world.unitsB.district)", token: province)
             try await c.call(.get, "/v1/progress/export", "/v1/progress/export?phase=\(phase)&format=csv", token: province)
             try await c.call(.get, "/v1/progress/export", "/v1/progress/export?phase=\(phase)&year=2025", token: district)
             try await c.call(.get, "/v1/progress/export", "/v1/progress/export?phase=\(phase)&format=pdf", token: province)

@@ -99,7 +99,7 @@ struct ReformTests {
             units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
             on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
         #expect(again.merges.isEmpty)
-        await #expect(throws: InputError.self) { _ = try await reform.merge(into: laoCai, from: [world.a], on: reformDay, actor: .command("test")) }
+        await expectError(.unprocessable) { _ = try await reform.merge(into: laoCai, from: [world.a], on: reformDay, actor: .command("test")) }
 
         // Nothing lost, nothing counted twice: every predecessor result once, under its own id.
         #expect(try await count(owner, laoCai, "SELECT count(*) FROM chitieu.result WHERE province_id = $1") == results10 + results15)
@@ -126,10 +126,10 @@ struct ReformTests {
         var early = late
         early.periodStart = PostgresDate(year: 2025, month: 1, day: 1)
         early.periodEnd = PostgresDate(year: 2025, month: 3, day: 31)
-        await #expect(throws: InputError.self) { _ = try await results.create(province: laoCai.id, early, submit: false, idempotencyKey: nil, caller: .command("test")) }
+        await expectError(.unprocessable) { _ = try await results.create(province: laoCai.id, early, submit: false, idempotencyKey: nil, caller: .command("test")) }
         var onOld = early
         onOld.unit = .id(world.unitsA.commune)
-        await #expect(throws: ConflictError.self) { _ = try await results.create(province: laoCai.id, onOld, submit: false, idempotencyKey: nil, caller: .command("test")) }
+        await expectError(.conflicts) { _ = try await results.create(province: laoCai.id, onOld, submit: false, idempotencyKey: nil, caller: .command("test")) }
 
         // Phase totals: the predecessors' together, plus July–December on the new units.
         _ = try await progress.compute(province: laoCai.id, phaseID: try await phaseI(owner, laoCai))
@@ -379,10 +379,10 @@ struct ReformTests {
         let equal = try await shares()
         #expect(Set([equal["00008"]!.achieved, equal["00025"]!.achieved]) == [4, 5])
         #expect(Set([equal["00008"]!.target, equal["00025"]!.target]) == [3, 4])
-        await #expect(throws: InputError.self) {
+        await expectError(.unprocessable) {
             _ = try await reform.setWeights(province: hanoi, oldCode: "00007", weights: ["00008": 1], caller: .command("test"))
         }
-        await #expect(throws: InputError.self) {
+        await expectError(.unprocessable) {
             _ = try await reform.setWeights(province: hanoi, oldCode: "00007", weights: ["00008": 2, "00070": 1], caller: .command("test"))
         }
         #expect(try await reform.setWeights(province: hanoi, oldCode: "00007", weights: ["00008": 2, "00025": 1], caller: .command("test")) == 2)
@@ -439,15 +439,15 @@ struct ReformTests {
         #expect(smallest == 1_000 / newCommunes && largest <= smallest + 1, "each the floor or the ceiling of an equal share")
 
         // Phase I targets of the units that ended are history; the province's own unit is today's.
-        await #expect(throws: ConflictError.self) {
+        await expectError(.conflicts) {
             _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "10", year: nil, value: 5, lock: false, caller: .command("test"))
         }
         let own = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "15", year: nil, value: 9, lock: false, caller: .command("test"))
         #expect(own.unitID != world.unitsB.province, "code 15 names today's province, not Yên Bái")
-        await #expect(throws: ConflictError.self, "old Lào Cai ended: its allocation is history") {
+        await expectError(.conflicts, "old Lào Cai ended: its allocation is history") {
             _ = try await AllocationStore(database: owner).allocate(province: world.a.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
         }
-        await #expect(throws: ConflictError.self) {
+        await expectError(.conflicts) {
             try await AllocationStore(database: owner).setRule(
                 province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "10", rule: AllocationRule(), caller: .command("test"))
         }

@@ -23,6 +23,9 @@ struct ReportingEndToEndTests {
         "progress_phase": ["province_id", "indicator_id", "indicator_code", "indicator_name", "measure_unit", "phase", "unit_id", "unit_level", "unit_code", "unit_name", "parent_id", "target", "achieved", "rate", "achieved_with_submitted", "companion_measure", "companion", "rate_with_submitted", "status", "status_label", "computed_at"],
         "province_summary": ["province_id", "phase", "indicators", "completed", "suspended", "on_track", "behind", "summary_label", "computed_at"],
         "unit_summary": ["province_id", "unit_id", "unit_level", "unit_code", "unit_name", "phase", "indicators", "completed", "suspended", "on_track", "behind", "summary_label", "computed_at"],
+        "completeness": ["province_id", "phase", "year", "period", "period_kind", "period_start", "period_end", "unit_id", "unit_level", "unit_code", "unit_name", "parent_id", "indicator_id", "indicator_code", "indicator_name", "state", "state_label", "results", "last_change", "closes_on", "days_left"],
+        "completeness_unit": ["province_id", "phase", "year", "period", "period_kind", "period_start", "period_end", "unit_id", "unit_level", "unit_code", "unit_name", "parent_id", "indicators", "approved", "submitted", "returned", "draft", "nothing", "reported_percent", "closes_on", "days_left"],
+        "completeness_level": ["province_id", "phase", "year", "period", "period_kind", "period_start", "period_end", "unit_level", "level_label", "units", "units_without_reports", "indicators", "approved", "submitted", "returned", "draft", "nothing", "reported_percent", "closes_on", "days_left"],
         "audit": ["province_id", "event_id", "at", "actor", "via", "request_id", "action", "entity_type", "entity_id", "unit_id", "before", "after"],
     ]
 

@@ -72,7 +72,7 @@ struct ResultsProgressTests {
                         figures: ResultFigures(value: 3, companionValue: 27, evidenceNote: "Biên bản thành lập tổ, lưu tại UBND xã")),
             submit: true, idempotencyKey: nil, caller: commune)
         // The commune cannot approve its own; the district can.
-        await #expect(throws: AccessError.self) { _ = try await results.approve(province: world.a.id, id: q2.id, caller: commune) }
+        await expectError(.refusals) { _ = try await results.approve(province: world.a.id, id: q2.id, caller: commune) }
         _ = try await results.approve(province: world.a.id, id: q2.id, caller: district)
         _ = try await ProgressStore(database: world.app).compute(province: world.a.id, phaseID: phase, today: day("2024-06-30"))
         var f = try await figure(world, phase, indicator: teams, unit: u.commune, year: 2023)
@@ -92,7 +92,7 @@ struct ResultsProgressTests {
             ResultInput(indicatorID: courses, unit: .id(u.district), periodStart: day("2023-03-01"), periodEnd: day("2023-03-05"),
                         figures: ResultFigures(value: 2, breakdown: ["sex": ["nữ": 1, "nam": 1]], companionValue: 48)),
             submit: true, idempotencyKey: nil, caller: district)
-        await #expect(throws: AccessError.self) { _ = try await results.approve(province: world.a.id, id: course.id, caller: district) }
+        await expectError(.refusals) { _ = try await results.approve(province: world.a.id, id: course.id, caller: district) }
         _ = try await results.approve(province: world.a.id, id: course.id, caller: province)
         // Returned results do not count.
         let (wrong, _) = try await results.create(
@@ -111,7 +111,7 @@ struct ResultsProgressTests {
             province: world.a.id, id: course.id, figures: ResultFigures(value: 3, breakdown: ["sex": ["nữ": 2, "nam": 1]], companionValue: 70),
             reason: "Bổ sung lớp ngày 05/3", caller: province)
         #expect(corrected.figures.value == 3 && corrected.version == course.version + 2)
-        await #expect(throws: AccessError.self) {
+        await expectError(.refusals) {
             _ = try await results.correct(province: world.a.id, id: course.id, figures: ResultFigures(value: 9, breakdown: ["sex": ["nữ": 9, "nam": 0]]), reason: "x", caller: district)
         }
         _ = try await ProgressStore(database: world.app).compute(province: world.a.id, phaseID: phase, today: day("2024-06-30"))
@@ -205,7 +205,7 @@ struct ResultsProgressTests {
         #expect(!replayed1 && replayed2 && again.id == first.id)
         var other = input
         other.figures.value = 5
-        await #expect(throws: ConflictError.self) {
+        await expectError(.conflicts) {
             _ = try await results.create(province: world.a.id, other, submit: false, idempotencyKey: "xa-2024-q1-teams", caller: commune)
         }
         // Approved by the province, a commune's result is corrected by the province, not the district.
@@ -215,27 +215,27 @@ struct ResultsProgressTests {
             submit: true, idempotencyKey: nil, caller: commune)
         let tinh = try await world.caller("tinh10", in: world.a)
         _ = try await results.approve(province: world.a.id, id: byProvince.id, caller: tinh)
-        await #expect(throws: AccessError(.forbidden, "this result was approved above your level; that level or one above it corrects it")) {
+        await #expect(throws: ChitieuError(.forbidden, "this result was approved above your level; that level or one above it corrects it")) {
             _ = try await results.correct(province: world.a.id, id: byProvince.id, figures: ResultFigures(value: 3, companionValue: 20), reason: "sửa", caller: district)
         }
         #expect(try await results.correct(province: world.a.id, id: byProvince.id, figures: ResultFigures(value: 3, companionValue: 20), reason: "sửa", caller: tinh).figures.value == 3)
         // Versions: an update naming an old version is refused.
         let updated = try await results.update(province: world.a.id, id: first.id, other, expectedVersion: first.version, caller: commune)
         #expect(updated.figures.value == 5)
-        await #expect(throws: ConflictError.self) {
+        await expectError(.conflicts) {
             _ = try await results.update(province: world.a.id, id: first.id, input, expectedVersion: first.version, caller: commune)
         }
         // States: no approval of a draft, no change once submitted, no second approval.
-        await #expect(throws: ConflictError.self) { _ = try await results.approve(province: world.a.id, id: first.id, caller: district) }
+        await expectError(.conflicts) { _ = try await results.approve(province: world.a.id, id: first.id, caller: district) }
         _ = try await results.submit(province: world.a.id, id: first.id, caller: commune)
-        await #expect(throws: ConflictError.self) { _ = try await results.update(province: world.a.id, id: first.id, input, expectedVersion: nil, caller: commune) }
+        await expectError(.conflicts) { _ = try await results.update(province: world.a.id, id: first.id, input, expectedVersion: nil, caller: commune) }
         _ = try await results.approve(province: world.a.id, id: first.id, caller: district)
-        await #expect(throws: ConflictError.self) { _ = try await results.approve(province: world.a.id, id: first.id, caller: district) }
+        await expectError(.conflicts) { _ = try await results.approve(province: world.a.id, id: first.id, caller: district) }
         // A viewer and a commune of another district cannot report here.
-        await #expect(throws: AccessError.self) {
+        await expectError(.refusals) {
             _ = try await results.create(province: world.a.id, input, submit: false, idempotencyKey: nil, caller: try await world.caller("xem10", in: world.a))
         }
-        await #expect(throws: AccessError.self) {
+        await expectError(.refusals) {
             _ = try await results.create(province: world.b.id, ResultInput(indicatorID: world.indicators[1], unit: .id(world.unitsB.commune), periodStart: day("2024-01-01"), periodEnd: day("2024-01-31"), figures: ResultFigures(value: 1)), submit: false, idempotencyKey: nil, caller: commune)
         }
         // Bad figures and periods, named.
@@ -243,7 +243,7 @@ struct ResultsProgressTests {
             do {
                 _ = try await results.create(province: world.a.id, i, submit: false, idempotencyKey: nil, caller: commune)
                 Issue.record("accepted an input with a bad \(field)")
-            } catch let error as InputError {
+            } catch let error as ChitieuError where Set<ChitieuError.Code>.unprocessable.contains(error.code) {
                 #expect(error.field == field, "\(error)")
             } catch {
                 Issue.record("\(error)")
@@ -264,7 +264,7 @@ struct ResultsProgressTests {
         do {
             _ = try await results.create(province: world.a.id, courseInput, submit: false, idempotencyKey: nil, caller: district)
             Issue.record("a breakdown that does not add up was accepted")
-        } catch let error as InputError {
+        } catch let error as ChitieuError where Set<ChitieuError.Code>.unprocessable.contains(error.code) {
             #expect(error.field == "breakdown.sex" && error.reason.contains("adds up to 1"))
         }
         var missing = courseInput
@@ -272,7 +272,7 @@ struct ResultsProgressTests {
         do {
             _ = try await results.create(province: world.a.id, missing, submit: false, idempotencyKey: nil, caller: district)
             Issue.record("a breakdown with a missing category was accepted")
-        } catch let error as InputError {
+        } catch let error as ChitieuError where Set<ChitieuError.Code>.unprocessable.contains(error.code) {
             #expect(error.field == "breakdown.sex.nam")
         }
         await world.shutdown()
@@ -284,11 +284,11 @@ struct ResultsProgressTests {
         let commune = try await world.caller("xa10", in: world.a)
         let late = ResultInput(indicatorID: teams, unit: .id(world.unitsA.commune), periodStart: day("2022-10-01"), periodEnd: day("2022-12-31"), figures: ResultFigures(value: 1))
         // 2022 closed on 25 January 2023.
-        await #expect(throws: ConflictError.self) {
+        await expectError(.conflicts) {
             _ = try await results.create(province: world.a.id, late, submit: true, idempotencyKey: nil, caller: commune)
         }
         // Nor kept as a draft, until the province reopens the district.
-        await #expect(throws: ConflictError.self) {
+        await expectError(.conflicts) {
             _ = try await results.create(province: world.a.id, late, submit: false, idempotencyKey: nil, caller: commune)
         }
         try await world.app.withTenant(world.a.id) { tx in

@@ -110,7 +110,7 @@ struct TargetAllocationTests {
         // Two districts locked above the province's 28.
         _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "087", year: nil, value: 20, lock: true, caller: .command("test"))
         _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "086", year: nil, value: 15, lock: true, caller: .command("test"))
-        let error = await #expect(throws: InputError.self) {
+        let error = await expectError(.unprocessable) {
             try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", caller: .command("test"))
         }
         #expect(error?.reason.contains("086") == true && error?.reason.contains("087") == true)
@@ -125,8 +125,8 @@ struct TargetAllocationTests {
     @Test func badTargetInputIsRefusedNamingTheField() async throws {
         let (_, owner, laoCai, yenBai) = try await laoCai()
         let targets = TargetStore(database: owner)
-        func set(_ indicator: String, unit: String? = nil, year: Int? = nil, value: Int = 5, phase: String = "2021-2025") async -> InputError? {
-            await #expect(throws: InputError.self) {
+        func set(_ indicator: String, unit: String? = nil, year: Int? = nil, value: Int = 5, phase: String = "2021-2025") async -> ChitieuError? {
+            await expectError(.unprocessable) {
                 try await targets.set(province: laoCai.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year, value: value, lock: false, caller: .command("test"))
             }
         }
@@ -138,7 +138,7 @@ struct TargetAllocationTests {
         #expect(await set("DA8-01", value: -3)?.field == "value")
         #expect(await set("DA8-01", year: 2030)?.field == "year")
         #expect(await set("DA8-01", phase: "2020-2024")?.field == "phase")
-        let duplicate = await #expect(throws: InputError.self) {
+        let duplicate = await expectError(.unprocessable) {
             try await IndicatorStore(database: owner).add(
                 IndicatorDraft(code: "DA8-01", name: "Trùng", measureUnit: "tổ", kind: .stock), province: laoCai.id, caller: .command("test"))
         }
@@ -159,7 +159,7 @@ struct TargetAllocationTests {
         #expect(resumed.status == "active")
         let again = try await store.suspend(code: "DA8-10", from: PostgresDate(year: 2023, month: 1, day: 1), reason: "Dừng theo chỉ đạo", province: laoCai.id, caller: .command("test"))
         #expect(again.status == "suspended")
-        await #expect(throws: InputError.self) {
+        await expectError(.unprocessable) {
             try await store.suspend(code: "DA8-10", from: PostgresDate(year: 2023, month: 1, day: 1), reason: "lần nữa", province: laoCai.id, caller: .command("test"))
         }
         await owner.pool.shutdown()
@@ -183,7 +183,7 @@ struct TargetAllocationTests {
         try await AllocationStore(database: owner).setRule(
             province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2021-2025", unitCode: "087",
             rule: AllocationRule(childMethod: "weighted", weightAttribute: "population"), caller: .command("test"))
-        let error = await #expect(throws: InputError.self) {
+        let error = await expectError(.unprocessable) {
             try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: "DA8-03", caller: .command("test"))
         }
         #expect(error?.reason.contains("population") == true)

@@ -87,17 +87,17 @@ struct UnitImportTests {
         let owner = ChitieuDatabase(pool: db.ownerPool())
         let store = TenantStore(database: owner)
         let day = PostgresDate(year: 2021, month: 1, day: 1)
-        let bad = await #expect(throws: InputError.self) {
+        let bad = await expectError(.unprocessable) {
             try await store.create(code: "1O", name: "Tỉnh Lào Cai", validFrom: day, actor: .command("test"))
         }
         #expect(bad?.field == "code")
-        let blank = await #expect(throws: InputError.self) {
+        let blank = await expectError(.unprocessable) {
             try await store.create(code: "10", name: "  ", validFrom: day, actor: .command("test"))
         }
         #expect(blank?.field == "name")
         let created = try await store.create(code: "10", name: "Tỉnh Lào Cai", validFrom: day, actor: .command("test"))
         #expect(created.reportingGroup == "chitieu_p\(created.id)")
-        let again = await #expect(throws: InputError.self) {
+        let again = await expectError(.unprocessable) {
             try await store.create(code: "10", name: "Tỉnh Lào Cai", validFrom: day, actor: .command("test"))
         }
         #expect(again?.field == "code")

@@ -7,7 +7,7 @@ package import Postgres
 package func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let error as InputError {
+    } catch let error as ChitieuError {
         Output.note("error: \(error)")
         throw ExitCode(1)
     } catch let error as CSVFileError {
@@ -20,12 +20,6 @@ package func runReportingErrors(_ body: () async throws -> Void) async throws {
         Output.note("error: \(error)")
         throw ExitCode(1)
     } catch let error as SQLDirectoryError {
-        Output.note("error: \(error)")
-        throw ExitCode(1)
-    } catch let error as ConflictError {
-        Output.note("error: \(error)")
-        throw ExitCode(1)
-    } catch let error as AccessError {
         Output.note("error: \(error)")
         throw ExitCode(1)
     }

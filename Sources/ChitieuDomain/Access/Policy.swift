@@ -190,3 +190,15 @@ public enum Policy {
         }
     }
 }
+
+extension Role {
+    /// The role as officers call it.
+    public var vietnamese: String {
+        switch self {
+        case .viewer: "người xem"
+        case .commune: "cán bộ xã"
+        case .district: "cán bộ huyện"
+        case .province: "cán bộ tỉnh"
+        }
+    }
+}

@@ -24,7 +24,12 @@ extension ResultRules {
 
         /// The first problem with figures for this indicator, as (field, reason), or nil.
         public func problem(with figures: ResultFigures) -> (String, String)? {
-            ResultRules.problem(
+            error(with: figures).map { ($0.field ?? "", $0.reason) }
+        }
+
+        /// The first problem with figures for this indicator, as the error to throw, or nil.
+        public func error(with figures: ResultFigures) -> ChitieuError? {
+            ResultRules.error(
                 with: figures, disaggregation: disaggregation, companionMeasure: companionMeasure, companionDisaggregation: companionDisaggregation)
         }
     }
@@ -45,30 +50,42 @@ extension ResultRules {
     public static func refusal(
         start: CalendarDate, end: CalendarDate, figures: ResultFigures, unit: FoundUnit, indicator: IndicatorRules, today: CalendarDate
     ) -> Refusal? {
+        guard let error = error(start: start, end: end, figures: figures, unit: unit, indicator: indicator, today: today) else { return nil }
+        return error.code == .unitEnded
+            ? .conflict(field: error.field ?? "", reason: error.reason) : .input(field: error.field ?? "", reason: error.reason)
+    }
+
+    /// `refusal(start:end:figures:unit:indicator:today:)` as the error to throw (`invalid`, or
+    /// `unitEnded`), worded by the catalogue.
+    public static func error(
+        start: CalendarDate, end: CalendarDate, figures: ResultFigures, unit: FoundUnit, indicator: IndicatorRules, today: CalendarDate
+    ) -> ChitieuError? {
         let code = indicator.code
         let levels = indicator.reportingLevels
         guard levels.contains(unit.level.rawValue) else {
-            return .input(field: "unit_id", reason: "\(code) is reported by \(levels.joined(separator: ", ")) units, not by a \(unit.level.rawValue)")
+            let words = levels.map { UnitLevel(rawValue: $0)?.vietnamese ?? $0 }.joined(separator: ", ")
+            return ChitieuError(
+                .invalid, field: "unit_id", .notReportedBy,
+                ["code": .text(code), "levels": .words(en: levels.joined(separator: ", "), vi: words),
+                 "level": .words(en: unit.level.rawValue, vi: unit.level.vietnamese)])
         }
         if let from = indicator.suspendedFrom, end >= from {
-            return .input(field: "indicator_id", reason: "\(code) is suspended from \(from); results after that date are not taken")
+            return ChitieuError(.invalid, field: "indicator_id", .indicatorSuspended, ["code": .text(code), "date": .date(from)])
         }
-        guard start <= end else { return .input(field: "period_end", reason: "is before period_start") }
-        guard start.year == end.year else {
-            return .input(field: "period_end", reason: "a period lies within one year (\(start.year)); report each year apart")
-        }
-        guard end <= today else { return .input(field: "period_end", reason: "\(end) is in the future") }
-        guard start.year >= 2000 else { return .input(field: "period_start", reason: "is before 2000") }
-        if let (field, reason) = indicator.problem(with: figures) { return .input(field: field, reason: reason) }
+        guard start <= end else { return ChitieuError(.invalid, field: "period_end", .endBeforeStart) }
+        guard start.year == end.year else { return ChitieuError(.invalid, field: "period_end", .periodAcrossYears, ["year": .year(start.year)]) }
+        guard end <= today else { return ChitieuError(.invalid, field: "period_end", .inTheFuture, ["date": .date(end)]) }
+        guard start.year >= 2000 else { return ChitieuError(.invalid, field: "period_start", .beforeYear, ["year": .year(2000)]) }
+        if let error = indicator.error(with: figures) { return error }
         let named = "\(unit.code) \(unit.name)"
-        if let refusal = EndedUnit.refusal(unit: named, ended: unit.ended, validTo: unit.validTo, what: "its results") {
-            return .conflict(field: "unit_id", reason: refusal)
+        if let error = EndedUnit.error(field: "unit_id", unit: named, ended: unit.ended, validTo: unit.validTo, what: "its results") {
+            return error
         }
         if start < unit.validFrom {
-            return .input(field: "period_start", reason: "\(named) exists from \(unit.validFrom); report earlier periods on the units of that time")
+            return ChitieuError(.invalid, field: "period_start", .unitNotYet, ["unit": .text(named), "date": .date(unit.validFrom)])
         }
         if let to = unit.validTo, to < end {
-            return .input(field: "period_end", reason: "\(named) ended on \(to); report later periods on the units that succeeded it")
+            return ChitieuError(.invalid, field: "period_end", .unitEndedBefore, ["unit": .text(named), "date": .date(to)])
         }
         return nil
     }

@@ -59,35 +59,47 @@ public enum ResultRules {
         with figures: ResultFigures, disaggregation: [String: [String]]?, companionMeasure: String?,
         companionDisaggregation: [String: [String]]? = nil
     ) -> (String, String)? {
-        guard (0...maximumValue).contains(figures.value) else { return ("value", "must be a whole number from 0 to \(maximumValue)") }
+        error(with: figures, disaggregation: disaggregation, companionMeasure: companionMeasure, companionDisaggregation: companionDisaggregation)
+            .map { ($0.field ?? "", $0.reason) }
+    }
+
+    /// The first problem with figures, as the error to throw (`invalid`), or nil.
+    public static func error(
+        with figures: ResultFigures, disaggregation: [String: [String]]?, companionMeasure: String?,
+        companionDisaggregation: [String: [String]]? = nil
+    ) -> ChitieuError? {
+        guard (0...maximumValue).contains(figures.value) else { return .wholeNumber("value", maximum: maximumValue) }
         if let companion = figures.companionValue {
-            guard companionMeasure != nil else { return ("companion_value", "the indicator has no companion measure") }
-            guard (0...maximumValue).contains(companion) else { return ("companion_value", "must be a whole number from 0 to \(maximumValue)") }
+            guard companionMeasure != nil else { return ChitieuError(.invalid, field: "companion_value", .noCompanion) }
+            guard (0...maximumValue).contains(companion) else { return .wholeNumber("companion_value", maximum: maximumValue) }
         }
         if let note = figures.evidenceNote {
-            if note.count > 4000 { return ("evidence_note", "is longer than 4000 characters") }
+            if note.count > 4000 { return ChitieuError(.invalid, field: "evidence_note", .tooLong, ["maximum": .count(4000)]) }
             if note.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
-                return ("evidence_note", "contains a control character")
+                return ChitieuError(.invalid, field: "evidence_note", .controlCharacter)
             }
         }
         if let breakdown = figures.breakdown {
             guard let dimensions = disaggregation, !dimensions.isEmpty else {
-                return ("breakdown", companionDisaggregation == nil
+                return ChitieuError(.invalid, field: "breakdown", reason: companionDisaggregation == nil
                     ? "the indicator has no breakdown" : "the indicator breaks down its companion figure only: give it as companion_breakdown")
             }
-            if let problem = problem(with: breakdown, dimensions: dimensions, total: figures.value, field: "breakdown", totalName: "the value") {
-                return problem
+            if let error = error(with: breakdown, dimensions: dimensions, total: figures.value, field: "breakdown", totalName: .words(en: "the value", vi: "giá trị")) {
+                return error
             }
         }
         if let breakdown = figures.companionBreakdown {
             guard let dimensions = companionDisaggregation, !dimensions.isEmpty else {
-                return ("companion_breakdown", "the indicator has no breakdown of its companion figure")
+                return ChitieuError(.invalid, field: "companion_breakdown", reason: "the indicator has no breakdown of its companion figure")
             }
             guard let companion = figures.companionValue else {
-                return ("companion_breakdown", "breaks down the companion figure: give companion_value too")
+                return ChitieuError(.invalid, field: "companion_breakdown", reason: "breaks down the companion figure: give companion_value too")
             }
-            if let problem = problem(with: breakdown, dimensions: dimensions, total: companion, field: "companion_breakdown", totalName: "companion_value") {
-                return problem
+            if let error = error(
+                with: breakdown, dimensions: dimensions, total: companion, field: "companion_breakdown",
+                totalName: .words(en: "companion_value", vi: "số liệu đi kèm"))
+            {
+                return error
             }
         }
         return nil
@@ -95,26 +107,31 @@ public enum ResultRules {
 
     /// The first problem with one breakdown: every category of each dimension given, and they
     /// add up to the figure it breaks down.
-    static func problem(
-        with breakdown: [String: [String: Int]], dimensions: [String: [String]], total figure: Int, field: String, totalName: String
-    ) -> (String, String)? {
+    static func error(
+        with breakdown: [String: [String: Int]], dimensions: [String: [String]], total figure: Int, field: String, totalName: MessageArgument
+    ) -> ChitieuError? {
         for dimension in breakdown.keys.sorted() {
             let counts = breakdown[dimension]!
             guard let categories = dimensions[dimension] else {
-                return ("\(field).\(dimension)", "is not a dimension of the indicator (it has \(dimensions.keys.sorted().joined(separator: ", ")))")
+                return ChitieuError(
+                    .invalid, field: "\(field).\(dimension)", .notADimension,
+                    ["dimension": .text(dimension), "known": .text(dimensions.keys.sorted().joined(separator: ", "))])
             }
             if let stranger = counts.keys.sorted().first(where: { !categories.contains($0) }) {
-                return ("\(field).\(dimension).\(stranger)", "is not a category of \(dimension) (\(categories.joined(separator: ", ")))")
+                return ChitieuError(
+                    .invalid, field: "\(field).\(dimension).\(stranger)", .notACategory,
+                    ["dimension": .text(dimension), "known": .text(categories.joined(separator: ", "))])
             }
             if let missing = categories.first(where: { counts[$0] == nil }) {
-                return ("\(field).\(dimension).\(missing)", "is missing: give every category of \(dimension), 0 if none")
+                return ChitieuError(.invalid, field: "\(field).\(dimension).\(missing)", .missingCategory, ["dimension": .text(dimension)])
             }
             if let negative = categories.first(where: { counts[$0]! < 0 || counts[$0]! > maximumValue }) {
-                return ("\(field).\(dimension).\(negative)", "must be a whole number from 0 to \(maximumValue)")
+                return .wholeNumber("\(field).\(dimension).\(negative)", maximum: maximumValue)
             }
             let total = categories.reduce(0) { $0 + counts[$1]! }
             if total != figure {
-                return ("\(field).\(dimension)", "adds up to \(total), not to \(totalName) \(figure)")
+                return ChitieuError(
+                    .invalid, field: "\(field).\(dimension)", .breakdownSum, ["total": .count(total), "name": totalName, "figure": .count(figure)])
             }
         }
         return nil

@@ -17,4 +17,14 @@ public enum Names {
         }
         return nil
     }
+
+    /// Why a name is not acceptable, as an error naming `field`, or nil when it is.
+    public static func error(_ field: String, with name: String, maxLength: Int) -> ChitieuError? {
+        if name.isEmpty { return ChitieuError(.invalid, field: field, .empty) }
+        if name.count > maxLength { return ChitieuError(.invalid, field: field, .tooLong, ["maximum": .count(maxLength)]) }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return ChitieuError(.invalid, field: field, .controlCharacter)
+        }
+        return nil
+    }
 }

@@ -17,3 +17,15 @@ public enum UnitLevel: String, Sendable, CaseIterable, Comparable {
 
     public static func < (a: UnitLevel, b: UnitLevel) -> Bool { a.depth < b.depth }
 }
+
+extension UnitLevel {
+    /// The level as officers call it: tỉnh, huyện, xã, thôn.
+    public var vietnamese: String {
+        switch self {
+        case .province: "tỉnh"
+        case .district: "huyện"
+        case .commune: "xã"
+        case .village: "thôn"
+        }
+    }
+}

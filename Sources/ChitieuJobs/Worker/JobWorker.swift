@@ -327,41 +327,30 @@ actor Wakeup {
 
 /// The handlers of chitieu's own jobs.
 public enum StandardJobs {
-    /// `allocate` (args: province_id, phase, indicator?), `jobs.prune` and `tokens.prune` (args: retention_days), `progress` (args: province_id, phase_id, indicator_id?), `progress.all` and `noop`.
+    /// `allocate` (`AllocateJob`), `jobs.prune` (`PruneJobsJob`), `tokens.prune` (`PruneTokensJob`),
+    /// `progress` (`ProgressJob`), `progress.all` and `noop` (no arguments).
     public static func handlers(database: ChitieuDatabase) -> [String: JobHandler] {
         [
             "noop": { _ in },
-            "jobs.prune": { job in
-                struct Args: Decodable { var retention_days: Int? }
-                let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
-                try await JobQueue(pool: database.pool).prune(olderThanDays: max(1, args.retention_days ?? 14))
+            PruneJobsJob.kind: { job in
+                let args = try job.payload(PruneJobsJob.self)
+                try await JobQueue(pool: database.pool).prune(olderThanDays: max(1, args.retentionDays ?? 14))
             },
-            "progress": { job in
-                struct Args: Decodable {
-                    var province_id: Int64
-                    var phase_id: Int64
-                    var indicator_id: Int64?
-                }
-                let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
-                _ = try await ProgressStore(database: database).compute(province: args.province_id, phaseID: args.phase_id, indicatorID: args.indicator_id)
+            ProgressJob.kind: { job in
+                let args = try job.payload(ProgressJob.self)
+                _ = try await ProgressStore(database: database).compute(province: args.provinceID, phaseID: args.phaseID, indicatorID: args.indicatorID)
             },
             "progress.all": { _ in
                 _ = try await ProgressStore(database: database).computeAll()
             },
-            "tokens.prune": { job in
-                struct Args: Decodable { var retention_days: Int? }
-                let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
-                _ = try await Authenticator.pruneTokens(olderThanDays: max(1, args.retention_days ?? 30), pool: database.pool)
+            PruneTokensJob.kind: { job in
+                let args = try job.payload(PruneTokensJob.self)
+                _ = try await Authenticator.pruneTokens(olderThanDays: max(1, args.retentionDays ?? 30), pool: database.pool)
             },
-            "allocate": { job in
-                struct Args: Decodable {
-                    var province_id: Int64
-                    var phase: String
-                    var indicator: String?
-                }
-                let args = try JSONDecoder().decode(Args.self, from: Data(job.args.utf8))
+            AllocateJob.kind: { job in
+                let args = try job.payload(AllocateJob.self)
                 _ = try await AllocationStore(database: database).allocate(
-                    province: args.province_id, phaseCode: args.phase, indicatorCode: args.indicator, caller: .job(job.id))
+                    province: args.provinceID, phaseCode: args.phase, indicator: args.indicatorReference, caller: .job(job.id))
             },
         ]
     }

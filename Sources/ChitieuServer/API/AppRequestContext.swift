@@ -1,3 +1,4 @@
+import ChitieuDomain
 public import ChitieuStore
 public import Hummingbird
 import Logging
@@ -23,7 +24,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The authenticated caller; the authentication middleware guarantees it on `/v1` routes.
     func requireCaller() throws -> Caller {
-        guard let caller else { throw AccessError(.unauthenticated, "this route needs a bearer token (Authorization: Bearer …)") }
+        guard let caller else { throw ChitieuError(.unauthenticated, "this route needs a bearer token (Authorization: Bearer …)") }
         return caller
     }
 
@@ -31,7 +32,7 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     func province() throws -> (Caller, Int64) {
         let caller = try requireCaller()
         guard case .account(let province) = caller.principal.kind else {
-            throw AccessError(.forbidden, "the operator uses admin commands, not the API")
+            throw ChitieuError(.forbidden, "the operator uses admin commands, not the API")
         }
         return (caller, province)
     }

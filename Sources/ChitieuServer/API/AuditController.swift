@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Hummingbird

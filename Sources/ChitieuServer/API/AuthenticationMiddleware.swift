@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuStore
 import Hummingbird
 
@@ -8,11 +9,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
-            throw AccessError(.unauthenticated, "this route needs a bearer token (Authorization: Bearer …); POST /v1/sessions gives one")
+            throw ChitieuError(.unauthenticated, "this route needs a bearer token (Authorization: Bearer …); POST /v1/sessions gives one")
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw AccessError(.unauthenticated, "the Authorization header must be 'Bearer <token>'")
+            throw ChitieuError(.unauthenticated, "the Authorization header must be 'Bearer <token>'")
         }
         let token = String(parts[1].trimmingCharacters(in: .whitespaces))
         var context = context

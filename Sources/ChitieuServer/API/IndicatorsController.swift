@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Hummingbird
@@ -22,7 +23,7 @@ struct IndicatorsController {
             let id = try context.parameters.id("id", what: "the indicator")
             let found = try await indicators.find(id: id, province: province, caller: caller)
             let input = try await JSONInput.read(request, context: context, allowed: ["from", "reason"])
-            guard let from = try input.date("from") else { throw BodyError.invalid("from", "is required") }
+            guard let from = try input.date("from") else { throw ChitieuError.required("from") }
             let reason = try input.requiredString("reason", maxBytes: 4000)
             let indicator = try await indicators.suspend(code: found.draft.code, from: from, reason: reason, province: province, caller: caller)
             return JSONBody.response(.ok, Representation.indicator(indicator))

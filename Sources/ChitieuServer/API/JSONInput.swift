@@ -46,9 +46,7 @@ struct JSONInput {
     /// object (400), with only the `allowed` members (422 names an unknown one).
     static func read(_ request: Request, context: AppRequestContext, allowed: Set<String>) async throws -> JSONInput {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            throw BodyError(problem: Problem(
-                type: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType,
-                detail: "the body must be application/json, not \(type.prefix(100))"))
+            throw HTTPError(.unsupportedMediaType, message: "the body must be application/json, not \(type.prefix(100))")
         }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
@@ -83,7 +81,7 @@ struct JSONInput {
     }
 
     func requiredString(_ field: String, maxBytes: Int = 10_000) throws -> String {
-        guard let text = try string(field, maxBytes: maxBytes) else { throw BodyError.invalid(field, "is required") }
+        guard let text = try string(field, maxBytes: maxBytes) else { throw ChitieuError.required(field) }
         return text
     }
 
@@ -96,7 +94,7 @@ struct JSONInput {
     }
 
     func requiredInteger(_ field: String) throws -> Int64 {
-        guard let value = try integer(field) else { throw BodyError.invalid(field, "is required") }
+        guard let value = try integer(field) else { throw ChitieuError.required(field) }
         return value
     }
 
@@ -120,13 +118,13 @@ struct JSONInput {
 extension Parameters {
     /// A path parameter that must be a positive integer id (404 otherwise: no such thing).
     func id(_ name: String, what: String) throws -> Int64 {
-        guard let text = get(name), let id = Int64(text), id > 0 else { throw AccessError.notFound(what) }
+        guard let text = get(name), let id = Int64(text), id > 0 else { throw ChitieuError.notFound(what) }
         return id
     }
 
     /// A path parameter that must be a UUID (404 otherwise).
     func uuid(_ name: String, what: String) throws -> UUID {
-        guard let text = get(name), let id = UUID(uuidString: text) else { throw AccessError.notFound(what) }
+        guard let text = get(name), let id = UUID(uuidString: text) else { throw ChitieuError.notFound(what) }
         return id
     }
 }

@@ -1,4 +1,6 @@
+import ChitieuDomain
 public import Foundation
+import ChitieuDomain
 import Hummingbird
 
 /// The OpenAPI 3.1 description of every route of the daemon, served at `GET /openapi.json`.
@@ -27,7 +29,8 @@ public enum OpenAPIDocument {
                 "description": """
                     Targets (chỉ tiêu) of Project 8 — gender equality — planned, allocated and tracked by provinces, \
                     districts and communes. Every /v1 route but POST /v1/sessions takes a bearer token. Errors are RFC 9457 \
-                    application/problem+json documents whose `errors` name the invalid fields. Something of another province, \
+                    application/problem+json documents whose `errors` name the invalid fields and whose `code` says the kind \
+                    of problem; `Accept-Language: vi` has their title and details in Vietnamese. Something of another province, \
                     or outside the caller's scope, answers 404 as if it did not exist; something in scope the caller's roles \
                     do not allow answers 403. Times are RFC 3339 with an offset; lists are pages with `next_cursor`.
                     """,
@@ -88,7 +91,8 @@ public enum OpenAPIDocument {
             "Problem": object([
                 "type": string, "title": string, "status": integer, "detail": string,
                 "errors": array(object(["field": string, "detail": string])), "request_id": string,
-            ], optional: ["errors", "request_id"]),
+                "code": enumeration(ChitieuError.Code.allCases.map(\.name)),
+            ], optional: ["errors", "request_id", "code"]),
             "Status": object(["status": string]),
             "Session": object(["token": string, "token_type": enumeration(["Bearer"]), "expires_at": nullable(time), "account": ref("Account")]),
             "Account": object(accountMembers),
@@ -161,6 +165,7 @@ public enum OpenAPIDocument {
                 "attempts": integer, "max_attempts": integer, "lease_until": nullable(time), "last_error": nullable(string),
                 "created_at": time, "finished_at": nullable(time),
             ]),
+            "Completeness": completenessSchema(levels),
             "UnitList": list("Unit", paged: true),
             "UnitChildren": list("Unit", paged: false),
             "IndicatorList": list("Indicator", paged: false),
@@ -174,6 +179,31 @@ public enum OpenAPIDocument {
             "AllocationRulePage": list("AllocationRule", paged: true),
             "JobPage": list("Job", paged: true),
         ]
+    }
+
+    /// `GET /v1/completeness`'s answer.
+    static func completenessSchema(_ levels: [String]) -> [String: Any] {
+        let counts: [String: [String: Any]] = [
+            "indicators": integer, "approved": integer, "submitted": integer, "returned": integer, "draft": integer, "nothing": integer,
+            "reported_percent": nullable(["type": "number"]),
+        ]
+        return object([
+            "phase": string, "year": integer,
+            "period": object(["code": string, "kind": enumeration(["year", "half", "quarter", "month"]), "start": date, "end": date, "label": string]),
+            "closes_on": nullable(date), "days_left": nullable(integer),
+            "levels": array(object(counts.merging(["level": enumeration(levels), "units": integer, "units_without_reports": integer]) { $1 })),
+            "units": array(object(counts.merging([
+                "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer),
+                "closes_on": nullable(date), "days_left": nullable(integer),
+            ]) { $1 })),
+            "units_without_reports": array(object([
+                "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "parent_id": nullable(integer),
+            ])),
+            "indicators": array(object([
+                "unit_id": integer, "indicator_id": integer, "indicator_code": string, "indicator_name": string,
+                "state": enumeration(ReportingState.allCases.map(\.rawValue)), "results": integer,
+            ])),
+        ])
     }
 
     // MARK: Operations
@@ -347,6 +377,13 @@ public enum OpenAPIDocument {
                     "Change a draft or returned result, naming the version changed.", id: "updateResult", tag: "results",
                     ok: (200, "The result.", ref("Result")), errors: [403, 404, 409], parameters: [uuidID], body: patchBody),
             ],
+            "/v1/results/approvals": ["post": operation(
+                "Approve many results at once (at most 500), each at the version reviewed, in one transaction; every result gets its outcome.",
+                id: "approveResults", tag: "results",
+                ok: (200, "The outcome of each result, in the order given.", object(["results": array(object(
+                    ["id": uuid, "outcome": enumeration(["approved", "stale_version", "not_allowed", "not_found"]), "version": integer, "detail": string],
+                    optional: ["version", "detail"]))])),
+                body: object(["results": ["type": "array", "minItems": 1, "maxItems": 500, "items": object(["id": uuid, "version": integer])]]))],
             "/v1/results/{id}/submit": resultMove("submit", "Submit for approval (the body may be left out).", versionBody, false),
             "/v1/results/{id}/approve": resultMove("approve", "Approve (the level above), naming the version reviewed.", object(["version": integer]), true),
             "/v1/results/{id}/return": resultMove("return", "Return with a reason.", object(["reason": string, "version": integer], optional: ["version"]), true),
@@ -364,6 +401,14 @@ public enum OpenAPIDocument {
                     parameter(
                         "as_of_units", date,
                         "Figures on the units valid on this day (YYYY-MM-DD): units that ended (e.g. before the 2025 reform) carry their targets and results to their successors."),
+                ])],
+            "/v1/completeness": ["get": operation(
+                "Reporting completeness in my scope: which units have reported each indicator in a year or a period of it (none, draft, returned, submitted, approved), counted per unit and level, with the deadline and the units that have sent nothing.",
+                id: "getCompleteness", tag: "progress", ok: (200, "The period's completeness.", ref("Completeness")), errors: [404, 422],
+                parameters: [
+                    phase, parameter("year", integer, "A year of the phase.", required: true),
+                    parameter("period", ["type": "string", "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"], "A period of the year: 2025-H1, 2025-Q3 or 2025-07 (default: the year)."),
+                    parameter("unit_id", integer, "Start here (default: my grant units)."),
                 ])],
             "/v1/progress/export": ["get": {
                 var op = operation(

@@ -31,7 +31,7 @@ struct PlanningController {
             let input = try await JSONInput.read(request, context: context, allowed: ["indicator_id", "phase", "unit_id", "year", "value", "locked"])
             let value = try input.requiredInteger("value")
             guard (0...Int64(TargetStore.maximumValue)).contains(value) else {
-                throw BodyError.invalid("value", "must be a whole number from 0 to \(TargetStore.maximumValue)")
+                throw ChitieuError.wholeNumber("value", maximum: TargetStore.maximumValue)
             }
             let year = try input.integer("year")
             if let year, !(1900...2200).contains(year) { throw BodyError.invalid("year", "must be a year of the phase") }
@@ -127,7 +127,7 @@ struct PlanningController {
             for (code, value) in members {
                 guard code.wholeMatch(of: /[0-9]{2,7}/) != nil else { throw BodyError.invalid("weights", "'\(code.prefix(40))' is not a unit's GSO code") }
                 guard case .integer(let n) = value, (0...1_000_000_000).contains(n) else {
-                    throw BodyError.invalid("weights.\(code)", "must be a whole number from 0 to 1000000000")
+                    throw ChitieuError.wholeNumber("weights.\(code)", maximum: 1_000_000_000)
                 }
                 weights[code] = n
             }
@@ -144,7 +144,7 @@ struct PlanningController {
             throw BodyError.invalid("method", "weights and attribute go with the weighted method only")
         }
         let minimum = try input.integer("minimum") ?? 0
-        guard (0...1_000_000_000).contains(minimum) else { throw BodyError.invalid("minimum", "must be a whole number from 0 to 1000000000") }
+        guard (0...1_000_000_000).contains(minimum) else { throw ChitieuError.wholeNumber("minimum", maximum: 1_000_000_000) }
         var years: [Int64]?
         switch input.members["years"] {
         case nil, .null?: break

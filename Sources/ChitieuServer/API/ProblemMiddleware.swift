@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Hummingbird
@@ -23,34 +24,15 @@ struct ProblemMiddleware: RouterMiddleware {
             if let error = error as? any HTTPResponseError, error.status == .notFound, let page = WebErrorPage.unmatched(request, context: context) {
                 return page
             }
-            return Self.problem(for: error, context: context).response(requestID: context.requestID)
+            let language = Language(acceptLanguage: request.headers[.acceptLanguage])
+            return Self.problem(for: error, language: language, context: context).response(requestID: context.requestID)
         }
     }
 
-    static func problem(for error: any Error, context: Context) -> Problem {
+    static func problem(for error: any Error, language: Language = .en, context: Context) -> Problem {
         switch error {
-        case let error as InputError:
-            return Problem(
-                type: "invalid-input", title: "Invalid input", status: .unprocessableContent, detail: error.description,
-                errors: [(error.field, error.reason)])
-        case let error as ConflictError:
-            return Problem(
-                type: "conflict", title: "Conflict", status: .conflict, detail: error.description, errors: [(error.field, error.reason)])
-        case let error as BodyError:
-            return error.problem
-        case let error as AccessError:
-            switch error.kind {
-            case .notFound:
-                return Problem(type: "not-found", title: "Not found", status: .notFound, detail: error.message)
-            case .forbidden:
-                return Problem(type: "forbidden", title: "Forbidden", status: .forbidden, detail: error.message)
-            case .unauthenticated:
-                return Problem(type: "unauthenticated", title: "Unauthenticated", status: .unauthorized, detail: error.message,
-                               headers: [.wwwAuthenticate: "Bearer realm=\"chitieu\""])
-            case .rateLimited(let seconds):
-                return Problem(type: "rate-limited", title: "Too many requests", status: .tooManyRequests, detail: error.message,
-                               headers: [.retryAfter: String(seconds)])
-            }
+        case let error as ChitieuError:
+            return Problem(error, language: language)
         case let error as PostgresError where error.code == .poolTimeout:
             context.logger.warning("Every database connection is in use.", metadata: ["error": "\(error)"])
             return Problem.databaseBusy
@@ -77,6 +59,9 @@ struct ProblemMiddleware: RouterMiddleware {
                                detail: "the request body is larger than \(context.maxUploadSize) bytes")
             case .notFound:
                 return Problem(type: "not-found", title: "Not found", status: .notFound, detail: "no route matches this path")
+            case .unsupportedMediaType:
+                return Problem(type: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType,
+                               detail: (error as? HTTPError)?.body ?? "the body's media type is not accepted")
             case .methodNotAllowed:
                 return Problem(type: "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed, detail: "the route does not accept this method")
             default:
@@ -104,16 +89,15 @@ extension ProblemMiddleware {
     }
 }
 
-/// A request body that cannot be used.
-struct BodyError: Error {
-    var problem: Problem
-
-    static func malformed(_ detail: String) -> BodyError {
-        BodyError(problem: Problem(type: "malformed", title: "Malformed request", status: .badRequest, detail: detail))
+/// The errors of a request's body or query that the store never sees.
+enum BodyError {
+    /// A body or query that cannot be read at all (400).
+    static func malformed(_ detail: String) -> ChitieuError {
+        ChitieuError(.malformed, detail)
     }
 
-    static func invalid(_ field: String, _ reason: String) -> BodyError {
-        BodyError(problem: Problem(
-            type: "invalid-input", title: "Invalid input", status: .unprocessableContent, detail: "\(field): \(reason)", errors: [(field, reason)]))
+    /// A member or parameter that breaks its rule (422).
+    static func invalid(_ field: String, _ reason: String) -> ChitieuError {
+        ChitieuError(.invalid, field: field, reason: reason)
     }
 }

@@ -53,15 +53,20 @@ struct ResultsController {
         group.patch("results/:id") { request, context in
             let (caller, province) = try context.province()
             let id = try context.parameters.uuid("id", what: "the result")
-            let current = try await results.find(province: province, id: id, caller: caller)
             let input = try await JSONInput.read(
                 request, context: context,
                 allowed: ["period_start", "period_end", "value", "breakdown", "companion_value", "companion_breakdown", "evidence_note", "version"])
             let version = Int(try input.requiredInteger("version"))
-            let updated = try await results.update(
-                province: province, id: id, try Self.resultInput(input, indicatorID: current.indicatorID, unit: .id(current.unitID)),
-                expectedVersion: version, caller: caller)
+            let (start, end) = try Self.period(input)
+            let updated = try await results.edit(
+                province: province, id: id, periodStart: start, periodEnd: end, figures: try Self.figures(input), expectedVersion: version, caller: caller)
             return JSONBody.response(.ok, Representation.result(updated))
+        }
+        group.post("results/approvals") { request, context in
+            let (caller, province) = try context.province()
+            let items = try Self.approvals(try await JSONInput.read(request, context: context, allowed: ["results"]))
+            let outcomes = try await results.approve(province: province, items, caller: caller)
+            return JSONBody.response(.ok, ["results": outcomes.map(Self.approval)])
         }
         for move in ["submit", "approve", "return", "correct"] {
             group.post("results/:id/\(move)") { request, context in
@@ -154,9 +159,55 @@ struct ResultsController {
     }
 
     static func resultInput(_ input: JSONInput, indicatorID: Int64, unit: UnitReference) throws -> ResultInput {
+        let (start, end) = try period(input)
+        return ResultInput(indicatorID: indicatorID, unit: unit, periodStart: start, periodEnd: end, figures: try figures(input))
+    }
+
+    static func period(_ input: JSONInput) throws -> (start: PostgresDate, end: PostgresDate) {
         guard let start = try input.date("period_start") else { throw BodyError.invalid("period_start", "is required") }
         guard let end = try input.date("period_end") else { throw BodyError.invalid("period_end", "is required") }
-        return ResultInput(indicatorID: indicatorID, unit: unit, periodStart: start, periodEnd: end, figures: try figures(input))
+        return (start, end)
+    }
+
+    /// The results of `POST /v1/results/approvals`: `{"results": [{"id": "…", "version": 3}, …]}`,
+    /// each id once, at most `ResultStore.approvalBatchLimit`.
+    static func approvals(_ input: JSONInput) throws -> [(id: UUID, version: Int)] {
+        guard case .array(let list)? = input.members["results"] else {
+            throw BodyError.invalid("results", "is required: a list of {\"id\", \"version\"}, the versions you reviewed")
+        }
+        guard (1...ResultStore.approvalBatchLimit).contains(list.count) else {
+            throw BodyError.invalid("results", "must list 1 to \(ResultStore.approvalBatchLimit) results, not \(list.count)")
+        }
+        var seen: Set<UUID> = []
+        return try list.enumerated().map { index, value in
+            let field = "results[\(index)]"
+            guard case .object(let members) = value else { throw BodyError.invalid(field, "must be an object, not \(value.kindName)") }
+            if let stranger = members.keys.sorted().first(where: { $0 != "id" && $0 != "version" }) {
+                throw BodyError.invalid("\(field).\(stranger)", "is not a member of an approval (id, version)")
+            }
+            guard case .string(let text)? = members["id"], let id = UUID(uuidString: text) else {
+                throw BodyError.invalid("\(field).id", "is required: the id of a result")
+            }
+            guard seen.insert(id).inserted else { throw BodyError.invalid("\(field).id", "lists \(text) a second time") }
+            guard case .integer(let version)? = members["version"], (1...Int64(Int32.max)).contains(version) else {
+                throw BodyError.invalid("\(field).version", "is required: the version of the result you reviewed, from 1")
+            }
+            return (id, Int(version))
+        }
+    }
+
+    /// One outcome of an approval of many, as the API writes it.
+    static func approval(_ item: (id: UUID, outcome: ApprovalOutcome)) -> [String: Any] {
+        var out: [String: Any] = ["id": item.id.uuidString.lowercased()]
+        switch item.outcome {
+        case .approved(let version): out["outcome"] = "approved"; out["version"] = version
+        case .staleVersion(let current):
+            out["outcome"] = "stale_version"; out["version"] = current
+            out["detail"] = "the result changed since the version you reviewed (it is at version \(current)); reload it"
+        case .notAllowed(let reason): out["outcome"] = "not_allowed"; out["detail"] = reason
+        case .notFound: out["outcome"] = "not_found"; out["detail"] = "the result was not found"
+        }
+        return out
     }
 
     static func cursor(_ r: ResultRecord) -> String {

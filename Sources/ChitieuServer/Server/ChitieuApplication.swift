@@ -37,6 +37,7 @@ public enum ChitieuApplication {
         AccountsController(accounts: accounts, authenticator: authenticator).addRoutes(to: v1)
         AuditController(audit: AuditStore(database: database)).addRoutes(to: v1)
         ResultsController(results: ResultStore(database: database), progress: ProgressStore(database: database, cache: figuresCache)).addRoutes(to: v1)
+        CompletenessController(completeness: CompletenessStore(database: database)).addRoutes(to: v1)
         PlanningController(
             targets: TargetStore(database: database), allocation: AllocationStore(database: database),
             settings: ProvinceSettingsStore(database: database, cache: tokenCache)

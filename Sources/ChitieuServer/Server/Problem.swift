@@ -12,6 +12,8 @@ struct Problem: Sendable {
     /// The invalid fields: (field, rule).
     var errors: [(String, String)] = []
     var headers: HTTPFields = [:]
+    /// The `ChitieuError` code, for clients that act on the kind of problem.
+    var code: String? = nil
 
     /// Every connection of the pool stayed in use for the pool's acquire timeout: the database
     /// answers, this daemon has more work than connections. Counted in `chitieu_db_pool_timeouts_total`.
@@ -23,11 +25,41 @@ struct Problem: Sendable {
         var object: [String: Any] = [
             "type": "/problems/\(type)", "title": title, "status": status.code, "detail": detail,
         ]
+        if let code { object["code"] = code }
         if !errors.isEmpty { object["errors"] = errors.map { ["field": $0.0, "detail": $0.1] } }
         if let requestID, !requestID.isEmpty { object["request_id"] = requestID }
         var response = JSONBody.response(status, object, contentType: "application/problem+json")
         for field in headers { response.headers.append(field) }
         return response
+    }
+}
+
+extension Problem {
+    /// The problem of a `ChitieuError`, in a language: its status from its code, its detail the
+    /// catalogue's message, its field in `errors`.
+    init(_ error: ChitieuError, language: Language) {
+        let message = error.message(in: language)
+        self.init(
+            type: error.code == .invalid ? "invalid-input" : error.code.name.replacingOccurrences(of: "_", with: "-"),
+            title: error.code.title(in: language), status: error.code.status, detail: message,
+            errors: error.field.map { [($0, language == .en ? error.reason : message)] } ?? [], code: error.code.name)
+        if error.code == .unauthenticated { headers[.wwwAuthenticate] = "Bearer realm=\"chitieu\"" }
+        if let seconds = error.retryAfter { headers[.retryAfter] = String(seconds) }
+    }
+}
+
+extension ChitieuError.Code {
+    /// The HTTP status of an error with this code.
+    var status: HTTPResponse.Status {
+        switch self {
+        case .malformed: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict, .staleVersion, .wrongState, .locked, .unitEnded, .deadlinePassed: .conflict
+        case .rateLimited: .tooManyRequests
+        default: .unprocessableContent
+        }
     }
 }
 

@@ -1,37 +1,6 @@
 public import ChitieuDomain
-public import Foundation
+import Foundation
 import Postgres
-
-/// A request refused by authentication or the policy.
-public struct AccessError: Error, Sendable, CustomStringConvertible, Equatable {
-    /// Why.
-    public enum Kind: Sendable, Equatable {
-        /// No such thing, or not in the caller's province or scope (answered alike, HTTP 404).
-        case notFound
-        /// Visible, but the caller's roles do not allow the action (HTTP 403).
-        case forbidden
-        /// No valid credentials (HTTP 401).
-        case unauthenticated
-        /// Too many failed logins; retry after so many seconds (HTTP 429).
-        case rateLimited(retryAfter: Int)
-    }
-
-    /// Why.
-    public var kind: Kind
-    /// What to tell the caller: never whether a thing exists outside its scope.
-    public var message: String
-
-    /// An error.
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    public var description: String { message }
-
-    /// The thing is unknown to this caller.
-    public static func notFound(_ what: String) -> AccessError { AccessError(.notFound, "\(what) was not found") }
-}
 
 /// Who calls, for the policy (`principal`) and for the audit trail (`actor`).
 public struct Caller: Sendable {
@@ -83,7 +52,7 @@ public enum Access {
             ORDER BY valid_from DESC LIMIT 1
             """, prepared: true)
         guard let id = try rows.first?.decode(Int64.self, at: 0) else {
-            throw InputError(field: "province", reason: "the province has no province-level unit; import its units first")
+            throw ChitieuError(.invalid, field: "province", reason: "the province has no province-level unit; import its units first")
         }
         return id
     }
@@ -95,7 +64,7 @@ public enum Access {
     ) async throws {
         let resource: Resource
         if let unitID {
-            guard let path = try await unitPath(unitID, tx: tx) else { throw AccessError.notFound(what) }
+            guard let path = try await unitPath(unitID, tx: tx) else { throw ChitieuError.notFound(what) }
             resource = .unit(tx.provinceID, path: path)
         } else {
             resource = .province(tx.provinceID)
@@ -107,8 +76,8 @@ public enum Access {
     public static func check(_ decision: Decision, action: Action, what: String) throws {
         switch decision {
         case .allow: return
-        case .notFound: throw AccessError.notFound(what)
-        case .forbidden: throw AccessError(.forbidden, "your roles do not allow \(describe(action)) here")
+        case .notFound: throw ChitieuError.notFound(what)
+        case .forbidden: throw ChitieuError(.forbidden, "your roles do not allow \(describe(action)) here")
         }
     }
 
@@ -163,9 +132,9 @@ public enum Access {
     /// The caller for an admin command run `--as` an account of the transaction's province.
     public static func caller(asUsername username: String, command: String, tx: TenantTransaction) async throws -> Caller {
         guard let account = try await AccountStore.find(username: username, tx: tx) else {
-            throw InputError(field: "--as", reason: "the province has no account '\(username)'")
+            throw ChitieuError(.invalid, field: "--as", reason: "the province has no account '\(username)'")
         }
-        guard account.status == .active else { throw InputError(field: "--as", reason: "the account '\(username)' is disabled") }
+        guard account.status == .active else { throw ChitieuError(.invalid, field: "--as", reason: "the account '\(username)' is disabled") }
         return Caller(
             principal: try await principal(of: account, tx: tx),
             actor: Actor(accountID: account.id, label: account.username, via: .cli), account: account)

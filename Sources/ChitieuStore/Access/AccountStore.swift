@@ -37,19 +37,6 @@ public struct GrantRecord: Sendable, Hashable {
     public var grantedAt: Date
 }
 
-/// A unit named by its id (the API) or its GSO code, current today (admin commands).
-public enum UnitReference: Sendable, Hashable, CustomStringConvertible {
-    case id(Int64)
-    case code(String)
-
-    public var description: String {
-        switch self {
-        case .id(let id): "id \(id)"
-        case .code(let code): "code '\(code)'"
-        }
-    }
-}
-
 /// Accounts, their passwords and their grants. Every change goes through the policy and leaves
 /// an audit event in the same transaction.
 public struct AccountStore: Sendable {
@@ -73,9 +60,7 @@ public struct AccountStore: Sendable {
             && username.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
             && username.utf8.first.map { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) } == true
         guard valid else {
-            throw InputError(
-                field: field,
-                reason: "'\(raw.prefix(80))' is not a valid username: 2 to 63 characters of a–z, 0–9, '.', '_' and '-', starting with a letter or digit")
+            throw ChitieuError(.invalid, field: field, .badUsername, ["value": .text(String(raw.prefix(80)))])
         }
         return username
     }
@@ -83,14 +68,14 @@ public struct AccountStore: Sendable {
     /// Passwords: 10 to 256 characters, compared in NFC.
     public static func normalizedPassword(_ raw: String, field: String = "password") throws -> String {
         let password = raw.precomposedStringWithCanonicalMapping
-        guard password.count >= 10 else { throw InputError(field: field, reason: "is shorter than 10 characters") }
-        guard password.count <= 256 else { throw InputError(field: field, reason: "is longer than 256 characters") }
+        guard password.count >= 10 else { throw ChitieuError(.invalid, field: field, .shorterThan, ["minimum": .count(10)]) }
+        guard password.count <= 256 else { throw ChitieuError(.invalid, field: field, .tooLong, ["maximum": .count(256)]) }
         return password
     }
 
     static func displayName(_ raw: String) throws -> String {
         let name = Names.normalized(raw)
-        if let problem = Names.problem(with: name, maxLength: 200) { throw InputError(field: "display_name", reason: problem) }
+        if let error = Names.error("display_name", with: name, maxLength: 200) { throw error }
         return name
     }
 
@@ -130,25 +115,9 @@ public struct AccountStore: Sendable {
     }
 
     /// The unit with a reference (by code: the current one), or an error naming `field`.
+    @available(*, deprecated, message: "use tx.resolve.unit(_:field:)")
     public static func unit(_ reference: UnitReference, field: String, tx: TenantTransaction) async throws -> FoundUnit {
-        let rows: PostgresRows
-        switch reference {
-        case .id(let id):
-            rows = try await tx.query(
-                "SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit WHERE province_id = \(tx.provinceID) AND unit_id = \(id)", prepared: true)
-        case .code(let code):
-            rows = try await tx.query(
-                """
-                SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit
-                WHERE province_id = \(tx.provinceID) AND code = \(code) AND valid_from <= current_date
-                  AND (valid_to IS NULL OR valid_to >= current_date)
-                """, prepared: true)
-        }
-        guard let row = rows.first else {
-            if case .id = reference { throw AccessError.notFound("the unit") }
-            throw InputError(field: field, reason: "the province has no current unit with the \(reference)")
-        }
-        return try FoundUnit(row)
+        try await tx.resolve.unit(reference, field: field)
     }
 
     /// The strongest role an account holds now (nil: none).
@@ -164,7 +133,7 @@ public struct AccountStore: Sendable {
 
     /// Finds an account the caller may manage, or throws (404 outside its scope, 403 above its role).
     static func manageable(username: String, caller: Caller, tx: TenantTransaction) async throws -> Account {
-        guard let account = try await find(username: username, tx: tx) else { throw AccessError.notFound("the account") }
+        guard let account = try await find(username: username, tx: tx) else { throw ChitieuError.notFound("the account") }
         // An account without a home unit belongs to the province: its root unit is the resource.
         var home = account.homeUnitID
         if home == nil { home = try await Access.rootUnit(tx: tx) }
@@ -176,7 +145,7 @@ public struct AccountStore: Sendable {
             for grant in try await grants(of: account.id, tx: tx) where grant.revokedAt == nil {
                 guard let path = try await Access.unitPath(grant.unitID, tx: tx),
                       Policy.decide(caller.principal, .grant(grant.role), .unit(tx.provinceID, path: path)) == .allow
-                else { throw AccessError(.forbidden, "the account holds roles outside what your roles may manage") }
+                else { throw ChitieuError(.forbidden, "the account holds roles outside what your roles may manage") }
             }
         }
         return account
@@ -184,7 +153,7 @@ public struct AccountStore: Sendable {
 
     /// Finds an account by id that the caller may manage.
     static func manageable(id: UUID, caller: Caller, tx: TenantTransaction) async throws -> Account {
-        guard let account = try await find(id: id, tx: tx) else { throw AccessError.notFound("the account") }
+        guard let account = try await find(id: id, tx: tx) else { throw ChitieuError.notFound("the account") }
         return try await manageable(username: account.username, caller: caller, tx: tx)
     }
 
@@ -199,7 +168,7 @@ public struct AccountStore: Sendable {
         let password = try rawPassword.map { try Self.normalizedPassword($0) }
         @Sendable func check(_ tx: TenantTransaction) async throws -> FoundUnit? {
             var home: FoundUnit?
-            if let homeUnit { home = try await Self.unit(homeUnit, field: "home_unit", tx: tx) }
+            if let homeUnit { home = try await tx.resolve.unit(homeUnit, field: "home_unit") }
             var resource = home?.id
             if resource == nil { resource = try await Access.rootUnit(tx: tx) }
             try await Access.require(caller, .manageAccount(highestRole: nil), unit: resource, tx: tx)
@@ -229,7 +198,7 @@ public struct AccountStore: Sendable {
                     after: Self.auditJSON(account))
                 return account
             } catch let error as PostgresError where error.isUniqueViolation {
-                throw InputError(field: "username", reason: "'\(username)' is taken (usernames are unique in the deployment)")
+                throw ChitieuError(.invalid, field: "username", .taken, ["value": .text(username), "rule": .text("usernames are unique in the deployment")])
             }
         }
     }
@@ -261,7 +230,7 @@ public struct AccountStore: Sendable {
                 do {
                     _ = try await Self.manageable(username: account.username, caller: caller, tx: tx)
                     visible.append(account)
-                } catch is AccessError {}
+                } catch is ChitieuError {}
             }
             return visible
         }
@@ -281,7 +250,7 @@ public struct AccountStore: Sendable {
             let before = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
             guard before.status != status else { return before }
             if status == .disabled && before.id == caller.actor.accountID {
-                throw ConflictError(field: "id", reason: "an officer cannot disable their own account; another officer who manages it can")
+                throw ChitieuError(.conflict, field: "id", reason: "an officer cannot disable their own account; another officer who manages it can")
             }
             let after = try Self.decode(try await tx.query(
                 """
@@ -367,14 +336,17 @@ public struct AccountStore: Sendable {
     ) async throws -> GrantRecord {
         try await database.withTokenChange(province, cache: cache) { tx in
             let account = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
-            let unit = try await Self.unit(reference, field: "unit", tx: tx)
+            let unit = try await tx.resolve.unit(reference, field: "unit")
             try await Access.require(caller, .grant(role), unit: unit.id, tx: tx)
             if let level = role.level, level != unit.level {
-                throw InputError(field: "role", reason: "the \(role.rawValue) role is held at a \(level.rawValue) unit, and this unit is a \(unit.level.rawValue)")
+                throw ChitieuError(
+                    .invalid, field: "role", .roleLevel,
+                    ["role": .words(en: role.rawValue, vi: role.vietnamese), "level": .words(en: level.rawValue, vi: level.vietnamese),
+                     "unitLevel": .words(en: unit.level.rawValue, vi: unit.level.vietnamese)])
             }
             if let validTo {
                 let today = try await tx.query("SELECT current_date")[0].decode(PostgresDate.self, at: 0)
-                if validTo < today { throw InputError(field: "valid_to", reason: "\(validTo) is in the past") }
+                if validTo < today { throw ChitieuError.inThePast("valid_to", CalendarDate(validTo)) }
             }
             let existing = try await tx.query(
                 """
@@ -383,7 +355,8 @@ public struct AccountStore: Sendable {
                   AND (valid_to IS NULL OR valid_to >= current_date)
                 """)
             if !existing.isEmpty {
-                throw InputError(field: "role", reason: "'\(account.username)' holds the \(role.rawValue) role at this unit already")
+                throw ChitieuError(
+                    .invalid, field: "role", .roleHeld, ["username": .text(account.username), "role": .words(en: role.rawValue, vi: role.vietnamese)])
             }
             let id = try await tx.query(
                 """
@@ -409,12 +382,12 @@ public struct AccountStore: Sendable {
                 JOIN chitieu.admin_unit u ON u.province_id = g.province_id AND u.unit_id = g.unit_id
                 WHERE g.province_id = \(tx.provinceID) AND g.grant_id = \(grantID)
                 """)
-            guard let before = try rows.first.map(Self.decodeGrant) else { throw AccessError.notFound("the grant") }
+            guard let before = try rows.first.map(Self.decodeGrant) else { throw ChitieuError.notFound("the grant") }
             _ = try await Self.manageable(username: before.username, caller: caller, tx: tx)
             try await Access.require(caller, .grant(before.role), unit: before.unitID, what: "the grant", tx: tx)
             guard before.revokedAt == nil else { return before }
             if before.accountID == caller.actor.accountID {
-                throw ConflictError(field: "id", reason: "an officer cannot revoke their own role; another officer who manages the account can")
+                throw ChitieuError(.conflict, field: "id", reason: "an officer cannot revoke their own role; another officer who manages the account can")
             }
             try await tx.query(
                 """

@@ -111,7 +111,7 @@ public struct Authenticator: Sendable {
 
     static func digest(_ token: String) -> Data { Data(SHA256.hash(Array(token.utf8))) }
 
-    static let invalid = AccessError(.unauthenticated, "the bearer token is not valid")
+    static let invalid = ChitieuError(.unauthenticated, "the bearer token is not valid")
 
     // MARK: Logins
 
@@ -134,7 +134,7 @@ public struct Authenticator: Sendable {
                 counted.append(addressKey)
             }
             guard LoginGate.shared.enter(limit: limits.concurrentHashes) else {
-                throw AccessError(.rateLimited(retryAfter: 1), "the server is busy checking other logins; try again in a second")
+                throw ChitieuError.rateLimited(retryAfter: 1, "the server is busy checking other logins; try again in a second")
             }
         } catch {
             _ = try? await database.pool.query(
@@ -142,7 +142,7 @@ public struct Authenticator: Sendable {
             throw error
         }
         defer { LoginGate.shared.leave() }
-        let failure = AccessError(.unauthenticated, "the username or password is wrong, or the account is disabled")
+        let failure = ChitieuError(.unauthenticated, "the username or password is wrong, or the account is disabled")
         guard (try? AccountStore.normalizedUsername(username)) != nil, rawPassword.utf8.count <= 1024, !rawPassword.utf8.contains(0) else {
             throw failure
         }
@@ -260,7 +260,7 @@ public struct Authenticator: Sendable {
         let failures = try rows[0].decode(Int.self, at: 0)
         if failures > limit {
             let seconds = max(1, Int(try rows[0].decode(Int64.self, at: 1)))
-            throw AccessError(.rateLimited(retryAfter: seconds), "too many failed logins; try again in \(seconds) seconds")
+            throw ChitieuError(.rateLimited, .tooManyLogins, ["seconds": .count(seconds)])
         }
     }
 
@@ -289,13 +289,13 @@ public struct Authenticator: Sendable {
     public func issue(province: Int64, username: String, name rawName: String?, lifetimeSeconds: Int?, caller: Caller) async throws -> IssuedToken {
         let name = try rawName.map { raw in
             let name = Names.normalized(raw)
-            if let problem = Names.problem(with: name, maxLength: 200) { throw InputError(field: "name", reason: problem) }
+            if let error = Names.error("name", with: name, maxLength: 200) { throw error }
             return name
         }
-        if let lifetimeSeconds, lifetimeSeconds <= 0 { throw InputError(field: "expires", reason: "must be in the future") }
+        if let lifetimeSeconds, lifetimeSeconds <= 0 { throw ChitieuError(.invalid, field: "expires", reason: "must be in the future") }
         return try await database.withTenant(province) { tx in
             let account = try await AccountStore.manageable(username: try AccountStore.normalizedUsername(username), caller: caller, tx: tx)
-            guard account.status == .active else { throw InputError(field: "account", reason: "'\(account.username)' is disabled") }
+            guard account.status == .active else { throw ChitieuError(.invalid, field: "account", reason: "'\(account.username)' is disabled") }
             return try await Self.insertToken(
                 account: account, kind: "integration", name: name, expiresAt: lifetimeSeconds.map { Date().addingTimeInterval(TimeInterval($0)) },
                 createdBy: caller.actor.accountID, actor: caller.actor, tx: tx)
@@ -319,10 +319,10 @@ public struct Authenticator: Sendable {
             guard let row = rows.first, constantTimeEqual(Array(try row.decode(Data.self, "token_hash")), Array(hash)) else {
                 throw Self.invalid
             }
-            if try row.decode(Bool.self, "revoked") { throw AccessError(.unauthenticated, "the bearer token was revoked") }
-            if try row.decode(Bool?.self, "expired") == true { throw AccessError(.unauthenticated, "the bearer token has expired") }
+            if try row.decode(Bool.self, "revoked") { throw ChitieuError(.unauthenticated, "the bearer token was revoked") }
+            if try row.decode(Bool?.self, "expired") == true { throw ChitieuError(.unauthenticated, "the bearer token has expired") }
             let account = try AccountStore.decode(row)
-            guard account.status == .active else { throw AccessError(.unauthenticated, "the account is disabled") }
+            guard account.status == .active else { throw ChitieuError(.unauthenticated, "the account is disabled") }
             // The grants and the province's setting came with the token, in the same statement.
             let roles = try row.decode([String].self, "grant_roles").map { Role(rawValue: $0) ?? .viewer }
             let units = try row.decode([Int64].self, "grant_units")
@@ -361,7 +361,7 @@ public struct Authenticator: Sendable {
     /// Revokes a token by id, if the caller may manage its account.
     public func revoke(province: Int64, tokenID: UUID, caller: Caller) async throws -> TokenRecord {
         try await database.withTokenChange(province, cache: cache) { tx in
-            guard let record = try await Self.tokens(where: tokenID, tx: tx).first else { throw AccessError.notFound("the token") }
+            guard let record = try await Self.tokens(where: tokenID, tx: tx).first else { throw ChitieuError.notFound("the token") }
             let account = try await AccountStore.manageable(username: record.username, caller: caller, tx: tx)
             guard record.revokedAt == nil else { return record }
             try await tx.query("UPDATE chitieu.api_token SET revoked_at = now() WHERE province_id = \(province) AND token_id = \(tokenID)")

@@ -1,3 +1,4 @@
+import ChitieuDomain
 public import Foundation
 import Postgres
 
@@ -22,21 +23,21 @@ public struct ReportingLogins: Sendable {
     /// SCRAM verifier is computed on this side; the clear text never reaches the server.
     public func create(province: Province, login: String, password: String) async throws -> ReportingLogin {
         guard login.range(of: "^[a-z_][a-z0-9_]{2,62}$", options: .regularExpression) != nil, !login.hasPrefix("pg_"), !login.hasPrefix("chitieu") else {
-            throw InputError(
+            throw ChitieuError(.invalid,
                 field: "login",
                 reason: "'\(login.prefix(80))' is not a valid login: 3 to 63 characters of a–z, 0–9 and _, not starting with a digit, pg_ or chitieu")
         }
-        guard password.count >= 12 else { throw InputError(field: "password", reason: "is shorter than 12 characters") }
-        guard password.utf8.count <= 1024 else { throw InputError(field: "password", reason: "is longer than 1024 bytes") }
+        guard password.count >= 12 else { throw ChitieuError(.invalid, field: "password", reason: "is shorter than 12 characters") }
+        guard password.utf8.count <= 1024 else { throw ChitieuError(.invalid, field: "password", reason: "is longer than 1024 bytes") }
         do {
             try await database.pool.withConnection { connection in
                 let verifier = try await connection.encryptPassword(password, role: login)
                 try await connection.query("SELECT chitieu.create_reporting_login(\(province.id), \(login), \(verifier))")
             }
         } catch let error as PostgresError where error.sqlState == "42710" {
-            throw InputError(field: "login", reason: "a database role named '\(login)' exists already")
+            throw ChitieuError(.invalid, field: "login", reason: "a database role named '\(login)' exists already")
         } catch let error as PostgresError where error.sqlState == "42501" {
-            throw InputError(field: "login", reason: "the database user of this command may not create roles (it needs CREATEROLE): \(error.message)")
+            throw ChitieuError(.invalid, field: "login", reason: "the database user of this command may not create roles (it needs CREATEROLE): \(error.message)")
         }
         return try await list().first { $0.login == login }!
     }
@@ -68,7 +69,7 @@ public struct ReportingLogins: Sendable {
         do {
             try await database.pool.query("SELECT chitieu.drop_reporting_login(\(login))")
         } catch let error as PostgresError where error.sqlState == "22023" {
-            throw InputError(field: "login", reason: "'\(login.prefix(80))' is not a reporting login")
+            throw ChitieuError(.invalid, field: "login", reason: "'\(login.prefix(80))' is not a reporting login")
         }
     }
 }

@@ -59,7 +59,7 @@ public struct AuditStore: Sendable {
                     guard let path = try await Access.unitPath(grant.unitID, tx: tx) else { continue }
                     if Policy.decide(caller.principal, .readAudit, .unit(province, path: path)) == .allow { allowed.append(grant.unitID) }
                 }
-                guard !allowed.isEmpty else { throw AccessError(.forbidden, "your roles do not allow reading the audit log") }
+                guard !allowed.isEmpty else { throw ChitieuError(.forbidden, "your roles do not allow reading the audit log") }
                 roots = allowed
             }
             return try await tx.query(
@@ -79,14 +79,18 @@ public struct AuditStore: Sendable {
                 ORDER BY event_id DESC
                 LIMIT \(filter.limit)
                 """
-            ).map { row in
-                AuditEvent(
-                    id: try row.decode(Int64.self, at: 0), at: try row.decode(Date.self, at: 1), actorID: try row.decode(UUID?.self, at: 2),
-                    actorLabel: try row.decode(String.self, at: 3), via: try row.decode(String.self, at: 4),
-                    requestID: try row.decode(String?.self, at: 5), action: try row.decode(String.self, at: 6),
-                    entityType: try row.decode(String.self, at: 7), entityID: try row.decode(String?.self, at: 8),
-                    unitID: try row.decode(Int64?.self, at: 9), before: try row.decode(String?.self, at: 10), after: try row.decode(String?.self, at: 11))
-            }
+            ).map(Self.decode)
         }
+    }
+
+    /// An event from the columns event_id, at, actor_id, actor_label, via, request_id, action,
+    /// entity_type, entity_id, unit_id, before::text, after::text, in this order.
+    static func decode(_ row: PostgresRow) throws -> AuditEvent {
+        AuditEvent(
+            id: try row.decode(Int64.self, at: 0), at: try row.decode(Date.self, at: 1), actorID: try row.decode(UUID?.self, at: 2),
+            actorLabel: try row.decode(String.self, at: 3), via: try row.decode(String.self, at: 4),
+            requestID: try row.decode(String?.self, at: 5), action: try row.decode(String.self, at: 6),
+            entityType: try row.decode(String.self, at: 7), entityID: try row.decode(String?.self, at: 8),
+            unitID: try row.decode(Int64?.self, at: 9), before: try row.decode(String?.self, at: 10), after: try row.decode(String?.self, at: 11))
     }
 }

@@ -61,7 +61,7 @@ public struct IndicatorStore: Sendable {
 
     /// Adds an indicator; a code already used in the province is refused.
     public func add(_ draft: IndicatorDraft, province: Int64, caller: Caller) async throws -> Indicator {
-        if let (field, reason) = draft.problem() { throw InputError(field: field, reason: reason) }
+        if let (field, reason) = draft.problem() { throw ChitieuError(.invalid, field: field, reason: reason) }
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)
             do {
@@ -70,7 +70,7 @@ public struct IndicatorStore: Sendable {
                 try await AuditLog.record(tx, actor: caller.actor, action: "indicator.add", entityType: "indicator", entityID: draft.code, after: Self.auditJSON(draft))
                 return indicator
             } catch let error as PostgresError where error.isUniqueViolation {
-                throw InputError(field: "code", reason: "the province has an indicator '\(draft.code)' already")
+                throw ChitieuError(.invalid, field: "code", reason: "the province has an indicator '\(draft.code)' already")
             }
         }
     }
@@ -118,45 +118,26 @@ public struct IndicatorStore: Sendable {
     /// One indicator by id, for a caller who may read it (404 for ids of other provinces).
     public func find(id: Int64, province: Int64, caller: Caller) async throws -> Indicator {
         try await database.withTenant(province) { tx in
-            let rows = try await tx.query(
-                "SELECT \(sql: Self.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(id)", prepared: true)
-            guard let row = rows.first else { throw AccessError.notFound("the indicator") }
+            let indicator = try await tx.resolve.indicator(.id(id))
             try await Access.require(caller, .read, what: "the indicator", tx: tx)
-            return try Self.decode(row)
+            return indicator
         }
     }
 
     /// One indicator by code.
     public func find(code: String, province: Int64) async throws -> Indicator {
-        try await database.withTenant(province) { tx in try await Self.find(code: code, tx: tx) }
-    }
-
-    /// The indicator with an id in the transaction's province (404 otherwise).
-    static func find(id: Int64, tx: TenantTransaction) async throws -> Indicator {
-        let rows = try await tx.query(
-            "SELECT \(sql: columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND indicator_id = \(id)", prepared: true)
-        guard let row = rows.first else { throw AccessError.notFound("the indicator") }
-        return try decode(row)
-    }
-
-    static func find(code: String, tx: TenantTransaction) async throws -> Indicator {
-        let rows = try await tx.query(
-            "SELECT \(sql: columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) AND code = \(code)", prepared: true)
-        guard let row = rows.first else {
-            throw InputError(field: "indicator", reason: "the province has no indicator '\(code)'; see `chitieu indicator list`")
-        }
-        return try decode(row)
+        try await database.withTenant(province) { tx in try await tx.resolve.indicator(.code(code)) }
     }
 
     /// Suspends an indicator from a date, with a reason; everything recorded stays.
     public func suspend(code: String, from date: PostgresDate, reason rawReason: String, province: Int64, caller: Caller) async throws -> Indicator {
         let reason = Names.normalized(rawReason)
-        if let p = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: "the reason \(p)") }
+        if let p = Names.problem(with: reason, maxLength: 1000) { throw ChitieuError(.invalid, field: "reason", reason: "the reason \(p)") }
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)
-            let before = try await Self.find(code: code, tx: tx)
+            let before = try await tx.resolve.indicator(.code(code))
             if before.status == "suspended" {
-                throw InputError(field: "indicator", reason: "'\(code)' is suspended already (from \(before.suspendedFrom?.description ?? "?"))")
+                throw ChitieuError(.invalid, field: "indicator", reason: "'\(code)' is suspended already (from \(before.suspendedFrom?.description ?? "?"))")
             }
             let rows = try await tx.query(
                 """
@@ -170,7 +151,7 @@ public struct IndicatorStore: Sendable {
                 tx, actor: caller.actor, action: "indicator.suspend", entityType: "indicator", entityID: code,
                 before: AuditLog.json(["status": before.status]),
                 after: AuditLog.json(["status": "suspended", "suspended_from": date.description, "suspended_reason": reason]))
-            return try await Self.find(code: code, tx: tx)
+            return try await tx.resolve.indicator(.code(code))
         }
     }
 
@@ -178,9 +159,9 @@ public struct IndicatorStore: Sendable {
     public func resume(code: String, province: Int64, caller: Caller) async throws -> Indicator {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)
-            let before = try await Self.find(code: code, tx: tx)
+            let before = try await tx.resolve.indicator(.code(code))
             guard before.status == "suspended" else {
-                throw InputError(field: "indicator", reason: "'\(code)' is not suspended")
+                throw ChitieuError(.invalid, field: "indicator", reason: "'\(code)' is not suspended")
             }
             try await tx.query(
                 """
@@ -192,7 +173,7 @@ public struct IndicatorStore: Sendable {
                 tx, actor: caller.actor, action: "indicator.resume", entityType: "indicator", entityID: code,
                 before: AuditLog.json(["status": "suspended", "suspended_from": before.suspendedFrom?.description ?? NSNull(), "suspended_reason": before.suspendedReason ?? NSNull()]),
                 after: AuditLog.json(["status": "active"]))
-            return try await Self.find(code: code, tx: tx)
+            return try await tx.resolve.indicator(.code(code))
         }
     }
 
@@ -212,7 +193,7 @@ public struct IndicatorStore: Sendable {
     /// nothing. Returns (added, updated, unchanged).
     public func importCatalogue(_ entries: [CatalogueEntry], province: Int64, caller: Caller) async throws -> (Int, Int, Int) {
         for (i, entry) in entries.enumerated() {
-            if let (field, reason) = entry.draft.problem() { throw InputError(field: "row \(i + 2) \(field)", reason: reason) }
+            if let (field, reason) = entry.draft.problem() { throw ChitieuError(.invalid, field: "row \(i + 2) \(field)", reason: reason) }
         }
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)

@@ -320,7 +320,7 @@ public struct JobQueue: Sendable {
                     SELECT p.job_id FROM chitieu.job j JOIN chitieu.job p ON p.unique_key = j.unique_key AND p.state = 'pending'
                     WHERE j.job_id = \(id)
                     """).first {
-                    throw ConflictError(
+                    throw ChitieuError(.conflict,
                         field: "id", reason: "job \(try pending.decode(Int64.self, at: 0)) is pending under the same key and will do this job's work")
                 }
                 try await c.query(
@@ -335,7 +335,7 @@ public struct JobQueue: Sendable {
     ) async throws -> JobLifecycle.Action {
         try await pool.withTransaction { c in
             let rows = try await c.query("SELECT state, attempts, max_attempts FROM chitieu.job WHERE job_id = \(id) FOR UPDATE")
-            guard let row = rows.first else { throw InputError(field: "id", reason: "there is no job \(id)") }
+            guard let row = rows.first else { throw ChitieuError(.invalid, field: "id", reason: "there is no job \(id)") }
             var machine = JobLifecycle(
                 state: JobState(rawValue: try row.decode(String.self, "state")) ?? .pending, attempts: try row.decode(Int.self, "attempts"),
                 maxAttempts: try row.decode(Int.self, "max_attempts"))
@@ -396,7 +396,7 @@ public struct JobQueue: Sendable {
     /// One job.
     public func find(_ id: Int64) async throws -> Job {
         guard let row = try await pool.query("SELECT \(sql: Self.columns) FROM chitieu.job WHERE job_id = \(id)").first else {
-            throw InputError(field: "id", reason: "there is no job \(id)")
+            throw ChitieuError(.invalid, field: "id", reason: "there is no job \(id)")
         }
         return try Self.decode(row)
     }

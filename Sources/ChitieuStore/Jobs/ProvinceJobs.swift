@@ -52,7 +52,7 @@ public struct ProvinceJobs: Sendable {
     public func find(id: Int64, province: Int64, caller: Caller) async throws -> Job {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageJobs, what: "the job", tx: tx)
-            guard let job = try await Self.find(id: id, tx: tx) else { throw AccessError.notFound("the job") }
+            guard let job = try await Self.find(id: id, tx: tx) else { throw ChitieuError.notFound("the job") }
             return job
         }
     }

@@ -185,22 +185,8 @@ extension ProgressStore {
         indicatorCode: String? = nil, caller: Caller
     ) async throws -> OnUnitsFigures {
         try await database.withTenant(province) { tx in
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
-            var start: Int64?
-            switch unit {
-            case .code(let code)?:
-                start = try await tx.query(
-                    """
-                    SELECT unit_id FROM chitieu.admin_unit
-                    WHERE province_id = \(province) AND code = \(code) AND valid_from <= \(asOf) AND (valid_to IS NULL OR valid_to >= \(asOf))
-                    """
-                ).first?.decode(Int64.self, at: 0)
-                if start == nil { throw InputError(field: "unit", reason: "the province has no unit with the code \(code) on \(asOf)") }
-            case .id(let id)?: start = id
-            case nil: break
-            }
-            let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)
+            let phase = try await tx.resolve.phase(phaseCode, year: year)
+            let roots = try await tx.resolve.scope(of: caller, from: unit, on: CalendarDate(asOf))
             // The units in scope, in the order of the figures' listing.
             let position = Dictionary(uniqueKeysWithValues: try await tx.query(
                 """

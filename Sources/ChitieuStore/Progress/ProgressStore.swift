@@ -170,11 +170,8 @@ public struct ProgressStore: Sendable {
             if !rows.isEmpty { return (try rows.map(Self.figure), true) }
         }
         let figures = try await database.withTenant(province) { tx in
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let year, !phase.years.contains(year) { throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)") }
-            var start: Int64?
-            if let unit { start = try await AccountStore.unit(unit, field: "unit", tx: tx).id }
-            let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)
+            let phase = try await tx.resolve.phase(phaseCode, year: year)
+            let roots = try await tx.resolve.scope(of: caller, from: unit)
             return try await tx.query(
                 Self.figuresQuery(province: province, phaseCode: phase.code, year: year, roots: roots, depth: depth, indicatorCode: indicatorCode),
                 prepared: true
@@ -223,7 +220,7 @@ public struct ProgressStore: Sendable {
     public func summary(province: Int64, caller: Caller) async throws -> [UnitSummary] {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .read, what: "the province", tx: tx)
-            let roots = try await Access.scopeRoots(caller, unit: nil, tx: tx)
+            let roots = try await tx.resolve.scope(of: caller, from: nil)
             // The same figures tools read: the view is the one statement of them.
             return try await tx.query(
                 """

@@ -1,3 +1,4 @@
+import ChitieuDomain
 public import Foundation
 import Postgres
 
@@ -36,16 +37,16 @@ public struct ResultGenerator: Sendable {
     /// Generates the results of one phase of a province; returns how many were written.
     /// Results this generator wrote before for the phase are replaced.
     public func generate(province: Int64, phaseCode: String, profile: Profile, computeProgress: Bool = true, actor: Actor) async throws -> Int {
-        guard [1, 2, 3, 4, 6, 12].contains(profile.perYear) else { throw InputError(field: "per-year", reason: "must be 1, 2, 3, 4, 6 or 12") }
+        guard [1, 2, 3, 4, 6, 12].contains(profile.perYear) else { throw ChitieuError(.invalid, field: "per-year", reason: "must be 1, 2, 3, 4, 6 or 12") }
         guard profile.completion.values.allSatisfy({ (0...2).contains($0) }), (0...2).contains(profile.defaultCompletion) else {
-            throw InputError(field: "completion", reason: "factors lie between 0 and 2")
+            throw ChitieuError(.invalid, field: "completion", reason: "factors lie between 0 and 2")
         }
         let codes = Array(profile.completion.keys)
         let factors = codes.map { profile.completion[$0]! }
         let companionCodes = Array(profile.companion.keys)
         let companionRatios = companionCodes.map { profile.companion[$0]! }
         return try await database.withTenant(province) { tx in
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            let phase = try await tx.resolve.phase(phaseCode)
             try await tx.query(
                 """
                 DELETE FROM chitieu.result WHERE province_id = \(province) AND idempotency_key LIKE 'generated:%'

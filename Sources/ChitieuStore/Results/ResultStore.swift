@@ -3,20 +3,6 @@ import ChitieuCrypto
 public import Foundation
 public import Postgres
 
-/// A request that conflicts with the state of the data (HTTP 409): a move the result's state
-/// does not allow, a stale version, an idempotency key reused with other content.
-public struct ConflictError: Error, Sendable, CustomStringConvertible, Equatable {
-    public var field: String
-    public var reason: String
-
-    public init(field: String, reason: String) {
-        self.field = field
-        self.reason = reason
-    }
-
-    public var description: String { "\(field): \(reason)" }
-}
-
 /// A result as stored.
 public struct ResultRecord: Sendable, Hashable {
     public var id: UUID
@@ -111,12 +97,13 @@ public struct ResultStore: Sendable {
             unitValidTo: try row.decode(PostgresDate?.self, "unit_valid_to"), unitEnded: try row.decode(Bool.self, "unit_ended"))
     }
 
-    static func find(_ id: UUID, tx: TenantTransaction, lock: Bool = false) async throws -> ResultRecord? {
-        let forUpdate: StaticString = lock ? "FOR UPDATE OF r" : ""
-        return try await tx.query(
-            "SELECT \(sql: columns) FROM chitieu.result r \(sql: joins) WHERE r.province_id = \(tx.provinceID) AND r.result_id = \(id) \(sql: forUpdate)",
-            prepared: true
-        ).first.map(decode)
+    static func find(_ id: UUID, tx: TenantTransaction) async throws -> ResultRecord? {
+        try await tx.query(findQuery(id, province: tx.provinceID), prepared: true).first.map(decode)
+    }
+
+    /// The statement that reads one result as `decode` takes it.
+    static func findQuery(_ id: UUID, province: Int64) -> PostgresQuery {
+        "SELECT \(sql: columns) FROM chitieu.result r \(sql: joins) WHERE r.province_id = \(province) AND r.result_id = \(id)"
     }
 
     static func json(_ r: ResultRecord) -> String {
@@ -161,31 +148,81 @@ public struct ResultStore: Sendable {
 
     typealias IndicatorRules = ResultRules.IndicatorRules
 
-    static func rules(of indicatorID: Int64, tx: TenantTransaction) async throws -> IndicatorRules {
-        try await rulesAndToday(of: indicatorID, tx: tx).rules
-    }
-
-    /// The indicator's rules, and today's date in Vietnam, in one statement.
-    static func rulesAndToday(of indicatorID: Int64, tx: TenantTransaction) async throws -> (rules: IndicatorRules, today: PostgresDate) {
-        try rulesAndToday(try await tx.query(rulesQuery(indicatorID, province: tx.provinceID), prepared: true))
-    }
+    /// The indicator's rules, and today in Vietnam, beside `i.code AS indicator_code`: read by
+    /// `rulesQuery` for a new result and with the result for a move, decoded by `rules(_:)`.
+    static let ruleColumns: StaticString = """
+        i.reporting_levels, i.disaggregation::text AS disaggregation, i.companion_measure,
+        CASE WHEN i.status = 'suspended' THEN i.suspended_from END AS suspended_from,
+        i.companion_disaggregation::text AS companion_disaggregation, (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today
+        """
 
     static func rulesQuery(_ indicatorID: Int64, province: Int64) -> PostgresQuery {
         """
-        SELECT code, reporting_levels, disaggregation::text, companion_measure, CASE WHEN status = 'suspended' THEN suspended_from END,
-               (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS today, companion_disaggregation::text
-        FROM chitieu.indicator WHERE province_id = \(province) AND indicator_id = \(indicatorID)
+        SELECT i.code AS indicator_code, \(sql: ruleColumns)
+        FROM chitieu.indicator i WHERE i.province_id = \(province) AND i.indicator_id = \(indicatorID)
         """
     }
 
-    static func rulesAndToday(_ rows: PostgresRows) throws -> (rules: IndicatorRules, today: PostgresDate) {
-        guard let row = rows.first else { throw AccessError.notFound("the indicator") }
+    /// The indicator's rules and today in Vietnam, from a row holding `ruleColumns`.
+    static func rules(_ row: PostgresRow) throws -> (rules: IndicatorRules, today: CalendarDate) {
+        func dimensions(_ column: String) throws -> [String: [String]]? {
+            try row.decode(String?.self, column).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) }
+        }
         let rules = IndicatorRules(
-            code: try row.decode(String.self, at: 0), reportingLevels: try row.decode([String].self, at: 1),
-            disaggregation: try row.decode(String?.self, at: 2).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) },
-            companionMeasure: try row.decode(String?.self, at: 3), suspendedFrom: try row.decode(CalendarDate?.self, at: 4),
-            companionDisaggregation: try row.decode(String?.self, at: 6).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) })
-        return (rules, try row.decode(PostgresDate.self, at: 5))
+            code: try row.decode(String.self, "indicator_code"), reportingLevels: try row.decode([String].self, "reporting_levels"),
+            disaggregation: try dimensions("disaggregation"), companionMeasure: try row.decode(String?.self, "companion_measure"),
+            suspendedFrom: try row.decode(CalendarDate?.self, "suspended_from"), companionDisaggregation: try dimensions("companion_disaggregation"))
+        return (rules, try row.decode(CalendarDate.self, "today"))
+    }
+
+    /// The statements that read the province's deadlines: the days years close, and the
+    /// reopenings not yet past (`Deadlines`).
+    static func deadlineStatements(province: Int64) -> [PostgresQuery] {
+        [
+            "SELECT year, closes_on FROM chitieu.reporting_deadline WHERE province_id = \(province)",
+            """
+            SELECT year, unit_id FROM chitieu.deadline_exception
+            WHERE province_id = \(province) AND until >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+            """,
+        ]
+    }
+
+    /// The province's deadlines, read by `deadlineStatements`.
+    struct Deadlines {
+        var closing: [Int: CalendarDate] = [:]
+        var reopened: [Int: Set<Int64>] = [:]
+
+        init(closing: PostgresRows, reopened: PostgresRows) throws {
+            for row in closing { self.closing[try row.decode(Int.self, at: 0)] = try row.decode(CalendarDate.self, at: 1) }
+            for row in reopened { self.reopened[try row.decode(Int.self, at: 0), default: []].insert(try row.decode(Int64.self, at: 1)) }
+        }
+
+        /// The deadline of a year.
+        func of(_ year: Int) -> ResultRules.Deadline {
+            ResultRules.Deadline(
+                year: year, closesOn: closing[year] ?? ResultRules.Deadline.defaultClosing(of: year), reopenedFor: reopened[year] ?? [])
+        }
+    }
+
+    /// The statement that reads the province's phases (`Phases`), in one order, so that two
+    /// changes lock the pending jobs of their phases in one order.
+    static func phasesStatement(province: Int64) -> PostgresQuery {
+        "SELECT phase_id, first_year, last_year FROM chitieu.phase WHERE province_id = \(province) ORDER BY phase_id"
+    }
+
+    /// The province's phases, read by `phasesStatement`.
+    struct Phases {
+        var all: [(id: Int64, years: ClosedRange<Int>)] = []
+
+        init(_ rows: PostgresRows) throws {
+            for row in rows {
+                let (first, last) = (try row.decode(Int.self, at: 1), try row.decode(Int.self, at: 2))
+                all.append((try row.decode(Int64.self, at: 0), first...max(first, last)))
+            }
+        }
+
+        /// The phases a year belongs to.
+        func of(_ year: Int) -> [Int64] { all.filter { $0.years.contains(year) }.map(\.id) }
     }
 
     /// What a new result needs from the database before it is written, read in one round trip:
@@ -194,37 +231,34 @@ public struct ResultStore: Sendable {
     struct Context {
         var unit: FoundUnit
         var rules: IndicatorRules
-        var today: PostgresDate
+        var today: CalendarDate
         var path: [Int64]
-        var closed: (closesOn: PostgresDate, closed: Bool)
+        var deadline: ResultRules.Deadline
         var phases: [Int64]
     }
 
     /// The statements of `Context`, for a pipeline.
     static func contextStatements(_ input: ResultInput, unitID: Int64, province: Int64) -> [PostgresQuery] {
-        let year = input.periodEnd.year
-        return [
+        [
             "SELECT \(sql: FoundUnit.columns) FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(unitID)",
             "SELECT chitieu.unit_path(\(province), \(unitID))",
             rulesQuery(input.indicatorID, province: province),
-            deadlineQuery(year: year, province: province),
-            phasesQuery(year: year, province: province),
-        ]
+        ] + deadlineStatements(province: province) + [phasesStatement(province: province)]
     }
 
     /// The context from the rows of `contextStatements`, once the caller may submit for the unit.
-    static func context(_ rows: [PostgresRows], caller: Caller, province: Int64) throws -> Context {
+    static func context(_ rows: [PostgresRows], year: Int, caller: Caller, province: Int64) throws -> Context {
         // Not found, then forbidden, then the rules: the order in which a caller learns of them.
         guard let unitRow = rows[0].first else { throw AccessError.notFound("the unit") }
         let unit = try FoundUnit(unitRow)
         guard let path = try rows[1].first?.decode([Int64]?.self, at: 0), !path.isEmpty else { throw AccessError.notFound("the unit") }
         try Access.check(
             Policy.decide(caller.principal, .submitResult, .unit(province, path: path)), action: .submitResult, what: "the unit")
-        let (rules, today) = try rulesAndToday(rows[2])
+        guard let rulesRow = rows[2].first else { throw AccessError.notFound("the indicator") }
+        let (rules, today) = try Self.rules(rulesRow)
         return Context(
-            unit: unit, rules: rules, today: today, path: path,
-            closed: (try rows[3][0].decode(PostgresDate.self, "closes_on"), try rows[3][0].decode(Bool.self, "closed")),
-            phases: try rows[4].map { try $0.decode(Int64.self, at: 0) })
+            unit: unit, rules: rules, today: today, path: path, deadline: try Deadlines(closing: rows[3], reopened: rows[4]).of(year),
+            phases: try Phases(rows[5]).of(year))
     }
 
     /// The statements of `Context` for an input whose unit is given by id, to send with BEGIN;
@@ -250,23 +284,23 @@ public struct ResultStore: Sendable {
             }
             rows = try await tx.connection.pipeline(contextStatements(input, unitID: unit, province: tx.provinceID).map { ($0, true) })
         }
-        let context = try Self.context(rows, caller: caller, province: tx.provinceID)
+        let context = try Self.context(rows, year: input.periodEnd.year, caller: caller, province: tx.provinceID)
         return (context, try validate(input, unit: context.unit, rules: context.rules, today: context.today))
     }
 
     /// Refuses an input of a year whose reporting closed, unless reopened for its unit.
-    static func checkDeadline(of input: ResultInput, context: Context, tx: TenantTransaction) async throws {
-        if context.closed.closed {
-            try await checkDeadlineException(year: input.periodEnd.year, path: context.path, closesOn: context.closed.closesOn, tx: tx)
+    static func checkDeadline(_ context: Context) throws {
+        if let refusal = context.deadline.refusal(path: context.path, today: context.today) {
+            throw ConflictError(field: "period_end", reason: refusal)
         }
     }
 
     /// The indicator's rules and the unit's validity, checked against an input (`ResultRules.refusal`).
     /// Returns the unit id.
-    static func validate(_ input: ResultInput, unit: FoundUnit, rules: IndicatorRules, today: PostgresDate) throws -> Int64 {
+    static func validate(_ input: ResultInput, unit: FoundUnit, rules: IndicatorRules, today: CalendarDate) throws -> Int64 {
         switch ResultRules.refusal(
             start: CalendarDate(input.periodStart), end: CalendarDate(input.periodEnd), figures: input.figures, unit: unit, indicator: rules,
-            today: CalendarDate(today))
+            today: today)
         {
         case .input(let field, let reason): throw InputError(field: field, reason: reason)
         case .conflict(let field, let reason): throw ConflictError(field: field, reason: reason)
@@ -274,73 +308,22 @@ public struct ResultStore: Sendable {
         }
     }
 
-    /// Results of a unit that has ended are history, read only (a merge carried them into the
-    /// province that took over).
-    static func checkOpen(_ ended: Bool, unit: String, validTo: PostgresDate?) throws {
-        if let refusal = EndedUnit.refusal(unit: unit, ended: ended, validTo: validTo.map(CalendarDate.init), what: "its results") {
-            throw ConflictError(field: "unit_id", reason: refusal)
-        }
-    }
-
-    /// Refuses entering or submitting a result of `year` for `unitID` after the year's deadline,
-    /// unless the province reopened reporting for the unit or a unit above it.
-    static func checkDeadline(year: Int, unitID: Int64, tx: TenantTransaction) async throws {
-        let rows = try await tx.query(deadlineQuery(year: year, province: tx.provinceID), prepared: true)
-        guard try rows[0].decode(Bool.self, "closed") else { return }
-        let path = try await Access.unitPath(unitID, tx: tx) ?? [unitID]
-        try await checkDeadlineException(year: year, path: path, closesOn: try rows[0].decode(PostgresDate.self, "closes_on"), tx: tx)
-    }
-
-    static func deadlineQuery(year: Int, province: Int64) -> PostgresQuery {
-        """
-        SELECT coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(province) AND year = \(Int16(year))),
-                        make_date(\(Int32(year)) + 1, 1, 25)) AS closes_on,
-               (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date > coalesce((SELECT closes_on FROM chitieu.reporting_deadline WHERE province_id = \(province) AND year = \(Int16(year))),
-                        make_date(\(Int32(year)) + 1, 1, 25)) AS closed
-        """
-    }
-
-    /// Reporting of `year` closed on `closesOn`: refused unless reopened for a unit on `path`.
-    static func checkDeadlineException(year: Int, path: [Int64], closesOn: PostgresDate, tx: TenantTransaction) async throws {
-        let open = try await tx.query(
-            """
-            SELECT 1 FROM chitieu.deadline_exception
-            WHERE province_id = \(tx.provinceID) AND year = \(Int16(year)) AND unit_id = ANY(\(path)::bigint[]) AND until >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-            """, prepared: true)
-        if open.isEmpty {
-            throw ConflictError(field: "period_end", reason: "results of \(year) closed on \(closesOn); the province can reopen reporting for this unit")
-        }
-    }
-
-    /// Enqueues the recomputation of completion for the result's indicator and phase, in the
-    /// same transaction: a burst of approvals coalesces into one pending job.
-    static func enqueueProgress(indicatorID: Int64, year: Int, tx: TenantTransaction) async throws {
-        let phases = try await tx.query(phasesQuery(year: year, province: tx.provinceID), prepared: true)
-        try await enqueueProgress(indicatorID: indicatorID, phases: phases.map { try $0.decode(Int64.self, at: 0) }, tx: tx)
-    }
-
-    static func phasesQuery(year: Int, province: Int64) -> PostgresQuery {
-        // In one order, so that two changes lock the pending jobs of their phases in one order.
-        "SELECT phase_id FROM chitieu.phase WHERE province_id = \(province) AND first_year <= \(Int16(year)) AND last_year >= \(Int16(year)) ORDER BY phase_id"
-    }
-
     /// Recomputes an indicator in every phase of the province: its status or its name changed.
     static func enqueueProgress(indicatorID: Int64, tx: TenantTransaction) async throws {
-        let phases = try await tx.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(tx.provinceID)", prepared: true)
-        try await enqueueProgress(indicatorID: indicatorID, phases: phases.map { try $0.decode(Int64.self, at: 0) }, tx: tx)
+        let phases = try Phases(try await tx.query(phasesStatement(province: tx.provinceID), prepared: true)).all.map(\.id)
+        guard !phases.isEmpty else { return }
+        _ = try await tx.connection.pipeline(progressJobs(indicatorID: indicatorID, phases: phases, province: tx.provinceID).map { ($0, true) })
     }
 
-    private static func enqueueProgress(indicatorID: Int64, phases: [Int64], tx: TenantTransaction) async throws {
-        for phase in phases {
-            try await tx.query(progressJob(indicatorID: indicatorID, phase: phase, province: tx.provinceID), prepared: true)
+    /// Enqueues the recomputation of completion for an indicator in phases, as statements to send
+    /// in the transaction of the change (see `JobQueue.enqueueStatement`): a burst of approvals
+    /// coalesces into one pending job per indicator and phase.
+    static func progressJobs(indicatorID: Int64, phases: [Int64], province: Int64) -> [PostgresQuery] {
+        phases.map { phase in
+            JobQueue.enqueueStatement(
+                kind: "progress", provinceID: province, uniqueKey: "progress:\(province):\(phase):\(indicatorID)",
+                args: AuditLog.json(["province_id": province, "phase_id": phase, "indicator_id": indicatorID]), priority: 1, maxAttempts: 5)
         }
-    }
-
-    /// The progress job of an indicator in a phase, as one statement (see `JobQueue.enqueueStatement`).
-    static func progressJob(indicatorID: Int64, phase: Int64, province: Int64) -> PostgresQuery {
-        JobQueue.enqueueStatement(
-            kind: "progress", provinceID: province, uniqueKey: "progress:\(province):\(phase):\(indicatorID)",
-            args: AuditLog.json(["province_id": province, "phase_id": phase, "indicator_id": indicatorID]), priority: 1, maxAttempts: 5)
     }
 
     static func fingerprint(_ input: ResultInput, unitID: Int64, submit: Bool) -> Data {
@@ -402,7 +385,7 @@ public struct ResultStore: Sendable {
                     return (try await Self.find(try row.decode(UUID.self, at: 0), tx: tx)!, true)
                 }
             }
-            try await Self.checkDeadline(of: input, context: context, tx: tx)
+            try Self.checkDeadline(context)
             // The result (read back with its indicator's and unit's names), its audit event and,
             // for a submission, the recomputations, then COMMIT: one round trip. The id is made
             // here so that the audit event can name it.
@@ -429,154 +412,13 @@ public struct ResultStore: Sendable {
                 after: Self.json(
                     indicator: context.rules.code, unit: context.unit.code, periodStart: input.periodStart, periodEnd: input.periodEnd,
                     figures: f, state: state, version: 1, returnReason: nil))
-            let jobs = (submit ? context.phases : []).map { Self.progressJob(indicatorID: input.indicatorID, phase: $0, province: province) }
+            let jobs = Self.progressJobs(indicatorID: input.indicatorID, phases: submit ? context.phases : [], province: province)
             do {
                 return (try Self.decode(try await tx.commit(after: [insert, audit] + jobs)[0][0]), false)
             } catch let error as PostgresError where error.isUniqueViolation && error.constraint == "result_province_id_idempotency_key_key" {
                 // The same key arrived twice at once: the other request won; this one is its retry.
                 throw IdempotencyKeyTaken()
             }
-        }
-    }
-
-    /// Applies a move to a result the caller may make, checking its state and, when given, its version.
-    func move(
-        province: Int64, id: UUID, _ move: ResultRules.Move, expectedVersion: Int?, caller: Caller,
-        _ body: @Sendable (ResultRecord, TenantTransaction) async throws -> Void
-    ) async throws -> ResultRecord {
-        try await database.withTenant(province) { tx in
-            guard let before = try await Self.find(id, tx: tx, lock: true) else { throw AccessError.notFound("the result") }
-            let action: Action = (move == .approve || move == .giveBack || move == .correct) ? .decideResult : .submitResult
-            try await Access.require(caller, action, unit: before.unitID, what: "the result", tx: tx)
-            try Self.checkOpen(before.unitEnded, unit: "\(before.unitCode) \(before.unitName)", validTo: before.unitValidTo)
-            guard let next = ResultRules.next(before.state, move) else {
-                throw ConflictError(field: "state", reason: "a \(before.state.rawValue) result cannot be \(Self.pastTense(move))")
-            }
-            if let expectedVersion, expectedVersion != before.version {
-                throw ConflictError(field: "version", reason: "the result changed since version \(expectedVersion) (it is at version \(before.version)); reload it")
-            }
-            try await body(before, tx)
-            try await tx.query(
-                """
-                UPDATE chitieu.result SET state = \(next.rawValue), version = version + 1, updated_at = now()
-                WHERE province_id = \(province) AND result_id = \(id)
-                """, prepared: true)
-            let after = try await Self.find(id, tx: tx)!
-            try await AuditLog.record(
-                tx, actor: caller.actor, action: "result.\(move.rawValue)", entityType: "result", entityID: id.uuidString.lowercased(),
-                unitID: before.unitID, before: Self.json(before), after: Self.json(after))
-            if move != .update {
-                try await Self.enqueueProgress(indicatorID: before.indicatorID, year: before.periodEnd.year, tx: tx)
-            }
-            return after
-        }
-    }
-
-    static func pastTense(_ move: ResultRules.Move) -> String {
-        switch move {
-        case .update: "changed"
-        case .submit: "submitted"
-        case .approve: "approved"
-        case .giveBack: "returned"
-        case .correct: "corrected (only approved results are)"
-        }
-    }
-
-    /// Changes a draft or returned result's figures or period.
-    public func update(province: Int64, id: UUID, _ input: ResultInput, expectedVersion: Int?, caller: Caller) async throws -> ResultRecord {
-        try await move(province: province, id: id, .update, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            let (context, unitID) = try await Self.checkedContext(input, caller: caller, tx: tx)
-            guard unitID == before.unitID, input.indicatorID == before.indicatorID else {
-                throw InputError(field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
-            }
-            try await Self.checkDeadline(of: input, context: context, tx: tx)
-            let f = input.figures
-            try await tx.query(
-                """
-                UPDATE chitieu.result SET period_start = \(input.periodStart), period_end = \(input.periodEnd), value = \(f.value),
-                    breakdown = \(Self.breakdownJSON(f))::jsonb, companion_value = \(f.companionValue), evidence_note = \(f.evidenceNote),
-                    companion_breakdown = \(Self.companionBreakdownJSON(f))::jsonb, last_edited_by = \(caller.actor.accountID)
-                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
-                """, prepared: true)
-        }
-    }
-
-    /// Submits a draft or returned result to the level above.
-    public func submit(province: Int64, id: UUID, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
-        try await move(province: province, id: id, .submit, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            try await Self.checkDeadline(year: before.periodEnd.year, unitID: before.unitID, tx: tx)
-            try await tx.query(
-                """
-                UPDATE chitieu.result SET submitted_at = now(), submitted_by = \(caller.actor.accountID), return_reason = NULL,
-                    decided_at = NULL, decided_by = NULL, decided_unit_id = NULL
-                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
-                """, prepared: true)
-        }
-    }
-
-    /// Approves a submitted result of a unit below the caller's.
-    public func approve(province: Int64, id: UUID, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
-        try await move(province: province, id: id, .approve, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            let hands = ResultRules.Hands(createdBy: before.createdBy, lastEditedBy: before.lastEditedBy, submittedBy: before.submittedBy)
-            if let refusal = ResultRules.fourEyesRefusal(hands, approver: caller.actor.accountID) { throw AccessError(.forbidden, refusal) }
-            try await tx.query(
-                """
-                UPDATE chitieu.result SET decided_at = now(), decided_by = \(caller.actor.accountID),
-                    decided_unit_id = \(try await Self.decidingUnit(caller, of: before.unitID, tx: tx))
-                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
-                """, prepared: true)
-        }
-    }
-
-    /// The unit of the caller's role that decides on a result of `unitID`: the nearest unit above
-    /// it where the caller holds a role that approves (nil for the operator).
-    static func decidingUnit(_ caller: Caller, of unitID: Int64, tx: TenantTransaction) async throws -> Int64? {
-        guard !caller.isOperator, let path = try await Access.unitPath(unitID, tx: tx) else { return nil }
-        return ResultRules.approvingUnit(of: caller.principal, path: path)
-    }
-
-    /// Returns a submitted result to its unit, with the reason.
-    public func giveBack(province: Int64, id: UUID, reason rawReason: String, expectedVersion: Int? = nil, caller: Caller) async throws -> ResultRecord {
-        let reason = Names.normalized(rawReason)
-        if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
-        return try await move(province: province, id: id, .giveBack, expectedVersion: expectedVersion, caller: caller) { _, tx in
-            try await tx.query(
-                """
-                UPDATE chitieu.result SET decided_at = now(), decided_by = \(caller.actor.accountID), return_reason = \(reason)
-                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
-                """, prepared: true)
-        }
-    }
-
-    /// Corrects an approved result (the approving level only); the previous figures stay in the
-    /// audit log.
-    public func correct(
-        province: Int64, id: UUID, figures: ResultFigures, reason rawReason: String, expectedVersion: Int? = nil, caller: Caller
-    ) async throws -> ResultRecord {
-        let reason = Names.normalized(rawReason)
-        if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
-        return try await move(province: province, id: id, .correct, expectedVersion: expectedVersion, caller: caller) { before, tx in
-            // The reporting unit's rules, but the approving level's permission: the level that
-            // approved, or one above it.
-            if let (field, reason) = try await Self.rules(of: before.indicatorID, tx: tx).problem(with: figures) {
-                throw InputError(field: field, reason: reason)
-            }
-            if !caller.isOperator, let approvedAt = before.decidedUnitID, let path = try await Access.unitPath(approvedAt, tx: tx),
-                let refusal = ResultRules.correctionRefusal(caller.principal, approvedAt: path)
-            {
-                throw AccessError(.forbidden, refusal)
-            }
-            try await tx.query(
-                """
-                UPDATE chitieu.result SET value = \(figures.value), breakdown = \(Self.breakdownJSON(figures))::jsonb,
-                    companion_value = \(figures.companionValue), evidence_note = coalesce(\(figures.evidenceNote), evidence_note),
-                    companion_breakdown = \(Self.companionBreakdownJSON(figures))::jsonb,
-                    last_edited_by = \(caller.actor.accountID), decided_at = now(), decided_by = \(caller.actor.accountID), return_reason = NULL
-                WHERE province_id = \(tx.provinceID) AND result_id = \(id)
-                """, prepared: true)
-            try await AuditLog.record(
-                tx, actor: caller.actor, action: "result.correction_reason", entityType: "result", entityID: id.uuidString.lowercased(),
-                unitID: before.unitID, after: AuditLog.json(["reason": reason]))
         }
     }
 

@@ -46,12 +46,10 @@ public struct AllocationStore: Sendable {
     ) async throws {
         try Self.check(rule)
         try await database.withTenant(province) { tx in
-            let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            let units = try await TargetStore.units(of: phase, tx: tx)
-            let unit = try TargetStore.unit(code: unitCode, in: units)
-            try await Access.require(caller, .planAllocation, unit: unit.id, tx: tx)
-            _ = try await Self.write(rule, indicator: indicator, phase: phase, unit: unit, units: units, caller: caller, tx: tx)
+            let cell = try await tx.resolve.cell(
+                indicator: .code(indicatorCode), phase: phaseCode, unit: unitCode.map(Reference.code), unitField: "unit",
+                caller: caller, action: .planAllocation)
+            _ = try await Self.write(rule, indicator: cell.indicator, phase: cell.phase, unit: cell.unit, units: cell.units, caller: caller, tx: tx)
         }
     }
 
@@ -63,28 +61,23 @@ public struct AllocationStore: Sendable {
     ) async throws -> RuleRecord {
         try Self.check(rule)
         return try await database.withTenant(province) { tx in
-            let indicator = try await IndicatorStore.find(id: indicatorID, tx: tx)
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            let units = try await TargetStore.units(of: phase, tx: tx)
-            let unitID = try await TargetStore.unitOrRoot(unitID, tx: tx)
-            try await Access.require(caller, .planAllocation, unit: unitID, tx: tx)
-            guard let unit = units.first(where: { $0.id == unitID }) else {
-                throw InputError(field: "unit_id", reason: "the unit \(unitID) does not exist during the phase \(phase.code)")
-            }
-            return try await Self.write(rule, indicator: indicator, phase: phase, unit: unit, units: units, caller: caller, tx: tx)
+            let cell = try await tx.resolve.cell(
+                indicator: .id(indicatorID), phase: phaseCode, unit: unitID.map(Reference.id), unitField: "unit_id",
+                caller: caller, action: .planAllocation)
+            return try await Self.write(rule, indicator: cell.indicator, phase: cell.phase, unit: cell.unit, units: cell.units, caller: caller, tx: tx)
         }
     }
 
     static func check(_ rule: AllocationRule) throws {
-        if let problem = rule.problem { throw InputError(field: problem.field, reason: problem.reason) }
+        if let problem = rule.problem { throw ChitieuError(.invalid, field: problem.field, reason: problem.reason) }
     }
 
     static func write(
         _ rule: AllocationRule, indicator: Indicator, phase: Phase, unit: TargetUnit, units: [TargetUnit], caller: Caller, tx: TenantTransaction
     ) async throws -> RuleRecord {
-        if let refusal = unit.endedRefusal("its allocation rules") { throw ConflictError(field: "unit", reason: refusal) }
+        if let error = unit.endedError("its allocation rules") { throw error }
         if let problem = rule.problem(at: unit, phase: phase, units: units) {
-            throw InputError(field: problem.field, reason: problem.reason)
+            throw ChitieuError(.invalid, field: problem.field, reason: problem.reason)
         }
         let weights = rule.childWeights.isEmpty ? nil : AuditLog.json(rule.childWeights.mapValues { NSNumber(value: $0) })
         let rows = try await tx.query(
@@ -135,8 +128,8 @@ public struct AllocationStore: Sendable {
     public func rules(province: Int64, filter: RuleFilter, caller: Caller) async throws -> [RuleRecord] {
         try Paging.check(limit: filter.limit)
         return try await database.withTenant(province) { tx in
-            let phase = try await TargetStore.phase(code: filter.phaseCode, tx: tx)
-            let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
+            let phase = try await tx.resolve.phase(filter.phaseCode)
+            let roots = try await tx.resolve.scope(of: caller, from: filter.unitID.map(Reference.id))
             if let after = filter.after {
                 try Paging.requireCursor(try await tx.query(
                     "SELECT 1 FROM chitieu.allocation_rule WHERE province_id = \(province) AND rule_id = \(after) AND phase_id = \(phase.id)", prepared: true))
@@ -198,8 +191,8 @@ public struct AllocationStore: Sendable {
     /// Checks that the phase (and the indicator, when given) exist, before a job is queued.
     public func validate(province: Int64, phaseCode: String, indicatorCode: String?) async throws {
         try await database.withTenant(province) { tx in
-            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let indicatorCode { _ = try await IndicatorStore.find(code: indicatorCode, tx: tx) }
+            _ = try await tx.resolve.phase(phaseCode)
+            if let indicatorCode { _ = try await tx.resolve.indicator(.code(indicatorCode)) }
         }
     }
 
@@ -209,9 +202,10 @@ public struct AllocationStore: Sendable {
     public func request(province: Int64, phaseCode: String, indicatorCode: String?, caller: Caller) async throws -> (id: Int64, coalesced: Bool) {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
-            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
-            if let indicatorCode { _ = try await IndicatorStore.find(code: indicatorCode, tx: tx) }
-            return try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
+            _ = try await tx.resolve.phase(phaseCode)
+            var indicator: Indicator?
+            if let indicatorCode { indicator = try await tx.resolve.indicator(.code(indicatorCode)) }
+            return try await Self.enqueue(phaseCode: phaseCode, indicator: indicator, caller: caller, tx: tx)
         }
     }
 
@@ -220,24 +214,23 @@ public struct AllocationStore: Sendable {
     public func request(province: Int64, phaseCode: String, indicatorID: Int64?, caller: Caller) async throws -> (job: Job, coalesced: Bool) {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
-            _ = try await TargetStore.phase(code: phaseCode, tx: tx)
-            var indicatorCode: String?
-            if let indicatorID { indicatorCode = try await IndicatorStore.find(id: indicatorID, tx: tx).draft.code }
-            let queued = try await Self.enqueue(phaseCode: phaseCode, indicatorCode: indicatorCode, caller: caller, tx: tx)
+            _ = try await tx.resolve.phase(phaseCode)
+            var indicator: Indicator?
+            if let indicatorID { indicator = try await tx.resolve.indicator(.id(indicatorID)) }
+            let queued = try await Self.enqueue(phaseCode: phaseCode, indicator: indicator, caller: caller, tx: tx)
             guard let job = try await ProvinceJobs.find(id: queued.id, tx: tx) else {
-                throw AccessError.notFound("the job")
+                throw ChitieuError.notFound("the job")
             }
             return (job, queued.coalesced)
         }
     }
 
-    static func enqueue(phaseCode: String, indicatorCode: String?, caller: Caller, tx: TenantTransaction) async throws -> (id: Int64, coalesced: Bool) {
+    static func enqueue(phaseCode: String, indicator: Indicator?, caller: Caller, tx: TenantTransaction) async throws -> (id: Int64, coalesced: Bool) {
         let province = tx.provinceID
+        let payload = AllocateJob(provinceID: province, phase: phaseCode, indicatorID: indicator?.id, indicator: indicator?.draft.code)
+        let queued = try await JobQueue.enqueue(on: tx.connection, payload, provinceID: province, maxAttempts: 3)
         var args: [String: any Sendable] = ["province_id": province, "phase": phaseCode]
-        if let indicatorCode { args["indicator"] = indicatorCode }
-        let queued = try await JobQueue.enqueue(
-            on: tx.connection, kind: "allocate", provinceID: province, uniqueKey: "allocate:\(province):\(phaseCode):\(indicatorCode ?? "*")",
-            args: AuditLog.json(args), maxAttempts: 3)
+        if let indicator { args["indicator"] = indicator.draft.code }
         try await AuditLog.record(
             tx, actor: caller.actor, action: "allocation.request", entityType: "job", entityID: String(queued.id),
             after: AuditLog.json(args.merging(["coalesced": queued.coalesced]) { a, _ in a }))
@@ -248,6 +241,11 @@ public struct AllocationStore: Sendable {
     /// or all active ones, and writes what changed in one transaction, with an audit event.
     /// Infeasible inputs are refused before anything is written.
     public func allocate(province: Int64, phaseCode: String, indicatorCode: String?, caller: Caller) async throws -> AllocationReport {
+        try await allocate(province: province, phaseCode: phaseCode, indicator: indicatorCode.map(Reference.code), caller: caller)
+    }
+
+    /// The same, with the indicator (if one) named by id or by code, as an `allocate` job names it.
+    public func allocate(province: Int64, phaseCode: String, indicator indicatorReference: Reference?, caller: Caller) async throws -> AllocationReport {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
             var report = AllocationReport()
@@ -255,10 +253,10 @@ public struct AllocationStore: Sendable {
             var dbTime = Duration.zero
             var computeTime = Duration.zero
             var started = clock.now
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
+            let phase = try await tx.resolve.phase(phaseCode)
             let indicators: [Indicator]
-            if let indicatorCode {
-                indicators = [try await IndicatorStore.find(code: indicatorCode, tx: tx)]
+            if let indicatorReference {
+                indicators = [try await tx.resolve.indicator(indicatorReference)]
             } else {
                 indicators = try await tx.query("SELECT \(sql: IndicatorStore.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) ORDER BY code")
                     .map(IndicatorStore.decode)
@@ -266,9 +264,9 @@ public struct AllocationStore: Sendable {
             let units = try await TargetStore.units(of: phase, tx: tx)
             // A province that ended (merged into another) keeps its targets as history.
             if let root = TargetUnit.root(of: units),
-                let refusal = EndedUnit.refusal(unit: root.name, ended: root.ended, validTo: root.validTo, what: "its targets")
+                let error = EndedUnit.error(field: "province", unit: root.name, ended: root.ended, validTo: root.validTo, what: "its targets")
             {
-                throw ConflictError(field: "province", reason: refusal)
+                throw error
             }
             dbTime += clock.now - started
             var pending: [(indicator: Int64, cells: [TargetCell], total: Int)] = []
@@ -289,7 +287,7 @@ public struct AllocationStore: Sendable {
                     computed = try AllocationCascade.cells(
                         indicator: indicator.draft, phase: phase, units: units, cells: cells, rules: rules, attributes: attributes)
                 } catch {
-                    throw InputError(field: error.field, reason: error.reason)
+                    throw ChitieuError(.infeasible, field: error.field, reason: error.reason)
                 }
                 guard let computed else {
                     report.skipped.append((indicator.draft.code, "no phase target for the province"))

@@ -30,28 +30,6 @@ public struct TargetStore: Sendable {
         self.database = database
     }
 
-    static func phase(code: String, tx: TenantTransaction, lock: Bool = false) async throws -> Phase {
-        let forUpdate: StaticString = lock ? "FOR UPDATE" : ""
-        let rows = try await tx.query(
-            """
-            SELECT phase_id, code, first_year, last_year, plan_number, plan_date, plan_issuer, plan_title
-            FROM chitieu.phase WHERE province_id = \(tx.provinceID) AND code = \(code) \(sql: forUpdate)
-            """)
-        guard let row = rows.first else {
-            let known = try await tx.query("SELECT code FROM chitieu.phase WHERE province_id = \(tx.provinceID) ORDER BY code")
-                .map { try $0.decode(String.self, at: 0) }
-            throw InputError(field: "phase", reason: "the province has no phase '\(code)' (it has \(known.joined(separator: ", ")))")
-        }
-        var plan: PhasePlan?
-        if let number = try row.decode(String?.self, "plan_number"), let date = try row.decode(CalendarDate?.self, "plan_date"),
-           let issuer = try row.decode(String?.self, "plan_issuer") {
-            plan = PhasePlan(number: number, date: date, issuer: issuer, title: try row.decode(String?.self, "plan_title"))
-        }
-        return Phase(
-            id: try row.decode(Int64.self, "phase_id"), code: try row.decode(String.self, "code"),
-            firstYear: Int(try row.decode(Int16.self, "first_year")), lastYear: Int(try row.decode(Int16.self, "last_year")), plan: plan)
-    }
-
     /// The province's phases, earliest first, for anyone of the province (pages offer them to choose from).
     public func phases(province: Int64, caller: Caller) async throws -> [Phase] {
         try await database.withTenant(province) { tx in
@@ -70,17 +48,17 @@ public struct TargetStore: Sendable {
     public func phase(province: Int64, code: String, caller: Caller) async throws -> Phase {
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .read, tx: tx)
-            return try await Self.phase(code: code, tx: tx)
+            return try await tx.resolve.phase(code)
         }
     }
 
     /// Records the plan that set a phase's targets (province planners only), replacing the one
     /// recorded before; audited.
     public func setPlan(province: Int64, phaseCode: String, plan: PhasePlan, caller: Caller) async throws -> Phase {
-        if let problem = plan.problem { throw InputError(field: problem.field, reason: problem.reason) }
+        if let problem = plan.problem { throw ChitieuError(.invalid, field: problem.field, reason: problem.reason) }
         return try await database.withTenant(province) { tx in
             try await Access.require(caller, .planAllocation, what: "the phase", tx: tx)
-            var phase = try await Self.phase(code: phaseCode, tx: tx, lock: true)
+            var phase = try await tx.resolve.phase(phaseCode, lock: true)
             let before = phase.plan
             try await tx.query(
                 """
@@ -121,27 +99,6 @@ public struct TargetStore: Sendable {
         }
     }
 
-    /// The unit with a GSO code during the phase; the province unit when `code` is nil. A code
-    /// two units carried during the phase (a merged province has its predecessors' units) names
-    /// the one that has not ended.
-    static func unit(code: String?, in units: [TargetUnit]) throws -> TargetUnit {
-        guard let code else {
-            guard let root = TargetUnit.root(of: units) else {
-                throw InputError(field: "unit", reason: "the province has no province-level unit")
-            }
-            return root
-        }
-        var matches = units.filter { $0.code == code }
-        if matches.count > 1 { matches = matches.filter { !$0.ended } }
-        guard let unit = matches.first else {
-            throw InputError(field: "unit", reason: "no unit of this province has the code '\(code)' during the phase")
-        }
-        guard matches.count == 1 else {
-            throw InputError(field: "unit", reason: "the code '\(code)' names \(matches.count) units during the phase")
-        }
-        return unit
-    }
-
     static func cells(indicator: Int64, phase: Phase, tx: TenantTransaction) async throws -> [TargetCell] {
         try await tx.query(
             """
@@ -162,16 +119,12 @@ public struct TargetStore: Sendable {
     ) async throws -> TargetCell {
         try Self.check(value: value)
         return try await database.withTenant(province) { tx in
-            let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
-            let phase = try await Self.phase(code: phaseCode, tx: tx)
-            if let year, !phase.years.contains(year) {
-                throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)")
-            }
-            let units = try await Self.units(of: phase, tx: tx)
-            let unit = try Self.unit(code: unitCode, in: units)
-            try await Access.require(caller, .setTarget, unit: unit.id, tx: tx)
-            let record = try await Self.write(indicator: indicator, phase: phase, unit: unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
-            return TargetCell(unitID: unit.id, year: year, value: value, origin: record.origin, locked: record.locked)
+            let cell = try await tx.resolve.cell(
+                indicator: .code(indicatorCode), phase: phaseCode, year: year, unit: unitCode.map(Reference.code), unitField: "unit",
+                caller: caller, action: .setTarget)
+            let record = try await Self.write(
+                indicator: cell.indicator, phase: cell.phase, unit: cell.unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
+            return TargetCell(unitID: cell.unit.id, year: year, value: value, origin: record.origin, locked: record.locked)
         }
     }
 
@@ -184,30 +137,17 @@ public struct TargetStore: Sendable {
     ) async throws -> TargetRecord {
         try Self.check(value: value)
         return try await database.withTenant(province) { tx in
-            let indicator = try await IndicatorStore.find(id: indicatorID, tx: tx)
-            let phase = try await Self.phase(code: phaseCode, tx: tx)
-            let units = try await Self.units(of: phase, tx: tx)
-            let unitID = try await Self.unitOrRoot(unitID, tx: tx)
-            try await Access.require(caller, .setTarget, unit: unitID, tx: tx)
-            guard let unit = units.first(where: { $0.id == unitID }) else {
-                throw InputError(field: "unit_id", reason: "the unit \(unitID) does not exist during the phase \(phase.code)")
-            }
-            if let year, !phase.years.contains(year) {
-                throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)")
-            }
-            return try await Self.write(indicator: indicator, phase: phase, unit: unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
+            let cell = try await tx.resolve.cell(
+                indicator: .id(indicatorID), phase: phaseCode, year: year, unit: unitID.map(Reference.id), unitField: "unit_id",
+                caller: caller, action: .setTarget)
+            return try await Self.write(
+                indicator: cell.indicator, phase: cell.phase, unit: cell.unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
         }
     }
 
-    /// `unitID`, or the province's own unit when nil.
-    static func unitOrRoot(_ unitID: Int64?, tx: TenantTransaction) async throws -> Int64 {
-        if let unitID { return unitID }
-        return try await Access.rootUnit(tx: tx)
-    }
-
     static func check(value: Int) throws {
-        guard value >= 0 else { throw InputError(field: "value", reason: "\(value) is negative; a target is a count, 0 or more") }
-        guard value <= maximumValue else { throw InputError(field: "value", reason: "\(value) is more than \(maximumValue)") }
+        guard value >= 0 else { throw ChitieuError(.invalid, field: "value", .negative, ["value": .count(value)]) }
+        guard value <= maximumValue else { throw ChitieuError(.invalid, field: "value", .aboveMaximum, ["value": .count(value), "maximum": .count(maximumValue)]) }
     }
 
     /// The largest target a cell holds.
@@ -217,7 +157,7 @@ public struct TargetStore: Sendable {
     static func write(
         indicator: Indicator, phase: Phase, unit: TargetUnit, year: Int?, value: Int, lock: Bool?, caller: Caller, tx: TenantTransaction
     ) async throws -> TargetRecord {
-        if let refusal = unit.endedRefusal("its targets") { throw ConflictError(field: "unit", reason: refusal) }
+        if let error = unit.endedError("its targets") { throw error }
         let origin = unit.level == .province && year == nil ? "assigned" : "overridden"
         let before = try await tx.query(
             """
@@ -228,9 +168,7 @@ public struct TargetStore: Sendable {
             """)
         let wasLocked = try before.first?.decode(Bool.self, "locked") ?? false
         if lock == nil && wasLocked {
-            throw ConflictError(
-                field: "locked",
-                reason: "the target is locked, so every allocation keeps it; send \"locked\": true to change it and keep it locked, or false to unlock it")
+            throw ChitieuError(.locked, field: "locked", .targetLocked)
         }
         let locked = lock ?? wasLocked
         let rows = try await tx.query(
@@ -283,13 +221,10 @@ public struct TargetStore: Sendable {
     /// (the phase's cell first), a page at a time.
     public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [TargetRecord] {
         try Paging.check(limit: filter.limit)
-        guard (0...3).contains(filter.depth) else { throw InputError(field: "depth", reason: "must be 0 to 3") }
+        guard (0...3).contains(filter.depth) else { throw ChitieuError(.invalid, field: "depth", reason: "must be 0 to 3") }
         return try await database.withTenant(province) { tx in
-            let phase = try await Self.phase(code: filter.phaseCode, tx: tx)
-            if let year = filter.year, !phase.years.contains(year) {
-                throw InputError(field: "year", reason: "\(year) is outside the phase \(phase.code)")
-            }
-            let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
+            let phase = try await tx.resolve.phase(filter.phaseCode, year: filter.year)
+            let roots = try await tx.resolve.scope(of: caller, from: filter.unitID.map(Reference.id))
             if let after = filter.after {
                 try Paging.requireCursor(try await tx.query(
                     "SELECT 1 FROM chitieu.target WHERE province_id = \(province) AND target_id = \(after) AND phase_id = \(phase.id)", prepared: true))
@@ -341,8 +276,8 @@ public struct TargetStore: Sendable {
     /// The targets of an indicator in a phase, with the units of the phase.
     public func sheet(province: Int64, indicatorCode: String, phaseCode: String) async throws -> Sheet {
         try await database.withTenant(province) { tx in
-            let indicator = try await IndicatorStore.find(code: indicatorCode, tx: tx)
-            let phase = try await Self.phase(code: phaseCode, tx: tx)
+            let indicator = try await tx.resolve.indicator(.code(indicatorCode))
+            let phase = try await tx.resolve.phase(phaseCode)
             return Sheet(
                 indicator: indicator, phase: phase, units: try await Self.units(of: phase, tx: tx),
                 cells: try await Self.cells(indicator: indicator.id, phase: phase, tx: tx))

@@ -29,7 +29,7 @@ public struct ProvinceSettingsStore: Sendable {
         let forUpdate: StaticString = lock ? "FOR UPDATE" : ""
         let rows = try await tx.query(
             "SELECT district_allocation FROM chitieu.province WHERE province_id = \(tx.provinceID) \(sql: forUpdate)")
-        guard let row = rows.first else { throw AccessError.notFound("the province") }
+        guard let row = rows.first else { throw ChitieuError.notFound("the province") }
         return ProvinceSettings(districtAllocation: try row.decode(Bool.self, "district_allocation"))
     }
 

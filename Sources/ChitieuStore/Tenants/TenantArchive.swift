@@ -1,3 +1,4 @@
+import ChitieuDomain
 public import Foundation
 public import Postgres
 
@@ -108,7 +109,7 @@ public struct TenantArchive: Sendable {
             return (data, counts)
         }
         guard FileManager.default.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw InputError(field: "out", reason: "cannot write \(url.path)")
+            throw ChitieuError(.invalid, field: "out", reason: "cannot write \(url.path)")
         }
         return Summary(province: province, rows: counts)
     }
@@ -125,29 +126,29 @@ public struct TenantArchive: Sendable {
     /// Reads and checks a file: its header and version, every line a row of a known table of the
     /// header's province, and the last line's counts (a file cut short is refused).
     static func read(_ data: Data) throws -> Contents {
-        guard let text = String(data: data, encoding: .utf8) else { throw InputError(field: "file", reason: "is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else { throw ChitieuError(.invalid, field: "file", reason: "is not UTF-8 text") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
         func object(_ line: Substring, _ number: Int) throws -> [String: Any] {
             guard let value = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw InputError(field: "line \(number)", reason: "is not a JSON object")
+                throw ChitieuError(.invalid, field: "line \(number)", reason: "is not a JSON object")
             }
             return value
         }
-        guard let first = lines.first else { throw InputError(field: "file", reason: "is empty") }
+        guard let first = lines.first else { throw ChitieuError(.invalid, field: "file", reason: "is empty") }
         let header = try object(first, 1)
         guard header["format"] as? String == format else {
-            throw InputError(field: "line 1", reason: "is not the header of a chitieu tenant file (format \"\(format)\")")
+            throw ChitieuError(.invalid, field: "line 1", reason: "is not the header of a chitieu tenant file (format \"\(format)\")")
         }
         guard let version = header["version"] as? Int, version == Self.version else {
-            throw InputError(field: "line 1", reason: "version \(header["version"] ?? "none") is not one this chitieu reads (\(Self.version))")
+            throw ChitieuError(.invalid, field: "line 1", reason: "version \(header["version"] ?? "none") is not one this chitieu reads (\(Self.version))")
         }
         guard let schema = header["schema"] as? Int, let exportedAt = header["exported_at"] as? String,
             let p = header["province"] as? [String: Any], let id = (p["province_id"] as? NSNumber)?.int64Value,
             let code = p["code"] as? String, let name = p["name"] as? String,
             let from = (p["valid_from"] as? String).flatMap(PostgresDate.init)
         else {
-            throw InputError(field: "line 1", reason: "the header lacks schema, exported_at or the province's id, code, name and valid_from")
+            throw ChitieuError(.invalid, field: "line 1", reason: "the header lacks schema, exported_at or the province's id, code, name and valid_from")
         }
         let province = Province(id: id, code: code, name: name, validFrom: from, validTo: (p["valid_to"] as? String).flatMap(PostgresDate.init))
         var byTable: [String: [String]] = [:]
@@ -156,26 +157,26 @@ public struct TenantArchive: Sendable {
             let number = index + 1
             let value = try object(line, number)
             if value["end"] as? Bool == true {
-                guard number == lines.count else { throw InputError(field: "line \(number)", reason: "the last line comes before the end of the file") }
+                guard number == lines.count else { throw ChitieuError(.invalid, field: "line \(number)", reason: "the last line comes before the end of the file") }
                 counts = value["rows"] as? [String: Int]
                 continue
             }
             guard let table = value["table"] as? String, tables.contains(table) else {
-                throw InputError(field: "line \(number)", reason: "names no table of a province (\(tables.joined(separator: ", ")))")
+                throw ChitieuError(.invalid, field: "line \(number)", reason: "names no table of a province (\(tables.joined(separator: ", ")))")
             }
             guard let row = value["row"] as? [String: Any], (row["province_id"] as? NSNumber)?.int64Value == id else {
-                throw InputError(field: "line \(number)", reason: "is not a row of province \(id), the province of the header")
+                throw ChitieuError(.invalid, field: "line \(number)", reason: "is not a row of province \(id), the province of the header")
             }
             byTable[table, default: []].append(String(line))
         }
         guard let counts else {
-            throw InputError(field: "file", reason: "has no last line with the counts of rows: it was cut short; export it again")
+            throw ChitieuError(.invalid, field: "file", reason: "has no last line with the counts of rows: it was cut short; export it again")
         }
         for table in tables where (byTable[table]?.count ?? 0) != (counts[table] ?? 0) {
-            throw InputError(
+            throw ChitieuError(.invalid,
                 field: "file", reason: "holds \(byTable[table]?.count ?? 0) rows of \(table) where its last line says \(counts[table] ?? 0): export it again")
         }
-        guard byTable["province"]?.count == 1 else { throw InputError(field: "file", reason: "holds no row of the province itself") }
+        guard byTable["province"]?.count == 1 else { throw ChitieuError(.invalid, field: "file", reason: "holds no row of the province itself") }
         return Contents(province: province, schema: schema, exportedAt: exportedAt, lines: byTable, counts: counts)
     }
 
@@ -188,13 +189,13 @@ public struct TenantArchive: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw InputError(field: "file", reason: "cannot read \(url.path)")
+            throw ChitieuError(.invalid, field: "file", reason: "cannot read \(url.path)")
         }
         let contents = try Self.read(data)
         let province = contents.province
         let schema = try await database.pool.withConnection { try await Self.schemaVersion($0) }
         guard schema == contents.schema else {
-            throw InputError(
+            throw ChitieuError(.invalid,
                 field: "file",
                 reason: "was exported at schema version \(contents.schema) and this database is at \(schema): migrate both to the same version first")
         }
@@ -204,7 +205,7 @@ public struct TenantArchive: Sendable {
             WHERE province_id = \(province.id) OR (code = \(province.code) AND valid_from = \(province.validFrom))
             """)
         if let row = clash.first {
-            throw InputError(
+            throw ChitieuError(.invalid,
                 field: "file",
                 reason: "province \(try row.decode(String.self, "code")) \(try row.decode(String.self, "name")) (id \(try row.decode(Int64.self, "province_id"))) exists in this database already; the file's province \(province.code) has id \(province.id)")
         }
@@ -232,7 +233,7 @@ public struct TenantArchive: Sendable {
                 JOIN chitieu.login_name l ON l.username = a.username WHERE a.province_id = \(province.id)
                 """)[0].decode(String?.self, "names")
             if let taken {
-                throw InputError(field: "file", reason: "the usernames \(taken) belong to another province of this deployment; usernames are unique in a deployment")
+                throw ChitieuError(.invalid, field: "file", reason: "the usernames \(taken) belong to another province of this deployment; usernames are unique in a deployment")
             }
             try await tx.query(
                 """

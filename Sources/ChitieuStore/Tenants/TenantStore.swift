@@ -19,22 +19,6 @@ public struct Province: Sendable, Hashable {
     public var reportingGroup: String { "chitieu_p\(id)" }
 }
 
-/// A problem with what an operator or user asked for: names the field and the rule.
-public struct InputError: Error, Sendable, CustomStringConvertible, Equatable {
-    /// The field (flag, JSON member, CSV column) at fault.
-    public var field: String
-    /// What was wrong and what is accepted.
-    public var reason: String
-
-    /// Creates an error about a field.
-    public init(field: String, reason: String) {
-        self.field = field
-        self.reason = reason
-    }
-
-    public var description: String { "\(field): \(reason)" }
-}
-
 /// Creates and finds tenants. Run as the database owner (operator commands).
 public struct TenantStore: Sendable {
     let database: ChitieuDatabase
@@ -68,18 +52,18 @@ public struct TenantStore: Sendable {
     ) async throws -> Province {
         let name = Names.normalized(rawName)
         guard code.count == 2, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw InputError(field: "code", reason: "'\(code)' is not a 2-digit GSO province code")
+            throw ChitieuError(.invalid, field: "code", reason: "'\(code)' is not a 2-digit GSO province code")
         }
         if let problem = Names.problem(with: name, maxLength: 200) {
-            throw InputError(field: "name", reason: "the name \(problem)")
+            throw ChitieuError(.invalid, field: "name", reason: "the name \(problem)")
         }
         if let validTo, validTo < validFrom {
-            throw InputError(field: "valid-to", reason: "\(validTo) is before valid-from \(validFrom)")
+            throw ChitieuError(.invalid, field: "valid-to", reason: "\(validTo) is before valid-from \(validFrom)")
         }
         let existing = try await database.pool.query(
             "SELECT province_id FROM chitieu.province WHERE code = \(code) AND valid_from = \(validFrom)")
         if !existing.isEmpty {
-            throw InputError(field: "code", reason: "a province with code \(code) valid from \(validFrom) exists already (id \(try existing[0].decode(Int64.self, at: 0)))")
+            throw ChitieuError(.invalid, field: "code", reason: "a province with code \(code) valid from \(validFrom) exists already (id \(try existing[0].decode(Int64.self, at: 0)))")
         }
         let idRows = try await database.pool.query(
             "SELECT nextval(pg_get_serial_sequence('chitieu.province', 'province_id')) AS id")
@@ -100,7 +84,7 @@ public struct TenantStore: Sendable {
                 VALUES (\(province.id), \(province.code), \(province.name), \(province.validFrom), \(province.validTo))
                 """)
         } catch let error as PostgresError where error.isUniqueViolation {
-            throw InputError(field: "code", reason: "a province with code \(province.code) valid from \(province.validFrom) exists already")
+            throw ChitieuError(.invalid, field: "code", reason: "a province with code \(province.code) valid from \(province.validFrom) exists already")
         }
         let typeLabel = province.name.hasPrefix("Thành phố") ? "Thành phố" : "Tỉnh"
         try await tx.query(
@@ -131,14 +115,14 @@ public struct TenantStore: Sendable {
             "SELECT province_id, code, name, valid_from, valid_to FROM chitieu.province WHERE code = \(code) ORDER BY valid_from DESC"
         ).map(Self.decode)
         guard !candidates.isEmpty else {
-            throw InputError(field: "province", reason: "no province has the code '\(code)'; see `chitieu tenant list`")
+            throw ChitieuError(.invalid, field: "province", reason: "no province has the code '\(code)'; see `chitieu tenant list`")
         }
         if candidates.count == 1 && date == nil { return candidates[0] }
         let day = date ?? PostgresDate.today
         if let match = candidates.first(where: { $0.validFrom <= day && ($0.validTo.map { day <= $0 } ?? true) }) {
             return match
         }
-        throw InputError(
+        throw ChitieuError(.invalid,
             field: "province",
             reason: "no province with code \(code) is valid on \(day); periods: \(candidates.map { "\($0.validFrom)…\($0.validTo?.description ?? "")" }.joined(separator: ", "))")
     }

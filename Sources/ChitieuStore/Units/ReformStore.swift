@@ -62,20 +62,20 @@ public struct ReformStore: Sendable {
     /// data, so its reporting logins read what they had. All or nothing; a province merges once.
     public func merge(into province: Province, from predecessors: [Province], on day: PostgresDate, actor: Actor) async throws -> MergeReport {
         guard province.validFrom == day else {
-            throw InputError(field: "--on", reason: "\(province.code) \(province.name) begins on \(province.validFrom), not \(day)")
+            throw ChitieuError(.invalid, field: "--on", reason: "\(province.code) \(province.name) begins on \(province.validFrom), not \(day)")
         }
-        guard !predecessors.isEmpty else { throw InputError(field: "--from", reason: "name at least one province to merge") }
-        guard Set(predecessors.map(\.id)).count == predecessors.count else { throw InputError(field: "--from", reason: "a province is named twice") }
+        guard !predecessors.isEmpty else { throw ChitieuError(.invalid, field: "--from", reason: "name at least one province to merge") }
+        guard Set(predecessors.map(\.id)).count == predecessors.count else { throw ChitieuError(.invalid, field: "--from", reason: "a province is named twice") }
         let lastDay = day.dayBefore
         return try await database.pool.withTransaction { c in
             var parts: [MergeReport.Part] = []
             for p in predecessors {
-                guard p.id != province.id else { throw InputError(field: "--from", reason: "\(p.code) is the merged province itself") }
-                guard p.validFrom < day else { throw InputError(field: "--from", reason: "\(p.code) \(p.name) begins on \(p.validFrom), not before \(day)") }
+                guard p.id != province.id else { throw ChitieuError(.invalid, field: "--from", reason: "\(p.code) is the merged province itself") }
+                guard p.validFrom < day else { throw ChitieuError(.invalid, field: "--from", reason: "\(p.code) \(p.name) begins on \(p.validFrom), not before \(day)") }
                 try await use(p.id, c)
                 let state = try await c.query("SELECT successor_id FROM chitieu.province WHERE province_id = \(p.id) FOR UPDATE")
                 if let successor = try state.first?.decode(Int64?.self, at: 0) {
-                    throw InputError(field: "--from", reason: "\(p.code) \(p.name) was merged into province \(successor) already")
+                    throw ChitieuError(.invalid, field: "--from", reason: "\(p.code) \(p.name) was merged into province \(successor) already")
                 }
                 parts.append(MergeReport.Part(predecessor: p, carried: try await carry(p, into: province, on: day, lastDay: lastDay, actor: actor, c)))
             }
@@ -89,9 +89,7 @@ public struct ReformStore: Sendable {
     static func recomputeEveryPhase(of province: Int64, on c: PostgresConnection) async throws {
         for phase in try await c.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(province)") {
             let id = try phase.decode(Int64.self, at: 0)
-            _ = try await JobQueue.enqueue(
-                on: c, kind: "progress", provinceID: province, uniqueKey: "progress:\(province):\(id):",
-                args: AuditLog.json(["province_id": province, "phase_id": id]), priority: 1, maxAttempts: 5)
+            _ = try await JobQueue.enqueue(on: c, ProgressJob(provinceID: province, phaseID: id), provinceID: province, priority: 1, maxAttempts: 5)
         }
     }
 
@@ -138,7 +136,7 @@ public struct ReformStore: Sendable {
             WHERE m.kind <> i.kind ORDER BY m.code LIMIT 1
             """)
         if let row = clash.first {
-            throw InputError(
+            throw ChitieuError(.invalid,
                 field: "--from",
                 reason: "indicator \(try row.decode(String.self, "code")) is a \(try row.decode(String.self, "kind")) count in \(p.code) but a \(try row.decode(String.self, "existing")) count in \(province.code); give one of them another code first")
         }
@@ -209,7 +207,7 @@ public struct ReformStore: Sendable {
         let root = try await c.query(
             "SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(b) AND level = 'province' AND valid_from = \(day)")
         guard let rootID = try root.first?.decode(Int64.self, at: 0) else {
-            throw InputError(field: "--into", reason: "\(province.code) has no unit of its own from \(day)")
+            throw ChitieuError(.invalid, field: "--into", reason: "\(province.code) has no unit of its own from \(day)")
         }
         carried["province_links"] = try await c.query(
             """
@@ -315,17 +313,17 @@ extension ReformStore {
                 JOIN chitieu.admin_unit n ON n.province_id = s.province_id AND n.unit_id = s.to_unit_id
                 WHERE s.province_id = \(tx.provinceID) AND o.code = \(oldCode) AND o.level = 'commune'
                 """)
-            guard !links.isEmpty else { throw InputError(field: "unit", reason: "no unit of \(province.code) with the code \(oldCode) has successors") }
+            guard !links.isEmpty else { throw ChitieuError(.invalid, field: "unit", reason: "no unit of \(province.code) with the code \(oldCode) has successors") }
             let byCode = Dictionary(uniqueKeysWithValues: try links.map { (try $0.decode(String.self, "code"), try $0.decode(Int64.self, "succession_id")) })
-            guard links.count > 1 else { throw InputError(field: "unit", reason: "\(oldCode) went whole into one unit; a whole link has no weight to set") }
+            guard links.count > 1 else { throw ChitieuError(.invalid, field: "unit", reason: "\(oldCode) went whole into one unit; a whole link has no weight to set") }
             for code in weights.keys where byCode[code] == nil {
-                throw InputError(field: "weight", reason: "\(code) is not a successor of \(oldCode) (its successors: \(byCode.keys.sorted().joined(separator: ", ")))")
+                throw ChitieuError(.invalid, field: "weight", reason: "\(code) is not a successor of \(oldCode) (its successors: \(byCode.keys.sorted().joined(separator: ", ")))")
             }
             for code in byCode.keys where weights[code] == nil {
-                throw InputError(field: "weight", reason: "give a weight for every part of \(oldCode): \(code) is missing")
+                throw ChitieuError(.invalid, field: "weight", reason: "give a weight for every part of \(oldCode): \(code) is missing")
             }
             let total = weights.values.reduce(Decimal(0), +)
-            for (code, w) in weights where w <= 0 { throw InputError(field: "weight", reason: "the weight of \(code) must be more than 0") }
+            for (code, w) in weights where w <= 0 { throw ChitieuError(.invalid, field: "weight", reason: "the weight of \(code) must be more than 0") }
             var changed = 0
             for (code, w) in weights.sorted(by: { $0.key < $1.key }) {
                 var share = w / total * 1_000_000
@@ -393,13 +391,13 @@ extension ReformStore {
             var made = 0
             for (grantID, code) in confirmed {
                 guard let proposal = proposals[grantID] else {
-                    throw InputError(field: "grant_id", reason: "\(grantID) is not a grant that ended with its unit and awaits a successor")
+                    throw ChitieuError(.invalid, field: "grant_id", reason: "\(grantID) is not a grant that ended with its unit and awaits a successor")
                 }
-                let unit = try await AccountStore.unit(.code(code), field: "unit_code", tx: tx)
+                let unit = try await tx.resolve.unit(.code(code), field: "unit_code")
                 guard unit.level.rawValue == (proposal.role == "province" ? "province" : "commune") else {
-                    throw InputError(field: "unit_code", reason: "a \(proposal.role) grant goes on a \(proposal.role == "province" ? "province" : "commune"), not a \(unit.level.rawValue)")
+                    throw ChitieuError(.invalid, field: "unit_code", reason: "a \(proposal.role) grant goes on a \(proposal.role == "province" ? "province" : "commune"), not a \(unit.level.rawValue)")
                 }
-                guard let account = try await AccountStore.find(username: proposal.username, tx: tx) else { throw AccessError.notFound("the account") }
+                guard let account = try await AccountStore.find(username: proposal.username, tx: tx) else { throw ChitieuError.notFound("the account") }
                 try await Access.require(caller, .grant(Role(rawValue: proposal.role) ?? .viewer), unit: unit.id, tx: tx)
                 let id = try await tx.query(
                     """

@@ -80,12 +80,12 @@ public struct UnitDirectory: Sendable {
     ) async throws -> [UnitRecord] {
         let query = Names.normalized(rawQuery)
         guard query.contains(where: { $0.isLetter || $0.isNumber }) else {
-            throw InputError(field: "q", reason: "must contain a letter or a digit")
+            throw ChitieuError(.invalid, field: "q", reason: "must contain a letter or a digit")
         }
-        guard query.utf8.count <= 200 else { throw InputError(field: "q", reason: "is longer than 200 bytes") }
+        guard query.utf8.count <= 200 else { throw ChitieuError(.invalid, field: "q", reason: "is longer than 200 bytes") }
         try Paging.check(limit: limit)
         return try await database.withTenant(province) { tx in
-            let roots = try await Access.scopeRoots(caller, unit: nil, tx: tx)
+            let roots = try await tx.resolve.scope(of: caller, from: nil)
             if let after {
                 try Paging.requireCursor(try await tx.query(
                     "SELECT 1 FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(after)", prepared: true))

@@ -56,7 +56,7 @@ public struct UnitStore: Sendable {
         dryRun: Bool = false
     ) async throws -> UnitImportReport {
         if let validTo, validTo < validFrom {
-            throw InputError(field: "valid-to", reason: "\(validTo) is before valid-from \(validFrom)")
+            throw ChitieuError(.invalid, field: "valid-to", reason: "\(validTo) is before valid-from \(validFrom)")
         }
         let units = file.units
         struct DryRun: Error { var report: UnitImportReport }
@@ -201,9 +201,9 @@ public struct UnitStore: Sendable {
     public func importAttributes(_ rows: [(code: String, name: String, value: Decimal)], province: Province, caller: Caller) async throws -> Int {
         for (i, row) in rows.enumerated() {
             guard row.name.range(of: "^[a-z][a-z0-9_]{0,39}$", options: .regularExpression) != nil else {
-                throw InputError(field: "line \(i + 2) name", reason: "'\(row.name)' must be lower-case letters, digits or '_', starting with a letter")
+                throw ChitieuError(.invalid, field: "line \(i + 2) name", reason: "'\(row.name)' must be lower-case letters, digits or '_', starting with a letter")
             }
-            guard row.value >= 0 else { throw InputError(field: "line \(i + 2) value", reason: "\(row.value) is negative") }
+            guard row.value >= 0 else { throw ChitieuError(.invalid, field: "line \(i + 2) value", reason: "\(row.value) is negative") }
         }
         return try await database.withTenant(province.id) { tx in
             try await Access.require(caller, .planAllocation, tx: tx)
@@ -216,7 +216,7 @@ public struct UnitStore: Sendable {
             var stored = 0
             for (i, row) in rows.enumerated() {
                 guard let id = ids[row.code] else {
-                    throw InputError(field: "line \(i + 2) unit_code", reason: "no unit of province \(province.code) has the code '\(row.code)'")
+                    throw ChitieuError(.invalid, field: "line \(i + 2) unit_code", reason: "no unit of province \(province.code) has the code '\(row.code)'")
                 }
                 stored += try await tx.query(
                     """

@@ -69,7 +69,8 @@ extension PostgresConnection {
     public func copyFrom(
         _ sql: String, _ produce: @escaping @Sendable (inout PostgresCopyWriter) throws -> Void
     ) async throws -> Int {
-        try await withHandle { handle in
+        PostgresRoundTrips.record()
+        return try await withHandle { handle in
             let start = PQexec(handle, sql)
             let status = PQresultStatus(start)
             if status != PGRES_COPY_IN {

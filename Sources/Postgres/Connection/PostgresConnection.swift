@@ -193,7 +193,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// With `prepared`, the statement is prepared once per connection and reused.
     @discardableResult
     public func query(_ query: PostgresQuery, prepared: Bool = false) async throws -> PostgresRows {
-        try await withHandle { handle in
+        PostgresRoundTrips.record()
+        return try await withHandle { handle in
             try self.run(handle, query, prepared: prepared)
         }
     }
@@ -228,7 +229,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// `BEGIN`, its settings, one statement and `COMMIT`. When one fails, the ones after it do
     /// not run, and its error is thrown; an open transaction is left to the pool to roll back.
     public func pipeline(_ queries: [(query: PostgresQuery, prepared: Bool)]) async throws -> [PostgresRows] {
-        try await withHandle { handle in try self.runPipeline(handle, queries) }
+        PostgresRoundTrips.record()
+        return try await withHandle { handle in try self.runPipeline(handle, queries) }
     }
 
     private func runPipeline(_ handle: OpaquePointer, _ queries: [(query: PostgresQuery, prepared: Bool)]) throws -> [PostgresRows] {
@@ -310,6 +312,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs trusted SQL text that may hold several statements (migrations, scripts) with the
     /// simple protocol. It takes no parameters: never build it from input.
     public func executeScript(_ sql: String) async throws {
+        PostgresRoundTrips.record()
         try await withHandle { handle in
             let result = PQexec(handle, sql)
             defer { PQclear(result) }

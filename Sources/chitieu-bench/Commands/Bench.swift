@@ -143,7 +143,7 @@ extension ChitieuBench {
                 // 5. The national units import, rolled back each time.
                 let unitsPath = try unitsFile ?? MigrationSet.locate().deletingLastPathComponent().appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path
                 guard let unitsData = FileManager.default.contents(atPath: unitsPath) else {
-                    throw InputError(field: "--units-file", reason: "cannot read \(unitsPath)")
+                    throw ChitieuError(.invalid, field: "--units-file", reason: "cannot read \(unitsPath)")
                 }
                 var parseTimes: [Double] = []
                 var importTimes: [Double] = []
@@ -183,7 +183,7 @@ extension ChitieuBench {
             try process.run()
             process.waitUntilExit()
             guard process.terminationStatus == 0 else {
-                throw InputError(field: "psql", reason: "psql exited with status \(process.terminationStatus)")
+                throw ChitieuError(.invalid, field: "psql", reason: "psql exited with status \(process.terminationStatus)")
             }
         }
     }
@@ -206,7 +206,7 @@ extension ChitieuBench {
                 let root = try MigrationSet.locate().deletingLastPathComponent()
                 guard let unitsData = FileManager.default.contents(atPath: root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv").path),
                     let catalogueData = FileManager.default.contents(atPath: root.appendingPathComponent("Deploy/catalogue/project8-indicators.csv").path)
-                else { throw InputError(field: "data", reason: "cannot read the national units file or the catalogue in \(root.path)") }
+                else { throw ChitieuError(.invalid, field: "data", reason: "cannot read the national units file or the catalogue in \(root.path)") }
                 let file = try AdminUnitsCSV.parse(unitsData)
                 let catalogue = try IndicatorCatalogueCSV.parse(catalogueData).map {
                     IndicatorStore.CatalogueEntry(draft: $0.draft, suspendedFrom: nil, suspendedReason: nil)

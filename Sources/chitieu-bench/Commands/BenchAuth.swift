@@ -53,7 +53,7 @@ extension ChitieuBench {
                         try await c.query("SELECT (pg_relation_size('chitieu.target') > 0)::int")[0].decode(Int.self, at: 0)
                     }
                     guard provinces.count > 1, targets > 0 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
+                        throw ChitieuError(.invalid, field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
                     }
                     try await measureAuthentication(owner, province: provinces[0])
                     try await measureRowLevelSecurity(owner, provinces: provinces)

@@ -125,7 +125,7 @@ extension ChitieuBench {
             let chitieu = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
                 .deletingLastPathComponent().appendingPathComponent("chitieu")
             guard FileManager.default.isExecutableFile(atPath: chitieu.path) else {
-                throw InputError(field: "chitieu", reason: "no executable '\(chitieu.path)' beside chitieu-bench; build both products (swift build --product chitieu)")
+                throw ChitieuError(.invalid, field: "chitieu", reason: "no executable '\(chitieu.path)' beside chitieu-bench; build both products (swift build --product chitieu)")
             }
             let process = Process()
             process.executableURL = chitieu

@@ -40,7 +40,7 @@ extension ChitieuBench {
                 try await withAdminDatabase(database, connections: max(3, parallel + 1)) { owner in
                     let provinces = try await TenantStore(database: owner).list().filter { $0.validTo == nil || $0.validFrom.year == 2021 }
                     guard provinces.count > 1 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
+                        throw ChitieuError(.invalid, field: "database", reason: "it holds no national data; run `chitieu-bench allocate` on it first")
                     }
                     // Deadlines open so the approvals below are taken.
                     for p in provinces {
@@ -190,7 +190,7 @@ extension ChitieuBench {
                 let job = ContinuousClock.now
                 try await runPending(queue, handler, province: p.id)
                 let after = try await phaseFigure(owner, p.id, indicator)
-                guard after == before + 1 else { throw InputError(field: "bench", reason: "the approval did not reach the view (\(before) → \(after))") }
+                guard after == before + 1 else { throw ChitieuError(.invalid, field: "bench", reason: "the approval did not reach the view (\(before) → \(after))") }
                 latencies.append((ContinuousClock.now - start).seconds)
                 incremental.append((ContinuousClock.now - job).seconds)
                 _ = phases

@@ -58,10 +58,10 @@ extension ChitieuBench {
                 let ok = try await withAdminDatabase(database, connections: max(3, parallel + 1)) { (owner) async throws -> Bool in
                     let before = try await TenantStore(database: owner).list()
                     guard before.filter({ $0.validTo == nil }).count > 1 else {
-                        throw InputError(field: "database", reason: "it holds no national data; run `chitieu-bench allocate` and `bench progress` on it first")
+                        throw ChitieuError(.invalid, field: "database", reason: "it holds no national data; run `chitieu-bench allocate` and `bench progress` on it first")
                     }
                     if let done = before.first(where: { $0.validFrom == day }) {
-                        throw InputError(field: "database", reason: "province \(done.code) \(done.name) begins on \(day) already: the reform was applied; start again from `bench allocate`")
+                        throw ChitieuError(.invalid, field: "database", reason: "province \(done.code) \(done.name) begins on \(day) already: the reform was applied; start again from `bench allocate`")
                     }
                     print("chitieu-bench reform — \(before.count) provinces, \(URL(fileURLWithPath: unitsPath).lastPathComponent) and \(URL(fileURLWithPath: successionPath).lastPathComponent) on \(day)")
 
@@ -102,7 +102,7 @@ extension ChitieuBench {
                     var work: [(province: Int64, phase: Int64)] = []
                     for p in provinces {
                         guard let id = try await store.phaseIDs(province: p.id, code: phase).first else {
-                            throw InputError(field: "--phase", reason: "\(p.code) \(p.name) has no phase \(phase) after the reform")
+                            throw ChitieuError(.invalid, field: "--phase", reason: "\(p.code) \(p.name) has no phase \(phase) after the reform")
                         }
                         work.append((p.id, id))
                     }

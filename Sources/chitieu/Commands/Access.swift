@@ -10,11 +10,11 @@ import Postgres
 func readSecretFromStandardInput(field: String) throws -> String {
     let data = FileHandle.standardInput.readDataToEndOfFile()
     guard var text = String(data: data, encoding: .utf8) else {
-        throw InputError(field: field, reason: "standard input is not valid UTF-8")
+        throw ChitieuError(.invalid, field: field, reason: "standard input is not valid UTF-8")
     }
     if text.hasSuffix("\r\n") { text.removeLast(1) } else if text.hasSuffix("\n") { text.removeLast() }
-    guard !text.isEmpty else { throw InputError(field: field, reason: "nothing was read from standard input") }
-    guard !text.utf8.contains(0) else { throw InputError(field: field, reason: "contains a NUL character") }
+    guard !text.isEmpty else { throw ChitieuError(.invalid, field: field, reason: "nothing was read from standard input") }
+    guard !text.utf8.contains(0) else { throw ChitieuError(.invalid, field: field, reason: "contains a NUL character") }
     return text
 }
 
@@ -319,7 +319,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                guard let tokenID = UUID(uuidString: id) else { throw InputError(field: "id", reason: "'\(id.prefix(80))' is not a token id (a UUID)") }
+                guard let tokenID = UUID(uuidString: id) else { throw ChitieuError(.invalid, field: "id", reason: "'\(id.prefix(80))' is not a token id (a UUID)") }
                 let token = try await province.withProvince(database) { db, tenant in
                     try await Authenticator(database: db).revoke(province: tenant.id, tokenID: tokenID, caller: try await acting.caller("token revoke", db, tenant))
                 }

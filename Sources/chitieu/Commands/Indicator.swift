@@ -66,7 +66,7 @@ struct IndicatorCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 guard let data = FileManager.default.contents(atPath: file) else {
-                    throw InputError(field: "--file", reason: "cannot read '\(file)'")
+                    throw ChitieuError(.invalid, field: "--file", reason: "cannot read '\(file)'")
                 }
                 let rows = try IndicatorCatalogueCSV.parse(data)
                 let entries = try rows.map { row in

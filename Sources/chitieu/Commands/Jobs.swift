@@ -101,7 +101,7 @@ struct Jobs: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let action = try await Jobs.withQueue(database) { try await $0.retry(id) }
-                guard action == .requeue else { throw InputError(field: "id", reason: refusal(action)) }
+                guard action == .requeue else { throw ChitieuError(.invalid, field: "id", reason: refusal(action)) }
                 print("Job \(id) is pending again.")
             }
         }
@@ -115,7 +115,7 @@ struct Jobs: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let action = try await Jobs.withQueue(database) { try await $0.cancel(id) }
-                guard action == .cancel else { throw InputError(field: "id", reason: refusal(action)) }
+                guard action == .cancel else { throw ChitieuError(.invalid, field: "id", reason: refusal(action)) }
                 print("Job \(id) is cancelled.")
             }
         }

@@ -97,7 +97,7 @@ struct Succession: AsyncParsableCommand {
                     let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
                     guard parts.count == 2, let w = Decimal(string: parts[1], locale: Locale(identifier: "en_US_POSIX")),
                         parts[1].allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") })
-                    else { throw InputError(field: "--weight", reason: "'\(item)' is not CODE=WEIGHT (e.g. 00008=0.6)") }
+                    else { throw ChitieuError(.invalid, field: "--weight", reason: "'\(item)' is not CODE=WEIGHT (e.g. 00008=0.6)") }
                     weights[parts[0]] = w
                 }
                 let changed = try await province.withProvince(database) { db, tenant in

@@ -109,7 +109,7 @@ struct ResultCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let records = try await province.withProvince(database) { db, tenant in
                     var unitID: Int64?
-                    if let unit { unitID = try await db.withTenant(tenant.id) { tx in try await AccountStore.unit(.code(unit), field: "--unit", tx: tx).id } }
+                    if let unit { unitID = try await db.withTenant(tenant.id) { tx in try await tx.resolve.unit(.code(unit), field: "--unit").id } }
                     var indicatorFilter: Int64?
                     if let indicator { indicatorFilter = try await indicatorID(indicator, db, tenant) }
                     let filter = ResultStore.Filter(
@@ -129,7 +129,7 @@ struct ResultCommand: AsyncParsableCommand {
     struct Target: ParsableArguments {
         @Argument(help: "Result id.") var id: String
         func uuid() throws -> UUID {
-            guard let id = UUID(uuidString: id) else { throw InputError(field: "id", reason: "'\(id.prefix(60))' is not a result id") }
+            guard let id = UUID(uuidString: id) else { throw ChitieuError(.invalid, field: "id", reason: "'\(id.prefix(60))' is not a result id") }
             return id
         }
     }
@@ -309,7 +309,7 @@ struct ProgressCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let changed = try await province.withProvince(database) { db, tenant in
                     let phases = try await ProgressStore(database: db).phaseIDs(province: tenant.id, code: phase)
-                    guard !phases.isEmpty else { throw InputError(field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
+                    guard !phases.isEmpty else { throw ChitieuError(.invalid, field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
                     var changed = 0
                     for id in phases { changed += try await ProgressStore(database: db).compute(province: tenant.id, phaseID: id) }
                     return changed
@@ -418,7 +418,7 @@ struct ExportCommand: AsyncParsableCommand {
                 }
                 let data = ProgressExport(figures: figures, phaseCode: phase, plan: plan).data(format == "xlsx" ? .xlsx : .csv)
                 guard FileManager.default.createFile(atPath: out, contents: data) else {
-                    throw InputError(field: "--out", reason: "cannot write '\(out)'")
+                    throw ChitieuError(.invalid, field: "--out", reason: "cannot write '\(out)'")
                 }
                 print("Wrote \(figures.count) rows to \(out).")
             }

@@ -69,7 +69,7 @@ struct TargetCommand: AsyncParsableCommand {
                 for u in sheet.units { if let p = u.parentID { children[p, default: []].append(u) } }
                 for k in children.keys { children[k]!.sort { $0.sortKey < $1.sortKey } }
                 guard let start = unit.map({ code in sheet.units.first { $0.code == code } }) ?? sheet.units.first(where: { $0.level == .province }) else {
-                    throw InputError(field: "--unit", reason: "no unit of this province has the code '\(unit ?? "")' during \(phase)")
+                    throw ChitieuError(.invalid, field: "--unit", reason: "no unit of this province has the code '\(unit ?? "")' during \(phase)")
                 }
                 var ordered: [(TargetUnit, Int)] = []
                 func walk(_ u: TargetUnit, _ d: Int) {
@@ -149,7 +149,7 @@ struct TargetCommand: AsyncParsableCommand {
                         let job = try await queue.find(queued.id)
                         if job.state == .succeeded { return (queued, nil) }
                         if job.state.isFinal {
-                            throw InputError(field: "allocation", reason: "job \(job.id) \(job.state.rawValue): \(job.lastError ?? "")")
+                            throw ChitieuError(.invalid, field: "allocation", reason: "job \(job.id) \(job.state.rawValue): \(job.lastError ?? "")")
                         }
                         try await Task.sleep(for: .milliseconds(200))
                     }
@@ -227,7 +227,7 @@ struct AllocationCommand: AsyncParsableCommand {
                     var childWeights: [String: Int64] = [:]
                     if let weights {
                         guard let data = FileManager.default.contents(atPath: weights) else {
-                            throw InputError(field: "--weights", reason: "cannot read '\(weights)'")
+                            throw ChitieuError(.invalid, field: "--weights", reason: "cannot read '\(weights)'")
                         }
                         childWeights = try WeightsCSV.parse(data)
                     }

@@ -30,13 +30,13 @@ struct Units: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 guard let data = FileManager.default.contents(atPath: file) else {
-                    throw InputError(field: "--file", reason: "cannot read '\(file)'")
+                    throw ChitieuError(.invalid, field: "--file", reason: "cannot read '\(file)'")
                 }
                 var parsed = try AdminUnitsCSV.parse(data)
                 if let province {
                     parsed = parsed.filtered(province: province)
                     if parsed.units.isEmpty {
-                        throw InputError(field: "--province", reason: "the file has no province with code '\(province)'")
+                        throw ChitieuError(.invalid, field: "--province", reason: "the file has no province with code '\(province)'")
                     }
                 }
                 let from = try validFrom.map { try parseDate($0, option: "--valid-from") }
@@ -156,7 +156,7 @@ struct Units: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 guard let data = FileManager.default.contents(atPath: file) else {
-                    throw InputError(field: "--file", reason: "cannot read '\(file)'")
+                    throw ChitieuError(.invalid, field: "--file", reason: "cannot read '\(file)'")
                 }
                 let rows = try UnitAttributesCSV.parse(data)
                 let stored = try await province.withProvince(database) { db, tenant in

@@ -26,7 +26,7 @@ struct WebAsset: Sendable {
 /// The assets and their route.
 enum WebAssets {
     /// Every asset served. (A script would be added here; pages never carry inline script.)
-    static let all: [WebAsset] = [stylesheet]
+    static let all: [WebAsset] = [stylesheet, resultFormScript]
 
     static let byName: [String: WebAsset] = Dictionary(uniqueKeysWithValues: all.map { ($0.hashedName, $0) })
 

@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuStore
 import Foundation
 import HTTPTypes
@@ -41,18 +42,19 @@ enum WebErrorPage {
     static func page(for error: any Error, context: AppRequestContext) -> WebError {
         switch error {
         case let error as WebError: return error
-        case let error as AccessError:
-            switch error.kind {
+        case let error as ChitieuError:
+            switch error.code {
             case .notFound: return .notFound
             case .forbidden: return .forbidden
             case .unauthenticated: return WebError(status: .unauthorized, title: "Chưa đăng nhập", message: "Hãy đăng nhập lại.")
-            case .rateLimited(let seconds):
-                return WebError(status: .tooManyRequests, title: "Thử quá nhiều lần", message: "Bạn đã thử quá nhiều lần; hãy thử lại sau \(seconds) giây.")
+            case .rateLimited:
+                return WebError(
+                    status: .tooManyRequests, title: "Thử quá nhiều lần", message: "Bạn đã thử quá nhiều lần; hãy thử lại sau \(error.retryAfter ?? 60) giây.")
+            case .invalid, .malformed:
+                return WebError(status: .badRequest, title: "Dữ liệu không hợp lệ", message: error.message(in: .vi))
+            default:
+                return WebError(status: .conflict, title: "Không thực hiện được", message: error.message(in: .vi))
             }
-        case let error as InputError:
-            return WebError(status: .badRequest, title: "Dữ liệu không hợp lệ", message: "Giá trị của “\(error.field)” không hợp lệ: \(error.reason).")
-        case let error as BodyError:
-            return WebError(status: error.problem.status, title: "Yêu cầu không hợp lệ", message: "Tham số không hợp lệ: \(error.problem.detail).")
         case let error as any HTTPResponseError where error.status == .notFound:
             return .notFound
         case let error as PostgresError where error.code == .poolTimeout || error.isConnectionProblem || error.code == .poolClosed:

@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuCrypto
 import ChitieuStore
 import Foundation
@@ -59,7 +60,7 @@ struct WebSessionMiddleware: RouterMiddleware {
                 context.caller = try await authenticator.authenticate(bearer: token, requestID: context.requestID)
                 context.bearer = token
                 if let account = context.caller?.account { context.logger[metadataKey: "account"] = "\(account.username)" }
-            } catch let error as AccessError where error.kind == .unauthenticated {
+            } catch let error as ChitieuError where error.code == .unauthenticated {
                 expired = true
             }
         }

@@ -1,3 +1,4 @@
+import ChitieuDomain
 import ChitieuStore
 import Foundation
 import Hummingbird
@@ -87,10 +88,10 @@ struct SignInController {
             response.setCookie(WebSession.cookie(token: token.secret, maxAge: sessionSeconds, context: context))
             response.setCookie(WebSession.expired(WebSession.signInCookieName, context: context))
             return response
-        } catch let error as AccessError {
-            switch error.kind {
-            case .rateLimited(let seconds):
-                errors.add("username", "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(seconds) giây.")
+        } catch let error as ChitieuError where [.rateLimited, .unauthenticated, .forbidden, .notFound].contains(error.code) {
+            switch error.code {
+            case .rateLimited:
+                errors.add("username", "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(error.retryAfter ?? 60) giây.")
                 return signInPage(context: context, next: next, username: username, errors: errors, status: .tooManyRequests)
             default:
                 errors.add("password", "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khoá.")
@@ -141,25 +142,24 @@ struct SignInController {
         guard errors.isEmpty else { return passwordPage(context: context, errors: errors, status: .unprocessableContent) }
         do {
             _ = try await authenticator.changePassword(bearer: context.bearer ?? "", current: current, new: new, caller: caller)
-        } catch let error as InputError {
-            errors.add(error.field, Self.message(error))
+        } catch let error as ChitieuError where error.code == .invalid {
+            errors.add(error.field ?? "new_password", Self.message(error))
             return passwordPage(context: context, errors: errors, status: .unprocessableContent)
-        } catch let error as AccessError {
-            guard case .rateLimited(let seconds) = error.kind else { throw error }
-            errors.add("current_password", "Nhập sai quá nhiều lần. Hãy thử lại sau \(seconds) giây.")
+        } catch let error as ChitieuError where error.code == .rateLimited {
+            errors.add("current_password", "Nhập sai quá nhiều lần. Hãy thử lại sau \(error.retryAfter ?? 60) giây.")
             return passwordPage(context: context, errors: errors, status: .tooManyRequests)
         }
         return WebLayout.redirect(WebPath.password + "?da-doi=1")
     }
 
     /// The store's password errors, in Vietnamese.
-    static func message(_ error: InputError) -> String {
-        switch (error.field, error.reason) {
+    static func message(_ error: ChitieuError) -> String {
+        switch (error.field ?? "", error.reason) {
         case ("current_password", _): "Mật khẩu hiện tại không đúng."
         case ("new_password", let reason) where reason.contains("shorter"): "Mật khẩu mới phải có ít nhất 10 ký tự."
         case ("new_password", let reason) where reason.contains("longer"): "Mật khẩu mới dài quá 256 ký tự."
         case ("new_password", let reason) where reason.contains("same"): "Mật khẩu mới phải khác mật khẩu hiện tại."
-        default: "Giá trị của “\(error.field)” không hợp lệ: \(error.reason)."
+        default: error.message(in: .vi)
         }
     }
 }
