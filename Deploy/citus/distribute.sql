@@ -1,10 +1,12 @@
--- chitieu on Citus: distribute the tenant tables by province, on the coordinator, in database
--- chitieu, as the owner of the tables (or a superuser), after `chitieu db migrate`:
+-- chitieu on Citus: distribute the tables by province, on the coordinator, in database chitieu,
+-- as a superuser (postgres), after `chitieu db migrate` (see README.md beside this file):
 --
---   psql -v ON_ERROR_STOP=1 -d chitieu -f Deploy/citus/distribute.sql
+--   psql -v ON_ERROR_STOP=1 -d chitieu -U postgres -f Deploy/citus/distribute.sql
 --
--- Re-runnable: a table already distributed is left alone, so after a migration that adds a
--- tenant table, add it below and run the file again. See README.md beside this file.
+-- As a superuser because, with rows in the tables, Citus copies them into the shards with COPY,
+-- which row-level security refuses to the owner. One transaction: it distributes everything or
+-- nothing, on empty tables and on tables with rows. Re-runnable: a table already distributed is
+-- left alone, so after a migration that adds a tenant table, add it below and run the file again.
 --
 -- Reference tables (a copy on every node):
 --   province     the tenant catalogue. Every tenant table, the username directory and the job
@@ -17,6 +19,32 @@
 -- Left on the coordinator: job (the queue, claimed with FOR UPDATE SKIP LOCKED), job_schedule,
 -- login_throttle, cache_epoch (what daemons read on a notification, across provinces), and the
 -- bookkeeping of migrations.
+
+BEGIN;
+-- Otherwise making province a reference table turns every table that refers to it into a Citus
+-- local table, which can then not be distributed.
+SET LOCAL citus.enable_local_reference_table_foreign_keys = off;
+-- Rows are moved into the shards of several tables in one transaction: one connection per node.
+SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+
+-- A table that Citus manages otherwise than below (a Citus local table left by an earlier version
+-- of this file, run without the setting above) stops the run, named, instead of being skipped.
+DO $$
+DECLARE
+    wrong text;
+BEGIN
+    SELECT string_agg(format('%s (%s)', logicalrelid::regclass, CASE partmethod WHEN 'n' THEN 'a Citus local or reference table' ELSE 'distributed by ' || column_to_column_name(logicalrelid, partkey) END), ', ')
+    INTO wrong
+    FROM pg_dist_partition
+    WHERE logicalrelid::regclass::text LIKE 'chitieu.%'
+      AND CASE WHEN logicalrelid IN ('chitieu.province'::regclass, 'chitieu.login_name'::regclass) THEN NOT (partmethod = 'n' AND repmodel = 't')
+               ELSE NOT (partmethod = 'h' AND column_to_column_name(logicalrelid, partkey) = 'province_id') END;
+    IF wrong IS NOT NULL THEN
+        RAISE EXCEPTION 'Citus already manages these tables otherwise than distribute.sql makes them: %', wrong
+            USING HINT = 'Citus cannot turn them back (their identity columns): restore the backup taken before distributing, or drop and create again a database without rows, then run distribute.sql (see Deploy/citus/README.md)';
+    END IF;
+END
+$$;
 
 SELECT create_reference_table('chitieu.province')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.province'::regclass);
@@ -72,3 +100,5 @@ BEGIN
                    (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'chitieu.province'::regclass), 'local');
 END
 $$;
+
+COMMIT;

@@ -37,6 +37,35 @@ $$;
 COMMENT ON FUNCTION chitieu.unit_path(bigint, bigint) IS
     'The unit and the units above it, from the top; a predecessor province''s own unit sits under the province that took it over.';
 
+-- Units under the given units (themselves included) to a depth, a merged province's
+-- predecessors' own units counting as its children. Called in a statement of its own, never
+-- inside a query on tenant tables: on Citus such a query runs on one worker, where the function
+-- would read an empty placeholder (a query that needs the scope in the same statement writes the
+-- recursion in, province_id filtered in both terms). In PL/pgSQL, not SQL, so that it is never
+-- inlined into the caller's query.
+CREATE OR REPLACE FUNCTION chitieu.unit_scope(p_province_id bigint, p_roots bigint[], p_depth int DEFAULT 10)
+RETURNS TABLE (unit_id bigint, depth int)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+    WITH RECURSIVE scope AS (
+        SELECT u.unit_id, 0 AS depth FROM chitieu.admin_unit u
+        WHERE u.province_id = p_province_id AND u.unit_id = ANY(p_roots)
+      UNION ALL
+        SELECT s.from_unit_id, 1 FROM chitieu.unit_succession s
+        JOIN chitieu.admin_unit f ON f.province_id = p_province_id AND f.unit_id = s.from_unit_id AND f.parent_id IS NULL
+        WHERE s.province_id = p_province_id AND s.to_unit_id = ANY(p_roots) AND p_depth >= 1
+      UNION
+        SELECT u.unit_id, s.depth + 1 FROM chitieu.admin_unit u
+        JOIN scope s ON u.province_id = p_province_id AND u.parent_id = s.unit_id
+        WHERE u.province_id = p_province_id AND s.depth < p_depth
+    )
+    SELECT scope.unit_id, min(scope.depth)::int FROM scope GROUP BY scope.unit_id;
+END
+$$;
+COMMENT ON FUNCTION chitieu.unit_scope(bigint, bigint[], int) IS
+    'Units under the given units (themselves included) to a depth, a merged province''s predecessors'' own units counting as its children.';
+
 -- A bearer token checked in one statement, without a transaction of its own: the function sets
 -- the province for the statement's own transaction, marks the token used (at most once a
 -- minute), and returns the token's state and expiry, its account, the account's current grants
@@ -60,16 +89,16 @@ BEGIN
     RETURN QUERY
     SELECT t.token_id, t.token_hash, t.expires_at <= now(), t.revoked_at IS NOT NULL, t.expires_at,
            a.account_id, a.province_id, a.username, a.display_name::text, a.status, a.home_unit_id, a.created_at,
-           coalesce(g.roles, '{}'), coalesce(g.units, '{}'),
-           (SELECT p.district_allocation FROM chitieu.province p WHERE p.province_id = t.province_id)
-    FROM chitieu.api_token t JOIN chitieu.account a ON a.province_id = t.province_id AND a.account_id = t.account_id
-    -- The grants in force today, read once: roles and units in the same order.
-    LEFT JOIN LATERAL (
-        SELECT array_agg(r.role ORDER BY r.grant_id) AS roles, array_agg(r.unit_id ORDER BY r.grant_id) AS units
-        FROM chitieu.role_grant r
-        WHERE r.province_id = t.province_id AND r.account_id = t.account_id AND r.revoked_at IS NULL
-          AND r.valid_from <= current_date AND (r.valid_to IS NULL OR r.valid_to >= current_date)
-    ) g ON true
+           -- The grants in force today: roles and units in the same order. Scalar subqueries, not
+           -- an outer join ON true, which Citus refuses on PostgreSQL 15 and 16.
+           coalesce((SELECT array_agg(r.role ORDER BY r.grant_id) FROM chitieu.role_grant r
+                     WHERE r.province_id = p_province_id AND r.account_id = t.account_id AND r.revoked_at IS NULL
+                       AND r.valid_from <= current_date AND (r.valid_to IS NULL OR r.valid_to >= current_date)), '{}'),
+           coalesce((SELECT array_agg(r.unit_id ORDER BY r.grant_id) FROM chitieu.role_grant r
+                     WHERE r.province_id = p_province_id AND r.account_id = t.account_id AND r.revoked_at IS NULL
+                       AND r.valid_from <= current_date AND (r.valid_to IS NULL OR r.valid_to >= current_date)), '{}'),
+           (SELECT p.district_allocation FROM chitieu.province p WHERE p.province_id = p_province_id)
+    FROM chitieu.api_token t JOIN chitieu.account a ON a.province_id = p_province_id AND a.account_id = t.account_id
     WHERE t.province_id = p_province_id AND t.token_hash = p_token_hash;
 END
 $$;

@@ -13,7 +13,13 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     ph record;
     changed integer;
+    inserted integer;
     removed integer;
+    -- The changed figures, a column per array (see below).
+    a_id bigint[]; a_indicator bigint[]; a_unit bigint[]; a_year smallint[]; a_target bigint[]; a_achieved bigint[];
+    a_with_submitted bigint[]; a_companion bigint[]; a_rate numeric[]; a_status text[]; a_level text[]; a_code text[];
+    a_name text[]; a_parent bigint[]; a_i_code text[]; a_i_name text[]; a_measure text[]; a_companion_measure text[];
+    a_rate_with_submitted numeric[];
 BEGIN
     SELECT first_year, last_year, code INTO ph FROM chitieu.phase WHERE province_id = p_province_id AND phase_id = p_phase_id;
     IF NOT FOUND THEN
@@ -155,7 +161,7 @@ BEGIN
         LEFT JOIN rolled r ON r.indicator_id = g.indicator_id AND r.unit_id = g.unit_id AND r.yk = g.yk
     ),
     current AS MATERIALIZED (
-        SELECT p.indicator_id, p.unit_id, coalesce(p.year, 0)::int AS yk, p.target, p.achieved, p.achieved_with_submitted, p.companion, p.status,
+        SELECT p.progress_id, p.indicator_id, p.unit_id, coalesce(p.year, 0)::int AS yk, p.target, p.achieved, p.achieved_with_submitted, p.companion, p.status,
                p.unit_level, p.unit_code, p.unit_name, p.parent_id, p.indicator_code, p.indicator_name, p.measure_unit,
                p.companion_measure, p.phase_code, p.rate_with_submitted
         FROM chitieu.progress p
@@ -163,7 +169,7 @@ BEGIN
     ),
     -- Only what changed is written: figures compared with the current ones by a hash join.
     changes AS (
-        SELECT f.*, c.indicator_id IS NOT NULL AS exists
+        SELECT f.*, c.progress_id
         FROM figures f
         LEFT JOIN current c ON c.indicator_id = f.indicator_id AND c.unit_id = f.unit_id AND c.yk = f.yk
         WHERE c.indicator_id IS NULL
@@ -171,32 +177,46 @@ BEGIN
                c.indicator_code, c.indicator_name, c.measure_unit, c.companion_measure, c.phase_code, c.rate_with_submitted)
               IS DISTINCT FROM (f.target, f.achieved, f.with_submitted, f.companion, f.status, f.level, f.code, f.name, f.parent_id,
                f.i_code, f.i_name, f.measure_unit, f.companion_measure, ph.code, f.rate_with_submitted)
-    ),
-    updated AS (
-        UPDATE chitieu.progress p
-        SET target = c.target, achieved = c.achieved, achieved_with_submitted = c.with_submitted, companion = c.companion,
-            rate = c.rate, status = c.status, computed_at = now(),
-            unit_level = c.level, unit_code = c.code, unit_name = c.name, parent_id = c.parent_id,
-            indicator_code = c.i_code, indicator_name = c.i_name, measure_unit = c.measure_unit,
-            companion_measure = c.companion_measure, phase_code = ph.code, rate_with_submitted = c.rate_with_submitted
-        FROM changes c
-        WHERE c.exists AND p.province_id = p_province_id AND p.phase_id = p_phase_id AND p.indicator_id = c.indicator_id
-          AND p.unit_id = c.unit_id AND p.year IS NOT DISTINCT FROM c.year
-        RETURNING 1
-    ),
-    inserted AS (
-        INSERT INTO chitieu.progress (province_id, indicator_id, unit_id, phase_id, year, target, achieved,
-                                      achieved_with_submitted, companion, rate, status, computed_at,
-                                      unit_level, unit_code, unit_name, parent_id, indicator_code, indicator_name, measure_unit,
-                                      companion_measure, phase_code, rate_with_submitted)
-        SELECT p_province_id, c.indicator_id, c.unit_id, p_phase_id, c.year, c.target, c.achieved, c.with_submitted, c.companion,
-               c.rate, c.status, now(), c.level, c.code, c.name, c.parent_id, c.i_code, c.i_name, c.measure_unit,
-               c.companion_measure, ph.code, c.rate_with_submitted
-        FROM changes c WHERE NOT c.exists
-        ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO NOTHING
-        RETURNING 1
     )
-    SELECT (SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted) INTO changed;
+    -- Read into arrays, a column each, then written by two statements: on Citus a query that
+    -- writes in a CTE runs on every shard, while a recursive one runs only on one.
+    SELECT array_agg(c.progress_id), array_agg(c.indicator_id), array_agg(c.unit_id), array_agg(c.year), array_agg(c.target),
+           array_agg(c.achieved), array_agg(c.with_submitted), array_agg(c.companion), array_agg(c.rate), array_agg(c.status),
+           array_agg(c.level), array_agg(c.code), array_agg(c.name), array_agg(c.parent_id), array_agg(c.i_code), array_agg(c.i_name),
+           array_agg(c.measure_unit), array_agg(c.companion_measure), array_agg(c.rate_with_submitted)
+    INTO a_id, a_indicator, a_unit, a_year, a_target, a_achieved, a_with_submitted, a_companion, a_rate, a_status, a_level, a_code,
+         a_name, a_parent, a_i_code, a_i_name, a_measure, a_companion_measure, a_rate_with_submitted
+    FROM changes c;
+
+    UPDATE chitieu.progress p
+    SET target = c.target, achieved = c.achieved, achieved_with_submitted = c.with_submitted, companion = c.companion,
+        rate = c.rate, status = c.status, computed_at = now(),
+        unit_level = c.level, unit_code = c.code, unit_name = c.name, parent_id = c.parent_id,
+        indicator_code = c.i_code, indicator_name = c.i_name, measure_unit = c.measure_unit,
+        companion_measure = c.companion_measure, phase_code = ph.code, rate_with_submitted = c.rate_with_submitted
+    FROM unnest(a_id, a_target, a_achieved, a_with_submitted, a_companion, a_rate, a_status, a_level, a_code, a_name, a_parent,
+                a_i_code, a_i_name, a_measure, a_companion_measure, a_rate_with_submitted)
+         AS c(progress_id, target, achieved, with_submitted, companion, rate, status, level, code, name, parent_id,
+              i_code, i_name, measure_unit, companion_measure, rate_with_submitted)
+    WHERE p.province_id = p_province_id AND c.progress_id IS NOT NULL AND p.progress_id = c.progress_id;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    -- ON CONFLICT also lets Citus write the rows through INSERT statements rather than COPY,
+    -- which row-level security refuses.
+    INSERT INTO chitieu.progress (province_id, indicator_id, unit_id, phase_id, year, target, achieved,
+                                  achieved_with_submitted, companion, rate, status, computed_at,
+                                  unit_level, unit_code, unit_name, parent_id, indicator_code, indicator_name, measure_unit,
+                                  companion_measure, phase_code, rate_with_submitted)
+    SELECT p_province_id, c.indicator_id, c.unit_id, p_phase_id, c.year, c.target, c.achieved, c.with_submitted, c.companion,
+           c.rate, c.status, now(), c.level, c.code, c.name, c.parent_id, c.i_code, c.i_name, c.measure_unit,
+           c.companion_measure, ph.code, c.rate_with_submitted
+    FROM unnest(a_id, a_indicator, a_unit, a_year, a_target, a_achieved, a_with_submitted, a_companion, a_rate, a_status, a_level,
+                a_code, a_name, a_parent, a_i_code, a_i_name, a_measure, a_companion_measure, a_rate_with_submitted)
+         AS c(progress_id, indicator_id, unit_id, year, target, achieved, with_submitted, companion, rate, status, level,
+              code, name, parent_id, i_code, i_name, measure_unit, companion_measure, rate_with_submitted)
+    WHERE c.progress_id IS NULL
+    ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO NOTHING;
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    changed := changed + inserted;
 
     -- Figures of units no longer valid in the phase, or of years outside it, go.
     DELETE FROM chitieu.progress p

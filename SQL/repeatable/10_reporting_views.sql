@@ -44,21 +44,24 @@ COMMENT ON COLUMN reporting.units.valid_to IS 'Last day of validity; NULL while 
 -- The views below are a contract with reporting tools: later versions add columns at the end,
 -- never drop or rename one. Column names are English; Vietnamese labels sit beside codes.
 
+-- The path from the province down is joined level by level (a tree is at most six deep), not
+-- found by a recursive query: a reporting login reads every province it may, and on Citus a
+-- recursive query must be filtered on one province.
 CREATE OR REPLACE VIEW reporting.unit WITH (security_invoker = true) AS
-WITH RECURSIVE tree AS (
-    SELECT u.province_id, u.unit_id, u.name::text AS path, u.code AS path_codes, 0 AS depth
-    FROM chitieu.admin_unit u WHERE u.parent_id IS NULL
-  UNION ALL
-    SELECT c.province_id, c.unit_id, t.path || ' / ' || c.name, t.path_codes || '/' || c.code, t.depth + 1
-    FROM chitieu.admin_unit c JOIN tree t ON c.province_id = t.province_id AND c.parent_id = t.unit_id
-    WHERE t.depth < 5
-)
 SELECT u.province_id, u.unit_id, u.code, u.name, u.level, u.type_label,
        CASE u.level WHEN 'province' THEN 'Tỉnh' WHEN 'district' THEN 'Huyện' WHEN 'commune' THEN 'Xã' ELSE 'Thôn' END AS level_label,
-       u.parent_id, parent.code AS parent_code, parent.name AS parent_name, tree.path, tree.path_codes, u.valid_from, u.valid_to
+       u.parent_id, parent.code AS parent_code, parent.name AS parent_name,
+       concat_ws(' / ', a5.name, a4.name, a3.name, a2.name, parent.name, u.name) AS path,
+       concat_ws('/', a5.code, a4.code, a3.code, a2.code, parent.code, u.code) AS path_codes,
+       u.valid_from, u.valid_to
 FROM chitieu.admin_unit u
-JOIN tree ON tree.province_id = u.province_id AND tree.unit_id = u.unit_id
-LEFT JOIN chitieu.admin_unit parent ON parent.province_id = u.province_id AND parent.unit_id = u.parent_id;
+LEFT JOIN chitieu.admin_unit parent ON parent.province_id = u.province_id AND parent.unit_id = u.parent_id
+LEFT JOIN chitieu.admin_unit a2 ON a2.province_id = parent.province_id AND a2.unit_id = parent.parent_id
+LEFT JOIN chitieu.admin_unit a3 ON a3.province_id = a2.province_id AND a3.unit_id = a2.parent_id
+LEFT JOIN chitieu.admin_unit a4 ON a4.province_id = a3.province_id AND a4.unit_id = a3.parent_id
+LEFT JOIN chitieu.admin_unit a5 ON a5.province_id = a4.province_id AND a5.unit_id = a4.parent_id
+WHERE u.parent_id IS NULL OR parent.parent_id IS NULL OR a2.parent_id IS NULL OR a3.parent_id IS NULL OR a4.parent_id IS NULL
+   OR a5.parent_id IS NULL;
 COMMENT ON VIEW reporting.unit IS 'Administrative units with their parent and path from the province, for the province(s) this login may read.';
 COMMENT ON COLUMN reporting.unit.level IS 'province, district, commune or village.';
 COMMENT ON COLUMN reporting.unit.level_label IS 'Cấp hành chính (Tỉnh, Huyện, Xã, Thôn).';

@@ -98,6 +98,16 @@ struct CitusReadinessTests {
                 violations.append("\(table): policy \(name) has a subquery")
             }
         }
+        // No restrictive policy: Citus copies every policy to the shards as a permissive one, where
+        // a restrictive condition would add rows instead of removing them.
+        for row in try await pool.query(
+            """
+            SELECT c.relname AS tbl, p.polname AS name FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+            WHERE NOT p.polpermissive AND c.relname = ANY (\(tenants + [SchemaScope.catalogue])::text[]) AND c.relnamespace = 'chitieu'::regnamespace
+            """)
+        {
+            violations.append("\(try row.decode(String.self, "tbl")): policy \(try row.decode(String.self, "name")) is restrictive")
+        }
         for table in tenants {
             let scope = try await pool.query(
                 """
@@ -220,6 +230,7 @@ struct CitusReadinessTests {
                 FOREIGN KEY (province_id, unit_id) REFERENCES chitieu.admin_unit (province_id, unit_id) ON DELETE SET NULL
             );
             CREATE POLICY tenant_scope ON chitieu.careless USING (province_id IN (SELECT province_id FROM chitieu.province));
+            CREATE POLICY careless_narrow ON chitieu.careless AS RESTRICTIVE FOR SELECT USING (code <> 'x');
             CREATE FUNCTION chitieu.careless_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
             CREATE TRIGGER careless_audit AFTER INSERT ON chitieu.careless FOR EACH ROW EXECUTE FUNCTION chitieu.careless_audit();
             """)
@@ -233,6 +244,7 @@ struct CitusReadinessTests {
         #expect(violations.contains("careless: policy tenant_scope has a subquery"))
         #expect(violations.contains("careless: no tenant_scope policy on nullif"))
         #expect(violations.contains("careless: trigger careless_audit"))
+        #expect(violations.contains("careless: policy careless_narrow is restrictive"))
         #expect(violations.contains("sequence chitieu.careless_careless_id_seq is integer, not bigint"))
         #expect(!violations.contains("admin_unit"))
 

@@ -92,6 +92,21 @@ public enum Access {
         return caller.principal.grants.map(\.unitID)
     }
 
+    /// The units under `roots` (themselves included) to `depth` levels down, a merged province's
+    /// predecessors' own units counting as its children: ids with their depth below the nearest
+    /// root. Read in a statement of its own: on Citus a function that reads tenant tables,
+    /// called inside a query routed to one worker, would read an empty placeholder there
+    /// (Deploy/citus/README.md); the query then takes the ids as an array
+    /// (`unnest(ids, depths) AS s(unit_id, depth)`).
+    public static func scope(_ roots: [Int64], depth: Int = 10, tx: TenantTransaction) async throws -> (ids: [Int64], depths: [Int32]) {
+        let row = try await tx.query(
+            """
+            SELECT coalesce(array_agg(s.unit_id ORDER BY s.unit_id), '{}') AS ids, coalesce(array_agg(s.depth ORDER BY s.unit_id), '{}') AS depths
+            FROM chitieu.unit_scope(\(tx.provinceID), \(roots)::bigint[], \(depth)::int) s
+            """, prepared: true)[0]
+        return (try row.decode([Int64].self, "ids"), try row.decode([Int32].self, "depths"))
+    }
+
     /// Whether `caller` may read the unit (without throwing), for filtering lists.
     public static func canRead(_ caller: Caller, path: [Int64], provinceID: Int64) -> Bool {
         Policy.decide(caller.principal, .read, .unit(provinceID, path: path)) == .allow

@@ -209,7 +209,7 @@ public struct AccountStore: Sendable {
             INSERT INTO chitieu.credential (province_id, account_id, algorithm, parameters, salt, hash)
             VALUES (\(tx.provinceID), \(account.id), 'scrypt', \(hash.parametersJSON)::jsonb, \(Data(hash.salt)), \(Data(hash.hash)))
             ON CONFLICT (province_id, account_id) DO UPDATE
-            SET algorithm = 'scrypt', parameters = excluded.parameters, salt = excluded.salt, hash = excluded.hash, updated_at = now()
+            SET algorithm = 'scrypt', parameters = excluded.parameters, salt = excluded.salt, hash = excluded.hash, updated_at = excluded.updated_at
             """, prepared: true)
     }
 

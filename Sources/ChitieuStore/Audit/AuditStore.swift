@@ -62,10 +62,11 @@ public struct AuditStore: Sendable {
                 guard !allowed.isEmpty else { throw ChitieuError(.forbidden, "your roles do not allow reading the audit log") }
                 roots = allowed
             }
+            let scope = try await Access.scope(roots ?? [], tx: tx)
             return try await tx.query(
                 """
-                WITH scope AS MATERIALIZED (
-                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots ?? [])::bigint[])
+                WITH scope AS (
+                    SELECT unnest(\(scope.ids)::bigint[]) AS unit_id
                 )
                 SELECT event_id, at, actor_id, actor_label, via, request_id, action, entity_type, entity_id, unit_id,
                        before::text, after::text

@@ -31,8 +31,9 @@ public struct DoctorCheck: Sendable, Equatable {
 
 /// Checks a deployment the way an operator would before trusting it: the database answers,
 /// its migrations are current, only its own roles may connect, row-level security is enabled
-/// and forced on every tenant table, the daemon's role cannot bypass it, the job queue moves,
-/// and this machine's clock agrees with the database's.
+/// and forced on every tenant table, the daemon's role cannot bypass it, on a Citus coordinator
+/// the tables are distributed as Deploy/citus/ says, the job queue moves, and this machine's
+/// clock agrees with the database's.
 public struct Doctor: Sendable {
     /// Thresholds of the checks, in seconds.
     public struct Configuration: Sendable {
@@ -54,7 +55,7 @@ public struct Doctor: Sendable {
 
     /// The names of the checks, in the order they run.
     public static let checkNames = [
-        "database", "migrations", "database_access", "reporting_access", "row_level_security", "roles", "jobs_pending", "jobs_failed", "jobs_leases", "clock",
+        "database", "migrations", "database_access", "reporting_access", "row_level_security", "roles", "citus", "jobs_pending", "jobs_failed", "jobs_leases", "clock",
     ]
 
     let pool: PostgresPool
@@ -94,6 +95,7 @@ public struct Doctor: Sendable {
             ("reporting_access", { try await Self.checkReportingAccess($0) }),
             ("row_level_security", { try await Self.checkRowLevelSecurity($0) }),
             ("roles", { try await Self.checkRoles($0) }),
+            ("citus", { try await Self.checkCitus($0) }),
             ("jobs_pending", { [configuration] in try await Self.checkPendingJobs($0, configuration) }),
             ("jobs_failed", { try await Self.checkFailedJobs($0) }),
             ("jobs_leases", { [configuration] in try await Self.checkLeases($0, configuration) }),
@@ -256,6 +258,76 @@ public struct Doctor: Sendable {
             name: "roles", status: .fail,
             detail: "row-level security does not bind the daemon: \(problems.joined(separator: "; ")); connect as chitieu_app, "
                 + "ALTER ROLE … NOSUPERUSER NOBYPASSRLS, and leave the tables to the owner")
+    }
+
+    /// On a Citus coordinator (the `citus` extension installed): every tenant table distributed
+    /// by province_id and co-located with admin_unit, the tenant catalogue and the username
+    /// directory reference tables, the other shared tables left on the coordinator, workers in
+    /// the cluster, and citus.propagate_set_commands = 'local' for the daemon's role and the
+    /// owner (else row-level security reads no province on the workers). Without Citus: ok.
+    static func checkCitus(_ c: PostgresConnection) async throws -> DoctorCheck {
+        guard try await c.query("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")[0].decode(Bool.self, at: 0) else {
+            return DoctorCheck(name: "citus", status: .ok, detail: "one server: the citus extension is not installed")
+        }
+        let tables = try await c.query(
+            """
+            SELECT c.relname::text AS tbl,
+                   EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'province_id' AND NOT a.attisdropped) AS tenant,
+                   t.citus_table_type::text AS kind, t.distribution_column::text AS column, t.colocation_id AS colocation
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN citus_tables t ON t.table_name = c.oid::regclass
+            WHERE n.nspname = 'chitieu' AND c.relkind IN ('r', 'p')
+            ORDER BY c.relname
+            """)
+        var problems: [String] = []
+        var distributed = 0
+        let colocation = try tables.first { try $0.decode(String.self, "tbl") == "admin_unit" }?.decode(Int?.self, "colocation")
+        for row in tables {
+            let table = try row.decode(String.self, "tbl")
+            let kind = try row.decode(String?.self, "kind")
+            let column = try row.decode(String?.self, "column")
+            let tableColocation = try row.decode(Int?.self, "colocation")
+            if table == SchemaScope.catalogue || table == "login_name" {
+                if kind != "reference" { problems.append("chitieu.\(table) is \(kind.map { "a \($0) table" } ?? "not a Citus table"), not a reference table") }
+            } else if try row.decode(Bool.self, "tenant") && !SchemaScope.sharedTables.contains(table) {
+                if kind != "distributed" || column != "province_id" {
+                    problems.append("chitieu.\(table) is not distributed by province_id")
+                } else if tableColocation != colocation {
+                    problems.append("chitieu.\(table) is not co-located with chitieu.admin_unit")
+                } else {
+                    distributed += 1
+                }
+            } else if kind == "distributed" || kind == "reference" {
+                problems.append("chitieu.\(table) is a \(kind!) table; it stays on the coordinator")
+            }
+        }
+        let workers = try await c.query(
+            "SELECT count(*) FROM pg_dist_node WHERE isactive AND noderole = 'primary' AND shouldhaveshards AND groupid <> 0"
+        )[0].decode(Int.self, at: 0)
+        if workers == 0 { problems.append("no worker holds shards: SELECT citus_add_node(…) as in Deploy/citus/README.md") }
+        let settings = try await c.query(
+            """
+            SELECT r.rolname::text AS role,
+                   EXISTS (SELECT 1 FROM pg_db_role_setting s, unnest(s.setconfig) AS setting
+                           WHERE s.setrole = r.oid AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+                             AND setting = 'citus.propagate_set_commands=local') AS set
+            FROM pg_roles r
+            WHERE r.rolname = 'chitieu_app' OR r.oid = (SELECT relowner FROM pg_class WHERE oid = 'chitieu.province'::regclass)
+            ORDER BY 1
+            """)
+        for row in settings where !(try row.decode(Bool.self, "set")) {
+            problems.append("\(try row.decode(String.self, "role")) lacks citus.propagate_set_commands = 'local'")
+        }
+        if problems.isEmpty {
+            return DoctorCheck(
+                name: "citus", status: .ok,
+                detail: "Citus: \(distributed) tenant tables distributed by province_id and co-located, province and login_name reference tables, "
+                    + "\(workers) worker(s), citus.propagate_set_commands = 'local' for \(try settings.map { try $0.decode(String.self, "role") }.joined(separator: " and "))")
+        }
+        return DoctorCheck(
+            name: "citus", status: .fail,
+            detail: "the Citus cluster is not distributed as Deploy/citus/README.md says: \(problems.joined(separator: "; ")); "
+                + "run Deploy/citus/distribute.sql as that README says")
     }
 
     static func checkPendingJobs(_ c: PostgresConnection, _ configuration: Configuration) async throws -> DoctorCheck {

@@ -80,7 +80,7 @@ public struct IndicatorStore: Sendable {
             ON CONFLICT (province_id, code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en,
               measure_unit = excluded.measure_unit, kind = excluded.kind, reporting_levels = excluded.reporting_levels,
               disaggregation = excluded.disaggregation, companion_measure = excluded.companion_measure,
-              companion_disaggregation = excluded.companion_disaggregation, national_code = excluded.national_code, updated_at = now()
+              companion_disaggregation = excluded.companion_disaggregation, national_code = excluded.national_code, updated_at = excluded.updated_at
             WHERE (indicator.name, indicator.name_en, indicator.measure_unit, indicator.kind, indicator.reporting_levels,
                    indicator.disaggregation, indicator.companion_measure, indicator.companion_disaggregation, indicator.national_code)
                IS DISTINCT FROM (excluded.name, excluded.name_en, excluded.measure_unit, excluded.kind, excluded.reporting_levels,

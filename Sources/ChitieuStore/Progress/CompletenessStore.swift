@@ -17,11 +17,8 @@ public struct CompletenessStore: Sendable {
     /// its indicators' states counted, and the indicators of the top units one by one.
     public func report(province: Int64, phaseCode: String, period: ReportingPeriod, unit: UnitReference?, caller: Caller) async throws -> CompletenessReport {
         try await database.withTenant(province) { tx in
-            let phase = try await TargetStore.phase(code: phaseCode, tx: tx)
-            guard phase.years.contains(period.year) else { throw ChitieuError.outsidePhase(year: period.year, phase: phase.code) }
-            var start: Int64?
-            if let unit { start = try await AccountStore.unit(unit, field: "unit_id", tx: tx).id }
-            let roots = try await Access.scopeRoots(caller, unit: start, tx: tx)
+            let phase = try await tx.resolve.phase(phaseCode, year: period.year)
+            let roots = try await tx.resolve.scope(of: caller, from: unit, field: "unit_id")
             let scope = try await tx.query(
                 """
                 SELECT u.unit_id, u.level, u.code, u.name, u.parent_id

@@ -187,10 +187,11 @@ extension ProgressStore {
         try await database.withTenant(province) { tx in
             let phase = try await tx.resolve.phase(phaseCode, year: year)
             let roots = try await tx.resolve.scope(of: caller, from: unit, on: CalendarDate(asOf))
+            let scope = try await Access.scope(roots, depth: depth, tx: tx)
             // The units in scope, in the order of the figures' listing.
             let position = Dictionary(uniqueKeysWithValues: try await tx.query(
                 """
-                SELECT u.unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(depth)::int) s
+                SELECT u.unit_id FROM unnest(\(scope.ids)::bigint[]) AS s(unit_id)
                 JOIN chitieu.admin_unit u ON u.province_id = \(province) AND u.unit_id = s.unit_id
                 ORDER BY chitieu.level_rank(u.level), u.name, u.code
                 """

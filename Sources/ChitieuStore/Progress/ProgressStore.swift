@@ -57,14 +57,15 @@ public struct ProgressStore: Sendable {
     /// Figures on today's units (`storeOnUnits`) follow when a unit of the phase has ended.
     public func compute(province: Int64, phaseID: Int64, indicatorID: Int64? = nil, today: PostgresDate? = nil) async throws -> Int {
         try await database.withTenant(province) { tx in
-            let row = try await tx.query(
-                """
-                SELECT chitieu.compute_progress(\(province), \(phaseID), \(indicatorID), coalesce(\(today)::date, current_date)),
-                       \(sql: Self.unitsEnded)
-                FROM chitieu.phase ph WHERE ph.province_id = \(province) AND ph.phase_id = \(phaseID)
-                """, prepared: true)[0]
-            if try row.decode(Bool.self, at: 1) { _ = try await Self.storeOnUnits(phaseID: phaseID, tx: tx) }
-            return try row.decode(Int.self, at: 0)
+            // Called in a statement of its own: on Citus, a function that queries the tenant
+            // tables cannot run inside a query routed to a worker.
+            let changed = try await tx.query(
+                "SELECT chitieu.compute_progress(\(province), \(phaseID), \(indicatorID), coalesce(\(today)::date, current_date))", prepared: true
+            )[0].decode(Int.self, at: 0)
+            let ended = try await tx.query(
+                "SELECT \(sql: Self.unitsEnded) FROM chitieu.phase ph WHERE ph.province_id = \(province) AND ph.phase_id = \(phaseID)", prepared: true)
+            if try ended.first?.decode(Bool.self, at: 0) == true { _ = try await Self.storeOnUnits(phaseID: phaseID, tx: tx) }
+            return changed
         }
     }
 
@@ -183,9 +184,23 @@ public struct ProgressStore: Sendable {
     /// The figures of a phase (and year, or the whole phase) under `roots`, `depth` levels down.
     static func figuresQuery(province: Int64, phaseCode: String, year: Int?, roots: [Int64], depth: Int, indicatorCode: String?) -> PostgresQuery {
         let year = year.map { Int16(clamping: $0) }
+        // The units in scope (chitieu.unit_scope's recursion, written in: on Citus this statement
+        // runs on one worker, where a function reading tenant tables would read an empty
+        // placeholder; province_id is filtered in both terms).
         return """
-            WITH scope AS MATERIALIZED (
-                SELECT unit_id, depth FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(depth)::int)
+            WITH RECURSIVE tree AS (
+                SELECT u.unit_id, 0 AS depth FROM chitieu.admin_unit u
+                WHERE u.province_id = \(province) AND u.unit_id = ANY(\(roots)::bigint[])
+              UNION ALL
+                SELECT s.from_unit_id, 1 FROM chitieu.unit_succession s
+                JOIN chitieu.admin_unit f ON f.province_id = \(province) AND f.unit_id = s.from_unit_id AND f.parent_id IS NULL
+                WHERE s.province_id = \(province) AND s.to_unit_id = ANY(\(roots)::bigint[]) AND \(depth)::int >= 1
+              UNION
+                SELECT u.unit_id, t.depth + 1 FROM chitieu.admin_unit u
+                JOIN tree t ON u.province_id = \(province) AND u.parent_id = t.unit_id
+                WHERE u.province_id = \(province) AND t.depth < \(depth)::int
+            ), scope AS MATERIALIZED (
+                SELECT unit_id, min(depth) AS depth FROM tree GROUP BY unit_id
             )
             -- The figures carry copies of their indicator's and unit's fields (kept by compute_progress).
             SELECT p.indicator_id, p.indicator_code, p.indicator_name, p.measure_unit, p.unit_id, p.unit_code, p.unit_name, p.unit_level,

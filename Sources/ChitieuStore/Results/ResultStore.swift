@@ -404,7 +404,9 @@ public struct ResultStore: Sendable {
                         \(Self.companionBreakdownJSON(f))::jsonb)
                     RETURNING *
                 )
-                SELECT \(sql: Self.columns) FROM r \(sql: Self.joins)
+                SELECT \(sql: Self.columns) FROM r
+                JOIN chitieu.indicator i ON i.province_id = \(province) AND i.indicator_id = r.indicator_id
+                JOIN chitieu.admin_unit u ON u.province_id = \(province) AND u.unit_id = r.unit_id
                 """
             let audit = AuditLog.insert(
                 province: province, actor: caller.actor, action: submit ? "result.submit" : "result.create", entityType: "result",
@@ -432,7 +434,7 @@ public struct ResultStore: Sendable {
             try await tx.query(
                 """
                 INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on, set_by) VALUES (\(province), \(Int16(year)), \(closesOn), \(caller.actor.accountID))
-                ON CONFLICT (province_id, year) DO UPDATE SET closes_on = excluded.closes_on, set_by = excluded.set_by, set_at = now()
+                ON CONFLICT (province_id, year) DO UPDATE SET closes_on = excluded.closes_on, set_by = excluded.set_by, set_at = excluded.set_at
                 """)
             try await AuditLog.record(
                 tx, actor: caller.actor, action: "deadline.set", entityType: "reporting_deadline", entityID: String(year),
@@ -498,11 +500,11 @@ public struct ResultStore: Sendable {
         try Paging.check(limit: filter.limit)
         if let year = filter.year, !(2000...2100).contains(year) { throw InputError(field: "year", reason: "must be between 2000 and 2100") }
         return try await database.withTenant(province) { tx in
-            let roots = try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx)
+            let scope = try await Access.scope(try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx), tx: tx)
             return try await tx.query(
                 """
-                WITH scope AS MATERIALIZED (
-                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])
+                WITH scope AS (
+                    SELECT unnest(\(scope.ids)::bigint[]) AS unit_id
                 )
                 SELECT \(sql: Self.columns) FROM chitieu.result r \(sql: Self.joins)
                 WHERE r.province_id = \(province) AND r.unit_id IN (SELECT unit_id FROM scope)

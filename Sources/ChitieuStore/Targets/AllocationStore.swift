@@ -89,7 +89,7 @@ public struct AllocationStore: Sendable {
             ON CONFLICT (province_id, indicator_id, phase_id, unit_id) DO UPDATE
             SET child_method = excluded.child_method, child_weights = excluded.child_weights, year_method = excluded.year_method,
                 year_weights = excluded.year_weights, min_per_child = excluded.min_per_child,
-                weight_attribute = excluded.weight_attribute, updated_at = now()
+                weight_attribute = excluded.weight_attribute, updated_at = excluded.updated_at
             RETURNING rule_id, updated_at
             """)
         try await AuditLog.record(
@@ -129,15 +129,15 @@ public struct AllocationStore: Sendable {
         try Paging.check(limit: filter.limit)
         return try await database.withTenant(province) { tx in
             let phase = try await tx.resolve.phase(filter.phaseCode)
-            let roots = try await tx.resolve.scope(of: caller, from: filter.unitID.map(Reference.id))
+            let scope = try await Access.scope(try await tx.resolve.scope(of: caller, from: filter.unitID.map(Reference.id)), tx: tx)
             if let after = filter.after {
                 try Paging.requireCursor(try await tx.query(
                     "SELECT 1 FROM chitieu.allocation_rule WHERE province_id = \(province) AND rule_id = \(after) AND phase_id = \(phase.id)", prepared: true))
             }
             return try await tx.query(
                 """
-                WITH scope AS MATERIALIZED (
-                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])
+                WITH scope AS (
+                    SELECT unnest(\(scope.ids)::bigint[]) AS unit_id
                 ), rules AS (
                     SELECT r.rule_id, r.indicator_id, i.code AS indicator_code, r.unit_id, u.code AS unit_code, u.name AS unit_name,
                            r.child_method, r.child_weights::text AS weights, r.year_weights::bigint[] AS years, r.min_per_child,
@@ -358,7 +358,7 @@ public struct AllocationStore: Sendable {
             }
             sql += """
                  ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
-                 SET value = excluded.value, origin = 'allocated', set_at = now(), set_by = NULL
+                 SET value = excluded.value, origin = 'allocated', set_at = excluded.set_at, set_by = NULL
                  WHERE NOT t.locked AND t.origin <> 'assigned' AND (t.value, t.origin) IS DISTINCT FROM (excluded.value, 'allocated')
                 """
             changed += try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings), prepared: batch.count == batchSize).affectedRows

@@ -176,7 +176,7 @@ public struct TargetStore: Sendable {
             INSERT INTO chitieu.target (province_id, indicator_id, unit_id, phase_id, year, value, origin, locked, set_by)
             VALUES (\(tx.provinceID), \(indicator.id), \(unit.id), \(phase.id), \(year.map { Int16($0) }), \(value), \(origin), \(locked), \(caller.actor.accountID))
             ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
-            SET value = excluded.value, origin = excluded.origin, locked = excluded.locked, set_by = excluded.set_by, set_at = now()
+            SET value = excluded.value, origin = excluded.origin, locked = excluded.locked, set_by = excluded.set_by, set_at = excluded.set_at
             RETURNING target_id, set_at
             """)
         let beforeJSON = try before.first.map { row in
@@ -225,6 +225,7 @@ public struct TargetStore: Sendable {
         return try await database.withTenant(province) { tx in
             let phase = try await tx.resolve.phase(filter.phaseCode, year: filter.year)
             let roots = try await tx.resolve.scope(of: caller, from: filter.unitID.map(Reference.id))
+            let scope = try await Access.scope(roots, depth: filter.depth, tx: tx)
             if let after = filter.after {
                 try Paging.requireCursor(try await tx.query(
                     "SELECT 1 FROM chitieu.target WHERE province_id = \(province) AND target_id = \(after) AND phase_id = \(phase.id)", prepared: true))
@@ -232,8 +233,8 @@ public struct TargetStore: Sendable {
             let year = filter.year.map { Int16($0) }
             return try await tx.query(
                 """
-                WITH scope AS MATERIALIZED (
-                    SELECT unit_id, depth FROM chitieu.unit_scope(\(province), \(roots)::bigint[], \(filter.depth)::int)
+                WITH scope AS (
+                    SELECT unnest(\(scope.ids)::bigint[]) AS unit_id
                 ), cells AS (
                     SELECT t.target_id, t.indicator_id, i.code AS indicator_code, t.unit_id, u.code AS unit_code, u.name AS unit_name,
                            u.level, u.parent_id, t.year, t.value, t.origin, t.locked, t.set_at,

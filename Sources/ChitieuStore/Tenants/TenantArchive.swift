@@ -214,16 +214,23 @@ public struct TenantArchive: Sendable {
                 guard let lines = contents.lines[table], !lines.isEmpty else { continue }
                 let columns = try await Self.writableColumns(table, tx.connection)
                 let name = "chitieu.\(PostgresQuery.quoteIdentifier(table))"
+                // ON CONFLICT DO NOTHING, with every row counted: on Citus an INSERT … SELECT under
+                // row-level security is written with INSERT statements only when it has such a
+                // clause (without one Citus copies the rows, which row-level security refuses).
                 let sql = """
                     INSERT INTO \(name) (\(columns)) OVERRIDING SYSTEM VALUE
                     SELECT \(columns) FROM jsonb_populate_recordset(NULL::\(name), (SELECT jsonb_agg(e -> 'row') FROM jsonb_array_elements($1::jsonb) e))
+                    ON CONFLICT DO NOTHING
                     """
                 var start = 0
                 while start < lines.count {
                     let batch = lines[start..<min(start + Self.batchSize, lines.count)]
                     var bindings = PostgresBindings()
                     bindings.append("[" + batch.joined(separator: ",") + "]")
-                    try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings))
+                    let written = try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings)).affectedRows
+                    guard written == batch.count else {
+                        throw InputError(field: "file", reason: "the file holds a row of \(table) twice (\(batch.count - written) of them)")
+                    }
                     start += Self.batchSize
                 }
             }
@@ -240,7 +247,8 @@ public struct TenantArchive: Sendable {
                 INSERT INTO chitieu.login_name (username, province_id, account_id)
                 SELECT username, province_id, account_id FROM chitieu.account WHERE province_id = \(province.id)
                 """)
-            // Identities go on after the ids brought in, so this province's next rows get new ones.
+            // Identities go on after the ids brought in, so this province's next rows get new ones
+            // (on Citus each node draws from a range of its own, above ids brought in from one server).
             for row in try await tx.query(
                 """
                 SELECT c.relname AS tbl, quote_ident(a.attname) AS col, pg_get_serial_sequence(format('chitieu.%I', c.relname), a.attname) AS seq
@@ -257,7 +265,8 @@ public struct TenantArchive: Sendable {
                     PostgresQuery(
                         unsafeSQL: """
                             SELECT setval($1::regclass, greatest(m, coalesce(pg_sequence_last_value($1::regclass), 0)))
-                            FROM (SELECT max(\(column)) AS m FROM chitieu.\(PostgresQuery.quoteIdentifier(table)) WHERE province_id = $2) x WHERE m IS NOT NULL
+                            FROM (SELECT max(\(column)) AS m FROM chitieu.\(PostgresQuery.quoteIdentifier(table)) WHERE province_id = $2) x
+                            WHERE m IS NOT NULL AND m >= (SELECT s.seqmin FROM pg_sequence s WHERE s.seqrelid = $1::regclass)
                             """, bindings: bindings))
             }
             try await tx.query("SELECT chitieu.ensure_reporting_group(\(province.id))")

@@ -97,18 +97,71 @@ public struct ReformStore: Sendable {
         try await c.query("SELECT chitieu.use_province(\(province))")
     }
 
-    /// The columns a copy writes: every stored column but generated ones.
-    static func columns(_ table: String, _ c: PostgresConnection) async throws -> [String] {
+    /// A column a copy writes (every stored column but generated ones) and its type.
+    struct Column {
+        var name: String
+        var type: String
+    }
+
+    /// The columns a copy writes, with their types as the catalogue spells them.
+    static func columns(_ table: String, _ c: PostgresConnection) async throws -> [Column] {
         try await c.query(
             """
-            SELECT attname::text FROM pg_attribute
+            SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
             WHERE attrelid = ('chitieu.' || \(table))::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
             ORDER BY attnum
             """
-        ).map { try $0.decode(String.self, at: 0) }
+        ).map { Column(name: try $0.decode(String.self, at: 0), type: try $0.decode(String.self, at: 1)) }
     }
 
-    /// Copies one predecessor into the merged province, inside the merge's transaction.
+    /// One province's rows of a table, each value as text (nil for NULL), under its scope.
+    struct Snapshot {
+        var columns: [Column]
+        var rows: [[String?]]
+
+        func values(_ column: String) -> [String?] {
+            guard let at = columns.firstIndex(where: { $0.name == column }) else { return [] }
+            return rows.map { $0[at] }
+        }
+    }
+
+    static func snapshot(_ table: String, province: Int64, _ c: PostgresConnection) async throws -> Snapshot {
+        let columns = try await Self.columns(table, c)
+        let list = columns.map { PostgresQuery.quoteIdentifier($0.name) + "::text" }.joined(separator: ", ")
+        var bindings = PostgresBindings()
+        bindings.append(province)
+        let rows = try await c.query(PostgresQuery(unsafeSQL: "SELECT \(list) FROM chitieu.\(table) WHERE province_id = $1", bindings: bindings))
+        return Snapshot(columns: columns, rows: try rows.map { row in try columns.indices.map { try row.decode(String?.self, at: $0) } })
+    }
+
+    /// Writes rows (values as text, cast to each column's type) in multi-row INSERT … VALUES
+    /// batches. On Citus a tenant table is written neither from a temporary table nor by an
+    /// INSERT … SELECT across provinces (both are refused there under row-level security).
+    static func insert(
+        _ table: String, _ columns: [Column], _ rows: [[String?]], overridingIdentity: Bool = false, onConflict: String = "", _ c: PostgresConnection
+    ) async throws -> Int {
+        let names = columns.map { PostgresQuery.quoteIdentifier($0.name) }.joined(separator: ", ")
+        let batchSize = max(1, 20_000 / max(1, columns.count))
+        var written = 0
+        for start in stride(from: 0, to: rows.count, by: batchSize) {
+            var bindings = PostgresBindings()
+            var tuples: [String] = []
+            for row in rows[start..<min(start + batchSize, rows.count)] {
+                tuples.append("(" + zip(row, columns).map { value, column in
+                    bindings.append(value)
+                    return "$\(bindings.count)::\(column.type)"
+                }.joined(separator: ", ") + ")")
+            }
+            let sql = "INSERT INTO chitieu.\(table) (\(names))\(overridingIdentity ? " OVERRIDING SYSTEM VALUE" : "") VALUES "
+                + tuples.joined(separator: ", ") + onConflict
+            written += try await c.query(PostgresQuery(unsafeSQL: sql, bindings: bindings)).affectedRows
+        }
+        return written
+    }
+
+    /// Copies one predecessor into the merged province, inside the merge's transaction: what is
+    /// carried is read under the predecessor's scope, then written under the merged province's
+    /// (one province per statement, so that on Citus each runs on one worker).
     private func carry(
         _ p: Province, into province: Province, on day: PostgresDate, lastDay: PostgresDate, actor: Actor, _ c: PostgresConnection
     ) async throws -> [String: Int] {
@@ -122,86 +175,92 @@ public struct ReformStore: Sendable {
             WHERE province_id = \(p.id) AND valid_from <= \(lastDay) AND (valid_to IS NULL OR valid_to > \(lastDay))
             """)
         // Snapshots of what is carried, read under the predecessor's scope.
+        var snapshots: [String: Snapshot] = [:]
         for table in Self.copied + ["phase", "indicator", "account", "credential", "role_grant"] {
-            try await c.executeScript("DROP TABLE IF EXISTS merge_\(table); CREATE TEMPORARY TABLE merge_\(table) ON COMMIT DROP AS SELECT * FROM chitieu.\(table) WHERE false")
-            try await c.query(PostgresQuery(unsafeSQL: "INSERT INTO merge_\(table) SELECT * FROM chitieu.\(table) WHERE province_id = $1", bindings: {
-                var b = PostgresBindings(); b.append(p.id); return b }()))
+            snapshots[table] = try await Self.snapshot(table, province: p.id, c)
         }
-        // Indicators of the same code must be the same kind of count to be added up.
-        try await use(b, c)
-        let clash = try await c.query(
+        // Its own unit and districts, ended the day before, are linked to the merged province's own unit.
+        let endedRoots = try await c.query(
             """
-            SELECT m.code, m.kind, i.kind AS existing, m.measure_unit, i.measure_unit AS existing_measure
-            FROM merge_indicator m JOIN chitieu.indicator i ON i.province_id = \(b) AND i.code = m.code
-            WHERE m.kind <> i.kind ORDER BY m.code LIMIT 1
-            """)
-        if let row = clash.first {
+            SELECT unit_id FROM chitieu.admin_unit
+            WHERE province_id = \(p.id) AND level IN ('province', 'district') AND valid_to = \(lastDay) ORDER BY unit_id
+            """
+        ).map { try $0.decode(Int64.self, at: 0) }
+        try await use(b, c)
+        // Indicators of the same code must be the same kind of count to be added up.
+        let kinds = Dictionary(
+            uniqueKeysWithValues: try await c.query("SELECT code, kind FROM chitieu.indicator WHERE province_id = \(b)").map {
+                (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1))
+            })
+        let indicators = snapshots["indicator"]!
+        let incoming = zip(indicators.values("code"), indicators.values("kind")).compactMap { code, kind in code.flatMap { code in kind.map { (code, $0) } } }
+        if let (code, kind) = incoming.sorted(by: { $0.0 < $1.0 }).first(where: { kinds[$0.0] != nil && kinds[$0.0] != $0.1 }) {
             throw ChitieuError(.invalid,
                 field: "--from",
-                reason: "indicator \(try row.decode(String.self, "code")) is a \(try row.decode(String.self, "kind")) count in \(p.code) but a \(try row.decode(String.self, "existing")) count in \(province.code); give one of them another code first")
+                reason: "indicator \(code) is a \(kind) count in \(p.code) but a \(kinds[code]!) count in \(province.code); give one of them another code first")
         }
-        carried["phase"] = try await c.query(
-            """
-            INSERT INTO chitieu.phase (province_id, code, first_year, last_year)
-            SELECT \(b), m.code, m.first_year, m.last_year FROM merge_phase m
-            WHERE NOT EXISTS (SELECT 1 FROM chitieu.phase x WHERE x.province_id = \(b) AND x.code = m.code)
-            """).affectedRows
-        let indicatorColumns = try await Self.columns("indicator", c).filter { $0 != "province_id" && $0 != "indicator_id" }
-        let list = indicatorColumns.map(PostgresQuery.quoteIdentifier).joined(separator: ", ")
-        carried["indicator"] = try await c.query(PostgresQuery(
-            unsafeSQL: """
-                INSERT INTO chitieu.indicator (province_id, \(list))
-                SELECT $1, \(indicatorColumns.map { "m." + PostgresQuery.quoteIdentifier($0) }.joined(separator: ", ")) FROM merge_indicator m
-                WHERE NOT EXISTS (SELECT 1 FROM chitieu.indicator x WHERE x.province_id = $1 AND x.code = m.code)
-                """, bindings: { var x = PostgresBindings(); x.append(b); return x }())).affectedRows
-        try await c.executeScript(
-            """
-            DROP TABLE IF EXISTS merge_map_phase; DROP TABLE IF EXISTS merge_map_indicator;
-            CREATE TEMPORARY TABLE merge_map_phase (old_id bigint PRIMARY KEY, new_id bigint NOT NULL) ON COMMIT DROP;
-            CREATE TEMPORARY TABLE merge_map_indicator (old_id bigint PRIMARY KEY, new_id bigint NOT NULL) ON COMMIT DROP;
-            """)
-        try await c.query(
-            """
-            INSERT INTO merge_map_phase SELECT m.phase_id, x.phase_id FROM merge_phase m JOIN chitieu.phase x ON x.province_id = \(b) AND x.code = m.code
-            """)
-        try await c.query(
-            """
-            INSERT INTO merge_map_indicator SELECT m.indicator_id, x.indicator_id FROM merge_indicator m
-            JOIN chitieu.indicator x ON x.province_id = \(b) AND x.code = m.code
-            """)
+        // Phases and indicators the merged province lacks (matched by code) are created.
+        let phases = snapshots["phase"]!
+        let phaseCodes = Set(try await c.query("SELECT code FROM chitieu.phase WHERE province_id = \(b)").map { try $0.decode(String.self, at: 0) })
+        let phaseColumns = phases.columns.filter { ["province_id", "code", "first_year", "last_year"].contains($0.name) }
+        let newPhases = phases.rows.filter { row in !phaseCodes.contains(row[phases.columns.firstIndex { $0.name == "code" }!] ?? "") }
+            .map { row in phaseColumns.map { column in column.name == "province_id" ? String(b) : row[phases.columns.firstIndex { $0.name == column.name }!] } }
+        carried["phase"] = try await Self.insert("phase", phaseColumns, newPhases, c)
+        let indicatorColumns = indicators.columns.filter { $0.name != "indicator_id" }
+        let newIndicators = indicators.rows.filter { row in kinds[row[indicators.columns.firstIndex { $0.name == "code" }!] ?? ""] == nil }
+            .map { row in indicatorColumns.map { column in column.name == "province_id" ? String(b) : row[indicators.columns.firstIndex { $0.name == column.name }!] } }
+        carried["indicator"] = try await Self.insert("indicator", indicatorColumns, newIndicators, c)
+        // Their ids in the merged province, by the predecessor's ids.
+        func idMap(_ table: String, _ id: String, _ snapshot: Snapshot) async throws -> [String: String] {
+            let byCode = Dictionary(
+                uniqueKeysWithValues: try await c.query(PostgresQuery(
+                    unsafeSQL: "SELECT code, \(id)::text FROM chitieu.\(table) WHERE province_id = $1",
+                    bindings: { var x = PostgresBindings(); x.append(b); return x }())
+                ).map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) })
+            var map: [String: String] = [:]
+            for (old, code) in zip(snapshot.values(id), snapshot.values("code")) {
+                if let old, let code, let new = byCode[code] { map[old] = new }
+            }
+            return map
+        }
+        let phaseIDs = try await idMap("phase", "phase_id", phases)
+        let indicatorIDs = try await idMap("indicator", "indicator_id", indicators)
         // Rows copied with their ids; indicators and phases mapped; an idempotency key belongs
         // to the province it was sent to.
-        let mapped: [String: String] = [
-            "province_id": "$1", "indicator_id": "(SELECT new_id FROM merge_map_indicator WHERE old_id = m.indicator_id)",
-            "phase_id": "(SELECT new_id FROM merge_map_phase WHERE old_id = m.phase_id)", "idempotency_key": "NULL",
-            "idempotency_fingerprint": "NULL",
-        ]
         for table in Self.copied + ["account", "credential", "role_grant"] {
-            let columns = try await Self.columns(table, c)
-            let values = columns.map { mapped[$0] ?? "m." + PostgresQuery.quoteIdentifier($0) }
-            carried[table] = try await c.query(PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO chitieu.\(table) (\(columns.map(PostgresQuery.quoteIdentifier).joined(separator: ", "))) OVERRIDING SYSTEM VALUE
-                    SELECT \(values.joined(separator: ", ")) FROM merge_\(table) m
-                    """, bindings: { var x = PostgresBindings(); x.append(b); return x }())).affectedRows
+            let snapshot = snapshots[table]!
+            let rows = snapshot.rows.map { row in
+                zip(row, snapshot.columns).map { value, column -> String? in
+                    switch column.name {
+                    case "province_id": String(b)
+                    case "indicator_id": value.flatMap { indicatorIDs[$0] }
+                    case "phase_id": value.flatMap { phaseIDs[$0] }
+                    case "idempotency_key", "idempotency_fingerprint": nil
+                    default: value
+                    }
+                }
+            }
+            carried[table] = try await Self.insert(table, snapshot.columns, rows, overridingIdentity: true, c)
         }
         // Grants on the units that ended become read-only over the history; proposals on the
         // successors come from `proposals`.
+        let grantIDs = snapshots["role_grant"]!.values("grant_id").compactMap { $0.flatMap { Int64($0) } }
         let ended = try await c.query(
             """
-            WITH ended AS (
-                UPDATE chitieu.role_grant g SET valid_to = \(lastDay)
-                FROM merge_role_grant m
-                WHERE g.province_id = \(b) AND g.grant_id = m.grant_id AND g.role <> 'viewer' AND g.revoked_at IS NULL
-                  AND (g.valid_to IS NULL OR g.valid_to > \(lastDay))
-                RETURNING g.account_id, g.unit_id, g.granted_by
-            )
-            INSERT INTO chitieu.role_grant (province_id, account_id, unit_id, role, valid_from, granted_by)
-            SELECT \(b), account_id, unit_id, 'viewer', \(day), \(actor.accountID) FROM ended
-            """).affectedRows
+            UPDATE chitieu.role_grant g SET valid_to = \(lastDay)
+            WHERE g.province_id = \(b) AND g.grant_id = ANY(\(grantIDs)::bigint[]) AND g.role <> 'viewer' AND g.revoked_at IS NULL
+              AND (g.valid_to IS NULL OR g.valid_to > \(lastDay))
+            RETURNING g.account_id::text, g.unit_id::text
+            """
+        ).map { [String(b), try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1), "viewer", day.description, actor.accountID?.uuidString] }
+        _ = try await Self.insert(
+            "role_grant",
+            [Column(name: "province_id", type: "bigint"), Column(name: "account_id", type: "uuid"), Column(name: "unit_id", type: "bigint"),
+             Column(name: "role", type: "text"), Column(name: "valid_from", type: "date"), Column(name: "granted_by", type: "uuid")],
+            ended, c)
         try await TokenCache.announceChange(province: b, on: c)
         try await FiguresCache.announceChange(province: b, on: c)
-        carried["grants_made_read_only"] = ended
+        carried["grants_made_read_only"] = ended.count
         try await c.query("UPDATE chitieu.login_name SET province_id = \(b) WHERE province_id = \(p.id)")
         // The predecessor's own unit and its districts are linked to the merged province's own unit.
         let root = try await c.query(
@@ -209,13 +268,13 @@ public struct ReformStore: Sendable {
         guard let rootID = try root.first?.decode(Int64.self, at: 0) else {
             throw ChitieuError(.invalid, field: "--into", reason: "\(province.code) has no unit of its own from \(day)")
         }
-        carried["province_links"] = try await c.query(
-            """
-            INSERT INTO chitieu.unit_succession (province_id, from_unit_id, to_unit_id, effective_date, kind, weight)
-            SELECT \(b), m.unit_id, \(rootID), \(day), 'whole', 1 FROM merge_admin_unit m
-            WHERE m.level IN ('province', 'district') AND m.valid_to = \(lastDay)
-            ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO NOTHING
-            """).affectedRows
+        let linkColumns = [
+            Column(name: "province_id", type: "bigint"), Column(name: "from_unit_id", type: "bigint"), Column(name: "to_unit_id", type: "bigint"),
+            Column(name: "effective_date", type: "date"), Column(name: "kind", type: "text"), Column(name: "weight", type: "numeric"),
+        ]
+        carried["province_links"] = try await Self.insert(
+            "unit_succession", linkColumns, endedRoots.map { [String(b), String($0), String(rootID), day.description, "whole", "1"] },
+            onConflict: " ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO NOTHING", c)
         try await c.query(
             """
             INSERT INTO chitieu.province_lineage (province_id, predecessor_id, predecessor_code, predecessor_name, merged_on, merged_by, carried)
@@ -246,47 +305,55 @@ extension ReformStore {
     public func importSuccession(_ rows: [SuccessionRow], on day: PostgresDate, provinceCodes: Set<String>? = nil, actor: Actor) async throws -> SuccessionImportReport {
         let lastDay = day.dayBefore
         return try await database.pool.withTransaction { c in
-            try await c.executeScript(
-                """
-                CREATE TEMPORARY TABLE import_succession (old_code text NOT NULL, new_code text NOT NULL, kind text NOT NULL, parts int) ON COMMIT DROP
-                """)
             let parts = Dictionary(grouping: rows, by: \.oldCode).mapValues(\.count)
-            _ = try await c.copyFrom("COPY import_succession (old_code, new_code, kind, parts) FROM STDIN") { writer in
-                for row in rows { try writer.appendRow([row.oldCode, row.newCode, row.kind, String(parts[row.oldCode] ?? 1)]) }
-            }
             var report = SuccessionImportReport()
             let provinces = try await c.query("SELECT province_id, code, name, valid_from, valid_to FROM chitieu.province WHERE valid_from = \(day) ORDER BY code")
                 .map(TenantStore.decode).filter { provinceCodes?.contains($0.code) ?? true }
             var placedOld = Set<String>(), placedNew = Set<String>()
             for b in provinces {
                 try await use(b.id, c)
-                // One pass: the lines whose communes are this province's (old, new or both), the
-                // links of those with both, and which codes were found.
-                let row = try await c.query(
-                    """
-                    WITH matched AS MATERIALIZED (
-                        SELECT i.old_code, i.new_code, i.kind, i.parts, o.unit_id AS old_id, n.unit_id AS new_id
-                        FROM import_succession i
-                        LEFT JOIN chitieu.admin_unit n ON n.province_id = \(b.id) AND n.level = 'commune' AND n.code = i.new_code AND n.valid_from = \(day)
-                        LEFT JOIN chitieu.admin_unit o ON o.province_id = \(b.id) AND o.level = 'commune' AND o.code = i.old_code AND o.valid_to = \(lastDay)
-                        WHERE n.unit_id IS NOT NULL OR o.unit_id IS NOT NULL
-                    ), written AS (
-                        INSERT INTO chitieu.unit_succession AS s (province_id, from_unit_id, to_unit_id, effective_date, kind, weight)
-                        SELECT \(b.id), m.old_id, m.new_id, \(day), m.kind, round(1.0 / m.parts, 6)
-                        FROM matched m WHERE m.old_id IS NOT NULL AND m.new_id IS NOT NULL
-                        ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO UPDATE
-                           SET kind = excluded.kind, weight = CASE WHEN s.weight_set_by IS NULL THEN excluded.weight ELSE s.weight END
-                         WHERE s.kind <> excluded.kind OR (s.weight_set_by IS NULL AND s.weight <> excluded.weight)
-                        RETURNING 1
-                    )
-                    SELECT (SELECT count(*) FROM written) AS written,
-                           coalesce(array_agg(old_code) FILTER (WHERE old_id IS NOT NULL), '{}') AS old_codes,
-                           coalesce(array_agg(new_code) FILTER (WHERE new_id IS NOT NULL), '{}') AS new_codes
-                    FROM matched
-                    """)[0]
-                let written = try row.decode(Int.self, "written")
-                placedOld.formUnion(try row.decode([String].self, "old_codes"))
-                placedNew.formUnion(try row.decode([String].self, "new_codes"))
+                // The lines whose communes are this province's (old, new or both), and the links of
+                // those with both, written in multi-row INSERT … VALUES batches (on Citus a
+                // distributed table is not written from a temporary table).
+                func communes(_ condition: StaticString, _ day: PostgresDate) async throws -> [String: Int64] {
+                    var ids: [String: Int64] = [:]
+                    for row in try await c.query(
+                        "SELECT code, unit_id FROM chitieu.admin_unit WHERE province_id = \(b.id) AND level = 'commune' AND \(sql: condition) = \(day)")
+                    {
+                        ids[try row.decode(String.self, at: 0)] = try row.decode(Int64.self, at: 1)
+                    }
+                    return ids
+                }
+                let newIDs = try await communes("valid_from", day)
+                let oldIDs = try await communes("valid_to", lastDay)
+                placedOld.formUnion(rows.filter { oldIDs[$0.oldCode] != nil }.map(\.oldCode))
+                placedNew.formUnion(rows.filter { newIDs[$0.newCode] != nil }.map(\.newCode))
+                let links = rows.compactMap { row in
+                    oldIDs[row.oldCode].flatMap { old in newIDs[row.newCode].map { (old, $0, row.kind, parts[row.oldCode] ?? 1) } }
+                }
+                var written = 0
+                for start in stride(from: 0, to: links.count, by: 1000) {
+                    var bindings = PostgresBindings()
+                    bindings.append(b.id)
+                    bindings.append(day)
+                    var tuples: [String] = []
+                    for (old, new, kind, count) in links[start..<min(start + 1000, links.count)] {
+                        let at = bindings.count
+                        bindings.append(old)
+                        bindings.append(new)
+                        bindings.append(kind)
+                        bindings.append(count)
+                        tuples.append("($1, $\(at + 1), $\(at + 2), $2::date, $\(at + 3), round(1.0 / $\(at + 4)::int, 6))")
+                    }
+                    written += try await c.query(PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO chitieu.unit_succession AS s (province_id, from_unit_id, to_unit_id, effective_date, kind, weight)
+                            VALUES \(tuples.joined(separator: ", "))
+                            ON CONFLICT (province_id, from_unit_id, to_unit_id, effective_date) DO UPDATE
+                               SET kind = excluded.kind, weight = CASE WHEN s.weight_set_by IS NULL THEN excluded.weight ELSE s.weight END
+                             WHERE s.kind <> excluded.kind OR (s.weight_set_by IS NULL AND s.weight <> excluded.weight)
+                            """, bindings: bindings)).affectedRows
+                }
                 report.linksByProvince[b.code] = written
                 if written > 0 {
                     try await AuditLog.record(

@@ -85,15 +85,15 @@ public struct UnitDirectory: Sendable {
         guard query.utf8.count <= 200 else { throw ChitieuError(.invalid, field: "q", reason: "is longer than 200 bytes") }
         try Paging.check(limit: limit)
         return try await database.withTenant(province) { tx in
-            let roots = try await tx.resolve.scope(of: caller, from: nil)
+            let scope = try await Access.scope(try await tx.resolve.scope(of: caller, from: nil), tx: tx)
             if let after {
                 try Paging.requireCursor(try await tx.query(
                     "SELECT 1 FROM chitieu.admin_unit WHERE province_id = \(province) AND unit_id = \(after)", prepared: true))
             }
             return try await tx.query(
                 """
-                WITH scope AS MATERIALIZED (
-                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])
+                WITH scope AS (
+                    SELECT unnest(\(scope.ids)::bigint[]) AS unit_id
                 )
                 SELECT \(sql: Self.columns) FROM chitieu.admin_unit a
                 WHERE a.province_id = \(province) AND a.unit_id IN (SELECT unit_id FROM scope)

@@ -76,30 +76,6 @@ public struct UnitStore: Sendable {
         try await database.pool.withTransaction { connection in
             var report = UnitImportReport()
             report.unitsRead = units.count
-            try await connection.executeScript(
-                """
-                CREATE TEMPORARY TABLE import_unit (
-                    province_code text NOT NULL, level text NOT NULL, code text NOT NULL, name text NOT NULL,
-                    type_label text NOT NULL, parent_level text, parent_code text
-                ) ON COMMIT DROP
-                """)
-            try await connection.copyFrom(
-                "COPY import_unit (province_code, level, code, name, type_label, parent_level, parent_code) FROM STDIN"
-            ) { writer in
-                for unit in units {
-                    let parentLevel: String? =
-                        switch unit.level {
-                        case .province: nil
-                        case .district: UnitLevel.province.rawValue
-                        case .commune: layout == .threeLevel ? UnitLevel.district.rawValue : UnitLevel.province.rawValue
-                        case .village: UnitLevel.commune.rawValue
-                        }
-                    try writer.appendRow([
-                        unit.provinceCode, unit.level.rawValue, unit.code, unit.name, unit.typeLabel, parentLevel, unit.parentCode,
-                    ])
-                }
-            }
-            try await connection.executeScript("ANALYZE import_unit")
             var seenProvinces = Set<String>()
             for provinceUnit in units where provinceUnit.level == .province && seenProvinces.insert(provinceUnit.code).inserted {
                 let existing = try await connection.query(
@@ -120,30 +96,62 @@ public struct UnitStore: Sendable {
                 }
                 var counts: [UnitLevel: UnitImportReport.Counts] = [:]
                 for level in [UnitLevel.province, .district, .commune] {
-                    let rows = try await connection.query(
-                        """
-                        WITH upserted AS (
-                            INSERT INTO chitieu.admin_unit AS u (province_id, level, code, name, type_label, parent_id, valid_from, valid_to)
-                            SELECT \(province.id), s.level, s.code, s.name, s.type_label, p.unit_id, \(validFrom), \(validTo)
-                            FROM import_unit s
-                            LEFT JOIN chitieu.admin_unit p
-                              ON p.province_id = \(province.id) AND p.level = s.parent_level AND p.code = s.parent_code
-                             AND p.valid_from = \(validFrom)
-                            WHERE s.province_code = \(province.code) AND s.level = \(level.rawValue)
-                            ON CONFLICT (province_id, level, code, valid_from) DO UPDATE
-                               SET name = excluded.name, type_label = excluded.type_label,
-                                   parent_id = excluded.parent_id, valid_to = excluded.valid_to
-                             WHERE (u.name, u.type_label, u.parent_id, u.valid_to)
-                                   IS DISTINCT FROM (excluded.name, excluded.type_label, excluded.parent_id, excluded.valid_to)
-                            RETURNING (xmax = 0) AS inserted
-                        )
-                        SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated,
-                               (SELECT count(*) FROM import_unit WHERE province_code = \(province.code) AND level = \(level.rawValue)) AS total
-                        FROM upserted
-                        """)
-                    let inserted = try rows[0].decode(Int.self, "inserted")
-                    let updated = try rows[0].decode(Int.self, "updated")
-                    let total = try rows[0].decode(Int.self, "total")
+                    // The units of the level, each with its parent's id (imported by the level
+                    // above, or there already), written in multi-row INSERT … VALUES batches of
+                    // one province: on Citus a distributed table is written neither from a
+                    // temporary table nor by an INSERT … SELECT under row-level security.
+                    let parentLevel: UnitLevel? =
+                        switch level {
+                        case .province: nil
+                        case .district: .province
+                        case .commune: layout == .threeLevel ? .district : .province
+                        case .village: .commune
+                        }
+                    var parents: [String: Int64] = [:]
+                    if let parentLevel {
+                        for row in try await connection.query(
+                            """
+                            SELECT code, unit_id FROM chitieu.admin_unit
+                            WHERE province_id = \(province.id) AND level = \(parentLevel.rawValue) AND valid_from = \(validFrom)
+                            """)
+                        {
+                            parents[try row.decode(String.self, at: 0)] = try row.decode(Int64.self, at: 1)
+                        }
+                    }
+                    let rows = units.filter { $0.provinceCode == province.code && $0.level == level }
+                    var inserted = 0
+                    var updated = 0
+                    let total = rows.count
+                    for start in stride(from: 0, to: rows.count, by: 1000) {
+                        var bindings = PostgresBindings()
+                        bindings.append(province.id)
+                        bindings.append(validFrom)
+                        bindings.append(validTo)
+                        var tuples: [String] = []
+                        for unit in rows[start..<min(start + 1000, rows.count)] {
+                            let at = bindings.count
+                            bindings.append(unit.level.rawValue)
+                            bindings.append(unit.code)
+                            bindings.append(unit.name)
+                            bindings.append(unit.typeLabel)
+                            bindings.append(unit.parentCode.flatMap { parents[$0] })
+                            tuples.append("($1, $\(at + 1), $\(at + 2), $\(at + 3), $\(at + 4), $\(at + 5)::bigint, $2::date, $3::date)")
+                        }
+                        let written = try await connection.query(PostgresQuery(
+                            unsafeSQL: """
+                                INSERT INTO chitieu.admin_unit AS u (province_id, level, code, name, type_label, parent_id, valid_from, valid_to)
+                                VALUES \(tuples.joined(separator: ", "))
+                                ON CONFLICT (province_id, level, code, valid_from) DO UPDATE
+                                   SET name = excluded.name, type_label = excluded.type_label,
+                                       parent_id = excluded.parent_id, valid_to = excluded.valid_to
+                                 WHERE (u.name, u.type_label, u.parent_id, u.valid_to)
+                                       IS DISTINCT FROM (excluded.name, excluded.type_label, excluded.parent_id, excluded.valid_to)
+                                RETURNING (xmax = 0) AS inserted
+                                """, bindings: bindings))
+                        for row in written {
+                            if try row.decode(Bool.self, at: 0) { inserted += 1 } else { updated += 1 }
+                        }
+                    }
                     var c = UnitImportReport.Counts(inserted: inserted, updated: updated, unchanged: total - inserted - updated)
                     if level == .province, report.provincesCreated.last?.id == province.id {
                         // The tenant's own unit was created with the tenant; the file only confirmed it.
@@ -221,7 +229,7 @@ public struct UnitStore: Sendable {
                 stored += try await tx.query(
                     """
                     INSERT INTO chitieu.unit_attribute (province_id, unit_id, name, value) VALUES (\(tx.provinceID), \(id), \(row.name), \(row.value))
-                    ON CONFLICT (province_id, unit_id, name) DO UPDATE SET value = excluded.value, updated_at = now()
+                    ON CONFLICT (province_id, unit_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
                     WHERE unit_attribute.value <> excluded.value
                     """).affectedRows
             }
