@@ -48,6 +48,7 @@ struct BrowserTests {
             environment["CHITIEU_WEB_WORLD"] = file.path
             environment["CHITIEU_SCREENSHOTS"] = shots.path
             environment["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
+            environment["PYTHONDONTWRITEBYTECODE"] = "1"
             let (status, output) = try await Self.run(
                 python, ["-m", "pytest", "Tests/Browser", "-q", "-p", "no:cacheprovider", "--color=no"], environment: environment, directory: root)
             #expect(status == 0, "the browser tests failed:\n\(output.suffix(8000))")

@@ -165,8 +165,11 @@ struct DashboardController {
             let yearly = phase.years.map { (year: $0, figure: byYear[$0]) }
             values["chart"] = ProgressChart.svg(yearly, title: "\(selected?.indicatorName ?? code) — \(top.unitName), theo năm")
         }
-        values["xlsxHref"] = "/tai-ve/tien-do" + WebQuery.string([("phase", phase.code), ("year", year.map(String.init)), ("format", "xlsx")])
-        values["csvHref"] = "/tai-ve/tien-do" + WebQuery.string([("phase", phase.code), ("year", year.map(String.init)), ("format", "csv")])
+        // The files of what the page shows: its phase or year, from its unit down.
+        for format in ["xlsx", "csv"] {
+            values["\(format)Href"] = "/tai-ve/tien-do"
+                + WebQuery.string([("phase", phase.code), ("year", year.map(String.init)), ("unit", choice.unit.map(String.init)), ("format", format)])
+        }
         return WebLayout.response(
             WebPage(title: "Tổng quan — \(top.unitName)", section: .dashboard, body: Self.template.render(values)), context: context)
     }
