@@ -15,6 +15,8 @@ from playwright.sync_api import expect, sync_playwright
 WORLD = json.loads(pathlib.Path(os.environ["CHITIEU_WEB_WORLD"]).read_text(encoding="utf-8"))
 SHOTS = pathlib.Path(os.environ.get("CHITIEU_SCREENSHOTS", "browser-screenshots"))
 VIEWPORT = {"width": 360, "height": 740}
+# The tests share two cores with the rest of the suite: wait longer than Playwright's 5 s.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +42,7 @@ def browser():
 @pytest.fixture
 def context(browser, base_url):
     c = browser.new_context(viewport=VIEWPORT, base_url=base_url, locale="vi-VN", accept_downloads=True)
+    c.set_default_timeout(30_000)
     yield c
     c.close()
 

@@ -29,7 +29,7 @@ def officer(browser, base_url):
 
 def report(page, world, period_label, boxes):
     """Reports the clubs of the commune for a period, typing the breakdown before the value."""
-    page.get_by_role("link", name="Nhập kết quả", exact=True).click()
+    page.get_by_role("navigation", name="Trang chính").get_by_role("link", name="Nhập kết quả", exact=True).click()
     page.get_by_label("Chỉ tiêu").select_option(str(world["clubs_indicator_id"]))
     page.get_by_role("button", name="Chọn").click()
     page.get_by_label("Kỳ báo cáo").select_option(label=period_label)
@@ -64,7 +64,7 @@ def test_a_result_is_reported_approved_and_counted(officer, world):
     shot(commune, "ket-qua-da-gui")
 
     district = officer("canbo.huyen")
-    district.get_by_role("link", name="Duyệt", exact=True).click()
+    district.get_by_role("navigation", name="Trang chính").get_by_role("link", name="Duyệt", exact=True).click()
     district.get_by_label(re.compile(r"Câu lạc bộ thủ lĩnh của sự thay đổi — Quý III/2025")).check()
     shot(district, "duyet")
     district.get_by_role("button", name="Duyệt các kết quả đã chọn").click()
@@ -89,7 +89,7 @@ def test_a_returned_result_is_edited_and_resubmitted(officer, world):
     district.get_by_role("button", name="Trả lại").click()
     expect(district.get_by_role("status")).to_contain_text("Đã trả lại")
 
-    commune.get_by_role("link", name="Kết quả", exact=True).click()
+    commune.get_by_role("navigation", name="Trang chính").get_by_role("link", name="Kết quả", exact=True).click()
     commune.get_by_label("Trạng thái").select_option(label="Bị trả lại")
     commune.get_by_role("button", name="Lọc").click()
     commune.locator("table a").first.click()

@@ -19,6 +19,7 @@ struct BrowserTests {
         let python = try #require(browserPython)
         let web = try await WebWorld.make()
         let names = try await WebPagesTests.unitNames(web.world)
+        let clubs = try await WebResultPagesTests.addClubs(web)
         let root = try TestDatabase.repositoryRoot()
         let shots = root.appendingPathComponent(".build/browser-screenshots")
         try await withLivePages(web.world) { http in
@@ -35,7 +36,7 @@ struct BrowserTests {
                     "province": a.province, "district": a.district, "other_district": a.otherDistrict, "commune": a.commune,
                     "other_commune": a.otherCommune, "other_province": b.province, "other_province_commune": b.commune,
                 ],
-                "indicator_id": web.world.indicators[0],
+                "indicator_id": web.world.indicators[0], "clubs_indicator_id": clubs,
                 "officers": [
                     "canbo.tinh": officer(a.province, "canbo.tinh"), "canbo.huyen": officer(a.district, "canbo.huyen"),
                     "canbo.xa": officer(a.commune, "canbo.xa"), "canbo.yenbai": officer(b.province, "canbo.yenbai"),
@@ -48,6 +49,7 @@ struct BrowserTests {
             environment["CHITIEU_WEB_WORLD"] = file.path
             environment["CHITIEU_SCREENSHOTS"] = shots.path
             environment["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
+            environment["PYTHONDONTWRITEBYTECODE"] = "1"
             let (status, output) = try await Self.run(
                 python, ["-m", "pytest", "Tests/Browser", "-q", "-p", "no:cacheprovider", "--color=no"], environment: environment, directory: root)
             #expect(status == 0, "the browser tests failed:\n\(output.suffix(8000))")

@@ -115,6 +115,7 @@ struct WebPagesTests {
                 for unit in allowed {
                     let page = try await browser.request(.get, "/tong-quan?phase=2021-2025&unit=\(unit)")
                     #expect(page.status == .ok, "\(login) unit \(unit): \(page.status)")
+                    #expect(page.text.contains("/tai-ve/tien-do?phase=2021-2025&amp;unit=\(unit)&amp;format=csv"), "\(login) unit \(unit)")
                     #expect(page.text.contains("<h1>\(Self.escaped(unitName[unit]!)) "), "\(login) unit \(unit)")
                 }
                 for unit in hidden {

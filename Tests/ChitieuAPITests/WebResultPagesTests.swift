@@ -16,12 +16,16 @@ struct WebResultPagesTests {
     /// The page world, with an indicator broken down by sex whose members are counted too.
     static func world() async throws -> (WebWorld, Int64) {
         let web = try await WebWorld.make()
-        let clubs = try await IndicatorStore(database: web.world.app).add(
+        return (web, try await addClubs(web))
+    }
+
+    /// Adds Lào Cai's clubs (DA8-02): counted by sex, with their members; returns its id.
+    static func addClubs(_ web: WebWorld) async throws -> Int64 {
+        try await IndicatorStore(database: web.world.app).add(
             IndicatorDraft(
                 code: "DA8-02", name: "Câu lạc bộ thủ lĩnh của sự thay đổi", measureUnit: "câu lạc bộ", kind: .flow,
                 disaggregation: ["sex": ["nữ", "nam"]], companionMeasure: "thành viên"),
-            province: web.world.a.id, caller: .command("test"))
-        return (web, clubs.id)
+            province: web.world.a.id, caller: .command("test")).id
     }
 
     static func count(_ web: WebWorld, _ sql: String) async throws -> Int {
@@ -83,7 +87,7 @@ struct WebResultPagesTests {
             try await browser.signIn("canbo.xa")
             let form = try await browser.request(.get, "/ket-qua/nhap?unit=\(w.unitsA.commune)&indicator=\(clubs)")
             #expect(form.status == .ok)
-            for label in ["<label for=\"period\">", "<label for=\"value\">", "<label for=\"b-0-0\">nam</label>", "<label for=\"companion_value\">", "<label for=\"note\">"] {
+            for label in ["<label for=\"period\">", "<label for=\"value\">", "<label for=\"b-0-0\">nữ</label>", "<label for=\"b-0-1\">nam</label>", "<label for=\"companion_value\">", "<label for=\"note\">"] {
                 #expect(form.text.contains(label), "\(label)")
             }
             let key = try #require(WebClient.hidden("idem", in: form.text))

@@ -129,7 +129,14 @@ final class WebClient: @unchecked Sendable {
 func withLivePages(
     _ world: AccessWorld, trustedProxies: Set<String> = [], _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
-    let pool = world.db.appPool(maxConnections: 6)
+    try await withLivePages(world.db, trustedProxies: trustedProxies, body)
+}
+
+/// The daemon of a page test over any test database.
+func withLivePages(
+    _ db: TestDatabase, trustedProxies: Set<String> = [], _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    let pool = db.appPool(maxConnections: 6)
     let app = ChitieuApplication.make(
         configuration: ServerConfiguration(host: "127.0.0.1", port: 0, passwordParameters: testPasswordParameters, trustedProxies: trustedProxies),
         database: ChitieuDatabase(pool: pool), migrations: try MigrationSet.load(from: try TestDatabase.sqlDirectory()),

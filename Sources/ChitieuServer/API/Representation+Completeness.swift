@@ -1,5 +1,5 @@
 public import ChitieuDomain
-public import Foundation
+import Foundation
 
 extension Representation {
     static func counts(_ c: CompletenessCounts) -> [String: Any] {

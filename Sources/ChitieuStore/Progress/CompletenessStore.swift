@@ -19,12 +19,13 @@ public struct CompletenessStore: Sendable {
         try await database.withTenant(province) { tx in
             let phase = try await tx.resolve.phase(phaseCode, year: period.year)
             let roots = try await tx.resolve.scope(of: caller, from: unit, field: "unit_id")
+            let inScope = try await Access.scope(roots, tx: tx).ids
             let scope = try await tx.query(
                 """
                 SELECT u.unit_id, u.level, u.code, u.name, u.parent_id
-                FROM chitieu.unit_scope(\(province), \(roots)::bigint[]) s
-                JOIN chitieu.admin_unit u ON u.province_id = \(province) AND u.unit_id = s.unit_id
-                WHERE u.valid_from <= \(period.end) AND (u.valid_to IS NULL OR u.valid_to >= \(period.start))
+                FROM chitieu.admin_unit u
+                WHERE u.province_id = \(province) AND u.unit_id = ANY(\(inScope)::bigint[])
+                  AND u.valid_from <= \(period.end) AND (u.valid_to IS NULL OR u.valid_to >= \(period.start))
                 ORDER BY chitieu.level_rank(u.level), u.name, u.code
                 """, prepared: true)
             let ids = try scope.map { try $0.decode(Int64.self, at: 0) }

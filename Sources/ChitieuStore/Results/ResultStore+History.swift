@@ -1,4 +1,4 @@
-public import ChitieuDomain
+import ChitieuDomain
 public import Foundation
 import Postgres
 

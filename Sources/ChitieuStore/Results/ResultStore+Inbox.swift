@@ -1,4 +1,4 @@
-public import ChitieuDomain
+import ChitieuDomain
 import Foundation
 import Postgres
 
@@ -9,13 +9,11 @@ extension ResultStore {
         try Paging.check(limit: limit)
         return try await database.withTenant(province) { tx in
             let roots = try await Access.scopeRoots(caller, unit: nil, tx: tx)
+            let scope = try await Access.scope(roots, tx: tx).ids
             let rows = try await tx.query(
                 """
-                WITH scope AS MATERIALIZED (
-                    SELECT unit_id FROM chitieu.unit_scope(\(province), \(roots)::bigint[])
-                )
                 SELECT \(sql: Self.columns) FROM chitieu.result r \(sql: Self.joins)
-                WHERE r.province_id = \(province) AND r.state = 'submitted' AND r.unit_id IN (SELECT unit_id FROM scope)
+                WHERE r.province_id = \(province) AND r.state = 'submitted' AND r.unit_id = ANY(\(scope)::bigint[])
                 ORDER BY r.submitted_at, r.result_id
                 LIMIT \(limit)
                 """, prepared: true

@@ -28,13 +28,14 @@ extension ResultStore {
                 }
             }
             guard !roots.isEmpty else { throw ChitieuError(.forbidden, "your roles do not allow submitting results") }
+            let scope = try await Access.scope(roots, tx: tx).ids
             return try await tx.query(
                 """
                 SELECT u.unit_id, u.level, u.code, u.name, p.name
-                FROM chitieu.unit_scope(\(province), \(roots)::bigint[]) s
-                JOIN chitieu.admin_unit u ON u.province_id = \(province) AND u.unit_id = s.unit_id
+                FROM chitieu.admin_unit u
                 LEFT JOIN chitieu.admin_unit p ON p.province_id = u.province_id AND p.unit_id = u.parent_id
-                WHERE u.level = ANY(\(levels.map(\.rawValue).sorted())::text[])
+                WHERE u.province_id = \(province) AND u.unit_id = ANY(\(scope)::bigint[])
+                  AND u.level = ANY(\(levels.map(\.rawValue).sorted())::text[])
                   AND u.valid_from <= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
                   AND (u.valid_to IS NULL OR u.valid_to >= (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)
                 ORDER BY chitieu.level_rank(u.level), p.name, u.name, u.code

@@ -75,6 +75,20 @@ svg.chart .target { fill: #c9ced6; } svg.chart .achieved { fill: var(--brand); }
 .downloads li { margin: .4rem 0; }
 footer { color: var(--muted); font-size: .85rem; text-align: center; padding: 1.5rem .75rem; }
 .signin { max-width: 24rem; margin: 1.5rem auto; }
+.state { display: inline-block; font-size: .85rem; padding: .05rem .5rem; border-radius: 1rem; border: 1px solid var(--line); white-space: nowrap; }
+.state.approved { background: var(--ok); color: #fff; } .state.submitted { background: var(--track); color: #fff; }
+.state.returned { background: var(--late); color: #fff; } .state.draft { background: #eef0f4; } .state.none { background: #fff; color: var(--muted); }
+fieldset.breakdown { border: 1px solid var(--line); border-radius: .4rem; margin: .75rem 0 0; padding: .25rem .75rem .5rem; max-width: 28rem; }
+fieldset.breakdown legend { font-weight: 600; padding: 0 .25rem; }
+dl.result { margin: 0; } dl.result div { display: flex; flex-wrap: wrap; gap: 0 .5rem; padding: .2rem 0; border-bottom: 1px solid var(--line); }
+dl.result dt { color: var(--muted); min-width: 8rem; } dl.result dd { margin: 0; font-weight: 600; }
+ol.history { padding-left: 1.25rem; } ol.history li { margin: .3rem 0; }
+ul.inbox, ul.cells, ul.silent { list-style: none; padding: 0; margin: 0; }
+ul.inbox li { display: grid; grid-template-columns: auto 1fr; gap: .1rem .5rem; padding: .5rem 0; border-bottom: 1px solid var(--line); }
+ul.inbox li > span, ul.inbox li > a { grid-column: 2; }
+ul.cells li, ul.silent li { padding: .3rem 0; border-bottom: 1px solid var(--line); }
+.deadline { font-size: 1.05rem; } .deadline.late strong { color: var(--late); }
+form.filters .field { max-width: 100%; } form.filters select { max-width: 100%; }
 @media (min-width: 48rem) {
   header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; }
   nav.main ul { margin: 0; }

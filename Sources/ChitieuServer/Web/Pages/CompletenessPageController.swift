@@ -100,12 +100,9 @@ struct CompletenessPageController {
     static let template = WebTemplate("""
         <h1>Tình hình báo cáo <span class="muted">— {{periodLabel}}</span></h1>
         <form class="filters card" method="get" action="/tinh-hinh-bao-cao">
-        <label for="th-giai-doan">Giai đoạn
-        <select id="th-giai-doan" name="phase">{{#phases}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{code}}</option>{{/phases}}</select></label>
-        <label for="th-nam">Năm
-        <select id="th-nam" name="year">{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></label>
-        <label for="th-ky">Kỳ
-        <select id="th-ky" name="period">{{#periods}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/periods}}</select></label>
+        <div class="field"><label for="th-giai-doan">Giai đoạn</label> <select id="th-giai-doan" name="phase">{{#phases}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{code}}</option>{{/phases}}</select></div>
+        <div class="field"><label for="th-nam">Năm</label> <select id="th-nam" name="year">{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></div>
+        <div class="field"><label for="th-ky">Kỳ</label> <select id="th-ky" name="period">{{#periods}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/periods}}</select></div>
         {{#unit}}<input type="hidden" name="unit" value="{{unit}}">{{/unit}}
         <button type="submit" class="secondary">Xem</button>
         </form>

@@ -152,15 +152,24 @@ struct DashboardController {
 
         // The yearly figures of the unit and indicator, drawn by the server.
         if let code = choice.indicator {
-            var yearly: [(year: Int, figure: ProgressFigure?)] = []
-            for y in phase.years {
-                let list = try await read(province: province, choice: choice, year: y, depth: 0, indicator: code, caller: caller)
-                yearly.append((year: y, figure: list.first { $0.unitID == top.unitID }))
+            // The years at once, each on its own connection.
+            let (c, unitID) = (choice, top.unitID)
+            let byYear = try await withThrowingTaskGroup(of: (Int, ProgressFigure?).self) { group in
+                for y in phase.years {
+                    group.addTask {
+                        (y, try await read(province: province, choice: c, year: y, depth: 0, indicator: code, caller: caller).first { $0.unitID == unitID })
+                    }
+                }
+                return try await group.reduce(into: [Int: ProgressFigure]()) { $0[$1.0] = $1.1 }
             }
+            let yearly = phase.years.map { (year: $0, figure: byYear[$0]) }
             values["chart"] = ProgressChart.svg(yearly, title: "\(selected?.indicatorName ?? code) — \(top.unitName), theo năm")
         }
-        values["xlsxHref"] = "/tai-ve/tien-do" + WebQuery.string([("phase", phase.code), ("year", year.map(String.init)), ("format", "xlsx")])
-        values["csvHref"] = "/tai-ve/tien-do" + WebQuery.string([("phase", phase.code), ("year", year.map(String.init)), ("format", "csv")])
+        // The files of what the page shows: its phase or year, from its unit down.
+        for format in ["xlsx", "csv"] {
+            values["\(format)Href"] = "/tai-ve/tien-do"
+                + WebQuery.string([("phase", phase.code), ("year", year.map(String.init)), ("unit", choice.unit.map(String.init)), ("format", format)])
+        }
         return WebLayout.response(
             WebPage(title: "Tổng quan — \(top.unitName)", section: .dashboard, body: Self.template.render(values)), context: context)
     }

@@ -51,6 +51,7 @@ struct InboxController {
             },
         ]
         var notice: String?
+        if query["chua_chon"] != nil { notice = "Chưa chọn kết quả nào để duyệt." }
         if let done = query.integer("da_duyet") {
             notice = "Đã duyệt \(WebFormat.integer(done)) kết quả."
             if let failed = query.integer("khong_duyet"), failed > 0 {
@@ -61,32 +62,30 @@ struct InboxController {
             WebPage(title: "Duyệt", section: .inbox, body: Self.template.render(values), notice: notice), context: context)
     }
 
-    /// Approves each checked result at the version shown (`<id>:<version>`); one that changed
-    /// since, or that the caller may not approve, is left as it is and counted apart.
+    /// Approves the checked results, each at the version shown (`<id>:<version>`), in one
+    /// transaction (`ResultStore.approve` of many): one that changed since, or that the caller may
+    /// not approve, is left as it is and counted apart.
     func approve(context: AppRequestContext) async throws -> Response {
         let (caller, province) = try context.province()
         guard let form = context.form else { throw WebError.csrf }
-        let chosen = form.values("chon").compactMap { item -> (UUID, Int)? in
+        let chosen = form.values("chon").compactMap { item -> (id: UUID, version: Int)? in
             let parts = item.split(separator: ":")
             guard parts.count == 2, let id = UUID(uuidString: String(parts[0])), let version = Int(parts[1]) else { return nil }
             return (id, version)
         }
-        var done = 0
-        var failed = 0
-        for (id, version) in chosen.prefix(500) {
-            do {
-                _ = try await results.approve(province: province, id: id, expectedVersion: version, caller: caller)
-                done += 1
-            } catch let error as ChitieuError where error.code != .notFound && (chosen.count > 1 || error.code != .forbidden) {
-                // Changed since it was shown, or approved by the hand that entered it: left as it is.
-                failed += 1
-            }
+        var seen: Set<UUID> = []
+        let items = Array(chosen.filter { seen.insert($0.id).inserted }.prefix(ResultStore.approvalBatchLimit))
+        guard !items.isEmpty else { return WebLayout.redirect("/duyet?chua_chon=1") }
+        let outcomes = try await results.approve(province: province, items, caller: caller)
+        let done = outcomes.filter { if case .approved = $0.outcome { true } else { false } }.count
+        let missing = outcomes.filter { $0.outcome == .notFound }.count
+        // A single result from its own page: another province's or out of scope is the 404 page there.
+        if items.count == 1, missing == 1 { throw WebError.notFound }
+        if let back = form.text("ve"), items.count == 1, back == ResultsPageController.path(items[0].id) {
+            return WebLayout.redirect(back + (done == 1 ? "?da=duyet" : "?da=khong-duyet"))
         }
-        // Approving from a result's own page goes back there.
-        if let back = form.text("ve"), chosen.count == 1, back == ResultsPageController.path(chosen[0].0) {
-            return WebLayout.redirect(back + (done == 1 ? "?da=duyet" : ""))
-        }
-        return WebLayout.redirect("/duyet" + WebQuery.string([("da_duyet", String(done)), ("khong_duyet", failed > 0 ? String(failed) : nil)]))
+        return WebLayout.redirect(
+            "/duyet" + WebQuery.string([("da_duyet", String(done)), ("khong_duyet", done < items.count ? String(items.count - done) : nil)]))
     }
 
     static let template = WebTemplate("""

@@ -147,10 +147,8 @@ struct ResultEntryController {
         {{#noUnits}}<div class="card"><p>Không có đơn vị nào trong phạm vi của bạn báo cáo chỉ tiêu đang thực hiện.</p></div>{{/noUnits}}
         {{^noUnits}}
         <form class="filters card" method="get" action="/ket-qua/nhap">
-        <label for="chon-don-vi">Đơn vị
-        <select id="chon-don-vi" name="unit">{{#units}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/units}}</select></label>
-        <label for="chon-chi-tieu">Chỉ tiêu
-        <select id="chon-chi-tieu" name="indicator">{{#indicators}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/indicators}}</select></label>
+        <div class="field"><label for="chon-don-vi">Đơn vị</label> <select id="chon-don-vi" name="unit">{{#units}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/units}}</select></div>
+        <div class="field"><label for="chon-chi-tieu">Chỉ tiêu</label> <select id="chon-chi-tieu" name="indicator">{{#indicators}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/indicators}}</select></div>
         <button type="submit" class="secondary">Chọn</button>
         </form>
         {{/noUnits}}

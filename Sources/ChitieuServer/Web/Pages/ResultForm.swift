@@ -117,7 +117,7 @@ struct ResultForm {
         func groups(_ dims: [(name: String, categories: [String])], _ typed: [String: [String: String]], prefix: String) -> [[String: Any]] {
             dims.enumerated().map { i, d in
                 [
-                    "legend": ResultText.dimension(d.name),
+                    "legend": ResultText.dimension(d.name) == d.name ? d.name : ResultText.dimension(d.name).lowercased(),
                     "categories": d.categories.enumerated().map { j, c in
                         ["id": "\(prefix)-\(i)-\(j)", "name": "\(prefix)-\(i)-\(j)", "label": c, "value": typed[d.name]?[c] ?? ""] as [String: Any]
                     },

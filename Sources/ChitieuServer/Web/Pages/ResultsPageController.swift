@@ -48,11 +48,14 @@ struct ResultsPageController {
         let indicators = try await IndicatorStore(database: services.database).list(province: province, caller: caller)
         let names = Dictionary(uniqueKeysWithValues: indicators.map { ($0.id, $0.draft.name) })
         let thisYear = ResultEntryController.today().year
+        // The units to filter by: those the officer reports for (none for a viewer, who may still follow a link with one).
+        let units = (try? await results.reportingUnits(province: province, levels: Set(UnitLevel.allCases), caller: caller)) ?? []
         var values: [String: Any] = [
             "states": ResultRules.State.allCases.map { ["value": $0.rawValue, "label": ResultText.state($0), "selected": $0 == state] as [String: Any] },
             "indicators": indicators.map { ["id": $0.id, "label": "\($0.draft.code) – \($0.draft.name)", "selected": $0.id == indicatorID] as [String: Any] },
             "years": (2021...thisYear).reversed().map { ["year": $0, "selected": $0 == year] as [String: Any] },
-            "unit": unitID.map(String.init) ?? "",
+            "unit": unitID.map(String.init) ?? "", "hasUnits": !units.isEmpty,
+            "units": units.map { ["id": $0.id, "label": ResultEntryController.unitLabel($0), "selected": $0.id == unitID] as [String: Any] },
             "rows": records.map { r in
                 [
                     "href": Self.path(r.id), "unit": r.unitName, "indicator": names[r.indicatorID] ?? r.indicatorCode, "code": r.indicatorCode,
@@ -74,14 +77,11 @@ struct ResultsPageController {
     static let listTemplate = WebTemplate("""
         <h1>Kết quả</h1>
         <form class="filters card" method="get" action="/ket-qua">
-        <label for="loc-trang-thai">Trạng thái
-        <select id="loc-trang-thai" name="trang_thai"><option value="">Tất cả</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
-        <label for="loc-chi-tieu">Chỉ tiêu
-        <select id="loc-chi-tieu" name="chi_tieu"><option value="">Tất cả</option>{{#indicators}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/indicators}}</select></label>
-        <label for="loc-nam">Năm
-        <select id="loc-nam" name="nam"><option value="">Tất cả</option>{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></label>
-        <label for="loc-don-vi">Mã đơn vị (id)
-        <input id="loc-don-vi" name="don_vi" inputmode="numeric" value="{{unit}}"></label>
+        <div class="field"><label for="loc-trang-thai">Trạng thái</label> <select id="loc-trang-thai" name="trang_thai"><option value="">Tất cả</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></div>
+        <div class="field"><label for="loc-chi-tieu">Chỉ tiêu</label> <select id="loc-chi-tieu" name="chi_tieu"><option value="">Tất cả</option>{{#indicators}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/indicators}}</select></div>
+        <div class="field"><label for="loc-nam">Năm</label> <select id="loc-nam" name="nam"><option value="">Tất cả</option>{{#years}}<option value="{{year}}"{{#selected}} selected{{/selected}}>{{year}}</option>{{/years}}</select></div>
+        {{#hasUnits}}<div class="field"><label for="loc-don-vi">Đơn vị</label> <select id="loc-don-vi" name="don_vi"><option value="">Tất cả</option>{{#units}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/units}}</select></div>{{/hasUnits}}
+        {{^hasUnits}}{{#unit}}<input type="hidden" name="don_vi" value="{{unit}}">{{/unit}}{{/hasUnits}}
         <button type="submit" class="secondary">Lọc</button>
         </form>
         {{#empty}}<div class="card"><p>Không có kết quả nào phù hợp.</p></div>{{/empty}}
@@ -104,6 +104,7 @@ struct ResultsPageController {
         case "gui": "Đã gửi duyệt."
         case "sua": "Đã lưu thay đổi."
         case "duyet": "Đã duyệt."
+        case "khong-duyet": "Không duyệt được: kết quả đã thay đổi trong lúc bạn xem, hoặc chính bạn đã nhập hay gửi nó (người nhập không tự duyệt)."
         case "tra": "Đã trả lại cho đơn vị."
         case "dieu-chinh": "Đã điều chỉnh."
         default: nil
