@@ -118,12 +118,24 @@ extension ResultStore {
             SELECT \(sql: columns), \(sql: moveColumns), \(sql: ruleColumns) FROM chitieu.result r \(sql: joins)
             WHERE r.province_id = \(province) AND r.result_id = ANY(\(ids)::uuid[]) ORDER BY r.result_id FOR UPDATE OF r
             """,
+            // chitieu.unit_path's walk up, written in (on Citus this statement runs on one worker,
+            // where a function reading tenant tables would read an empty placeholder): parents,
+            // then from a predecessor province's own unit to the province that took it over.
             """
-            SELECT u.unit_id, chitieu.unit_path(\(province), u.unit_id) AS path
-            FROM unnest(ARRAY(
-                SELECT DISTINCT unit.id FROM chitieu.result r, unnest(ARRAY[r.unit_id, r.decided_unit_id]) AS unit(id)
-                WHERE r.province_id = \(province) AND r.result_id = ANY(\(ids)::uuid[]) AND unit.id IS NOT NULL
-            )) AS u(unit_id)
+            WITH RECURSIVE up AS (
+                SELECT u.unit_id AS start_id, u.unit_id, u.parent_id, u.level, 0 AS depth FROM chitieu.admin_unit u
+                WHERE u.province_id = \(province) AND u.unit_id IN (
+                    SELECT unit.id FROM chitieu.result r, unnest(ARRAY[r.unit_id, r.decided_unit_id]) AS unit(id)
+                    WHERE r.province_id = \(province) AND r.result_id = ANY(\(ids)::uuid[]) AND unit.id IS NOT NULL)
+              UNION ALL
+                SELECT up.start_id, n.unit_id, n.parent_id, n.level, up.depth + 1
+                FROM up
+                LEFT JOIN chitieu.unit_succession s
+                  ON s.province_id = \(province) AND s.from_unit_id = up.unit_id AND up.parent_id IS NULL AND up.level = 'province'
+                JOIN chitieu.admin_unit n ON n.province_id = \(province) AND n.unit_id = coalesce(up.parent_id, s.to_unit_id)
+                WHERE up.depth < 12 AND (up.parent_id IS NOT NULL OR n.level = 'province')
+            )
+            SELECT start_id AS unit_id, array_agg(unit_id ORDER BY depth DESC) AS path FROM up GROUP BY start_id
             """,
         ] + deadlineStatements(province: province) + [phasesStatement(province: province)]
     }
