@@ -29,10 +29,10 @@ extension ResultStore {
             let unitID: Int64
             switch input.unit {
             case .id(let id): unitID = id
-            case .code: unitID = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
+            case .code: unitID = try await tx.resolve.unit(input.unit, field: "unit_id").id
             }
             guard unitID == before.unitID, input.indicatorID == before.indicatorID else {
-                throw InputError(field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
+                throw ChitieuError(.invalid, field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
             }
         }
     }
@@ -64,7 +64,7 @@ extension ResultStore {
     /// A reason given for a return or a correction, normalized, or the error naming `reason`.
     static func reason(_ text: String) throws -> String {
         let reason = Names.normalized(text)
-        if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
+        if let problem = Names.problem(with: reason, maxLength: 1000) { throw ChitieuError(.invalid, field: "reason", reason: problem) }
         return reason
     }
 
@@ -77,7 +77,7 @@ extension ResultStore {
         try await database.withTenant(province, opening: Self.moveStatements([id], province: province)) { tx, rows in
             let read = try Self.MoveRead(rows)
             guard let before = read.results.first, let standing = read.standing(of: before, request: request) else {
-                throw AccessError.notFound("the result")
+                throw ChitieuError.notFound("the result")
             }
             let verdict = ResultRules.decide(
                 request, expectedVersion: expectedVersion, on: standing, by: caller.principal, account: caller.actor.accountID, provinceID: province)
@@ -98,13 +98,13 @@ extension ResultStore {
     /// The error a refused move answers.
     static func error(_ refusal: ResultRules.MoveRefusal) -> any Error {
         switch refusal {
-        case .notFound: return AccessError.notFound("the result")
-        case .notAllowed(let action): return AccessError(.forbidden, "your roles do not allow \(Access.describe(action)) here")
-        case .forbidden(let reason): return AccessError(.forbidden, reason)
-        case .conflict(let field, let reason): return ConflictError(field: field, reason: reason)
+        case .notFound: return ChitieuError.notFound("the result")
+        case .notAllowed(let action): return ChitieuError(.forbidden, "your roles do not allow \(Access.describe(action)) here")
+        case .forbidden(let reason): return ChitieuError(.forbidden, reason)
+        case .conflict(let field, let reason): return ChitieuError(.conflict, field: field, reason: reason)
         case .staleVersion(let expected, let current):
-            return ConflictError(field: "version", reason: "the result changed since version \(expected) (it is at version \(current)); reload it")
-        case .input(let field, let reason): return InputError(field: field, reason: reason)
+            return ChitieuError.staleVersion(expected: expected, actual: current)
+        case .input(let field, let reason): return ChitieuError(.invalid, field: field, reason: reason)
         }
     }
 
