@@ -97,10 +97,10 @@ struct ResultApprovalsTests {
         let commune = try await world.caller("xa10", in: world.a)
         let district = try await world.caller("huyen10", in: world.a)
         let r = try await results.create(province: world.a.id, Self.input(world, month: 6), submit: true, idempotencyKey: nil, caller: commune).result
-        await #expect(throws: InputError(field: "results", reason: "must list 1 to 500 results, not 0")) {
+        await #expect(throws: ChitieuError(.invalid, field: "results", reason: "must list 1 to 500 results, not 0")) {
             _ = try await results.approve(province: world.a.id, [], caller: district)
         }
-        await #expect(throws: InputError(field: "results", reason: "must list 1 to 500 results, not 501")) {
+        await #expect(throws: ChitieuError(.invalid, field: "results", reason: "must list 1 to 500 results, not 501")) {
             _ = try await results.approve(province: world.a.id, Array(repeating: (r.id, 1), count: 501), caller: district)
         }
         do {

@@ -313,7 +313,7 @@ struct ReformTests {
         }
         let (old, new, code) = (try pair.decode(Int64.self, at: 0), try pair.decode(Int64.self, at: 1), try pair.decode(String.self, at: 2))
         #expect(old != new)
-        let unit = try await owner.withTenant(laoCai.id) { tx in try await AccountStore.unit(.code(code), field: "unit", tx: tx) }
+        let unit = try await owner.withTenant(laoCai.id) { tx in try await tx.resolve.unit(.code(code), field: "unit") }
         #expect(unit.id == new, "a code names today's unit")
         _ = try await ProgressStore(database: owner).compute(province: laoCai.id, phaseID: try await phaseI(owner, laoCai))
         let (oldAchieved, newAchieved) = try await owner.withTenant(laoCai.id) { tx in
@@ -362,7 +362,7 @@ struct ReformTests {
             return ((try rows[0].decode(Int64.self, at: 0), try rows[0].decode(String.self, at: 1)), (try rows[1].decode(Int64.self, at: 0), try rows[1].decode(String.self, at: 1)))
         }
         #expect(trucBach.1 == "Phường Trúc Bạch" && baDinh.1 == "Phường Ba Đình" && trucBach.0 != baDinh.0)
-        #expect(try await owner.withTenant(hanoi.id) { tx in try await AccountStore.unit(.code("00004"), field: "unit", tx: tx).id } == baDinh.0)
+        #expect(try await owner.withTenant(hanoi.id) { tx in try await tx.resolve.unit(.code("00004"), field: "unit").id } == baDinh.0)
         func shares() async throws -> [String: (target: Int?, achieved: Int)] {
             let figures = try await ProgressStore(database: owner).figuresOnUnits(
                 province: hanoi.id, phaseCode: "2021-2025", asOf: reformDay, year: nil, indicatorCode: "DA8-03", caller: .command("test"))

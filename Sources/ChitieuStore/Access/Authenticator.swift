@@ -188,11 +188,11 @@ public struct Authenticator: Sendable {
     /// presented (`bearer`) stays open. Returns how many sessions ended.
     public func changePassword(bearer: String, current rawCurrent: String, new rawNew: String, caller: Caller) async throws -> Int {
         guard let account = caller.account, case .account(let province) = caller.principal.kind else {
-            throw AccessError(.forbidden, "only an account signed in changes its own password")
+            throw ChitieuError(.forbidden, "only an account signed in changes its own password")
         }
         let new = try AccountStore.normalizedPassword(rawNew, field: "new_password")
         let current = rawCurrent.precomposedStringWithCanonicalMapping
-        if current == new { throw InputError(field: "new_password", reason: "is the same as the current password") }
+        if current == new { throw ChitieuError(.invalid, field: "new_password", reason: "is the same as the current password") }
         let accountKey = "account:\(account.username.prefix(100))"
         try await reserveAttempt(accountKey, limit: limits.perAccount)
         let stored: PasswordHash? = try await database.withTenant(province) { tx in
@@ -205,7 +205,7 @@ public struct Authenticator: Sendable {
             return PasswordHash(parameters: parameters, salt: Array(try row.decode(Data.self, at: 1)), hash: Array(try row.decode(Data.self, at: 2)))
         }
         guard let stored, stored.parameters.isValid, rawCurrent.utf8.count <= 1024, try await stored.verify(password: current) else {
-            throw InputError(field: "current_password", reason: "is not the account's current password")
+            throw ChitieuError(.invalid, field: "current_password", reason: "is not the account's current password")
         }
         try await database.pool.query("DELETE FROM chitieu.login_throttle WHERE key = \(accountKey)", prepared: true)
         let hash = try await PasswordHash.make(password: new, parameters: passwordParameters)

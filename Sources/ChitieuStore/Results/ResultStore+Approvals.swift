@@ -25,11 +25,11 @@ extension ResultStore {
     /// with COMMIT.
     public func approve(province: Int64, _ items: [(id: UUID, version: Int)], caller: Caller) async throws -> [(id: UUID, outcome: ApprovalOutcome)] {
         guard (1...Self.approvalBatchLimit).contains(items.count) else {
-            throw InputError(field: "results", reason: "must list 1 to \(Self.approvalBatchLimit) results, not \(items.count)")
+            throw ChitieuError(.invalid, field: "results", reason: "must list 1 to \(Self.approvalBatchLimit) results, not \(items.count)")
         }
         var seen: Set<UUID> = []
         for (index, item) in items.enumerated() where !seen.insert(item.id).inserted {
-            throw InputError(field: "results[\(index)].id", reason: "lists \(item.id.uuidString.lowercased()) a second time")
+            throw ChitieuError(.invalid, field: "results[\(index)].id", reason: "lists \(item.id.uuidString.lowercased()) a second time")
         }
         return try await database.withTenant(province, opening: Self.moveStatements(items.map(\.id), province: province)) { tx, rows in
             let read = try Self.MoveRead(rows)

@@ -29,10 +29,10 @@ extension ResultStore {
             let unitID: Int64
             switch input.unit {
             case .id(let id): unitID = id
-            case .code: unitID = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
+            case .code: unitID = try await tx.resolve.unit(input.unit, field: "unit_id").id
             }
             guard unitID == before.unitID, input.indicatorID == before.indicatorID else {
-                throw InputError(field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
+                throw ChitieuError(.invalid, field: "unit_id", reason: "a result keeps its unit and indicator; record a new one instead")
             }
         }
     }
@@ -64,7 +64,7 @@ extension ResultStore {
     /// A reason given for a return or a correction, normalized, or the error naming `reason`.
     static func reason(_ text: String) throws -> String {
         let reason = Names.normalized(text)
-        if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
+        if let problem = Names.problem(with: reason, maxLength: 1000) { throw ChitieuError(.invalid, field: "reason", reason: problem) }
         return reason
     }
 
@@ -77,7 +77,7 @@ extension ResultStore {
         try await database.withTenant(province, opening: Self.moveStatements([id], province: province)) { tx, rows in
             let read = try Self.MoveRead(rows)
             guard let before = read.results.first, let standing = read.standing(of: before, request: request) else {
-                throw AccessError.notFound("the result")
+                throw ChitieuError.notFound("the result")
             }
             let verdict = ResultRules.decide(
                 request, expectedVersion: expectedVersion, on: standing, by: caller.principal, account: caller.actor.accountID, provinceID: province)
@@ -98,13 +98,13 @@ extension ResultStore {
     /// The error a refused move answers.
     static func error(_ refusal: ResultRules.MoveRefusal) -> any Error {
         switch refusal {
-        case .notFound: return AccessError.notFound("the result")
-        case .notAllowed(let action): return AccessError(.forbidden, "your roles do not allow \(Access.describe(action)) here")
-        case .forbidden(let reason): return AccessError(.forbidden, reason)
-        case .conflict(let field, let reason): return ConflictError(field: field, reason: reason)
+        case .notFound: return ChitieuError.notFound("the result")
+        case .notAllowed(let action): return ChitieuError(.forbidden, "your roles do not allow \(Access.describe(action)) here")
+        case .forbidden(let reason): return ChitieuError(.forbidden, reason)
+        case .conflict(let field, let reason): return ChitieuError(.conflict, field: field, reason: reason)
         case .staleVersion(let expected, let current):
-            return ConflictError(field: "version", reason: "the result changed since version \(expected) (it is at version \(current)); reload it")
-        case .input(let field, let reason): return InputError(field: field, reason: reason)
+            return ChitieuError.staleVersion(expected: expected, actual: current)
+        case .input(let field, let reason): return ChitieuError(.invalid, field: field, reason: reason)
         }
     }
 
@@ -118,12 +118,24 @@ extension ResultStore {
             SELECT \(sql: columns), \(sql: moveColumns), \(sql: ruleColumns) FROM chitieu.result r \(sql: joins)
             WHERE r.province_id = \(province) AND r.result_id = ANY(\(ids)::uuid[]) ORDER BY r.result_id FOR UPDATE OF r
             """,
+            // chitieu.unit_path's walk up, written in (on Citus this statement runs on one worker,
+            // where a function reading tenant tables would read an empty placeholder): parents,
+            // then from a predecessor province's own unit to the province that took it over.
             """
-            SELECT u.unit_id, chitieu.unit_path(\(province), u.unit_id) AS path
-            FROM unnest(ARRAY(
-                SELECT DISTINCT unit.id FROM chitieu.result r, unnest(ARRAY[r.unit_id, r.decided_unit_id]) AS unit(id)
-                WHERE r.province_id = \(province) AND r.result_id = ANY(\(ids)::uuid[]) AND unit.id IS NOT NULL
-            )) AS u(unit_id)
+            WITH RECURSIVE up AS (
+                SELECT u.unit_id AS start_id, u.unit_id, u.parent_id, u.level, 0 AS depth FROM chitieu.admin_unit u
+                WHERE u.province_id = \(province) AND u.unit_id IN (
+                    SELECT unit.id FROM chitieu.result r, unnest(ARRAY[r.unit_id, r.decided_unit_id]) AS unit(id)
+                    WHERE r.province_id = \(province) AND r.result_id = ANY(\(ids)::uuid[]) AND unit.id IS NOT NULL)
+              UNION ALL
+                SELECT up.start_id, n.unit_id, n.parent_id, n.level, up.depth + 1
+                FROM up
+                LEFT JOIN chitieu.unit_succession s
+                  ON s.province_id = \(province) AND s.from_unit_id = up.unit_id AND up.parent_id IS NULL AND up.level = 'province'
+                JOIN chitieu.admin_unit n ON n.province_id = \(province) AND n.unit_id = coalesce(up.parent_id, s.to_unit_id)
+                WHERE up.depth < 12 AND (up.parent_id IS NOT NULL OR n.level = 'province')
+            )
+            SELECT start_id AS unit_id, array_agg(unit_id ORDER BY depth DESC) AS path FROM up GROUP BY start_id
             """,
         ] + deadlineStatements(province: province) + [phasesStatement(province: province)]
     }

@@ -249,12 +249,12 @@ public struct ResultStore: Sendable {
     /// The context from the rows of `contextStatements`, once the caller may submit for the unit.
     static func context(_ rows: [PostgresRows], year: Int, caller: Caller, province: Int64) throws -> Context {
         // Not found, then forbidden, then the rules: the order in which a caller learns of them.
-        guard let unitRow = rows[0].first else { throw AccessError.notFound("the unit") }
+        guard let unitRow = rows[0].first else { throw ChitieuError.notFound("the unit") }
         let unit = try FoundUnit(unitRow)
-        guard let path = try rows[1].first?.decode([Int64]?.self, at: 0), !path.isEmpty else { throw AccessError.notFound("the unit") }
+        guard let path = try rows[1].first?.decode([Int64]?.self, at: 0), !path.isEmpty else { throw ChitieuError.notFound("the unit") }
         try Access.check(
             Policy.decide(caller.principal, .submitResult, .unit(province, path: path)), action: .submitResult, what: "the unit")
-        guard let rulesRow = rows[2].first else { throw AccessError.notFound("the indicator") }
+        guard let rulesRow = rows[2].first else { throw ChitieuError.notFound("the indicator") }
         let (rules, today) = try Self.rules(rulesRow)
         return Context(
             unit: unit, rules: rules, today: today, path: path, deadline: try Deadlines(closing: rows[3], reopened: rows[4]).of(year),
@@ -280,7 +280,7 @@ public struct ResultStore: Sendable {
             let unit: Int64
             switch input.unit {
             case .id(let id): unit = id
-            case .code: unit = try await AccountStore.unit(input.unit, field: "unit_id", tx: tx).id
+            case .code: unit = try await tx.resolve.unit(input.unit, field: "unit_id").id
             }
             rows = try await tx.connection.pipeline(contextStatements(input, unitID: unit, province: tx.provinceID).map { ($0, true) })
         }
@@ -291,21 +291,20 @@ public struct ResultStore: Sendable {
     /// Refuses an input of a year whose reporting closed, unless reopened for its unit.
     static func checkDeadline(_ context: Context) throws {
         if let refusal = context.deadline.refusal(path: context.path, today: context.today) {
-            throw ConflictError(field: "period_end", reason: refusal)
+            throw ChitieuError(.deadlinePassed, field: "period_end", reason: refusal)
         }
     }
 
     /// The indicator's rules and the unit's validity, checked against an input (`ResultRules.refusal`).
     /// Returns the unit id.
     static func validate(_ input: ResultInput, unit: FoundUnit, rules: IndicatorRules, today: CalendarDate) throws -> Int64 {
-        switch ResultRules.refusal(
+        if let error = ResultRules.error(
             start: CalendarDate(input.periodStart), end: CalendarDate(input.periodEnd), figures: input.figures, unit: unit, indicator: rules,
             today: today)
         {
-        case .input(let field, let reason): throw InputError(field: field, reason: reason)
-        case .conflict(let field, let reason): throw ConflictError(field: field, reason: reason)
-        case nil: return unit.id
+            throw error
         }
+        return unit.id
     }
 
     /// Recomputes an indicator in every phase of the province: its status or its name changed.
@@ -345,7 +344,7 @@ public struct ResultStore: Sendable {
         if let key = idempotencyKey {
             guard (1...200).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }),
                   !key.hasPrefix("generated:") else {
-                throw InputError(field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters, not starting with 'generated:'")
+                throw ChitieuError(.invalid, field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters, not starting with 'generated:'")
             }
         }
         // Requests with one key at once: the later INSERT waits for the earlier one's transaction
@@ -358,7 +357,7 @@ public struct ResultStore: Sendable {
             } catch is IdempotencyKeyTaken where attempt < 3 {
                 attempt += 1
             } catch is IdempotencyKeyTaken {
-                throw ConflictError(field: "Idempotency-Key", reason: "a request with this key is being processed; retry it")
+                throw ChitieuError(.conflict, field: "Idempotency-Key", reason: "a request with this key is being processed; retry it")
             }
         }
     }
@@ -380,7 +379,7 @@ public struct ResultStore: Sendable {
                     prepared: true)
                 if let row = earlier.first {
                     guard try row.decode(Data?.self, at: 1) == fingerprint else {
-                        throw ConflictError(field: "Idempotency-Key", reason: "was used before with other content")
+                        throw ChitieuError(.conflict, field: "Idempotency-Key", reason: "was used before with other content")
                     }
                     return (try await Self.find(try row.decode(UUID.self, at: 0), tx: tx)!, true)
                 }
@@ -427,7 +426,7 @@ public struct ResultStore: Sendable {
     /// Sets the day a year's results close (province officers).
     public func setDeadline(province: Int64, year: Int, closesOn: PostgresDate, caller: Caller) async throws {
         guard (2000...2100).contains(year), closesOn.year >= year else {
-            throw InputError(field: "closes_on", reason: "must fall in \(year) or later")
+            throw ChitieuError(.invalid, field: "closes_on", reason: "must fall in \(year) or later")
         }
         try await database.withTenant(province) { tx in
             try await Access.require(caller, .manageIndicators, tx: tx)
@@ -444,15 +443,15 @@ public struct ResultStore: Sendable {
 
     /// Reopens reporting of a year for a unit and its subtree until a day, with a reason.
     public func openException(province: Int64, unit: UnitReference, year: Int, until: PostgresDate, reason rawReason: String, caller: Caller) async throws -> Int64 {
-        guard (2000...2100).contains(year) else { throw InputError(field: "year", reason: "must be between 2000 and 2100") }
+        guard (2000...2100).contains(year) else { throw ChitieuError(.invalid, field: "year", reason: "must be between 2000 and 2100") }
         let reason = Names.normalized(rawReason)
-        if let problem = Names.problem(with: reason, maxLength: 1000) { throw InputError(field: "reason", reason: problem) }
+        if let problem = Names.problem(with: reason, maxLength: 1000) { throw ChitieuError(.invalid, field: "reason", reason: problem) }
         return try await database.withTenant(province) { tx in
-            let found = try await AccountStore.unit(unit, field: "unit", tx: tx)
+            let found = try await tx.resolve.unit(unit, field: "unit")
             try await Access.require(caller, .manageIndicators, tx: tx)
             // Today in Vietnam, as the deadline check reads it (not the session's time zone).
             let today = try await tx.query("SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date")[0].decode(PostgresDate.self, at: 0)
-            guard until >= today else { throw InputError(field: "until", reason: "\(until) is in the past") }
+            guard until >= today else { throw ChitieuError(.invalid, field: "until", reason: "\(until) is in the past") }
             let id = try await tx.query(
                 """
                 INSERT INTO chitieu.deadline_exception (province_id, unit_id, year, reason, until, granted_by)
@@ -468,7 +467,7 @@ public struct ResultStore: Sendable {
     /// One result the caller may read.
     public func find(province: Int64, id: UUID, caller: Caller) async throws -> ResultRecord {
         try await database.withTenant(province) { tx in
-            guard let record = try await Self.find(id, tx: tx) else { throw AccessError.notFound("the result") }
+            guard let record = try await Self.find(id, tx: tx) else { throw ChitieuError.notFound("the result") }
             try await Access.require(caller, .read, unit: record.unitID, what: "the result", tx: tx)
             return record
         }
@@ -498,7 +497,7 @@ public struct ResultStore: Sendable {
     /// Results in the caller's scope (or below `unitID`), newest first, a page at a time.
     public func list(province: Int64, filter: Filter, caller: Caller) async throws -> [ResultRecord] {
         try Paging.check(limit: filter.limit)
-        if let year = filter.year, !(2000...2100).contains(year) { throw InputError(field: "year", reason: "must be between 2000 and 2100") }
+        if let year = filter.year, !(2000...2100).contains(year) { throw ChitieuError(.invalid, field: "year", reason: "must be between 2000 and 2100") }
         return try await database.withTenant(province) { tx in
             let scope = try await Access.scope(try await Access.scopeRoots(caller, unit: filter.unitID, tx: tx), tx: tx)
             return try await tx.query(
