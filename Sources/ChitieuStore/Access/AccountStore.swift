@@ -114,12 +114,6 @@ public struct AccountStore: Sendable {
         ).first.map(decode)
     }
 
-    /// The unit with a reference (by code: the current one), or an error naming `field`.
-    @available(*, deprecated, message: "use tx.resolve.unit(_:field:)")
-    public static func unit(_ reference: UnitReference, field: String, tx: TenantTransaction) async throws -> FoundUnit {
-        try await tx.resolve.unit(reference, field: field)
-    }
-
     /// The strongest role an account holds now (nil: none).
     static func highestRole(of account: Account, tx: TenantTransaction) async throws -> Role? {
         try await tx.query(
