@@ -14,6 +14,15 @@ struct ResultsController {
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        addResultRoutes(to: group)
+        for move in ["submit", "approve", "return", "correct"] {
+            group.post("results/:id/\(move)") { request, context in try await self.move(move, request, context) }
+        }
+        addProgressRoutes(to: group)
+    }
+
+    /// Creating, listing, reading and editing results; approving many at once.
+    func addResultRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("results") { request, context in
             let (caller, province) = try context.province()
             let input = try await JSONInput.read(
@@ -68,33 +77,37 @@ struct ResultsController {
             let outcomes = try await results.approve(province: province, items, caller: caller)
             return JSONBody.response(.ok, ["results": outcomes.map(Self.approval)])
         }
-        for move in ["submit", "approve", "return", "correct"] {
-            group.post("results/:id/\(move)") { request, context in
-                let (caller, province) = try context.province()
-                let id = try context.parameters.uuid("id", what: "the result")
-                let allowed: Set<String> = move == "return" ? ["reason", "version"] : move == "correct" ? ["value", "breakdown", "companion_value", "companion_breakdown", "evidence_note", "reason", "version"] : ["version"]
-                // These moves may come without a body; a body, when sent, is read like any other.
-                let length = request.headers[.contentLength]
-                let bodyless = length == "0" || (length == nil && request.headers[.contentType] == nil)
-                let input = bodyless ? JSONInput(members: [:]) : try await JSONInput.read(request, context: context, allowed: allowed)
-                let version = try input.integer("version").map(Int.init)
-                // Deciding on content needs the version the decider saw: a result changed since is a 409.
-                if (move == "approve" || move == "correct") && version == nil { throw BodyError.invalid("version", "is required: the version of the result you reviewed") }
-                let record: ResultRecord
-                switch move {
-                case "submit": record = try await results.submit(province: province, id: id, expectedVersion: version, caller: caller)
-                case "approve": record = try await results.approve(province: province, id: id, expectedVersion: version, caller: caller)
-                case "return":
-                    record = try await results.giveBack(
-                        province: province, id: id, reason: try input.requiredString("reason", maxBytes: 4000), expectedVersion: version, caller: caller)
-                default:
-                    record = try await results.correct(
-                        province: province, id: id, figures: try Self.figures(input), reason: try input.requiredString("reason", maxBytes: 4000),
-                        expectedVersion: version, caller: caller)
-                }
-                return JSONBody.response(.ok, Representation.result(record))
-            }
+    }
+
+    /// A move of one result: submit, approve, return (with a reason) or correct (with figures and a reason).
+    func move(_ move: String, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (caller, province) = try context.province()
+        let id = try context.parameters.uuid("id", what: "the result")
+        let allowed: Set<String> = move == "return" ? ["reason", "version"] : move == "correct" ? ["value", "breakdown", "companion_value", "companion_breakdown", "evidence_note", "reason", "version"] : ["version"]
+        // These moves may come without a body; a body, when sent, is read like any other.
+        let length = request.headers[.contentLength]
+        let bodyless = length == "0" || (length == nil && request.headers[.contentType] == nil)
+        let input = bodyless ? JSONInput(members: [:]) : try await JSONInput.read(request, context: context, allowed: allowed)
+        let version = try input.integer("version").map(Int.init)
+        // Deciding on content needs the version the decider saw: a result changed since is a 409.
+        if (move == "approve" || move == "correct") && version == nil { throw BodyError.invalid("version", "is required: the version of the result you reviewed") }
+        let record: ResultRecord
+        switch move {
+        case "submit": record = try await results.submit(province: province, id: id, expectedVersion: version, caller: caller)
+        case "approve": record = try await results.approve(province: province, id: id, expectedVersion: version, caller: caller)
+        case "return":
+            record = try await results.giveBack(
+                province: province, id: id, reason: try input.requiredString("reason", maxBytes: 4000), expectedVersion: version, caller: caller)
+        default:
+            record = try await results.correct(
+                province: province, id: id, figures: try Self.figures(input), reason: try input.requiredString("reason", maxBytes: 4000),
+                expectedVersion: version, caller: caller)
         }
+        return JSONBody.response(.ok, Representation.result(record))
+    }
+
+    /// Completion: the figures, on the units of a day if asked, and the caller's summary.
+    func addProgressRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("progress") { request, context in
             let (caller, province) = try context.province()
             let query = QueryInput(request)
