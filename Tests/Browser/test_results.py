@@ -100,5 +100,6 @@ def test_a_returned_result_is_edited_and_resubmitted(officer, world):
     shot(commune, "sua-ket-qua")
     commune.get_by_role("button", name="Lưu và gửi duyệt").click()
     expect(commune.get_by_role("status")).to_contain_text("Đã gửi duyệt.")
-    expect(commune.locator("ol.history")).to_contain_text("trả lại: “Thiếu danh sách thành viên”")
+    expect(commune.locator("ol.history")).to_contain_text("đã trả lại kết quả")
+    expect(commune.locator("ol.history")).to_contain_text(": “Thiếu danh sách thành viên”")
     shot(commune, "ket-qua-gui-lai")

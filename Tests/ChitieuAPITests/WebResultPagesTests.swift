@@ -135,7 +135,7 @@ struct WebResultPagesTests {
             let id = try #require(Self.resultID(in: first.location))
             let shown = try await commune.request(.get, "/ket-qua/\(id)?da=gui")
             #expect(shown.text.contains("Đã gửi duyệt.") && shown.text.contains("Quý III/2025") && shown.text.contains("nữ 1, nam 2"))
-            #expect(shown.text.contains("canbo.xa nhập và gửi duyệt (giá trị 3)."), "\(shown.text)")
+            #expect(shown.text.contains("Cán bộ canbo.xa đã nhập và gửi duyệt kết quả 3 câu lạc bộ của ") && shown.text.contains(" (quý III/2025).</li>"), "\(shown.text)")
 
             // The district's inbox shows it; approved with one POST.
             let district = WebClient(http)
@@ -166,7 +166,9 @@ struct WebResultPagesTests {
             #expect(resubmitted.status == .seeOther, "\(resubmitted.text)")
             #expect(try await Self.count(web, "SELECT count(*)::int FROM chitieu.result WHERE result_id = '\(otherID)' AND state = 'submitted' AND value = 4") == 1)
             let history = try await commune.request(.get, "/ket-qua/\(otherID)")
-            #expect(history.text.contains("canbo.huyen trả lại: “Thiếu danh sách thành viên”") && history.text.contains("canbo.xa sửa số liệu (giá trị 4)."))
+            // The history in the audit log's sentences (AuditSentence), with the officers' names.
+            #expect(history.text.contains("Cán bộ canbo.huyen đã trả lại kết quả ") && history.text.contains(": “Thiếu danh sách thành viên”"), "\(history.text)")
+            #expect(history.text.contains("Cán bộ canbo.xa đã sửa kết quả 4 "), "\(history.text)")
 
             // The completeness page counts the commune's clubs as reported.
             let province = WebClient(http)

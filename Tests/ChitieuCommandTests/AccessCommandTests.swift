@@ -90,6 +90,10 @@ struct AccessCommandTests {
         #expect(events.contains { $0["action"] as? String == "token.revoke" && $0["actor"] as? String == "cli:token revoke" })
         #expect(!events.contains { $0["action"] as? String == "indicator.suspend" && $0["entity_id"] as? String == "DA8-01" })
         #expect(!audit.output.contains(token.split(separator: "_", maxSplits: 2).last!) && !audit.output.contains("mật khẩu tỉnh"))
+        #expect(events.contains { ($0["summary"] as? String)?.hasPrefix("cli:token revoke đã thu hồi một mã truy cập") == true })
+        // The table says what happened in a sentence, in its own column.
+        let table = try await run(["audit", "list", "--province", "10", "--entity", "token"])
+        #expect(table.output.contains("summary") && table.output.contains("cli:token revoke đã thu hồi một mã truy cập"), "\(table.output)")
         let grantsOnly = try await run(["audit", "list", "--province", "10", "--entity", "grant", "--json"])
         #expect((try json(grantsOnly.output) as? [[String: Any]])?.allSatisfy { $0["entity_type"] as? String == "grant" } == true)
         #expect(try await run(["audit", "list", "--province", "10", "--as", "xa.amusung"]).status == 1)

@@ -116,6 +116,8 @@ public enum OpenAPIDocument {
                 "id": integer, "at": time, "actor_id": nullable(uuid), "actor": string, "via": enumeration(["api", "cli", "job"]),
                 "request_id": nullable(string), "action": string, "entity_type": string, "entity_id": nullable(string),
                 "unit_id": nullable(integer), "before": any, "after": any,
+                "summary": string.merging(["description": "The event as a sentence: Vietnamese with `Accept-Language: vi`, English otherwise."]) { $1 },
+                "actor_name": nullable(string), "unit_name": nullable(string),
             ]),
         ]
     }
@@ -405,7 +407,9 @@ public enum OpenAPIDocument {
                 "The audit log of my scope, newest first.", id: "listAudit", tag: "audit", ok: (200, "Events.", ref("AuditPage")), errors: [403, 422],
                 parameters: [
                     parameter("entity_type", string, "e.g. account, grant, target, job."), parameter("entity_id", string, "The entity's id."),
-                    parameter("since", time, "Events at or after this time."), limit,
+                    parameter("since", time, "Events at or after this time."), parameter("until", time, "Events before this time."),
+                    parameter("unit_id", integer, "Only events of this unit and the units under it."),
+                    parameter("actor", string, "Only events of this account (username)."), limit,
                     parameter("cursor", string, "`next_cursor` of the previous page."),
                 ])],
         ]

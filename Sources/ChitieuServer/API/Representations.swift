@@ -39,7 +39,11 @@ public enum Representation {
         ]
     }
 
-    public static func auditEvent(_ e: AuditEvent) -> [String: Any] {
+    /// An audit event, its `summary` in Vietnamese (the command line's language).
+    public static func auditEvent(_ e: AuditEvent) -> [String: Any] { auditEvent(e, language: .vi) }
+
+    /// An audit event, its `summary` sentence in `language`.
+    public static func auditEvent(_ e: AuditEvent, language: Language) -> [String: Any] {
         func parsed(_ text: String?) -> Any {
             guard let text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else { return NSNull() }
             return object
@@ -48,6 +52,7 @@ public enum Representation {
             "id": e.id, "at": time(e.at), "actor_id": e.actorID.map { $0.uuidString.lowercased() } ?? NSNull(), "actor": e.actorLabel,
             "via": e.via, "request_id": e.requestID ?? NSNull(), "action": e.action, "entity_type": e.entityType,
             "entity_id": e.entityID ?? NSNull(), "unit_id": e.unitID ?? NSNull(), "before": parsed(e.before), "after": parsed(e.after),
+            "summary": e.summary(in: language), "actor_name": e.actorName ?? NSNull(), "unit_name": e.unitName ?? NSNull(),
         ]
     }
 

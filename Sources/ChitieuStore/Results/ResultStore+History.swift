@@ -11,10 +11,11 @@ extension ResultStore {
             try await Access.require(caller, .read, unit: record.unitID, what: "the result", tx: tx)
             return try await tx.query(
                 """
-                SELECT event_id, at, actor_id, actor_label, via, request_id, action, entity_type, entity_id, unit_id, before::text, after::text
-                FROM chitieu.audit_event
-                WHERE province_id = \(province) AND entity_type = 'result' AND entity_id = \(id.uuidString.lowercased())
-                ORDER BY event_id
+                SELECT \(sql: AuditStore.columns)
+                FROM chitieu.audit_event e
+                \(sql: AuditStore.joins)
+                WHERE e.province_id = \(province) AND e.entity_type = 'result' AND e.entity_id = \(id.uuidString.lowercased())
+                ORDER BY e.event_id
                 LIMIT 500
                 """, prepared: true
             ).map(AuditStore.decode)

@@ -360,8 +360,11 @@ struct AuditCommand: AsyncParsableCommand {
                 try await AuditStore(database: db).list(province: tenant.id, filter: filter, caller: caller)
             }
             Output.print(
-                output.format, columns: ["id", "at", "actor", "via", "action", "entity", "after"],
-                rows: events.map { [String($0.id), timestamp($0.at), $0.actorLabel, $0.via, $0.action, "\($0.entityType) \($0.entityID ?? "")", $0.after ?? ""] },
+                output.format, columns: ["id", "at", "actor", "via", "action", "entity", "summary", "after"],
+                rows: events.map {
+                    [String($0.id), timestamp($0.at), $0.actorLabel, $0.via, $0.action, "\($0.entityType) \($0.entityID ?? "")",
+                     $0.summary(in: .vi), $0.after ?? ""]
+                },
                 jsonRows: events.map(Representation.auditEvent))
         }
     }

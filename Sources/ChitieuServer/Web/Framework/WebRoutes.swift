@@ -29,5 +29,6 @@ enum WebRoutes {
         ResultsPageController(services: services).addRoutes(to: signedIn)
         InboxController(services: services).addRoutes(to: signedIn)
         CompletenessPageController(services: services).addRoutes(to: signedIn)
+        AuditPageController(services: services).addRoutes(to: signedIn)
     }
 }

@@ -1,6 +1,6 @@
 /// The pages of the navigation, in its order: their paths (ASCII, stable) and Vietnamese labels.
 enum WebSection: String, CaseIterable, Sendable {
-    case dashboard, entry, results, inbox, completeness, downloads
+    case dashboard, entry, results, inbox, completeness, downloads, audit
 
     /// The page's path.
     var path: String {
@@ -11,6 +11,7 @@ enum WebSection: String, CaseIterable, Sendable {
         case .inbox: "/duyet"
         case .completeness: "/tinh-hinh-bao-cao"
         case .downloads: "/tai-ve"
+        case .audit: "/nhat-ky"
         }
     }
 
@@ -23,6 +24,7 @@ enum WebSection: String, CaseIterable, Sendable {
         case .inbox: "Duyệt"
         case .completeness: "Tình hình báo cáo"
         case .downloads: "Tải về"
+        case .audit: "Nhật ký"
         }
     }
 }

@@ -51,26 +51,9 @@ enum ResultText {
         }.joined(separator: "; ")
     }
 
-    /// What an audit event of a result says, as a sentence: who did what (and the figures).
+    /// What an audit event of a result says, as a sentence (the audit log's own, `AuditSentence`).
     static func event(_ e: AuditEvent) -> String {
-        let after = e.after.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        let value = (after?["value"] as? Int).map { WebFormat.integer($0) }
-        let figures = value.map { " (giá trị \($0))" } ?? ""
-        let who = e.actorLabel
-        switch e.action {
-        case "result.create": return "\(who) tạo bản nháp\(figures)."
-        case "result.submit":
-            return e.before == nil ? "\(who) nhập và gửi duyệt\(figures)." : "\(who) gửi duyệt."
-        case "result.update": return "\(who) sửa số liệu\(figures)."
-        case "result.approve": return "\(who) duyệt."
-        case "result.return":
-            let reason = (after?["return_reason"] as? String).map { ": “\($0)”" } ?? "."
-            return "\(who) trả lại\(reason)"
-        case "result.correct": return "\(who) điều chỉnh số liệu đã duyệt\(figures)."
-        case "result.correction_reason":
-            return "Lý do điều chỉnh: “\((after?["reason"] as? String) ?? "")”."
-        default: return "\(who): \(e.action)."
-        }
+        e.summary(in: .vi) + "."
     }
 
     /// The field of the form an error is about and what to tell the officer, in the catalogue's
