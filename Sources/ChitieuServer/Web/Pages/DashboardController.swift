@@ -23,6 +23,8 @@ struct DashboardController {
         var sort: String
         var descending: Bool
         var onUnits: Bool
+        /// The unit, as the policy let the caller read it.
+        var readable: ReadableUnit?
 
         /// The query string of this choice with some parameters changed.
         func query(unit: Int64?? = .none, indicator: String?? = .none, sort: String? = nil, descending: Bool? = nil, onUnits: Bool? = nil, year: Int?? = .none) -> String {
@@ -46,23 +48,29 @@ struct DashboardController {
     func dashboard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (caller, province) = try context.province()
         let query = WebQuery(request)
-        let phases = try await TargetStore(database: services.database).phases(province: province, caller: caller)
+        // The phases, whether their units changed and the unit asked for (checked by the policy)
+        // in one round trip; the figures below are kept in memory (`FiguresCache`), as the JSON
+        // route's are, and most pages need nothing more from the database.
+        let frame = try await services.progress.frame(province: province, unit: try query.id("unit"), caller: caller)
+        let listed = frame.phases
+        let phases = listed.map(\.phase)
+        func unitsEnded(_ phase: Phase) -> Bool { listed.first { $0.phase.code == phase.code }?.unitsEnded ?? false }
         guard !phases.isEmpty else {
             return WebLayout.response(
                 WebPage(title: "Tổng quan", section: .dashboard, body: Self.emptyTemplate.render([:])), context: context)
         }
         var phase = Self.phase(phases, chosen: query["phase"])!
         var year = query.integer("year").flatMap { phase.years.contains($0) ? $0 : nil }
-        var merged = try await services.progress.unitsEnded(province: province, phaseCode: phase.code, caller: caller)
+        var merged = unitsEnded(phase)
         var choice = Choice(
             phase: phase, year: year, unit: try query.id("unit"), indicator: query["indicator"],
             sort: query["sort"].flatMap { Self.sortKeys.contains($0) ? $0 : nil } ?? "name", descending: query["dir"] == "desc",
-            onUnits: merged && query["view"] == "units")
+            onUnits: merged && query["view"] == "units", readable: frame.unit)
         var figures = try await read(province: province, choice: choice, year: year, depth: 1, indicator: nil, caller: caller)
         // Unasked, a phase just begun with no target yet gives way to the one before it.
         if query["phase"] == nil, !figures.contains(where: { $0.target != nil }), let earlier = phases.last(where: { $0.lastYear < phase.firstYear }) {
             (phase, year, choice.phase, choice.year) = (earlier, nil, earlier, nil)
-            merged = try await services.progress.unitsEnded(province: province, phaseCode: phase.code, caller: caller)
+            merged = unitsEnded(phase)
             choice.onUnits = merged && query["view"] == "units"
             figures = try await read(province: province, choice: choice, year: nil, depth: 1, indicator: nil, caller: caller)
         }
@@ -152,12 +160,14 @@ struct DashboardController {
 
         // The yearly figures of the unit and indicator, drawn by the server.
         if let code = choice.indicator {
-            // The years at once, each on its own connection.
+            // The years at once, each on its own connection when not kept. Every indicator of the
+            // year is read (one kept answer serves the chart of each indicator).
             let (c, unitID) = (choice, top.unitID)
             let byYear = try await withThrowingTaskGroup(of: (Int, ProgressFigure?).self) { group in
                 for y in phase.years {
                     group.addTask {
-                        (y, try await read(province: province, choice: c, year: y, depth: 0, indicator: code, caller: caller).first { $0.unitID == unitID })
+                        let figures = try await read(province: province, choice: c, year: y, depth: 0, indicator: nil, caller: caller)
+                        return (y, figures.first { $0.unitID == unitID && $0.indicatorCode == code })
                     }
                 }
                 return try await group.reduce(into: [Int: ProgressFigure]()) { $0[$1.0] = $1.1 }
@@ -176,6 +186,10 @@ struct DashboardController {
 
     /// The figures of the choice: as reported, or on today's units for a merged province.
     func read(province: Int64, choice: Choice, year: Int?, depth: Int, indicator: String?, caller: Caller) async throws -> [ProgressFigure] {
+        if !choice.onUnits, let readable = choice.readable {
+            return try await services.progress.figures(
+                province: province, phaseCode: choice.phase.code, year: year, under: readable, depth: depth, indicatorCode: indicator, caller: caller)
+        }
         let unit = choice.unit.map(UnitReference.id)
         if choice.onUnits {
             let c = Calendar.current.dateComponents(in: WebFormat.timeZone, from: Date())
@@ -194,9 +208,17 @@ struct DashboardController {
         var trail: [(Int64?, String)] = [(choice.unit, top.unitName)]
         let roots = Set(caller.principal.grants.map(\.unitID))
         var parent = roots.contains(top.unitID) || choice.unit == nil ? nil : top.parentID
+        // The units above, read with the unit (`ProgressStore.frame`) when it was asked for.
+        let known = Dictionary((choice.readable?.trail ?? []).map { ($0.id, (id: $0.id, name: $0.name, parentID: $0.parentID)) }) { a, _ in a }
         let directory = UnitDirectory(database: services.database)
         while let id = parent, trail.count < 6 {
-            guard let unit = try? await directory.unit(id: id, province: province, caller: caller) else { break }
+            let found: (id: Int64, name: String, parentID: Int64?)?
+            if let unit = known[id] {
+                found = unit
+            } else {
+                found = (try? await directory.unit(id: id, province: province, caller: caller)).map { ($0.id, $0.name, $0.parentID) }
+            }
+            guard let unit = found else { break }
             trail.insert((unit.id, unit.name), at: 0)
             parent = roots.contains(unit.id) ? nil : unit.parentID
         }
