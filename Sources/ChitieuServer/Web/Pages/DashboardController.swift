@@ -97,15 +97,19 @@ struct DashboardController {
         let suspended = own.filter { $0.status == .suspended }.count
         values["headline"] = "\(counted.filter { $0.status == .completed }.count)/\(counted.count) chỉ tiêu đạt 100%"
         if suspended > 0 { values["suspendedNote"] = "\(suspended) chỉ tiêu tạm dừng" }
-        values["indicators"] = own.map { f -> [String: Any] in
-            var item = Self.figureValues(f)
-            item["name"] = f.indicatorName
-            item["code"] = f.indicatorCode
-            item["measure"] = f.measureUnit
-            item["href"] = "/tong-quan" + choice.query(indicator: .some(f.indicatorCode)) + "#don-vi"
-            item["selected"] = f.indicatorCode == choice.indicator
-            return item
+        // The cards and the table's rows are written here, escaped as the template escapes: the
+        // most repeated parts of the page, and the costliest to render through the template.
+        var cards = ""
+        for f in own {
+            let e = Self.escape
+            cards += "<li class=\"card indicator\">\n<h3><a href=\"\(e("/tong-quan" + choice.query(indicator: .some(f.indicatorCode)) + "#don-vi"))\""
+            cards += (f.indicatorCode == choice.indicator ? " aria-current=\"true\"" : "") + ">\(e(f.indicatorName))</a> <span class=\"code\">\(e(f.indicatorCode))</span></h3>\n"
+            cards += "<dl class=\"figures\"><div><dt>Chỉ tiêu</dt><dd>\(e(f.target.map(WebFormat.integer) ?? "—")) \(e(f.measureUnit))</dd></div>"
+            cards += "<div><dt>Đạt</dt><dd>\(e(WebFormat.integer(f.achieved)))</dd></div><div><dt>Tỷ lệ</dt><dd>\(e(f.rate.map(WebFormat.percent) ?? "—"))</dd></div></dl>\n"
+            cards += ProgressChart.bar(rate: f.rate, status: f.status)
+            cards += "\n<p><span class=\"status \(e(f.status.rawValue))\">\(e(Self.statusLabels[f.status] ?? ""))</span></p>\n</li>"
         }
+        values["indicators"] = cards
         if merged {
             values["merged"] = true
             values["reportedHref"] = "/tong-quan" + choice.query(onUnits: false)
@@ -133,14 +137,16 @@ struct DashboardController {
             if x == y { return order[a.unitID]! < order[b.unitID]! }
             return choice.descending ? x > y : x < y
         }
-        values["children"] = children.map { f -> [String: Any] in
-            var item = Self.figureValues(f)
-            item["name"] = f.unitName
-            item["href"] = "/tong-quan" + choice.query(unit: .some(f.unitID))
+        var rows = ""
+        for f in children {
+            let e = Self.escape
             let d = done[f.unitID] ?? (0, 0)
-            item["done"] = "\(d.0)/\(d.1)"
-            return item
+            rows += "<tr><td><a href=\"\(e("/tong-quan" + choice.query(unit: .some(f.unitID))))\">\(e(f.unitName))</a></td>"
+            rows += "<td class=\"num\">\(e(f.target.map(WebFormat.integer) ?? "—"))</td><td class=\"num\">\(e(WebFormat.integer(f.achieved)))</td>"
+            rows += "<td class=\"num\">\(e(f.rate.map(WebFormat.percent) ?? "—"))</td><td class=\"num optional\">\(d.0)/\(d.1)</td>"
+            rows += "<td><span class=\"status \(e(f.status.rawValue))\">\(e(Self.statusLabels[f.status] ?? ""))</span></td></tr>"
         }
+        values["children"] = rows
         values["hasChildren"] = !children.isEmpty
         if let first = children.first { values["childLevel"] = Self.levelPlural[first.unitLevel] ?? "Đơn vị" }
         values["columns"] = [("name", "Đơn vị"), ("target", "Chỉ tiêu"), ("achieved", "Đạt"), ("rate", "Tỷ lệ"), ("done", "Đạt 100%")].map {
@@ -232,6 +238,26 @@ struct DashboardController {
 
     static let levelPlural: [UnitLevel: String] = [.province: "Tỉnh", .district: "Huyện, thị xã, thành phố", .commune: "Xã, phường, thị trấn", .village: "Thôn, tổ dân phố"]
 
+    /// Text in HTML, escaped as the templates escape it (`{{name}}`), a byte at a time.
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else {
+            return text
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
+            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+            case UInt8(ascii: "\""): out += Array("&quot;".utf8)
+            case UInt8(ascii: "'"): out += Array("&#39;".utf8)
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// What an indicator's or unit's figure shows: numbers, rate, status, bar.
     static func figureValues(_ f: ProgressFigure) -> [String: Any] {
         [
@@ -275,12 +301,7 @@ struct DashboardController {
         </div>{{/merged}}
         <p class="headline" id="tom-tat">{{headline}}{{#suspendedNote}} <span class="muted">({{suspendedNote}})</span>{{/suspendedNote}}</p>
         <ul class="indicators">
-        {{#indicators}}<li class="card indicator">
-        <h3><a href="{{href}}"{{#selected}} aria-current="true"{{/selected}}>{{name}}</a> <span class="code">{{code}}</span></h3>
-        <dl class="figures"><div><dt>Chỉ tiêu</dt><dd>{{target}} {{measure}}</dd></div><div><dt>Đạt</dt><dd>{{achieved}}</dd></div><div><dt>Tỷ lệ</dt><dd>{{rate}}</dd></div></dl>
-        {{{bar}}}
-        <p><span class="status {{status}}">{{statusLabel}}</span></p>
-        </li>{{/indicators}}
+        {{{indicators}}}
         </ul>
         {{#chart}}<h2>Theo năm</h2>
         <div class="legend"><span><span class="swatch target"></span>Chỉ tiêu</span><span><span class="swatch achieved"></span>Đạt</span></div>
@@ -289,7 +310,7 @@ struct DashboardController {
         <div class="table-wrap"><table>
         <thead><tr>{{#columns}}<th scope="col" aria-sort="{{sort}}" class="{{#numeric}}num{{/numeric}}{{#optional}} optional{{/optional}}"><a href="{{href}}">{{label}}{{arrow}}</a></th>{{/columns}}<th scope="col">Tình trạng</th></tr></thead>
         <tbody>
-        {{#children}}<tr><td><a href="{{href}}">{{name}}</a></td><td class="num">{{target}}</td><td class="num">{{achieved}}</td><td class="num">{{rate}}</td><td class="num optional">{{done}}</td><td><span class="status {{status}}">{{statusLabel}}</span></td></tr>{{/children}}
+        {{{children}}}
         </tbody></table></div>{{/hasChildren}}
         <p class="downloads">Tải về: <a href="{{xlsxHref}}">bảng tính Excel (.xlsx)</a> · <a href="{{csvHref}}">CSV</a></p>
         """)
