@@ -258,15 +258,6 @@ struct DashboardController {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// What an indicator's or unit's figure shows: numbers, rate, status, bar.
-    static func figureValues(_ f: ProgressFigure) -> [String: Any] {
-        [
-            "target": f.target.map(WebFormat.integer) ?? "—", "achieved": WebFormat.integer(f.achieved),
-            "rate": f.rate.map(WebFormat.percent) ?? "—", "status": f.status.rawValue, "statusLabel": statusLabels[f.status] ?? "",
-            "bar": ProgressChart.bar(rate: f.rate, status: f.status),
-        ]
-    }
-
     /// The statuses as the dashboard names them.
     static let statusLabels: [ProgressStatus: String] = [
         .completed: "đã hoàn thành", .onTrack: "đúng tiến độ", .behind: "chậm", .suspended: "tạm dừng", .noTarget: "chưa giao chỉ tiêu",
