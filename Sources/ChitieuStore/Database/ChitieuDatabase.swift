@@ -47,6 +47,17 @@ public struct ChitieuDatabase: Sendable {
             ])[2]
         }
     }
+
+    /// Statements read as `read(_:_:)` reads one, together in the same single round trip; the
+    /// rows of each.
+    public func read(_ provinceID: Int64, _ queries: [PostgresQuery]) async throws -> [PostgresRows] {
+        try await pool.withConnection { connection in
+            let rows = try await connection.pipeline(
+                [("BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY", false), ("SELECT chitieu.use_province(\(provinceID))", true)]
+                    + queries.map { ($0, true) } + [("COMMIT", false)])
+            return Array(rows[2..<(2 + queries.count)])
+        }
+    }
 }
 
 /// A transaction serving one province (see `ChitieuDatabase.withTenant`).

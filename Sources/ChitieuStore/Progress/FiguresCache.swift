@@ -27,6 +27,9 @@ public final class FiguresCache: AnnouncedInvalidation {
     /// The longest an entry is kept, announcements or not.
     public let lifetime: Duration
     private let entries: AnnouncedCache<Key, [UInt8]>
+    /// The same answers as figures, for the pages (which render them in HTML), under the same
+    /// keys and announcements.
+    private let lists: AnnouncedCache<Key, [ProgressFigure]>
 
     /// The channel changes are announced on.
     public static let channel = "chitieu_figures"
@@ -36,6 +39,7 @@ public final class FiguresCache: AnnouncedInvalidation {
     public init(lifetime: Duration = .seconds(300), bytes: Int = 64 << 20) {
         self.lifetime = lifetime
         self.entries = AnnouncedCache(capacity: bytes)
+        self.lists = AnnouncedCache(capacity: bytes)
     }
 
     func answer(_ key: Key) -> [UInt8]? {
@@ -53,13 +57,40 @@ public final class FiguresCache: AnnouncedInvalidation {
         entries.store(kept, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket, cost: cost)
     }
 
-    public func invalidate(province: Int64) { entries.invalidate(province: province) }
-    public func invalidateAll() { entries.invalidateAll() }
-    public func update(link: PostgresListener.Link) { entries.update(link: link) }
+    func figures(_ key: Key) -> [ProgressFigure]? {
+        lists.value(for: key)
+    }
 
-    /// How many answers are kept (for tests).
-    public var count: Int { entries.count }
+    func figuresTicket(province: Int64) -> AnnouncedCache<Key, [ProgressFigure]>.Ticket? {
+        lists.ticket(province: province)
+    }
+
+    func store(_ figures: [ProgressFigure], for key: Key, ticket: AnnouncedCache<Key, [ProgressFigure]>.Ticket) {
+        // A figure's fields and its strings, roughly (the names are short).
+        let cost = 128 + 8 * key.roots.count + figures.reduce(0) {
+            $0 + MemoryLayout<ProgressFigure>.stride + $1.indicatorName.utf8.count + $1.unitName.utf8.count + $1.measureUnit.utf8.count + 48
+        }
+        lists.store(figures, for: key, until: Date().addingTimeInterval(Double(lifetime.components.seconds)), ticket: ticket, cost: cost)
+    }
+
+    public func invalidate(province: Int64) {
+        entries.invalidate(province: province)
+        lists.invalidate(province: province)
+    }
+
+    public func invalidateAll() {
+        entries.invalidateAll()
+        lists.invalidateAll()
+    }
+
+    public func update(link: PostgresListener.Link) {
+        entries.update(link: link)
+        lists.update(link: link)
+    }
+
+    /// How many answers are kept (for tests): written ones and figure lists.
+    public var count: Int { entries.count + lists.count }
 
     /// Their size together, in bytes.
-    public var bytes: Int { entries.cost }
+    public var bytes: Int { entries.cost + lists.cost }
 }

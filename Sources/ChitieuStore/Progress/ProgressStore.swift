@@ -124,11 +124,25 @@ public struct ProgressStore: Sendable {
     }
 
     /// The figures of a phase (the whole phase, or one year) for the caller's scope or below
-    /// `unitCode`, down `depth` levels, for every indicator or one.
+    /// `unitCode`, down `depth` levels, for every indicator or one. Those of an officer's own
+    /// scope are kept in `cache` as the JSON answers are, under the same key and announcements.
     public func figures(
         province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String? = nil, caller: Caller
     ) async throws -> [ProgressFigure] {
-        try await read(province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller).figures
+        guard let cache, unit == nil, !caller.isOperator else {
+            return try await read(
+                province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller
+            ).figures
+        }
+        let key = FiguresCache.Key(
+            province: province, phaseCode: phaseCode, year: year, roots: Self.ownRoots(caller), depth: depth, indicatorCode: indicatorCode)
+        if let kept = cache.figures(key) { return kept }
+        let ticket = cache.figuresTicket(province: province)
+        let (figures, ownScope) = try await read(
+            province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller,
+            roots: key.roots)
+        if ownScope, let ticket { cache.store(figures, for: key, ticket: ticket) }
+        return figures
     }
 
     /// The same figures as `render` writes them (the daemon's answer). An officer's own scope

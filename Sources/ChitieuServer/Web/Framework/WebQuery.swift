@@ -30,9 +30,11 @@ struct WebQuery {
         return id
     }
 
+    /// What a query string's value keeps unescaped (made once: it is costly to make).
+    static let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
     /// A query string of the given parameters (nil values left out), escaped, with its `?`.
     static func string(_ items: [(String, String?)]) -> String {
-        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         let parts = items.compactMap { key, value in value.map { "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" } }
         return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
     }

@@ -23,6 +23,8 @@ struct DashboardController {
         var sort: String
         var descending: Bool
         var onUnits: Bool
+        /// The unit, as the policy let the caller read it.
+        var readable: ReadableUnit?
 
         /// The query string of this choice with some parameters changed.
         func query(unit: Int64?? = .none, indicator: String?? = .none, sort: String? = nil, descending: Bool? = nil, onUnits: Bool? = nil, year: Int?? = .none) -> String {
@@ -46,23 +48,29 @@ struct DashboardController {
     func dashboard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (caller, province) = try context.province()
         let query = WebQuery(request)
-        let phases = try await TargetStore(database: services.database).phases(province: province, caller: caller)
+        // The phases, whether their units changed and the unit asked for (checked by the policy)
+        // in one round trip; the figures below are kept in memory (`FiguresCache`), as the JSON
+        // route's are, and most pages need nothing more from the database.
+        let frame = try await services.progress.frame(province: province, unit: try query.id("unit"), caller: caller)
+        let listed = frame.phases
+        let phases = listed.map(\.phase)
+        func unitsEnded(_ phase: Phase) -> Bool { listed.first { $0.phase.code == phase.code }?.unitsEnded ?? false }
         guard !phases.isEmpty else {
             return WebLayout.response(
                 WebPage(title: "Tổng quan", section: .dashboard, body: Self.emptyTemplate.render([:])), context: context)
         }
         var phase = Self.phase(phases, chosen: query["phase"])!
         var year = query.integer("year").flatMap { phase.years.contains($0) ? $0 : nil }
-        var merged = try await services.progress.unitsEnded(province: province, phaseCode: phase.code, caller: caller)
+        var merged = unitsEnded(phase)
         var choice = Choice(
             phase: phase, year: year, unit: try query.id("unit"), indicator: query["indicator"],
             sort: query["sort"].flatMap { Self.sortKeys.contains($0) ? $0 : nil } ?? "name", descending: query["dir"] == "desc",
-            onUnits: merged && query["view"] == "units")
+            onUnits: merged && query["view"] == "units", readable: frame.unit)
         var figures = try await read(province: province, choice: choice, year: year, depth: 1, indicator: nil, caller: caller)
         // Unasked, a phase just begun with no target yet gives way to the one before it.
         if query["phase"] == nil, !figures.contains(where: { $0.target != nil }), let earlier = phases.last(where: { $0.lastYear < phase.firstYear }) {
             (phase, year, choice.phase, choice.year) = (earlier, nil, earlier, nil)
-            merged = try await services.progress.unitsEnded(province: province, phaseCode: phase.code, caller: caller)
+            merged = unitsEnded(phase)
             choice.onUnits = merged && query["view"] == "units"
             figures = try await read(province: province, choice: choice, year: nil, depth: 1, indicator: nil, caller: caller)
         }
@@ -89,15 +97,19 @@ struct DashboardController {
         let suspended = own.filter { $0.status == .suspended }.count
         values["headline"] = "\(counted.filter { $0.status == .completed }.count)/\(counted.count) chỉ tiêu đạt 100%"
         if suspended > 0 { values["suspendedNote"] = "\(suspended) chỉ tiêu tạm dừng" }
-        values["indicators"] = own.map { f -> [String: Any] in
-            var item = Self.figureValues(f)
-            item["name"] = f.indicatorName
-            item["code"] = f.indicatorCode
-            item["measure"] = f.measureUnit
-            item["href"] = "/tong-quan" + choice.query(indicator: .some(f.indicatorCode)) + "#don-vi"
-            item["selected"] = f.indicatorCode == choice.indicator
-            return item
+        // The cards and the table's rows are written here, escaped as the template escapes: the
+        // most repeated parts of the page, and the costliest to render through the template.
+        var cards = ""
+        for f in own {
+            let e = Self.escape
+            cards += "<li class=\"card indicator\">\n<h3><a href=\"\(e("/tong-quan" + choice.query(indicator: .some(f.indicatorCode)) + "#don-vi"))\""
+            cards += (f.indicatorCode == choice.indicator ? " aria-current=\"true\"" : "") + ">\(e(f.indicatorName))</a> <span class=\"code\">\(e(f.indicatorCode))</span></h3>\n"
+            cards += "<dl class=\"figures\"><div><dt>Chỉ tiêu</dt><dd>\(e(f.target.map(WebFormat.integer) ?? "—")) \(e(f.measureUnit))</dd></div>"
+            cards += "<div><dt>Đạt</dt><dd>\(e(WebFormat.integer(f.achieved)))</dd></div><div><dt>Tỷ lệ</dt><dd>\(e(f.rate.map(WebFormat.percent) ?? "—"))</dd></div></dl>\n"
+            cards += ProgressChart.bar(rate: f.rate, status: f.status)
+            cards += "\n<p><span class=\"status \(e(f.status.rawValue))\">\(e(Self.statusLabels[f.status] ?? ""))</span></p>\n</li>"
         }
+        values["indicators"] = cards
         if merged {
             values["merged"] = true
             values["reportedHref"] = "/tong-quan" + choice.query(onUnits: false)
@@ -125,14 +137,16 @@ struct DashboardController {
             if x == y { return order[a.unitID]! < order[b.unitID]! }
             return choice.descending ? x > y : x < y
         }
-        values["children"] = children.map { f -> [String: Any] in
-            var item = Self.figureValues(f)
-            item["name"] = f.unitName
-            item["href"] = "/tong-quan" + choice.query(unit: .some(f.unitID))
+        var rows = ""
+        for f in children {
+            let e = Self.escape
             let d = done[f.unitID] ?? (0, 0)
-            item["done"] = "\(d.0)/\(d.1)"
-            return item
+            rows += "<tr><td><a href=\"\(e("/tong-quan" + choice.query(unit: .some(f.unitID))))\">\(e(f.unitName))</a></td>"
+            rows += "<td class=\"num\">\(e(f.target.map(WebFormat.integer) ?? "—"))</td><td class=\"num\">\(e(WebFormat.integer(f.achieved)))</td>"
+            rows += "<td class=\"num\">\(e(f.rate.map(WebFormat.percent) ?? "—"))</td><td class=\"num optional\">\(d.0)/\(d.1)</td>"
+            rows += "<td><span class=\"status \(e(f.status.rawValue))\">\(e(Self.statusLabels[f.status] ?? ""))</span></td></tr>"
         }
+        values["children"] = rows
         values["hasChildren"] = !children.isEmpty
         if let first = children.first { values["childLevel"] = Self.levelPlural[first.unitLevel] ?? "Đơn vị" }
         values["columns"] = [("name", "Đơn vị"), ("target", "Chỉ tiêu"), ("achieved", "Đạt"), ("rate", "Tỷ lệ"), ("done", "Đạt 100%")].map {
@@ -152,12 +166,14 @@ struct DashboardController {
 
         // The yearly figures of the unit and indicator, drawn by the server.
         if let code = choice.indicator {
-            // The years at once, each on its own connection.
+            // The years at once, each on its own connection when not kept. Every indicator of the
+            // year is read (one kept answer serves the chart of each indicator).
             let (c, unitID) = (choice, top.unitID)
             let byYear = try await withThrowingTaskGroup(of: (Int, ProgressFigure?).self) { group in
                 for y in phase.years {
                     group.addTask {
-                        (y, try await read(province: province, choice: c, year: y, depth: 0, indicator: code, caller: caller).first { $0.unitID == unitID })
+                        let figures = try await read(province: province, choice: c, year: y, depth: 0, indicator: nil, caller: caller)
+                        return (y, figures.first { $0.unitID == unitID && $0.indicatorCode == code })
                     }
                 }
                 return try await group.reduce(into: [Int: ProgressFigure]()) { $0[$1.0] = $1.1 }
@@ -176,6 +192,10 @@ struct DashboardController {
 
     /// The figures of the choice: as reported, or on today's units for a merged province.
     func read(province: Int64, choice: Choice, year: Int?, depth: Int, indicator: String?, caller: Caller) async throws -> [ProgressFigure] {
+        if !choice.onUnits, let readable = choice.readable {
+            return try await services.progress.figures(
+                province: province, phaseCode: choice.phase.code, year: year, under: readable, depth: depth, indicatorCode: indicator, caller: caller)
+        }
         let unit = choice.unit.map(UnitReference.id)
         if choice.onUnits {
             let c = Calendar.current.dateComponents(in: WebFormat.timeZone, from: Date())
@@ -194,9 +214,17 @@ struct DashboardController {
         var trail: [(Int64?, String)] = [(choice.unit, top.unitName)]
         let roots = Set(caller.principal.grants.map(\.unitID))
         var parent = roots.contains(top.unitID) || choice.unit == nil ? nil : top.parentID
+        // The units above, read with the unit (`ProgressStore.frame`) when it was asked for.
+        let known = Dictionary((choice.readable?.trail ?? []).map { ($0.id, (id: $0.id, name: $0.name, parentID: $0.parentID)) }) { a, _ in a }
         let directory = UnitDirectory(database: services.database)
         while let id = parent, trail.count < 6 {
-            guard let unit = try? await directory.unit(id: id, province: province, caller: caller) else { break }
+            let found: (id: Int64, name: String, parentID: Int64?)?
+            if let unit = known[id] {
+                found = unit
+            } else {
+                found = (try? await directory.unit(id: id, province: province, caller: caller)).map { ($0.id, $0.name, $0.parentID) }
+            }
+            guard let unit = found else { break }
             trail.insert((unit.id, unit.name), at: 0)
             parent = roots.contains(unit.id) ? nil : unit.parentID
         }
@@ -210,13 +238,24 @@ struct DashboardController {
 
     static let levelPlural: [UnitLevel: String] = [.province: "Tỉnh", .district: "Huyện, thị xã, thành phố", .commune: "Xã, phường, thị trấn", .village: "Thôn, tổ dân phố"]
 
-    /// What an indicator's or unit's figure shows: numbers, rate, status, bar.
-    static func figureValues(_ f: ProgressFigure) -> [String: Any] {
-        [
-            "target": f.target.map(WebFormat.integer) ?? "—", "achieved": WebFormat.integer(f.achieved),
-            "rate": f.rate.map(WebFormat.percent) ?? "—", "status": f.status.rawValue, "statusLabel": statusLabels[f.status] ?? "",
-            "bar": ProgressChart.bar(rate: f.rate, status: f.status),
-        ]
+    /// Text in HTML, escaped as the templates escape it (`{{name}}`), a byte at a time.
+    static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else {
+            return text
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
+            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+            case UInt8(ascii: "\""): out += Array("&quot;".utf8)
+            case UInt8(ascii: "'"): out += Array("&#39;".utf8)
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The statuses as the dashboard names them.
@@ -253,12 +292,7 @@ struct DashboardController {
         </div>{{/merged}}
         <p class="headline" id="tom-tat">{{headline}}{{#suspendedNote}} <span class="muted">({{suspendedNote}})</span>{{/suspendedNote}}</p>
         <ul class="indicators">
-        {{#indicators}}<li class="card indicator">
-        <h3><a href="{{href}}"{{#selected}} aria-current="true"{{/selected}}>{{name}}</a> <span class="code">{{code}}</span></h3>
-        <dl class="figures"><div><dt>Chỉ tiêu</dt><dd>{{target}} {{measure}}</dd></div><div><dt>Đạt</dt><dd>{{achieved}}</dd></div><div><dt>Tỷ lệ</dt><dd>{{rate}}</dd></div></dl>
-        {{{bar}}}
-        <p><span class="status {{status}}">{{statusLabel}}</span></p>
-        </li>{{/indicators}}
+        {{{indicators}}}
         </ul>
         {{#chart}}<h2>Theo năm</h2>
         <div class="legend"><span><span class="swatch target"></span>Chỉ tiêu</span><span><span class="swatch achieved"></span>Đạt</span></div>
@@ -267,7 +301,7 @@ struct DashboardController {
         <div class="table-wrap"><table>
         <thead><tr>{{#columns}}<th scope="col" aria-sort="{{sort}}" class="{{#numeric}}num{{/numeric}}{{#optional}} optional{{/optional}}"><a href="{{href}}">{{label}}{{arrow}}</a></th>{{/columns}}<th scope="col">Tình trạng</th></tr></thead>
         <tbody>
-        {{#children}}<tr><td><a href="{{href}}">{{name}}</a></td><td class="num">{{target}}</td><td class="num">{{achieved}}</td><td class="num">{{rate}}</td><td class="num optional">{{done}}</td><td><span class="status {{status}}">{{statusLabel}}</span></td></tr>{{/children}}
+        {{{children}}}
         </tbody></table></div>{{/hasChildren}}
         <p class="downloads">Tải về: <a href="{{xlsxHref}}">bảng tính Excel (.xlsx)</a> · <a href="{{csvHref}}">CSV</a></p>
         """)
