@@ -1,6 +1,7 @@
 import ChitieuDomain
 import ChitieuJobs
 import ChitieuStore
+import ChitieuTestSupport
 import ChitieuTesting
 import Foundation
 import HTTPTypes
