@@ -43,13 +43,14 @@ public final class TestCluster: Sendable {
     }
 
     /// Starts a new private cluster (tests of restarts use their own). `settings` are more
-    /// server settings (`-c name=value`), e.g. a TCP port and TLS.
-    public static func start(settings: [String: String] = [:]) async throws -> TestCluster {
-        try await offPool { try startBlocking(settings: settings) }
+    /// server settings (`-c name=value`), e.g. a TCP port and TLS; `binDirectory` names the
+    /// server programs of another installation (e.g. one with Citus).
+    public static func start(settings: [String: String] = [:], binDirectory: String? = nil) async throws -> TestCluster {
+        try await offPool { try startBlocking(settings: settings, binDirectory: binDirectory) }
     }
 
-    static func startBlocking(settings: [String: String] = [:]) throws -> TestCluster {
-        let bin = try PostgresBinaries.locate()
+    static func startBlocking(settings: [String: String] = [:], binDirectory: String? = nil) throws -> TestCluster {
+        let bin = try binDirectory ?? PostgresBinaries.locate()
         var template = Array("/tmp/chitieu-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestHarnessError("cannot create a temporary folder") }
         let root = String(cString: made)
