@@ -69,9 +69,17 @@ package struct APIClient {
         return APIResponse(status: response.status, headers: response.headers, text: String(buffer: response.body))
     }
 
-    /// Logs in and returns the bearer token.
+    /// Logs in and returns the bearer token. Like a well-behaved client, it waits and tries again
+    /// while the server answers 429 because it is busy checking other logins (many suites sign in
+    /// at once on a loaded machine); a 429 of the login throttle itself is returned as it is.
     package func login(_ username: String, password: String = testPassword) async throws -> String {
-        let response = try await call(.post, "/v1/sessions", json: ["username": username, "password": password])
+        var response = try await call(.post, "/v1/sessions", json: ["username": username, "password": password])
+        var attempts = 1
+        while response.status == .tooManyRequests, response.text.contains("busy checking other logins"), attempts < 30 {
+            try await Task.sleep(for: .milliseconds(200 * min(attempts, 5)))
+            response = try await call(.post, "/v1/sessions", json: ["username": username, "password": password])
+            attempts += 1
+        }
         guard response.status == .created, let token = response.json["token"] as? String else {
             throw TestHarnessError("login of \(username) failed: \(response.status) \(response.text)")
         }
