@@ -263,11 +263,9 @@ FROM (
            u.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, u.parent_id,
            i.indicator_id, i.code AS indicator_code, i.name AS indicator_name,
            coalesce(max(CASE r.state WHEN 'approved' THEN 4 WHEN 'submitted' THEN 3 WHEN 'returned' THEN 2 WHEN 'draft' THEN 1 END), 0) AS state_rank,
-           count(r.result_id) AS results, max(r.updated_at) AS last_change,
+           count(DISTINCT r.result_id) AS results, max(r.updated_at) AS last_change,
            coalesce(d.closes_on, make_date(y.year + 1, 1, 25)) AS closes_on,
-           -- Reporting reopened for the unit or a unit above it.
-           (SELECT max(x.until) FROM chitieu.deadline_exception x
-            WHERE x.province_id = u.province_id AND x.year = y.year AND x.unit_id IN (u.unit_id, u.parent_id, pu.parent_id, gu.parent_id)) AS reopened_until
+           max(x.until) AS reopened_until
     FROM chitieu.phase ph
     CROSS JOIN generate_series(ph.first_year::int, ph.last_year::int) AS y (year)
     CROSS JOIN (VALUES ('year', 0, 1, 12), ('half', 1, 1, 6), ('half', 2, 7, 12),
@@ -283,6 +281,11 @@ FROM (
     LEFT JOIN chitieu.admin_unit pu ON pu.province_id = u.province_id AND pu.unit_id = u.parent_id
     LEFT JOIN chitieu.admin_unit gu ON gu.province_id = pu.province_id AND gu.unit_id = pu.parent_id
     LEFT JOIN chitieu.reporting_deadline d ON d.province_id = u.province_id AND d.year = y.year
+    -- Reporting reopened for the unit or a unit above it (joined, not a correlated subquery, which
+    -- Citus refuses in a grouped query: "subquery uses ungrouped column"; results are counted
+    -- distinct, as a result meets each reopening).
+    LEFT JOIN chitieu.deadline_exception x ON x.province_id = u.province_id AND x.year = y.year
+         AND x.unit_id IN (u.unit_id, u.parent_id, pu.parent_id, gu.parent_id)
     LEFT JOIN chitieu.result r ON r.province_id = u.province_id AND r.unit_id = u.unit_id AND r.indicator_id = i.indicator_id
          AND r.year = y.year AND r.period_start >= make_date(y.year, k.first_month, 1)
          AND r.period_end <= (make_date(y.year, k.last_month, 1) + interval '1 month - 1 day')::date
