@@ -136,10 +136,14 @@ struct WebResultPagesTests {
             let shown = try await commune.request(.get, "/ket-qua/\(id)?da=gui")
             #expect(shown.text.contains("Đã gửi duyệt.") && shown.text.contains("Quý III/2025") && shown.text.contains("nữ 1, nam 2"))
             #expect(shown.text.contains("Cán bộ canbo.xa đã nhập và gửi duyệt kết quả 3 câu lạc bộ của ") && shown.text.contains(" (quý III/2025).</li>"), "\(shown.text)")
+            // Its own officer is offered no decision on it; the district's is.
+            #expect(!shown.text.contains("Duyệt kết quả này") && !shown.text.contains("/tra-lai"), "\(shown.text)")
 
             // The district's inbox shows it; approved with one POST.
             let district = WebClient(http)
             try await district.signIn("canbo.huyen")
+            let offered = try await district.request(.get, "/ket-qua/\(id)")
+            #expect(offered.text.contains("Duyệt kết quả này") && offered.text.contains("/ket-qua/\(id)/tra-lai"))
             let inbox = try await district.request(.get, "/duyet")
             #expect(inbox.text.contains("value=\"\(id):1\""))
             let approved = try await district.post("/duyet", [("chon", "\(id):1")])

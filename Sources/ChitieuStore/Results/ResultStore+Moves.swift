@@ -61,6 +61,27 @@ extension ResultStore {
             province: province, id: id, .correct(figures, reason: try Self.reason(reason)), expectedVersion: expectedVersion, caller: caller)
     }
 
+    /// The decisions the caller may make on the result now (approve, return, correct), by the
+    /// same rules as the moves themselves: the policy, the state, the deadline, four eyes, the
+    /// level that corrects. Pages offer only these.
+    public func decisions(province: Int64, id: UUID, caller: Caller) async throws -> Set<ResultRules.Move> {
+        try await database.withTenant(province, opening: Self.moveStatements([id], province: province)) { _, rows in
+            let read = try Self.MoveRead(rows)
+            guard let before = read.results.first else { throw ChitieuError.notFound("the result") }
+            let requests: [ResultRules.Request] = [.approve, .giveBack(reason: "-"), .correct(before.figures, reason: "-")]
+            var allowed = Set<ResultRules.Move>()
+            for request in requests {
+                guard let standing = read.standing(of: before, request: request) else { continue }
+                if case .success = ResultRules.decide(
+                    request, expectedVersion: nil, on: standing, by: caller.principal, account: caller.actor.accountID, provinceID: province)
+                {
+                    allowed.insert(request.move)
+                }
+            }
+            return allowed
+        }
+    }
+
     /// A reason given for a return or a correction, normalized, or the error naming `reason`.
     static func reason(_ text: String) throws -> String {
         let reason = Names.normalized(text)

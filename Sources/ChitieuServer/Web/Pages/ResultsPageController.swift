@@ -120,6 +120,7 @@ struct ResultsPageController {
         let record = try await results.find(province: province, id: id, caller: caller)
         let indicator = try await IndicatorStore(database: services.database).find(id: record.indicatorID, province: province, caller: caller)
         let history = try await results.history(province: province, id: id, caller: caller)
+        let decisions = try await results.decisions(province: province, id: id, caller: caller)
         let f = record.figures
         var values: [String: Any] = [
             "csrf": context.csrfToken, "path": Self.path(id), "id": id.uuidString.lowercased(), "version": record.version,
@@ -127,8 +128,10 @@ struct ResultsPageController {
             "period": ResultText.period(record.periodStart, record.periodEnd),
             "value": "\(WebFormat.integer(f.value)) \(indicator.draft.measureUnit)",
             "state": record.state.rawValue, "stateLabel": ResultText.state(record.state),
-            "editable": record.state.isEditable && !record.unitEnded, "submitted": record.state == .submitted,
-            "approved": record.state == .approved && !record.unitEnded,
+            "editable": record.state.isEditable && !record.unitEnded,
+            "submitted": decisions.contains(.approve) || decisions.contains(.giveBack),
+            "canApprove": decisions.contains(.approve), "canReturn": decisions.contains(.giveBack),
+            "approved": decisions.contains(.correct),
             "history": history.map { ["at": WebFormat.dateTime($0.at), "text": ResultText.event($0)] },
             "reason": reason,
         ]
@@ -175,13 +178,13 @@ struct ResultsPageController {
         {{#submitted}}
         <div class="card">
         <h2>Duyệt</h2>
-        <form method="post" action="/duyet">{{> csrf}}<input type="hidden" name="chon" value="{{id}}:{{version}}"><input type="hidden" name="ve" value="{{path}}">
-        <button type="submit">Duyệt kết quả này</button></form>
-        <form class="stack" method="post" action="{{path}}/tra-lai">{{> csrf}}<input type="hidden" name="version" value="{{version}}">
+        {{#canApprove}}<form method="post" action="/duyet">{{> csrf}}<input type="hidden" name="chon" value="{{id}}:{{version}}"><input type="hidden" name="ve" value="{{path}}">
+        <button type="submit">Duyệt kết quả này</button></form>{{/canApprove}}
+        {{#canReturn}}<form class="stack" method="post" action="{{path}}/tra-lai">{{> csrf}}<input type="hidden" name="version" value="{{version}}">
         <label for="reason">Lý do trả lại</label>
         {{#reasonError}}<span class="field-error" id="reason-error">{{reasonError}}</span>{{/reasonError}}
         <textarea id="reason" name="reason" rows="2">{{reason}}</textarea>
-        <div class="actions"><button type="submit" class="secondary">Trả lại</button></div></form>
+        <div class="actions"><button type="submit" class="secondary">Trả lại</button></div></form>{{/canReturn}}
         </div>
         {{/submitted}}
         {{#approved}}
