@@ -121,10 +121,7 @@ struct ResultEntryController {
         let form = ResultForm(indicator: indicator, form: posted)
         let key = posted.text("idem").flatMap { $0.count <= 100 && $0.hasPrefix("web-") ? $0 : nil } ?? "web-" + UUID().uuidString.lowercased()
         var errors = WebFormErrors()
-        let period = ReportingPeriod(code: form.period)
-        if period == nil { errors.add("period", "Hãy chọn kỳ báo cáo.") }
-        let figures = form.figures(errors: &errors)
-        if let period, let figures, errors.isEmpty {
+        if let (period, figures) = form.periodAndFigures(errors: &errors) {
             let input = ResultInput(
                 indicatorID: indicator.id, unit: .id(unit.id), periodStart: PostgresDate(period.start), periodEnd: PostgresDate(period.end), figures: figures)
             let submit = posted["action"] == "submit"

@@ -91,6 +91,15 @@ struct ResultForm {
         return out.isEmpty ? nil : out
     }
 
+    /// The period and the figures, or the errors beside their fields.
+    func periodAndFigures(errors: inout WebFormErrors) -> (period: ReportingPeriod, figures: ResultFigures)? {
+        let period = ReportingPeriod(code: self.period)
+        if period == nil { errors.add("period", "Hãy chọn kỳ báo cáo.") }
+        let figures = figures(errors: &errors)
+        guard let period, let figures, errors.isEmpty else { return nil }
+        return (period, figures)
+    }
+
     /// The figures, or the errors beside the fields.
     func figures(errors: inout WebFormErrors) -> ResultFigures? {
         let v = Self.count(value)

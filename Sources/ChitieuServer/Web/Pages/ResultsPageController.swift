@@ -297,10 +297,7 @@ struct ResultsPageController {
         let indicator = try await IndicatorStore(database: services.database).find(id: record.indicatorID, province: province, caller: caller)
         let form = ResultForm(indicator: indicator, form: posted)
         var errors = WebFormErrors()
-        let period = ReportingPeriod(code: form.period)
-        if period == nil { errors.add("period", "Hãy chọn kỳ báo cáo.") }
-        let figures = form.figures(errors: &errors)
-        if let period, let figures, errors.isEmpty {
+        if let (period, figures) = form.periodAndFigures(errors: &errors) {
             let input = ResultInput(
                 indicatorID: record.indicatorID, unit: .id(record.unitID), periodStart: PostgresDate(period.start), periodEnd: PostgresDate(period.end),
                 figures: figures)
