@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // libpq, the PostgreSQL client library (Debian: libpq-dev).
@@ -60,12 +64,23 @@ let package = Package(
             name: "ChitieuDomain",
             swiftSettings: swiftSettings
         ),
+        // Spreadsheets in and out: xlsx (a compressed ZIP of Office Open XML) and CSV.
+        .target(
+            name: "ChitieuWorkbook",
+            dependencies: [
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "XMLCoder", package: "XMLCoder"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The SQL behind the domain: migrations, tenancy, units.
         .target(
             name: "ChitieuStore",
             dependencies: [
                 "Postgres",
                 "ChitieuDomain",
+                "ChitieuWorkbook",
                 "ChitieuCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,6 +115,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -161,7 +177,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChitieuDomainTests",
-            dependencies: ["ChitieuDomain", "ChitieuCrypto"],
+            dependencies: ["ChitieuDomain", "ChitieuWorkbook", "ChitieuCrypto"],
             swiftSettings: swiftSettings
         ),
         // What the test targets of the store, the API, the commands and the processes share:

@@ -1,4 +1,5 @@
 public import ChitieuDomain
+public import ChitieuWorkbook
 public import Foundation
 
 /// Completion for spreadsheets: the workbook (one sheet per level) or CSV that
