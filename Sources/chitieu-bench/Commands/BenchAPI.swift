@@ -107,7 +107,7 @@ extension ChitieuBench {
             outputs.append(try load.run("read.lua", files.tokens))
             Programs.stop(daemon)
             figures.uncached = Load.rate(outputs[5])
-            figures.non2xx = outputs.map { Int(Programs.figure($0.split(separator: "\n").first { $0.contains("Non-2xx") }.map(String.init) ?? "", fromEnd: 0) ?? 0) }.reduce(0, +)
+            figures.non2xx = outputs.map(Load.non2xx).reduce(0, +)
             return figures
         }
 
@@ -168,13 +168,18 @@ extension ChitieuBench {
 
         /// Waits up to ten seconds for the daemon to be ready; fails with the end of its log.
         func waitReady(_ daemon: Process, log: URL) async throws {
+            try await Self.waitReady(daemon, port: httpPort, log: log)
+        }
+
+        /// Waits up to ten seconds for the daemon on `port` to be ready; fails with the end of its log.
+        static func waitReady(_ daemon: Process, port: Int, log: URL) async throws {
             for _ in 0..<100 {
-                if try Programs.capture("curl", ["-fs", "http://127.0.0.1:\(httpPort)/ready"]).status == 0 { return }
+                if try Programs.capture("curl", ["-fs", "http://127.0.0.1:\(port)/ready"]).status == 0 { return }
                 try await Task.sleep(for: .milliseconds(100))
             }
             Programs.stop(daemon)
             let tail = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
-            throw BenchFailure("chitieu serve on port \(httpPort) did not become ready: \(tail)")
+            throw BenchFailure("chitieu serve on port \(port) did not become ready: \(tail)")
         }
 
         /// The process's peak resident memory (VmHWM), in MB.
@@ -212,12 +217,22 @@ extension ChitieuBench {
         var seconds: Int
         var work: URL
 
-        /// One run (2 threads); wrk's output.
-        func run(_ script: String, _ file: URL, connections: Int = 32, seconds: Int? = nil, delayMilliseconds: Int? = nil) throws -> String {
+        /// One run (2 threads) of a script, given a file (after `--`) and its environment; wrk's output.
+        func run(
+            _ script: String, _ file: URL?, connections: Int = 32, seconds: Int? = nil, delayMilliseconds: Int? = nil, environment: [String: String] = [:]
+        ) throws -> String {
             var arguments = ["-t2", "-c\(connections)", "-d\(seconds ?? self.seconds)s"]
             if delayMilliseconds != nil { arguments.append("--latency") }
-            arguments += ["-s", scripts.appendingPathComponent(script).path, url, "--", file.path]
-            return try Programs.output(wrk, arguments, environment: delayMilliseconds.map { ["BENCH_DELAY_MS": String($0)] } ?? [:])
+            arguments += ["-s", scripts.appendingPathComponent(script).path, url]
+            if let file { arguments += ["--", file.path] }
+            var environment = environment
+            if let delayMilliseconds { environment["BENCH_DELAY_MS"] = String(delayMilliseconds) }
+            return try Programs.output(wrk, arguments, environment: environment)
+        }
+
+        /// Answers other than 2xx in wrk's output.
+        static func non2xx(_ output: String) -> Int {
+            Int(Programs.figure(output.split(separator: "\n").first { $0.contains("Non-2xx") }.map(String.init) ?? "", fromEnd: 0) ?? 0)
         }
 
         /// Requests a second in wrk's output.

@@ -58,12 +58,15 @@ enum Programs {
         return output
     }
 
-    /// Starts a program in the background, its standard output and error into `log`.
-    static func start(_ executable: URL, _ arguments: [String], log: URL? = nil) throws -> Process {
+    /// Starts a program in the background, its standard output and error into `log`, or ours
+    /// with `inherit`, or nowhere.
+    static func start(_ executable: URL, _ arguments: [String], log: URL? = nil, inherit: Bool = false) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        if let log {
+        if inherit {
+            // Standard output and error stay ours.
+        } else if let log {
             FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
