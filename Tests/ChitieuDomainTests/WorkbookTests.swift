@@ -69,7 +69,7 @@ struct WorkbookTests {
         #expect(sheet.contains(#"<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>"#))
         #expect(sheet.contains(#"<col min="2" max="2" width="50.0" customWidth="1"/>"#))
         #expect(sheet.contains("Tổ truyền thông cộng đồng &lt;&amp;&gt;"))
-        #expect(sheet.contains("<row r=\"11\">"), "the footer two rows below the table")
+        #expect(sheet.contains("<row r=\"10\">"), "the footer a blank row below the table")
         #expect(workbook.contains(#"<definedName name="_xlnm.Print_Titles" localSheetId="0">'Cấp tỉnh'!$5:$5</definedName>"#))
         #expect(workbook.contains(#"name="Cấp tỉnh 2""#), "sheet names stay unique")
         #expect(styles.contains(#"formatCode="0.0%""#))
@@ -117,7 +117,7 @@ struct WorkbookTests {
             assert ws["B7"].border.left.style == "thin" and ws["B7"].alignment.wrap_text
             assert ws.column_dimensions["B"].width == 50
             assert "A6:G6" in [str(r) for r in ws.merged_cells.ranges]
-            assert ws["A11"].value == "Hoàn thành 0/1 chỉ tiêu"
+            assert ws["A10"].value == "Hoàn thành 0/1 chỉ tiêu"
             print("ok")
             """
         let process = Process()
