@@ -28,6 +28,9 @@ def test_the_report_shows_its_tables_and_downloads_a_styled_workbook(page, world
     # A hostile unit name is text.
     expect(page.locator("table.report").nth(2)).to_contain_text(world["hostile_name"])
     shot(page, "bao-cao")
+    shot(page, "bao-cao-dien-thoai", full_page=False)
+    page.locator("h2").nth(1).scroll_into_view_if_needed()
+    shot(page, "bao-cao-bang-dien-thoai", full_page=False)
     # The page itself does not scroll sideways on a phone (the tables do, inside their frame).
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 

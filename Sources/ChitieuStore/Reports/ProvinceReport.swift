@@ -108,10 +108,12 @@ public struct ProvinceReport: Sendable {
 
     static let levelNames: [UnitLevel: String] = [.province: "Cấp tỉnh", .district: "Cấp huyện", .commune: "Cấp xã", .village: "Cấp thôn"]
 
-    /// The units of a level in name order, each with its indicators in code order.
+    /// The units of a level in the store's order (Vietnamese names as the database sorts them),
+    /// each with its indicators in code order.
     static func groups(_ figures: [ProgressFigure], suspendedFrom: [String: CalendarDate]) -> [Group] {
         let byUnit = Dictionary(grouping: figures, by: \.unitID)
-        let units = byUnit.values.compactMap(\.first).sorted { ($0.unitName, $0.unitCode) < ($1.unitName, $1.unitCode) }
+        var seen: Set<Int64> = []
+        let units = figures.filter { seen.insert($0.unitID).inserted }
         return units.map { unit in
             let lines = (byUnit[unit.unitID] ?? []).sorted { $0.indicatorCode < $1.indicatorCode }.enumerated().map { i, f in
                 Line(
@@ -138,9 +140,15 @@ public struct ProvinceReport: Sendable {
     /// The title block: province, programme, project, report, period (with the plan), date.
     public var titleLines: [String] {
         [
-            "Tỉnh: \(provinceName)", Self.programme, Self.project, Self.heading,
+            provinceTitle, Self.programme, Self.project, Self.heading,
             period + (plan.map { " (chỉ tiêu giao theo \($0.citation))" } ?? ""), "Ngày báo cáo: \(date.dayMonthYear)",
         ]
+    }
+
+    /// The province as the title names it: "Tỉnh Lào Cai" (its name, with "Tỉnh" before it
+    /// unless the name says what it is, as "Thành phố Hà Nội" does).
+    public var provinceTitle: String {
+        ["Tỉnh ", "Thành phố "].contains { provinceName.hasPrefix($0) } ? provinceName : "Tỉnh " + provinceName
     }
 
     /// The file's name: `bao-cao-<phase>[-<year>].xlsx`.

@@ -41,7 +41,7 @@ struct ReportPageController {
     /// The report's title block and tables, numbers written as officers write them.
     static func values(_ report: ProvinceReport) -> [String: Any] {
         var values: [String: Any] = [
-            "province": report.provinceName, "programme": ProvinceReport.programme, "project": ProvinceReport.project,
+            "province": report.provinceTitle, "programme": ProvinceReport.programme, "project": ProvinceReport.project,
             "heading": ProvinceReport.heading, "period": report.period, "date": WebFormat.date(report.date),
             "completion": report.completion?.text ?? "Chưa có số liệu của kỳ này.", "hasTables": !report.tables.isEmpty,
             "tables": report.tables.map { table in
@@ -83,7 +83,7 @@ struct ReportPageController {
         </div>
         <article class="report">
         <header class="report-head">
-        <p class="report-province">Tỉnh: {{province}}</p>
+        <p class="report-province">{{province}}</p>
         <p>{{programme}}</p>
         <p>{{project}}</p>
         <h1>{{heading}}</h1>
@@ -95,6 +95,7 @@ struct ReportPageController {
         {{#tables}}
         <h2>{{heading}}</h2>
         <div class="table-wrap"><table class="report">
+        <colgroup><col class="c-stt"><col class="c-name"><col class="c-measure"><col class="c-num"><col class="c-num"><col class="c-rate"><col class="c-note"></colgroup>
         <thead><tr><th class="num">STT</th><th>Chỉ tiêu</th><th>Đơn vị tính</th><th class="num">Chỉ tiêu giao</th><th class="num">Kết quả đạt được</th><th class="num">Tỷ lệ hoàn thành</th><th>Ghi chú</th></tr></thead>
         {{#groups}}<tbody>
         {{#band}}<tr class="band"><th colspan="7" scope="rowgroup">{{unit}} — {{completion}}</th></tr>{{/band}}
