@@ -30,6 +30,8 @@ def test_the_report_shows_its_tables_and_downloads_a_styled_workbook(page, world
     shot(page, "bao-cao")
     shot(page, "bao-cao-dien-thoai", full_page=False)
     page.locator("h2").nth(1).scroll_into_view_if_needed()
+    # Two frames, so that the screenshot shows the table painted after the scroll.
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     shot(page, "bao-cao-bang-dien-thoai", full_page=False)
     # The page itself does not scroll sideways on a phone (the tables do, inside their frame).
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

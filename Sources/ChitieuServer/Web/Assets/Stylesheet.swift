@@ -94,7 +94,7 @@ form.filters .field { max-width: 100%; } form.filters select { max-width: 100%; 
 .report-head h1 { margin: .6rem 0 .3rem; text-transform: uppercase; }
 .report-head p.report-date { font-weight: 400; font-style: italic; }
 table.report th, table.report td { border: 1px solid var(--line); }
-table.report { min-width: 40rem; table-layout: fixed; }
+table.report { min-width: 46rem; table-layout: fixed; }
 table.report col.c-stt { width: 3.2rem; } table.report col.c-name { width: 36%; } table.report col.c-measure { width: 9%; }
 table.report col.c-num { width: 11%; } table.report col.c-rate { width: 10%; } table.report col.c-note { width: 14%; }
 table.report thead th { white-space: normal; vertical-align: middle; }
