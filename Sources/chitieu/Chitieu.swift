@@ -16,7 +16,7 @@ struct Chitieu: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Work.self, DB.self, Tenant.self, Units.self, IndicatorCommand.self, PhaseCommand.self, TargetCommand.self, AllocationCommand.self,
-            ResultCommand.self, ProgressCommand.self, DeadlineCommand.self, ExportCommand.self,
+            ResultCommand.self, ProgressCommand.self, DeadlineCommand.self, ExportCommand.self, ReportCommand.self,
             AccountCommand.self, GrantCommand.self, TokenCommand.self, ReportingCommand.self, AuditCommand.self, Jobs.self, DoctorCommand.self,
         ]
     )

@@ -383,6 +383,10 @@ struct OpenAPIConformanceTests {
             try await c.call(.get, "/v1/progress/export", "/v1/progress/export?phase=\(phase)&year=2025", token: district)
             try await c.call(.get, "/v1/progress/export", "/v1/progress/export?phase=\(phase)&format=pdf", token: province)
             try await c.call(.get, "/v1/progress/export", "/v1/progress/export?phase=\(phase)&unit_id=\(world.unitsB.province)", token: province)
+            try await c.call(.get, "/v1/reports/province", "/v1/reports/province?phase=\(phase)", token: province)
+            try await c.call(.get, "/v1/reports/province", "/v1/reports/province?phase=\(phase)&year=2025&format=xlsx", token: district)
+            try await c.call(.get, "/v1/reports/province", "/v1/reports/province?phase=\(phase)&year=2019", token: province)
+            try await c.call(.get, "/v1/reports/province", "/v1/reports/province?phase=2031-2035", token: province)
 
             // The audit log, then logging out.
             try await c.call(.get, "/v1/audit", "/v1/audit?limit=3", token: province)

@@ -78,8 +78,11 @@ struct ReportingEndToEndTests {
                 header = [c.find('m:is/m:t', ns).text for c in rows[0]]
                 numbers = [c.find('m:v', ns).text for r in rows[1:] for c in r if c.get('t') is None and c.find('m:v', ns) is not None]
                 print('|'.join(names)); print(header[0], header[4], header[9]); print(len(rows) - 1, 'rows', len(numbers), 'numbers')
+                print('file', len(open(sys.argv[1], 'rb').read()), 'bytes; parts', sum(i.file_size for i in z.infolist()), 'bytes')
                 """, xlsx])
             #expect(check.status == 0, "\(check.error)")
+            // The workbook is deflated: a fraction of its parts' size (what a stored archive weighs).
+            print("export progress, province 10: \(check.output.split(separator: "\n").last ?? "")")
             #expect(check.output.contains("Cấp tỉnh|Cấp huyện|Cấp xã"), "\(check.output)")
             #expect(check.output.contains("Mã chỉ tiêu Đơn vị hành chính Tỷ lệ hoàn thành (%)"), "\(check.output)")
         }
@@ -88,6 +91,7 @@ struct ReportingEndToEndTests {
         let csvBytes = try Data(contentsOf: URL(fileURLWithPath: csv))
         #expect(csvBytes.prefix(3) == Data([0xEF, 0xBB, 0xBF]))
         #expect(String(decoding: csvBytes.dropFirst(3), as: UTF8.self).hasPrefix("Mã chỉ tiêu,Tên chỉ tiêu"))
+        try await checkProvinceReport(commands, folder: folder)
 
         // psql, as a reporting login of province 10: every view has its documented columns and
         // the province's figures; a login of province 15 sees none of province 10's rows.
@@ -121,6 +125,39 @@ struct ReportingEndToEndTests {
         #expect(Int(try await query(yenbai, "SELECT count(*) FROM progress_yearly")) ?? 0 > 0)
         _ = try await run(["reporting", "login", "drop", laocai])
         _ = try await run(["reporting", "login", "drop", yenbai])
+    }
+
+    /// `chitieu report province` on the demo's figures: the tables for people, the JSON, the
+    /// workbook (checked with openpyxl when `CHITIEU_BROWSER_PYTHON` names a Python that has it).
+    func checkProvinceReport(_ commands: OperatorCommands, folder: URL) async throws {
+        let base = ["report", "province", "--province", "10", "--phase", "2021-2025"]
+        let text = try await commands.run(base)
+        #expect(text.status == 0, "\(text.error)")
+        #expect(text.output.contains("Dự án 8: Thực hiện bình đẳng giới") && text.output.contains("I. Cấp tỉnh") && text.output.contains("III. Cấp xã"))
+        // Four of the five indicators with a target complete; DA8-10 suspended.
+        #expect(text.output.contains("Hoàn thành 4/5 chỉ tiêu (1 chỉ tiêu tạm dừng)"), "\(text.output.suffix(400))")
+        let json = try #require(try self.json(try await commands.run(base + ["--json"]).output) as? [String: Any])
+        let tables = try #require(json["tables"] as? [[String: Any]])
+        #expect(tables.map { $0["level"] as? String } == ["province", "district", "commune"])
+        let lines = try #require(((tables[0]["units"] as? [[String: Any]])?.first?["lines"]) as? [[String: Any]])
+        #expect(lines.first { $0["indicator_code"] as? String == "DA8-10" }?["note"] as? String == "Tạm dừng" || lines.contains { ($0["note"] as? String)?.hasPrefix("Tạm dừng") == true })
+        let xlsx = folder.appendingPathComponent("bao-cao.xlsx").path
+        let wrote = try await commands.run(base + ["--year", "2024", "--output", xlsx])
+        #expect(wrote.status == 0 && wrote.output.contains("bao-cao.xlsx"), "\(wrote.error)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: xlsx)).prefix(2) == Data("PK".utf8))
+        #expect(try await commands.run(base + ["--year", "2031"]).status == 1)
+        guard let python = ProcessInfo.processInfo.environment["CHITIEU_BROWSER_PYTHON"], !python.isEmpty else { return }
+        let check = try await ExternalProgram.run(python, ["-c", """
+            import sys, openpyxl
+            wb = openpyxl.load_workbook(sys.argv[1])
+            ws = wb.worksheets[0]
+            print("|".join(wb.sheetnames)); print(ws["A1"].value); print(ws.freeze_panes, ws.page_setup.orientation)
+            header = [c for c in ws[9]]
+            assert header[0].value == "STT" and all(c.font.b for c in header)
+            assert isinstance(ws["D10"].value, int) and ws["D10"].number_format == "#,##0"
+            """, xlsx])
+        #expect(check.status == 0, "\(check.error)")
+        #expect(check.output.contains("Cấp tỉnh|Cấp huyện|Cấp xã") && check.output.contains("A10 landscape"), "\(check.output)")
     }
 
     @Test func anApprovalReachesTheViewsThroughAWorkerWithinSeconds() async throws {

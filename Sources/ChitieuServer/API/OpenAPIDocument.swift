@@ -163,7 +163,28 @@ public enum OpenAPIDocument {
                 "unit_id": integer, "unit_code": string, "unit_name": string, "unit_level": enumeration(levels), "phase": string, "indicators": integer, "completed": integer, "on_track": integer, "behind": integer, "suspended": integer,
             ]),
             "Completeness": completenessSchema(levels),
+            "ProvinceReport": provinceReportSchema(levels),
         ]
+    }
+
+    /// `GET /v1/reports/province`'s answer.
+    static func provinceReportSchema(_ levels: [String]) -> [String: Any] {
+        let completion = object(["completed": integer, "counted": integer, "suspended": integer, "text": string])
+        return object([
+            "province": string, "programme": string, "project": string, "phase": string, "year": nullable(integer), "period": string,
+            "date": date, "plan": nullable(string), "completion": nullable(completion),
+            "tables": array(object([
+                "level": enumeration(levels), "heading": string,
+                "units": array(object([
+                    "unit_id": integer, "unit_code": string, "unit_name": string, "completion": completion,
+                    "lines": array(object([
+                        "number": integer, "indicator_code": string, "indicator_name": string, "measure_unit": string,
+                        "target": nullable(integer), "achieved": integer, "rate": nullable(["type": "number"]),
+                        "status": enumeration(["completed", "on_track", "behind", "no_target", "suspended"]), "note": string,
+                    ])),
+                ])),
+            ])),
+        ])
     }
 
     /// Targets, allocation rules, phases, settings and jobs.
@@ -510,6 +531,25 @@ public enum OpenAPIDocument {
                     "content": [
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]],
                         "text/csv; charset=utf-8": ["schema": ["type": "string"]],
+                    ],
+                ]
+                op["responses"] = responses
+                return op
+            }()],
+            "/v1/reports/province": ["get": {
+                var op = operation(
+                    "The province's report of a phase or a year over my scope, as it is sent upward: the title block, one table per level (each unit's indicators with target, achieved, rate and note) and \"Hoàn thành N/M chỉ tiêu\"; as JSON or as the styled workbook (A4 landscape) that the Báo cáo page and `chitieu report province` make.",
+                    id: "provinceReport", tag: "progress", ok: (200, "The report.", ref("ProvinceReport")), errors: [404, 422],
+                    parameters: [
+                        phase, parameter("year", ["type": "integer", "minimum": 2000, "maximum": 2100], "A year of the phase (default: the whole phase)."),
+                        parameter("format", enumeration(["json", "xlsx"]), "json (default) or xlsx."),
+                    ])
+                var responses = op["responses"] as! [String: Any]
+                responses["200"] = [
+                    "description": "The report.",
+                    "content": [
+                        "application/json": ["schema": ref("ProvinceReport")],
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]],
                     ],
                 ]
                 op["responses"] = responses

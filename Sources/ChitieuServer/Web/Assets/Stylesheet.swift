@@ -89,6 +89,35 @@ ul.inbox li > span, ul.inbox li > a { grid-column: 2; }
 ul.cells li, ul.silent li { padding: .3rem 0; border-bottom: 1px solid var(--line); }
 .deadline { font-size: 1.05rem; } .deadline.late strong { color: var(--late); }
 form.filters .field { max-width: 100%; } form.filters select { max-width: 100%; }
+.report-head { text-align: center; margin-bottom: .75rem; }
+.report-head p { margin: .15rem 0; font-weight: 600; }
+.report-head h1 { margin: .6rem 0 .3rem; text-transform: uppercase; }
+.report-head p.report-date { font-weight: 400; font-style: italic; }
+table.report th, table.report td { border: 1px solid var(--line); }
+table.report { min-width: 46rem; table-layout: fixed; }
+table.report col.c-stt { width: 3.2rem; } table.report col.c-name { width: 36%; } table.report col.c-measure { width: 9%; }
+table.report col.c-num { width: 11%; } table.report col.c-rate { width: 10%; } table.report col.c-note { width: 14%; }
+table.report thead th { white-space: normal; vertical-align: middle; }
+table.report tr.band th { background: #f7eef2; white-space: normal; }
+table.report td.note.suspended { color: var(--pause); font-style: italic; }
+table.report td.note.behind { color: var(--late); }
+@media print {
+  @page { size: A4 landscape; margin: 12mm 10mm; }
+  body { background: #fff; color: #000; font: 11pt/1.35 "Times New Roman", Times, serif; }
+  header.top, footer, .skip, .no-print, .notice { display: none !important; }
+  main { max-width: none; padding: 0; margin: 0; }
+  a { color: #000; text-decoration: none; }
+  .muted { color: #000; }
+  .headline { font-size: 12pt; }
+  h2 { font-size: 12pt; margin: .6rem 0 .3rem; break-after: avoid; page-break-after: avoid; }
+  .table-wrap { overflow: visible; }
+  table.report { font-size: 10pt; width: 100%; }
+  table.report thead { display: table-header-group; }
+  table.report tr { break-inside: avoid; page-break-inside: avoid; }
+  table.report th, table.report td { border: 1px solid #000; padding: .15rem .3rem; color: #000; }
+  table.report thead th, table.report tr.band th { background: #fff; }
+  table.report td.note.suspended, table.report td.note.behind { color: #000; }
+}
 @media (min-width: 48rem) {
   header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; }
   nav.main ul { margin: 0; }

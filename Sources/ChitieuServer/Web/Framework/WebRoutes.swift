@@ -29,6 +29,7 @@ enum WebRoutes {
         ResultsPageController(services: services).addRoutes(to: signedIn)
         InboxController(services: services).addRoutes(to: signedIn)
         CompletenessPageController(services: services).addRoutes(to: signedIn)
+        ReportPageController(services: services).addRoutes(to: signedIn)
         AuditPageController(services: services).addRoutes(to: signedIn)
     }
 }

@@ -1,6 +1,6 @@
 /// The pages of the navigation, in its order: their paths (ASCII, stable) and Vietnamese labels.
 enum WebSection: String, CaseIterable, Sendable {
-    case dashboard, entry, results, inbox, completeness, downloads, audit
+    case dashboard, entry, results, inbox, completeness, report, downloads, audit
 
     /// The page's path.
     var path: String {
@@ -10,6 +10,7 @@ enum WebSection: String, CaseIterable, Sendable {
         case .results: "/ket-qua"
         case .inbox: "/duyet"
         case .completeness: "/tinh-hinh-bao-cao"
+        case .report: "/bao-cao"
         case .downloads: "/tai-ve"
         case .audit: "/nhat-ky"
         }
@@ -23,6 +24,7 @@ enum WebSection: String, CaseIterable, Sendable {
         case .results: "Kết quả"
         case .inbox: "Duyệt"
         case .completeness: "Tình hình báo cáo"
+        case .report: "Báo cáo"
         case .downloads: "Tải về"
         case .audit: "Nhật ký"
         }

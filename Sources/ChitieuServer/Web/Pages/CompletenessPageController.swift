@@ -15,11 +15,9 @@ struct CompletenessPageController {
     }
 
     func page(request: Request, context: AppRequestContext) async throws -> Response {
-        let (caller, province) = try context.province()
-        let query = WebQuery(request)
-        let phases = try await TargetStore(database: services.database).phases(province: province, caller: caller)
-        let today = ResultEntryController.today()
-        guard let phase = phases.first(where: { $0.code == query["phase"] }) ?? phases.last(where: { $0.years.contains(today.year) }) ?? phases.last else {
+        let choice = try await WebPhaseChoice.read(request, context, services: services)
+        let (caller, province, query, phases, today) = (choice.caller, choice.province, choice.query, choice.phases, choice.today)
+        guard let phase = choice.phase else {
             return WebLayout.response(
                 WebPage(title: "Tình hình báo cáo", section: .completeness, body: Self.emptyTemplate.render([:])), context: context)
         }
