@@ -45,8 +45,7 @@ struct TargetCommand: AsyncParsableCommand {
 
     struct Show: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Print the tree of targets: each year, the phase, origin, locks.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
+        @OptionGroup var options: ProvinceWork
         @OptionGroup var output: OutputOptions
         @Option(help: "Indicator code.") var indicator: String
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
@@ -54,7 +53,7 @@ struct TargetCommand: AsyncParsableCommand {
         @Option(help: "Levels below the start to show (default 1).") var depth = 1
 
         func perform() async throws {
-            let sheet = try await province.withProvince(database) { db, tenant in
+            let sheet = try await options.run { db, tenant in
                 try await TargetStore(database: db).sheet(province: tenant.id, indicatorCode: indicator, phaseCode: phase)
             }
             let years = sheet.phase.years
