@@ -101,8 +101,11 @@ public enum ExternalProgram {
         return nil
     }
 
-    /// Runs a program with arguments, off the cooperative pool.
-    public static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+    /// Runs a program with arguments, off the cooperative pool: in `directory` when given (through
+    /// coreutils' `env --chdir`), with `environment` added to the test's own.
+    public static func run(
+        _ path: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
+    ) async throws -> CommandResult {
         try await offPool {
             let out = NSTemporaryDirectory() + "/chitieu-ext-\(UUID().uuidString).out"
             let err = NSTemporaryDirectory() + "/chitieu-ext-\(UUID().uuidString).err"
@@ -112,7 +115,8 @@ public enum ExternalProgram {
             }
             var env = ProcessInfo.processInfo.environment
             env.merge(environment) { $1 }
-            let status = try Shell.spawn([path] + arguments, stdout: out, stderr: err, environment: env)
+            let chdir = directory.map { ["/usr/bin/env", "--chdir=\($0.path)"] } ?? []
+            let status = try Shell.spawn(chdir + [path] + arguments, stdout: out, stderr: err, environment: env)
             return CommandResult(
                 status: status, output: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                 error: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")

@@ -45,37 +45,15 @@ struct BrowserTests {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("chitieu-web-world-\(UUID().uuidString).json")
             try JSONSerialization.data(withJSONObject: description, options: [.sortedKeys]).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
-            var environment = ProcessInfo.processInfo.environment
-            environment["CHITIEU_WEB_WORLD"] = file.path
-            environment["CHITIEU_SCREENSHOTS"] = shots.path
-            environment["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
-            environment["PYTHONDONTWRITEBYTECODE"] = "1"
-            let (status, output) = try await Self.run(
+            let environment = [
+                "CHITIEU_WEB_WORLD": file.path, "CHITIEU_SCREENSHOTS": shots.path, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1",
+            ]
+            let result = try await ExternalProgram.run(
                 python, ["-m", "pytest", "Tests/Browser", "-q", "-p", "no:cacheprovider", "--color=no"], environment: environment, directory: root)
+            let (status, output) = (result.status, result.output + result.error)
             #expect(status == 0, "the browser tests failed:\n\(output.suffix(8000))")
             #expect(output.contains("passed"), "\(output.suffix(2000))")
         }
         await web.world.shutdown()
-    }
-
-    /// Runs a program to its end off the cooperative pool; its exit status and its output.
-    static func run(_ program: String, _ arguments: [String], environment: [String: String], directory: URL) async throws -> (Int32, String) {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("chitieu-browser-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = directory
-        process.standardOutput = handle
-        process.standardError = handle
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        try handle.close()
-        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 }

@@ -35,30 +35,11 @@ struct GeneratedInputTests {
                 "--exclude-operation-id", "logout",
                 "--max-examples", "25", "--seed", seed, "--request-timeout", "120", "--generation-database", "none", "--no-color",
             ]
-            let (status, output) = try await Self.run(program, arguments)
+            let result = try await ExternalProgram.run(program, arguments, directory: FileManager.default.temporaryDirectory)
+            let (status, output) = (result.status, result.output + result.error)
             #expect(status == 0, "schemathesis found answers that break the document or fail (seed \(seed)):\n\(output.suffix(6000))")
             #expect(output.contains("passed"), "\(output.suffix(2000))")
         }
         await world.shutdown()
-    }
-
-    /// Runs a program to its end off the cooperative pool; its exit status and its output.
-    static func run(_ program: String, _ arguments: [String]) async throws -> (Int32, String) {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("chitieu-schemathesis-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
-        process.standardOutput = handle
-        process.standardError = handle
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        try handle.close()
-        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 }

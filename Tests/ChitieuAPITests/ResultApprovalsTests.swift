@@ -24,6 +24,17 @@ struct ResultApprovalsTests {
             periodEnd: PostgresDate(year: 2025, month: month, day: 28), figures: ResultFigures(value: value))
     }
 
+    /// A result submitted in the other province (Yên Bái), by its commune officer.
+    static func submittedElsewhere(_ world: AccessWorld) async throws -> ResultRecord {
+        try await ResultStore(database: world.app).create(
+            province: world.b.id,
+            ResultInput(
+                indicatorID: world.indicators[1], unit: .id(world.unitsB.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
+                periodEnd: PostgresDate(year: 2025, month: 1, day: 31), figures: ResultFigures(value: 1)),
+            submit: true, idempotencyKey: nil, caller: try await world.caller("xa15", in: world.b)
+        ).result
+    }
+
     @Test func eachResultGetsItsOutcomeAndOnlyTheAllowedAreApproved() async throws {
         let world = try await Self.world()
         let results = ResultStore(database: world.app)
@@ -37,13 +48,7 @@ struct ResultApprovalsTests {
         let stale = try await submitted(3, by: commune)
         let draft = try await results.create(province: world.a.id, Self.input(world, month: 4), submit: false, idempotencyKey: nil, caller: commune).result
         let ownWork = try await submitted(5, by: district)
-        let elsewhere = try await results.create(
-            province: world.b.id,
-            ResultInput(
-                indicatorID: world.indicators[1], unit: .id(world.unitsB.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
-                periodEnd: PostgresDate(year: 2025, month: 1, day: 31), figures: ResultFigures(value: 1)),
-            submit: true, idempotencyKey: nil, caller: try await world.caller("xa15", in: world.b)
-        ).result
+        let elsewhere = try await Self.submittedElsewhere(world)
         let unknown = UUID()
 
         let asked: [(id: UUID, version: Int)] = [
@@ -119,13 +124,7 @@ struct ResultApprovalsTests {
         let commune = try await world.caller("xa10", in: world.a)
         let first = try await results.create(province: world.a.id, Self.input(world, month: 7), submit: true, idempotencyKey: nil, caller: commune).result
         let second = try await results.create(province: world.a.id, Self.input(world, month: 8), submit: true, idempotencyKey: nil, caller: commune).result
-        let elsewhere = try await results.create(
-            province: world.b.id,
-            ResultInput(
-                indicatorID: world.indicators[1], unit: .id(world.unitsB.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
-                periodEnd: PostgresDate(year: 2025, month: 1, day: 31), figures: ResultFigures(value: 1)),
-            submit: true, idempotencyKey: nil, caller: try await world.caller("xa15", in: world.b)
-        ).result
+        let elsewhere = try await Self.submittedElsewhere(world)
         @Sendable func id(_ r: ResultRecord) -> String { r.id.uuidString.lowercased() }
         try await withLiveAPI(world) { api in
             let district = try await api.login("huyen10")

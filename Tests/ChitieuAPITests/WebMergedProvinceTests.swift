@@ -11,29 +11,11 @@ import Testing
 @Suite("The dashboard of a merged province")
 struct WebMergedProvinceTests {
     @Test func theDashboardSwitchesBetweenAsReportedAndTodaysUnits() async throws {
-        let reformDay = PostgresDate(year: 2025, month: 7, day: 1)
         let db = try await TestDatabase.make()
         let owner = ChitieuDatabase(pool: db.ownerPool())
-        _ = try await UnitStore(database: owner).importUnits(
-            try AdminUnitsCSV.parse(try dataFile("units-2021.csv")).filtered(province: "01"), validFrom: PostgresDate(year: 2021, month: 1, day: 1),
-            validTo: nil, actor: .command("test"), source: "units-2021.csv")
-        let old = try await TenantStore(database: owner).resolve(code: "01")
         // Phường Cống Vị (00007), later split between Ngọc Hà (00008) and Giảng Võ (00025), had a target of 100.
-        let su = try await db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.indicator (province_id, code, name, measure_unit, kind) VALUES (\(old.id), 'F', 'Lớp tập huấn', 'lớp', 'flow')")
-        try await su.query(
-            """
-            INSERT INTO chitieu.target (province_id, indicator_id, unit_id, phase_id, year, value, origin)
-            SELECT i.province_id, i.indicator_id, u.unit_id, ph.phase_id, NULL, 100, 'allocated'
-            FROM chitieu.indicator i JOIN chitieu.admin_unit u ON u.province_id = i.province_id AND u.code = '00007'
-            JOIN chitieu.phase ph ON ph.province_id = i.province_id AND ph.code = '2021-2025' WHERE i.province_id = \(old.id) AND i.code = 'F'
-            """)
-        await su.close()
-        let reform = ReformStore(database: owner)
-        _ = try await reform.apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["01"], actor: .command("test"), source: "units-2025.csv")
-        let hanoi = try await TenantStore(database: owner).resolve(code: "01", on: reformDay)
+        _ = try await hanoiWithCongViTarget(db, owner, indicator: "F", target: 100, origin: "allocated")
+        let hanoi = try await applyReform2025(province: "01", owner).province
         await owner.pool.shutdown()
         let app = ChitieuDatabase(pool: db.appPool(maxConnections: 4))
         let accounts = AccountStore(database: app, passwordParameters: testPasswordParameters)

@@ -165,14 +165,8 @@ struct AllocationLockTests {
     @Test func aRuleStoredWithHugeWeightsFailsItsJobAndTheWorkerGoesOn() async throws {
         let db = try await TestDatabase.make()
         let owner = ChitieuDatabase(pool: db.ownerPool())
-        let file = try AdminUnitsCSV.parse(try dataFile("units-2021.csv"))
-        _ = try await UnitStore(database: owner).importUnits(
-            file.filtered(province: "12"), validFrom: PostgresDate(year: 2021, month: 1, day: 1), validTo: nil, actor: .command("test"), source: "units-2021.csv")
-        let laiChau = try await TenantStore(database: owner).resolve(code: "12")
-        _ = try await IndicatorStore(database: owner).add(
-            IndicatorDraft(code: "X", name: "Lớp tập huấn", measureUnit: "lớp", kind: .flow), province: laiChau.id, caller: .command("test"))
-        _ = try await TargetStore(database: owner).set(
-            province: laiChau.id, indicatorCode: "X", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 600, lock: false, caller: .command("test"))
+        let laiChau = try await provinceWithTarget(
+            "12", indicator: IndicatorDraft(code: "X", name: "Lớp tập huấn", measureUnit: "lớp", kind: .flow), target: 600, owner)
         let rules = AllocationStore(database: owner)
         let huge = AllocationRule(childMethod: "weighted", childWeights: ["105": 4_000_000_000_000_000_000, "106": 4_000_000_000_000_000_000])
         let refused = await expectError(.unprocessable) {

@@ -84,21 +84,16 @@ struct ReformTests {
 
         // The reform, for the new Lào Cai only, with the real files.
         let reform = ReformStore(database: owner)
-        let report = try await reform.apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
+        let (report, laoCai) = try await applyReform2025(province: "15", owner)
         #expect(report.merges.count == 1)
         #expect(report.merges[0].parts.map(\.predecessor.code) == ["10", "15"])
-        let laoCai = try await TenantStore(database: owner).resolve(code: "15", on: reformDay)
         #expect(laoCai.id != world.b.id && laoCai.validFrom == reformDay)
         #expect(try await TenantStore(database: owner).resolve(code: "15", on: PostgresDate(year: 2025, month: 6, day: 30)).id == world.b.id,
                 "code 15 before the reform is still Yên Bái")
         #expect((report.succession.linksByProvince["15"] ?? 0) > 0)
 
         // Running it again copies nothing twice.
-        let again = try await reform.apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
+        let again = try await applyReform2025(province: "15", owner).report
         #expect(again.merges.isEmpty)
         await expectError(.unprocessable) { _ = try await reform.merge(into: laoCai, from: [world.a], on: reformDay, actor: .command("test")) }
 
@@ -333,16 +328,8 @@ struct ReformTests {
         // Hà Nội: Phường Cống Vị (00007) was split between Ngọc Hà (00008) and Giảng Võ (00025).
         let db = try await TestDatabase.make()
         let owner = ChitieuDatabase(pool: db.ownerPool())
-        let old = try await importUnits2021(province: "01", owner)
+        let old = try await hanoiWithCongViTarget(db, owner, indicator: "DA8-03", target: 7, origin: "assigned")
         let su = try await db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.indicator (province_id, code, name, measure_unit, kind) VALUES (\(old.id), 'DA8-03', 'Lớp tập huấn', 'lớp', 'flow')")
-        try await su.query(
-            """
-            INSERT INTO chitieu.target (province_id, indicator_id, unit_id, phase_id, year, value, origin)
-            SELECT i.province_id, i.indicator_id, u.unit_id, ph.phase_id, NULL, 7, 'assigned'
-            FROM chitieu.indicator i JOIN chitieu.admin_unit u ON u.province_id = i.province_id AND u.code = '00007'
-            JOIN chitieu.phase ph ON ph.province_id = i.province_id AND ph.code = '2021-2025' WHERE i.province_id = \(old.id)
-            """)
         try await su.query(
             """
             INSERT INTO chitieu.result (province_id, indicator_id, unit_id, period_start, period_end, value, state, decided_at)
@@ -351,10 +338,7 @@ struct ReformTests {
             """)
         await su.close()
         let reform = ReformStore(database: owner)
-        _ = try await reform.apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["01"], actor: .command("test"), source: "units-2025.csv")
-        let hanoi = try await TenantStore(database: owner).resolve(code: "01", on: reformDay)
+        let hanoi = try await applyReform2025(province: "01", owner).province
         // Commune 00004 was Phường Trúc Bạch and is now Phường Ba Đình: two units that share nothing.
         let (trucBach, baDinh) = try await owner.withTenant(hanoi.id) { tx in
             let rows = try await tx.query(

@@ -33,11 +33,7 @@ struct AnnouncementTrustTests {
             world.b.id: try await authenticator.issue(province: world.b.id, username: "tinh15", name: nil, lifetimeSeconds: nil, caller: .command("test")),
         ]
         func target(_ province: Int64) async throws -> Int? {
-            let answer = try await store.figures(
-                province: province, phaseCode: "2021-2025", year: nil, unit: nil, depth: 0, indicatorCode: "DA8-01", caller: officers[province]!,
-                render: Representation.progressItems)
-            let items = try #require((try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["items"] as? [[String: Any]])
-            return (try #require(items.first)["target"] as? NSNumber)?.intValue
+            try await answeredTarget(store, province: province, caller: officers[province]!)
         }
         func accepted(_ province: Int64) async -> Bool {
             (try? await authenticator.authenticate(bearer: tokens[province]!.secret)) != nil

@@ -27,11 +27,7 @@ struct FiguresCacheTests {
         let store = ProgressStore(database: world.app, cache: cache)
         func target(_ province: Int64) async throws -> Int? {
             // As the daemon answers: kept written.
-            let answer = try await store.figures(
-                province: province, phaseCode: "2021-2025", year: nil, unit: nil, depth: 0, indicatorCode: "DA8-01", caller: officers[province]!,
-                render: Representation.progressItems)
-            let items = try #require((try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["items"] as? [[String: Any]])
-            return (try #require(items.first)["target"] as? NSNumber)?.intValue
+            try await answeredTarget(store, province: province, caller: officers[province]!)
         }
         /// Asks until `expected` comes back (an announcement on its way to the daemon).
         func eventually(_ province: Int64, is expected: Int) async throws -> Bool {
@@ -87,4 +83,14 @@ struct FiguresCacheTests {
         await su.close()
         await world.shutdown()
     }
+}
+
+/// The province's phase target of DA8-01 as the daemon answers it: written by `store` (through
+/// its cache, for an officer's own scope).
+func answeredTarget(_ store: ProgressStore, province: Int64, caller: Caller) async throws -> Int? {
+    let answer = try await store.figures(
+        province: province, phaseCode: "2021-2025", year: nil, unit: nil, depth: 0, indicatorCode: "DA8-01", caller: caller,
+        render: Representation.progressItems)
+    let items = try #require((try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["items"] as? [[String: Any]])
+    return (try #require(items.first)["target"] as? NSNumber)?.intValue
 }

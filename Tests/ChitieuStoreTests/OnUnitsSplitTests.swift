@@ -32,10 +32,7 @@ struct OnUnitsSplitTests {
         }
         await su.close()
         let reform = ReformStore(database: owner)
-        _ = try await reform.apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["01"], actor: .command("test"), source: "units-2025.csv")
-        let hanoi = try await TenantStore(database: owner).resolve(code: "01", on: reformDay)
+        let hanoi = try await applyReform2025(province: "01", owner).province
         #expect(try await reform.setWeights(province: hanoi, oldCode: "00007", weights: ["00008": 2, "00025": 1], caller: .command("test")) == 2)
         for t in targets {
             var parts: [String: [Int?: Int]] = [:]

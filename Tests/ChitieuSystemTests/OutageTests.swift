@@ -18,9 +18,7 @@ struct OutageTests {
             let world = try await AccessWorld.make(on: try await TestDatabase.make(on: cluster))
             // Its pool waits a minute for a connection: an answer that waited on the pool would
             // take that long, well past the bound below, which only a stalled machine comes near.
-            let pool = PostgresPool(
-                configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 4, acquireTimeout: .seconds(60)),
-                logger: TestDatabase.logger)
+            let pool = patientPool(world)
             let ran = Mutex<Set<Int64>>([])
             let worker = JobWorker(
                 queue: JobQueue(pool: pool), handlers: ["noop": { job in ran.withLock { _ = $0.insert(job.id) } }],
@@ -74,4 +72,12 @@ struct OutageTests {
             await world.shutdown()
         }
     }
+}
+
+/// Four connections of the world's application role in a pool that waits a minute for one: an
+/// answer that waited on the pool would take that long.
+func patientPool(_ world: AccessWorld) -> PostgresPool {
+    PostgresPool(
+        configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 4, acquireTimeout: .seconds(60)),
+        logger: TestDatabase.logger)
 }

@@ -181,9 +181,7 @@ struct StallTests {
         try await TestCluster.start().use { cluster in
             let world = try await AccessWorld.make(on: try await TestDatabase.make(on: cluster))
             // The pool waits a minute for a connection: an answer within the bound below comes from the deadline.
-            let pool = PostgresPool(
-                configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 4, acquireTimeout: .seconds(60)),
-                logger: TestDatabase.logger)
+            let pool = patientPool(world)
             let app = try makeApplication(world, pool: pool, configuration: ServerConfiguration(statementDeadline: .seconds(2)))
             try await app.test(.ahc(.http)) { client in
                 let api = APIClient(client: client)

@@ -150,15 +150,8 @@ struct WorkerProcessTests {
     @Test func aKilledAllocationIsAppliedExactlyOnce() async throws {
         let db = try await TestDatabase.make()
         let owner = ChitieuDatabase(pool: db.ownerPool())
-        let root = try TestDatabase.repositoryRoot()
-        let file = try AdminUnitsCSV.parse(try Data(contentsOf: root.appendingPathComponent("Deploy/data/vn-admin-units/units-2021.csv")))
-        _ = try await UnitStore(database: owner).importUnits(
-            file.filtered(province: "10"), validFrom: PostgresDate(year: 2021, month: 1, day: 1), validTo: nil, actor: .command("test"), source: "units-2021.csv")
-        let laoCai = try await TenantStore(database: owner).resolve(code: "10")
-        _ = try await IndicatorStore(database: owner).add(
-            IndicatorDraft(code: "DA8-01", name: "Tổ truyền thông cộng đồng", measureUnit: "tổ", kind: .stock), province: laoCai.id, caller: .command("test"))
-        _ = try await TargetStore(database: owner).set(
-            province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
+        let laoCai = try await provinceWithTarget(
+            "10", indicator: IndicatorDraft(code: "DA8-01", name: "Tổ truyền thông cộng đồng", measureUnit: "tổ", kind: .stock), target: 424, owner)
         let job = try await AllocationStore(database: owner).request(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
 
         // Hold the target table, so the allocation blocks at its first write, mid-job.

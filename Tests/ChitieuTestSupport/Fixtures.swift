@@ -42,6 +42,19 @@ package func importUnits2021(province code: String, _ owner: ChitieuDatabase) as
     return try await TenantStore(database: owner).resolve(code: code)
 }
 
+/// One province of the 2021 units (`importUnits2021`) with one indicator and its target for the
+/// phase 2021-2025, set as the operator does; the province.
+package func provinceWithTarget(
+    _ code: String, indicator: IndicatorDraft, target: Int, _ owner: ChitieuDatabase
+) async throws -> Province {
+    let province = try await importUnits2021(province: code, owner)
+    _ = try await IndicatorStore(database: owner).add(indicator, province: province.id, caller: .command("test"))
+    _ = try await TargetStore(database: owner).set(
+        province: province.id, indicatorCode: indicator.code, phaseCode: "2021-2025", unitCode: nil, year: nil, value: target, lock: false,
+        caller: .command("test"))
+    return province
+}
+
 /// Creates a province through the store, as operators do.
 package func makeProvince(_ db: ChitieuDatabase, code: String, name: String) async throws -> Province {
     try await TenantStore(database: db).create(
@@ -52,4 +65,37 @@ package func makeProvince(_ db: ChitieuDatabase, code: String, name: String) asy
 package func dataFile(_ name: String) throws -> Data {
     let url = try TestDatabase.repositoryRoot().appendingPathComponent("Deploy/data/vn-admin-units/\(name)")
     return try Data(contentsOf: url)
+}
+
+/// The day the 2025 reform of provinces and communes took effect.
+package let reformDay2025 = PostgresDate(year: 2025, month: 7, day: 1)
+
+/// Applies the 2025 reform with the real files (`units-2025.csv`, `succession-2025.csv`) to the
+/// new province `code`, as the operator does: its report, and the province as it is from then on.
+@discardableResult
+package func applyReform2025(province code: String, _ owner: ChitieuDatabase) async throws -> (report: ReformReport, province: Province) {
+    let report = try await ReformStore(database: owner).apply(
+        units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
+        on: reformDay2025, provinceCodes: [code], actor: .command("test"), source: "units-2025.csv")
+    return (report, try await TenantStore(database: owner).resolve(code: code, on: reformDay2025))
+}
+
+/// Hà Nội (01) of the 2021 units with one indicator `code` (a flow, "Lớp tập huấn") whose phase
+/// target at Phường Cống Vị (00007), a commune the 2025 reform split, is `target`, written
+/// straight into the table with `origin`; the province.
+package func hanoiWithCongViTarget(
+    _ db: TestDatabase, _ owner: ChitieuDatabase, indicator code: String, target: Int, origin: String
+) async throws -> Province {
+    let old = try await importUnits2021(province: "01", owner)
+    let su = try await db.superuserConnection()
+    try await su.query("INSERT INTO chitieu.indicator (province_id, code, name, measure_unit, kind) VALUES (\(old.id), \(code), 'Lớp tập huấn', 'lớp', 'flow')")
+    try await su.query(
+        """
+        INSERT INTO chitieu.target (province_id, indicator_id, unit_id, phase_id, year, value, origin)
+        SELECT i.province_id, i.indicator_id, u.unit_id, ph.phase_id, NULL, \(target), \(origin)
+        FROM chitieu.indicator i JOIN chitieu.admin_unit u ON u.province_id = i.province_id AND u.code = '00007'
+        JOIN chitieu.phase ph ON ph.province_id = i.province_id AND ph.code = '2021-2025' WHERE i.province_id = \(old.id) AND i.code = \(code)
+        """)
+    await su.close()
+    return old
 }

@@ -19,4 +19,14 @@ package struct ProvinceActing: ParsableArguments {
             try await body(db, tenant, try await acting.caller(command, db, tenant))
         }
     }
+
+    /// Runs `read` as the caller of `command`, then prints the rows read as `output` asks: under
+    /// `columns`, each by `row`, for people; each by `json` for scripts.
+    package func list<Row: Sendable>(
+        _ command: String, _ output: OutputOptions, columns: [String], row: (Row) -> [String], json: (Row) -> [String: Any],
+        read: (ChitieuDatabase, Province, Caller) async throws -> [Row]
+    ) async throws {
+        let rows = try await run(command, read)
+        Output.print(output.format, columns: columns, rows: rows.map(row), jsonRows: rows.map(json))
+    }
 }

@@ -11,6 +11,11 @@ package enum Output {
         }
     }
 
+    /// Prints one record: `object` as JSON (for scripts) when `json`, else `text` for people.
+    package static func print(json: Bool, _ object: @autoclosure () -> Any, else text: @autoclosure () -> String, terminator: String = "\n") {
+        if json { Swift.print(Output.json(object())) } else { Swift.print(text(), terminator: terminator) }
+    }
+
     package static func table(columns: [String], rows: [[String]]) -> String {
         var widths = columns.map(\.count)
         for row in rows {

@@ -8,9 +8,8 @@ struct AuditController {
     let audit: AuditStore
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("audit") { request, context in
-            let (caller, province) = try context.province()
-            let query = QueryInput(request)
+        group.json(.get, "audit") { call in
+            let query = call.query
             var filter = AuditStore.Filter(
                 entityType: try query.string("entity_type", maxBytes: 100), entityID: try query.string("entity_id", maxBytes: 200),
                 beforeID: try query.idCursor(), limit: try query.limit())
@@ -18,9 +17,9 @@ struct AuditController {
             filter.until = try time("until", query)
             filter.unitID = try query.integer("unit_id")
             filter.actorUsername = try query.string("actor", maxBytes: 100)
-            let events = try await audit.list(province: province, filter: filter, caller: caller)
-            let language = Language(acceptLanguage: request.headers[.acceptLanguage])
-            return JSONBody.response(.ok, page(events.map { Representation.auditEvent($0, language: language) }, limit: filter.limit) { String(events.last!.id) })
+            let events = try await audit.list(province: call.province, filter: filter, caller: call.caller)
+            let language = Language(acceptLanguage: call.request.headers[.acceptLanguage])
+            return page(events.map { Representation.auditEvent($0, language: language) }, limit: filter.limit) { String(events.last!.id) }
         }
     }
 

@@ -7,14 +7,13 @@ struct CompletenessController {
     let completeness: CompletenessStore
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("completeness") { request, context in
-            let (caller, province) = try context.province()
-            let query = QueryInput(request)
+        group.json(.get, "completeness") { call in
+            let query = call.query
             let period = try Self.period(query)
             let unit = try query.integer("unit_id", in: Int64.min...Int64.max).map { UnitReference.id($0) }
             let report = try await completeness.report(
-                province: province, phaseCode: try PlanningController.phase(query), period: period, unit: unit, caller: caller)
-            return JSONBody.response(.ok, Representation.completeness(report))
+                province: call.province, phaseCode: try PlanningController.phase(query), period: period, unit: unit, caller: call.caller)
+            return Representation.completeness(report)
         }
     }
 

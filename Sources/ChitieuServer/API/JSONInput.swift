@@ -80,9 +80,14 @@ struct JSONInput {
         }
     }
 
+    /// A member that must be there and not null, read by `read`.
+    func required<T>(_ field: String, _ read: (String) throws -> T?) throws -> T {
+        guard let value = try read(field) else { throw ChitieuError.required(field) }
+        return value
+    }
+
     func requiredString(_ field: String, maxBytes: Int = 10_000) throws -> String {
-        guard let text = try string(field, maxBytes: maxBytes) else { throw ChitieuError.required(field) }
-        return text
+        try required(field) { try string($0, maxBytes: maxBytes) }
     }
 
     func integer(_ field: String) throws -> Int64? {
@@ -93,10 +98,7 @@ struct JSONInput {
         }
     }
 
-    func requiredInteger(_ field: String) throws -> Int64 {
-        guard let value = try integer(field) else { throw ChitieuError.required(field) }
-        return value
-    }
+    func requiredInteger(_ field: String) throws -> Int64 { try required(field, integer) }
 
     func boolean(_ field: String) throws -> Bool? {
         switch members[field] {

@@ -8,21 +8,18 @@ struct JobsController {
     let jobs: ProvinceJobs
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("jobs") { request, context in
-            let (caller, province) = try context.province()
-            let query = QueryInput(request)
+        group.json(.get, "jobs") { call in
+            let query = call.query
             var filter = ProvinceJobs.Filter()
             filter.state = try query.oneOf("state", JobState.allCases.map(\.rawValue)).flatMap(JobState.init(rawValue:))
             filter.kind = try query.string("kind", maxBytes: 100)
             filter.limit = try query.limit()
             filter.before = try query.idCursor()
-            let found = try await jobs.list(province: province, filter: filter, caller: caller)
-            return JSONBody.response(.ok, page(found.map(Representation.job), limit: filter.limit) { String(found.last!.id) })
+            let found = try await jobs.list(province: call.province, filter: filter, caller: call.caller)
+            return page(found.map(Representation.job), limit: filter.limit) { String(found.last!.id) }
         }
-        group.get("jobs/:id") { _, context in
-            let (caller, province) = try context.province()
-            let id = try context.parameters.id("id", what: "the job")
-            return JSONBody.response(.ok, Representation.job(try await jobs.find(id: id, province: province, caller: caller)))
+        group.json(.get, "jobs/:id") { call in
+            Representation.job(try await jobs.find(id: try call.id("the job"), province: call.province, caller: call.caller))
         }
     }
 }

@@ -41,9 +41,8 @@ struct ResultsController {
             if replayed { response.headers[Self.replayed] = "true" }
             return response
         }
-        group.get("results") { request, context in
-            let (caller, province) = try context.province()
-            let query = QueryInput(request)
+        group.json(.get, "results") { call in
+            let query = call.query
             // Ids and years of any value: the store says which exist.
             let any = Int64.min...Int64.max
             let filter = ResultStore.Filter(
@@ -51,31 +50,27 @@ struct ResultsController {
                 state: try query.oneOf("state", ResultRules.State.allCases.map(\.rawValue)).flatMap(ResultRules.State.init(rawValue:)),
                 year: try query.integer("year", in: any).map { Int($0) }, after: try query.string("cursor").map(Self.decodeCursor),
                 limit: try query.limit())
-            let records = try await results.list(province: province, filter: filter, caller: caller)
-            return JSONBody.response(.ok, page(records.map(Representation.result), limit: filter.limit) { Self.cursor(records.last!) })
+            let records = try await results.list(province: call.province, filter: filter, caller: call.caller)
+            return page(records.map(Representation.result), limit: filter.limit) { Self.cursor(records.last!) }
         }
-        group.get("results/:id") { _, context in
-            let (caller, province) = try context.province()
-            let id = try context.parameters.uuid("id", what: "the result")
-            return JSONBody.response(.ok, Representation.result(try await results.find(province: province, id: id, caller: caller)))
+        group.json(.get, "results/:id") { call in
+            let id = try call.context.parameters.uuid("id", what: "the result")
+            return Representation.result(try await results.find(province: call.province, id: id, caller: call.caller))
         }
-        group.patch("results/:id") { request, context in
-            let (caller, province) = try context.province()
-            let id = try context.parameters.uuid("id", what: "the result")
-            let input = try await JSONInput.read(
-                request, context: context,
+        group.json(.patch, "results/:id") { call in
+            let id = try call.context.parameters.uuid("id", what: "the result")
+            let input = try await call.input(
                 allowed: ["period_start", "period_end", "value", "breakdown", "companion_value", "companion_breakdown", "evidence_note", "version"])
             let version = Int(try input.requiredInteger("version"))
             let (start, end) = try Self.period(input)
             let updated = try await results.edit(
-                province: province, id: id, periodStart: start, periodEnd: end, figures: try Self.figures(input), expectedVersion: version, caller: caller)
-            return JSONBody.response(.ok, Representation.result(updated))
+                province: call.province, id: id, periodStart: start, periodEnd: end, figures: try Self.figures(input), expectedVersion: version,
+                caller: call.caller)
+            return Representation.result(updated)
         }
-        group.post("results/approvals") { request, context in
-            let (caller, province) = try context.province()
-            let items = try Self.approvals(try await JSONInput.read(request, context: context, allowed: ["results"]))
-            let outcomes = try await results.approve(province: province, items, caller: caller)
-            return JSONBody.response(.ok, ["results": outcomes.map(Self.approval)])
+        group.json(.post, "results/approvals") { call in
+            let items = try Self.approvals(try await call.input(allowed: ["results"]))
+            return ["results": try await results.approve(province: call.province, items, caller: call.caller).map(Self.approval)]
         }
     }
 
@@ -127,10 +122,8 @@ struct ResultsController {
                 render: Representation.progressItems)
             return JSONBody.response(.ok, bytes: answer)
         }
-        group.get("progress/summary") { _, context in
-            let (caller, province) = try context.province()
-            let rows = try await progress.summary(province: province, caller: caller)
-            return JSONBody.response(.ok, ["items": rows.map(Representation.progressSummary)])
+        group.json(.get, "progress/summary") { call in
+            ["items": try await progress.summary(province: call.province, caller: call.caller).map(Representation.progressSummary)]
         }
     }
 

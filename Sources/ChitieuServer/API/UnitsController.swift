@@ -8,26 +8,22 @@ struct UnitsController {
     let units: UnitDirectory
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("units") { request, context in
-            let (caller, province) = try context.province()
-            let query = QueryInput(request)
+        group.json(.get, "units") { call in
+            let query = call.query
             guard let q = try query.string("q") else {
-                return JSONBody.response(.ok, ["items": try await units.roots(province: province, caller: caller).map(Representation.unit), "next_cursor": NSNull()])
+                return ["items": try await units.roots(province: call.province, caller: call.caller).map(Representation.unit), "next_cursor": NSNull()]
             }
             let level = try query.oneOf("level", UnitLevel.allCases.map(\.rawValue)).flatMap(UnitLevel.init(rawValue:))
             let limit = try query.limit()
-            let found = try await units.search(province: province, query: q, level: level, limit: limit, after: try query.idCursor(), caller: caller)
-            return JSONBody.response(.ok, page(found.map(Representation.unit), limit: limit) { String(found.last!.id) })
+            let found = try await units.search(
+                province: call.province, query: q, level: level, limit: limit, after: try query.idCursor(), caller: call.caller)
+            return page(found.map(Representation.unit), limit: limit) { String(found.last!.id) }
         }
-        group.get("units/:id") { _, context in
-            let (caller, province) = try context.province()
-            let id = try context.parameters.id("id", what: "the unit")
-            return JSONBody.response(.ok, Representation.unit(try await units.unit(id: id, province: province, caller: caller)))
+        group.json(.get, "units/:id") { call in
+            Representation.unit(try await units.unit(id: try call.id("the unit"), province: call.province, caller: call.caller))
         }
-        group.get("units/:id/children") { _, context in
-            let (caller, province) = try context.province()
-            let id = try context.parameters.id("id", what: "the unit")
-            return JSONBody.response(.ok, ["items": try await units.children(of: id, province: province, caller: caller).map(Representation.unit)])
+        group.json(.get, "units/:id/children") { call in
+            ["items": try await units.children(of: try call.id("the unit"), province: call.province, caller: call.caller).map(Representation.unit)]
         }
     }
 }

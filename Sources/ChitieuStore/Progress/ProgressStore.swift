@@ -129,20 +129,9 @@ public struct ProgressStore: Sendable {
     public func figures(
         province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String? = nil, caller: Caller
     ) async throws -> [ProgressFigure] {
-        guard let cache, unit == nil, !caller.isOperator else {
-            return try await read(
-                province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller
-            ).figures
-        }
-        let key = FiguresCache.Key(
-            province: province, phaseCode: phaseCode, year: year, roots: Self.ownRoots(caller), depth: depth, indicatorCode: indicatorCode)
-        if let kept = cache.figures(key) { return kept }
-        let ticket = cache.figuresTicket(province: province)
-        let (figures, ownScope) = try await read(
+        try await cached(
             province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller,
-            roots: key.roots)
-        if ownScope, let ticket { cache.store(figures, for: key, ticket: ticket) }
-        return figures
+            make: { $0 }, kept: { $0.figures($1) }, ticket: { $0.figuresTicket(province: province) }, keep: { $0.store($1, for: $2, ticket: $3) })
     }
 
     /// The same figures as `render` writes them (the daemon's answer). An officer's own scope
@@ -151,21 +140,33 @@ public struct ProgressStore: Sendable {
         province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String? = nil, caller: Caller,
         render: ([ProgressFigure]) -> [UInt8]
     ) async throws -> [UInt8] {
+        try await cached(
+            province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller,
+            make: render, kept: { $0.answer($1) }, ticket: { $0.ticket(province: province) }, keep: { $0.store($1, for: $2, ticket: $3) })
+    }
+
+    /// The figures as `make` makes them. Those of an officer's own scope go through `cache`:
+    /// found by `kept`, else read and kept by `keep` under the `ticket` taken before reading.
+    private func cached<T, Ticket>(
+        province: Int64, phaseCode: String, year: Int?, unit: UnitReference?, depth: Int, indicatorCode: String?, caller: Caller,
+        make: ([ProgressFigure]) -> T, kept: (FiguresCache, FiguresCache.Key) -> T?, ticket: (FiguresCache) -> Ticket?,
+        keep: (FiguresCache, T, FiguresCache.Key, Ticket) -> Void
+    ) async throws -> T {
         guard let cache, unit == nil, !caller.isOperator else {
-            return render(
+            return make(
                 try await read(province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller)
                     .figures)
         }
         let key = FiguresCache.Key(
             province: province, phaseCode: phaseCode, year: year, roots: Self.ownRoots(caller), depth: depth, indicatorCode: indicatorCode)
-        if let kept = cache.answer(key) { return kept }
-        let ticket = cache.ticket(province: province)
+        if let found = kept(cache, key) { return found }
+        let ticket = ticket(cache)
         let (figures, ownScope) = try await read(
             province: province, phaseCode: phaseCode, year: year, unit: unit, depth: depth, indicatorCode: indicatorCode, caller: caller,
             roots: key.roots)
-        let answer = render(figures)
-        if ownScope, let ticket { cache.store(answer, for: key, ticket: ticket) }
-        return answer
+        let made = make(figures)
+        if ownScope, let ticket { keep(cache, made, key, ticket) }
+        return made
     }
 
     /// The units an officer's own scope starts from, in one order whatever the grants' order.

@@ -200,28 +200,32 @@ public struct AllocationStore: Sendable {
     /// exist, then enqueues the job in the same transaction, with an audit event. Repeated
     /// requests coalesce into the one pending job.
     public func request(province: Int64, phaseCode: String, indicatorCode: String?, caller: Caller) async throws -> (id: Int64, coalesced: Bool) {
-        try await database.withTenant(province) { tx in
-            try await Access.require(caller, .planAllocation, tx: tx)
-            _ = try await tx.resolve.phase(phaseCode)
-            var indicator: Indicator?
-            if let indicatorCode { indicator = try await tx.resolve.indicator(.code(indicatorCode)) }
-            return try await Self.enqueue(phaseCode: phaseCode, indicator: indicator, caller: caller, tx: tx)
-        }
+        try await request(province: province, phaseCode: phaseCode, indicator: indicatorCode.map(Reference.code), caller: caller) { queued, _ in queued }
     }
 
     /// The same, with the indicator named by its id (404 when the province has none such), as
     /// the API asks; returns the job as queued (the pending one a request joined, if any).
     public func request(province: Int64, phaseCode: String, indicatorID: Int64?, caller: Caller) async throws -> (job: Job, coalesced: Bool) {
-        try await database.withTenant(province) { tx in
-            try await Access.require(caller, .planAllocation, tx: tx)
-            _ = try await tx.resolve.phase(phaseCode)
-            var indicator: Indicator?
-            if let indicatorID { indicator = try await tx.resolve.indicator(.id(indicatorID)) }
-            let queued = try await Self.enqueue(phaseCode: phaseCode, indicator: indicator, caller: caller, tx: tx)
+        try await request(province: province, phaseCode: phaseCode, indicator: indicatorID.map(Reference.id), caller: caller) { queued, tx in
             guard let job = try await ProvinceJobs.find(id: queued.id, tx: tx) else {
                 throw ChitieuError.notFound("the job")
             }
             return (job, queued.coalesced)
+        }
+    }
+
+    /// Checks the caller may ask for an allocation and that the phase and indicator (by code or
+    /// by id) exist, enqueues the job, then answers by `then` in the same transaction.
+    func request<T: Sendable>(
+        province: Int64, phaseCode: String, indicator reference: Reference?, caller: Caller,
+        then: @escaping @Sendable (_ queued: (id: Int64, coalesced: Bool), TenantTransaction) async throws -> T
+    ) async throws -> T {
+        try await database.withTenant(province) { tx in
+            try await Access.require(caller, .planAllocation, tx: tx)
+            _ = try await tx.resolve.phase(phaseCode)
+            var indicator: Indicator?
+            if let reference { indicator = try await tx.resolve.indicator(reference) }
+            return try await then(try await Self.enqueue(phaseCode: phaseCode, indicator: indicator, caller: caller, tx: tx), tx)
         }
     }
 

@@ -117,15 +117,10 @@ public struct TargetStore: Sendable {
     public func set(
         province: Int64, indicatorCode: String, phaseCode: String, unitCode: String?, year: Int?, value: Int, lock: Bool, caller: Caller
     ) async throws -> TargetCell {
-        try Self.check(value: value)
-        return try await database.withTenant(province) { tx in
-            let cell = try await tx.resolve.cell(
-                indicator: .code(indicatorCode), phase: phaseCode, year: year, unit: unitCode.map(Reference.code), unitField: "unit",
-                caller: caller, action: .setTarget)
-            let record = try await Self.write(
-                indicator: cell.indicator, phase: cell.phase, unit: cell.unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
-            return TargetCell(unitID: cell.unit.id, year: year, value: value, origin: record.origin, locked: record.locked)
-        }
+        let record = try await set(
+            province: province, indicator: .code(indicatorCode), phaseCode: phaseCode, unit: unitCode.map(Reference.code), unitField: "unit",
+            year: year, value: value, lock: lock, caller: caller)
+        return TargetCell(unitID: record.unitID, year: year, value: value, origin: record.origin, locked: record.locked)
     }
 
     /// Sets a target cell named by ids, as the API does: the unit (the province's when nil)
@@ -135,11 +130,21 @@ public struct TargetStore: Sendable {
     public func set(
         province: Int64, indicatorID: Int64, phaseCode: String, unitID: Int64?, year: Int?, value: Int, lock: Bool?, caller: Caller
     ) async throws -> TargetRecord {
+        try await set(
+            province: province, indicator: .id(indicatorID), phaseCode: phaseCode, unit: unitID.map(Reference.id), unitField: "unit_id",
+            year: year, value: value, lock: lock, caller: caller)
+    }
+
+    /// Sets a target cell, its indicator and unit named by code or by id (`unitField` names the
+    /// unit in errors).
+    func set(
+        province: Int64, indicator: Reference, phaseCode: String, unit: Reference?, unitField: String, year: Int?, value: Int, lock: Bool?,
+        caller: Caller
+    ) async throws -> TargetRecord {
         try Self.check(value: value)
         return try await database.withTenant(province) { tx in
             let cell = try await tx.resolve.cell(
-                indicator: .id(indicatorID), phase: phaseCode, year: year, unit: unitID.map(Reference.id), unitField: "unit_id",
-                caller: caller, action: .setTarget)
+                indicator: indicator, phase: phaseCode, year: year, unit: unit, unitField: unitField, caller: caller, action: .setTarget)
             return try await Self.write(
                 indicator: cell.indicator, phase: cell.phase, unit: cell.unit, year: year, value: value, lock: lock, caller: caller, tx: tx)
         }

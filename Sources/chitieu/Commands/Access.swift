@@ -61,7 +61,7 @@ struct AccountCommand: AsyncParsableCommand {
                     province: tenant.id, username: username, displayName: name, homeUnit: unit.map(UnitReference.code), password: password,
                     caller: caller)
             }
-            if json { print(Output.json(Representation.account(account))) } else { print("Created account \(account.username) (\(account.displayName)).") }
+            Output.print(json: json, Representation.account(account), else: "Created account \(account.username) (\(account.displayName)).")
         }
     }
 
@@ -71,13 +71,11 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func perform() async throws {
-            let accounts = try await options.run("account list") { db, tenant, caller in
-                try await AccountStore(database: db).list(province: tenant.id, caller: caller)
-            }
-            Output.print(
-                output.format, columns: ["username", "name", "status", "home unit", "created"],
-                rows: accounts.map { [$0.username, $0.displayName, $0.status.rawValue, $0.homeUnitID.map(String.init) ?? "province", timestamp($0.createdAt)] },
-                jsonRows: accounts.map(Representation.account))
+            try await options.list(
+                "account list", output, columns: ["username", "name", "status", "home unit", "created"],
+                row: { [$0.username, $0.displayName, $0.status.rawValue, $0.homeUnitID.map(String.init) ?? "province", timestamp($0.createdAt)] },
+                json: Representation.account
+            ) { db, tenant, caller in try await AccountStore(database: db).list(province: tenant.id, caller: caller) }
         }
     }
 
@@ -172,9 +170,7 @@ struct GrantCommand: AsyncParsableCommand {
                     province: tenant.id, username: account, role: Role(rawValue: role)!, unit: reference, validTo: validTo,
                     caller: caller)
             }
-            if json { print(Output.json(Representation.grant(grant))) } else {
-                print("Grant \(grant.id): \(grant.username) is \(grant.role.rawValue) at \(grant.unitCode) \(grant.unitName).")
-            }
+            Output.print(json: json, Representation.grant(grant), else: "Grant \(grant.id): \(grant.username) is \(grant.role.rawValue) at \(grant.unitCode) \(grant.unitName).")
         }
     }
 
@@ -250,15 +246,13 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func perform() async throws {
-            let tokens = try await options.run("token list") { db, tenant, caller in
-                try await Authenticator(database: db).tokens(province: tenant.id, username: account, caller: caller)
-            }
-            Output.print(
-                output.format, columns: ["id", "account", "kind", "name", "created", "expires", "revoked", "last used"],
-                rows: tokens.map {
+            try await options.list(
+                "token list", output, columns: ["id", "account", "kind", "name", "created", "expires", "revoked", "last used"],
+                row: {
                     [$0.id.uuidString.lowercased(), $0.username, $0.kind, $0.name ?? "", timestamp($0.createdAt), timestamp($0.expiresAt), timestamp($0.revokedAt), timestamp($0.lastUsedAt)]
                 },
-                jsonRows: tokens.map(Representation.token))
+                json: Representation.token
+            ) { db, tenant, caller in try await Authenticator(database: db).tokens(province: tenant.id, username: account, caller: caller) }
         }
     }
 
@@ -291,16 +285,15 @@ struct ReportingCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Create a login that reads one province through the reporting views (password from standard input).",
                 discussion: "The login is a member of the province's group role and of chitieu_reporting; it reads only the province's rows, whatever it sets in its session, and never writes.")
-            @OptionGroup var database: DatabaseOptions
-            @OptionGroup var province: ProvinceOption
+            @OptionGroup var options: ProvinceWork
             @Option(help: "Login name, e.g. baocao_laocai.") var login: String
 
             func perform() async throws {
                 let password = try readSecretFromStandardInput(field: "password")
-                let created = try await province.withProvince(database) { db, tenant in
+                let created = try await options.run { db, tenant in
                     try await ReportingLogins(database: db).create(province: tenant, login: login, password: password)
                 }
-                print("Created reporting login \(created.login) for province \(province.province); it reads the reporting schema.")
+                print("Created reporting login \(created.login) for province \(options.province.province); it reads the reporting schema.")
             }
         }
 
@@ -356,16 +349,14 @@ struct AuditCommand: AsyncParsableCommand {
                 }
             }
             let filter = AuditStore.Filter(entityType: entity, since: sinceDate, limit: limit)
-            let events = try await options.run("audit list") { db, tenant, caller in
-                try await AuditStore(database: db).list(province: tenant.id, filter: filter, caller: caller)
-            }
-            Output.print(
-                output.format, columns: ["id", "at", "actor", "via", "action", "entity", "summary", "after"],
-                rows: events.map {
+            try await options.list(
+                "audit list", output, columns: ["id", "at", "actor", "via", "action", "entity", "summary", "after"],
+                row: {
                     [String($0.id), timestamp($0.at), $0.actorLabel, $0.via, $0.action, "\($0.entityType) \($0.entityID ?? "")",
                      $0.summary(in: .vi), $0.after ?? ""]
                 },
-                jsonRows: events.map(Representation.auditEvent))
+                json: { Representation.auditEvent($0) }
+            ) { db, tenant, caller in try await AuditStore(database: db).list(province: tenant.id, filter: filter, caller: caller) }
         }
     }
 }

@@ -10,6 +10,19 @@ struct DB: AsyncParsableCommand {
         commandName: "db", abstract: "Migrate the database and show its state.",
         subcommands: [Migrate.self, Status.self])
 
+    /// The migrations found (`MigrationSet.locate`) and what `body` does with their migrator, on
+    /// one connection of the database's owner.
+    static func migrator<T: Sendable>(
+        _ database: DatabaseOptions, _ body: @escaping @Sendable (Migrator, PostgresConnection) async throws -> T
+    ) async throws -> (set: MigrationSet, result: T) {
+        let logger = database.makeLogger(defaultLevel: .warning)
+        let set = try MigrationSet.load(from: try MigrationSet.locate())
+        let result = try await withAdminDatabase(database) { db in
+            try await db.pool.withConnection { try await body(Migrator(set: set, logger: logger), $0) }
+        }
+        return (set, result)
+    }
+
     struct Migrate: OperatorCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply pending migrations (as the database owner), each in its own transaction.",
@@ -18,11 +31,7 @@ struct DB: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func perform() async throws {
-            let logger = database.makeLogger(defaultLevel: .warning)
-            let set = try MigrationSet.load(from: try MigrationSet.locate())
-            let report = try await withAdminDatabase(database) { db in
-                try await db.pool.withConnection { try await Migrator(set: set, logger: logger).migrate(on: $0) }
-            }
+            let (set, report) = try await DB.migrator(database) { try await $0.migrate(on: $1) }
             if report.applied.isEmpty && report.repeatablesApplied.isEmpty {
                 print("The database is up to date (\(set.migrations.count) migrations).")
             } else {
@@ -41,11 +50,7 @@ struct DB: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func perform() async throws {
-            let logger = database.makeLogger(defaultLevel: .warning)
-            let set = try MigrationSet.load(from: try MigrationSet.locate())
-            let statuses = try await withAdminDatabase(database) { db in
-                try await db.pool.withConnection { try await Migrator(set: set, logger: logger).status(on: $0) }
-            }
+            let (_, statuses) = try await DB.migrator(database) { try await $0.status(on: $1) }
             let formatter = ISO8601DateFormatter()
             Output.print(
                 output.format, columns: ["version", "name", "state", "applied_at"],

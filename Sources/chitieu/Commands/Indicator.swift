@@ -45,7 +45,7 @@ struct IndicatorCommand: AsyncParsableCommand {
             let indicator = try await options.run("indicator add") { db, tenant, caller in
                 try await IndicatorStore(database: db).add(draft, province: tenant.id, caller: caller)
             }
-            if json { print(Output.json(indicatorJSON(indicator))) } else { print("Added indicator \(indicator.draft.code): \(indicator.draft.name).") }
+            Output.print(json: json, indicatorJSON(indicator), else: "Added indicator \(indicator.draft.code): \(indicator.draft.name).")
         }
     }
 
@@ -70,22 +70,17 @@ struct IndicatorCommand: AsyncParsableCommand {
             let (added, updated, unchanged) = try await options.run("indicator import") { db, tenant, caller in
                 try await IndicatorStore(database: db).importCatalogue(entries, province: tenant.id, caller: caller)
             }
-            if json {
-                print(Output.json(["added": added, "updated": updated, "unchanged": unchanged]))
-            } else {
-                print("\(rows.count) indicators read: \(added) added, \(updated) updated, \(unchanged) unchanged.")
-            }
+            Output.print(json: json, ["added": added, "updated": updated, "unchanged": unchanged], else: "\(rows.count) indicators read: \(added) added, \(updated) updated, \(unchanged) unchanged.")
         }
     }
 
     struct List: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "List the province's indicators.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
+        @OptionGroup var options: ProvinceWork
         @OptionGroup var output: OutputOptions
 
         func perform() async throws {
-            let indicators = try await province.withProvince(database) { db, tenant in
+            let indicators = try await options.run { db, tenant in
                 try await IndicatorStore(database: db).list(province: tenant.id)
             }
             Output.print(
@@ -102,13 +97,12 @@ struct IndicatorCommand: AsyncParsableCommand {
 
     struct Show: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Show one indicator.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
+        @OptionGroup var options: ProvinceWork
         @Option(help: "Indicator code.") var code: String
         @Flag(help: "Print JSON.") var json = false
 
         func perform() async throws {
-            let i = try await province.withProvince(database) { db, tenant in
+            let i = try await options.run { db, tenant in
                 try await IndicatorStore(database: db).find(code: code, province: tenant.id)
             }
             if json { print(Output.json(indicatorJSON(i))); return }
@@ -141,7 +135,7 @@ struct IndicatorCommand: AsyncParsableCommand {
             let i = try await options.run("indicator suspend") { db, tenant, caller in
                 try await IndicatorStore(database: db).suspend(code: code, from: date, reason: reason, province: tenant.id, caller: caller)
             }
-            if json { print(Output.json(indicatorJSON(i))) } else { print("Suspended \(i.draft.code) from \(date).") }
+            Output.print(json: json, indicatorJSON(i), else: "Suspended \(i.draft.code) from \(date).")
         }
     }
 
@@ -155,7 +149,7 @@ struct IndicatorCommand: AsyncParsableCommand {
             let i = try await options.run("indicator resume") { db, tenant, caller in
                 try await IndicatorStore(database: db).resume(code: code, province: tenant.id, caller: caller)
             }
-            if json { print(Output.json(indicatorJSON(i))) } else { print("\(i.draft.code) is active again.") }
+            Output.print(json: json, indicatorJSON(i), else: "\(i.draft.code) is active again.")
         }
     }
 }

@@ -53,12 +53,11 @@ struct Jobs: AsyncParsableCommand {
 
     /// Moves a job by `body`, refused naming why unless the queue took the action `expected`; then says it.
     static func move(
-        _ id: Int64, _ options: DatabaseOptions, expecting expected: JobLifecycle.Action, done: String,
-        _ body: (JobQueue) async throws -> JobLifecycle.Action
+        _ job: Move, expecting expected: JobLifecycle.Action, done: String, _ body: (JobQueue) async throws -> JobLifecycle.Action
     ) async throws {
-        let action = try await withQueue(options, body)
+        let action = try await withQueue(job.database, body)
         guard action == expected else { throw ChitieuError(.invalid, field: "id", reason: refusal(action)) }
-        print("Job \(id) is \(done).")
+        print("Job \(job.id) is \(done).")
     }
 
     struct List: OperatorCommand {
@@ -91,32 +90,28 @@ struct Jobs: AsyncParsableCommand {
 
         func perform() async throws {
             let job = try await Jobs.withQueue(database) { try await $0.find(id) }
-            if json {
-                print(Output.json(jobJSON(job)))
-            } else {
-                print(Output.fields(Jobs.fields(job)), terminator: "")
-            }
+            Output.print(json: json, jobJSON(job), else: Output.fields(Jobs.fields(job)), terminator: "")
         }
+    }
+
+    /// A move of one job: the database and the job's id.
+    struct Move: ParsableArguments {
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The job id.") var id: Int64
     }
 
     struct Retry: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Run a failed or cancelled job again.")
-        @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The job id.") var id: Int64
+        @OptionGroup var job: Move
 
-        func perform() async throws {
-            try await Jobs.move(id, database, expecting: .requeue, done: "pending again") { try await $0.retry(id) }
-        }
+        func perform() async throws { try await Jobs.move(job, expecting: .requeue, done: "pending again") { try await $0.retry(job.id) } }
     }
 
     struct Cancel: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a pending or running job.")
-        @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The job id.") var id: Int64
+        @OptionGroup var job: Move
 
-        func perform() async throws {
-            try await Jobs.move(id, database, expecting: .cancel, done: "cancelled") { try await $0.cancel(id) }
-        }
+        func perform() async throws { try await Jobs.move(job, expecting: .cancel, done: "cancelled") { try await $0.cancel(job.id) } }
     }
 
     struct Stats: OperatorCommand {

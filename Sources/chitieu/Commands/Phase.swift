@@ -34,11 +34,7 @@ struct PhaseCommand: AsyncParsableCommand {
                     try await TargetStore(database: db).setPlan(
                         province: tenant.id, phaseCode: phase, plan: plan, caller: caller)
                 }
-                if json {
-                    print(Output.json(Representation.phase(recorded)))
-                } else {
-                    print("Phase \(recorded.code): \(plan.citation).")
-                }
+                Output.print(json: json, Representation.phase(recorded), else: "Phase \(recorded.code): \(plan.citation).")
             }
         }
 
@@ -53,11 +49,7 @@ struct PhaseCommand: AsyncParsableCommand {
                     try await TargetStore(database: db).phase(
                         province: tenant.id, code: phase, caller: caller)
                 }
-                if json {
-                    print(Output.json(Representation.phase(found)))
-                } else {
-                    print(Output.fields(PhaseCommand.planLines(found)), terminator: "")
-                }
+                Output.print(json: json, Representation.phase(found), else: Output.fields(PhaseCommand.planLines(found)), terminator: "")
             }
         }
     }

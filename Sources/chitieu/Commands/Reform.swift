@@ -153,12 +153,11 @@ struct GrantSuccessors: OperatorCommand {
     static let configuration = CommandConfiguration(
         commandName: "successors", abstract: "Propose, for each grant that ended with its unit, the grant on the unit that succeeded it.",
         discussion: "Save the CSV, keep the lines the province confirms (the unit_code may be changed), then run `grant confirm --file`.")
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var province: ProvinceOption
+    @OptionGroup var options: ProvinceWork
     @OptionGroup var output: OutputOptions
 
     func perform() async throws {
-        let proposals = try await province.withProvince(database) { db, tenant in try await ReformStore(database: db).proposals(province: tenant) }
+        let proposals = try await options.run { db, tenant in try await ReformStore(database: db).proposals(province: tenant) }
         Output.print(
             output.format, columns: ["grant_id", "username", "role", "old_unit_code", "old_unit_name", "unit_code", "unit_name", "kind"],
             rows: proposals.map { [String($0.grantID), $0.username, $0.role, $0.oldUnitCode, $0.oldUnitName, $0.newUnitCode, $0.newUnitName, $0.kind] },

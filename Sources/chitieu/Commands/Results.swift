@@ -79,9 +79,7 @@ struct ResultCommand: AsyncParsableCommand {
                 return try await ResultStore(database: db).create(
                     province: tenant.id, input, submit: submit, idempotencyKey: idempotencyKey, caller: caller)
             }
-            if json { print(Output.json(Representation.result(record))) } else {
-                print("\(replayed ? "Already recorded" : "Recorded") result \(record.id.uuidString.lowercased()) (\(record.state.rawValue)): \(record.indicatorCode) \(record.unitCode) \(record.unitName) \(record.periodStart)…\(record.periodEnd) = \(record.figures.value).")
-            }
+            Output.print(json: json, Representation.result(record), else: "\(replayed ? "Already recorded" : "Recorded") result \(record.id.uuidString.lowercased()) (\(record.state.rawValue)): \(record.indicatorCode) \(record.unitCode) \(record.unitName) \(record.periodStart)…\(record.periodEnd) = \(record.figures.value).")
         }
     }
 
@@ -117,70 +115,53 @@ struct ResultCommand: AsyncParsableCommand {
         }
     }
 
-    /// The shared shape of a move on one result.
-    struct Target: ParsableArguments {
+    /// A move on one result: the province, the caller and the result's id.
+    struct Move: ParsableArguments {
+        @OptionGroup var options: ProvinceActing
         @Argument(help: "Result id.") var id: String
+
         func uuid() throws -> UUID {
             guard let id = UUID(uuidString: id) else { throw ChitieuError(.invalid, field: "id", reason: "'\(id.prefix(60))' is not a result id") }
             return id
         }
-    }
 
-    /// Runs one move on a result as the command's caller, then says the result's new state.
-    static func move(
-        _ command: String, _ done: String, options: ProvinceActing, result: Target,
-        _ action: @escaping @Sendable (ResultStore, Int64, UUID, Caller) async throws -> ResultRecord
-    ) async throws {
-        try await runReportingErrors {
-            let r = try await options.run(command) { db, tenant, caller in
-                try await action(ResultStore(database: db), tenant.id, try result.uuid(), caller)
-            }
+        /// Runs `action` on the result as the caller of `command`, then says the result's new state.
+        func perform(
+            _ command: String, _ done: String, _ action: @escaping @Sendable (ResultStore, Int64, UUID, Caller) async throws -> ResultRecord
+        ) async throws {
+            let r = try await options.run(command) { db, tenant, caller in try await action(ResultStore(database: db), tenant.id, try uuid(), caller) }
             print("Result \(r.id.uuidString.lowercased()) is \(done).")
         }
     }
 
-    struct Submit: AsyncParsableCommand {
+    struct Submit: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Submit a draft or returned result.")
-        @OptionGroup var options: ProvinceActing
-        @OptionGroup var result: Target
+        @OptionGroup var move: Move
 
-        func run() async throws {
-            try await ResultCommand.move("result submit", "submitted", options: options, result: result) {
-                try await $0.submit(province: $1, id: $2, caller: $3)
-            }
-        }
+        func perform() async throws { try await move.perform("result submit", "submitted") { try await $0.submit(province: $1, id: $2, caller: $3) } }
     }
 
-    struct Approve: AsyncParsableCommand {
+    struct Approve: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a submitted result of a unit below.")
-        @OptionGroup var options: ProvinceActing
-        @OptionGroup var result: Target
+        @OptionGroup var move: Move
 
-        func run() async throws {
-            try await ResultCommand.move("result approve", "approved", options: options, result: result) {
-                try await $0.approve(province: $1, id: $2, caller: $3)
-            }
-        }
+        func perform() async throws { try await move.perform("result approve", "approved") { try await $0.approve(province: $1, id: $2, caller: $3) } }
     }
 
-    struct Return: AsyncParsableCommand {
+    struct Return: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Return a submitted result to its unit, with the reason.")
-        @OptionGroup var options: ProvinceActing
-        @OptionGroup var result: Target
+        @OptionGroup var move: Move
         @Option(help: "Why, e.g. 'Thiếu danh sách học viên'.") var reason: String
 
-        func run() async throws {
+        func perform() async throws {
             let reason = reason
-            try await ResultCommand.move("result return", "returned", options: options, result: result) {
-                try await $0.giveBack(province: $1, id: $2, reason: reason, caller: $3)
-            }
+            try await move.perform("result return", "returned") { try await $0.giveBack(province: $1, id: $2, reason: reason, caller: $3) }
         }
     }
 
     struct Correct: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Correct an approved result (the approving level); the old figures stay in the audit log.")
-        @OptionGroup var options: ProvinceActing
-        @OptionGroup var result: Target
+        @OptionGroup var move: Move
         @Option(help: "The corrected count.") var value: Int
         @Option(help: "Breakdown, e.g. 'sex=nữ:30,nam:12'.") var breakdown: String?
         @Option(help: "Companion figure.") var companion: Int?
@@ -190,9 +171,9 @@ struct ResultCommand: AsyncParsableCommand {
         func perform() async throws {
             let parts = try breakdown.map { try parseBreakdown($0) }
             let companionParts = try companionBreakdown.map { try parseBreakdown($0, option: "--companion-breakdown") }
-            let r = try await options.run("result correct") { db, tenant, caller in
+            let r = try await move.options.run("result correct") { db, tenant, caller in
                 try await ResultStore(database: db).correct(
-                    province: tenant.id, id: try result.uuid(),
+                    province: tenant.id, id: try move.uuid(),
                     figures: ResultFigures(value: value, breakdown: parts, companionValue: companion, companionBreakdown: companionParts),
                     reason: reason, caller: caller)
             }
@@ -209,8 +190,7 @@ struct ResultCommand: AsyncParsableCommand {
                 others --default-completion), varied per unit below 1; --companion DA8-01=9 gives 9 members per team.
                 Results it generated before for the phase are replaced; completion is computed at the end.
                 """)
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
+        @OptionGroup var options: ProvinceWork
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "Completion factors per indicator code.") var completion = ""
         @Option(help: "Completion factor of the others.") var defaultCompletion = 0.8
@@ -221,7 +201,7 @@ struct ResultCommand: AsyncParsableCommand {
             let profile = ResultGenerator.Profile(
                 completion: try parseFactors(completion, option: "--completion"), defaultCompletion: defaultCompletion,
                 companion: try parseFactors(companion, option: "--companion").mapValues { Int($0) }, perYear: perYear)
-            let written = try await province.withProvince(database) { db, tenant in
+            let written = try await options.run { db, tenant in
                 try await ResultGenerator(database: db).generate(province: tenant.id, phaseCode: phase, profile: profile, actor: .command("result generate"))
             }
             print("Generated \(written) approved results for \(phase).")
@@ -277,12 +257,11 @@ struct ProgressCommand: AsyncParsableCommand {
 
     struct Compute: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Compute completion now (jobs do it after every decision and every night).")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
+        @OptionGroup var options: ProvinceWork
         @Option(help: "Phase (default: every phase).") var phase: String?
 
         func perform() async throws {
-            let changed = try await province.withProvince(database) { db, tenant in
+            let changed = try await options.run { db, tenant in
                 let phases = try await ProgressStore(database: db).phaseIDs(province: tenant.id, code: phase)
                 guard !phases.isEmpty else { throw ChitieuError(.invalid, field: "--phase", reason: "the province has no phase '\(phase ?? "")'") }
                 var changed = 0
@@ -300,13 +279,11 @@ struct ProgressCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func perform() async throws {
-            let rows = try await options.run("progress summary") { db, tenant, caller in
-                try await ProgressStore(database: db).summary(province: tenant.id, caller: caller)
-            }
-            Output.print(
-                output.format, columns: ["unit", "phase", "indicators", "completed", "on track", "behind", "suspended"],
-                rows: rows.map { ["\($0.unitName) (\($0.unitCode))", $0.phase, String($0.indicators), String($0.completed), String($0.onTrack), String($0.behind), String($0.suspended)] },
-                jsonRows: rows.map(Representation.progressSummary))
+            try await options.list(
+                "progress summary", output, columns: ["unit", "phase", "indicators", "completed", "on track", "behind", "suspended"],
+                row: { ["\($0.unitName) (\($0.unitCode))", $0.phase, String($0.indicators), String($0.completed), String($0.onTrack), String($0.behind), String($0.suspended)] },
+                json: Representation.progressSummary
+            ) { db, tenant, caller in try await ProgressStore(database: db).summary(province: tenant.id, caller: caller) }
         }
     }
 }

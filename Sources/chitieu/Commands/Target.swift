@@ -6,6 +6,12 @@ import ChitieuStore
 import Foundation
 import Postgres
 
+/// `--indicator CODE --phase CODE`: the indicator and phase of a target sheet.
+struct IndicatorPhase: ParsableArguments {
+    @Option(help: "Indicator code.") var indicator: String
+    @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+}
+
 /// `chitieu target …`.
 struct TargetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,8 +22,7 @@ struct TargetCommand: AsyncParsableCommand {
             abstract: "Set a phase target, a yearly target, or a manual override for one unit.",
             discussion: "Without --unit it is the province's target; --lock keeps the value through every later allocation.")
         @OptionGroup var options: ProvinceActing
-        @Option(help: "Indicator code.") var indicator: String
-        @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+        @OptionGroup var chosen: IndicatorPhase
         @Option(help: "Unit GSO code (default: the province).") var unit: String?
         @Option(help: "A year of the phase (default: the whole phase).") var year: Int?
         @Option(help: "The target: a whole number, 0 or more.") var value: Int
@@ -31,31 +36,29 @@ struct TargetCommand: AsyncParsableCommand {
         func perform() async throws {
             let cell = try await options.run("target set") { db, tenant, caller in
                 try await TargetStore(database: db).set(
-                    province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, year: year,
+                    province: tenant.id, indicatorCode: chosen.indicator, phaseCode: chosen.phase, unitCode: unit, year: year,
                     value: value, lock: lock, caller: caller)
             }
             if json {
-                print(Output.json(["indicator": indicator, "phase": phase, "unit": unit ?? options.province.province, "year": year ?? NSNull(),
+                print(Output.json(["indicator": chosen.indicator, "phase": chosen.phase, "unit": unit ?? options.province.province, "year": year ?? NSNull(),
                                    "value": cell.value, "origin": cell.origin, "locked": cell.locked] as [String: Any]))
             } else {
-                print("Set \(indicator) \(phase) \(unit ?? options.province.province) \(year.map(String.init) ?? "phase") = \(cell.value) (\(cell.origin)\(cell.locked ? ", locked" : "")).")
+                print("Set \(chosen.indicator) \(chosen.phase) \(unit ?? options.province.province) \(year.map(String.init) ?? "phase") = \(cell.value) (\(cell.origin)\(cell.locked ? ", locked" : "")).")
             }
         }
     }
 
     struct Show: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Print the tree of targets: each year, the phase, origin, locks.")
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
+        @OptionGroup var options: ProvinceWork
         @OptionGroup var output: OutputOptions
-        @Option(help: "Indicator code.") var indicator: String
-        @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+        @OptionGroup var chosen: IndicatorPhase
         @Option(help: "Start at this unit (GSO code).") var unit: String?
         @Option(help: "Levels below the start to show (default 1).") var depth = 1
 
         func perform() async throws {
-            let sheet = try await province.withProvince(database) { db, tenant in
-                try await TargetStore(database: db).sheet(province: tenant.id, indicatorCode: indicator, phaseCode: phase)
+            let sheet = try await options.run { db, tenant in
+                try await TargetStore(database: db).sheet(province: tenant.id, indicatorCode: chosen.indicator, phaseCode: chosen.phase)
             }
             let years = sheet.phase.years
             var cells: [Int64: [Int?: TargetCell]] = [:]
@@ -64,7 +67,7 @@ struct TargetCommand: AsyncParsableCommand {
             for u in sheet.units { if let p = u.parentID { children[p, default: []].append(u) } }
             for k in children.keys { children[k]!.sort { $0.sortKey < $1.sortKey } }
             guard let start = unit.map({ code in sheet.units.first { $0.code == code } }) ?? sheet.units.first(where: { $0.level == .province }) else {
-                throw ChitieuError(.invalid, field: "--unit", reason: "no unit of this province has the code '\(unit ?? "")' during \(phase)")
+                throw ChitieuError(.invalid, field: "--unit", reason: "no unit of this province has the code '\(unit ?? "")' during \(chosen.phase)")
             }
             var ordered: [(TargetUnit, Int)] = []
             func walk(_ u: TargetUnit, _ d: Int) {
@@ -185,8 +188,7 @@ struct AllocationCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Set how a unit's target is split among its children and over the years.")
             @OptionGroup var options: ProvinceActing
-            @Option(help: "Indicator code.") var indicator: String
-            @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+            @OptionGroup var chosen: IndicatorPhase
             @Option(help: "The parent unit (GSO code; default: the province).") var unit: String?
             @Option(help: "equal, weighted or manual.") var method = "equal"
             @Option(help: "For weighted: a CSV file with columns unit_code,weight (whole numbers from 0 to 1000000000).") var weights: String?
@@ -223,10 +225,10 @@ struct AllocationCommand: AsyncParsableCommand {
                     minimumPerChild: minimum, weightAttribute: attribute)
                 try await options.run("allocation rule set") { db, tenant, caller in
                     try await AllocationStore(database: db).setRule(
-                        province: tenant.id, indicatorCode: indicator, phaseCode: phase, unitCode: unit, rule: rule,
+                        province: tenant.id, indicatorCode: chosen.indicator, phaseCode: chosen.phase, unitCode: unit, rule: rule,
                         caller: caller)
                 }
-                print("Set the \(method) rule for \(indicator) \(phase) below \(unit ?? options.province.province).")
+                print("Set the \(method) rule for \(chosen.indicator) \(chosen.phase) below \(unit ?? options.province.province).")
             }
         }
     }

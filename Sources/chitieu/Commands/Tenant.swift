@@ -29,11 +29,7 @@ struct Tenant: AsyncParsableCommand {
                 try await TenantStore(database: db).create(
                     code: code, name: name, validFrom: from, validTo: to, actor: .command("tenant create"))
             }
-            if json {
-                print(Output.json(provinceJSON(province)))
-            } else {
-                print("Created province \(province.code) \(province.name) (id \(province.id), reporting group \(province.reportingGroup)).")
-            }
+            Output.print(json: json, provinceJSON(province), else: "Created province \(province.code) \(province.name) (id \(province.id), reporting group \(province.reportingGroup)).")
         }
     }
 
@@ -59,12 +55,11 @@ extension Tenant {
             abstract: "Write a province's data to a file (JSON lines, format chitieu-tenant version 1), from one snapshot.",
             discussion: "The file holds every row of the province, password and token hashes included: it is written readable by its owner only.")
 
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var province: ProvinceOption
+        @OptionGroup var options: ProvinceWork
         @Option(help: "The file to write.") var out: String
 
         func perform() async throws {
-            let summary = try await province.withProvince(database) { db, tenant in
+            let summary = try await options.run { db, tenant in
                 try await TenantArchive(database: db).export(province: tenant, to: URL(fileURLWithPath: out))
             }
             print("Exported province \(summary.province.code) \(summary.province.name): \(summary.total) rows to \(out).")
@@ -108,11 +103,7 @@ extension Tenant {
                     try await ProvinceSettingsStore(database: db).settings(
                         province: tenant.id, caller: caller)
                 }
-                if json {
-                    print(Output.json(Representation.provinceSettings(settings)))
-                } else {
-                    print(Output.fields([("district allocation", Switch(settings.districtAllocation).rawValue)]), terminator: "")
-                }
+                Output.print(json: json, Representation.provinceSettings(settings), else: Output.fields([("district allocation", Switch(settings.districtAllocation).rawValue)]), terminator: "")
             }
         }
 

@@ -45,35 +45,16 @@ struct DashboardController {
         return phases.first { $0.code == chosen } ?? phases.last { $0.years.contains(thisYear) } ?? phases.last
     }
 
+    /// The page, in steps: what is read (`reading`), the unit's own figures (`figureValues`), its
+    /// child units (`rowValues`), where it sits (`breadcrumb`), its years (`chart`), its files.
     func dashboard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (caller, province) = try context.province()
-        let query = WebQuery(request)
-        // The phases, whether their units changed and the unit asked for (checked by the policy)
-        // in one round trip; the figures below are kept in memory (`FiguresCache`), as the JSON
-        // route's are, and most pages need nothing more from the database.
-        let frame = try await services.progress.frame(province: province, unit: try query.id("unit"), caller: caller)
-        let listed = frame.phases
-        let phases = listed.map(\.phase)
-        func unitsEnded(_ phase: Phase) -> Bool { listed.first { $0.phase.code == phase.code }?.unitsEnded ?? false }
-        guard !phases.isEmpty else {
+        guard let reading = try await reading(WebQuery(request), province: province, caller: caller) else {
             return WebLayout.response(
                 WebPage(title: "Tổng quan", section: .dashboard, body: Self.emptyTemplate.render([:])), context: context)
         }
-        var phase = Self.phase(phases, chosen: query["phase"])!
-        var year = query.integer("year").flatMap { phase.years.contains($0) ? $0 : nil }
-        var merged = unitsEnded(phase)
-        var choice = Choice(
-            phase: phase, year: year, unit: try query.id("unit"), indicator: query["indicator"],
-            sort: query["sort"].flatMap { Self.sortKeys.contains($0) ? $0 : nil } ?? "name", descending: query["dir"] == "desc",
-            onUnits: merged && query["view"] == "units", readable: frame.unit)
-        var figures = try await read(province: province, choice: choice, year: year, depth: 1, indicator: nil, caller: caller)
-        // Unasked, a phase just begun with no target yet gives way to the one before it.
-        if query["phase"] == nil, !figures.contains(where: { $0.target != nil }), let earlier = phases.last(where: { $0.lastYear < phase.firstYear }) {
-            (phase, year, choice.phase, choice.year) = (earlier, nil, earlier, nil)
-            merged = unitsEnded(phase)
-            choice.onUnits = merged && query["view"] == "units"
-            figures = try await read(province: province, choice: choice, year: nil, depth: 1, indicator: nil, caller: caller)
-        }
+        let (phase, year, figures) = (reading.phase, reading.year, reading.figures)
+        var choice = reading.choice
         let ids = Set(figures.map(\.unitID))
         let top: ProgressFigure? = choice.unit.flatMap { u in figures.first { $0.unitID == u } }
             ?? figures.first { $0.parentID.map { !ids.contains($0) } ?? true }
@@ -85,9 +66,74 @@ struct DashboardController {
         if choice.indicator == nil || !own.contains(where: { $0.indicatorCode == choice.indicator }) { choice.indicator = own.first?.indicatorCode }
         let selected = own.first { $0.indicatorCode == choice.indicator }
 
+        var values = Self.figureValues(reading, choice: choice, top: top, own: own)
+        values.merge(Self.rowValues(figures.filter { $0.parentID == top.unitID }, choice: choice)) { $1 }
+        values["selectedName"] = selected?.indicatorName ?? ""
+        // Where the unit sits: from the top of the officer's scope down to it.
+        values["breadcrumb"] = try await breadcrumb(top: top, choice: choice, province: province, caller: caller)
+        if let code = choice.indicator {
+            values["chart"] = try await chart(
+                code, title: "\(selected?.indicatorName ?? code) — \(top.unitName), theo năm", unitID: top.unitID, choice: choice,
+                province: province, caller: caller)
+        }
+        // The files of what the page shows: its phase or year, from its unit down.
+        for format in ["xlsx", "csv"] {
+            values["\(format)Href"] = "/tai-ve/tien-do"
+                + WebQuery.string([("phase", phase.code), ("year", year.map(String.init)), ("unit", choice.unit.map(String.init)), ("format", format)])
+        }
+        return WebLayout.response(
+            WebPage(title: "Tổng quan — \(top.unitName)", section: .dashboard, body: Self.template.render(values)), context: context)
+    }
+
+    /// What the page has read: the phases, the phase and year shown, whether the phase's units
+    /// changed, the choice and the figures of the choice's unit and the level below.
+    struct Reading {
+        var phases: [Phase]
+        var phase: Phase
+        var year: Int?
+        var merged: Bool
+        var choice: Choice
+        var figures: [ProgressFigure]
+    }
+
+    /// The choice of the query string and its figures; nil when the province has no phase yet.
+    func reading(_ query: WebQuery, province: Int64, caller: Caller) async throws -> Reading? {
+        // The phases, whether their units changed and the unit asked for (checked by the policy)
+        // in one round trip; the figures below are kept in memory (`FiguresCache`), as the JSON
+        // route's are, and most pages need nothing more from the database.
+        let frame = try await services.progress.frame(province: province, unit: try query.id("unit"), caller: caller)
+        let listed = frame.phases
+        let phases = listed.map(\.phase)
+        func unitsEnded(_ phase: Phase) -> Bool { listed.first { $0.phase.code == phase.code }?.unitsEnded ?? false }
+        guard !phases.isEmpty else { return nil }
+        let phase = Self.phase(phases, chosen: query["phase"])!
+        let year = query.integer("year").flatMap { phase.years.contains($0) ? $0 : nil }
+        let merged = unitsEnded(phase)
+        var reading = Reading(
+            phases: phases, phase: phase, year: year, merged: merged,
+            choice: Choice(
+                phase: phase, year: year, unit: try query.id("unit"), indicator: query["indicator"],
+                sort: query["sort"].flatMap { Self.sortKeys.contains($0) ? $0 : nil } ?? "name", descending: query["dir"] == "desc",
+                onUnits: merged && query["view"] == "units", readable: frame.unit),
+            figures: [])
+        reading.figures = try await read(province: province, choice: reading.choice, year: year, depth: 1, indicator: nil, caller: caller)
+        // Unasked, a phase just begun with no target yet gives way to the one before it.
+        if query["phase"] == nil, !reading.figures.contains(where: { $0.target != nil }),
+           let earlier = phases.last(where: { $0.lastYear < phase.firstYear }) {
+            (reading.phase, reading.year, reading.choice.phase, reading.choice.year) = (earlier, nil, earlier, nil)
+            reading.merged = unitsEnded(earlier)
+            reading.choice.onUnits = reading.merged && query["view"] == "units"
+            reading.figures = try await read(province: province, choice: reading.choice, year: nil, depth: 1, indicator: nil, caller: caller)
+        }
+        return reading
+    }
+
+    /// The heading, the filters and the cards of the unit's own figures (`own`), one an indicator.
+    static func figureValues(_ reading: Reading, choice: Choice, top: ProgressFigure, own: [ProgressFigure]) -> [String: Any] {
+        let (phase, year) = (reading.phase, reading.year)
         var values: [String: Any] = [
             "phase": phase.code, "unitName": top.unitName, "periodLabel": year.map { "năm \($0)" } ?? "giai đoạn \(phase.code)",
-            "phases": phases.map { ["code": $0.code, "selected": $0.code == phase.code] },
+            "phases": reading.phases.map { ["code": $0.code, "selected": $0.code == phase.code] },
             "years": phase.years.map { ["year": $0, "selected": $0 == year] }, "wholePhase": year == nil,
             "onUnits": choice.onUnits,
         ]
@@ -110,14 +156,17 @@ struct DashboardController {
             cards += "\n<p><span class=\"status \(e(f.status.rawValue))\">\(e(Self.statusLabels[f.status] ?? ""))</span></p>\n</li>"
         }
         values["indicators"] = cards
-        if merged {
+        if reading.merged {
             values["merged"] = true
             values["reportedHref"] = "/tong-quan" + choice.query(onUnits: false)
             values["onUnitsHref"] = "/tong-quan" + choice.query(onUnits: true)
         }
+        return values
+    }
 
-        // The child units, for the indicator chosen.
-        let childFigures = figures.filter { $0.parentID == top.unitID }
+    /// The table of the child units (`childFigures`: every indicator of each) for the indicator
+    /// chosen, sorted as chosen, with its sortable columns.
+    static func rowValues(_ childFigures: [ProgressFigure], choice: Choice) -> [String: Any] {
         let done = Dictionary(grouping: childFigures, by: \.unitID).mapValues { list in
             (list.filter { $0.status == .completed }.count, list.filter { $0.status != .suspended && $0.status != .noTarget }.count)
         }
@@ -146,8 +195,7 @@ struct DashboardController {
             rows += "<td class=\"num\">\(e(f.rate.map(WebFormat.percent) ?? "—"))</td><td class=\"num optional\">\(d.0)/\(d.1)</td>"
             rows += "<td><span class=\"status \(e(f.status.rawValue))\">\(e(Self.statusLabels[f.status] ?? ""))</span></td></tr>"
         }
-        values["children"] = rows
-        values["hasChildren"] = !children.isEmpty
+        var values: [String: Any] = ["children": rows, "hasChildren": !children.isEmpty]
         if let first = children.first { values["childLevel"] = Self.levelPlural[first.unitLevel] ?? "Đơn vị" }
         values["columns"] = [("name", "Đơn vị"), ("target", "Chỉ tiêu"), ("achieved", "Đạt"), ("rate", "Tỷ lệ"), ("done", "Đạt 100%")].map {
             sortKey, label -> [String: Any] in
@@ -159,35 +207,23 @@ struct DashboardController {
                 "arrow": current ? (choice.descending ? " ▼" : " ▲") : "",
             ]
         }
-        values["selectedName"] = selected?.indicatorName ?? ""
+        return values
+    }
 
-        // Where the unit sits: from the top of the officer's scope down to it.
-        values["breadcrumb"] = try await breadcrumb(top: top, choice: choice, province: province, caller: caller)
-
-        // The yearly figures of the unit and indicator, drawn by the server.
-        if let code = choice.indicator {
-            // The years at once, each on its own connection when not kept. Every indicator of the
-            // year is read (one kept answer serves the chart of each indicator).
-            let (c, unitID) = (choice, top.unitID)
-            let byYear = try await withThrowingTaskGroup(of: (Int, ProgressFigure?).self) { group in
-                for y in phase.years {
-                    group.addTask {
-                        let figures = try await read(province: province, choice: c, year: y, depth: 0, indicator: nil, caller: caller)
-                        return (y, figures.first { $0.unitID == unitID && $0.indicatorCode == code })
-                    }
+    /// The yearly figures of the unit and indicator `code`, drawn by the server.
+    func chart(_ code: String, title: String, unitID: Int64, choice: Choice, province: Int64, caller: Caller) async throws -> String {
+        // The years at once, each on its own connection when not kept. Every indicator of the
+        // year is read (one kept answer serves the chart of each indicator).
+        let byYear = try await withThrowingTaskGroup(of: (Int, ProgressFigure?).self) { group in
+            for y in choice.phase.years {
+                group.addTask {
+                    let figures = try await read(province: province, choice: choice, year: y, depth: 0, indicator: nil, caller: caller)
+                    return (y, figures.first { $0.unitID == unitID && $0.indicatorCode == code })
                 }
-                return try await group.reduce(into: [Int: ProgressFigure]()) { $0[$1.0] = $1.1 }
             }
-            let yearly = phase.years.map { (year: $0, figure: byYear[$0]) }
-            values["chart"] = ProgressChart.svg(yearly, title: "\(selected?.indicatorName ?? code) — \(top.unitName), theo năm")
+            return try await group.reduce(into: [Int: ProgressFigure]()) { $0[$1.0] = $1.1 }
         }
-        // The files of what the page shows: its phase or year, from its unit down.
-        for format in ["xlsx", "csv"] {
-            values["\(format)Href"] = "/tai-ve/tien-do"
-                + WebQuery.string([("phase", phase.code), ("year", year.map(String.init)), ("unit", choice.unit.map(String.init)), ("format", format)])
-        }
-        return WebLayout.response(
-            WebPage(title: "Tổng quan — \(top.unitName)", section: .dashboard, body: Self.template.render(values)), context: context)
+        return ProgressChart.svg(choice.phase.years.map { (year: $0, figure: byYear[$0]) }, title: title)
     }
 
     /// The figures of the choice: as reported, or on today's units for a merged province.
