@@ -89,6 +89,14 @@ ul.inbox li > span, ul.inbox li > a { grid-column: 2; }
 ul.cells li, ul.silent li { padding: .3rem 0; border-bottom: 1px solid var(--line); }
 .deadline { font-size: 1.05rem; } .deadline.late strong { color: var(--late); }
 form.filters .field { max-width: 100%; } form.filters select { max-width: 100%; }
+table.targets td { white-space: nowrap; } table.targets tr.own th, table.targets tr.own td { background: #f6f7f9; font-weight: 600; }
+.origin { display: block; font-size: .75rem; font-weight: 400; color: var(--muted); }
+.origin.locked { color: var(--late); font-weight: 600; }
+fieldset.weights { border: 1px solid var(--line); border-radius: .4rem; margin: .75rem 0 0; padding: .25rem .75rem .5rem; max-width: 28rem; }
+fieldset.weights legend { font-weight: 600; padding: 0 .25rem; }
+.secret { font-family: ui-monospace, monospace; font-size: 1.2rem; font-weight: 700; letter-spacing: .05em; word-break: break-all; background: #fff; border: 1px dashed var(--line); padding: .5rem; display: inline-block; }
+ul.accounts { list-style: none; padding: 0; margin: 0; } ul.accounts li { padding: .5rem 0; border-bottom: 1px solid var(--line); }
+form.inline { display: inline; }
 @media (min-width: 48rem) {
   header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; }
   nav.main ul { margin: 0; }
