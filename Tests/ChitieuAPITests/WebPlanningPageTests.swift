@@ -37,7 +37,7 @@ struct WebPlanningPageTests {
         try await withLivePages(world) { http in
             let province = WebClient(http)
             try await province.signIn("canbo.tinh")
-            let sheet = try await province.request(.get, "/chi-tieu")
+            let sheet = try await province.request(.get, "/chi-tieu?phase=2021-2025")
             #expect(sheet.status == .ok)
             #expect(sheet.text.contains("424") && sheet.text.contains(">giao<") && sheet.text.contains(">phân bổ<"), "\(sheet.text)")
             for form in ["/chi-tieu/dat", "/chi-tieu/khoa", "/chi-tieu/cach-phan-bo", "/chi-tieu/phan-bo", "/chi-tieu/cai-dat"] {

@@ -1,0 +1,101 @@
+"""The targets and officers pages in a real browser at 360×740: the province officer sets the
+phase target, locks a district's cell, allocates and sees the new sheet; creates a commune
+officer, gives a role, and the new officer signs in with the password handed over."""
+
+import re
+
+from playwright.sync_api import expect
+
+from conftest import VIEWPORT, shot, sign_in
+
+
+def open_targets(page, world):
+    page.get_by_role("navigation", name="Trang chính").get_by_role("link", name="Chỉ tiêu", exact=True).click()
+    page.get_by_label("Giai đoạn").select_option(world["phase"])
+    page.get_by_label("Chỉ tiêu", exact=True).select_option(str(world["indicator_id"]))
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Chỉ tiêu")
+
+
+def province_row(page):
+    return page.locator("table.targets tbody tr.own")
+
+
+def district_row(page, world):
+    name = world["officers"]["canbo.huyen"]["unit_name"]
+    return page.locator("table.targets tbody tr", has=page.get_by_role("link", name=name, exact=True))
+
+
+def test_a_province_officer_sets_locks_and_allocates(page, world):
+    sign_in(page, "canbo.tinh")
+    open_targets(page, world)
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    shot(page, "chi-tieu-truoc")
+
+    # The province's phase target.
+    form = page.locator("form#dat-chi-tieu")
+    form.get_by_label("Đơn vị").select_option(str(world["units"]["province"]))
+    form.get_by_label("Năm").select_option("")
+    form.get_by_label(re.compile(r"^Giá trị")).fill("500")
+    form.get_by_role("button", name="Lưu chỉ tiêu").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu chỉ tiêu.")
+    expect(province_row(page).locator("td").last).to_contain_text("500")
+
+    # Lock the district's 2024 cell at its value: the allocation keeps it.
+    kept = district_row(page, world).locator("td").nth(3).inner_text().split("\n")[0]
+    lock = page.locator("form[action='/chi-tieu/khoa']")
+    lock.get_by_label("Đơn vị").select_option(str(world["units"]["district"]))
+    lock.get_by_label("Năm").select_option("2024")
+    lock.get_by_role("button", name="Khoá ô").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã khoá ô chỉ tiêu.")
+    expect(district_row(page, world).locator("td").nth(3)).to_contain_text("khoá")
+
+    page.get_by_role("button", name="Phân bổ", exact=True).click()
+    # The job's page reloads itself until the allocation ends, then shows the new sheet.
+    expect(page).to_have_url(re.compile(r"/chi-tieu\?.*da=phan-bo"), timeout=60_000)
+    expect(page.get_by_role("status")).to_contain_text("Đã phân bổ xong")
+    expect(district_row(page, world).locator("td").nth(3)).to_contain_text(kept)
+    expect(district_row(page, world).locator("td").nth(3)).to_contain_text("khoá")
+    expect(province_row(page).locator("td").first).to_contain_text("phân bổ")
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    shot(page, "chi-tieu-sau-phan-bo")
+    shot(page, "chi-tieu-man-hinh", full_page=False)
+
+    # Drill down to the district.
+    district_row(page, world).get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(world["officers"]["canbo.huyen"]["unit_name"])
+    shot(page, "chi-tieu-huyen")
+
+
+def test_a_province_officer_creates_an_officer_who_signs_in(browser, base_url, page, world):
+    sign_in(page, "canbo.tinh")
+    page.get_by_role("navigation", name="Trang chính").get_by_role("link", name="Cán bộ", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cán bộ")
+    page.get_by_label("Tên đăng nhập").fill("lo.thi.mai")
+    page.get_by_label("Họ và tên").fill("Lò Thị Mai")
+    page.get_by_label("Đơn vị").select_option(str(world["units"]["commune"]))
+    page.get_by_label("Vai trò").select_option("commune")
+    shot(page, "can-bo")
+    page.get_by_role("button", name="Tạo tài khoản").click()
+    password = page.locator(".secret").inner_text()
+    assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", password), password
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    shot(page, "can-bo-moi")
+
+    page.get_by_label("Vai trò").select_option("viewer")
+    page.get_by_label("Đơn vị").select_option(str(world["units"]["district"]))
+    page.get_by_role("button", name="Giao vai trò").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã giao vai trò.")
+    expect(page.locator("ul.accounts").first).to_contain_text("Người xem")
+    expect(page.locator(".secret")).to_have_count(0)
+    shot(page, "can-bo-tai-khoan")
+
+    other = browser.new_context(viewport=VIEWPORT, base_url=base_url, locale="vi-VN")
+    try:
+        officer = other.new_page()
+        sign_in(officer, "lo.thi.mai", password)
+        expect(officer.locator(".account")).to_contain_text("Lò Thị Mai")
+        # A commune officer manages no one: no Cán bộ in the navigation.
+        expect(officer.get_by_role("navigation", name="Trang chính").get_by_role("link", name="Cán bộ", exact=True)).to_have_count(0)
+    finally:
+        other.close()
