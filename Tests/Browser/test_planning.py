@@ -6,7 +6,13 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import VIEWPORT, shot, sign_in
+from conftest import SHOTS, VIEWPORT, shot, sign_in
+
+
+def shot_of(locator, name):
+    """A screenshot of one part of the page, to look at it at the phone's width."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def open_targets(page, world):
@@ -46,7 +52,7 @@ def test_a_province_officer_sets_locks_and_allocates(page, world):
     lock = page.locator("form[action='/chi-tieu/khoa']")
     lock.get_by_label("Đơn vị").select_option(str(world["units"]["district"]))
     lock.get_by_label("Năm").select_option("2024")
-    lock.get_by_role("button", name="Khoá ô").click()
+    lock.get_by_role("button", name="Khoá ô", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Đã khoá ô chỉ tiêu.")
     expect(district_row(page, world).locator("td").nth(3)).to_contain_text("khoá")
 
@@ -59,6 +65,10 @@ def test_a_province_officer_sets_locks_and_allocates(page, world):
     expect(province_row(page).locator("td").first).to_contain_text("phân bổ")
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
     shot(page, "chi-tieu-sau-phan-bo")
+    shot_of(page.locator("table.targets"), "chi-tieu-bang")
+    shot_of(page.locator("form#dat-chi-tieu"), "chi-tieu-dat")
+    shot_of(page.locator("form[action='/chi-tieu/cach-phan-bo']"), "chi-tieu-cach-phan-bo")
+    shot_of(page.locator("form[action='/chi-tieu/phan-bo']"), "chi-tieu-phan-bo")
     shot(page, "chi-tieu-man-hinh", full_page=False)
 
     # Drill down to the district.
@@ -89,6 +99,7 @@ def test_a_province_officer_creates_an_officer_who_signs_in(browser, base_url, p
     expect(page.locator("ul.accounts").first).to_contain_text("Người xem")
     expect(page.locator(".secret")).to_have_count(0)
     shot(page, "can-bo-tai-khoan")
+    shot_of(page.locator("main"), "can-bo-tai-khoan-noi-dung")
 
     other = browser.new_context(viewport=VIEWPORT, base_url=base_url, locale="vi-VN")
     try:

@@ -89,7 +89,10 @@ ul.inbox li > span, ul.inbox li > a { grid-column: 2; }
 ul.cells li, ul.silent li { padding: .3rem 0; border-bottom: 1px solid var(--line); }
 .deadline { font-size: 1.05rem; } .deadline.late strong { color: var(--late); }
 form.filters .field { max-width: 100%; } form.filters select { max-width: 100%; }
-table.targets td { white-space: nowrap; } table.targets tr.own th, table.targets tr.own td { background: #f6f7f9; font-weight: 600; }
+table.targets td { white-space: nowrap; }
+table.targets tbody th { white-space: normal; min-width: 7.5rem; font-weight: 400; background: #fff; }
+table.targets tbody th, table.targets thead th:first-child { position: sticky; left: 0; z-index: 1; box-shadow: inset -1px 0 0 var(--line); }
+table.targets tr.own th, table.targets tr.own td { background: #f6f7f9; font-weight: 600; }
 .origin { display: block; font-size: .75rem; font-weight: 400; color: var(--muted); }
 .origin.locked { color: var(--late); font-weight: 600; }
 fieldset.weights { border: 1px solid var(--line); border-radius: .4rem; margin: .75rem 0 0; padding: .25rem .75rem .5rem; max-width: 28rem; }

@@ -12,12 +12,12 @@ extension OfficersPageController {
         <h1>Cán bộ</h1>
         {{> errors}}
         {{#empty}}<div class="card"><p>Chưa có tài khoản nào khác trong phạm vi bạn quản lý.</p></div>{{/empty}}
-        {{^empty}}<ul class="accounts card">{{#accounts}}<li><a href="{{href}}"><strong>{{name}}</strong></a> <span class="muted">{{username}}{{#unit}} · {{unit}}{{/unit}}</span>{{#disabled}} <span class="state returned">đã vô hiệu</span>{{/disabled}}</li>{{/accounts}}</ul>{{/empty}}
+        {{^empty}}<div class="card"><h2>Tài khoản tôi quản lý ({{count}})</h2><ul class="accounts">{{#accounts}}<li><a href="{{href}}"><strong>{{name}}</strong></a> <span class="muted">{{username}}{{#unit}} · {{unit}}{{/unit}}</span>{{#disabled}} <span class="state returned">đã vô hiệu</span>{{/disabled}}</li>{{/accounts}}</ul></div>{{/empty}}
         <form class="stack card" method="post" action="/can-bo">{{> csrf}}
         <h2>Tạo tài khoản cán bộ</h2>
-        <label for="tao-ten-dang-nhap">Tên đăng nhập</label><input id="tao-ten-dang-nhap" name="ten_dang_nhap" value="{{username}}" autocomplete="off" autocapitalize="none" maxlength="63"{{#error_ten_dang_nhap}} aria-invalid="true" aria-describedby="tao-ten-dang-nhap-loi"{{/error_ten_dang_nhap}}>
+        <label for="tao-ten-dang-nhap">Tên đăng nhập</label><input id="tao-ten-dang-nhap" name="ten_dang_nhap" value="{{typedUsername}}" autocomplete="off" autocapitalize="none" maxlength="63"{{#error_ten_dang_nhap}} aria-invalid="true" aria-describedby="tao-ten-dang-nhap-loi"{{/error_ten_dang_nhap}}>
         {{#error_ten_dang_nhap}}<span class="field-error" id="tao-ten-dang-nhap-loi">{{error_ten_dang_nhap}}</span>{{/error_ten_dang_nhap}}
-        <label for="tao-ho-ten">Họ và tên</label><input id="tao-ho-ten" name="ho_ten" value="{{displayName}}" maxlength="200"{{#error_ho_ten}} aria-invalid="true" aria-describedby="tao-ho-ten-loi"{{/error_ho_ten}}>
+        <label for="tao-ho-ten">Họ và tên</label><input id="tao-ho-ten" name="ho_ten" value="{{typedName}}" maxlength="200"{{#error_ho_ten}} aria-invalid="true" aria-describedby="tao-ho-ten-loi"{{/error_ho_ten}}>
         {{#error_ho_ten}}<span class="field-error" id="tao-ho-ten-loi">{{error_ho_ten}}</span>{{/error_ho_ten}}
         {{#create}}\(unitAndRoleFields){{/create}}
         <p class="muted">Hệ thống tạo một mật khẩu để bạn trao cho cán bộ; mật khẩu chỉ hiện một lần.</p>

@@ -42,8 +42,9 @@ struct OfficersPageController {
 
     /// The roles the caller may give somewhere in its scope (the choices of a form).
     static func givableRoles(_ caller: Caller) -> [Role] {
-        guard case .account(let province) = caller.principal.kind else { return Role.allCases.reversed() }
-        return Role.allCases.reversed().filter { role in
+        let order: [Role] = [.commune, .district, .province, .viewer]
+        guard case .account(let province) = caller.principal.kind else { return order }
+        return order.filter { role in
             caller.principal.grants.contains { Policy.decide(caller.principal, .grant(role), .unit(province, path: [$0.unitID])) == .allow }
         }
     }
@@ -72,7 +73,7 @@ struct OfficersPageController {
         let names = Dictionary(units.map { ($0.id, $0.name) }) { a, _ in a }
         let list = try await accounts.list(province: province, caller: caller).filter { $0.id != caller.account?.id }
         var values: [String: Any] = [
-            "csrf": context.csrfToken, "empty": list.isEmpty,
+            "csrf": context.csrfToken, "empty": list.isEmpty, "count": list.count,
             "accounts": list.map { a -> [String: Any] in
                 var item: [String: Any] = ["href": "\(Self.path)/\(a.id.uuidString.lowercased())", "username": a.username, "name": a.displayName]
                 if let home = a.homeUnitID, let name = names[home] { item["unit"] = name }
@@ -98,7 +99,7 @@ struct OfficersPageController {
         var values: [String: Any] = [
             "units": units.map { ["id": $0.id, "label": ResultEntryController.unitLabel($0), "selected": String($0.id) == unit] as [String: Any] },
             "roles": givableRoles(caller).map { ["value": $0.rawValue, "label": label($0), "selected": $0.rawValue == role] as [String: Any] },
-            "username": typed?["ten_dang_nhap"] ?? "", "displayName": typed?["ho_ten"] ?? "",
+            "typedUsername": typed?["ten_dang_nhap"] ?? "", "typedName": typed?["ho_ten"] ?? "",
             "create": ["prefix": "tao"], "grantForm": ["prefix": "quyen"],
         ]
         values.merge(errors.values) { _, new in new }

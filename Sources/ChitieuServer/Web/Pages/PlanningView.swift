@@ -33,8 +33,7 @@ struct PlanningView {
         var values: [String: Any] = [
             "phase": sheet.phase.code, "indicatorID": sheet.indicator.id, "unitID": sheet.unit.id,
             "indicatorName": d.name, "indicatorCode": d.code, "measure": d.measureUnit, "stock": d.kind == .stock,
-            "suspended": sheet.indicator.status == "suspended", "plan": sheet.phase.plan?.citation ?? "",
-            "unitName": "\(ResultText.level(sheet.unit.level)) \(sheet.unit.name)",
+            "suspended": sheet.indicator.status == "suspended", "unitName": sheet.unit.name,
             "hasTrail": !sheet.trail.isEmpty, "trail": sheet.trail.map { ["name": $0.name, "href": selection.href(unit: $0.id)] },
             "years": years.map { ["year": $0] }, "rows": rows, "hasChildren": !sheet.children.isEmpty,
             "settable": settable.map { ["id": $0.id, "label": $0.id == sheet.unit.id ? "\($0.name) (cả đơn vị)" : $0.name] },
@@ -48,6 +47,7 @@ struct PlanningView {
                 return item
             },
         ]
+        if let plan = sheet.phase.plan?.citation { values["plan"] = plan }
         let rule = sheet.rule ?? AllocationRule()
         let method = rule.weightAttribute != nil ? "thuoc_tinh" : rule.childMethod
         values["methods"] = Self.methods.map { ["value": $0.value, "label": $0.label, "selected": $0.value == method] as [String: Any] }
