@@ -25,10 +25,9 @@ struct WebOfficersPageTests {
     }
 
     @Test func eachOfficerManagesOnlyTheAccountsThePolicyLetsThem() async throws {
-        let web = try await WebWorld.make()
-        let world = web.world
-        let other = try await Self.accountID(world, "canbo.yenbai", in: world.b)
-        try await withLivePages(world) { http in
+        try await withWebWorld { web, http in
+            let world = web.world
+            let other = try await Self.accountID(world, "canbo.yenbai", in: world.b)
             let province = WebClient(http)
             try await province.signIn("canbo.tinh")
             let all = try await province.request(.get, "/can-bo")
@@ -55,16 +54,12 @@ struct WebOfficersPageTests {
             #expect(made.status == .forbidden)
             #expect((try? await world.accounts.show(province: world.a.id, username: "xa.khac", caller: .command("test"))) == nil)
         }
-        await web.world.shutdown()
     }
 
     @Test func anOfficerIsCreatedWithAPasswordShownOnceAndSignsInWithIt() async throws {
-        let web = try await WebWorld.make()
-        let (world, u) = (web.world, web.world.unitsA)
-        try await withLivePages(world) { http in
-            let district = WebClient(http)
-            try await district.signIn("canbo.huyen")
-            try await district.request(.get, "/can-bo")
+        try await withWebWorld { web, http in
+            let (world, u) = (web.world, web.world.unitsA)
+            let district = try await WebClient.signedIn(http, "canbo.huyen", at: "/can-bo")
             let made = try await district.post(
                 "/can-bo", [("ten_dang_nhap", "lo.thi.hoa"), ("ho_ten", "Lò Thị Hoà"), ("don_vi", String(u.commune)), ("vai_tro", "commune")])
             #expect(made.status == .ok, "\(made.text)")
@@ -87,16 +82,12 @@ struct WebOfficersPageTests {
             let again = try await district.post("/can-bo", [("ten_dang_nhap", "lo.thi.hoa"), ("ho_ten", "Khác"), ("don_vi", String(u.commune)), ("vai_tro", "commune")])
             #expect(again.status == .unprocessableContent && again.text.contains("đã được dùng"), "\(again.text)")
         }
-        await web.world.shutdown()
     }
 
     @Test func badInputIs422AndAPostWithoutItsTokenChangesNothing() async throws {
-        let web = try await WebWorld.make()
-        let (world, u) = (web.world, web.world.unitsA)
-        try await withLivePages(world) { http in
-            let province = WebClient(http)
-            try await province.signIn("canbo.tinh")
-            try await province.request(.get, "/can-bo")
+        try await withWebWorld { web, http in
+            let (world, u) = (web.world, web.world.unitsA)
+            let province = try await WebClient.signedIn(http, "canbo.tinh", at: "/can-bo")
             let bad = try await province.post("/can-bo", [("ten_dang_nhap", "Ai Đó!"), ("ho_ten", "Ai Đó"), ("don_vi", String(u.commune)), ("vai_tro", "commune")])
             #expect(bad.status == .unprocessableContent)
             #expect(bad.text.contains("không hợp lệ: cần 2 đến 63 ký tự"), "\(bad.text)")
@@ -110,17 +101,13 @@ struct WebOfficersPageTests {
             #expect(forged.status == .forbidden)
             #expect((try? await world.accounts.show(province: world.a.id, username: "gia.mao", caller: .command("test"))) == nil)
         }
-        await web.world.shutdown()
     }
 
     @Test func passwordsAreResetAccountsDisabledAndTokensIssuedAndRevoked() async throws {
-        let web = try await WebWorld.make()
-        let world = web.world
-        let id = try await Self.accountID(world, "canbo.xa", in: world.a)
-        try await withLivePages(world) { http in
-            let province = WebClient(http)
-            try await province.signIn("canbo.tinh")
-            try await province.request(.get, "/can-bo/\(id)")
+        try await withWebWorld { web, http in
+            let world = web.world
+            let id = try await Self.accountID(world, "canbo.xa", in: world.a)
+            let province = try await WebClient.signedIn(http, "canbo.tinh", at: "/can-bo/\(id)")
             let reset = try await province.post("/can-bo/\(id)/mat-khau", [])
             let password = try #require(Self.secret(reset.text))
             #expect(try await WebClient(http).signIn("canbo.xa").status != .seeOther, "the old password no longer works")
@@ -144,6 +131,5 @@ struct WebOfficersPageTests {
             #expect(try await province.post("/can-bo/\(id)/kich-hoat", []).status == .seeOther)
             #expect(try await WebClient(http).signIn("canbo.xa", password: password).status == .seeOther)
         }
-        await web.world.shutdown()
     }
 }

@@ -32,9 +32,8 @@ struct WebPlanningPageTests {
     }
 
     @Test func eachRoleSeesTheSheetAndOnlyTheFormsThePolicyAllows() async throws {
-        let web = try await WebWorld.make()
-        let (world, u) = (web.world, web.world.unitsA)
-        try await withLivePages(world) { http in
+        try await withWebWorld { web, http in
+            let (world, u) = (web.world, web.world.unitsA)
             let province = WebClient(http)
             try await province.signIn("canbo.tinh")
             let sheet = try await province.request(.get, "/chi-tieu?phase=2021-2025")
@@ -63,17 +62,13 @@ struct WebPlanningPageTests {
             #expect(try await province.request(.get, "/chi-tieu?\(Self.selection(world, unit: world.unitsB.province).query)").status == .notFound)
             #expect(try await province.request(.get, "/chi-tieu?unit=abc").status == .notFound)
         }
-        await web.world.shutdown()
     }
 
     @Test func aProvinceOfficerLocksACellAllocatesAndSeesTheNewSheet() async throws {
-        let web = try await WebWorld.make()
-        let (world, u) = (web.world, web.world.unitsA)
-        let here = Self.selection(world, unit: u.province)
-        try await withLivePages(world, workers: true) { http in
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.tinh")
-            try await browser.request(.get, "/chi-tieu?\(here.query)")
+        try await withWebWorld(workers: true) { web, http in
+            let (world, u) = (web.world, web.world.unitsA)
+            let here = Self.selection(world, unit: u.province)
+            let browser = try await WebClient.signedIn(http, "canbo.tinh", at: "/chi-tieu?\(here.query)")
             let set = try await browser.post("/chi-tieu/dat", here.fields + [("don_vi", String(u.district)), ("nam", "2023"), ("gia_tri", "7"), ("khoa", "1")])
             #expect(set.status == .seeOther, "\(set.text)")
             #expect(try await Self.cell(world, unit: u.district, year: 2023)?.locked == true)
@@ -110,17 +105,13 @@ struct WebPlanningPageTests {
             #expect(text.contains("Không phân bổ được") && text.contains("5000"), "\(text)")
             #expect(!text.contains("http-equiv=\"refresh\""))
         }
-        await web.world.shutdown()
     }
 
     @Test func badInputIs422WithTheFieldsMessageAndAPostWithoutItsTokenChangesNothing() async throws {
-        let web = try await WebWorld.make()
-        let (world, u) = (web.world, web.world.unitsA)
-        let here = Self.selection(world, unit: u.province)
-        try await withLivePages(world) { http in
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.tinh")
-            try await browser.request(.get, "/chi-tieu?\(here.query)")
+        try await withWebWorld { web, http in
+            let (world, u) = (web.world, web.world.unitsA)
+            let here = Self.selection(world, unit: u.province)
+            let browser = try await WebClient.signedIn(http, "canbo.tinh", at: "/chi-tieu?\(here.query)")
             let before = try await Self.cell(world, unit: u.district, year: nil)
             let words = try await browser.post("/chi-tieu/dat", here.fields + [("don_vi", String(u.district)), ("gia_tri", "nhiều")])
             #expect(words.status == .unprocessableContent)
@@ -142,25 +133,19 @@ struct WebPlanningPageTests {
             #expect(forged.status == .forbidden)
             #expect(try await Self.cell(world, unit: u.district, year: nil)?.value == before?.value)
         }
-        await web.world.shutdown()
     }
 
     @Test func districtOfficersPlanTheirCommunesOnlyWhenTheProvinceSaysSo() async throws {
-        let web = try await WebWorld.make()
-        let (world, u) = (web.world, web.world.unitsA)
-        let there = Self.selection(world, unit: u.district)
-        try await withLivePages(world) { http in
-            let district = WebClient(http)
-            try await district.signIn("canbo.huyen")
-            try await district.request(.get, "/chi-tieu")
+        try await withWebWorld { web, http in
+            let (world, u) = (web.world, web.world.unitsA)
+            let there = Self.selection(world, unit: u.district)
+            let district = try await WebClient.signedIn(http, "canbo.huyen", at: "/chi-tieu")
             let refused = try await district.post("/chi-tieu/dat", there.fields + [("don_vi", String(u.commune)), ("gia_tri", "3")])
             #expect(refused.status == .forbidden)
             // Only the province changes the setting.
             #expect(try await district.post("/chi-tieu/cai-dat", there.fields + [("huyen_phan_bo", "1")]).status == .forbidden)
 
-            let province = WebClient(http)
-            try await province.signIn("canbo.tinh")
-            try await province.request(.get, "/chi-tieu")
+            let province = try await WebClient.signedIn(http, "canbo.tinh", at: "/chi-tieu")
             #expect(try await province.post("/chi-tieu/cai-dat", Self.selection(world, unit: u.province).fields + [("huyen_phan_bo", "1")]).status == .seeOther)
             let on = try await province.request(.get, "/chi-tieu?da=cai-dat")
             #expect(on.text.contains("id=\"huyen-phan-bo\" name=\"huyen_phan_bo\" value=\"1\" checked"))
@@ -173,6 +158,5 @@ struct WebPlanningPageTests {
             #expect(try await Self.cell(world, unit: u.commune, year: nil)?.value == 3)
             #expect(try await district.post("/chi-tieu/phan-bo", there.fields).status == .forbidden)
         }
-        await web.world.shutdown()
     }
 }

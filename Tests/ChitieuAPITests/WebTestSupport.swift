@@ -63,6 +63,14 @@ struct WebWorld {
     }
 }
 
+/// Runs `body` against the pages of a fresh `WebWorld` (with a job worker if asked), then shuts
+/// the world down.
+func withWebWorld(workers: Bool = false, _ body: @escaping @Sendable (WebWorld, any TestClientProtocol) async throws -> Void) async throws {
+    let web = try await WebWorld.make()
+    try await withLivePages(web.world, workers: workers) { http in try await body(web, http) }
+    await web.world.shutdown()
+}
+
 /// A browser's view of the pages: it keeps cookies, follows nothing by itself, and finds the
 /// CSRF token of the last page it read.
 final class WebClient: @unchecked Sendable {
@@ -117,6 +125,14 @@ final class WebClient: @unchecked Sendable {
     func signIn(_ username: String, password: String = testPassword) async throws -> Page {
         try await request(.get, "/dang-nhap")
         return try await request(.post, "/dang-nhap", form: [("_csrf", csrf ?? ""), ("username", username), ("password", password), ("tiep", "/tong-quan")])
+    }
+
+    /// A client signed in as `login` that has read the page at `path` (its forms' token in hand).
+    static func signedIn(_ http: any TestClientProtocol, _ login: String, at path: String) async throws -> WebClient {
+        let client = WebClient(http)
+        try await client.signIn(login)
+        try await client.request(.get, path)
+        return client
     }
 
     /// Posts a form with the session's CSRF token.

@@ -75,18 +75,30 @@ extension OfficersPageController {
     func grant(context: AppRequestContext) async throws -> Response {
         let (account, form, caller, province) = try await posted(context)
         var errors = WebFormErrors()
-        guard let role = form.text("vai_tro").flatMap(Role.init(rawValue:)), let unit = try PlanningSelection.id(form.text("don_vi")) else {
-            errors.add("vai_tro", "Hãy chọn vai trò và đơn vị.")
-            return try await self.account(account.id, context: context, errors: errors, typed: form)
-        }
-        do {
-            _ = try await accounts.grant(province: province, username: account.username, role: role, unit: .id(unit), caller: caller)
+        let role = form.text("vai_tro").flatMap(Role.init(rawValue:))
+        let unit = try PlanningSelection.id(form.text("don_vi"))
+        if role == nil || unit == nil { errors.add("vai_tro", "Hãy chọn vai trò và đơn vị.") }
+        return try await attempt(account, form: form, errors: errors, context: context) {
+            _ = try await accounts.grant(province: province, username: account.username, role: role!, unit: .id(unit!), caller: caller)
             return WebLayout.redirect("\(Self.path)/\(account.id.uuidString.lowercased())?da=quyen")
-        } catch {
-            let (field, message) = try Self.refusal(error)
-            errors.add(field, message)
-            return try await self.account(account.id, context: context, errors: errors, typed: form)
         }
+    }
+
+    /// Runs a form's change when what was typed is readable; a refusal about the form shows the
+    /// account's page again with the message beside the field (422), others the error pages.
+    func attempt(
+        _ account: Account, form: WebForm, errors: WebFormErrors, context: AppRequestContext, _ change: () async throws -> Response
+    ) async throws -> Response {
+        var errors = errors
+        if errors.isEmpty {
+            do {
+                return try await change()
+            } catch {
+                let (field, message) = try Self.refusal(error)
+                errors.add(field, message)
+            }
+        }
+        return try await self.account(account.id, context: context, errors: errors, typed: form)
     }
 
     func revokeGrant(context: AppRequestContext) async throws -> Response {
@@ -106,17 +118,11 @@ extension OfficersPageController {
             days = Int(text).flatMap { (1...3650).contains($0) ? $0 : nil }
             if days == nil { errors.add("so_ngay", "Số ngày hiệu lực phải là số nguyên từ 1 đến 3.650; để trống nếu dùng đến khi thu hồi.") }
         }
-        if errors.isEmpty {
-            do {
-                let token = try await services.authenticator.issue(
-                    province: province, username: account.username, name: form.text("ten_ma"), lifetimeSeconds: days.map { $0 * 86_400 }, caller: caller)
-                return try await self.account(account.id, context: context, notice: "Đã cấp mã truy cập.", secret: .token(token.secret))
-            } catch {
-                let (field, message) = try Self.refusal(error)
-                errors.add(field, message)
-            }
+        return try await attempt(account, form: form, errors: errors, context: context) {
+            let token = try await services.authenticator.issue(
+                province: province, username: account.username, name: form.text("ten_ma"), lifetimeSeconds: days.map { $0 * 86_400 }, caller: caller)
+            return try await self.account(account.id, context: context, notice: "Đã cấp mã truy cập.", secret: .token(token.secret))
         }
-        return try await self.account(account.id, context: context, errors: errors, typed: form)
     }
 
     func revokeToken(context: AppRequestContext) async throws -> Response {
