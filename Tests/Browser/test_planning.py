@@ -16,11 +16,12 @@ def shot_of(locator, name):
 
 
 def open_targets(page, world):
+    """The targets page of the clubs (no target yet: the other tests' figures stay as they are)."""
     page.get_by_role("navigation", name="Trang chính").get_by_role("link", name="Chỉ tiêu", exact=True).click()
     page.get_by_label("Giai đoạn").select_option(world["phase"])
-    page.get_by_label("Chỉ tiêu", exact=True).select_option(str(world["indicator_id"]))
+    page.get_by_label("Chỉ tiêu", exact=True).select_option(str(world["clubs_indicator_id"]))
     page.get_by_role("button", name="Xem").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Chỉ tiêu")
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("DA8-02")
 
 
 def province_row(page):
@@ -32,49 +33,55 @@ def district_row(page, world):
     return page.locator("table.targets tbody tr", has=page.get_by_role("link", name=name, exact=True))
 
 
+def set_target(page, unit_id, year, value, lock=None):
+    form = page.locator("form#dat-chi-tieu")
+    form.get_by_label("Đơn vị").select_option(str(unit_id))
+    form.get_by_label("Năm").select_option(year)
+    form.get_by_label(re.compile(r"^Giá trị")).fill(value)
+    if lock:
+        form.get_by_label("Khoá").select_option(lock)
+    form.get_by_role("button", name="Lưu chỉ tiêu").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã lưu chỉ tiêu.")
+
+
 def test_a_province_officer_sets_locks_and_allocates(page, world):
     sign_in(page, "canbo.tinh")
     open_targets(page, world)
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
     shot(page, "chi-tieu-truoc")
 
-    # The province's phase target.
-    form = page.locator("form#dat-chi-tieu")
-    form.get_by_label("Đơn vị").select_option(str(world["units"]["province"]))
-    form.get_by_label("Năm").select_option("")
-    form.get_by_label(re.compile(r"^Giá trị")).fill("500")
-    form.get_by_role("button", name="Lưu chỉ tiêu").click()
-    expect(page.get_by_role("status")).to_contain_text("Đã lưu chỉ tiêu.")
-    expect(province_row(page).locator("td").last).to_contain_text("500")
-
-    # Lock the district's 2024 cell at its value: the allocation keeps it.
-    kept = district_row(page, world).locator("td").nth(3).inner_text().split("\n")[0]
-    lock = page.locator("form[action='/chi-tieu/khoa']")
-    lock.get_by_label("Đơn vị").select_option(str(world["units"]["district"]))
-    lock.get_by_label("Năm").select_option("2024")
-    lock.get_by_role("button", name="Khoá ô", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("Đã khoá ô chỉ tiêu.")
+    # The province's phase target, then a district's 2024 cell set and locked.
+    set_target(page, world["units"]["province"], "", "85")
+    expect(province_row(page).locator("td").last).to_contain_text("85")
+    expect(province_row(page).locator("td").last).to_contain_text("giao")
+    set_target(page, world["units"]["district"], "2024", "5", lock="1")
     expect(district_row(page, world).locator("td").nth(3)).to_contain_text("khoá")
 
     page.get_by_role("button", name="Phân bổ", exact=True).click()
     # The job's page reloads itself until the allocation ends, then shows the new sheet.
     expect(page).to_have_url(re.compile(r"/chi-tieu\?.*da=phan-bo"), timeout=60_000)
     expect(page.get_by_role("status")).to_contain_text("Đã phân bổ xong")
-    expect(district_row(page, world).locator("td").nth(3)).to_contain_text(kept)
+    for year in range(5):
+        expect(province_row(page).locator("td").nth(year)).to_contain_text("17")
+    expect(district_row(page, world).locator("td").nth(3)).to_contain_text("5")
     expect(district_row(page, world).locator("td").nth(3)).to_contain_text("khoá")
-    expect(province_row(page).locator("td").first).to_contain_text("phân bổ")
+    expect(district_row(page, world).locator("td").nth(0)).to_contain_text("phân bổ")
     assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
     shot(page, "chi-tieu-sau-phan-bo")
     shot_of(page.locator("table.targets"), "chi-tieu-bang")
     shot_of(page.locator("form#dat-chi-tieu"), "chi-tieu-dat")
     shot_of(page.locator("form[action='/chi-tieu/cach-phan-bo']"), "chi-tieu-cach-phan-bo")
     shot_of(page.locator("form[action='/chi-tieu/phan-bo']"), "chi-tieu-phan-bo")
-    shot(page, "chi-tieu-man-hinh", full_page=False)
 
-    # Drill down to the district.
+    # Drill down to the district; a locked phase value above the province's is refused.
     district_row(page, world).get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(world["officers"]["canbo.huyen"]["unit_name"])
     shot(page, "chi-tieu-huyen")
+    set_target(page, world["units"]["district"], "", "1000", lock="1")
+    page.get_by_role("button", name="Phân bổ", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Không phân bổ được", timeout=60_000)
+    expect(page.get_by_role("alert")).to_contain_text("1000")
+    shot(page, "chi-tieu-tu-choi")
 
 
 def test_a_province_officer_creates_an_officer_who_signs_in(browser, base_url, page, world):

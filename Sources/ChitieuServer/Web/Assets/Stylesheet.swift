@@ -26,7 +26,7 @@ h2 { font-size: 1.1rem; margin: 1.25rem 0 .5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; margin-bottom: .75rem; }
 .notice { background: #e8f4ec; border: 1px solid #9cc9aa; padding: .5rem .75rem; border-radius: .4rem; }
 .errors { background: #fdecea; border: 1px solid #e0a39b; padding: .5rem .75rem; border-radius: .4rem; }
-.errors p { margin: 0 0 .25rem; font-weight: 700; }
+.errors p { margin: 0 0 .25rem; font-weight: 700; } .errors p.detail { font-weight: 400; }
 .field-error { color: #a3261a; font-size: .9rem; display: block; }
 form.stack label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
 input, select, textarea { font: inherit; padding: .5rem; border: 1px solid #8a93a1; border-radius: .3rem; width: 100%; max-width: 28rem; background: #fff; color: var(--ink); }

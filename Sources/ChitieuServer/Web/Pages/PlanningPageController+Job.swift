@@ -41,7 +41,7 @@ extension PlanningPageController {
         {{#retrying}}<p>Lần chạy trước chưa thành công; hệ thống đang thử lại. Lỗi lần trước: <span lang="en">{{retrying}}</span></p>{{/retrying}}
         <p><a class="button secondary" href="{{here}}">Tải lại ngay</a></p></div>{{/running}}
         {{#refused}}<div class="errors" role="alert"><p>Không phân bổ được: các ô đã khoá, mức tối thiểu hoặc trọng số không thể cùng thoả mãn. Chỉ tiêu chưa thay đổi.</p>
-        <p>Chi tiết (đơn vị và số liệu): <span lang="en">{{error}}</span></p></div>{{/refused}}
+        <p class="detail">Chi tiết (đơn vị và số liệu): <span lang="en">{{error}}</span></p></div>{{/refused}}
         <p><a href="{{back}}">← Về bảng chỉ tiêu</a></p>
         """)
 }
