@@ -85,6 +85,11 @@ struct WebPlanningPageTests {
             }
             let back = try #require(done)
             #expect(back.contains("da=phan-bo"))
+            // No such job, a job id that is no number, and a district officer (jobs are the province's): the error pages.
+            #expect(try await browser.request(.get, "/chi-tieu/phan-bo/987654321").status == .notFound)
+            #expect(try await browser.request(.get, "/chi-tieu/phan-bo/abc").status == .notFound)
+            let district = try await WebClient.signedIn(http, "canbo.huyen", at: "/chi-tieu")
+            #expect(try await district.request(.get, jobPage).status == .forbidden)
             let sheet = try await browser.request(.get, back)
             #expect(sheet.text.contains("Đã phân bổ xong"))
             #expect(sheet.text.contains("7<span class=\"origin overridden\">đặt tay</span><span class=\"origin locked\">khoá</span>"), "\(sheet.text)")
