@@ -83,6 +83,8 @@ struct AuthorizationAPITests {
                 (.post, "/v1/accounts/\(account)/grants", ["role": "viewer", "unit_id": world.unitsA.province]),
                 (.get, "/v1/accounts/\(account)/tokens", nil),
                 (.delete, "/v1/grants/\(otherGrants[0].id)", nil),
+                (.post, "/v1/accounts/\(account)/password", nil),
+                (.post, "/v1/accounts/\(account)/tokens", ["name": "thử"]),
             ]
             for (method, uri, body) in calls {
                 let response = try await api.call(method, uri, token: token, json: body)

@@ -209,6 +209,8 @@ enum MessageCatalogue {
         "closes_on": "ngày đóng báo cáo", "until": "hạn mở lại báo cáo", "idempotency_key": "mã chống gửi trùng",
         "name": "tên", "code": "mã", "id": "mã số", "province": "tỉnh", "login": "tài khoản báo cáo",
         "file": "tệp", "out": "tệp kết quả", "body": "nội dung yêu cầu", "json": "nội dung JSON",
+        "years": "tỷ trọng các năm", "minimum": "mức tối thiểu cho mỗi đơn vị", "attribute": "thuộc tính đơn vị",
+        "home_unit": "đơn vị của tài khoản", "home_unit_id": "đơn vị của tài khoản", "district_allocation": "cán bộ huyện phân bổ cho xã",
     ]
 
     /// English noun phrases of messages in Vietnamese.

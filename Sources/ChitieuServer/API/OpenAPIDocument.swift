@@ -102,6 +102,10 @@ public enum OpenAPIDocument {
             "Session": object(["token": string, "token_type": enumeration(["Bearer"]), "expires_at": nullable(time), "account": ref("Account")]),
             "Account": object(accountMembers),
             "AccountWithGrants": object(accountMembers.merging(["grants": array(ref("Grant"))]) { $1 }),
+            "AccountWithPassword": object(accountMembers.merging(["password": string]) { $1 }),
+            "IssuedToken": object([
+                "id": uuid, "username": string, "kind": string, "name": nullable(string), "expires_at": nullable(time), "token": string,
+            ]),
             "Me": object(accountMembers.merging(["grants": array(ref("Grant")), "province_id": integer]) { $1 }),
             "Grant": object([
                 "id": integer, "account_id": uuid, "username": string, "role": enumeration(["province", "district", "commune", "viewer"]),
@@ -394,9 +398,11 @@ public enum OpenAPIDocument {
             "/v1/accounts": [
                 "get": operation("Accounts I may manage.", id: "listAccounts", tag: "accounts", ok: (200, "Accounts.", ref("AccountList")), errors: [403]),
                 "post": operation(
-                    "Create an account.", id: "createAccount", tag: "accounts", ok: (201, "The account.", ref("Account")), errors: [403, 404],
-                    body: object(["username": string, "display_name": string, "home_unit_id": nullable(integer), "password": nullable(string)],
-                                 optional: ["home_unit_id", "password"])),
+                    "Create an account; with `role`, that role at its home unit in the same transaction (neither without the other).",
+                    id: "createAccount", tag: "accounts", ok: (201, "The account.", ref("Account")), errors: [403, 404],
+                    body: object(["username": string, "display_name": string, "home_unit_id": nullable(integer), "password": nullable(string),
+                                  "role": enumeration(["province", "district", "commune", "viewer"])],
+                                 optional: ["home_unit_id", "password", "role"])),
             ],
             "/v1/accounts/{id}": ["get": operation(
                 "One account with its grants.", id: "getAccount", tag: "accounts", ok: (200, "The account.", ref("AccountWithGrants")),
@@ -412,8 +418,21 @@ public enum OpenAPIDocument {
                 parameters: [uuidID],
                 body: object(["role": enumeration(["province", "district", "commune", "viewer"]), "unit_id": integer, "valid_to": nullable(date)],
                              optional: ["valid_to"]))],
-            "/v1/accounts/{id}/tokens": ["get": operation(
-                "An account's tokens (never their secrets).", id: "listTokens", tag: "accounts", ok: (200, "Tokens.", ref("TokenList")),
+            "/v1/accounts/{id}/password": ["post": operation(
+                "Give the account a new password made by the server, in the answer once (`password`); its sessions end.",
+                id: "resetPassword", tag: "accounts", ok: (200, "The account with its new password.", ref("AccountWithPassword")),
+                errors: [403, 404], parameters: [uuidID])],
+            "/v1/accounts/{id}/tokens": [
+                "get": operation(
+                    "An account's tokens (never their secrets).", id: "listTokens", tag: "accounts", ok: (200, "Tokens.", ref("TokenList")),
+                    errors: [403, 404], parameters: [uuidID]),
+                "post": operation(
+                    "Issue an integration token for the account; its secret (`token`) is in this answer only.", id: "issueToken", tag: "accounts",
+                    ok: (201, "The token with its secret.", ref("IssuedToken")), errors: [403, 404, 422], parameters: [uuidID],
+                    body: object(["name": nullable(string), "expires_in_days": nullable(integer)], optional: ["name", "expires_in_days"])),
+            ],
+            "/v1/tokens/{id}": ["delete": operation(
+                "Revoke a token of an account I manage.", id: "revokeToken", tag: "accounts", ok: (200, "The token.", ref("Token")),
                 errors: [403, 404], parameters: [uuidID])],
             "/v1/grants/{id}": ["delete": operation(
                 "Revoke a grant (it stays on record). Not one's own (409).", id: "revokeGrant", tag: "accounts", ok: (200, "The grant.", ref("Grant")),

@@ -47,7 +47,8 @@ public enum ChitieuApplication {
         ReportsController(progress: ProgressStore(database: database, cache: figuresCache)).addRoutes(to: v1)
         WebRoutes.add(to: router, services: WebServices(
             database: database, authenticator: authenticator, progress: ProgressStore(database: database, cache: figuresCache),
-            sessionSeconds: configuration.sessionSeconds))
+            sessionSeconds: configuration.sessionSeconds, accounts: accounts,
+            settings: ProvinceSettingsStore(database: database, cache: tokenCache)))
         return router
     }
 

@@ -152,10 +152,11 @@ public struct AccountStore: Sendable {
     }
 
     /// Creates an account belonging to a unit (nil: the province), with a password or none (an
-    /// integration that only uses issued tokens).
+    /// integration that only uses issued tokens), and with `role` at that unit if one is given:
+    /// the account and its role in one transaction, or neither.
     public func create(
         province: Int64, username rawUsername: String, displayName rawName: String, homeUnit: UnitReference?, password rawPassword: String?,
-        caller: Caller
+        role: Role? = nil, caller: Caller
     ) async throws -> Account {
         let username = try Self.normalizedUsername(rawUsername)
         let name = try Self.displayName(rawName)
@@ -166,6 +167,7 @@ public struct AccountStore: Sendable {
             var resource = home?.id
             if resource == nil { resource = try await Access.rootUnit(tx: tx) }
             try await Access.require(caller, .manageAccount(highestRole: nil), unit: resource, tx: tx)
+            if let role { try await Access.require(caller, .grant(role), unit: resource, tx: tx) }
             return home
         }
         // The policy first: a caller who may not create here spends no scrypt.
@@ -190,6 +192,11 @@ public struct AccountStore: Sendable {
                 try await AuditLog.record(
                     tx, actor: caller.actor, action: "account.create", entityType: "account", entityID: username, unitID: home?.id,
                     after: Self.auditJSON(account))
+                if let role {
+                    var unit = home
+                    if unit == nil { unit = try await tx.resolve.unit(.id(try await Access.rootUnit(tx: tx)), field: "home_unit") }
+                    _ = try await Self.addGrant(account: account, role: role, unit: unit!, validTo: nil, caller: caller, tx: tx)
+                }
                 return account
             } catch let error as PostgresError where error.isUniqueViolation {
                 throw ChitieuError(.invalid, field: "username", .taken, ["value": .text(username), "rule": .text("usernames are unique in the deployment")])
@@ -287,6 +294,26 @@ public struct AccountStore: Sendable {
         }
     }
 
+    /// A new password to hand to an officer (an account's first, or after a reset): 14
+    /// characters in three groups, from letters and digits that are not mistaken for each other.
+    public static func temporaryPassword() throws -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
+        // 248 is the largest multiple of 31 below 256: bytes above it are dropped, so every letter is as likely.
+        var letters: [Character] = []
+        while letters.count < 12 {
+            for byte in try SecureRandom.bytes(16) where byte < 248 && letters.count < 12 { letters.append(alphabet[Int(byte) % alphabet.count]) }
+        }
+        return stride(from: 0, to: 12, by: 4).map { String(letters[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
+    /// Gives an account a new password made here (`temporaryPassword`), returned once to hand over;
+    /// its sessions end, as with `setPassword`.
+    public func resetPassword(province: Int64, username: String, caller: Caller) async throws -> String {
+        let password = try Self.temporaryPassword()
+        try await setPassword(province: province, username: username, password: password, caller: caller)
+        return password
+    }
+
     static let grantColumns: StaticString = """
         g.grant_id, g.account_id, a.username, g.role, g.unit_id, u.code AS unit_code, u.name AS unit_name,
         g.valid_from, g.valid_to, g.revoked_at, g.granted_at
@@ -330,40 +357,46 @@ public struct AccountStore: Sendable {
     ) async throws -> GrantRecord {
         try await database.withTokenChange(province, cache: cache) { tx in
             let account = try await Self.manageable(username: try Self.normalizedUsername(username), caller: caller, tx: tx)
-            let unit = try await tx.resolve.unit(reference, field: "unit")
-            try await Access.require(caller, .grant(role), unit: unit.id, tx: tx)
-            if let level = role.level, level != unit.level {
-                throw ChitieuError(
-                    .invalid, field: "role", .roleLevel,
-                    ["role": .words(en: role.rawValue, vi: role.vietnamese), "level": .words(en: level.rawValue, vi: level.vietnamese),
-                     "unitLevel": .words(en: unit.level.rawValue, vi: unit.level.vietnamese)])
-            }
-            if let validTo {
-                let today = try await tx.query("SELECT current_date")[0].decode(PostgresDate.self, at: 0)
-                if validTo < today { throw ChitieuError.inThePast("valid_to", CalendarDate(validTo)) }
-            }
-            let existing = try await tx.query(
-                """
-                SELECT 1 FROM chitieu.role_grant WHERE province_id = \(tx.provinceID) AND account_id = \(account.id)
-                  AND role = \(role.rawValue) AND unit_id = \(unit.id) AND revoked_at IS NULL
-                  AND (valid_to IS NULL OR valid_to >= current_date)
-                """)
-            if !existing.isEmpty {
-                throw ChitieuError(
-                    .invalid, field: "role", .roleHeld, ["username": .text(account.username), "role": .words(en: role.rawValue, vi: role.vietnamese)])
-            }
-            let id = try await tx.query(
-                """
-                INSERT INTO chitieu.role_grant (province_id, account_id, unit_id, role, valid_to, granted_by)
-                VALUES (\(tx.provinceID), \(account.id), \(unit.id), \(role.rawValue), \(validTo), \(caller.actor.accountID))
-                RETURNING grant_id
-                """)[0].decode(Int64.self, at: 0)
-            let record = try await Self.grants(of: account.id, tx: tx).first { $0.id == id }!
-            try await AuditLog.record(
-                tx, actor: caller.actor, action: "grant.add", entityType: "grant", entityID: String(id), unitID: unit.id,
-                after: Self.grantJSON(record))
-            return record
+            return try await Self.addGrant(account: account, role: role, unit: try await tx.resolve.unit(reference, field: "unit"), validTo: validTo, caller: caller, tx: tx)
         }
+    }
+
+    /// Gives a role at a unit to an account the caller manages, with its audit event.
+    static func addGrant(
+        account: Account, role: Role, unit: FoundUnit, validTo: PostgresDate?, caller: Caller, tx: TenantTransaction
+    ) async throws -> GrantRecord {
+        try await Access.require(caller, .grant(role), unit: unit.id, tx: tx)
+        if let level = role.level, level != unit.level {
+            throw ChitieuError(
+                .invalid, field: "role", .roleLevel,
+                ["role": .words(en: role.rawValue, vi: role.vietnamese), "level": .words(en: level.rawValue, vi: level.vietnamese),
+                 "unitLevel": .words(en: unit.level.rawValue, vi: unit.level.vietnamese)])
+        }
+        if let validTo {
+            let today = try await tx.query("SELECT current_date")[0].decode(PostgresDate.self, at: 0)
+            if validTo < today { throw ChitieuError.inThePast("valid_to", CalendarDate(validTo)) }
+        }
+        let existing = try await tx.query(
+            """
+            SELECT 1 FROM chitieu.role_grant WHERE province_id = \(tx.provinceID) AND account_id = \(account.id)
+              AND role = \(role.rawValue) AND unit_id = \(unit.id) AND revoked_at IS NULL
+              AND (valid_to IS NULL OR valid_to >= current_date)
+            """)
+        if !existing.isEmpty {
+            throw ChitieuError(
+                .invalid, field: "role", .roleHeld, ["username": .text(account.username), "role": .words(en: role.rawValue, vi: role.vietnamese)])
+        }
+        let id = try await tx.query(
+            """
+            INSERT INTO chitieu.role_grant (province_id, account_id, unit_id, role, valid_to, granted_by)
+            VALUES (\(tx.provinceID), \(account.id), \(unit.id), \(role.rawValue), \(validTo), \(caller.actor.accountID))
+            RETURNING grant_id
+            """)[0].decode(Int64.self, at: 0)
+        let record = try await Self.grants(of: account.id, tx: tx).first { $0.id == id }!
+        try await AuditLog.record(
+            tx, actor: caller.actor, action: "grant.add", entityType: "grant", entityID: String(id), unitID: unit.id,
+            after: Self.grantJSON(record))
+        return record
     }
 
     /// Withdraws a grant; it stays on record, marked revoked.

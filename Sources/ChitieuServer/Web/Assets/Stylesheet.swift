@@ -26,7 +26,7 @@ h2 { font-size: 1.1rem; margin: 1.25rem 0 .5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; margin-bottom: .75rem; }
 .notice { background: #e8f4ec; border: 1px solid #9cc9aa; padding: .5rem .75rem; border-radius: .4rem; }
 .errors { background: #fdecea; border: 1px solid #e0a39b; padding: .5rem .75rem; border-radius: .4rem; }
-.errors p { margin: 0 0 .25rem; font-weight: 700; }
+.errors p { margin: 0 0 .25rem; font-weight: 700; } .errors p.detail { font-weight: 400; }
 .field-error { color: #a3261a; font-size: .9rem; display: block; }
 form.stack label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
 input, select, textarea { font: inherit; padding: .5rem; border: 1px solid #8a93a1; border-radius: .3rem; width: 100%; max-width: 28rem; background: #fff; color: var(--ink); }
@@ -89,6 +89,17 @@ ul.inbox li > span, ul.inbox li > a { grid-column: 2; }
 ul.cells li, ul.silent li { padding: .3rem 0; border-bottom: 1px solid var(--line); }
 .deadline { font-size: 1.05rem; } .deadline.late strong { color: var(--late); }
 form.filters .field { max-width: 100%; } form.filters select { max-width: 100%; }
+table.targets td { white-space: nowrap; }
+table.targets tbody th { white-space: normal; min-width: 7.5rem; font-weight: 400; background: #fff; }
+table.targets tbody th, table.targets thead th:first-child { position: sticky; left: 0; z-index: 1; box-shadow: inset -1px 0 0 var(--line); }
+table.targets tr.own th, table.targets tr.own td { background: #f6f7f9; font-weight: 600; }
+.origin { display: block; font-size: .75rem; font-weight: 400; color: var(--muted); }
+.origin.locked { color: var(--late); font-weight: 600; }
+fieldset.weights { border: 1px solid var(--line); border-radius: .4rem; margin: .75rem 0 0; padding: .25rem .75rem .5rem; max-width: 28rem; }
+fieldset.weights legend { font-weight: 600; padding: 0 .25rem; }
+.secret { font-family: ui-monospace, monospace; font-size: 1.2rem; font-weight: 700; letter-spacing: .05em; word-break: break-all; background: #fff; border: 1px dashed var(--line); padding: .5rem; display: inline-block; }
+ul.accounts { list-style: none; padding: 0; margin: 0; } ul.accounts li { padding: .5rem 0; border-bottom: 1px solid var(--line); }
+form.inline { display: inline; }
 .report-head { text-align: center; margin-bottom: .75rem; }
 .report-head p { margin: .15rem 0; font-weight: 600; }
 .report-head h1 { margin: .6rem 0 .3rem; text-transform: uppercase; }

@@ -14,6 +14,8 @@ struct WebPage {
     var status: HTTPResponse.Status = .ok
     /// A message shown above the body (after a form was saved), as text.
     var notice: String?
+    /// Seconds after which the browser loads the page again (a job's page until it ends), without script.
+    var refreshSeconds: Int?
 }
 
 /// The frame around every page: head, skip link, navigation, account, footer.
@@ -24,6 +26,7 @@ enum WebLayout {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        {{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}
         <title>{{title}} · Chỉ tiêu Hội LHPN</title>
         <link rel="stylesheet" href="{{stylesheet}}">
         </head>
@@ -56,10 +59,11 @@ enum WebLayout {
             "title": page.title, "stylesheet": WebAssets.stylesheet.path, "body": page.body,
             "signedIn": signedIn, "displayName": context.caller?.account?.displayName ?? "", "csrf": context.csrfToken,
             "passwordCurrent": passwordPage,
-            "nav": WebSection.allCases.filter { $0 != .audit || AuditPageController.mayRead(context.caller) }.map { ["path": $0.path, "label": $0.label, "current": $0 == page.section] },
+            "nav": WebSection.allCases.filter { $0.isShown(to: context.caller) }.map { ["path": $0.path, "label": $0.label, "current": $0 == page.section] },
         ]
         // Never an Optional in the values: Mustache would write "nil".
         if let notice = page.notice { values["notice"] = notice }
+        if let seconds = page.refreshSeconds { values["refresh"] = seconds }
         let html = template.render(values)
         return htmlResponse(html, status: page.status)
     }

@@ -7,6 +7,10 @@ struct WebServices: Sendable {
     let authenticator: Authenticator
     let progress: ProgressStore
     let sessionSeconds: Int
+    /// Accounts with the daemon's password parameters and token cache (a change drops kept tokens).
+    let accounts: AccountStore
+    /// The province's settings, with the same token cache.
+    let settings: ProvinceSettingsStore
 }
 
 enum WebRoutes {
@@ -30,6 +34,8 @@ enum WebRoutes {
         InboxController(services: services).addRoutes(to: signedIn)
         CompletenessPageController(services: services).addRoutes(to: signedIn)
         ReportPageController(services: services).addRoutes(to: signedIn)
+        PlanningPageController(services: services).addRoutes(to: signedIn)
+        OfficersPageController(services: services).addRoutes(to: signedIn)
         AuditPageController(services: services).addRoutes(to: signedIn)
     }
 }

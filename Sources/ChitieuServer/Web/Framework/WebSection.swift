@@ -1,6 +1,8 @@
+import ChitieuStore
+
 /// The pages of the navigation, in its order: their paths (ASCII, stable) and Vietnamese labels.
 enum WebSection: String, CaseIterable, Sendable {
-    case dashboard, entry, results, inbox, completeness, report, downloads, audit
+    case dashboard, entry, results, inbox, completeness, report, targets, officers, downloads, audit
 
     /// The page's path.
     var path: String {
@@ -11,6 +13,8 @@ enum WebSection: String, CaseIterable, Sendable {
         case .inbox: "/duyet"
         case .completeness: "/tinh-hinh-bao-cao"
         case .report: "/bao-cao"
+        case .targets: "/chi-tieu"
+        case .officers: "/can-bo"
         case .downloads: "/tai-ve"
         case .audit: "/nhat-ky"
         }
@@ -25,8 +29,22 @@ enum WebSection: String, CaseIterable, Sendable {
         case .inbox: "Duyệt"
         case .completeness: "Tình hình báo cáo"
         case .report: "Báo cáo"
+        case .targets: "Chỉ tiêu"
+        case .officers: "Cán bộ"
         case .downloads: "Tải về"
         case .audit: "Nhật ký"
+        }
+    }
+}
+
+extension WebSection {
+    /// Whether the navigation lists the section for a caller: Nhật ký for those who may read the
+    /// audit log, Cán bộ for those who may manage accounts (the policy asked at their grants).
+    func isShown(to caller: Caller?) -> Bool {
+        switch self {
+        case .audit: AuditPageController.mayRead(caller)
+        case .officers: OfficersPageController.mayManage(caller)
+        default: true
         }
     }
 }
