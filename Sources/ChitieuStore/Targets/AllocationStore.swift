@@ -339,35 +339,22 @@ public struct AllocationStore: Sendable {
         return result
     }
 
-    /// Writes computed cells with multi-row INSERT … VALUES batches of a fixed size (prepared),
-    /// leaving locked cells alone; returns how many stored values changed.
+    /// Writes computed cells, leaving locked and assigned cells alone; returns how many stored
+    /// values changed. One statement for an indicator's cells, their columns sent as three arrays
+    /// (one parameter each, however many cells): the server plans it once and inserts set-wise.
+    /// Its ON CONFLICT also lets Citus write the rows through INSERT statements, not COPY, which
+    /// row-level security refuses.
     static func write(_ cells: [TargetCell], indicator: Int64, phase: Phase, tx: TenantTransaction) async throws -> Int {
-        let batchSize = 500
-        var changed = 0
-        var start = 0
-        while start < cells.count {
-            let batch = cells[start..<min(start + batchSize, cells.count)]
-            var sql = "INSERT INTO chitieu.target AS t (province_id, indicator_id, unit_id, phase_id, year, value, origin) VALUES "
-            var bindings = PostgresBindings()
-            bindings.append(tx.provinceID)
-            bindings.append(indicator)
-            bindings.append(phase.id)
-            for (i, cell) in batch.enumerated() {
-                if i > 0 { sql += "," }
-                let p = 4 + i * 3
-                sql += "($1,$2,$\(p),$3,$\(p + 1),$\(p + 2),'allocated')"
-                bindings.append(cell.unitID)
-                bindings.append(cell.year.map { Int16($0) })
-                bindings.append(cell.value)
-            }
-            sql += """
-                 ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
-                 SET value = excluded.value, origin = 'allocated', set_at = excluded.set_at, set_by = NULL
-                 WHERE NOT t.locked AND t.origin <> 'assigned' AND (t.value, t.origin) IS DISTINCT FROM (excluded.value, 'allocated')
-                """
-            changed += try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings), prepared: batch.count == batchSize).affectedRows
-            start += batchSize
-        }
-        return changed
+        try await tx.query(
+            """
+            INSERT INTO chitieu.target AS t (province_id, indicator_id, unit_id, phase_id, year, value, origin)
+            SELECT \(tx.provinceID), \(indicator), c.unit_id, \(phase.id), c.year, c.value, 'allocated'
+            FROM unnest(\(cells.map(\.unitID))::bigint[], \(cells.map { $0.year.map { Int16($0) } })::smallint[], \(cells.map { Int64($0.value) })::bigint[])
+                 AS c(unit_id, year, value)
+            ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
+            SET value = excluded.value, origin = 'allocated', set_at = excluded.set_at, set_by = NULL
+            WHERE NOT t.locked AND t.origin <> 'assigned' AND (t.value, t.origin) IS DISTINCT FROM (excluded.value, 'allocated')
+            """, prepared: true
+        ).affectedRows
     }
 }
