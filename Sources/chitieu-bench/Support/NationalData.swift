@@ -54,9 +54,10 @@ struct NationalData {
             try await connection.executeScript("""
                 INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on)
                 SELECT province_id, 2025, '2099-01-25' FROM chitieu.province
-                ON CONFLICT (province_id, year) DO UPDATE SET closes_on = excluded.closes_on;
-                VACUUM ANALYZE
+                ON CONFLICT (province_id, year) DO UPDATE SET closes_on = excluded.closes_on
                 """)
+            // A statement of its own: a script of several statements runs as one transaction.
+            try await connection.executeScript("VACUUM ANALYZE")
         }
         for officers in Self.officerTables { try await makeOfficers(officers) }
     }
