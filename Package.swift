@@ -177,7 +177,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChitieuDomainTests",
-            dependencies: ["ChitieuDomain", "ChitieuWorkbook", "ChitieuCrypto"],
+            dependencies: ["ChitieuDomain", "ChitieuWorkbook", "ChitieuCrypto", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         // What the test targets of the store, the API, the commands and the processes share:
