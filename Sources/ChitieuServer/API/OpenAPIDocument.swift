@@ -294,7 +294,8 @@ public enum OpenAPIDocument {
 
     /// Every route, one family of routes a function: a new route goes into its family's function.
     static func paths() -> [String: Any] {
-        [healthPaths(), sessionPaths(), unitPaths(), indicatorPaths(), accountPaths(), auditPaths(), resultPaths(), progressPaths(), planningPaths(), jobPaths()]
+        [healthPaths(), sessionPaths(), unitPaths(), indicatorPaths(), accountPaths(), auditPaths(), resultPaths(), progressPaths(), planningPaths(), jobPaths(),
+         importPaths()]
             .reduce(into: [String: Any]()) { all, family in all.merge(family) { first, _ in first } }
     }
 

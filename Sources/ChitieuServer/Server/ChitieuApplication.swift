@@ -44,6 +44,7 @@ public enum ChitieuApplication {
         ).addRoutes(to: v1)
         JobsController(jobs: ProvinceJobs(database: database)).addRoutes(to: v1)
         ExportController(progress: ProgressStore(database: database, cache: figuresCache), targets: TargetStore(database: database)).addRoutes(to: v1)
+        ImportsController(imports: ImportStore(database: database)).addRoutes(to: v1)
         WebRoutes.add(to: router, services: WebServices(
             database: database, authenticator: authenticator, progress: ProgressStore(database: database, cache: figuresCache),
             sessionSeconds: configuration.sessionSeconds))
