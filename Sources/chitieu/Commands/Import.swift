@@ -1,0 +1,135 @@
+import ArgumentParser
+import ChitieuCommandSupport
+import ChitieuDomain
+import ChitieuStore
+import Foundation
+
+/// Prints an import's report: the counts, or every row's problem in Vietnamese (exit code 1,
+/// nothing written).
+func printImportReport(_ report: ImportReport, json: Bool) throws {
+    if json {
+        print(Output.json([
+            "kind": report.kind.rawValue, "dry_run": report.dryRun, "sheet": report.sheet, "rows": report.rows, "recorded": report.recorded,
+            "unchanged": report.unchanged, "accepted": report.accepted,
+            "errors": report.problems.map { p -> [String: Any] in
+                ["row": p.row, "column": p.column ?? "", "field": p.field, "detail": p.message(in: .vi)]
+            },
+        ] as [String: Any]))
+    } else if report.accepted {
+        let verb = report.dryRun ? "would record" : "recorded"
+        print("\(report.sheet): \(report.rows) rows checked; \(verb) \(report.recorded), \(report.unchanged) unchanged.")
+    } else {
+        for problem in report.problems { print("\(report.sheet) \(problem.message(in: .vi))") }
+    }
+    if !report.accepted {
+        Output.note("error: \(report.problems.count) rows have problems; nothing was imported")
+        throw ExitCode(1)
+    }
+}
+
+/// Writes a template to `out`, in the format its extension names unless `format` says.
+func writeTemplate(_ template: ImportTemplate, out: String, format: String?) throws {
+    let chosen = format.flatMap(ImportTemplate.Format.init(rawValue:)) ?? (out.lowercased().hasSuffix(".csv") ? .csv : .xlsx)
+    let file = template.file(chosen)
+    guard FileManager.default.createFile(atPath: out, contents: file.data) else {
+        throw ChitieuError(.invalid, field: "--out", reason: "cannot write '\(out)'")
+    }
+    print("Wrote \(template.rows.count) rows to \(out).")
+}
+
+extension ResultCommand {
+    struct Import: OperatorCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import results from an .xlsx or CSV file (the template of `result template`).",
+            discussion: """
+                Every row is checked as one submission would be; with a problem in any row nothing is written and \
+                every problem is listed by row and column. Importing the same file again records nothing new.
+                """)
+        @OptionGroup var options: ProvinceActing
+        @Option(help: "The .xlsx or .csv file.") var file: String
+        @Flag(help: "Check the rows and say what would be recorded; write nothing.") var dryRun = false
+        @Flag(help: "Record the results as submitted (default: drafts).") var submit = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func perform() async throws {
+            let data = try readFile(file, option: "--file")
+            let report = try await options.run("result import") { db, tenant, caller in
+                try await ImportStore(database: db).importResults(province: tenant.id, file: data, submit: submit, dryRun: dryRun, caller: caller)
+            }
+            try printImportReport(report, json: json)
+        }
+    }
+
+    struct Template: OperatorCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the results template of a period: the units of a level and the indicators they report.")
+        @OptionGroup var options: ProvinceActing
+        @Option(help: "The period: 2025, 2025-H1, 2025-Q3 or 2025-07.") var period: String
+        @Option(help: "The level of the reporting units: province, district or commune.") var level = "commune"
+        @Option(help: "Only these indicators (codes, comma-separated).") var indicators: String?
+        @Option(help: "The file to write (.xlsx or .csv).") var out: String
+        @Option(help: "xlsx or csv (default: from --out).") var format: String?
+
+        func validate() throws {
+            if ReportingPeriod(code: period) == nil { throw ValidationError("--period: '\(period)' is not 2025, 2025-H1, 2025-Q3 or 2025-07") }
+            if UnitLevel(rawValue: level) == nil { throw ValidationError("--level: '\(level)' is not province, district or commune") }
+            if let format, ImportTemplate.Format(rawValue: format) == nil { throw ValidationError("--format: '\(format)' is not xlsx or csv") }
+        }
+
+        func perform() async throws {
+            let template = try await options.run("result template") { db, tenant, caller in
+                try await ImportStore(database: db).resultsTemplate(
+                    province: tenant.id, period: ReportingPeriod(code: period)!, level: UnitLevel(rawValue: level)!,
+                    indicators: indicators.map { $0.split(separator: ",").map(String.init) }, caller: caller)
+            }
+            try writeTemplate(template, out: out, format: format)
+        }
+    }
+}
+
+extension TargetCommand {
+    struct Import: OperatorCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the targets of a phase from an .xlsx or CSV file (the template of `target template`).",
+            discussion: "A row without a year sets the phase target. With a problem in any row nothing is written.")
+        @OptionGroup var options: ProvinceActing
+        @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+        @Option(help: "The .xlsx or .csv file.") var file: String
+        @Flag(help: "Check the rows and say what would be set; write nothing.") var dryRun = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func perform() async throws {
+            let data = try readFile(file, option: "--file")
+            let report = try await options.run("target import") { db, tenant, caller in
+                try await ImportStore(database: db).importTargets(province: tenant.id, file: data, phase: phase, dryRun: dryRun, caller: caller)
+            }
+            try printImportReport(report, json: json)
+        }
+    }
+
+    struct Template: OperatorCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the targets template of a phase (or a year of it): the units of a level, each indicator, the stored target.")
+        @OptionGroup var options: ProvinceActing
+        @Option(help: "Phase, e.g. 2021-2025.") var phase: String
+        @Option(help: "A year of the phase (default: the phase targets).") var year: Int?
+        @Option(help: "The level of the units: province, district or commune.") var level = "commune"
+        @Option(help: "Only these indicators (codes, comma-separated).") var indicators: String?
+        @Option(help: "The file to write (.xlsx or .csv).") var out: String
+        @Option(help: "xlsx or csv (default: from --out).") var format: String?
+
+        func validate() throws {
+            if UnitLevel(rawValue: level) == nil { throw ValidationError("--level: '\(level)' is not province, district or commune") }
+            if let format, ImportTemplate.Format(rawValue: format) == nil { throw ValidationError("--format: '\(format)' is not xlsx or csv") }
+        }
+
+        func perform() async throws {
+            let template = try await options.run("target template") { db, tenant, caller in
+                try await ImportStore(database: db).targetsTemplate(
+                    province: tenant.id, phase: phase, year: year, level: UnitLevel(rawValue: level)!,
+                    indicators: indicators.map { $0.split(separator: ",").map(String.init) }, caller: caller)
+            }
+            try writeTemplate(template, out: out, format: format)
+        }
+    }
+}
