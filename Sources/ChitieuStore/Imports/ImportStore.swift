@@ -43,7 +43,7 @@ public struct ImportStore: Sendable {
             var checked: [CheckedResult] = []
             for row in rows {
                 do {
-                    checked.append(try context.check(row, submit: submit, caller: caller, province: province))
+                    checked.append(try context.check(row, caller: caller, province: province))
                 } catch let error as ChitieuError {
                     problems.append(sheet.problem(row.row, field: Self.column(of: error.field), error))
                 }

@@ -55,7 +55,7 @@ struct ResultImportContext {
     /// every code of another province, are refused), the caller's right to submit for it, the
     /// indicator, and the rules of the indicator and of the unit's validity. The deadline comes
     /// after the check for rows recorded before.
-    func check(_ row: ResultImportRow, submit: Bool, caller: Caller, province: Int64) throws -> ImportStore.CheckedResult {
+    func check(_ row: ResultImportRow, caller: Caller, province: Int64) throws -> ImportStore.CheckedResult {
         guard let unit = unit(row.unitCode, for: row.period), let path = paths[unit.id] else {
             throw ChitieuError.unknownUnit(ImportColumn.unitCode.key, code: row.unitCode)
         }
@@ -68,7 +68,8 @@ struct ResultImportContext {
             indicatorID: indicator.id, unit: .id(unit.id), periodStart: PostgresDate(row.period.start), periodEnd: PostgresDate(row.period.end),
             figures: row.figures)
         _ = try ResultStore.validate(input, unit: unit, rules: indicator.rules, today: today)
-        let fingerprint = ResultStore.fingerprint(input, unitID: unit.id, submit: submit)
+        // The key is the row's content: the same file imported as drafts, then submitted, records nothing new.
+        let fingerprint = ResultStore.fingerprint(input, unitID: unit.id, submit: false)
         return ImportStore.CheckedResult(
             source: row, input: input, unit: unit, rules: indicator.rules, path: path, key: ImportStore.key(fingerprint), fingerprint: fingerprint)
     }
