@@ -71,14 +71,7 @@ public struct SheetTable: Sendable, Hashable {
 
     /// Column letters of a 0-based index: 0 → A, 26 → AA.
     public static func columnName(_ index: Int) -> String {
-        var n = index + 1
-        var name = ""
-        while n > 0 {
-            let r = (n - 1) % 26
-            name = String(UnicodeScalar(UInt8(65 + r))) + name
-            n = (n - 1) / 26
-        }
-        return name
+        Workbook.column(index)
     }
 
     /// The 0-based column and 1-based row of a reference such as `B12` (`$B$12` too), or nil.

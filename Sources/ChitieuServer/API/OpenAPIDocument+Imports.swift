@@ -45,30 +45,33 @@ extension OpenAPIDocument {
                 op["responses"] = responses
                 return op
             }()],
-            "/v1/imports/template": ["get": {
-                var op = operation(
-                    "The file to fill in: for results (a period) or targets (a phase and optionally a year), the units of a level in my scope and the indicators, one row each, with a Vietnamese title and a key per column (`Mã đơn vị [unit_code]`).",
-                    id: "importTemplate", tag: "imports", ok: (200, "The file.", nil), errors: [404, 422],
-                    parameters: [
-                        parameter("kind", enumeration(["results", "targets"]), "results (default) or targets."),
-                        parameter("period", ["type": "string", "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"], "For results: 2025, 2025-H1, 2025-Q3 or 2025-07 (default: the year)."),
-                        parameter("year", integer, "For results, the year when no period is given; for targets, a year of the phase (default: the phase targets)."),
-                        parameter("phase", ["type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$"], "For targets: the phase, e.g. 2026-2030."),
-                        parameter("level", enumeration(["province", "district", "commune", "village"]), "The units' level (default commune)."),
-                        parameter("indicators", string, "Only these indicator codes, comma-separated."),
-                        parameter("format", enumeration(["xlsx", "csv"]), "xlsx (default) or csv."),
-                    ])
-                var responses = op["responses"] as! [String: Any]
-                responses["200"] = [
-                    "description": "The file.",
-                    "content": [
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]],
-                        "text/csv; charset=utf-8": ["schema": ["type": "string"]],
-                    ],
-                ]
-                op["responses"] = responses
-                return op
-            }()],
+            "/v1/imports/template": ["get": fileOperation(operation(
+                "The file to fill in: for results (a period) or targets (a phase and optionally a year), the units of a level in my scope and the indicators, one row each, with a Vietnamese title and a key per column (`Mã đơn vị [unit_code]`).",
+                id: "importTemplate", tag: "imports", ok: (200, "The file.", nil), errors: [404, 422],
+                parameters: [
+                    parameter("kind", enumeration(["results", "targets"]), "results (default) or targets."),
+                    parameter("period", ["type": "string", "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"], "For results: 2025, 2025-H1, 2025-Q3 or 2025-07 (default: the year)."),
+                    parameter("year", integer, "For results, the year when no period is given; for targets, a year of the phase (default: the phase targets)."),
+                    parameter("phase", ["type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$"], "For targets: the phase, e.g. 2026-2030."),
+                    parameter("level", enumeration(["province", "district", "commune", "village"]), "The units' level (default commune)."),
+                    parameter("indicators", string, "Only these indicator codes, comma-separated."),
+                    parameter("format", enumeration(["xlsx", "csv"]), "xlsx (default) or csv."),
+                ]))],
         ]
+    }
+
+    /// An operation whose success is a file: the workbook, or CSV.
+    static func fileOperation(_ operation: [String: Any]) -> [String: Any] {
+        var op = operation
+        var responses = op["responses"] as! [String: Any]
+        responses["200"] = [
+            "description": "The file.",
+            "content": [
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]],
+                "text/csv; charset=utf-8": ["schema": ["type": "string"]],
+            ],
+        ]
+        op["responses"] = responses
+        return op
     }
 }

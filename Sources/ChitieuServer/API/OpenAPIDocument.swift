@@ -496,26 +496,14 @@ public enum OpenAPIDocument {
                     parameter("period", ["type": "string", "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"], "A period of the year: 2025-H1, 2025-Q3 or 2025-07 (default: the year)."),
                     parameter("unit_id", integer, "Start here (default: my grant units)."),
                 ])],
-            "/v1/progress/export": ["get": {
-                var op = operation(
-                    "Completion of my scope (or below unit_id, three levels down) as the workbook (one sheet per level) or CSV that `chitieu export progress` writes, with a Content-Disposition file name.",
-                    id: "exportProgress", tag: "progress", ok: (200, "The file.", nil), errors: [404, 422],
-                    parameters: [
-                        phase, parameter("year", integer, "A year of the phase (default: the whole phase)."),
-                        parameter("unit_id", integer, "Start here (default: the top of my scope)."),
-                        parameter("format", enumeration(["xlsx", "csv"]), "xlsx (default) or csv."),
-                    ])
-                var responses = op["responses"] as! [String: Any]
-                responses["200"] = [
-                    "description": "The file.",
-                    "content": [
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]],
-                        "text/csv; charset=utf-8": ["schema": ["type": "string"]],
-                    ],
-                ]
-                op["responses"] = responses
-                return op
-            }()],
+            "/v1/progress/export": ["get": fileOperation(operation(
+                "Completion of my scope (or below unit_id, three levels down) as the workbook (one sheet per level) or CSV that `chitieu export progress` writes, with a Content-Disposition file name.",
+                id: "exportProgress", tag: "progress", ok: (200, "The file.", nil), errors: [404, 422],
+                parameters: [
+                    phase, parameter("year", integer, "A year of the phase (default: the whole phase)."),
+                    parameter("unit_id", integer, "Start here (default: the top of my scope)."),
+                    parameter("format", enumeration(["xlsx", "csv"]), "xlsx (default) or csv."),
+                ]))],
             "/v1/progress/summary": ["get": operation(
                 "Per phase, for each unit at the top of my scope (the units of my grants): its indicators completed, on track, behind, suspended.",
                 id: "progressSummary", tag: "progress", ok: (200, "Per unit and phase.", ref("ProgressSummaryList")), errors: [404])],

@@ -87,7 +87,10 @@ public struct ImportStore: Sendable {
 
     /// The idempotency key of a results row.
     static func key(_ fingerprint: Data) -> String {
-        "import:" + fingerprint.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = Array("import:".utf8)
+        for byte in fingerprint { text += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The keys among `keys` that results of the province carry already.

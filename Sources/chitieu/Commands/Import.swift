@@ -27,14 +27,39 @@ func printImportReport(_ report: ImportReport, json: Bool) throws {
     }
 }
 
-/// Writes a template to `out`, in the format its extension names unless `format` says.
-func writeTemplate(_ template: ImportTemplate, out: String, format: String?) throws {
-    let chosen = format.flatMap(ImportTemplate.Format.init(rawValue:)) ?? (out.lowercased().hasSuffix(".csv") ? .csv : .xlsx)
-    let file = template.file(chosen)
-    guard FileManager.default.createFile(atPath: out, contents: file.data) else {
-        throw ChitieuError(.invalid, field: "--out", reason: "cannot write '\(out)'")
+/// The options of an import: the file, a dry run, JSON.
+struct ImportFileOptions: ParsableArguments {
+    @Option(help: "The .xlsx or .csv file.") var file: String
+    @Flag(help: "Check the rows and say what would be written; write nothing.") var dryRun = false
+    @Flag(help: "Print JSON.") var json = false
+
+    /// The file's bytes.
+    func data() throws -> Data { try readFile(file, option: "--file") }
+}
+
+/// The options of a template: the units' level, the indicators, the file written and its format.
+struct TemplateOptions: ParsableArguments {
+    @Option(help: "The level of the units: province, district or commune.") var level = "commune"
+    @Option(help: "Only these indicators (codes, comma-separated).") var indicators: String?
+    @Option(help: "The file to write (.xlsx or .csv).") var out: String
+    @Option(help: "xlsx or csv (default: from --out).") var format: String?
+
+    func validate() throws {
+        if UnitLevel(rawValue: level) == nil { throw ValidationError("--level: '\(level)' is not province, district or commune") }
+        if let format, ImportTemplate.Format(rawValue: format) == nil { throw ValidationError("--format: '\(format)' is not xlsx or csv") }
     }
-    print("Wrote \(template.rows.count) rows to \(out).")
+
+    var unitLevel: UnitLevel { UnitLevel(rawValue: level) ?? .commune }
+    var codes: [String]? { indicators.map { $0.split(separator: ",").map(String.init) } }
+
+    /// Writes the template to `out`, in the format its extension names unless `--format` says.
+    func write(_ template: ImportTemplate) throws {
+        let chosen = format.flatMap(ImportTemplate.Format.init(rawValue:)) ?? (out.lowercased().hasSuffix(".csv") ? .csv : .xlsx)
+        guard FileManager.default.createFile(atPath: out, contents: template.file(chosen).data) else {
+            throw ChitieuError(.invalid, field: "--out", reason: "cannot write '\(out)'")
+        }
+        print("Wrote \(template.rows.count) rows to \(out).")
+    }
 }
 
 extension ResultCommand {
@@ -46,17 +71,15 @@ extension ResultCommand {
                 every problem is listed by row and column. Importing the same file again records nothing new.
                 """)
         @OptionGroup var options: ProvinceActing
-        @Option(help: "The .xlsx or .csv file.") var file: String
-        @Flag(help: "Check the rows and say what would be recorded; write nothing.") var dryRun = false
+        @OptionGroup var input: ImportFileOptions
         @Flag(help: "Record the results as submitted (default: drafts).") var submit = false
-        @Flag(help: "Print JSON.") var json = false
 
         func perform() async throws {
-            let data = try readFile(file, option: "--file")
+            let data = try input.data()
             let report = try await options.run("result import") { db, tenant, caller in
-                try await ImportStore(database: db).importResults(province: tenant.id, file: data, submit: submit, dryRun: dryRun, caller: caller)
+                try await ImportStore(database: db).importResults(province: tenant.id, file: data, submit: submit, dryRun: input.dryRun, caller: caller)
             }
-            try printImportReport(report, json: json)
+            try printImportReport(report, json: input.json)
         }
     }
 
@@ -65,24 +88,18 @@ extension ResultCommand {
             abstract: "Write the results template of a period: the units of a level and the indicators they report.")
         @OptionGroup var options: ProvinceActing
         @Option(help: "The period: 2025, 2025-H1, 2025-Q3 or 2025-07.") var period: String
-        @Option(help: "The level of the reporting units: province, district or commune.") var level = "commune"
-        @Option(help: "Only these indicators (codes, comma-separated).") var indicators: String?
-        @Option(help: "The file to write (.xlsx or .csv).") var out: String
-        @Option(help: "xlsx or csv (default: from --out).") var format: String?
+        @OptionGroup var template: TemplateOptions
 
         func validate() throws {
             if ReportingPeriod(code: period) == nil { throw ValidationError("--period: '\(period)' is not 2025, 2025-H1, 2025-Q3 or 2025-07") }
-            if UnitLevel(rawValue: level) == nil { throw ValidationError("--level: '\(level)' is not province, district or commune") }
-            if let format, ImportTemplate.Format(rawValue: format) == nil { throw ValidationError("--format: '\(format)' is not xlsx or csv") }
         }
 
         func perform() async throws {
-            let template = try await options.run("result template") { db, tenant, caller in
+            let written = try await options.run("result template") { db, tenant, caller in
                 try await ImportStore(database: db).resultsTemplate(
-                    province: tenant.id, period: ReportingPeriod(code: period)!, level: UnitLevel(rawValue: level)!,
-                    indicators: indicators.map { $0.split(separator: ",").map(String.init) }, caller: caller)
+                    province: tenant.id, period: ReportingPeriod(code: period)!, level: template.unitLevel, indicators: template.codes, caller: caller)
             }
-            try writeTemplate(template, out: out, format: format)
+            try template.write(written)
         }
     }
 }
@@ -94,16 +111,14 @@ extension TargetCommand {
             discussion: "A row without a year sets the phase target. With a problem in any row nothing is written.")
         @OptionGroup var options: ProvinceActing
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
-        @Option(help: "The .xlsx or .csv file.") var file: String
-        @Flag(help: "Check the rows and say what would be set; write nothing.") var dryRun = false
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var input: ImportFileOptions
 
         func perform() async throws {
-            let data = try readFile(file, option: "--file")
+            let data = try input.data()
             let report = try await options.run("target import") { db, tenant, caller in
-                try await ImportStore(database: db).importTargets(province: tenant.id, file: data, phase: phase, dryRun: dryRun, caller: caller)
+                try await ImportStore(database: db).importTargets(province: tenant.id, file: data, phase: phase, dryRun: input.dryRun, caller: caller)
             }
-            try printImportReport(report, json: json)
+            try printImportReport(report, json: input.json)
         }
     }
 
@@ -113,23 +128,14 @@ extension TargetCommand {
         @OptionGroup var options: ProvinceActing
         @Option(help: "Phase, e.g. 2021-2025.") var phase: String
         @Option(help: "A year of the phase (default: the phase targets).") var year: Int?
-        @Option(help: "The level of the units: province, district or commune.") var level = "commune"
-        @Option(help: "Only these indicators (codes, comma-separated).") var indicators: String?
-        @Option(help: "The file to write (.xlsx or .csv).") var out: String
-        @Option(help: "xlsx or csv (default: from --out).") var format: String?
-
-        func validate() throws {
-            if UnitLevel(rawValue: level) == nil { throw ValidationError("--level: '\(level)' is not province, district or commune") }
-            if let format, ImportTemplate.Format(rawValue: format) == nil { throw ValidationError("--format: '\(format)' is not xlsx or csv") }
-        }
+        @OptionGroup var template: TemplateOptions
 
         func perform() async throws {
-            let template = try await options.run("target template") { db, tenant, caller in
+            let written = try await options.run("target template") { db, tenant, caller in
                 try await ImportStore(database: db).targetsTemplate(
-                    province: tenant.id, phase: phase, year: year, level: UnitLevel(rawValue: level)!,
-                    indicators: indicators.map { $0.split(separator: ",").map(String.init) }, caller: caller)
+                    province: tenant.id, phase: phase, year: year, level: template.unitLevel, indicators: template.codes, caller: caller)
             }
-            try writeTemplate(template, out: out, format: format)
+            try template.write(written)
         }
     }
 }
