@@ -33,8 +33,14 @@ struct ImportFileOptions: ParsableArguments {
     @Flag(help: "Check the rows and say what would be written; write nothing.") var dryRun = false
     @Flag(help: "Print JSON.") var json = false
 
-    /// The file's bytes.
-    func data() throws -> Data { try readFile(file, option: "--file") }
+    /// Reads the file, runs `body` on it as `command`'s caller, and prints the report.
+    func run(
+        _ command: String, _ options: ProvinceActing, _ body: @escaping (ImportStore, Int64, Data, Caller) async throws -> ImportReport
+    ) async throws {
+        let data = try readFile(file, option: "--file")
+        let report = try await options.run(command) { db, tenant, caller in try await body(ImportStore(database: db), tenant.id, data, caller) }
+        try printImportReport(report, json: json)
+    }
 }
 
 /// The options of a template: the units' level, the indicators, the file written and its format.
@@ -75,11 +81,9 @@ extension ResultCommand {
         @Flag(help: "Record the results as submitted (default: drafts).") var submit = false
 
         func perform() async throws {
-            let data = try input.data()
-            let report = try await options.run("result import") { db, tenant, caller in
-                try await ImportStore(database: db).importResults(province: tenant.id, file: data, submit: submit, dryRun: input.dryRun, caller: caller)
+            try await input.run("result import", options) { store, province, data, caller in
+                try await store.importResults(province: province, file: data, submit: submit, dryRun: input.dryRun, caller: caller)
             }
-            try printImportReport(report, json: input.json)
         }
     }
 
@@ -114,11 +118,9 @@ extension TargetCommand {
         @OptionGroup var input: ImportFileOptions
 
         func perform() async throws {
-            let data = try input.data()
-            let report = try await options.run("target import") { db, tenant, caller in
-                try await ImportStore(database: db).importTargets(province: tenant.id, file: data, phase: phase, dryRun: input.dryRun, caller: caller)
+            try await input.run("target import", options) { store, province, data, caller in
+                try await store.importTargets(province: province, file: data, phase: phase, dryRun: input.dryRun, caller: caller)
             }
-            try printImportReport(report, json: input.json)
         }
     }
 
