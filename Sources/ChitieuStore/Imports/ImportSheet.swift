@@ -11,9 +11,12 @@ public enum ImportKind: String, Sendable, Hashable, CaseIterable {
 /// officers read. The header cell says both, `Mã đơn vị [unit_code]`; a file whose header has
 /// only the title, or only the key, is read as well.
 public struct ImportColumn: Sendable, Hashable {
+    /// The key files are read by: `unit_code`, `breakdown.sex.nữ`.
     public var key: String
+    /// The Vietnamese title.
     public var title: String
 
+    /// A column.
     public init(key: String, title: String) {
         self.key = key
         self.title = title
@@ -22,15 +25,26 @@ public struct ImportColumn: Sendable, Hashable {
     /// The header cell's text.
     public var header: String { "\(title) [\(key)]" }
 
+    // The columns of the files, by the keys the import reads.
+    /// The unit's GSO code.
     public static let unitCode = ImportColumn(key: "unit_code", title: "Mã đơn vị")
+    /// The unit's name (for people; not read).
     public static let unitName = ImportColumn(key: "unit_name", title: "Tên đơn vị")
+    /// The indicator's code.
     public static let indicatorCode = ImportColumn(key: "indicator_code", title: "Mã chỉ tiêu")
+    /// The indicator's name (for people; not read).
     public static let indicatorName = ImportColumn(key: "indicator_name", title: "Tên chỉ tiêu")
+    /// The period's code: 2025, 2025-H1, 2025-Q3, 2025-07.
     public static let period = ImportColumn(key: "period", title: "Kỳ báo cáo")
+    /// The count (a stock indicator's level at the end of the period).
     public static let value = ImportColumn(key: "value", title: "Giá trị")
+    /// The companion figure (members, participants).
     public static let companionValue = ImportColumn(key: "companion_value", title: "Số liệu đi kèm")
+    /// What supports the figure.
     public static let evidenceNote = ImportColumn(key: "evidence_note", title: "Ghi chú")
+    /// A target's year (empty: the phase target).
     public static let year = ImportColumn(key: "year", title: "Năm")
+    /// The target.
     public static let target = ImportColumn(key: "target", title: "Chỉ tiêu giao")
 
     /// A category of a breakdown of the count (`breakdown.sex.nữ`) or of the companion figure.
