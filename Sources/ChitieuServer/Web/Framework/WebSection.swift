@@ -1,6 +1,6 @@
 /// The pages of the navigation, in its order: their paths (ASCII, stable) and Vietnamese labels.
 enum WebSection: String, CaseIterable, Sendable {
-    case dashboard, entry, results, inbox, completeness, downloads, audit
+    case dashboard, entry, results, inbox, completeness, downloads, imports, audit
 
     /// The page's path.
     var path: String {
@@ -11,6 +11,7 @@ enum WebSection: String, CaseIterable, Sendable {
         case .inbox: "/duyet"
         case .completeness: "/tinh-hinh-bao-cao"
         case .downloads: "/tai-ve"
+        case .imports: "/nhap-excel"
         case .audit: "/nhat-ky"
         }
     }
@@ -24,6 +25,7 @@ enum WebSection: String, CaseIterable, Sendable {
         case .inbox: "Duyệt"
         case .completeness: "Tình hình báo cáo"
         case .downloads: "Tải về"
+        case .imports: "Nhập từ Excel"
         case .audit: "Nhật ký"
         }
     }
