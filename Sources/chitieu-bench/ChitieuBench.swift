@@ -11,7 +11,7 @@ struct ChitieuBench: AsyncParsableCommand {
         abstract: "Measure chitieu on a database and print the figures.",
         subcommands: [
             Client.self, Allocate.self, Auth.self, ProgressBench.self, TenantMoveBench.self, ReformBench.self, JobsBench.self, QueueBench.self, APIBench.self,
-            WebBench.self, AllBench.self,
+            WebBench.self, AllBench.self, ImportBench.self,
         ])
 
     /// Runs the benchmark; usage errors exit with 2 (not 64), as for `chitieu`.

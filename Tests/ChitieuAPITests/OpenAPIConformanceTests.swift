@@ -397,6 +397,20 @@ struct OpenAPIConformanceTests {
             try await c.call(.get, "/v1/reports/province", "/v1/reports/province?phase=\(phase)&year=2019", token: province)
             try await c.call(.get, "/v1/reports/province", "/v1/reports/province?phase=2031-2035", token: province)
 
+            // Imports: a refused row, an empty file, a body that is not a form; the templates.
+            let boundary = "conformance-import"
+            func form(_ fields: [(String, String)]) -> Data {
+                Data((fields.map { "--\(boundary)\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }.joined() + "--\(boundary)--\r\n").utf8)
+            }
+            let formType: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)"]
+            let refusedRows = form([("kind", "results"), ("dry_run", "true"), ("file", "unit_code,indicator_code,period,value\n99999,DA8-01,2025,1\n")])
+            try await c.call(.post, "/v1/imports", "/v1/imports", token: commune, body: refusedRows, headers: formType)
+            try await c.call(.post, "/v1/imports", "/v1/imports", token: commune, body: form([("file", "unit_code,indicator_code,period,value\n")]), headers: formType)
+            try await c.call(.post, "/v1/imports", "/v1/imports", token: commune, json: ["kind": "results"])
+            try await c.call(.get, "/v1/imports/template", "/v1/imports/template?period=2025-Q4&format=csv", token: commune)
+            try await c.call(.get, "/v1/imports/template", "/v1/imports/template?kind=targets&phase=\(phase)&year=2025&level=district", token: province)
+            try await c.call(.get, "/v1/imports/template", "/v1/imports/template?kind=results", token: province)
+
             // The audit log, then logging out.
             try await c.call(.get, "/v1/audit", "/v1/audit?limit=3", token: province)
             try await c.call(.get, "/v1/audit", "/v1/audit", token: commune)

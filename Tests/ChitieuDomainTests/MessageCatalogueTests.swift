@@ -38,6 +38,7 @@ struct MessageCatalogueTests {
                 "levels": .words(en: "commune", vi: "xã"), "level": .words(en: "district", vi: "huyện"), "total": .count(3),
                 "name": .words(en: "the value", vi: "giá trị"), "figure": .count(4), "username": .text("xa10"),
                 "role": .words(en: "commune", vi: "cán bộ xã"), "unitLevel": .words(en: "district", vi: "huyện"),
+                "columns": .text("Giá trị [value]"), "row": .count(12),
             ]
             let error = ChitieuError(.invalid, field: "value", key, arguments)
             let vi = error.message(in: .vi)

@@ -52,6 +52,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case notReportedBy, indicatorSuspended, endBeforeStart, periodAcrossYears, inTheFuture, beforeYear, unitNotYet, unitEndedBefore
     case noCompanion, notADimension, notACategory, missingCategory, breakdownSum
     case badUsername, roleLevel, roleHeld
+    case notAWorkbook, fileTooLarge, tooManyRows, noSuchSheet, importNoHeader, importMissingColumns, importPeriod, importDuplicate
 }
 
 enum MessageCatalogue {
@@ -187,6 +188,17 @@ enum MessageCatalogue {
                 en: "the {role} role is held at a {level} unit, and this unit is a {unitLevel}",
                 vi: "Vai trò {role} được giao ở đơn vị cấp {level}, còn đơn vị này là cấp {unitLevel}.")
         case .roleHeld: Texts(en: "'{username}' holds the {role} role at this unit already", vi: "Tài khoản '{username}' đã có vai trò {role} ở đơn vị này.")
+        case .notAWorkbook:
+            Texts(en: "is not an .xlsx workbook or a UTF-8 CSV file", vi: "Tệp tải lên không phải sổ tính .xlsx hay tệp CSV (UTF-8); hãy lưu lại đúng định dạng.")
+        case .fileTooLarge: Texts(en: "is larger than {maximum} bytes", vi: "Tệp lớn quá {maximum} byte; hãy chia thành nhiều tệp nhỏ hơn.")
+        case .tooManyRows: Texts(en: "has more than {maximum} rows", vi: "Tệp có nhiều hơn {maximum} dòng; hãy chia thành nhiều tệp nhỏ hơn.")
+        case .noSuchSheet: Texts(en: "the workbook has no sheet '{name}'", vi: "Sổ tính không có trang '{name}'.")
+        case .importNoHeader: Texts(en: "has no header row", vi: "Tệp không có dòng tiêu đề; hãy dùng tệp mẫu tải về.")
+        case .importMissingColumns:
+            Texts(en: "has no column {columns}", vi: "Tệp thiếu cột {columns}; hãy dùng tệp mẫu tải về.")
+        case .importPeriod:
+            Texts(en: "'{value}' is not a period (2025, 2025-H1, 2025-Q3 or 2025-07)", vi: "Kỳ báo cáo '{value}' không hợp lệ; hãy ghi 2025, 2025-H1, 2025-Q3 hoặc 2025-07.")
+        case .importDuplicate: Texts(en: "sets the cell of row {row} again", vi: "Dòng này đặt lại ô đã có ở dòng {row}; hãy giữ một dòng.")
         case .tooManyLogins:
             Texts(en: "too many failed logins; try again in {seconds} seconds", vi: "Đăng nhập sai quá nhiều lần; hãy thử lại sau {seconds} giây.")
         }
@@ -208,7 +220,8 @@ enum MessageCatalogue {
         "limit": "số dòng mỗi trang", "cursor": "vị trí trang", "q": "từ khoá tìm kiếm", "depth": "số cấp đơn vị",
         "closes_on": "ngày đóng báo cáo", "until": "hạn mở lại báo cáo", "idempotency_key": "mã chống gửi trùng",
         "name": "tên", "code": "mã", "id": "mã số", "province": "tỉnh", "login": "tài khoản báo cáo",
-        "file": "tệp", "out": "tệp kết quả", "body": "nội dung yêu cầu", "json": "nội dung JSON",
+        "file": "tệp", "out": "tệp kết quả", "evidence_note": "ghi chú", "target": "chỉ tiêu giao", "sheet": "trang tính",
+        "kind": "loại dữ liệu", "dry_run": "lựa chọn chạy thử", "level": "cấp đơn vị", "format": "định dạng tệp", "body": "nội dung yêu cầu", "json": "nội dung JSON",
         "years": "tỷ trọng các năm", "minimum": "mức tối thiểu cho mỗi đơn vị", "attribute": "thuộc tính đơn vị",
         "home_unit": "đơn vị của tài khoản", "home_unit_id": "đơn vị của tài khoản", "district_allocation": "cán bộ huyện phân bổ cho xã",
     ]

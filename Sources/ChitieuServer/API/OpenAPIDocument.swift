@@ -319,7 +319,8 @@ public enum OpenAPIDocument {
 
     /// Every route, one family of routes a function: a new route goes into its family's function.
     static func paths() -> [String: Any] {
-        [healthPaths(), sessionPaths(), unitPaths(), indicatorPaths(), accountPaths(), auditPaths(), resultPaths(), progressPaths(), planningPaths(), jobPaths()]
+        [healthPaths(), sessionPaths(), unitPaths(), indicatorPaths(), accountPaths(), auditPaths(), resultPaths(), progressPaths(), planningPaths(), jobPaths(),
+         importPaths()]
             .reduce(into: [String: Any]()) { all, family in all.merge(family) { first, _ in first } }
     }
 
@@ -535,26 +536,14 @@ public enum OpenAPIDocument {
                     parameter("period", ["type": "string", "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"], "A period of the year: 2025-H1, 2025-Q3 or 2025-07 (default: the year)."),
                     parameter("unit_id", integer, "Start here (default: my grant units)."),
                 ])],
-            "/v1/progress/export": ["get": {
-                var op = operation(
-                    "Completion of my scope (or below unit_id, three levels down) as the workbook (one sheet per level) or CSV that `chitieu export progress` writes, with a Content-Disposition file name.",
-                    id: "exportProgress", tag: "progress", ok: (200, "The file.", nil), errors: [404, 422],
-                    parameters: [
-                        phase, parameter("year", integer, "A year of the phase (default: the whole phase)."),
-                        parameter("unit_id", integer, "Start here (default: the top of my scope)."),
-                        parameter("format", enumeration(["xlsx", "csv"]), "xlsx (default) or csv."),
-                    ])
-                var responses = op["responses"] as! [String: Any]
-                responses["200"] = [
-                    "description": "The file.",
-                    "content": [
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ["schema": ["type": "string", "format": "binary"]],
-                        "text/csv; charset=utf-8": ["schema": ["type": "string"]],
-                    ],
-                ]
-                op["responses"] = responses
-                return op
-            }()],
+            "/v1/progress/export": ["get": fileOperation(operation(
+                "Completion of my scope (or below unit_id, three levels down) as the workbook (one sheet per level) or CSV that `chitieu export progress` writes, with a Content-Disposition file name.",
+                id: "exportProgress", tag: "progress", ok: (200, "The file.", nil), errors: [404, 422],
+                parameters: [
+                    phase, parameter("year", integer, "A year of the phase (default: the whole phase)."),
+                    parameter("unit_id", integer, "Start here (default: the top of my scope)."),
+                    parameter("format", enumeration(["xlsx", "csv"]), "xlsx (default) or csv."),
+                ]))],
             "/v1/reports/province": ["get": {
                 var op = operation(
                     "The province's report of a phase or a year over my scope, as it is sent upward: the title block, one table per level (each unit's indicators with target, achieved, rate and note) and \"Hoàn thành N/M chỉ tiêu\"; as JSON or as the styled workbook (A4 landscape) that the Báo cáo page and `chitieu report province` make.",

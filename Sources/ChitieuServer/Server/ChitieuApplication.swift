@@ -45,6 +45,7 @@ public enum ChitieuApplication {
         JobsController(jobs: ProvinceJobs(database: database)).addRoutes(to: v1)
         ExportController(progress: ProgressStore(database: database, cache: figuresCache), targets: TargetStore(database: database)).addRoutes(to: v1)
         ReportsController(progress: ProgressStore(database: database, cache: figuresCache)).addRoutes(to: v1)
+        ImportsController(imports: ImportStore(database: database)).addRoutes(to: v1)
         WebRoutes.add(to: router, services: WebServices(
             database: database, authenticator: authenticator, progress: ProgressStore(database: database, cache: figuresCache),
             sessionSeconds: configuration.sessionSeconds, accounts: accounts,

@@ -343,8 +343,8 @@ public struct ResultStore: Sendable {
     ) async throws -> (result: ResultRecord, replayed: Bool) {
         if let key = idempotencyKey {
             guard (1...200).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }),
-                  !key.hasPrefix("generated:") else {
-                throw ChitieuError(.invalid, field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters, not starting with 'generated:'")
+                  !key.hasPrefix("generated:"), !key.hasPrefix("import:") else {
+                throw ChitieuError(.invalid, field: "Idempotency-Key", reason: "must be 1 to 200 visible ASCII characters, not starting with 'generated:' or 'import:'")
             }
         }
         // Requests with one key at once: the later INSERT waits for the earlier one's transaction

@@ -48,7 +48,7 @@ func indicatorID(_ code: String, _ db: ChitieuDatabase, _ tenant: Province) asyn
 struct ResultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "result", abstract: "Report, submit, approve, return and correct results.",
-        subcommands: [Add.self, List.self, Submit.self, Approve.self, Return.self, Correct.self, Generate.self])
+        subcommands: [Add.self, List.self, Submit.self, Approve.self, Return.self, Correct.self, Generate.self, Import.self, Template.self])
 
     struct Add: OperatorCommand {
         static let configuration = CommandConfiguration(abstract: "Record a result of a unit for an indicator and a period (a draft, or --submit).")

@@ -15,7 +15,7 @@ struct IndicatorPhase: ParsableArguments {
 /// `chitieu target …`.
 struct TargetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "target", abstract: "Set, show and allocate targets.", subcommands: [Set.self, Show.self, Allocate.self])
+        commandName: "target", abstract: "Set, show and allocate targets.", subcommands: [Set.self, Show.self, Allocate.self, Import.self, Template.self])
 
     struct Set: OperatorCommand {
         static let configuration = CommandConfiguration(

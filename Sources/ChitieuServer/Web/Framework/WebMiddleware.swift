@@ -71,8 +71,7 @@ struct WebSessionMiddleware: RouterMiddleware {
             return response
         }
         if request.method == .post {
-            let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-            let form = WebForm.parse(String(buffer: buffer))
+            let form = try await Self.form(&request, context: &context)
             let sent = form[WebSession.csrfField]
             if let token = context.bearer {
                 guard WebSession.csrfMatches(sent, session: token) else { throw WebError.csrf }
@@ -85,6 +84,22 @@ struct WebSessionMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         if expired, context.caller == nil { response.setCookie(WebSession.expired(WebSession.cookieName, context: context)) }
         return response
+    }
+
+    /// A POST's form: urlencoded (up to 1 MiB), or multipart (an upload, up to twice the import's
+    /// limit: the confirmation posts the file again), its file part put in `context.upload`.
+    static func form(_ request: inout Request, context: inout AppRequestContext) async throws -> WebForm {
+        let type = request.headers[.contentType] ?? ""
+        guard type.lowercased().hasPrefix("multipart/form-data"), let boundary = MultipartForm.boundary(type) else {
+            return WebForm.parse(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
+        }
+        let parts = try MultipartForm.parse(
+            try await ImportsController.collect(request.body, upTo: 2 * (ImportsController.maximumFileBytes + ImportsController.envelopeBytes)),
+            boundary: boundary)
+        context.upload = parts["file"]
+        return WebForm(fields: parts.filter { $0.key != "file" }.sorted { $0.key < $1.key }.map {
+            (name: $0.key, value: String(buffer: $0.value).precomposedStringWithCanonicalMapping)
+        })
     }
 
     /// A path and query as one query-string value.

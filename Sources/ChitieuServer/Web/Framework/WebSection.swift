@@ -2,7 +2,7 @@ import ChitieuStore
 
 /// The pages of the navigation, in its order: their paths (ASCII, stable) and Vietnamese labels.
 enum WebSection: String, CaseIterable, Sendable {
-    case dashboard, entry, results, inbox, completeness, report, targets, officers, downloads, audit
+    case dashboard, entry, imports, results, inbox, completeness, report, targets, officers, downloads, audit
 
     /// The page's path.
     var path: String {
@@ -16,6 +16,7 @@ enum WebSection: String, CaseIterable, Sendable {
         case .targets: "/chi-tieu"
         case .officers: "/can-bo"
         case .downloads: "/tai-ve"
+        case .imports: "/nhap-excel"
         case .audit: "/nhat-ky"
         }
     }
@@ -32,6 +33,7 @@ enum WebSection: String, CaseIterable, Sendable {
         case .targets: "Chỉ tiêu"
         case .officers: "Cán bộ"
         case .downloads: "Tải về"
+        case .imports: "Nhập từ Excel"
         case .audit: "Nhật ký"
         }
     }
