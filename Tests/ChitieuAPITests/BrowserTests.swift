@@ -22,7 +22,8 @@ struct BrowserTests {
         let clubs = try await WebResultPagesTests.addClubs(web)
         let root = try TestDatabase.repositoryRoot()
         let shots = root.appendingPathComponent(".build/browser-screenshots")
-        try await withLivePages(web.world) { http in
+        // With a job worker, as `chitieu serve` runs: an imported file's progress jobs run.
+        try await withLivePages(web.world, workers: true) { http in
             let port = try #require(http.port)
             let (a, b) = (web.world.unitsA, web.world.unitsB)
             func officer(_ unit: Int64, _ login: String) -> [String: Any] {

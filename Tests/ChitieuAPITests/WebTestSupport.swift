@@ -1,4 +1,5 @@
 import ChitieuDomain
+import ChitieuJobs
 import ChitieuServer
 import ChitieuStore
 import ChitieuTestSupport
@@ -62,6 +63,14 @@ struct WebWorld {
     }
 }
 
+/// Runs `body` against the pages of a fresh `WebWorld` (with a job worker if asked), then shuts
+/// the world down.
+func withWebWorld(workers: Bool = false, _ body: @escaping @Sendable (WebWorld, any TestClientProtocol) async throws -> Void) async throws {
+    let web = try await WebWorld.make()
+    try await withLivePages(web.world, workers: workers) { http in try await body(web, http) }
+    await web.world.shutdown()
+}
+
 /// A browser's view of the pages: it keeps cookies, follows nothing by itself, and finds the
 /// CSRF token of the last page it read.
 final class WebClient: @unchecked Sendable {
@@ -83,11 +92,13 @@ final class WebClient: @unchecked Sendable {
 
     /// A request with the cookies kept; remembers new cookies and the page's CSRF token.
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ uri: String, form: [(String, String)]? = nil, headers extra: HTTPFields = [:]) async throws -> Page {
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, form: [(String, String)]? = nil, headers extra: HTTPFields = [:], body raw: Data? = nil
+    ) async throws -> Page {
         var headers = extra
         headers[.accept] = "text/html"
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
-        var body: ByteBuffer?
+        var body: ByteBuffer? = raw.map { ByteBuffer(bytes: $0) }
         if let form {
             headers[.contentType] = "application/x-www-form-urlencoded"
             let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -118,6 +129,22 @@ final class WebClient: @unchecked Sendable {
         return try await request(.post, "/dang-nhap", form: [("_csrf", csrf ?? ""), ("username", username), ("password", password), ("tiep", "/tong-quan")])
     }
 
+    /// A client signed in as `login` that has read the page at `path` (its forms' token in hand).
+    static func signedIn(_ http: any TestClientProtocol, _ login: String, at path: String) async throws -> WebClient {
+        let client = WebClient(http)
+        try await client.signIn(login)
+        try await client.request(.get, path)
+        return client
+    }
+
+    /// Posts a multipart form with a file (and the session's CSRF token unless `csrf` is false).
+    @discardableResult
+    func upload(_ uri: String, _ fields: [String: String], file: Data, filename: String, csrf withToken: Bool = true) async throws -> Page {
+        let token = withToken ? ["_csrf": csrf ?? ""] : [:]
+        let (body, headers) = ImportsAPITests.form(fields.merging(token) { a, _ in a }, file: file, filename: filename)
+        return try await request(.post, uri, headers: headers, body: body)
+    }
+
     /// Posts a form with the session's CSRF token.
     @discardableResult
     func post(_ uri: String, _ form: [(String, String)]) async throws -> Page {
@@ -125,21 +152,27 @@ final class WebClient: @unchecked Sendable {
     }
 }
 
-/// The daemon of a page test, with the given trusted proxies.
+/// The daemon of a page test, with the given trusted proxies; with `workers`, a job worker
+/// beside it (as `chitieu serve` runs one) that runs the progress jobs the pages cause.
 func withLivePages(
-    _ world: AccessWorld, trustedProxies: Set<String> = [], _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    _ world: AccessWorld, trustedProxies: Set<String> = [], workers: Bool = false,
+    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
-    try await withLivePages(world.db, trustedProxies: trustedProxies, body)
+    try await withLivePages(world.db, trustedProxies: trustedProxies, workers: workers, body)
 }
 
 /// The daemon of a page test over any test database.
 func withLivePages(
-    _ db: TestDatabase, trustedProxies: Set<String> = [], _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    _ db: TestDatabase, trustedProxies: Set<String> = [], workers: Bool = false,
+    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     let pool = db.appPool(maxConnections: 6)
+    let database = ChitieuDatabase(pool: pool)
+    let logger = CapturedLogs().logger()
+    let worker = JobWorker(queue: JobQueue(pool: pool), handlers: StandardJobs.handlers(database: database), listen: pool.configuration, logger: logger)
     let app = ChitieuApplication.make(
         configuration: ServerConfiguration(host: "127.0.0.1", port: 0, passwordParameters: testPasswordParameters, trustedProxies: trustedProxies),
-        database: ChitieuDatabase(pool: pool), migrations: try MigrationSet.load(from: try TestDatabase.sqlDirectory()),
-        logger: CapturedLogs().logger())
+        database: database, migrations: try MigrationSet.load(from: try TestDatabase.sqlDirectory()), services: workers ? [worker] : [],
+        logger: logger)
     try await app.test(.live) { client in try await body(client) }
 }

@@ -56,7 +56,7 @@ enum WebLayout {
             "title": page.title, "stylesheet": WebAssets.stylesheet.path, "body": page.body,
             "signedIn": signedIn, "displayName": context.caller?.account?.displayName ?? "", "csrf": context.csrfToken,
             "passwordCurrent": passwordPage,
-            "nav": WebSection.allCases.filter { $0 != .audit || AuditPageController.mayRead(context.caller) }.map { ["path": $0.path, "label": $0.label, "current": $0 == page.section] },
+            "nav": WebSection.allCases.filter { $0.isShown(to: context.caller) }.map { ["path": $0.path, "label": $0.label, "current": $0 == page.section] },
         ]
         // Never an Optional in the values: Mustache would write "nil".
         if let notice = page.notice { values["notice"] = notice }

@@ -42,8 +42,8 @@ struct WebHeadersMiddleware: RouterMiddleware {
 /// Reads the session cookie and checks every POST's CSRF token, before the page runs.
 ///
 /// With `required`, a request without a valid session is sent to the sign-in page (a GET comes
-/// back to where it was going afterwards). A POST's form is read here (urlencoded, up to 1 MiB)
-/// and put in `context.form`; its `_csrf` field must be the session's token — or, before there
+/// back to where it was going afterwards). A POST's form is read here (urlencoded, up to 1 MiB;
+/// or multipart with a file, up to 10 MiB, beyond which the 413 page) and put in `context.form`; its `_csrf` field must be the session's token — or, before there
 /// is a session (the sign-in form), the value of the sign-in cookie. Otherwise: the 403 page,
 /// and the page's handler never runs, so nothing changes.
 struct WebSessionMiddleware: RouterMiddleware {
@@ -53,7 +53,6 @@ struct WebSessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        var request = request
         var expired = false
         if let token = request.cookies[WebSession.cookieName]?.value, !token.isEmpty {
             do {
@@ -71,8 +70,7 @@ struct WebSessionMiddleware: RouterMiddleware {
             return response
         }
         if request.method == .post {
-            let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-            let form = WebForm.parse(String(buffer: buffer))
+            let form = try await WebForm.read(request, context: context)
             let sent = form[WebSession.csrfField]
             if let token = context.bearer {
                 guard WebSession.csrfMatches(sent, session: token) else { throw WebError.csrf }

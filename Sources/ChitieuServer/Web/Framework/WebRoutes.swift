@@ -26,6 +26,7 @@ enum WebRoutes {
         DashboardController(services: services).addRoutes(to: signedIn)
         DownloadsController(services: services).addRoutes(to: signedIn)
         ResultEntryController(services: services).addRoutes(to: signedIn)
+        ImportPageController(services: services).addRoutes(to: signedIn)
         ResultsPageController(services: services).addRoutes(to: signedIn)
         InboxController(services: services).addRoutes(to: signedIn)
         CompletenessPageController(services: services).addRoutes(to: signedIn)

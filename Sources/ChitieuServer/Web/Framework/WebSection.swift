@@ -1,12 +1,15 @@
+import ChitieuStore
+
 /// The pages of the navigation, in its order: their paths (ASCII, stable) and Vietnamese labels.
 enum WebSection: String, CaseIterable, Sendable {
-    case dashboard, entry, results, inbox, completeness, downloads, audit
+    case dashboard, entry, imports, results, inbox, completeness, downloads, audit
 
     /// The page's path.
     var path: String {
         switch self {
         case .dashboard: "/tong-quan"
         case .entry: "/ket-qua/nhap"
+        case .imports: "/nhap-excel"
         case .results: "/ket-qua"
         case .inbox: "/duyet"
         case .completeness: "/tinh-hinh-bao-cao"
@@ -20,11 +23,25 @@ enum WebSection: String, CaseIterable, Sendable {
         switch self {
         case .dashboard: "Tổng quan"
         case .entry: "Nhập kết quả"
+        case .imports: "Nhập từ Excel"
         case .results: "Kết quả"
         case .inbox: "Duyệt"
         case .completeness: "Tình hình báo cáo"
         case .downloads: "Tải về"
         case .audit: "Nhật ký"
+        }
+    }
+}
+
+extension WebSection {
+    /// Whether the navigation lists the section for a caller: Nhật ký for those who may read the
+    /// audit log, Nhập từ Excel for those who may submit results or set targets (the policy asked
+    /// at their grants).
+    func isShown(to caller: Caller?) -> Bool {
+        switch self {
+        case .audit: AuditPageController.mayRead(caller)
+        case .imports: ImportPageController.mayImport(caller)
+        default: true
         }
     }
 }
