@@ -10,7 +10,7 @@ extension ImportPageController {
         {{#report}}
         <section class="card import-report" aria-labelledby="kq-kiem-tra">
         <h2 id="kq-kiem-tra">{{#dryRun}}Kết quả kiểm tra{{/dryRun}}{{^dryRun}}Kết quả nhập{{/dryRun}}</h2>
-        <p>Tệp <strong>{{filename}}</strong> ({{kindLabel}}, mã {{digest}}): {{rows}} dòng số liệu.</p>
+        <p>Tệp <strong>{{filename}}</strong> ({{kindLabel}}): {{rows}} dòng số liệu.</p>
         {{#hasProblems}}<p class="errors" role="alert">Có {{problemCount}} dòng lỗi; chưa có dữ liệu nào được nhập. Hãy sửa tệp rồi gửi lại.</p>
         <div class="table-wrap"><table class="import-problems">
         <thead><tr><th scope="col">Trang</th><th scope="col" class="num">Dòng</th><th scope="col">Cột</th><th scope="col">Lỗi</th></tr></thead>

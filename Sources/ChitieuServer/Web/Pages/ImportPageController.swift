@@ -101,7 +101,7 @@ struct ImportPageReport {
             "id": upload.id.uuidString.lowercased(), "filename": upload.filename, "rows": WebFormat.integer(r.rows),
             "recorded": WebFormat.integer(r.recorded), "unchanged": WebFormat.integer(r.unchanged), "dryRun": r.dryRun,
             "accepted": r.accepted, "hasProblems": !r.accepted, "problemCount": WebFormat.integer(r.problems.count),
-            "results": r.kind == .results, "digest": upload.digest.prefix(6).map { String(format: "%02x", $0) }.joined(),
+            "results": r.kind == .results,
             "kindLabel": r.kind == .results ? "kết quả" : "chỉ tiêu giai đoạn \(upload.phase ?? "")",
         ]
         values["problems"] = r.problems.map { problem -> [String: Any] in
@@ -118,7 +118,11 @@ struct ImportPageReport {
     /// The notice after an import.
     var notice: String? {
         guard !report.dryRun, report.accepted else { return nil }
+        if report.recorded == 0 {
+            return "Không có gì mới để nhập: \(WebFormat.integer(report.unchanged)) dòng đã có từ trước nên được giữ nguyên."
+        }
         let state = report.kind == .results ? (submit ? " (đã gửi duyệt)" : " (bản nháp)") : ""
-        return "Đã nhập \(WebFormat.integer(report.recorded)) dòng\(state); \(WebFormat.integer(report.unchanged)) dòng đã có từ trước nên được giữ nguyên."
+        let kept = report.unchanged > 0 ? "; \(WebFormat.integer(report.unchanged)) dòng đã có từ trước nên được giữ nguyên" : ""
+        return "Đã nhập \(WebFormat.integer(report.recorded)) dòng\(state)\(kept)."
     }
 }
