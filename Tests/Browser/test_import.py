@@ -72,6 +72,7 @@ def test_a_filled_template_is_checked_fixed_imported_and_counted(page, browser, 
     problems = page.locator("table.import-problems tbody tr")
     expect(problems).to_have_count(1)
     expect(problems.first.locator("td").nth(1)).to_have_text(str(rows[hostile]))
+    expect(problems.first.locator("td").nth(2)).to_contain_text("Phân tổ")
     expect(page.get_by_role("alert")).to_contain_text("Có 1 dòng lỗi; chưa có dữ liệu nào được nhập.")
     expect(page.get_by_role("button", name="Nhập", exact=True)).to_have_count(0)
     shot(page, "nhap-excel-loi")

@@ -37,6 +37,14 @@ struct WebImportPageTests {
         return String(lines[1].split(separator: ",")[0])
     }
 
+    @Test func aProblemsColumnIsNamedInVietnamese() {
+        #expect(ImportColumn.title(of: "value") == "Giá trị")
+        #expect(ImportColumn.title(of: "breakdown.sex.nữ") == "sex: nữ")
+        #expect(ImportColumn.title(of: "breakdown.sex") == "Phân tổ theo sex")
+        #expect(ImportColumn.title(of: "companion_breakdown") == "Đi kèm – phân tổ")
+        #expect(ImportColumn.title(of: "") == nil && ImportColumn.title(of: "unit") == nil)
+    }
+
     @Test func thePageIsForThoseWhoMaySubmitResultsOrSetTargets() async throws {
         try await withWebWorld { web, http in
             for login in ["canbo.tinh", "canbo.huyen", "canbo.xa", "canbo.yenbai"] {

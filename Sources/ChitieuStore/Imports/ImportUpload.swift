@@ -77,13 +77,15 @@ extension ImportStore {
 }
 
 extension ImportColumn {
-    /// The Vietnamese title of a column key (`value`: Giá trị; `breakdown.sex.nữ`: sex: nữ; `breakdown`, the
-    /// breakdown as a whole: Phân tổ), nil for another field.
+    /// The Vietnamese title of a column key (`value`: Giá trị; `breakdown.sex.nữ`: sex: nữ; `breakdown.sex`, a
+    /// dimension as a whole: Phân tổ theo sex), nil for another field.
     public static func title(of key: String) -> String? {
         if let column = titled.first(where: { $0.key == key }) { return column.title }
         let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
-        if key == "breakdown" || key == "companion_breakdown" { return key == "breakdown" ? "Phân tổ" : "Đi kèm – phân tổ" }
-        guard parts.count == 3, parts[0] == "breakdown" || parts[0] == "companion_breakdown" else { return nil }
-        return category(parts[1], parts[2], companion: parts[0] == "companion_breakdown").title
+        guard let first = parts.first, first == "breakdown" || first == "companion_breakdown" else { return nil }
+        guard parts.count == 3 else {
+            return (first == "breakdown" ? "Phân tổ" : "Đi kèm – phân tổ") + (parts.count == 2 ? " theo \(parts[1])" : "")
+        }
+        return category(parts[1], parts[2], companion: first == "companion_breakdown").title
     }
 }

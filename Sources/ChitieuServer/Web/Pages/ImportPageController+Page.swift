@@ -15,7 +15,8 @@ extension ImportPageController {
         <div class="table-wrap"><table class="import-problems">
         <thead><tr><th scope="col">Trang</th><th scope="col" class="num">Dòng</th><th scope="col">Cột</th><th scope="col">Lỗi</th></tr></thead>
         <tbody>{{#problems}}<tr><td>{{sheet}}</td><td class="num">{{row}}</td><td>{{column}}</td><td>{{message}}</td></tr>{{/problems}}</tbody>
-        </table></div>{{/hasProblems}}
+        </table></div>
+        <p><a href="#nx-gui-tep">Gửi lại tệp đã sửa</a></p>{{/hasProblems}}
         {{#confirm}}<p>Không có lỗi. Sẽ ghi mới <strong>{{recorded}}</strong> dòng; {{unchanged}} dòng đã có từ trước sẽ được giữ nguyên. Chưa có gì được ghi cho đến khi bạn bấm “Nhập”.</p>
         <form method="post" action="/nhap-excel/nhap">{{> csrf}}<input type="hidden" name="upload" value="{{id}}">
         {{#results}}<fieldset><legend>Ghi kết quả dưới dạng</legend>
