@@ -97,6 +97,29 @@ struct WebImportPageTests {
         }
     }
 
+    @Test func aTargetsFileOfThePhaseIsCheckedAgainstTheStoredTargets() async throws {
+        try await withWebWorld { web, http in
+            let browser = try await WebClient.signedIn(http, "canbo.tinh", at: "/nhap-excel")
+            let template = try await browser.request(.get, "/nhap-excel/mau?kind=targets&phase=2021-2025&level=district&format=csv")
+            #expect(template.status == .ok && template.text.contains("Chỉ tiêu giao [target]"), "\(template.text.prefix(300))")
+            let same = try await browser.upload(
+                "/nhap-excel/kiem-tra", ["kind": "targets", "phase": "2021-2025"], file: Data(template.body.readableBytesView), filename: "chi-tieu.csv")
+            // The allocated targets become assigned ones: each row is new once, then nothing is.
+            #expect(same.status == .ok && same.text.contains("Sẽ ghi mới <strong>"), "\(same.text)")
+            let upload = try #require(WebClient.hidden("upload", in: same.text))
+            let done = try await browser.post("/nhap-excel/nhap", [("upload", upload)])
+            #expect(done.status == .ok && done.text.contains("Đã nhập ") && !done.text.contains("bản nháp"), "\(done.text)")
+            let again = try await browser.upload(
+                "/nhap-excel/kiem-tra", ["kind": "targets", "phase": "2021-2025"], file: Data(template.body.readableBytesView), filename: "chi-tieu.csv")
+            #expect(again.status == .ok && again.text.contains("đã được nhập từ trước: không có gì mới để ghi"), "\(again.text)")
+            #expect(WebClient.hidden("upload", in: again.text) == nil)
+            let noPhase = try await browser.upload("/nhap-excel/kiem-tra", ["kind": "targets", "phase": ""], file: Data("a,b\n".utf8), filename: "a.csv")
+            #expect(noPhase.status == .unprocessableContent && noPhase.text.contains("Hãy chọn giai đoạn"))
+            let notAFile = try await browser.upload("/nhap-excel/kiem-tra", ["kind": "results"], file: Data([0x89, 0x50, 0x4E, 0x47, 0, 0xFF]), filename: "anh.png")
+            #expect(notAFile.status == .unprocessableContent && notAFile.text.contains("class=\"errors\""), "\(notAFile.text)")
+        }
+    }
+
     @Test func anUploadWithoutItsCSRFTokenOrTooLargeChangesNothing() async throws {
         try await withWebWorld { web, http in
             let browser = try await WebClient.signedIn(http, "canbo.xa", at: "/nhap-excel")
