@@ -89,6 +89,8 @@ SELECT create_distributed_table('chitieu.deadline_exception', 'province_id', col
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.deadline_exception'::regclass);
 SELECT create_distributed_table('chitieu.audit_event', 'province_id', colocate_with => 'chitieu.admin_unit')
 WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.audit_event'::regclass);
+SELECT create_distributed_table('chitieu.import_upload', 'province_id', colocate_with => 'chitieu.admin_unit')
+WHERE NOT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'chitieu.import_upload'::regclass);
 
 -- withTenant's SET LOCAL app.province_id must reach the workers that run the transaction's
 -- statements, for the daemon and for operator commands run as the owner (the table owner, taken

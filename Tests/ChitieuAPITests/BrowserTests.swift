@@ -22,7 +22,8 @@ struct BrowserTests {
         let clubs = try await WebResultPagesTests.addClubs(web)
         let root = try TestDatabase.repositoryRoot()
         let shots = root.appendingPathComponent(".build/browser-screenshots")
-        // With a job worker, as `chitieu serve` runs: the targets page's allocation runs.
+        // With a job worker, as `chitieu serve` runs: the targets page's allocation and an
+        // imported file's progress jobs run.
         try await withLivePages(web.world, workers: true) { http in
             let port = try #require(http.port)
             let (a, b) = (web.world.unitsA, web.world.unitsB)

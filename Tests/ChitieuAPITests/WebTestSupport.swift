@@ -92,11 +92,13 @@ final class WebClient: @unchecked Sendable {
 
     /// A request with the cookies kept; remembers new cookies and the page's CSRF token.
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ uri: String, form: [(String, String)]? = nil, headers extra: HTTPFields = [:]) async throws -> Page {
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, form: [(String, String)]? = nil, headers extra: HTTPFields = [:], body raw: Data? = nil
+    ) async throws -> Page {
         var headers = extra
         headers[.accept] = "text/html"
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
-        var body: ByteBuffer?
+        var body: ByteBuffer? = raw.map { ByteBuffer(bytes: $0) }
         if let form {
             headers[.contentType] = "application/x-www-form-urlencoded"
             let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -135,6 +137,14 @@ final class WebClient: @unchecked Sendable {
         return client
     }
 
+    /// Posts a multipart form with a file (and the session's CSRF token unless `csrf` is false).
+    @discardableResult
+    func upload(_ uri: String, _ fields: [String: String], file: Data, filename: String, csrf withToken: Bool = true) async throws -> Page {
+        let token = withToken ? ["_csrf": csrf ?? ""] : [:]
+        let (body, headers) = ImportsAPITests.form(fields.merging(token) { a, _ in a }, file: file, filename: filename)
+        return try await request(.post, uri, headers: headers, body: body)
+    }
+
     /// Posts a form with the session's CSRF token.
     @discardableResult
     func post(_ uri: String, _ form: [(String, String)]) async throws -> Page {
@@ -143,7 +153,7 @@ final class WebClient: @unchecked Sendable {
 }
 
 /// The daemon of a page test, with the given trusted proxies; with `workers`, a job worker
-/// beside it (as `chitieu serve` runs one) that runs the allocations the pages ask for.
+/// beside it (as `chitieu serve` runs one) that runs the jobs the pages cause (allocations, progress).
 func withLivePages(
     _ world: AccessWorld, trustedProxies: Set<String> = [], workers: Bool = false,
     _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void

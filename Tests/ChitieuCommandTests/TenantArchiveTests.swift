@@ -62,7 +62,7 @@ struct TenantArchiveTests {
         let before = try await Self.rows(su, province: province)
         await su.close()
         #expect(before["admin_unit"]?.count == 161 && (before["result"]?.count ?? 0) > 0 && (before["progress"]?.count ?? 0) > 0)
-        #expect(before.filter { $0.value.isEmpty }.map(\.key).sorted() == ["progress_on_units", "province_lineage", "reporting_deadline", "unit_attribute", "unit_succession"])
+        #expect(before.filter { $0.value.isEmpty }.map(\.key).sorted() == ["import_upload", "progress_on_units", "province_lineage", "reporting_deadline", "unit_attribute", "unit_succession"])
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chitieu-tenant-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

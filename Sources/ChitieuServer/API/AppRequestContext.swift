@@ -45,6 +45,4 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var overHTTPS = false
     /// A page's form, read from a POST and checked against its CSRF token by `WebSessionMiddleware`.
     var form: WebForm?
-    /// The file of a page's multipart form (`file`), read with its form.
-    var upload: ByteBuffer?
 }

@@ -37,13 +37,17 @@ struct ImportsController {
             let query = QueryInput(request)
             let format = try query.oneOf("format", ["xlsx", "csv"]).flatMap(WorkbookReader.Format.init(rawValue:)) ?? .xlsx
             let template = try await Self.template(query, imports: imports, province: province, caller: caller)
-            let file = template.file(format)
-            var headers = HTTPFields()
-            headers[.contentType] = file.contentType
-            headers[.contentDisposition] = "attachment; filename=\"\(file.filename)\""
-            headers[.cacheControl] = "no-store"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
+            return Self.fileResponse(template.file(format))
         }
+    }
+
+    /// A file to download, not kept by caches.
+    static func fileResponse(_ file: (data: Data, contentType: String, filename: String)) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = file.contentType
+        headers[.contentDisposition] = "attachment; filename=\"\(file.filename)\""
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
     }
 
     /// Runs the import a form asks for.

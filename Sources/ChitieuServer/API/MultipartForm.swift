@@ -21,18 +21,33 @@ enum MultipartForm {
 
     /// The parts by their `name` (the first of a name wins); a body that is not multipart is malformed.
     static func parse(_ body: ByteBuffer, boundary: String) throws -> [String: ByteBuffer] {
-        let parser = MultipartParser(boundary: boundary)
         var fields: [String: ByteBuffer] = [:]
-        var name: String?
+        for part in try parts(body, boundary: boundary) where fields[part.name] == nil { fields[part.name] = part.body }
+        return fields
+    }
+
+    /// A part of a form: its field name, its file name when it is a file, its bytes.
+    struct Part {
+        var name: String
+        var filename: String?
+        var body: ByteBuffer
+    }
+
+    /// The named parts in the order sent (multipart-kit's parser); a body that is not multipart is malformed.
+    static func parts(_ body: ByteBuffer, boundary: String) throws -> [Part] {
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [Part] = []
+        var disposition: String?
         var current = ByteBuffer()
         parser.onHeader = { field, value in
-            guard field.lowercased() == "content-disposition" else { return }
-            name = Self.parameter("name", of: value)
+            if field.lowercased() == "content-disposition" { disposition = value }
         }
         parser.onBody = { chunk in current.writeBuffer(&chunk) }
         parser.onPartComplete = {
-            if let name, fields[name] == nil { fields[name] = current }
-            name = nil
+            if let disposition, let name = Self.parameter("name", of: disposition) {
+                parts.append(Part(name: name, filename: Self.parameter("filename", of: disposition), body: current))
+            }
+            disposition = nil
             current = ByteBuffer()
         }
         do {
@@ -40,6 +55,6 @@ enum MultipartForm {
         } catch {
             throw ChitieuError(.malformed, "the body is not multipart/form-data with the boundary its Content-Type gives")
         }
-        return fields
+        return parts
     }
 }

@@ -25,7 +25,7 @@ public struct TenantArchive: Sendable {
     public static let tables = [
         "province", "admin_unit", "phase", "indicator", "account", "unit_succession", "unit_attribute", "target", "allocation_rule",
         "role_grant", "credential", "api_token", "result", "progress", "progress_run", "progress_on_units", "province_lineage", "reporting_deadline", "deadline_exception",
-        "audit_event",
+        "audit_event", "import_upload",
     ]
     /// Rows per INSERT when importing.
     static let batchSize = 1000

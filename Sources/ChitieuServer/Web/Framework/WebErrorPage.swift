@@ -23,7 +23,7 @@ struct WebError: Error {
         message: "Vai trò của bạn không cho phép làm việc này ở đây.")
 }
 
-/// The error pages (403, 404, 400, 429, 500, 503) in the layout.
+/// The error pages (403, 404, 400, 413, 429, 500, 503) in the layout.
 enum WebErrorPage {
     static let template = WebTemplate("""
         <h1>{{title}}</h1>
@@ -42,6 +42,10 @@ enum WebErrorPage {
     static func page(for error: any Error, context: AppRequestContext) -> WebError {
         switch error {
         case let error as WebError: return error
+        case is UploadTooLarge:
+            return WebError(
+                status: .contentTooLarge, title: "Tệp quá lớn",
+                message: "Tệp gửi lên lớn hơn \(WebForm.maximumFileBytes >> 20) MB nên không được nhận và không có gì thay đổi. Hãy chia thành nhiều tệp nhỏ hơn.")
         case let error as ChitieuError:
             switch error.code {
             case .notFound: return .notFound

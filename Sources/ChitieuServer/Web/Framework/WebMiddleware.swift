@@ -42,8 +42,8 @@ struct WebHeadersMiddleware: RouterMiddleware {
 /// Reads the session cookie and checks every POST's CSRF token, before the page runs.
 ///
 /// With `required`, a request without a valid session is sent to the sign-in page (a GET comes
-/// back to where it was going afterwards). A POST's form is read here (urlencoded, up to 1 MiB)
-/// and put in `context.form`; its `_csrf` field must be the session's token — or, before there
+/// back to where it was going afterwards). A POST's form is read here (urlencoded, up to 1 MiB;
+/// or multipart with a file, up to 10 MiB, beyond which the 413 page) and put in `context.form`; its `_csrf` field must be the session's token — or, before there
 /// is a session (the sign-in form), the value of the sign-in cookie. Otherwise: the 403 page,
 /// and the page's handler never runs, so nothing changes.
 struct WebSessionMiddleware: RouterMiddleware {
@@ -53,7 +53,6 @@ struct WebSessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        var request = request
         var expired = false
         if let token = request.cookies[WebSession.cookieName]?.value, !token.isEmpty {
             do {
@@ -71,7 +70,7 @@ struct WebSessionMiddleware: RouterMiddleware {
             return response
         }
         if request.method == .post {
-            let form = try await Self.form(&request, context: &context)
+            let form = try await WebForm.read(request, context: context)
             let sent = form[WebSession.csrfField]
             if let token = context.bearer {
                 guard WebSession.csrfMatches(sent, session: token) else { throw WebError.csrf }
@@ -84,22 +83,6 @@ struct WebSessionMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         if expired, context.caller == nil { response.setCookie(WebSession.expired(WebSession.cookieName, context: context)) }
         return response
-    }
-
-    /// A POST's form: urlencoded (up to 1 MiB), or multipart (an upload, up to twice the import's
-    /// limit: the confirmation posts the file again), its file part put in `context.upload`.
-    static func form(_ request: inout Request, context: inout AppRequestContext) async throws -> WebForm {
-        let type = request.headers[.contentType] ?? ""
-        guard type.lowercased().hasPrefix("multipart/form-data"), let boundary = MultipartForm.boundary(type) else {
-            return WebForm.parse(String(buffer: try await request.collectBody(upTo: context.maxUploadSize)))
-        }
-        let parts = try MultipartForm.parse(
-            try await ImportsController.collect(request.body, upTo: 2 * (ImportsController.maximumFileBytes + ImportsController.envelopeBytes)),
-            boundary: boundary)
-        context.upload = parts["file"]
-        return WebForm(fields: parts.filter { $0.key != "file" }.sorted { $0.key < $1.key }.map {
-            (name: $0.key, value: String(buffer: $0.value).precomposedStringWithCanonicalMapping)
-        })
     }
 
     /// A path and query as one query-string value.

@@ -31,6 +31,7 @@ enum WebRoutes {
         DownloadsController(services: services).addRoutes(to: signedIn)
         ImportsPageController(services: services).addRoutes(to: signedIn)
         ResultEntryController(services: services).addRoutes(to: signedIn)
+        ImportPageController(services: services).addRoutes(to: signedIn)
         ResultsPageController(services: services).addRoutes(to: signedIn)
         InboxController(services: services).addRoutes(to: signedIn)
         CompletenessPageController(services: services).addRoutes(to: signedIn)

@@ -9,6 +9,7 @@ enum WebSection: String, CaseIterable, Sendable {
         switch self {
         case .dashboard: "/tong-quan"
         case .entry: "/ket-qua/nhap"
+        case .imports: "/nhap-excel"
         case .results: "/ket-qua"
         case .inbox: "/duyet"
         case .completeness: "/tinh-hinh-bao-cao"
@@ -16,7 +17,6 @@ enum WebSection: String, CaseIterable, Sendable {
         case .targets: "/chi-tieu"
         case .officers: "/can-bo"
         case .downloads: "/tai-ve"
-        case .imports: "/nhap-excel"
         case .audit: "/nhat-ky"
         }
     }
@@ -26,6 +26,7 @@ enum WebSection: String, CaseIterable, Sendable {
         switch self {
         case .dashboard: "Tổng quan"
         case .entry: "Nhập kết quả"
+        case .imports: "Nhập từ Excel"
         case .results: "Kết quả"
         case .inbox: "Duyệt"
         case .completeness: "Tình hình báo cáo"
@@ -33,7 +34,6 @@ enum WebSection: String, CaseIterable, Sendable {
         case .targets: "Chỉ tiêu"
         case .officers: "Cán bộ"
         case .downloads: "Tải về"
-        case .imports: "Nhập từ Excel"
         case .audit: "Nhật ký"
         }
     }
@@ -41,11 +41,13 @@ enum WebSection: String, CaseIterable, Sendable {
 
 extension WebSection {
     /// Whether the navigation lists the section for a caller: Nhật ký for those who may read the
-    /// audit log, Cán bộ for those who may manage accounts (the policy asked at their grants).
+    /// audit log, Cán bộ for those who may manage accounts, Nhập từ Excel for those who may submit
+    /// results or set targets (the policy asked at their grants).
     func isShown(to caller: Caller?) -> Bool {
         switch self {
         case .audit: AuditPageController.mayRead(caller)
         case .officers: OfficersPageController.mayManage(caller)
+        case .imports: ImportPageController.mayImport(caller)
         default: true
         }
     }
