@@ -29,7 +29,6 @@ enum WebRoutes {
         signIn.addRoutes(to: signedIn)
         DashboardController(services: services).addRoutes(to: signedIn)
         DownloadsController(services: services).addRoutes(to: signedIn)
-        ImportsPageController(services: services).addRoutes(to: signedIn)
         ResultEntryController(services: services).addRoutes(to: signedIn)
         ImportPageController(services: services).addRoutes(to: signedIn)
         ResultsPageController(services: services).addRoutes(to: signedIn)
