@@ -65,7 +65,7 @@ extension ChitieuBench.ReformBench {
                 try await c.query("ROLLBACK")
                 return (rows, seconds)
             } catch {
-                try? await c.query("ROLLBACK")
+                _ = try? await c.query("ROLLBACK")
                 throw error
             }
         }

@@ -106,7 +106,9 @@ extension ChitieuBench {
                         let staging = "floor_" + table, name = FloorSQL.table(table)
                         try await tx.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE \(staging) (row jsonb) ON COMMIT DROP"))
                         copy += try await Figures.time {
-                            _ = try await tx.connection.copyFrom("COPY \(staging) (row) FROM STDIN") { w in for l in lines { try w.appendRow([String(l)]) } }
+                            _ = try await tx.connection.copyFrom("COPY \(staging) (row) FROM STDIN") { w in
+                                for l in lines { try w.appendRow([String(decoding: l, as: UTF8.self)]) }
+                            }
                         }
                         let columns = try await FloorSQL.columns(table, tx.connection).map(PostgresQuery.quoteIdentifier)
                         rows += try await tx.query(PostgresQuery(unsafeSQL: """
@@ -128,25 +130,25 @@ extension ChitieuBench {
     }
 }
 
-/// A tenant file's lines split by table, unparsed: each line's `row` object as text.
+/// A tenant file's lines split by table, unparsed: each line's `row` object as UTF-8 bytes.
 struct TenantLines {
     var province: Int64
-    var rows: [String: [Substring]] = [:]
+    var rows: [String: [Data]] = [:]
     var count: Int { rows.values.reduce(0) { $0 + $1.count } }
 
     init(_ file: URL) throws {
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let lines = text.split(separator: "\n")
+        let lines = try Data(contentsOf: file).split(separator: 10)
         guard let first = lines.first,
-            let header = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any],
+            let header = try JSONSerialization.jsonObject(with: first) as? [String: Any],
             let id = ((header["province"] as? [String: Any])?["province_id"] as? NSNumber)?.int64Value
         else { throw BenchFailure("\(file.path) has no header naming its province") }
         province = id
-        let prefix = "{\"table\":\"", between = "\",\"row\":"
-        for line in lines.dropFirst() where line.hasPrefix(prefix) {
-            let rest = line.dropFirst(prefix.count)
-            guard let end = rest.firstIndex(of: "\""), rest[end...].hasPrefix(between) else { continue }
-            rows[String(rest[..<end]), default: []].append(rest[rest.index(end, offsetBy: between.count)..<rest.index(before: rest.endIndex)])
+        // {"table":"<name>","row":<row>}
+        let prefix = Data("{\"table\":\"".utf8), between = Data("\",\"row\":".utf8)
+        for line in lines.dropFirst() where line.starts(with: prefix) {
+            let name = line.index(line.startIndex, offsetBy: prefix.count)
+            guard let end = line[name...].firstIndex(of: 34), line[end...].starts(with: between) else { continue }
+            rows[String(decoding: line[name..<end], as: UTF8.self), default: []].append(line[(end + between.count)..<(line.endIndex - 1)])
         }
     }
 }
