@@ -17,16 +17,16 @@ extension ChitieuBench {
                 (the reform is applied once). It prints:
                   - the reform applied with units-2025.csv and succession-2025.csv on 2025-07-01: the whole, and each step
                     (new units, merges, succession links), with the rows the merges carried;
-                  - the merges' fair floor: --floor-merges of the merges redone, in a transaction rolled
-                    back, into a scratch province by one hand-written INSERT … SELECT per table (the
-                    predecessor's rows read under its own scope into staging tables, written under the
-                    scratch province's: the same tables, keys, role and row-level security, one merge
-                    at a time), scaled by rows to what the merges carried, and the ratio;
                   - completion of 2021-2025 for every new province, as reported and on today's units, --parallel provinces
                     at a time as the nightly job does, and the part on today's units alone;
                   - a province's reading of reporting.progress_phase_on_units and of reporting.progress_yearly_on_units
                     (one year) through the daemon's tenant path, beside the same reading of reporting.progress_phase and
                     reporting.progress_yearly, medians over the new provinces and --rounds rounds;
+                  - the merges' fair floor: --floor-merges of the merges redone, in a transaction rolled
+                    back, into a scratch province by one hand-written INSERT … SELECT per table (the
+                    predecessor's rows read under its own scope into staging tables, written under the
+                    scratch province's: the same tables, keys, role and row-level security, one merge
+                    at a time), scaled by rows to what the merges carried, and the ratio;
                   - the totals check: each new province's own phase figure of every flow indicator on today's units, and
                     its number of results, against its predecessors' together. It exits with 1 on a mismatch.
                 """)
