@@ -32,17 +32,23 @@ extension ChitieuBench.ReformBench {
         var floorRows = 0, floorSeconds = 0.0
         for merge in chosen {
             let run = try await floorMerge(owner, merge, day: day)
+            guard run.rows == rows(merge) else {
+                throw BenchFailure("the merges' floor wrote \(run.rows) rows for \(merge.province.code) where the merge carried \(rows(merge))")
+            }
             floorRows += run.rows
             floorSeconds += run.seconds
         }
         let productRows = report.merges.reduce(0) { $0 + rows($1) }, productSeconds = report.seconds["merges"] ?? 0
         let scaled = floorRows > 0 ? floorSeconds * Double(productRows) / Double(floorRows) : 0
         let predecessors = chosen.reduce(0) { $0 + $1.parts.count }
-        Self.line("merges' fair floor: \(n) of \(sorted.count) merges redone", String(format: "%8.2f s   (%d rows, %.0f rows/s)", floorSeconds, floorRows, FloorSQL.rate(floorRows, floorSeconds)))
-        print("    (" + chosen.map { "\($0.province.code) from \($0.parts.map(\.predecessor.code).joined(separator: "+"))" }.joined(separator: ", ")
-            + ", \(predecessors) predecessors): into a scratch province, rolled back; each predecessor's rows read")
-        print("    under its own scope into staging tables, then one INSERT … SELECT per table (\(tables.joined(separator: ", ")))")
-        print("    under the scratch province's: the same tables, keys, role and row-level security, one merge at a time")
+        Self.line("merges' fair floor: \(n) of \(sorted.count) merges redone",
+                  String(format: "%8.2f s   (%d rows, %.0f rows/s)", floorSeconds, floorRows, FloorSQL.rate(floorRows, floorSeconds)))
+        print("    " + chosen.map { "\($0.province.code) from \($0.parts.map(\.predecessor.code).joined(separator: "+"))" }.joined(separator: ", ")
+            + ": the rows those merges carried into")
+        print("    \(tables.joined(separator: ", ")), read under each")
+        print("    predecessor's scope into staging tables, written by one INSERT … SELECT a table under a")
+        print("    scratch province's (the same tables, keys, role and row-level security; one merge at a time;")
+        print("    rolled back)")
         Self.line("  merges, rows of the same tables", String(format: "%8.2f s   (%d rows, %.0f rows/s)", productSeconds, productRows, FloorSQL.rate(productRows, productSeconds)))
         Self.line("  the floor scaled by rows to those", String(format: "%8.2f s", scaled))
         Self.line("  ratio merges / fair floor", String(format: "%8.2f ×   (the merges also move accounts and grants, and end units)", scaled > 0 ? productSeconds / scaled : 0))
