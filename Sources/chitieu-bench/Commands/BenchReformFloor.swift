@@ -55,7 +55,7 @@ extension ChitieuBench.ReformBench {
     }
 
     /// One merge redone by set-based statements in a transaction rolled back: a scratch province
-    /// beginning on `day`, then each predecessor's rows carried into it by `floorCarry`. The rows
+    /// beginning on `day` with the default phases, as a new province begins, then each predecessor's rows carried into it by `floorCarry`. The rows
     /// written and the seconds of the carrying (the scratch province's own row not counted).
     func floorMerge(_ owner: ChitieuDatabase, _ merge: MergeReport, day: PostgresDate) async throws -> (rows: Int, seconds: Double) {
         try await owner.pool.withConnection { c in
@@ -64,6 +64,14 @@ extension ChitieuBench.ReformBench {
                 let scratch = try await c.query("SELECT nextval(pg_get_serial_sequence('chitieu.province', 'province_id'))")[0].decode(Int64.self, at: 0)
                 try await c.query("SELECT chitieu.use_province(\(scratch))")
                 try await c.query("INSERT INTO chitieu.province (province_id, code, name, valid_from) VALUES (\(scratch), '00', 'Floor', \(day))")
+                // As a new province begins: with the default phases.
+                for phase in TenantStore.defaultPhases {
+                    try await c.query(
+                        """
+                        INSERT INTO chitieu.phase (province_id, code, first_year, last_year)
+                        VALUES (\(scratch), \("\(phase.first)-\(phase.last)"), \(Int16(phase.first)), \(Int16(phase.last)))
+                        """)
+                }
                 var rows = 0
                 let seconds = try await Figures.time {
                     for part in merge.parts { rows += try await Self.floorCarry(part.predecessor.id, into: scratch, c) }
