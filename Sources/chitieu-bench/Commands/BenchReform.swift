@@ -22,6 +22,11 @@ extension ChitieuBench {
                   - a province's reading of reporting.progress_phase_on_units and of reporting.progress_yearly_on_units
                     (one year) through the daemon's tenant path, beside the same reading of reporting.progress_phase and
                     reporting.progress_yearly, medians over the new provinces and --rounds rounds;
+                  - the merges' fair floor: --floor-merges of the merges redone, in a transaction rolled
+                    back, into a scratch province by one hand-written INSERT … SELECT per table (the
+                    predecessor's rows read under its own scope into staging tables, written under the
+                    scratch province's: the same tables, keys, role and row-level security, one merge
+                    at a time), scaled by rows to what the merges carried, and the ratio;
                   - the totals check: each new province's own phase figure of every flow indicator on today's units, and
                     its number of results, against its predecessors' together. It exits with 1 on a mismatch.
                 """)
@@ -34,9 +39,10 @@ extension ChitieuBench {
         @Option(help: "Year of the yearly views.") var year = 2024
         @Option(help: "Rounds over every new province for the view queries.") var rounds = 5
         @Option(help: "Provinces computed at once (the nightly job uses 2).") var parallel = 2
+        @Option(help: "Merges redone by the merges' fair floor (spread over the merges by rows carried).") var floorMerges = 3
 
         func validate() throws {
-            if rounds < 1 || parallel < 1 { throw ValidationError("--rounds ≥ 1, --parallel ≥ 1") }
+            if rounds < 1 || parallel < 1 || floorMerges < 1 { throw ValidationError("--rounds ≥ 1, --parallel ≥ 1, --floor-merges ≥ 1") }
         }
 
         /// A figure's line: its label, padded, then the figure.
@@ -62,29 +68,33 @@ extension ChitieuBench {
                 }
                 print("chitieu-bench reform — \(before.count) provinces, \(URL(fileURLWithPath: unitsPath).lastPathComponent) and \(URL(fileURLWithPath: successionPath).lastPathComponent) on \(day)")
 
-                // 1. The reform.
-                guard try await apply(owner, units: units, succession: succession, on: day, source: URL(fileURLWithPath: unitsPath).lastPathComponent) else { return false }
+                // 1. The reform, from the same warm state its floor starts from.
+                try await Self.vacuumCarried(owner)
+                guard let report = try await apply(owner, units: units, succession: succession, on: day, source: URL(fileURLWithPath: unitsPath).lastPathComponent)
+                else { return false }
                 // 2. Completion of the new provinces.
                 let provinces = try await TenantStore(database: owner).list().filter { $0.validFrom == day }.sorted { $0.code < $1.code }
                 try await completion(owner, provinces)
                 // 3. The views, through the daemon's role and tenant path.
                 try await views(provinces)
+                // 4. The merges' fair floor (rolled back: the reform's result stays as it was).
+                try await mergeFloor(owner, report, day: day)
 
-                // 4. Nothing lost, nothing counted twice.
+                // 5. Nothing lost, nothing counted twice.
                 return try await check(owner, provinces, day: day)
             }
             if !ok { throw ExitCode(1) }
         }
 
-        /// Applies the reform and prints its steps' times; false if it reported nothing.
-        func apply(_ owner: ChitieuDatabase, units: AdminUnitsFile, succession: [SuccessionRow], on day: PostgresDate, source: String) async throws -> Bool {
+        /// Applies the reform and prints its steps' times; its report, nil if it reported nothing.
+        func apply(_ owner: ChitieuDatabase, units: AdminUnitsFile, succession: [SuccessionRow], on day: PostgresDate, source: String) async throws -> ReformReport? {
             var report: ReformReport?
             let total = try await Figures.time {
                 report = try await ReformStore(database: owner).apply(
                     units: units, succession: succession, on: day, provinceCodes: nil, actor: .command("bench reform"),
                     source: source)
             }
-            guard let report else { return false }
+            guard let report else { return nil }
             var carried: [String: Int] = [:]
             for merge in report.merges { for part in merge.parts { carried.merge(part.carried, uniquingKeysWith: +) } }
             let rows = carried.values.reduce(0, +)
@@ -107,7 +117,7 @@ extension ChitieuBench {
                 }
             }
             Self.line("ANALYZE of the tables the reform wrote", String(format: "%8.2f s", analyse))
-            return true
+            return report
         }
 
         /// Completion of the new provinces, as the nightly job computes it, timed per province.
