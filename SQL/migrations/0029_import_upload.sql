@@ -22,3 +22,5 @@ COMMENT ON TABLE chitieu.import_upload IS
 COMMENT ON COLUMN chitieu.import_upload.digest IS 'SHA-256 of bytes, shown to the officer and checked when the file is read back.';
 
 SELECT chitieu.secure_tenant_table('import_upload');
+-- Uploaded files are working copies, not data to report on: reporting logins do not read them.
+REVOKE ALL ON chitieu.import_upload FROM chitieu_reporting;

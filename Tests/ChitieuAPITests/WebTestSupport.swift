@@ -122,11 +122,19 @@ final class WebClient: @unchecked Sendable {
         return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
     }
 
-    /// Signs in through the form; returns the answer to the form's POST.
+    /// Signs in through the form; returns the answer to the form's POST. Like an officer, it
+    /// waits and tries again while the page says the server is busy checking other logins (many
+    /// suites sign in at once on a loaded machine).
     @discardableResult
     func signIn(_ username: String, password: String = testPassword) async throws -> Page {
-        try await request(.get, "/dang-nhap")
-        return try await request(.post, "/dang-nhap", form: [("_csrf", csrf ?? ""), ("username", username), ("password", password), ("tiep", "/tong-quan")])
+        var attempts = 0
+        while true {
+            try await request(.get, "/dang-nhap")
+            let page = try await request(.post, "/dang-nhap", form: [("_csrf", csrf ?? ""), ("username", username), ("password", password), ("tiep", "/tong-quan")])
+            attempts += 1
+            guard page.status == .tooManyRequests, page.text.contains("Máy chủ đang bận"), attempts < 30 else { return page }
+            try await Task.sleep(for: .milliseconds(200 * min(attempts, 5)))
+        }
     }
 
     /// A client signed in as `login` that has read the page at `path` (its forms' token in hand).

@@ -76,7 +76,7 @@ struct ReportingLoginTests {
             """
         ).map { "chitieu." + (try $0.decode(String.self, at: 0)) }
         #expect(tables.contains("chitieu.result") && tables.contains("chitieu.audit_event"))
-        #expect(!tables.contains { ["chitieu.credential", "chitieu.api_token", "chitieu.job", "chitieu.login_name", "chitieu.account"].contains($0) })
+        #expect(!tables.contains { ["chitieu.credential", "chitieu.api_token", "chitieu.job", "chitieu.login_name", "chitieu.account", "chitieu.import_upload"].contains($0) })
 
         for setting in [nil, world.b.id] {
             if let setting { try await reader.query(PostgresQuery(unsafeSQL: "SET app.province_id = '\(setting)'")) }

@@ -111,14 +111,10 @@ extension ChitieuBench {
             results.append(("COPY FROM STDIN (chitieu)", data.count, copyTime))
 
             // 4. The reference: psql \copy of the same rows from a file.
-            let path = NSTemporaryDirectory() + "/chitieu-bench-\(getpid()).tsv"
-            var text = ""
-            text.reserveCapacity(data.count * 48)
-            for row in data { text += "\(row.id)\t\(row.unit)\t\(row.name)\t\(row.value)\n" }
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let path = try Self.writeTSV(data)
             defer { try? FileManager.default.removeItem(atPath: path) }
             // Timed two ways: the whole psql run (starting it and connecting included), and the
-            // \\copy alone as psql's own \\timing reports it, the fair reference.
+            // \copy alone as psql's own \timing reports it, the fair reference.
             var psqlTime: Double?
             do {
                 var own: [Double] = []
@@ -138,6 +134,16 @@ extension ChitieuBench {
             try await connection.executeScript("DROP SCHEMA chitieu_bench CASCADE")
             await connection.close()
             return (results, copyTime, psqlTime)
+        }
+
+        /// The rows as a tab-separated file for psql's \copy; its path.
+        static func writeTSV(_ data: [Row]) throws -> String {
+            let path = NSTemporaryDirectory() + "/chitieu-bench-\(getpid()).tsv"
+            var text = ""
+            text.reserveCapacity(data.count * 48)
+            for row in data { text += "\(row.id)\t\(row.unit)\t\(row.name)\t\(row.value)\n" }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
         }
 
         /// The national units import, rolled back each time: units read, median seconds in all and parsing.

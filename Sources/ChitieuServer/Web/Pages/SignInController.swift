@@ -90,6 +90,9 @@ struct SignInController {
             return response
         } catch let error as ChitieuError where [.rateLimited, .unauthenticated, .forbidden, .notFound].contains(error.code) {
             switch error.code {
+            case .rateLimited where error.reason.contains("busy"):
+                errors.add("username", "Máy chủ đang bận kiểm tra các lần đăng nhập khác. Hãy thử lại sau \(error.retryAfter ?? 1) giây.")
+                return signInPage(context: context, next: next, username: username, errors: errors, status: .tooManyRequests)
             case .rateLimited:
                 errors.add("username", "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(error.retryAfter ?? 60) giây.")
                 return signInPage(context: context, next: next, username: username, errors: errors, status: .tooManyRequests)
