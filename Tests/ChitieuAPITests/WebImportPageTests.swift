@@ -39,8 +39,8 @@ struct WebImportPageTests {
 
     @Test func aProblemsColumnIsNamedInVietnamese() {
         #expect(ImportColumn.title(of: "value") == "Giá trị")
-        #expect(ImportColumn.title(of: "breakdown.sex.nữ") == "sex: nữ")
-        #expect(ImportColumn.title(of: "breakdown.sex") == "Phân tổ theo sex")
+        #expect(ImportColumn.title(of: "breakdown.sex.nữ") == "Giới tính: nữ")
+        #expect(ImportColumn.title(of: "breakdown.sex") == "Phân tổ theo giới tính")
         #expect(ImportColumn.title(of: "companion_breakdown") == "Đi kèm – phân tổ")
         #expect(ImportColumn.title(of: "") == nil && ImportColumn.title(of: "unit") == nil)
     }

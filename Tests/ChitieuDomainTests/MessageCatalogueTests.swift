@@ -57,7 +57,7 @@ struct MessageCatalogueTests {
         #expect(ChitieuError(.invalid, field: "period_end", reason: "is wrong").message(in: .vi) == "Ngày cuối kỳ báo cáo không hợp lệ.")
         #expect(ChitieuError(.invalid, field: "--valid-to", reason: "is wrong").message(in: .vi) == "Ngày hết hiệu lực không hợp lệ.")
         #expect(ChitieuError(.invalid, field: "row 3 value", reason: "is wrong").message(in: .vi) == "Giá trị ở dòng 3 không hợp lệ.")
-        #expect(ChitieuError(.invalid, field: "breakdown.sex", reason: "is wrong").message(in: .vi) == "Số liệu phân tổ (sex) không hợp lệ.")
+        #expect(ChitieuError(.invalid, field: "breakdown.sex", reason: "is wrong").message(in: .vi) == "Số liệu phân tổ (giới tính) không hợp lệ.")
         #expect(ChitieuError(.invalid, field: "x_y", reason: "is wrong").message(in: .vi) == "Trường 'x_y' không hợp lệ.")
         #expect(message(for: ChitieuError.wholeNumber("value", maximum: 10_000_000), language: .vi) == "Giá trị phải là số nguyên từ 0 đến 10.000.000.")
         #expect(ChitieuError.wholeNumber("value", maximum: 10_000_000).reason == "must be a whole number from 0 to 10000000")
@@ -90,7 +90,7 @@ struct MessageCatalogueTests {
     @Test func aResultsFiguresAreRefusedInWordsAnOfficerReads() {
         let sum = ResultRules.error(with: ResultFigures(value: 3, breakdown: ["sex": ["nữ": 1, "nam": 1]]), disaggregation: ["sex": ["nữ", "nam"]], companionMeasure: nil)
         #expect(sum?.field == "breakdown.sex" && sum?.reason == "adds up to 2, not to the value 3")
-        #expect(sum?.message(in: .vi) == "Số liệu phân tổ (sex) cộng lại được 2, không bằng giá trị 3.")
+        #expect(sum?.message(in: .vi) == "Số liệu phân tổ (giới tính) cộng lại được 2, không bằng giá trị 3.")
         let missing = ResultRules.problem(with: ResultFigures(value: 2, breakdown: ["sex": ["nữ": 2]]), disaggregation: ["sex": ["nữ", "nam"]], companionMeasure: nil)
         #expect(missing?.0 == "breakdown.sex.nam" && missing?.1 == "is missing: give every category of sex, 0 if none")
         let unit = FoundUnit(

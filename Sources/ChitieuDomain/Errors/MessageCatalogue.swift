@@ -305,7 +305,7 @@ enum MessageCatalogue {
         name = name.lowercased().replacingOccurrences(of: "-", with: "_")
         if let words = fieldNames[name] { return words }
         let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-        if parts.count == 2, let words = fieldNames[parts[0]] { return "\(words) (\(parts[1]))" }
+        if parts.count == 2, let words = fieldNames[parts[0]] { return "\(words) (\(BreakdownDimension.label(parts[1]).lowercased()))" }
         return "trường '\(field)'"
     }
 

@@ -51,7 +51,7 @@ public struct ImportColumn: Sendable, Hashable {
     public static func category(_ dimension: String, _ category: String, companion: Bool) -> ImportColumn {
         ImportColumn(
             key: "\(companion ? "companion_breakdown" : "breakdown").\(dimension).\(category)",
-            title: "\(companion ? "Đi kèm – " : "")\(dimension): \(category)")
+            title: "\(companion ? "Đi kèm – " : "")\(BreakdownDimension.label(dimension)): \(category)")
     }
 
     /// Columns every results file needs.

@@ -77,14 +77,14 @@ extension ImportStore {
 }
 
 extension ImportColumn {
-    /// The Vietnamese title of a column key (`value`: Giá trị; `breakdown.sex.nữ`: sex: nữ; `breakdown.sex`, a
-    /// dimension as a whole: Phân tổ theo sex), nil for another field.
+    /// The Vietnamese title of a column key (`value`: Giá trị; `breakdown.sex.nữ`: Giới tính: nữ; `breakdown.sex`, a
+    /// dimension as a whole: Phân tổ theo giới tính), nil for another field.
     public static func title(of key: String) -> String? {
         if let column = titled.first(where: { $0.key == key }) { return column.title }
         let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
         guard let first = parts.first, first == "breakdown" || first == "companion_breakdown" else { return nil }
         guard parts.count == 3 else {
-            return (first == "breakdown" ? "Phân tổ" : "Đi kèm – phân tổ") + (parts.count == 2 ? " theo \(parts[1])" : "")
+            return (first == "breakdown" ? "Phân tổ" : "Đi kèm – phân tổ") + (parts.count == 2 ? " theo \(BreakdownDimension.label(parts[1]).lowercased())" : "")
         }
         return category(parts[1], parts[2], companion: first == "companion_breakdown").title
     }

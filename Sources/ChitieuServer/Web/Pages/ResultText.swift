@@ -26,14 +26,7 @@ enum ResultText {
     }
 
     /// A breakdown dimension's name as officers read it.
-    static func dimension(_ name: String) -> String {
-        switch name {
-        case "sex": "Giới tính"
-        case "ethnicity": "Dân tộc"
-        case "age": "Độ tuổi"
-        default: name
-        }
-    }
+    static func dimension(_ name: String) -> String { BreakdownDimension.label(name) }
 
     /// The period's name (Quý I/2025…), or its days when it is not one of the named periods.
     static func period(_ start: PostgresDate, _ end: PostgresDate) -> String {
