@@ -34,13 +34,6 @@ public struct ReplacedMigration: Sendable, Hashable {
     public var name: String
     /// SHA-256 (hex) of its file, as `Migrator` computed it when the file was applied.
     public var checksum: String
-
-    /// Creates an entry from values.
-    public init(version: Int, name: String, checksum: String) {
-        self.version = version
-        self.name = name
-        self.checksum = checksum
-    }
 }
 
 /// The schema of the first migrations in one file (`SQL/migrations/baseline.sql`): a new
