@@ -137,11 +137,11 @@ final class WebClient: @unchecked Sendable {
         }
     }
 
-    /// A client signed in as `login` that has read the page at `path` (its forms' token in hand).
-    static func signedIn(_ http: any TestClientProtocol, _ login: String, at path: String) async throws -> WebClient {
+    /// A client signed in as `login` that has read the page at `path`, if given (its forms' token in hand).
+    static func signedIn(_ http: any TestClientProtocol, _ login: String, at path: String? = nil) async throws -> WebClient {
         let client = WebClient(http)
         try await client.signIn(login)
-        try await client.request(.get, path)
+        if let path { try await client.request(.get, path) }
         return client
     }
 
