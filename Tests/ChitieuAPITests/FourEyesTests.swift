@@ -13,9 +13,7 @@ import Testing
 struct FourEyesTests {
     static func world() async throws -> AccessWorld {
         let world = try await AccessWorld.make()
-        let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
-        await su.close()
+        try await world.openReporting()
         return world
     }
 

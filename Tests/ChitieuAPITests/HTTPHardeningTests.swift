@@ -62,9 +62,7 @@ struct HTTPHardeningTests {
     /// body and at any depth, and changes nothing.
     @Test func duplicateMembersAreRefusedInEveryBodyRoute() async throws {
         let world = try await AccessWorld.make()
-        let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
-        await su.close()
+        try await world.openReporting()
         try await withLiveAPI(world) { api in
             let token = try await api.login("tinh10")
             let me = try await api.call(.get, "/v1/sessions/current", token: token)
@@ -115,8 +113,8 @@ struct HTTPHardeningTests {
     /// answer is it (201), all but one marked as replayed; none is a conflict.
     @Test func concurrentRequestsUnderOneKeyAllGetTheFirstResult() async throws {
         let world = try await AccessWorld.make()
+        try await world.openReporting()
         let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
         let pool = world.db.appPool(maxConnections: 10)
         let app = try makeApplication(world, pool: pool, configuration: ServerConfiguration())
         try await app.test(.ahc(.http)) { client in

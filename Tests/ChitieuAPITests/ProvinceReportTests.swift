@@ -64,7 +64,7 @@ struct ProvinceReportTests {
         // A suspended indicator stays in the report, noted, and out of the count.
         _ = try await IndicatorStore(database: world.app).suspend(
             code: "DA8-01", from: PostgresDate(year: 2025, month: 7, day: 1), reason: "Trung ương dừng", province: world.b.id, caller: .command("test"))
-        try await WebWorld.computeProgress(world)
+        try await world.computeProgress([world.a, world.b])
         let suspended = try await progress.provinceReport(province: world.b.id, phaseCode: "2021-2025", year: nil, caller: .command("test"))
         #expect(suspended.tables.first?.groups.first?.lines.first?.note == "Tạm dừng từ 01/07/2025")
         #expect(suspended.completion?.text == "Hoàn thành 0/0 chỉ tiêu (1 chỉ tiêu tạm dừng)")

@@ -5,10 +5,6 @@ import Testing
 
 @Suite("Indicator, target and allocation commands, end to end")
 struct TargetCommandTests {
-    func json(_ text: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(text.utf8))
-    }
-
     @Test func everyVerbWithItsJSONAndItsErrors() async throws {
         let db = try await TestDatabase.make()
         let commands = try OperatorCommands(db)
