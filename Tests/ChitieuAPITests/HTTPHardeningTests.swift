@@ -146,9 +146,7 @@ struct HTTPHardeningTests {
     /// with Retry-After, counted in `chitieu_db_pool_timeouts_total`.
     @Test func anExhaustedPoolIsBusyNotUnreachable() async throws {
         let world = try await AccessWorld.make()
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 1, acquireTimeout: .milliseconds(300)),
-            logger: TestDatabase.logger)
+        let pool = TestDatabase.pool(world.db.appConnectionString, maxConnections: 1, acquireTimeout: .milliseconds(300))
         let app = try makeApplication(world, pool: pool, configuration: ServerConfiguration(tokenCacheSeconds: 0))
         try await app.test(.live) { client in
             let api = APIClient(client: client)
