@@ -246,12 +246,17 @@ struct ResultsPageController {
         return try await render(context: context, id: id, notice: nil, errors: errors, correction: nil, reason: reason, status: .unprocessableContent)
     }
 
-    func correct(context: AppRequestContext, id: UUID) async throws -> Response {
-        let (caller, province) = try context.province()
+    /// The result of the path and the form posted about it, read with its indicator's fields.
+    func postedForm(context: AppRequestContext, id: UUID, caller: Caller, province: Int64) async throws -> (ResultRecord, ResultForm, WebForm) {
         guard let posted = context.form else { throw WebError.csrf }
         let record = try await results.find(province: province, id: id, caller: caller)
         let indicator = try await IndicatorStore(database: services.database).find(id: record.indicatorID, province: province, caller: caller)
-        let form = ResultForm(indicator: indicator, form: posted)
+        return (record, ResultForm(indicator: indicator, form: posted), posted)
+    }
+
+    func correct(context: AppRequestContext, id: UUID) async throws -> Response {
+        let (caller, province) = try context.province()
+        let (record, form, posted) = try await postedForm(context: context, id: id, caller: caller, province: province)
         let reason = posted.text("reason") ?? ""
         var errors = WebFormErrors()
         let figures = form.figures(errors: &errors)
@@ -294,10 +299,7 @@ struct ResultsPageController {
 
     func saveEdit(context: AppRequestContext, id: UUID) async throws -> Response {
         let (caller, province) = try context.province()
-        guard let posted = context.form else { throw WebError.csrf }
-        let record = try await results.find(province: province, id: id, caller: caller)
-        let indicator = try await IndicatorStore(database: services.database).find(id: record.indicatorID, province: province, caller: caller)
-        let form = ResultForm(indicator: indicator, form: posted)
+        let (record, form, posted) = try await postedForm(context: context, id: id, caller: caller, province: province)
         var errors = WebFormErrors()
         if let (period, figures) = form.periodAndFigures(errors: &errors) {
             let input = ResultInput(
