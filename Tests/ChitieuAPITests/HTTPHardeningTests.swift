@@ -27,20 +27,16 @@ struct HTTPHardeningTests {
             let port = try #require(client.port)
             let body = #"{"username":"tinh10","password":"x"}"#
             for coding in ["gzip", "xchunked", "identity", "deflate", "gzip, chunked"] {
-                let connection = try await RawConnection.open(port: port)
-                await connection.send(
-                    "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n\(body)")
-                let (text, _) = await connection.receive(for: .seconds(5))
-                connection.close()
+                let text = try await RawConnection.exchange(
+                    port: port, "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n\(body)",
+                    waiting: .seconds(5))
                 #expect(RawConnection.status(text) == 501, "Transfer-Encoding: \(coding): \(text)")
                 #expect(text.contains("unsupported-transfer-coding"), "\(text)")
             }
             // A chunk size that is not hexadecimal.
-            let badChunk = try await RawConnection.open(port: port)
-            await badChunk.send(
-                "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\(body)\r\n0\r\n\r\n")
-            let (chunkAnswer, _) = await badChunk.receive(for: .seconds(5))
-            badChunk.close()
+            let chunkAnswer = try await RawConnection.exchange(
+                port: port, "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\(body)\r\n0\r\n\r\n",
+                waiting: .seconds(5))
             #expect(RawConnection.status(chunkAnswer) == 400, "\(chunkAnswer)")
             // A client that closes in the middle of its body.
             let gone = try await RawConnection.open(port: port)

@@ -19,6 +19,13 @@ struct WebResultPagesTests {
         return (web, try await addClubs(web))
     }
 
+    /// Runs `body` against the pages of a fresh `world()`, then shuts it down.
+    static func withPages(_ body: @escaping @Sendable (WebWorld, Int64, any TestClientProtocol) async throws -> Void) async throws {
+        let (web, clubs) = try await world()
+        try await withLivePages(web.world) { http in try await body(web, clubs, http) }
+        await web.world.shutdown()
+    }
+
     /// Adds Lào Cai's clubs (DA8-02): counted by sex, with their members; returns its id.
     static func addClubs(_ web: WebWorld) async throws -> Int64 {
         try await IndicatorStore(database: web.world.app).add(
@@ -79,9 +86,8 @@ struct WebResultPagesTests {
     }
 
     @Test func aFormWithoutItsTokenChangesNothingAndErrorsKeepWhatWasTyped() async throws {
-        let (web, clubs) = try await Self.world()
-        let w = web.world
-        try await withLivePages(w) { http in
+        try await Self.withPages { web, clubs, http in
+            let w = web.world
             let browser = try await WebClient.signedIn(http, "canbo.xa")
             let form = try await browser.request(.get, "/ket-qua/nhap?unit=\(w.unitsA.commune)&indicator=\(clubs)")
             #expect(form.status == .ok)
@@ -109,13 +115,11 @@ struct WebResultPagesTests {
             #expect(letters.text.contains("Giá trị phải là số nguyên") && letters.text.contains("value=\"ba\""))
             #expect(try await Self.count(web, "SELECT count(*)::int FROM chitieu.result") == before)
         }
-        await w.shutdown()
     }
 
     @Test func aResultIsReportedOnceApprovedReturnedEditedAndResubmitted() async throws {
-        let (web, clubs) = try await Self.world()
-        let w = web.world
-        try await withLivePages(w) { http in
+        try await Self.withPages { web, clubs, http in
+            let w = web.world
             let commune = try await WebClient.signedIn(http, "canbo.xa")
             let form = try await commune.request(.get, "/ket-qua/nhap?unit=\(w.unitsA.commune)&indicator=\(clubs)")
             let key = try #require(WebClient.hidden("idem", in: form.text))
@@ -176,6 +180,5 @@ struct WebResultPagesTests {
             #expect(completeness.status == .ok)
             #expect(completeness.text.contains("Câu lạc bộ thủ lĩnh của sự thay đổi</a> <span class=\"muted\">DA8-02</span> <span class=\"state approved\">Đã duyệt</span>"), "\(completeness.text)")
         }
-        await w.shutdown()
     }
 }
