@@ -86,8 +86,7 @@ struct FourEyesTests {
     @Test func resultsRecordedBeforeTheMigrationTakeTheirLastEditorFromTheAuditLog() async throws {
         let world = try await Self.world()
         let results = ResultStore(database: world.app)
-        let commune = try await world.caller("xa10", in: world.a)
-        let district = try await world.caller("huyen10", in: world.a)
+        let (commune, district) = try await world.communeAndDistrictCallers()
         func input(_ value: Int) -> ResultInput {
             ResultInput(
                 indicatorID: world.indicators[0], unit: .id(world.unitsA.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),

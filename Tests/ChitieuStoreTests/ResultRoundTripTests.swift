@@ -13,8 +13,7 @@ struct ResultRoundTripTests {
         let world = try await AccessWorld.make()
         try await world.openReporting()
         let results = ResultStore(database: world.app)
-        let commune = try await world.caller("xa10", in: world.a)
-        let district = try await world.caller("huyen10", in: world.a)
+        let (commune, district) = try await world.communeAndDistrictCallers()
         let input = ResultInput(
             indicatorID: world.indicators[0], unit: .id(world.unitsA.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
             periodEnd: PostgresDate(year: 2025, month: 3, day: 31), figures: ResultFigures(value: 3))

@@ -107,6 +107,11 @@ package struct AccessWorld {
         }
     }
 
+    /// The callers of xa10 (the commune's officer) and huyen10 (the district's, who approves its results).
+    package func communeAndDistrictCallers() async throws -> (commune: Caller, district: Caller) {
+        (try await caller("xa10", in: a), try await caller("huyen10", in: a))
+    }
+
     /// Sets the 2021-2025 phase target of DA8-01 in `p` (424 unless told) and allocates it down
     /// the tree, as the operator.
     package func allocatePhaseTarget(in p: Province, value: Int = 424) async throws {
