@@ -13,15 +13,6 @@ struct ReformTests {
     /// Both old provinces with phase I data: a flow indicator (courses) and the stock indicator of
     /// the world (teams), targets on every commune and the province, approved results in 2023 and
     /// in January–June 2025.
-    /// Applies the 2025 reorganisation (units-2025.csv, succession-2025.csv) on `reformDay`, merging
-    /// province 15 in; returns the merged province as of that day.
-    func applyReform2025(_ owner: ChitieuDatabase) async throws -> Province {
-        _ = try await ReformStore(database: owner).apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
-        return try await TenantStore(database: owner).resolve(code: "15", on: reformDay)
-    }
-
     func world() async throws -> (AccessWorld, ChitieuDatabase) {
         let world = try await AccessWorld.make()
         let su = try await world.db.superuserConnection()
@@ -237,7 +228,7 @@ struct ReformTests {
                 WHERE i.province_id = \(p.id) AND i.code = 'DA8-01' AND (d.v < 3 OR u.unit_id % 5 = 0)
                 """)
         }
-        let laoCai = try await applyReform2025(owner)
+        let laoCai = try await applyReform2025(province: "15", owner).province
         let newCommunes = try await su.query(
             "SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(laoCai.id) AND level = 'commune' AND valid_from = '2025-07-01' ORDER BY code LIMIT 11"
         ).map { try $0.decode(Int64.self, at: 0) }
@@ -299,7 +290,7 @@ struct ReformTests {
 
     @Test func aReusedCommuneCodeNeverMixesOldAndNewData() async throws {
         let (world, owner) = try await world()
-        let laoCai = try await applyReform2025(owner)
+        let laoCai = try await applyReform2025(province: "15", owner).province
         // A code both an old and a new commune of the merged province carry.
         let pair = try await owner.withTenant(laoCai.id) { tx in
             try await tx.query(
@@ -396,7 +387,7 @@ struct ReformTests {
 
     @Test func phaseTwoIsPlannedOnTheNewUnitsAndPhaseOneTargetsAreHistory() async throws {
         let (world, owner) = try await world()
-        let laoCai = try await applyReform2025(owner)
+        let laoCai = try await applyReform2025(province: "15", owner).province
         let targets = TargetStore(database: owner)
         // Phase II: the new province → its communes, exact.
         _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2026-2030", unitCode: nil, year: nil, value: 1_000, lock: false, caller: .command("test"))
