@@ -135,8 +135,8 @@ struct ReportingEndToEndTests {
         #expect(text.output.contains("Dự án 8: Thực hiện bình đẳng giới") && text.output.contains("I. Cấp tỉnh") && text.output.contains("III. Cấp xã"))
         // Four of the five indicators with a target complete; DA8-10 suspended.
         #expect(text.output.contains("Hoàn thành 4/5 chỉ tiêu (1 chỉ tiêu tạm dừng)"), "\(text.output.suffix(400))")
-        let json = try #require(try self.json(try await commands.run(base + ["--json"]).output) as? [String: Any])
-        let tables = try #require(json["tables"] as? [[String: Any]])
+        let report = try #require(try ChitieuCommandTests.json(try await commands.run(base + ["--json"]).output) as? [String: Any])
+        let tables = try #require(report["tables"] as? [[String: Any]])
         #expect(tables.map { $0["level"] as? String } == ["province", "district", "commune"])
         let lines = try #require(((tables[0]["units"] as? [[String: Any]])?.first?["lines"]) as? [[String: Any]])
         #expect(lines.first { $0["indicator_code"] as? String == "DA8-10" }?["note"] as? String == "Tạm dừng" || lines.contains { ($0["note"] as? String)?.hasPrefix("Tạm dừng") == true })

@@ -151,7 +151,7 @@ public struct Authenticator: Sendable {
         let directory = try await database.pool.query(
             "SELECT province_id FROM chitieu.login_name WHERE username = \(username)", prepared: true)
         let province = try directory.first?.decode(Int64.self, at: 0)
-        let found: (Account, PasswordHash)? = try await database.withTenant(province ?? 0) { tx in
+        let found = try await database.withTenant(province ?? 0) { tx -> (Account, PasswordHash)? in
             guard province != nil, let account = try await AccountStore.find(username: username, tx: tx) else { return nil }
             return try await Self.credential(of: account.id, tx: tx).map { (account, $0) }
         }
@@ -177,7 +177,7 @@ public struct Authenticator: Sendable {
     }
 
     /// An account's stored password; nil when it has none or its parameters cannot be read.
-    static func credential(of accountID: Int64, tx: TenantTransaction) async throws -> PasswordHash? {
+    static func credential(of accountID: UUID, tx: TenantTransaction) async throws -> PasswordHash? {
         let rows = try await tx.query(
             "SELECT parameters::text, salt, hash FROM chitieu.credential WHERE province_id = \(tx.provinceID) AND account_id = \(accountID)",
             prepared: true)
