@@ -161,26 +161,6 @@ FROM chitieu.progress_report
 WHERE year IS NULL;
 COMMENT ON VIEW reporting.progress_phase IS 'Completion per indicator and unit over the whole phase.';
 
-CREATE OR REPLACE VIEW reporting.province_summary WITH (security_invoker = true) AS
-SELECT ph.province_id, ph.code AS phase, count(p.*) AS indicators,
-       count(*) FILTER (WHERE p.status = 'completed') AS completed,
-       count(*) FILTER (WHERE p.status = 'suspended') AS suspended,
-       count(*) FILTER (WHERE p.status = 'on_track') AS on_track,
-       count(*) FILTER (WHERE p.status = 'behind') AS behind,
-       format('%s/%s chỉ tiêu đạt 100%%', count(*) FILTER (WHERE p.status = 'completed'), count(p.*)) AS summary_label,
-       max(p.computed_at) AS computed_at
--- The province's own unit of the phase: the last one valid in it (a province that ended during the
--- phase keeps its own; a merged province's is today's, not its predecessors').
-FROM (SELECT DISTINCT ON (ph.province_id, ph.phase_id) ph.province_id, ph.phase_id, ph.code, u.unit_id
-      FROM chitieu.phase ph
-      JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
-           AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.first_year, 1, 1))
-      ORDER BY ph.province_id, ph.phase_id, u.valid_to DESC NULLS FIRST, u.valid_from DESC, u.unit_id) ph
-LEFT JOIN chitieu.progress p ON p.province_id = ph.province_id AND p.phase_id = ph.phase_id AND p.year IS NULL AND p.unit_id = ph.unit_id
-GROUP BY ph.province_id, ph.code;
-COMMENT ON VIEW reporting.province_summary IS 'Per province and phase: indicators completed / total / suspended — "4 of 10 at 100%".';
-COMMENT ON COLUMN reporting.province_summary.summary_label IS 'e.g. "4/10 chỉ tiêu đạt 100%".';
-
 CREATE OR REPLACE VIEW reporting.unit_summary WITH (security_invoker = true) AS
 SELECT u.province_id, u.unit_id, u.level AS unit_level, u.code AS unit_code, u.name AS unit_name, ph.code AS phase,
        count(p.*) AS indicators,
@@ -197,6 +177,19 @@ LEFT JOIN chitieu.progress p ON p.province_id = u.province_id AND p.phase_id = p
 GROUP BY u.province_id, u.unit_id, u.level, u.code, u.name, ph.code;
 COMMENT ON VIEW reporting.unit_summary IS 'Per unit and phase (the phases the unit existed in): its own indicators completed / total / suspended, over its subtree — what province_summary says of the province, for a district or a commune.';
 COMMENT ON COLUMN reporting.unit_summary.summary_label IS 'e.g. "2/10 chỉ tiêu đạt 100%".';
+
+CREATE OR REPLACE VIEW reporting.province_summary WITH (security_invoker = true) AS
+SELECT s.province_id, s.phase, s.indicators, s.completed, s.suspended, s.on_track, s.behind, s.summary_label, s.computed_at
+-- The province's own unit of the phase: the last one valid in it (a province that ended during the
+-- phase keeps its own; a merged province's is today's, not its predecessors').
+FROM (SELECT DISTINCT ON (ph.province_id, ph.phase_id) ph.province_id, ph.code, u.unit_id
+      FROM chitieu.phase ph
+      JOIN chitieu.admin_unit u ON u.province_id = ph.province_id AND u.level = 'province'
+           AND u.valid_from <= make_date(ph.last_year, 12, 31) AND (u.valid_to IS NULL OR u.valid_to >= make_date(ph.first_year, 1, 1))
+      ORDER BY ph.province_id, ph.phase_id, u.valid_to DESC NULLS FIRST, u.valid_from DESC, u.unit_id) ph
+JOIN reporting.unit_summary s ON s.province_id = ph.province_id AND s.unit_id = ph.unit_id AND s.phase = ph.code;
+COMMENT ON VIEW reporting.province_summary IS 'Per province and phase: indicators completed / total / suspended — "4 of 10 at 100%".';
+COMMENT ON COLUMN reporting.province_summary.summary_label IS 'e.g. "4/10 chỉ tiêu đạt 100%".';
 
 CREATE OR REPLACE VIEW reporting.audit WITH (security_invoker = true) AS
 SELECT e.province_id, e.event_id, e.at, e.actor_label AS actor, e.via, e.request_id, e.action, e.entity_type, e.entity_id,

@@ -171,4 +171,31 @@ public struct OperatorCommands: Sendable {
 
     /// The Project 8 indicator catalogue.
     public var catalogue: String { path("Deploy/catalogue/project8-indicators.csv") }
+
+    /// Commands over a fresh test database whose province 10 has the units of 2021 and the
+    /// Project 8 catalogue, both imported by the commands.
+    public static func withUnitsAndCatalogue() async throws -> OperatorCommands {
+        let commands = try OperatorCommands(try await TestDatabase.make())
+        try await commands.require(["units", "import", "--file", commands.units2021, "--province", "10"])
+        try await commands.require(["indicator", "import", "--province", "10", "--file", commands.catalogue])
+        return commands
+    }
+
+    /// Runs `chitieu` with `arguments` and throws, naming the command and what it said, unless it exits 0.
+    @discardableResult
+    public func require(_ arguments: [String], input: String? = nil) async throws -> CommandResult {
+        let result = try await run(arguments, input: input)
+        guard result.status == 0 else { throw CommandFailure(arguments: arguments, result: result) }
+        return result
+    }
+}
+
+/// A command that was to succeed and did not.
+public struct CommandFailure: Error, CustomStringConvertible {
+    /// The arguments it ran with.
+    public var arguments: [String]
+    /// How it ended.
+    public var result: CommandResult
+
+    public var description: String { "chitieu \(arguments.joined(separator: " ")) exited \(result.status): \(result.error)" }
 }

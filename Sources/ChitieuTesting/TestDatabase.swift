@@ -103,12 +103,22 @@ public struct TestDatabase: Sendable {
 
     /// A pool connected as the owner.
     public func ownerPool(maxConnections: Int = 4) -> PostgresPool {
-        PostgresPool(configuration: PostgresConfiguration(connectionString: ownerConnectionString, maxConnections: maxConnections, acquireTimeout: .seconds(60)), logger: Self.logger)
+        Self.pool(ownerConnectionString, maxConnections: maxConnections, acquireTimeout: .seconds(60))
     }
 
     /// A pool connected as chitieu_app.
     public func appPool(maxConnections: Int = 4) -> PostgresPool {
-        PostgresPool(configuration: PostgresConfiguration(connectionString: appConnectionString, maxConnections: maxConnections, acquireTimeout: .seconds(60)), logger: Self.logger)
+        Self.pool(appConnectionString, maxConnections: maxConnections, acquireTimeout: .seconds(60))
+    }
+
+    /// A pool over any connection string, logging to the tests' logger (the client's defaults otherwise).
+    public static func pool(
+        _ connectionString: String, maxConnections: Int = 10, acquireTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil
+    ) -> PostgresPool {
+        PostgresPool(
+            configuration: PostgresConfiguration(
+                connectionString: connectionString, maxConnections: maxConnections, acquireTimeout: acquireTimeout, statementTimeout: statementTimeout),
+            logger: logger)
     }
 
     /// A connection string for another role of this database.

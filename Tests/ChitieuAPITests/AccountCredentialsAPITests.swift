@@ -11,8 +11,7 @@ import Testing
 @Suite("Passwords reset and tokens issued through the API")
 struct AccountCredentialsAPITests {
     @Test func aResetPasswordWorksOnceGivenAndTheOldOneStops() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let (province, district, commune, _) = try await api.officers()
             let created = try await api.call(
                 .post, "/v1/accounts", token: district,
@@ -34,7 +33,6 @@ struct AccountCredentialsAPITests {
             #expect(above.status == .forbidden)
             #expect((try? await world.accounts.show(province: world.a.id, username: "xa10.cao", caller: .command("test"))) == nil)
         }
-        await world.shutdown()
     }
 
     @Test func anIntegrationTokenIsIssuedOnceAndRevoked() async throws {

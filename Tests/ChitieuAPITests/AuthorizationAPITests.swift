@@ -13,8 +13,7 @@ import Testing
 @Suite("Authorization over HTTP: logins, tokens, roles and provinces")
 struct AuthorizationAPITests {
     @Test func loginShowsWhoIAmAndLogoutEndsTheSession() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let token = try await api.login("huyen10")
             #expect(token.hasPrefix("ct_\(world.a.id)_"))
             let me = try await api.call(.get, "/v1/sessions/current", token: token)
@@ -33,7 +32,6 @@ struct AuthorizationAPITests {
             #expect(after.headers[.contentType] == "application/problem+json")
             #expect(after.json["type"] as? String == "/problems/unauthenticated")
         }
-        await world.shutdown()
     }
 
     @Test func wrongPasswordsAreThrottledPerAccountAndPerAddress() async throws {
@@ -105,8 +103,7 @@ struct AuthorizationAPITests {
     }
 
     @Test func rolesDecideAndTheDeniedChangeNothing() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let (province, district, commune, viewer) = try await api.officers()
             let indicator = world.indicators[0]
             let u = world.unitsA
@@ -175,12 +172,10 @@ struct AuthorizationAPITests {
             #expect(try await api.call(.get, "/v1/units/\(u.commune)", token: newcomer).status == .unauthorized)
             #expect(try await api.call(.post, "/v1/sessions", json: ["username": "xa10.moi", "password": "mật khẩu mới 2026"]).status == .unauthorized)
         }
-        await world.shutdown()
     }
 
     @Test func auditEventsNameTheActorTheWayAndTheRequest() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let province = try await api.login("tinh10")
             let district = try await api.login("huyen10")
             let created = try await api.call(
@@ -216,7 +211,6 @@ struct AuthorizationAPITests {
             #expect(try await api.call(.get, "/v1/audit?limit=0", token: province).status == .unprocessableContent)
             #expect(try await api.call(.get, "/v1/audit?since=h%C3%B4m-qua", token: province).status == .unprocessableContent)
         }
-        await world.shutdown()
     }
 }
 

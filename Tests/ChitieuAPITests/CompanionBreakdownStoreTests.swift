@@ -17,8 +17,8 @@ struct CompanionBreakdownStoreTests {
                 companionMeasure: "thành viên", companionDisaggregation: ["sex": ["nữ", "nam"]]),
             province: world.a.id, caller: .command("test"))
         #expect(Representation.indicator(clubs)["companion_disaggregation"] as? [String: [String]] == ["sex": ["nữ", "nam"]])
+        try await world.openReporting(year: 2024)
         let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2024, '2099-01-25')")
         let commune = try await world.caller("xa10", in: world.a)
         let results = ResultStore(database: world.app)
         func input(_ figures: ResultFigures) -> ResultInput {

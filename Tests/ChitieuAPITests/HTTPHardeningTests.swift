@@ -27,20 +27,16 @@ struct HTTPHardeningTests {
             let port = try #require(client.port)
             let body = #"{"username":"tinh10","password":"x"}"#
             for coding in ["gzip", "xchunked", "identity", "deflate", "gzip, chunked"] {
-                let connection = try await RawConnection.open(port: port)
-                await connection.send(
-                    "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n\(body)")
-                let (text, _) = await connection.receive(for: .seconds(5))
-                connection.close()
+                let text = try await RawConnection.exchange(
+                    port: port, "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n\(body)",
+                    waiting: .seconds(5))
                 #expect(RawConnection.status(text) == 501, "Transfer-Encoding: \(coding): \(text)")
                 #expect(text.contains("unsupported-transfer-coding"), "\(text)")
             }
             // A chunk size that is not hexadecimal.
-            let badChunk = try await RawConnection.open(port: port)
-            await badChunk.send(
-                "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\(body)\r\n0\r\n\r\n")
-            let (chunkAnswer, _) = await badChunk.receive(for: .seconds(5))
-            badChunk.close()
+            let chunkAnswer = try await RawConnection.exchange(
+                port: port, "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\(body)\r\n0\r\n\r\n",
+                waiting: .seconds(5))
             #expect(RawConnection.status(chunkAnswer) == 400, "\(chunkAnswer)")
             // A client that closes in the middle of its body.
             let gone = try await RawConnection.open(port: port)
@@ -62,9 +58,7 @@ struct HTTPHardeningTests {
     /// body and at any depth, and changes nothing.
     @Test func duplicateMembersAreRefusedInEveryBodyRoute() async throws {
         let world = try await AccessWorld.make()
-        let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
-        await su.close()
+        try await world.openReporting()
         try await withLiveAPI(world) { api in
             let token = try await api.login("tinh10")
             let me = try await api.call(.get, "/v1/sessions/current", token: token)
@@ -115,8 +109,8 @@ struct HTTPHardeningTests {
     /// answer is it (201), all but one marked as replayed; none is a conflict.
     @Test func concurrentRequestsUnderOneKeyAllGetTheFirstResult() async throws {
         let world = try await AccessWorld.make()
+        try await world.openReporting()
         let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
         let pool = world.db.appPool(maxConnections: 10)
         let app = try makeApplication(world, pool: pool, configuration: ServerConfiguration())
         try await app.test(.ahc(.http)) { client in
@@ -148,9 +142,7 @@ struct HTTPHardeningTests {
     /// with Retry-After, counted in `chitieu_db_pool_timeouts_total`.
     @Test func anExhaustedPoolIsBusyNotUnreachable() async throws {
         let world = try await AccessWorld.make()
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 1, acquireTimeout: .milliseconds(300)),
-            logger: TestDatabase.logger)
+        let pool = TestDatabase.pool(world.db.appConnectionString, maxConnections: 1, acquireTimeout: .milliseconds(300))
         let app = try makeApplication(world, pool: pool, configuration: ServerConfiguration(tokenCacheSeconds: 0))
         try await app.test(.live) { client in
             let api = APIClient(client: client)

@@ -11,7 +11,7 @@ import Testing
 @Suite("The daemon's health and readiness")
 struct HealthTests {
     func app(_ connectionString: String) throws -> (some ApplicationProtocol, PostgresPool) {
-        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: connectionString, maxConnections: 2), logger: TestDatabase.logger)
+        let pool = TestDatabase.pool(connectionString, maxConnections: 2)
         let app = ChitieuApplication.make(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), database: ChitieuDatabase(pool: pool),
             migrations: try MigrationSet.load(from: try TestDatabase.sqlDirectory()), logger: TestDatabase.logger)

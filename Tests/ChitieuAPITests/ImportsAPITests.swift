@@ -30,8 +30,7 @@ struct ImportsAPITests {
     }
 
     @Test func templateDryRunRefusalAndImportOverHTTP() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let commune = try await api.login("xa10")
             let template = try await api.call(.get, "/v1/imports/template?kind=results&period=2026-Q1&level=commune", token: commune)
             #expect(template.status == .ok, "\(template.text)")
@@ -67,12 +66,10 @@ struct ImportsAPITests {
             let results = try await api.call(.get, "/v1/results", token: commune)
             #expect(results.items.count == 1 && results.items.first?["state"] as? String == "submitted")
         }
-        await world.shutdown()
     }
 
     @Test func uploadsAreLimitedAndMustBeFormsOfAWorkbook() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let token = try await api.login("tinh10")
             let json = try await api.call(.post, "/v1/imports", token: token, json: ["kind": "results"])
             #expect(json.status == .unsupportedMediaType)
@@ -94,6 +91,5 @@ struct ImportsAPITests {
             let noPeriod = try await api.call(.get, "/v1/imports/template?kind=results", token: token)
             #expect(noPeriod.status == .unprocessableContent)
         }
-        await world.shutdown()
     }
 }

@@ -99,11 +99,8 @@ struct PhasePlanTests {
     }
 
     @Test func theCommandRecordsThePlanAndTargetShowAndTheExportCiteIt() async throws {
-        let db = try await TestDatabase.make()
-        let commands = try OperatorCommands(db)
+        let commands = try await OperatorCommands.withUnitsAndCatalogue()
         func run(_ args: [String]) async throws -> CommandResult { try await commands.run(args) }
-        #expect(try await run(["units", "import", "--file", commands.units2021, "--province", "10"]).status == 0)
-        #expect(try await run(["indicator", "import", "--province", "10", "--file", commands.catalogue]).status == 0)
         #expect(try await run(["target", "set", "--province", "10", "--indicator", "DA8-01", "--phase", Self.phase, "--value", "424"]).status == 0)
 
         let none = try await run(["phase", "plan", "show", "--province", "10", "--phase", Self.phase])

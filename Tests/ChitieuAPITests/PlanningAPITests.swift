@@ -14,8 +14,7 @@ struct PlanningAPITests {
     static let phase = "2021-2025"
 
     @Test func targetsAreReadInScopeAndSetByTheRolesThatMay() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let (province, district, commune, viewer) = try await api.officers()
             let other = try await api.login("tinh15")
             let indicator = world.indicators[0]
@@ -122,12 +121,10 @@ struct PlanningAPITests {
             let audit = try await api.call(.get, "/v1/audit?entity_type=target&limit=100", token: province)
             #expect(audit.items.filter { $0["via"] as? String == "api" && $0["action"] as? String == "target.set" }.count == 8)
         }
-        await world.shutdown()
     }
 
     @Test func allocationRulesAreReadAndSetInScope() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let (province, district, _, viewer) = try await api.officers()
             let other = try await api.login("tinh15")
             let indicator = world.indicators[0]
@@ -200,12 +197,10 @@ struct PlanningAPITests {
             #expect(try await api.call(.get, "/v1/allocation-rules", token: province).status == .unprocessableContent)
             #expect(try await api.call(.get, "/v1/allocation-rules?phase=\(Self.phase)&limit=5000", token: province).status == .unprocessableContent)
         }
-        await world.shutdown()
     }
 
     @Test func allocationsAreQueuedAndTheProvincesJobsRead() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let (province, district, _, viewer) = try await api.officers()
             let other = try await api.login("tinh15")
             let indicator = world.indicators[0]
@@ -275,6 +270,5 @@ struct PlanningAPITests {
             #expect(districts.count == 9 && districts.allSatisfy { $0["origin"] as? String == "allocated" })
             #expect(districts.compactMap { ($0["value"] as? NSNumber)?.intValue }.reduce(0, +) == 424)
         }
-        await world.shutdown()
     }
 }

@@ -8,8 +8,7 @@ import Testing
 @Suite("Problems in English by default, in Vietnamese on request")
 struct ProblemLanguageTests {
     @Test func aRefusedFieldIsNamedInTheLanguageTheClientAsksFor() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let province = try await api.login("tinh10")
             let body: [String: Any] = ["indicator_id": world.indicators[0], "phase": "2021-2025", "year": 2031, "value": 5]
 
@@ -36,12 +35,10 @@ struct ProblemLanguageTests {
             #expect(negative.status == .unprocessableContent)
             #expect(negative.json["detail"] as? String == "Giá trị phải là số nguyên từ 0 đến 1.000.000.000.", "\(negative.text)")
         }
-        await world.shutdown()
     }
 
     @Test func theStatusComesFromTheCode() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let missing = try await api.call(.get, "/v1/results/\(UUID().uuidString)", headers: [.acceptLanguage: "vi"])
             #expect(missing.status == .unauthorized && missing.json["code"] as? String == "unauthenticated")
             #expect(missing.headers[.wwwAuthenticate] != nil && missing.json["title"] as? String == "Chưa đăng nhập")
@@ -52,6 +49,5 @@ struct ProblemLanguageTests {
             #expect(unknown.status == .notFound && unknown.json["code"] as? String == "not_found", "\(unknown.text)")
             #expect(unknown.json["detail"] as? String == "Không tìm thấy kết quả.")
         }
-        await world.shutdown()
     }
 }

@@ -14,29 +14,18 @@ struct ProgressSummaryScopeTests {
     @Test func everyRoleGetsTheSummaryOfItsOwnUnits() async throws {
         let world = try await AccessWorld.make()
         let u = world.unitsA
+        try await world.openReporting()
         let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
         let communeCode = try await su.query("SELECT code FROM chitieu.admin_unit WHERE province_id = \(world.a.id) AND unit_id = \(u.commune)")[0]
             .decode(String.self, at: 0)
         await su.close()
         // The province's phase target is far from reached; the commune's own share is reached.
-        let targets = TargetStore(database: world.app)
-        _ = try await targets.set(
-            province: world.a.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
-        _ = try await AllocationStore(database: world.app).allocate(province: world.a.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
-        _ = try await targets.set(
+        try await world.allocatePhaseTarget(in: world.a)
+        _ = try await TargetStore(database: world.app).set(
             province: world.a.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: communeCode, year: nil, value: 2, lock: true,
             caller: .command("test"))
-        let results = ResultStore(database: world.app)
-        let (reported, _) = try await results.create(
-            province: world.a.id,
-            ResultInput(indicatorID: world.indicators[0], unit: .id(u.commune), periodStart: PostgresDate("2025-10-01")!,
-                        periodEnd: PostgresDate("2025-12-31")!, figures: ResultFigures(value: 2)),
-            submit: true, idempotencyKey: nil, caller: try await world.caller("xa10", in: world.a))
-        _ = try await results.approve(province: world.a.id, id: reported.id, caller: try await world.caller("huyen10", in: world.a))
-        for phase in try await ProgressStore(database: world.app).phaseIDs(province: world.a.id) {
-            _ = try await ProgressStore(database: world.app).compute(province: world.a.id, phaseID: phase)
-        }
+        try await world.approvedCommuneResult(value: 2)
+        try await world.computeProgress([world.a])
         // A district's viewer, and a viewer of one district and of a commune of another.
         try await world.officer("xemhuyen10", in: world.a, role: .viewer, at: u.district)
         try await world.officer("xemhai10", in: world.a, role: .viewer, at: u.otherDistrict)

@@ -64,7 +64,7 @@ struct ProvinceReportTests {
         // A suspended indicator stays in the report, noted, and out of the count.
         _ = try await IndicatorStore(database: world.app).suspend(
             code: "DA8-01", from: PostgresDate(year: 2025, month: 7, day: 1), reason: "Trung ương dừng", province: world.b.id, caller: .command("test"))
-        try await WebWorld.computeProgress(world)
+        try await world.computeProgress([world.a, world.b])
         let suspended = try await progress.provinceReport(province: world.b.id, phaseCode: "2021-2025", year: nil, caller: .command("test"))
         #expect(suspended.tables.first?.groups.first?.lines.first?.note == "Tạm dừng từ 01/07/2025")
         #expect(suspended.completion?.text == "Hoàn thành 0/0 chỉ tiêu (1 chỉ tiêu tạm dừng)")
@@ -91,8 +91,7 @@ struct ProvinceReportTests {
             #expect(try await api.call(.get, "/v1/reports/province?phase=2021-2025&format=pdf", token: district).status == .unprocessableContent)
             #expect(try await api.call(.get, "/v1/reports/province", token: district).status == .unprocessableContent)
 
-            let page = WebClient(http)
-            try await page.signIn("canbo.tinh")
+            let page = try await WebClient.signedIn(http, "canbo.tinh")
             let html = try await page.request(.get, "/bao-cao?phase=2021-2025")
             #expect(html.status == .ok)
             #expect(html.text.contains("Hoàn thành 1/1 chỉ tiêu") && html.text.contains("III. Cấp xã") && html.text.contains("3.816"))
@@ -100,8 +99,7 @@ struct ProvinceReportTests {
             #expect(html.text.contains("href=\"/bao-cao/tai-ve?phase=2021-2025\""))
             let file = try await page.request(.get, "/bao-cao/tai-ve?phase=2021-2025")
             #expect(file.status == .ok && file.headers[.contentDisposition] == "attachment; filename=\"bao-cao-2021-2025.xlsx\"")
-            let other = WebClient(http)
-            try await other.signIn("canbo.yenbai")
+            let other = try await WebClient.signedIn(http, "canbo.yenbai")
             let theirs = try await other.request(.get, "/bao-cao")
             #expect(theirs.status == .ok && !theirs.text.contains(WebWorld.hostileName) && !theirs.text.contains(WebPagesTests.escaped(WebWorld.hostileName)))
             #expect(try await other.request(.get, "/bao-cao/tai-ve?phase=2031-2035").status == .badRequest)

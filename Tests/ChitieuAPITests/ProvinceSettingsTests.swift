@@ -25,8 +25,7 @@ struct ProvinceSettingsTests {
     }
 
     @Test func provinceOfficersTurnDistrictPlanningOnOverTheAPIAndDistrictsThenPlanTheirCommunes() async throws {
-        let world = try await AccessWorld.make()
-        try await withLiveAPI(world) { api in
+        try await withLiveAPIWorld { world, api in
             let (province, district, commune, viewer) = try await api.officers()
             let communeTarget: [String: Any] = ["indicator_id": world.indicators[0], "phase": "2021-2025", "unit_id": world.unitsA.commune, "value": 3]
 
@@ -64,7 +63,6 @@ struct ProvinceSettingsTests {
             #expect(try await api.call(.put, "/v1/province/settings", token: province, json: ["district_allocation": false]).status == .ok)
             #expect(try await api.call(.put, "/v1/targets", token: district, json: communeTarget).status == .forbidden)
         }
-        await world.shutdown()
     }
 
     @Test func theTenantSettingsCommandShowsAndChangesIt() async throws {

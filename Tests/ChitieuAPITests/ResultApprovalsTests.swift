@@ -38,8 +38,7 @@ struct ResultApprovalsTests {
     @Test func eachResultGetsItsOutcomeAndOnlyTheAllowedAreApproved() async throws {
         let world = try await Self.world()
         let results = ResultStore(database: world.app)
-        let commune = try await world.caller("xa10", in: world.a)
-        let district = try await world.caller("huyen10", in: world.a)
+        let (commune, district) = try await world.communeAndDistrictCallers()
         func submitted(_ month: Int, by caller: Caller) async throws -> ResultRecord {
             try await results.create(province: world.a.id, Self.input(world, month: month), submit: true, idempotencyKey: nil, caller: caller).result
         }
@@ -99,8 +98,7 @@ struct ResultApprovalsTests {
     @Test func aListThatIsEmptyTooLongOrNamesAResultTwiceIsRefusedAndChangesNothing() async throws {
         let world = try await Self.world()
         let results = ResultStore(database: world.app)
-        let commune = try await world.caller("xa10", in: world.a)
-        let district = try await world.caller("huyen10", in: world.a)
+        let (commune, district) = try await world.communeAndDistrictCallers()
         let r = try await results.create(province: world.a.id, Self.input(world, month: 6), submit: true, idempotencyKey: nil, caller: commune).result
         await #expect(throws: ChitieuError(.invalid, field: "results", reason: "must list 1 to 500 results, not 0")) {
             _ = try await results.approve(province: world.a.id, [], caller: district)

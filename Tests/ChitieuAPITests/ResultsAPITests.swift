@@ -13,8 +13,8 @@ import Testing
 struct ResultsAPITests {
     @Test func submitRetryApproveAndReadProgressOverHTTP() async throws {
         let world = try await AccessWorld.make()
+        try await world.openReporting()
         let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
         try await su.query("UPDATE chitieu.indicator SET companion_measure = 'thành viên' WHERE province_id = \(world.a.id) AND code = 'DA8-01'")
         await su.close()
         _ = try await TargetStore(database: world.app).set(

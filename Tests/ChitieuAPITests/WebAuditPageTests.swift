@@ -46,8 +46,7 @@ struct WebAuditPageTests {
     @Test func theLogReadsInSentencesWithTheRawDataOneClickAway() async throws {
         let web = try await Self.make()
         try await withLivePages(web.world) { http in
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.tinh")
+            let browser = try await WebClient.signedIn(http, "canbo.tinh")
             let page = try await browser.request(.get, "/nhat-ky?loai=result")
             #expect(page.status == .ok)
             #expect(page.text.contains("Cán bộ huyen10 đã duyệt kết quả 3.816 "), "\(page.text)")
@@ -67,8 +66,7 @@ struct WebAuditPageTests {
         let web = try await Self.make()
         let a = web.world.unitsA
         try await withLivePages(web.world) { http in
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.tinh")
+            let browser = try await WebClient.signedIn(http, "canbo.tinh")
             let hostile = try await browser.request(.get, "/nhat-ky?don_vi=\(web.hostileCommune)")
             #expect(hostile.status == .ok)
             #expect(hostile.text.contains("cli:test đã nhập bản nháp kết quả 12 "))
@@ -100,8 +98,7 @@ struct WebAuditPageTests {
 
             // Another province's unit, and a unit outside a district officer's scope: 404.
             #expect(try await browser.request(.get, "/nhat-ky?don_vi=\(web.world.unitsB.province)").status == .notFound)
-            let district = WebClient(http)
-            try await district.signIn("canbo.huyen")
+            let district = try await WebClient.signedIn(http, "canbo.huyen")
             #expect(try await district.request(.get, "/nhat-ky?don_vi=\(a.otherDistrict)").status == .notFound)
             // A district officer reads the events of the district's units only.
             let own = try await district.request(.get, "/nhat-ky?loai=result")
@@ -122,8 +119,7 @@ struct WebAuditPageTests {
         }
         await su.close()
         try await withLivePages(web.world) { http in
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.tinh")
+            let browser = try await WebClient.signedIn(http, "canbo.tinh")
             let first = try await browser.request(.get, "/nhat-ky?loai=&don_vi=\(web.world.unitsA.commune)")
             #expect(first.text.components(separatedBy: "<li class=\"card\">").count - 1 == 50)
             let next = try #require(first.text.range(of: #"/nhat-ky\?don_vi=[0-9]+&amp;sau=[0-9]+"#, options: .regularExpression).map {

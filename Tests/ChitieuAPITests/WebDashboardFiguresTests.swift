@@ -20,8 +20,7 @@ struct WebDashboardFiguresTests {
         let u = world.unitsA
         let su = try await world.db.superuserConnection()
         try await withLivePages(world) { http in
-            let province = WebClient(http)
-            try await province.signIn("canbo.tinh")
+            let province = try await WebClient.signedIn(http, "canbo.tinh")
             let pages = ["/tong-quan?phase=2021-2025", "/tong-quan?phase=2021-2025&unit=\(u.district)", "/tong-quan?phase=2021-2025&year=2025"]
             /// Sets the province's and the district's figures as if recomputed, without announcing it.
             func overwrite(_ achieved: Int) async throws {

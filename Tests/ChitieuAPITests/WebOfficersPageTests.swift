@@ -28,8 +28,7 @@ struct WebOfficersPageTests {
         try await withWebWorld { web, http in
             let world = web.world
             let other = try await Self.accountID(world, "canbo.yenbai", in: world.b)
-            let province = WebClient(http)
-            try await province.signIn("canbo.tinh")
+            let province = try await WebClient.signedIn(http, "canbo.tinh")
             let all = try await province.request(.get, "/can-bo")
             #expect(all.status == .ok)
             #expect(all.text.contains("canbo.huyen") && all.text.contains("canbo.xa"))
@@ -38,8 +37,7 @@ struct WebOfficersPageTests {
             #expect(try await province.request(.get, "/can-bo/khong-phai-ma").status == .notFound)
             #expect(try await province.post("/can-bo/\(other)/mat-khau", []).status == .notFound)
 
-            let district = WebClient(http)
-            try await district.signIn("canbo.huyen")
+            let district = try await WebClient.signedIn(http, "canbo.huyen")
             let mine = try await district.request(.get, "/can-bo")
             #expect(mine.status == .ok && mine.text.contains("canbo.xa") && !mine.text.contains("canbo.tinh"))
             #expect(!mine.text.contains("value=\"province\""), "a district officer is not offered the province role")
@@ -47,8 +45,7 @@ struct WebOfficersPageTests {
             // The province's officer belongs to the province, above the district's scope.
             #expect(try await district.request(.get, "/can-bo/\(above)").status == .notFound)
 
-            let commune = WebClient(http)
-            try await commune.signIn("canbo.xa")
+            let commune = try await WebClient.signedIn(http, "canbo.xa")
             #expect(try await commune.request(.get, "/can-bo").status == .forbidden)
             let made = try await commune.post("/can-bo", [("ten_dang_nhap", "xa.khac"), ("ho_ten", "Lò Văn A"), ("don_vi", String(world.unitsA.commune)), ("vai_tro", "viewer")])
             #expect(made.status == .forbidden)

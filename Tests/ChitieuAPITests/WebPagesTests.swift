@@ -12,8 +12,7 @@ import Testing
 @Suite("The officers' pages")
 struct WebPagesTests {
     @Test func signingInSetsAStrictHttpOnlyCookieAndSigningOutRevokesIt() async throws {
-        let web = try await WebWorld.make()
-        try await withLivePages(web.world) { http in
+        try await withWebWorld { web, http in
             let browser = WebClient(http)
             let form = try await browser.request(.get, "/dang-nhap")
             #expect(form.status == .ok)
@@ -44,7 +43,6 @@ struct WebPagesTests {
             #expect(after.status == .seeOther)
             #expect(after.location?.hasPrefix("/dang-nhap?tiep=") == true, "\(after.location ?? "")")
         }
-        await web.world.shutdown()
     }
 
     @Test func theCookieIsSecureBehindATrustedProxyThatSaysHTTPS() async throws {
@@ -62,10 +60,8 @@ struct WebPagesTests {
     }
 
     @Test func everyPageCarriesTheSecurityHeadersAndTheStylesheetIsCachedForAYear() async throws {
-        let web = try await WebWorld.make()
-        try await withLivePages(web.world) { http in
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.tinh")
+        try await withWebWorld { web, http in
+            let browser = try await WebClient.signedIn(http, "canbo.tinh")
             for path in ["/dang-nhap", "/tong-quan", "/tai-ve", "/mat-khau", "/khong-co-trang-nay"] {
                 let page = try await browser.request(.get, path)
                 let csp = try #require(page.headers[.init("Content-Security-Policy")!], "\(path)")
@@ -90,7 +86,6 @@ struct WebPagesTests {
             #expect(css.headers[.contentType]?.hasPrefix("text/css") == true)
             #expect(try await browser.request(.get, "/assets/app.000000000000.css").status == .notFound)
         }
-        await web.world.shutdown()
     }
 
     @Test func eachOfficerSeesTheirOwnScopeAndAnotherProvincesUnitsAre404() async throws {
@@ -143,18 +138,15 @@ struct WebPagesTests {
     }
 
     @Test func theDashboardShowsTheFiguresWithVietnameseSeparatorsAndTheHostileNameAsText() async throws {
-        let web = try await WebWorld.make()
-        try await withLivePages(web.world) { http in
-            let commune = WebClient(http)
-            try await commune.signIn("canbo.xa")
+        try await withWebWorld { web, http in
+            let commune = try await WebClient.signedIn(http, "canbo.xa")
             let own = try await commune.request(.get, "/tong-quan?phase=2021-2025")
             #expect(own.text.contains("1/1 chỉ tiêu đạt 100%"), "\(own.text)")
             #expect(own.text.contains("3.816"), "3816 is written 3.816")
             #expect(own.text.contains("đã hoàn thành"))
             #expect(own.text.contains("<svg class=\"chart\""))
 
-            let district = WebClient(http)
-            try await district.signIn("canbo.huyen")
+            let district = try await WebClient.signedIn(http, "canbo.huyen")
             let page = try await district.request(.get, "/tong-quan?phase=2021-2025")
             #expect(page.status == .ok)
             #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the hostile name is shown as text")
@@ -166,8 +158,7 @@ struct WebPagesTests {
             let hostile = try #require(sorted.text.range(of: ">\(Self.escaped(WebWorld.hostileName))</a>"))
             #expect(reported.lowerBound < hostile.lowerBound)
 
-            let province = WebClient(http)
-            try await province.signIn("canbo.tinh")
+            let province = try await WebClient.signedIn(http, "canbo.tinh")
             // The commune's figure counts in the province's: 3.816 of 424.
             let whole = try await province.request(.get, "/tong-quan?phase=2021-2025")
             #expect(whole.text.contains("1/1 chỉ tiêu đạt 100%"), "\(whole.text)")
@@ -176,14 +167,11 @@ struct WebPagesTests {
             #expect(year.status == .ok)
             #expect(year.text.contains("năm 2025"))
         }
-        await web.world.shutdown()
     }
 
     @Test func aFormPostedWithoutItsCSRFTokenIsRefusedAndChangesNothing() async throws {
-        let web = try await WebWorld.make()
-        try await withLivePages(web.world) { http in
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.huyen")
+        try await withWebWorld { web, http in
+            let browser = try await WebClient.signedIn(http, "canbo.huyen")
             let token = try #require(browser.cookies["chitieu_session"])
             for form in [[("current_password", testPassword), ("new_password", "mật khẩu mới 2026"), ("new_password_again", "mật khẩu mới 2026")]] {
                 let refused = try await browser.request(.post, "/mat-khau", form: form)
@@ -203,16 +191,13 @@ struct WebPagesTests {
             #expect(signIn.status == .forbidden)
             #expect(stranger.cookies["chitieu_session"] == nil)
         }
-        await web.world.shutdown()
     }
 
     @Test func changingThePasswordOnThePageEndsTheOtherSessions() async throws {
-        let web = try await WebWorld.make()
-        try await withLivePages(web.world) { http in
+        try await withWebWorld { web, http in
             let api = APIClient(client: http)
             let elsewhere = try await api.login("canbo.xa")
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.xa")
+            let browser = try await WebClient.signedIn(http, "canbo.xa")
             try await browser.request(.get, "/mat-khau")
             let mismatch = try await browser.post(
                 "/mat-khau", [("current_password", testPassword), ("new_password", "mật khẩu mới 2026"), ("new_password_again", "khác hẳn 2026")])
@@ -235,12 +220,10 @@ struct WebPagesTests {
             #expect(try await browser.request(.get, "/tong-quan").status == .ok, "this session stays")
             _ = try await api.login("canbo.xa", password: "mật khẩu mới 2026")
         }
-        await web.world.shutdown()
     }
 
     @Test func thePasswordRouteChecksTheCurrentPasswordAndTheNewOne() async throws {
-        let web = try await WebWorld.make()
-        try await withLivePages(web.world) { http in
+        try await withWebWorld { web, http in
             let api = APIClient(client: http)
             let token = try await api.login("canbo.tinh")
             let other = try await api.login("canbo.tinh")
@@ -262,12 +245,10 @@ struct WebPagesTests {
             await #expect(throws: (any Error).self) { _ = try await api.login("canbo.tinh") }
             _ = try await api.login("canbo.tinh", password: "mật khẩu mới 2026")
         }
-        await web.world.shutdown()
     }
 
     @Test func theExportRouteServesTheWorkbookAndCSV() async throws {
-        let web = try await WebWorld.make()
-        try await withLivePages(web.world) { http in
+        try await withWebWorld { web, http in
             let api = APIClient(client: http)
             let token = try await api.login("canbo.huyen")
             let csv = try await api.call(.get, "/v1/progress/export?phase=2021-2025&format=csv", token: token)
@@ -282,7 +263,6 @@ struct WebPagesTests {
             #expect(try await api.call(.get, "/v1/progress/export?phase=2021-2025&unit_id=\(web.world.unitsB.province)", token: token).status == .notFound)
             #expect(try await api.call(.get, "/v1/progress/export?format=pdf&phase=2021-2025", token: token).status == .unprocessableContent)
         }
-        await web.world.shutdown()
     }
 
     /// The names of the units of both provinces, by id.

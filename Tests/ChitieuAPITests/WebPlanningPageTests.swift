@@ -34,8 +34,7 @@ struct WebPlanningPageTests {
     @Test func eachRoleSeesTheSheetAndOnlyTheFormsThePolicyAllows() async throws {
         try await withWebWorld { web, http in
             let (world, u) = (web.world, web.world.unitsA)
-            let province = WebClient(http)
-            try await province.signIn("canbo.tinh")
+            let province = try await WebClient.signedIn(http, "canbo.tinh")
             let sheet = try await province.request(.get, "/chi-tieu?phase=2021-2025")
             #expect(sheet.status == .ok)
             #expect(sheet.text.contains("424") && sheet.text.contains(">giao<") && sheet.text.contains(">phân bổ<"), "\(sheet.text)")
@@ -45,16 +44,14 @@ struct WebPlanningPageTests {
             #expect(sheet.text.contains("Cán bộ huyện phân bổ cho xã"))
             #expect(sheet.text.contains("href=\"/chi-tieu\"") && sheet.text.contains("href=\"/can-bo\""))
 
-            let district = WebClient(http)
-            try await district.signIn("canbo.huyen")
+            let district = try await WebClient.signedIn(http, "canbo.huyen")
             let own = try await district.request(.get, "/chi-tieu")
             #expect(own.status == .ok)
             #expect(!own.text.contains("action=\"/chi-tieu/dat\"") && !own.text.contains("action=\"/chi-tieu/phan-bo\""), "the province plans every level")
             #expect(try await district.request(.get, "/chi-tieu?\(Self.selection(world, unit: u.otherDistrict).query)").status == .notFound)
             #expect(try await district.request(.get, "/chi-tieu?\(Self.selection(world, unit: u.province).query)").status == .notFound)
 
-            let commune = WebClient(http)
-            try await commune.signIn("canbo.xa")
+            let commune = try await WebClient.signedIn(http, "canbo.xa")
             let read = try await commune.request(.get, "/chi-tieu")
             #expect(read.status == .ok && !read.text.contains("method=\"post\" action=\"/chi-tieu/"))
             #expect(!read.text.contains("href=\"/can-bo\""), "no Cán bộ link for a commune officer")

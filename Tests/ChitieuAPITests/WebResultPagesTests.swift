@@ -19,6 +19,13 @@ struct WebResultPagesTests {
         return (web, try await addClubs(web))
     }
 
+    /// Runs `body` against the pages of a fresh `world()`, then shuts it down.
+    static func withPages(_ body: @escaping @Sendable (WebWorld, Int64, any TestClientProtocol) async throws -> Void) async throws {
+        let (web, clubs) = try await world()
+        try await withLivePages(web.world) { http in try await body(web, clubs, http) }
+        await web.world.shutdown()
+    }
+
     /// Adds Lào Cai's clubs (DA8-02): counted by sex, with their members; returns its id.
     static func addClubs(_ web: WebWorld) async throws -> Int64 {
         try await IndicatorStore(database: web.world.app).add(
@@ -71,8 +78,7 @@ struct WebResultPagesTests {
                 }
             }
             // A unit named <script> is text on the completeness page.
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.huyen")
+            let browser = try await WebClient.signedIn(http, "canbo.huyen")
             let page = try await browser.request(.get, "/tinh-hinh-bao-cao")
             #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !page.text.contains(WebWorld.hostileName))
         }
@@ -80,11 +86,9 @@ struct WebResultPagesTests {
     }
 
     @Test func aFormWithoutItsTokenChangesNothingAndErrorsKeepWhatWasTyped() async throws {
-        let (web, clubs) = try await Self.world()
-        let w = web.world
-        try await withLivePages(w) { http in
-            let browser = WebClient(http)
-            try await browser.signIn("canbo.xa")
+        try await Self.withPages { web, clubs, http in
+            let w = web.world
+            let browser = try await WebClient.signedIn(http, "canbo.xa")
             let form = try await browser.request(.get, "/ket-qua/nhap?unit=\(w.unitsA.commune)&indicator=\(clubs)")
             #expect(form.status == .ok)
             for label in ["<label for=\"period\">", "<label for=\"value\">", "<label for=\"b-0-0\">nữ</label>", "<label for=\"b-0-1\">nam</label>", "<label for=\"companion_value\">", "<label for=\"note\">"] {
@@ -111,15 +115,12 @@ struct WebResultPagesTests {
             #expect(letters.text.contains("Giá trị phải là số nguyên") && letters.text.contains("value=\"ba\""))
             #expect(try await Self.count(web, "SELECT count(*)::int FROM chitieu.result") == before)
         }
-        await w.shutdown()
     }
 
     @Test func aResultIsReportedOnceApprovedReturnedEditedAndResubmitted() async throws {
-        let (web, clubs) = try await Self.world()
-        let w = web.world
-        try await withLivePages(w) { http in
-            let commune = WebClient(http)
-            try await commune.signIn("canbo.xa")
+        try await Self.withPages { web, clubs, http in
+            let w = web.world
+            let commune = try await WebClient.signedIn(http, "canbo.xa")
             let form = try await commune.request(.get, "/ket-qua/nhap?unit=\(w.unitsA.commune)&indicator=\(clubs)")
             let key = try #require(WebClient.hidden("idem", in: form.text))
             let fields = [
@@ -140,8 +141,7 @@ struct WebResultPagesTests {
             #expect(!shown.text.contains("Duyệt kết quả này") && !shown.text.contains("/tra-lai"), "\(shown.text)")
 
             // The district's inbox shows it; approved with one POST.
-            let district = WebClient(http)
-            try await district.signIn("canbo.huyen")
+            let district = try await WebClient.signedIn(http, "canbo.huyen")
             let offered = try await district.request(.get, "/ket-qua/\(id)")
             #expect(offered.text.contains("Duyệt kết quả này") && offered.text.contains("/ket-qua/\(id)/tra-lai"))
             let inbox = try await district.request(.get, "/duyet")
@@ -175,12 +175,10 @@ struct WebResultPagesTests {
             #expect(history.text.contains("Cán bộ canbo.xa đã sửa kết quả 4 "), "\(history.text)")
 
             // The completeness page counts the commune's clubs as reported.
-            let province = WebClient(http)
-            try await province.signIn("canbo.tinh")
+            let province = try await WebClient.signedIn(http, "canbo.tinh")
             let completeness = try await province.request(.get, "/tinh-hinh-bao-cao?phase=2021-2025&year=2025&unit=\(w.unitsA.commune)")
             #expect(completeness.status == .ok)
             #expect(completeness.text.contains("Câu lạc bộ thủ lĩnh của sự thay đổi</a> <span class=\"muted\">DA8-02</span> <span class=\"state approved\">Đã duyệt</span>"), "\(completeness.text)")
         }
-        await w.shutdown()
     }
 }

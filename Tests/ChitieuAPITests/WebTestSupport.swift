@@ -24,8 +24,8 @@ struct WebWorld {
     static func make() async throws -> WebWorld {
         let world = try await AccessWorld.make()
         let u = world.unitsA
+        try await world.openReporting()
         let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
         let hostile = try await su.query(
             """
             SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(world.a.id) AND parent_id = \(u.district) AND unit_id <> \(u.commune)
@@ -37,29 +37,10 @@ struct WebWorld {
         try await world.officer("canbo.huyen", in: world.a, role: .district, at: u.district)
         try await world.officer("canbo.xa", in: world.a, role: .commune, at: u.commune)
         try await world.officer("canbo.yenbai", in: world.b, role: .province, at: world.unitsB.province)
-        let targets = TargetStore(database: world.app)
-        for p in [world.a, world.b] {
-            _ = try await targets.set(
-                province: p.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
-            _ = try await AllocationStore(database: world.app).allocate(province: p.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
-        }
-        let results = ResultStore(database: world.app)
-        let (reported, _) = try await results.create(
-            province: world.a.id,
-            ResultInput(indicatorID: world.indicators[0], unit: .id(u.commune), periodStart: PostgresDate("2025-10-01")!,
-                        periodEnd: PostgresDate("2025-12-31")!, figures: ResultFigures(value: 3816)),
-            submit: true, idempotencyKey: nil, caller: try await world.caller("xa10", in: world.a))
-        _ = try await results.approve(province: world.a.id, id: reported.id, caller: try await world.caller("huyen10", in: world.a))
-        try await computeProgress(world)
+        for p in [world.a, world.b] { try await world.allocatePhaseTarget(in: p) }
+        try await world.approvedCommuneResult(value: 3816)
+        try await world.computeProgress([world.a, world.b])
         return WebWorld(world: world, hostileCommune: hostile)
-    }
-
-    /// Computes every phase of both provinces.
-    static func computeProgress(_ world: AccessWorld) async throws {
-        let progress = ProgressStore(database: world.app)
-        for p in [world.a, world.b] {
-            for phase in try await progress.phaseIDs(province: p.id) { _ = try await progress.compute(province: p.id, phaseID: phase) }
-        }
     }
 }
 
@@ -137,11 +118,11 @@ final class WebClient: @unchecked Sendable {
         }
     }
 
-    /// A client signed in as `login` that has read the page at `path` (its forms' token in hand).
-    static func signedIn(_ http: any TestClientProtocol, _ login: String, at path: String) async throws -> WebClient {
+    /// A client signed in as `login` that has read the page at `path`, if given (its forms' token in hand).
+    static func signedIn(_ http: any TestClientProtocol, _ login: String, at path: String? = nil) async throws -> WebClient {
         let client = WebClient(http)
         try await client.signIn(login)
-        try await client.request(.get, path)
+        if let path { try await client.request(.get, path) }
         return client
     }
 

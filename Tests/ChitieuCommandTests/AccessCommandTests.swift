@@ -8,10 +8,6 @@ import Testing
 
 @Suite("Account, grant, token, reporting and audit commands, end to end")
 struct AccessCommandTests {
-    func json(_ text: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(text.utf8))
-    }
-
     @Test func operatorsAndAccountsActThroughTheSamePolicyAndLeaveAnAuditTrail() async throws {
         let db = try await TestDatabase.make()
         let commands = try OperatorCommands(db)

@@ -63,8 +63,7 @@ struct DoctorTests {
         let su = try await db.superuserConnection()
         try await su.executeScript(
             "CREATE ROLE \(role) LOGIN BYPASSRLS; GRANT chitieu_app TO \(role); GRANT CONNECT ON DATABASE \(db.name) TO \(role)")
-        let bypassing = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: db.connectionString(user: role), maxConnections: 1), logger: TestDatabase.logger)
+        let bypassing = TestDatabase.pool(db.connectionString(user: role), maxConnections: 1)
         let roles = try #require(try await run(bypassing)["roles"])
         await bypassing.shutdown()
         #expect(roles.status == .fail)
@@ -247,9 +246,7 @@ struct DoctorTests {
     }
 
     @Test func anUnreachableDatabaseFailsEveryCheck() async throws {
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: "host=/nonexistent-chitieu-socket dbname=chitieu user=chitieu_app", maxConnections: 1),
-            logger: TestDatabase.logger)
+        let pool = TestDatabase.pool("host=/nonexistent-chitieu-socket dbname=chitieu user=chitieu_app", maxConnections: 1)
         let checks = try await run(pool)
         #expect(checks.values.allSatisfy { $0.status == .fail })
         #expect(checks["database"]?.detail.contains("cannot be reached") == true)

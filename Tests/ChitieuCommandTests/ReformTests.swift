@@ -228,10 +228,7 @@ struct ReformTests {
                 WHERE i.province_id = \(p.id) AND i.code = 'DA8-01' AND (d.v < 3 OR u.unit_id % 5 = 0)
                 """)
         }
-        _ = try await ReformStore(database: owner).apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
-        let laoCai = try await TenantStore(database: owner).resolve(code: "15", on: reformDay)
+        let laoCai = try await applyReform2025(province: "15", owner).province
         let newCommunes = try await su.query(
             "SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(laoCai.id) AND level = 'commune' AND valid_from = '2025-07-01' ORDER BY code LIMIT 11"
         ).map { try $0.decode(Int64.self, at: 0) }
@@ -293,10 +290,7 @@ struct ReformTests {
 
     @Test func aReusedCommuneCodeNeverMixesOldAndNewData() async throws {
         let (world, owner) = try await world()
-        _ = try await ReformStore(database: owner).apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
-        let laoCai = try await TenantStore(database: owner).resolve(code: "15", on: reformDay)
+        let laoCai = try await applyReform2025(province: "15", owner).province
         // A code both an old and a new commune of the merged province carry.
         let pair = try await owner.withTenant(laoCai.id) { tx in
             try await tx.query(
@@ -393,10 +387,7 @@ struct ReformTests {
 
     @Test func phaseTwoIsPlannedOnTheNewUnitsAndPhaseOneTargetsAreHistory() async throws {
         let (world, owner) = try await world()
-        _ = try await ReformStore(database: owner).apply(
-            units: try AdminUnitsCSV.parse(try dataFile("units-2025.csv")), succession: try SuccessionCSV.parse(try dataFile("succession-2025.csv")),
-            on: reformDay, provinceCodes: ["15"], actor: .command("test"), source: "units-2025.csv")
-        let laoCai = try await TenantStore(database: owner).resolve(code: "15", on: reformDay)
+        let laoCai = try await applyReform2025(province: "15", owner).province
         let targets = TargetStore(database: owner)
         // Phase II: the new province → its communes, exact.
         _ = try await targets.set(province: laoCai.id, indicatorCode: "DA8-03", phaseCode: "2026-2030", unitCode: nil, year: nil, value: 1_000, lock: false, caller: .command("test"))

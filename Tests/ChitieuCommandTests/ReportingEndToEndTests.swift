@@ -8,7 +8,6 @@ import Testing
 
 @Suite("Results and completion through the commands, psql, a workbook and a worker")
 struct ReportingEndToEndTests {
-    func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
 
     /// The reporting views' columns: a contract with the tools that read them (add at the end, never drop or rename).
     static let viewColumns: [String: [String]] = [
@@ -136,8 +135,8 @@ struct ReportingEndToEndTests {
         #expect(text.output.contains("Dự án 8: Thực hiện bình đẳng giới") && text.output.contains("I. Cấp tỉnh") && text.output.contains("III. Cấp xã"))
         // Four of the five indicators with a target complete; DA8-10 suspended.
         #expect(text.output.contains("Hoàn thành 4/5 chỉ tiêu (1 chỉ tiêu tạm dừng)"), "\(text.output.suffix(400))")
-        let json = try #require(try self.json(try await commands.run(base + ["--json"]).output) as? [String: Any])
-        let tables = try #require(json["tables"] as? [[String: Any]])
+        let report = try #require(try ChitieuCommandTests.json(try await commands.run(base + ["--json"]).output) as? [String: Any])
+        let tables = try #require(report["tables"] as? [[String: Any]])
         #expect(tables.map { $0["level"] as? String } == ["province", "district", "commune"])
         let lines = try #require(((tables[0]["units"] as? [[String: Any]])?.first?["lines"]) as? [[String: Any]])
         #expect(lines.first { $0["indicator_code"] as? String == "DA8-10" }?["note"] as? String == "Tạm dừng" || lines.contains { ($0["note"] as? String)?.hasPrefix("Tạm dừng") == true })
@@ -162,8 +161,8 @@ struct ReportingEndToEndTests {
 
     @Test func anApprovalReachesTheViewsThroughAWorkerWithinSeconds() async throws {
         let world = try await AccessWorld.make()
+        try await world.openReporting()
         let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
         _ = try await TargetStore(database: world.app).set(
             province: world.a.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
         let phase = try await su.query("SELECT phase_id FROM chitieu.phase WHERE province_id = \(world.a.id) AND code = '2021-2025'")[0].decode(Int64.self, at: 0)

@@ -5,10 +5,6 @@ import Testing
 
 @Suite("Indicator, target and allocation commands, end to end")
 struct TargetCommandTests {
-    func json(_ text: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(text.utf8))
-    }
-
     @Test func everyVerbWithItsJSONAndItsErrors() async throws {
         let db = try await TestDatabase.make()
         let commands = try OperatorCommands(db)
@@ -70,11 +66,8 @@ struct TargetCommandTests {
     }
 
     @Test func allocationQueuedForAWorkerAndTheJobsCommands() async throws {
-        let db = try await TestDatabase.make()
-        let commands = try OperatorCommands(db)
+        let commands = try await OperatorCommands.withUnitsAndCatalogue()
         func run(_ args: [String]) async throws -> CommandResult { try await commands.run(args) }
-        #expect(try await run(["units", "import", "--file", commands.units2021, "--province", "10"]).status == 0)
-        #expect(try await run(["indicator", "import", "--province", "10", "--file", commands.catalogue]).status == 0)
 
         let first = try await run(["target", "allocate", "--province", "10", "--phase", "2021-2025", "--json"])
         #expect(first.status == 0, "\(first.error)")

@@ -10,6 +10,11 @@ struct AdminUnitsCSVTests {
         try AdminUnitsCSV.parse(Data(text.utf8))
     }
 
+    /// The error reading `text` throws; an issue where it throws none.
+    func refusal(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> CSVFileError? {
+        #expect(throws: CSVFileError.self, sourceLocation: sourceLocation) { try parse(text) }
+    }
+
     @Test func readsTheThreeLevelLayout() throws {
         let file = try parse(
             Self.header2021 + """
@@ -48,26 +53,20 @@ struct AdminUnitsCSVTests {
     }
 
     @Test func missingColumnIsRefusedOnTheHeaderLine() {
-        let error = #expect(throws: CSVFileError.self) {
-            try parse("province_code,province_name,commune_code,commune_name\n10,Tỉnh Lào Cai,02959,Xã Điện Quan\n")
-        }
+        let error = refusal("province_code,province_name,commune_code,commune_name\n10,Tỉnh Lào Cai,02959,Xã Điện Quan\n")
         #expect(error?.line == 1)
         #expect(error?.column == "commune_type")
     }
 
     @Test func badCodeIsRefusedWithItsLine() {
-        let error = #expect(throws: CSVFileError.self) {
-            try parse(Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,2959x,Xã Lạ,Xã\n")
-        }
+        let error = refusal(Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,2959x,Xã Lạ,Xã\n")
         #expect(error?.line == 3)
         #expect(error?.column == "commune_code")
         #expect(error?.description.contains("2959x") == true)
     }
 
     @Test func communeWithUnknownDistrictIsRefused() {
-        let error = #expect(throws: CSVFileError.self) {
-            try parse(Self.header2021 + "10,Tỉnh Lào Cai,,,,02959,Xã Điện Quan,Xã\n")
-        }
+        let error = refusal(Self.header2021 + "10,Tỉnh Lào Cai,,,,02959,Xã Điện Quan,Xã\n")
         #expect(error?.line == 2)
         #expect(error?.column == "district_code")
         #expect(error?.reason.contains("district is unknown") == true)
@@ -83,9 +82,7 @@ struct AdminUnitsCSVTests {
     }
 
     @Test func oneCodeWithTwoNamesIsRefused() {
-        let error = #expect(throws: CSVFileError.self) {
-            try parse(Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n10,Tỉnh Lào Cai,087,Huyện Bảo Thắng,Huyện,02960,Xã Khác,Xã\n")
-        }
+        let error = refusal(Self.header2021 + "10,Tỉnh Lào Cai,087,Huyện Bảo Yên,Huyện,02959,Xã Điện Quan,Xã\n10,Tỉnh Lào Cai,087,Huyện Bảo Thắng,Huyện,02960,Xã Khác,Xã\n")
         #expect(error?.line == 3)
         #expect(error?.column == "district_code")
     }

@@ -11,6 +11,14 @@ import Testing
 
 @Suite("The job queue")
 struct JobQueueTests {
+    /// A queue over the app pool of a fresh database (the test shuts the pool down).
+    static func freshQueue(maxConnections: Int = 4, backoff: JobLifecycle.Backoff = JobLifecycle.Backoff()) async throws -> (JobQueue, PostgresPool) {
+        let pool = try await TestDatabase.make().appPool(maxConnections: maxConnections)
+        var queue = JobQueue(pool: pool)
+        queue.backoff = backoff
+        return (queue, pool)
+    }
+
     func count(_ pool: PostgresPool, _ condition: String = "true") async throws -> Int {
         try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*) AS n FROM chitieu.job WHERE \(condition)"))[0].decode(Int.self, "n")
     }
@@ -122,9 +130,7 @@ struct JobQueueTests {
     }
 
     @Test func aBurstUnderOneUniqueKeyYieldsOnePendingJob() async throws {
-        let db = try await TestDatabase.make()
-        let pool = db.appPool(maxConnections: 4)
-        let queue = JobQueue(pool: pool)
+        let (queue, pool) = try await Self.freshQueue(maxConnections: 4)
         let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
             for _ in 0..<200 {
                 group.addTask { try await queue.enqueue(kind: "progress", uniqueKey: "progress:10:2021-2025").id }
@@ -144,10 +150,7 @@ struct JobQueueTests {
     /// A job that fails or whose worker stops goes back to pending, unless a newer job is
     /// pending under its key: that one will do the same work, and this one is cancelled.
     @Test func aFailedJobGivesWayToANewerOnePendingUnderItsKey() async throws {
-        let db = try await TestDatabase.make()
-        let pool = db.appPool()
-        var queue = JobQueue(pool: pool)
-        queue.backoff = .init(baseSeconds: 0.05, capSeconds: 0.1)
+        let (queue, pool) = try await Self.freshQueue(backoff: .init(baseSeconds: 0.05, capSeconds: 0.1))
         // Failed while a newer job is pending: cancelled, naming it.
         let first = try await queue.enqueue(kind: "progress", uniqueKey: "progress:1:1:1").id
         #expect(try await queue.claim(worker: "w", limit: 1, lease: .seconds(30)).map(\.id) == [first])
@@ -176,9 +179,7 @@ struct JobQueueTests {
     }
 
     @Test func concurrentClaimsNeverShareAJob() async throws {
-        let db = try await TestDatabase.make()
-        let pool = db.appPool(maxConnections: 4)
-        let queue = JobQueue(pool: pool)
+        let (queue, pool) = try await Self.freshQueue(maxConnections: 4)
         for _ in 0..<300 { try await queue.enqueue(kind: "noop") }
         let taken = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for w in 0..<3 {
@@ -199,10 +200,7 @@ struct JobQueueTests {
     }
 
     @Test func failuresRetryWithBackOffThenFailKeepingTheError() async throws {
-        let db = try await TestDatabase.make()
-        let pool = db.appPool()
-        var queue = JobQueue(pool: pool)
-        queue.backoff = .init(baseSeconds: 3600, capSeconds: 36000)
+        let (queue, pool) = try await Self.freshQueue(backoff: .init(baseSeconds: 3600, capSeconds: 36000))
         let id = try await queue.enqueue(kind: "noop", maxAttempts: 2).id
         _ = try await queue.claim(worker: "w", limit: 1, lease: .seconds(30))
         let failedAt = Date()
@@ -225,9 +223,7 @@ struct JobQueueTests {
     }
 
     @Test func anExpiredLeaseIsRescuedAndTheOldWorkersResultIgnored() async throws {
-        let db = try await TestDatabase.make()
-        let pool = db.appPool()
-        let queue = JobQueue(pool: pool)
+        let (queue, pool) = try await Self.freshQueue()
         let id = try await queue.enqueue(kind: "noop").id
         _ = try await queue.claim(worker: "dead", limit: 1, lease: .milliseconds(100))
         try await Task.sleep(for: .milliseconds(300))
@@ -242,9 +238,7 @@ struct JobQueueTests {
     }
 
     @Test func cancelPendingAndRunningButNotFinished() async throws {
-        let db = try await TestDatabase.make()
-        let pool = db.appPool()
-        let queue = JobQueue(pool: pool)
+        let (queue, pool) = try await Self.freshQueue()
         let pending = try await queue.enqueue(kind: "noop").id
         #expect(try await queue.cancel(pending) == .cancel)
         #expect(try await queue.find(pending).state == .cancelled)

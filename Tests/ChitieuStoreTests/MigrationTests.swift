@@ -11,6 +11,14 @@ struct MigrationTests {
         Migrator(set: try MigrationSet.load(from: try TestDatabase.sqlDirectory()), logger: TestDatabase.logger)
     }
 
+    /// The owner's pool of a fresh database brought up to date by the checkout's migrator, and that migrator.
+    func migratedPool() async throws -> (PostgresPool, Migrator) {
+        let pool = try await TestDatabase.make(migrated: false).ownerPool()
+        let migrator = try migrator()
+        _ = try await pool.withConnection { try await migrator.migrate(on: $0) }
+        return (pool, migrator)
+    }
+
     @Test func migrateAppliesEverythingThenIsANoOp() async throws {
         let db = try await TestDatabase.make(migrated: false)
         let pool = db.ownerPool()
@@ -65,10 +73,7 @@ struct MigrationTests {
     /// A function whose signature changes is dropped with the views that call it: the views' file,
     /// unchanged, runs again after it; a failing file leaves every one as it was.
     @Test func aChangedRerunnableFileRunsThemAllAgainInOneTransaction() async throws {
-        let db = try await TestDatabase.make(migrated: false)
-        let pool = db.ownerPool()
-        let original = try migrator()
-        _ = try await pool.withConnection { try await original.migrate(on: $0) }
+        let (pool, original) = try await migratedPool()
         var changed = original.set
         changed.repeatables[0].sql += "\nDROP FUNCTION reporting.status_label(text) CASCADE;\n"
         var broken = changed

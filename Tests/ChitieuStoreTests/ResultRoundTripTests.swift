@@ -11,12 +11,9 @@ struct ResultRoundTripTests {
     /// Each move of a result's life, with the round trips it took.
     @Test func eachMoveTakesFewRoundTrips() async throws {
         let world = try await AccessWorld.make()
-        let su = try await world.db.superuserConnection()
-        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(world.a.id), 2025, '2099-01-25')")
-        await su.close()
+        try await world.openReporting()
         let results = ResultStore(database: world.app)
-        let commune = try await world.caller("xa10", in: world.a)
-        let district = try await world.caller("huyen10", in: world.a)
+        let (commune, district) = try await world.communeAndDistrictCallers()
         let input = ResultInput(
             indicatorID: world.indicators[0], unit: .id(world.unitsA.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
             periodEnd: PostgresDate(year: 2025, month: 3, day: 31), figures: ResultFigures(value: 3))

@@ -56,8 +56,7 @@ struct ResultsProgressTests {
     @Test func submitApproveComputeAndRead() async throws {
         let (world, phase, teams, courses) = try await world()
         let results = ResultStore(database: world.app)
-        let commune = try await world.caller("xa10", in: world.a)
-        let district = try await world.caller("huyen10", in: world.a)
+        let (commune, district) = try await world.communeAndDistrictCallers()
         let province = try await world.caller("tinh10", in: world.a)
         let u = world.unitsA
 
@@ -196,8 +195,7 @@ struct ResultsProgressTests {
     @Test func statesVersionsIdempotencyAndBadFigures() async throws {
         let (world, _, teams, courses) = try await world()
         let results = ResultStore(database: world.app)
-        let commune = try await world.caller("xa10", in: world.a)
-        let district = try await world.caller("huyen10", in: world.a)
+        let (commune, district) = try await world.communeAndDistrictCallers()
         let input = ResultInput(indicatorID: teams, unit: .id(world.unitsA.commune), periodStart: day("2024-01-01"), periodEnd: day("2024-03-31"),
                                 figures: ResultFigures(value: 4, companionValue: 30))
         // The same submission retried over a bad connection: one result, the first answer.

@@ -77,9 +77,7 @@ struct BackupTests {
 
         // A database made by hand lets PUBLIC connect until the two statements of docs/operations.md are run.
         let files = try MigrationSet.load(from: try TestDatabase.sqlDirectory())
-        let app = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: db.cluster.connectionString(database: restored, user: "chitieu_app"), maxConnections: 1),
-            logger: TestDatabase.logger)
+        let app = TestDatabase.pool(db.cluster.connectionString(database: restored, user: "chitieu_app"), maxConnections: 1)
         let first = await Doctor(pool: app, migrations: .success(files), logger: TestDatabase.logger).run()
         #expect(first.filter { $0.status != .ok }.map(\.name) == ["database_access"])
         try await copy.executeScript(

@@ -14,10 +14,7 @@ import Glibc
 struct DaemonProcessTests {
     /// One HTTP/1.1 exchange over a plain socket (the request closes the connection): the status line and the body.
     static func exchange(port: Int, _ request: String) async throws -> (status: Int, body: String) {
-        let connection = try await RawConnection.open(port: port)
-        defer { connection.close() }
-        await connection.send(request)
-        let (text, _) = await connection.receive(for: .seconds(60))
+        let text = try await RawConnection.exchange(port: port, request, waiting: .seconds(60))
         return (RawConnection.status(text), text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? "")
     }
 

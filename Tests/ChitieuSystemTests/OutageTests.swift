@@ -77,7 +77,5 @@ struct OutageTests {
 /// Four connections of the world's application role in a pool that waits a minute for one: an
 /// answer that waited on the pool would take that long.
 func patientPool(_ world: AccessWorld) -> PostgresPool {
-    PostgresPool(
-        configuration: PostgresConfiguration(connectionString: world.db.appConnectionString, maxConnections: 4, acquireTimeout: .seconds(60)),
-        logger: TestDatabase.logger)
+    TestDatabase.pool(world.db.appConnectionString, maxConnections: 4, acquireTimeout: .seconds(60))
 }

@@ -18,7 +18,7 @@ import Glibc
 struct StallTests {
     /// A server that needs no database for what these tests ask (`/health`), caching nothing.
     static func server(_ limits: HTTPConnectionLimits, port: Int = 0, logs: CapturedLogs = CapturedLogs()) throws -> (some ApplicationProtocol, PostgresPool) {
-        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: "host=/nonexistent dbname=none"), logger: TestDatabase.logger)
+        let pool = TestDatabase.pool("host=/nonexistent dbname=none")
         let app = ChitieuApplication.make(
             configuration: ServerConfiguration(host: "127.0.0.1", port: port, tokenCacheSeconds: 0, figuresCacheSeconds: 0, connectionLimits: limits),
             database: ChitieuDatabase(pool: pool), migrations: try MigrationSet.load(from: try TestDatabase.sqlDirectory()), logger: logs.logger())

@@ -113,3 +113,10 @@ package func withLiveAPI(
     let (app, _) = try makeApplication(world, limits: limits, logs: logs)
     try await app.test(.live) { client in try await body(APIClient(client: client)) }
 }
+
+/// Runs `body` against the daemon of a fresh `AccessWorld` over real HTTP, then shuts the world down.
+package func withLiveAPIWorld(_ body: @escaping @Sendable (AccessWorld, APIClient) async throws -> Void) async throws {
+    let world = try await AccessWorld.make()
+    try await withLiveAPI(world) { api in try await body(world, api) }
+    await world.shutdown()
+}

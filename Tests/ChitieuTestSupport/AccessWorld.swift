@@ -107,6 +107,47 @@ package struct AccessWorld {
         }
     }
 
+    /// The callers of xa10 (the commune's officer) and huyen10 (the district's, who approves its results).
+    package func communeAndDistrictCallers() async throws -> (commune: Caller, district: Caller) {
+        (try await caller("xa10", in: a), try await caller("huyen10", in: a))
+    }
+
+    /// Sets the 2021-2025 phase target of DA8-01 in `p` (424 unless told) and allocates it down
+    /// the tree, as the operator.
+    package func allocatePhaseTarget(in p: Province, value: Int = 424) async throws {
+        _ = try await TargetStore(database: app).set(
+            province: p.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: value, lock: false, caller: .command("test"))
+        _ = try await AllocationStore(database: app).allocate(province: p.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
+    }
+
+    /// A result of DA8-01 for the commune of province 10 (October to December 2025), submitted by
+    /// xa10 and approved by huyen10 (reporting of 2025 must be open).
+    @discardableResult
+    package func approvedCommuneResult(value: Int) async throws -> ResultRecord {
+        let results = ResultStore(database: app)
+        let (reported, _) = try await results.create(
+            province: a.id,
+            ResultInput(indicatorID: indicators[0], unit: .id(unitsA.commune), periodStart: PostgresDate("2025-10-01")!,
+                        periodEnd: PostgresDate("2025-12-31")!, figures: ResultFigures(value: value)),
+            submit: true, idempotencyKey: nil, caller: try await caller("xa10", in: a))
+        return try await results.approve(province: a.id, id: reported.id, caller: try await caller("huyen10", in: a))
+    }
+
+    /// Computes every phase of `provinces`.
+    package func computeProgress(_ provinces: [Province]) async throws {
+        let progress = ProgressStore(database: app)
+        for p in provinces {
+            for phase in try await progress.phaseIDs(province: p.id) { _ = try await progress.compute(province: p.id, phaseID: phase) }
+        }
+    }
+
+    /// Keeps the reporting of `year` open in province A until 2099, so results of that year are taken.
+    package func openReporting(year: Int = 2025) async throws {
+        let su = try await db.superuserConnection()
+        try await su.query("INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(a.id), \(year), '2099-01-25')")
+        await su.close()
+    }
+
     package func shutdown() async {
         await app.pool.shutdown()
     }

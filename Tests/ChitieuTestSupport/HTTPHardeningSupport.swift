@@ -64,6 +64,15 @@ package final class RawConnection: Sendable {
         }) ?? ("", true)
     }
 
+    /// Sends `request` on a new connection to `port`, closed after, and returns what came back
+    /// within `timeout`.
+    package static func exchange(port: Int, _ request: String, waiting timeout: Duration) async throws -> String {
+        let connection = try await open(port: port)
+        defer { connection.close() }
+        await connection.send(request)
+        return await connection.receive(for: timeout).text
+    }
+
     /// The status of the first answer in `text` (0 when there is none).
     package static func status(_ text: String) -> Int {
         Int(text.split(separator: " ", maxSplits: 2).dropFirst().first ?? "") ?? 0

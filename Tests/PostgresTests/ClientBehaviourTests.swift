@@ -163,9 +163,7 @@ struct ClientBehaviourTests {
 
     @Test func poolWaitsThenTimesOutWhenExhausted() async throws {
         let db = try await TestDatabase.make(migrated: false)
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: db.ownerConnectionString, maxConnections: 1, acquireTimeout: .milliseconds(200)),
-            logger: TestDatabase.logger)
+        let pool = TestDatabase.pool(db.ownerConnectionString, maxConnections: 1, acquireTimeout: .milliseconds(200))
         let held = try await pool.acquire()
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error?.code == .poolTimeout)
@@ -173,9 +171,7 @@ struct ClientBehaviourTests {
         await pool.shutdown()
         // A waiter is served as soon as a connection comes back (with a timeout a loaded
         // machine cannot run out, so only the waiting is tested here).
-        let patient = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: db.ownerConnectionString, maxConnections: 1, acquireTimeout: .seconds(30)),
-            logger: TestDatabase.logger)
+        let patient = TestDatabase.pool(db.ownerConnectionString, maxConnections: 1, acquireTimeout: .seconds(30))
         let taken = try await patient.acquire()
         async let waited = patient.query("SELECT 2 AS v")
         try await Task.sleep(for: .milliseconds(50))
@@ -186,9 +182,7 @@ struct ClientBehaviourTests {
     }
 
     @Test func badConnectionStringFailsClearly() async throws {
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: "host=/nonexistent-socket-dir dbname=x user=y password=secret"),
-            logger: TestDatabase.logger)
+        let pool = TestDatabase.pool("host=/nonexistent-socket-dir dbname=x user=y password=secret")
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error?.code == .connectionFailed)
         #expect(error?.message.contains("secret") == false)
@@ -200,9 +194,7 @@ struct ClientBehaviourTests {
 struct PoolRestartTests {
     @Test func poolReconnectsAfterRestartWithoutRestartingTheProcess() async throws {
         try await TestCluster.start().use { cluster in
-            let pool = PostgresPool(
-                configuration: PostgresConfiguration(connectionString: cluster.connectionString(database: "postgres", user: "postgres"), maxConnections: 2),
-                logger: TestDatabase.logger)
+            let pool = TestDatabase.pool(cluster.connectionString(database: "postgres", user: "postgres"), maxConnections: 2)
             let pidBefore = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode(Int.self, "pid")
 
             try await cluster.restart()

@@ -33,9 +33,7 @@ struct StatementDeadlineTests {
     /// `statementTimeout` is the server's `statement_timeout` on every connection of the pool.
     @Test func aConfiguredStatementTimeoutIsTheServersOnEveryConnection() async throws {
         let db = try await TestDatabase.make(migrated: false)
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: db.ownerConnectionString, maxConnections: 2, statementTimeout: .milliseconds(1500)),
-            logger: TestDatabase.logger)
+        let pool = TestDatabase.pool(db.ownerConnectionString, maxConnections: 2, statementTimeout: .milliseconds(1500))
         #expect(try await pool.query("SHOW statement_timeout")[0].decode(String.self, at: 0) == "1500ms")
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT pg_sleep(30)") }
         #expect(error?.sqlState == SQLState.queryCanceled)

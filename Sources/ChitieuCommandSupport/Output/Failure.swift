@@ -7,19 +7,10 @@ package import Postgres
 package func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let error as ChitieuError {
-        Output.note("error: \(error)")
-        throw ExitCode(1)
     } catch let error as CSVFileError {
         Output.note("error: \(error); nothing was imported")
         throw ExitCode(1)
-    } catch let error as PostgresError {
-        Output.note("error: \(error)")
-        throw ExitCode(1)
-    } catch let error as MigrationError {
-        Output.note("error: \(error)")
-        throw ExitCode(1)
-    } catch let error as SQLDirectoryError {
+    } catch where error is ChitieuError || error is PostgresError || error is MigrationError || error is SQLDirectoryError {
         Output.note("error: \(error)")
         throw ExitCode(1)
     }

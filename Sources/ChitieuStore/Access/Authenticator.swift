@@ -151,15 +151,9 @@ public struct Authenticator: Sendable {
         let directory = try await database.pool.query(
             "SELECT province_id FROM chitieu.login_name WHERE username = \(username)", prepared: true)
         let province = try directory.first?.decode(Int64.self, at: 0)
-        let found: (Account, PasswordHash)? = try await database.withTenant(province ?? 0) { tx in
+        let found = try await database.withTenant(province ?? 0) { tx -> (Account, PasswordHash)? in
             guard province != nil, let account = try await AccountStore.find(username: username, tx: tx) else { return nil }
-            let rows = try await tx.query(
-                "SELECT parameters::text, salt, hash FROM chitieu.credential WHERE province_id = \(tx.provinceID) AND account_id = \(account.id)",
-                prepared: true)
-            guard let row = rows.first,
-                  let parameters = try? JSONDecoder().decode(Scrypt.Parameters.self, from: Data(try row.decode(String.self, at: 0).utf8))
-            else { return nil }
-            return (account, PasswordHash(parameters: parameters, salt: Array(try row.decode(Data.self, at: 1)), hash: Array(try row.decode(Data.self, at: 2))))
+            return try await Self.credential(of: account.id, tx: tx).map { (account, $0) }
         }
         guard let province, let (account, stored) = found, stored.parameters.isValid else {
             await PasswordHash.verifyNothing(parameters: passwordParameters)
@@ -182,6 +176,17 @@ public struct Authenticator: Sendable {
         return token
     }
 
+    /// An account's stored password; nil when it has none or its parameters cannot be read.
+    static func credential(of accountID: UUID, tx: TenantTransaction) async throws -> PasswordHash? {
+        let rows = try await tx.query(
+            "SELECT parameters::text, salt, hash FROM chitieu.credential WHERE province_id = \(tx.provinceID) AND account_id = \(accountID)",
+            prepared: true)
+        guard let row = rows.first,
+              let parameters = try? JSONDecoder().decode(Scrypt.Parameters.self, from: Data(try row.decode(String.self, at: 0).utf8))
+        else { return nil }
+        return PasswordHash(parameters: parameters, salt: Array(try row.decode(Data.self, at: 1)), hash: Array(try row.decode(Data.self, at: 2)))
+    }
+
     /// Changes the caller's own password. `current` must be the password now (a wrong one counts
     /// toward the account's login limit, so it cannot be guessed faster than by logging in);
     /// `new` follows the rule of every password. The account's other sessions end; the one
@@ -195,15 +200,7 @@ public struct Authenticator: Sendable {
         if current == new { throw ChitieuError(.invalid, field: "new_password", reason: "is the same as the current password") }
         let accountKey = "account:\(account.username.prefix(100))"
         try await reserveAttempt(accountKey, limit: limits.perAccount)
-        let stored: PasswordHash? = try await database.withTenant(province) { tx in
-            let rows = try await tx.query(
-                "SELECT parameters::text, salt, hash FROM chitieu.credential WHERE province_id = \(province) AND account_id = \(account.id)",
-                prepared: true)
-            guard let row = rows.first,
-                  let parameters = try? JSONDecoder().decode(Scrypt.Parameters.self, from: Data(try row.decode(String.self, at: 0).utf8))
-            else { return nil }
-            return PasswordHash(parameters: parameters, salt: Array(try row.decode(Data.self, at: 1)), hash: Array(try row.decode(Data.self, at: 2)))
-        }
+        let stored = try await database.withTenant(province) { tx in try await Self.credential(of: account.id, tx: tx) }
         guard let stored, stored.parameters.isValid, rawCurrent.utf8.count <= 1024, try await stored.verify(password: current) else {
             throw ChitieuError(.invalid, field: "current_password", reason: "is not the account's current password")
         }

@@ -50,6 +50,16 @@ private func requireType(_ type: PostgresType, _ ok: Bool, _ swiftType: String) 
     if !ok { throw PostgresDecodingFailure("a \(type) value does not fit \(swiftType)") }
 }
 
+/// `text` read by `parse` when the column's type fits `swiftType`; otherwise a failure saying
+/// which: the type, or `reason` for text that `parse` refuses.
+private func read<Value>(
+    _ text: String, _ type: PostgresType, fits: Bool, _ swiftType: String, else reason: @autoclosure () -> String, _ parse: (String) -> Value?
+) throws(PostgresDecodingFailure) -> Value {
+    try requireType(type, fits, swiftType)
+    guard let value = parse(text) else { throw PostgresDecodingFailure(reason()) }
+    return value
+}
+
 extension String: PostgresNonNullDecodable {
     /// Any type reads as its text form, except bytea (use `Data`).
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> String {
@@ -60,33 +70,25 @@ extension String: PostgresNonNullDecodable {
 
 extension Int: PostgresNonNullDecodable {
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> Int {
-        try requireType(type, type.isInteger, "Int")
-        guard let v = Int(text) else { throw PostgresDecodingFailure("'\(text)' is not an integer") }
-        return v
+        try read(text, type, fits: type.isInteger, "Int", else: "'\(text)' is not an integer") { Int($0) }
     }
 }
 
 extension Int64: PostgresNonNullDecodable {
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> Int64 {
-        try requireType(type, type.isInteger, "Int64")
-        guard let v = Int64(text) else { throw PostgresDecodingFailure("'\(text)' is not an integer") }
-        return v
+        try read(text, type, fits: type.isInteger, "Int64", else: "'\(text)' is not an integer") { Int64($0) }
     }
 }
 
 extension Int32: PostgresNonNullDecodable {
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> Int32 {
-        try requireType(type, type == .int2 || type == .int4, "Int32")
-        guard let v = Int32(text) else { throw PostgresDecodingFailure("'\(text)' does not fit Int32") }
-        return v
+        try read(text, type, fits: type == .int2 || type == .int4, "Int32", else: "'\(text)' does not fit Int32") { Int32($0) }
     }
 }
 
 extension Int16: PostgresNonNullDecodable {
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> Int16 {
-        try requireType(type, type == .int2, "Int16")
-        guard let v = Int16(text) else { throw PostgresDecodingFailure("'\(text)' does not fit Int16") }
-        return v
+        try read(text, type, fits: type == .int2, "Int16", else: "'\(text)' does not fit Int16") { Int16($0) }
     }
 }
 
@@ -117,37 +119,29 @@ extension Bool: PostgresNonNullDecodable {
 
 extension UUID: PostgresNonNullDecodable {
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> UUID {
-        try requireType(type, type == .uuid || type.isText, "UUID")
-        guard let v = UUID(uuidString: text) else { throw PostgresDecodingFailure("'\(text)' is not a UUID") }
-        return v
+        try read(text, type, fits: type == .uuid || type.isText, "UUID", else: "'\(text)' is not a UUID") { UUID(uuidString: $0) }
     }
 }
 
 extension Decimal: PostgresNonNullDecodable {
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> Decimal {
-        try requireType(type, type == .numeric || type.isInteger, "Decimal")
-        guard text != "NaN", let v = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
-            throw PostgresDecodingFailure("'\(text)' is not a decimal number")
+        try read(text, type, fits: type == .numeric || type.isInteger, "Decimal", else: "'\(text)' is not a decimal number") {
+            $0 == "NaN" ? nil : Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX"))
         }
-        return v
     }
 }
 
 extension Date: PostgresNonNullDecodable {
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> Date {
-        try requireType(type, type == .timestamptz || type == .timestamp || type == .date, "Date")
-        guard let v = PostgresDateFormat.parse(text) else {
-            throw PostgresDecodingFailure("'\(text)' is not an ISO timestamp")
+        try read(text, type, fits: type == .timestamptz || type == .timestamp || type == .date, "Date", else: "'\(text)' is not an ISO timestamp") {
+            PostgresDateFormat.parse($0)
         }
-        return v
     }
 }
 
 extension PostgresDate: PostgresNonNullDecodable {
     public static func decode(text: String, type: PostgresType) throws(PostgresDecodingFailure) -> PostgresDate {
-        try requireType(type, type == .date, "PostgresDate")
-        guard let v = PostgresDate(text) else { throw PostgresDecodingFailure("'\(text)' is not a date") }
-        return v
+        try read(text, type, fits: type == .date, "PostgresDate", else: "'\(text)' is not a date") { PostgresDate($0) }
     }
 }
 

@@ -18,25 +18,15 @@ extension Substring: PostgresEncodable {
     public var postgresText: String { String(self) }
 }
 
-extension Int: PostgresEncodable {
-    public static var postgresType: PostgresType { .int8 }
+/// An integer is sent as its decimal text.
+extension PostgresEncodable where Self: BinaryInteger {
     public var postgresText: String { String(self) }
 }
 
-extension Int64: PostgresEncodable {
-    public static var postgresType: PostgresType { .int8 }
-    public var postgresText: String { String(self) }
-}
-
-extension Int32: PostgresEncodable {
-    public static var postgresType: PostgresType { .int4 }
-    public var postgresText: String { String(self) }
-}
-
-extension Int16: PostgresEncodable {
-    public static var postgresType: PostgresType { .int2 }
-    public var postgresText: String { String(self) }
-}
+extension Int: PostgresEncodable { public static var postgresType: PostgresType { .int8 } }
+extension Int64: PostgresEncodable { public static var postgresType: PostgresType { .int8 } }
+extension Int32: PostgresEncodable { public static var postgresType: PostgresType { .int4 } }
+extension Int16: PostgresEncodable { public static var postgresType: PostgresType { .int2 } }
 
 extension Double: PostgresEncodable {
     public static var postgresType: PostgresType { .float8 }

@@ -222,43 +222,50 @@ struct ResultsPageController {
         return WebLayout.redirect(Self.path(id) + "?da=gui")
     }
 
+    /// Makes a move on the result, then goes to its page saying what was done (`move` returns the
+    /// `da` code); nil, with the field the store refused added to `errors`, to show the form again.
+    func attempt(_ id: UUID, errors: inout WebFormErrors, _ move: () async throws -> String) async throws -> Response? {
+        do {
+            return WebLayout.redirect(Self.path(id) + "?da=" + (try await move()))
+        } catch {
+            guard let (field, message) = ResultText.fieldMessage(error) else { throw error }
+            errors.add(field, message)
+            return nil
+        }
+    }
+
     func giveBack(context: AppRequestContext, id: UUID) async throws -> Response {
         let (caller, province) = try context.province()
         let reason = context.form?.text("reason") ?? ""
         var errors = WebFormErrors()
         if reason.isEmpty { errors.add("reason", "Hãy ghi lý do trả lại để đơn vị biết cần sửa gì.") }
-        if errors.isEmpty {
-            do {
-                _ = try await results.giveBack(province: province, id: id, reason: reason, expectedVersion: Self.version(context), caller: caller)
-                return WebLayout.redirect(Self.path(id) + "?da=tra")
-            } catch {
-                guard let (field, message) = ResultText.fieldMessage(error) else { throw error }
-                errors.add(field, message)
-            }
-        }
+        if errors.isEmpty, let done = try await attempt(id, errors: &errors, {
+            _ = try await results.giveBack(province: province, id: id, reason: reason, expectedVersion: Self.version(context), caller: caller)
+            return "tra"
+        }) { return done }
         return try await render(context: context, id: id, notice: nil, errors: errors, correction: nil, reason: reason, status: .unprocessableContent)
+    }
+
+    /// The result of the path and the form posted about it, read with its indicator's fields.
+    func postedForm(context: AppRequestContext, id: UUID, caller: Caller, province: Int64) async throws -> (ResultRecord, ResultForm, WebForm) {
+        guard let posted = context.form else { throw WebError.csrf }
+        let record = try await results.find(province: province, id: id, caller: caller)
+        let indicator = try await IndicatorStore(database: services.database).find(id: record.indicatorID, province: province, caller: caller)
+        return (record, ResultForm(indicator: indicator, form: posted), posted)
     }
 
     func correct(context: AppRequestContext, id: UUID) async throws -> Response {
         let (caller, province) = try context.province()
-        guard let posted = context.form else { throw WebError.csrf }
-        let record = try await results.find(province: province, id: id, caller: caller)
-        let indicator = try await IndicatorStore(database: services.database).find(id: record.indicatorID, province: province, caller: caller)
-        let form = ResultForm(indicator: indicator, form: posted)
+        let (record, form, posted) = try await postedForm(context: context, id: id, caller: caller, province: province)
         let reason = posted.text("reason") ?? ""
         var errors = WebFormErrors()
         let figures = form.figures(errors: &errors)
         if reason.isEmpty { errors.add("reason", "Hãy ghi lý do điều chỉnh.") }
-        if let figures, errors.isEmpty {
-            do {
-                _ = try await results.correct(
-                    province: province, id: id, figures: figures, reason: reason, expectedVersion: Self.version(context) ?? record.version, caller: caller)
-                return WebLayout.redirect(Self.path(id) + "?da=dieu-chinh")
-            } catch {
-                guard let (field, message) = ResultText.fieldMessage(error) else { throw error }
-                errors.add(field, message)
-            }
-        }
+        if let figures, errors.isEmpty, let done = try await attempt(id, errors: &errors, {
+            _ = try await results.correct(
+                province: province, id: id, figures: figures, reason: reason, expectedVersion: Self.version(context) ?? record.version, caller: caller)
+            return "dieu-chinh"
+        }) { return done }
         return try await render(context: context, id: id, notice: nil, errors: errors, correction: form, reason: reason, status: .unprocessableContent)
     }
 
@@ -292,26 +299,19 @@ struct ResultsPageController {
 
     func saveEdit(context: AppRequestContext, id: UUID) async throws -> Response {
         let (caller, province) = try context.province()
-        guard let posted = context.form else { throw WebError.csrf }
-        let record = try await results.find(province: province, id: id, caller: caller)
-        let indicator = try await IndicatorStore(database: services.database).find(id: record.indicatorID, province: province, caller: caller)
-        let form = ResultForm(indicator: indicator, form: posted)
+        let (record, form, posted) = try await postedForm(context: context, id: id, caller: caller, province: province)
         var errors = WebFormErrors()
         if let (period, figures) = form.periodAndFigures(errors: &errors) {
             let input = ResultInput(
                 indicatorID: record.indicatorID, unit: .id(record.unitID), periodStart: PostgresDate(period.start), periodEnd: PostgresDate(period.end),
                 figures: figures)
-            do {
+            let done = try await attempt(id, errors: &errors) {
                 let updated = try await results.update(province: province, id: id, input, expectedVersion: Self.version(context), caller: caller)
-                if posted["action"] == "submit" {
-                    _ = try await results.submit(province: province, id: id, expectedVersion: updated.version, caller: caller)
-                    return WebLayout.redirect(Self.path(id) + "?da=gui")
-                }
-                return WebLayout.redirect(Self.path(id) + "?da=sua")
-            } catch {
-                guard let (field, message) = ResultText.fieldMessage(error) else { throw error }
-                errors.add(field, message)
+                guard posted["action"] == "submit" else { return "sua" }
+                _ = try await results.submit(province: province, id: id, expectedVersion: updated.version, caller: caller)
+                return "gui"
             }
+            if let done { return done }
         }
         return renderEdit(context: context, record: record, form: form, errors: errors, status: .unprocessableContent)
     }
