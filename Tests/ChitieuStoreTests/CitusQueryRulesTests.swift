@@ -336,13 +336,13 @@ extension CitusReadinessTests {
             // Through the coordinator row by row: allowed; with a tenant table joined: not.
             SQLText(origin: "ReformStore.swift", text: "INSERT INTO chitieu.target (province_id, code) SELECT $1, m.code FROM merge_target m ON CONFLICT (province_id, target_id) DO NOTHING"),
             SQLText(origin: "ReformStore.swift", text: """
-                INSERT INTO chitieu.result (province_id, indicator_id) SELECT $1, i.indicator_id FROM merge_result m
-                JOIN chitieu.indicator i ON i.province_id = $1 AND i.code = m.code ON CONFLICT (province_id, result_id) DO NOTHING
+                INSERT INTO chitieu.target (province_id, phase_id) SELECT $1, p.phase_id FROM merge_target m
+                JOIN chitieu.phase p ON p.province_id = $1 AND p.code = m.code ON CONFLICT (province_id, target_id) DO NOTHING
                 """),
         ]
         #expect(Self.writesFromTemporaryTables(merge, tenantTables: tenants) == [
             #"ReformStore.swift: chitieu.\(table) written from a temporary table"#, "ReformStore.swift: chitieu.phase written from a temporary table",
-            "ReformStore.swift: chitieu.result written from a temporary table",
+            "ReformStore.swift: chitieu.target written from a temporary table",
         ])
     }
 
