@@ -48,10 +48,14 @@ public struct ReformStore: Sendable {
         self.database = database
     }
 
-    /// Tables a merge copies from a predecessor, in foreign-key order, and how their ids map.
+    /// Tables a merge copies from a predecessor, in foreign-key order, on the server: staged under
+    /// the predecessor's scope, written by one INSERT … SELECT each under the merged province's.
     /// Accounts (with their credentials and grants) are moved, not copied: a username belongs
     /// to one province.
     static let copied = ["admin_unit", "unit_attribute", "unit_succession", "target", "allocation_rule", "result"]
+    /// Tables a merge reads into the client (a few rows each): the catalogue it matches by code,
+    /// and the accounts it moves.
+    static let readIntoClient = ["phase", "indicator", "account", "credential", "role_grant"]
 
     /// Merges provinces into `province` on `day` (its first day): every predecessor ends the day
     /// before, with its units; its units, unit attributes, succession links, targets, allocation
@@ -135,8 +139,7 @@ public struct ReformStore: Sendable {
     }
 
     /// Writes rows (values as text, cast to each column's type) in multi-row INSERT … VALUES
-    /// batches. On Citus a tenant table is written neither from a temporary table nor by an
-    /// INSERT … SELECT across provinces (both are refused there under row-level security).
+    /// batches, for the few rows a merge reads into the client.
     static func insert(
         _ table: String, _ columns: [Column], _ rows: [[String?]], overridingIdentity: Bool = false, onConflict: String = "", _ c: PostgresConnection
     ) async throws -> Int {
@@ -159,6 +162,63 @@ public struct ReformStore: Sendable {
         return written
     }
 
+    /// One province's rows of a copied table kept in the temporary table `merge_<table>` (dropped
+    /// at the end of the transaction), read under its scope. How many rows it holds.
+    static func stage(_ table: String, province: Int64, _ c: PostgresConnection) async throws -> Int {
+        try await c.executeScript("DROP TABLE IF EXISTS merge_\(table); CREATE TEMPORARY TABLE merge_\(table) ON COMMIT DROP AS SELECT * FROM chitieu.\(table) WHERE false")
+        var bindings = PostgresBindings()
+        bindings.append(province)
+        return try await c.query(PostgresQuery(unsafeSQL: "INSERT INTO merge_\(table) SELECT * FROM chitieu.\(table) WHERE province_id = $1", bindings: bindings)).affectedRows
+    }
+
+    /// The staged rows of a copied table written under the merged province `b` by one
+    /// INSERT … SELECT: their ids kept, indicators and phases mapped by the merged province's ids
+    /// of the same codes (old id → new id), idempotency keys left behind (a key belongs to the
+    /// province it was sent to). The statement reads no tenant table and names a conflict on the
+    /// primary key: Citus then runs it through the coordinator and writes each row with an INSERT,
+    /// which row-level security allows (without ON CONFLICT it copies, which it refuses). A row
+    /// whose id is taken is not skipped: the count must be the staged one.
+    static func writeStaged(
+        _ table: String, staged: Int, into b: Int64, phases: [Int64: Int64], indicators: [Int64: Int64], _ c: PostgresConnection
+    ) async throws -> Int {
+        let columns = try await Self.columns(table, c).map(\.name)
+        let key = try await c.query(
+            """
+            SELECT a.attname::text FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)
+            WHERE k.conrelid = ('chitieu.' || \(table))::regclass AND k.contype = 'p'
+            """
+        ).map { try $0.decode(String.self, at: 0) }
+        let values = columns.map { name -> String in
+            switch name {
+            case "province_id": "$1"
+            case "indicator_id": "mi.new_id"
+            case "phase_id": "mp.new_id"
+            case "idempotency_key", "idempotency_fingerprint": "NULL"
+            default: "m." + PostgresQuery.quoteIdentifier(name)
+            }
+        }
+        var bindings = PostgresBindings()
+        bindings.append(b)
+        for map in [indicators, phases] {
+            bindings.append(Array(map.keys))
+            bindings.append(Array(map.values))
+        }
+        let list = columns.map(PostgresQuery.quoteIdentifier).joined(separator: ", ")
+        let written = try await c.query(PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO chitieu.\(table) (\(list)) OVERRIDING SYSTEM VALUE
+                SELECT \(values.joined(separator: ", ")) FROM merge_\(table) m
+                \(columns.contains("indicator_id") ? "LEFT JOIN unnest($2::bigint[], $3::bigint[]) AS mi (old_id, new_id) ON mi.old_id = m.indicator_id" : "")
+                \(columns.contains("phase_id") ? "LEFT JOIN unnest($4::bigint[], $5::bigint[]) AS mp (old_id, new_id) ON mp.old_id = m.phase_id" : "")
+                ON CONFLICT \(key.isEmpty ? "" : "(" + key.map(PostgresQuery.quoteIdentifier).joined(separator: ", ") + ")") DO NOTHING
+                """, bindings: bindings)).affectedRows
+        guard written == staged else {
+            throw ChitieuError(.conflict, field: "--from", reason: "\(staged - written) of the \(staged) rows of \(table) have ids the merged province holds already")
+        }
+        try await c.executeScript("DROP TABLE merge_\(table)")
+        return written
+    }
+
     /// Copies one predecessor into the merged province, inside the merge's transaction: what is
     /// carried is read under the predecessor's scope, then written under the merged province's
     /// (one province per statement, so that on Citus each runs on one worker).
@@ -166,10 +226,10 @@ public struct ReformStore: Sendable {
         _ p: Province, into province: Province, on day: PostgresDate, lastDay: PostgresDate, actor: Actor, _ c: PostgresConnection
     ) async throws -> [String: Int] {
         let b = province.id
-        let (snapshots, endedRoots) = try await end(p, lastDay: lastDay, c)
+        let (snapshots, staged, endedRoots) = try await end(p, lastDay: lastDay, c)
         try await use(b, c)
         var carried = try await carryCatalogue(p, into: province, snapshots, c)
-        carried.merge(try await copyRows(snapshots, into: b, c)) { $1 }
+        carried.merge(try await copyRows(snapshots, staged: staged, into: b, c)) { $1 }
         carried["grants_made_read_only"] = try await endGrants(snapshots["role_grant"]!, into: b, on: day, lastDay: lastDay, actor: actor, c)
         try await c.query("UPDATE chitieu.login_name SET province_id = \(b) WHERE province_id = \(p.id)")
         carried["province_links"] = try await linkUnits(endedRoots, into: province, on: day, c)
@@ -194,17 +254,21 @@ public struct ReformStore: Sendable {
     }
 
     /// Ends the predecessor and its units the day before the merge, under its scope: the
-    /// snapshots of what is carried, and its own unit and districts that ended.
-    private func end(_ p: Province, lastDay: PostgresDate, _ c: PostgresConnection) async throws -> ([String: Snapshot], endedRoots: [Int64]) {
+    /// snapshots of the catalogue and accounts, the copied tables staged (their rows, by table),
+    /// and its own unit and districts that ended.
+    private func end(_ p: Province, lastDay: PostgresDate, _ c: PostgresConnection) async throws -> ([String: Snapshot], staged: [String: Int], endedRoots: [Int64]) {
         try await c.query("UPDATE chitieu.province SET valid_to = \(lastDay) WHERE province_id = \(p.id) AND (valid_to IS NULL OR valid_to > \(lastDay))")
         try await c.query(
             """
             UPDATE chitieu.admin_unit SET valid_to = \(lastDay)
             WHERE province_id = \(p.id) AND valid_from <= \(lastDay) AND (valid_to IS NULL OR valid_to > \(lastDay))
             """)
-        var snapshots: [String: Snapshot] = [:]
-        for table in Self.copied + ["phase", "indicator", "account", "credential", "role_grant"] {
+        var snapshots: [String: Snapshot] = [:], staged: [String: Int] = [:]
+        for table in Self.readIntoClient {
             snapshots[table] = try await Self.snapshot(table, province: p.id, c)
+        }
+        for table in Self.copied {
+            staged[table] = try await Self.stage(table, province: p.id, c)
         }
         let endedRoots = try await c.query(
             """
@@ -212,7 +276,7 @@ public struct ReformStore: Sendable {
             WHERE province_id = \(p.id) AND level IN ('province', 'district') AND valid_to = \(lastDay) ORDER BY unit_id
             """
         ).map { try $0.decode(Int64.self, at: 0) }
-        return (snapshots, endedRoots)
+        return (snapshots, staged, endedRoots)
     }
 
     /// The phases and indicators the merged province lacks (matched by code), created; the
@@ -247,37 +311,33 @@ public struct ReformStore: Sendable {
     }
 
     /// The merged province's ids of a catalogue table, by the predecessor's ids in `snapshot`, matched by code.
-    private func idMap(_ table: String, _ id: String, _ snapshot: Snapshot, into b: Int64, _ c: PostgresConnection) async throws -> [String: String] {
+    private func idMap(_ table: String, _ id: String, _ snapshot: Snapshot, into b: Int64, _ c: PostgresConnection) async throws -> [Int64: Int64] {
         let byCode = Dictionary(
             uniqueKeysWithValues: try await c.query(PostgresQuery(
-                unsafeSQL: "SELECT code, \(id)::text FROM chitieu.\(table) WHERE province_id = $1",
+                unsafeSQL: "SELECT code, \(id) FROM chitieu.\(table) WHERE province_id = $1",
                 bindings: { var x = PostgresBindings(); x.append(b); return x }())
-            ).map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) })
-        var map: [String: String] = [:]
+            ).map { (try $0.decode(String.self, at: 0), try $0.decode(Int64.self, at: 1)) })
+        var map: [Int64: Int64] = [:]
         for (old, code) in zip(snapshot.values(id), snapshot.values("code")) {
-            if let old, let code, let new = byCode[code] { map[old] = new }
+            if let old = old.flatMap({ Int64($0) }), let code, let new = byCode[code] { map[old] = new }
         }
         return map
     }
 
-    /// The predecessor's rows copied under the merged province, with their ids; indicators and
-    /// phases mapped; an idempotency key belongs to the province it was sent to.
-    private func copyRows(_ snapshots: [String: Snapshot], into b: Int64, _ c: PostgresConnection) async throws -> [String: Int] {
+    /// The predecessor's rows copied under the merged province, with their ids: the staged
+    /// tables on the server (indicators and phases mapped), then its accounts, credentials and
+    /// grants from the client.
+    private func copyRows(_ snapshots: [String: Snapshot], staged: [String: Int], into b: Int64, _ c: PostgresConnection) async throws -> [String: Int] {
         let phaseIDs = try await idMap("phase", "phase_id", snapshots["phase"]!, into: b, c)
         let indicatorIDs = try await idMap("indicator", "indicator_id", snapshots["indicator"]!, into: b, c)
         var carried: [String: Int] = [:]
-        for table in Self.copied + ["account", "credential", "role_grant"] {
+        for table in Self.copied {
+            carried[table] = try await Self.writeStaged(table, staged: staged[table] ?? 0, into: b, phases: phaseIDs, indicators: indicatorIDs, c)
+        }
+        for table in ["account", "credential", "role_grant"] {
             let snapshot = snapshots[table]!
             let rows = snapshot.rows.map { row in
-                zip(row, snapshot.columns).map { value, column -> String? in
-                    switch column.name {
-                    case "province_id": String(b)
-                    case "indicator_id": value.flatMap { indicatorIDs[$0] }
-                    case "phase_id": value.flatMap { phaseIDs[$0] }
-                    case "idempotency_key", "idempotency_fingerprint": nil
-                    default: value
-                    }
-                }
+                zip(row, snapshot.columns).map { value, column -> String? in column.name == "province_id" ? String(b) : value }
             }
             carried[table] = try await Self.insert(table, snapshot.columns, rows, overridingIdentity: true, c)
         }
