@@ -37,55 +37,87 @@ CREATE TABLE fk_study.target_src AS SELECT :tcols FROM chitieu.target;
 CREATE TABLE fk_study.result_src AS SELECT :rcols FROM chitieu.result WHERE province_id % 3 = 0;
 SELECT (SELECT count(*) FROM fk_study.target_src) AS target_rows, (SELECT count(*) FROM fk_study.result_src) AS result_rows;
 
--- One empty copy per variant.
-CREATE TABLE fk_study.target_bare (LIKE chitieu.target INCLUDING DEFAULTS INCLUDING IDENTITY);
-CREATE TABLE fk_study.result_bare (LIKE chitieu.result INCLUDING DEFAULTS INCLUDING GENERATED);
-CREATE TABLE fk_study.target_keys (LIKE chitieu.target INCLUDING ALL);
-CREATE TABLE fk_study.result_keys (LIKE chitieu.result INCLUDING ALL);
-CREATE TABLE fk_study.target_set (LIKE chitieu.target INCLUDING ALL);
-CREATE TABLE fk_study.result_set (LIKE chitieu.result INCLUDING ALL);
-CREATE TABLE fk_study.target_fk (LIKE chitieu.target INCLUDING ALL);
-CREATE TABLE fk_study.result_fk (LIKE chitieu.result INCLUDING ALL);
-CREATE TABLE fk_study.target_nv (LIKE chitieu.target INCLUDING ALL);
-CREATE TABLE fk_study.result_nv (LIKE chitieu.result INCLUDING ALL);
-CREATE TABLE fk_study.target_unit (LIKE chitieu.target INCLUDING ALL);
-CREATE TABLE fk_study.result_unit (LIKE chitieu.result INCLUDING ALL);
-CREATE TABLE fk_study.target_owner (LIKE chitieu.target INCLUDING ALL);
-CREATE TABLE fk_study.result_owner (LIKE chitieu.result INCLUDING ALL);
-ALTER TABLE fk_study.target_owner OWNER TO chitieu_owner;
-ALTER TABLE fk_study.result_owner OWNER TO chitieu_owner;
-GRANT SELECT ON fk_study.target_src, fk_study.result_src TO chitieu_owner;
-GRANT INSERT ON fk_study.timing TO chitieu_owner;
+-- The keys chitieu has (SQL/migrations/0002), per table.
+CREATE TABLE fk_study.parent (tbl text, name text, parent text, cols text, on_delete text);
+INSERT INTO fk_study.parent VALUES
+    ('target', 'indicator', 'chitieu.indicator', 'province_id, indicator_id', 'CASCADE'),
+    ('target', 'unit', 'chitieu.admin_unit', 'province_id, unit_id', 'RESTRICT'),
+    ('target', 'phase', 'chitieu.phase', 'province_id, phase_id', 'RESTRICT'),
+    ('result', 'province', 'chitieu.province', 'province_id', 'CASCADE'),
+    ('result', 'indicator', 'chitieu.indicator', 'province_id, indicator_id', 'RESTRICT'),
+    ('result', 'unit', 'chitieu.admin_unit', 'province_id, unit_id', 'RESTRICT');
 
--- The keys chitieu has (SQL/migrations/0002), on the copies that keep them.
-DO $$
-DECLARE t text;
+-- Adds ('ADD', 'ADD NOT VALID'), drops or validates the keys of a copy (the unit copy: its one key).
+CREATE FUNCTION fk_study.keys(p_tbl text, p_copy text, p_action text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE k record;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['target_fk', 'target_nv', 'target_owner'] LOOP
-        EXECUTE format('ALTER TABLE fk_study.%I
-            ADD CONSTRAINT %I FOREIGN KEY (province_id, indicator_id) REFERENCES chitieu.indicator (province_id, indicator_id) ON DELETE CASCADE,
-            ADD CONSTRAINT %I FOREIGN KEY (province_id, unit_id) REFERENCES chitieu.admin_unit (province_id, unit_id) ON DELETE RESTRICT,
-            ADD CONSTRAINT %I FOREIGN KEY (province_id, phase_id) REFERENCES chitieu.phase (province_id, phase_id) ON DELETE RESTRICT',
-            t, t || '_indicator', t || '_unit', t || '_phase');
-    END LOOP;
-    FOREACH t IN ARRAY ARRAY['result_fk', 'result_nv', 'result_owner'] LOOP
-        EXECUTE format('ALTER TABLE fk_study.%I
-            ADD CONSTRAINT %I FOREIGN KEY (province_id) REFERENCES chitieu.province (province_id) ON DELETE CASCADE,
-            ADD CONSTRAINT %I FOREIGN KEY (province_id, indicator_id) REFERENCES chitieu.indicator (province_id, indicator_id) ON DELETE RESTRICT,
-            ADD CONSTRAINT %I FOREIGN KEY (province_id, unit_id) REFERENCES chitieu.admin_unit (province_id, unit_id) ON DELETE RESTRICT',
-            t, t || '_province', t || '_indicator', t || '_unit');
+    FOR k IN SELECT * FROM fk_study.parent WHERE tbl = p_tbl AND (p_copy <> 'unit' OR name = 'unit') LOOP
+        EXECUTE format(CASE p_action
+            WHEN 'DROP' THEN 'ALTER TABLE fk_study.%1$I DROP CONSTRAINT %2$I'
+            WHEN 'VALIDATE' THEN 'ALTER TABLE fk_study.%1$I VALIDATE CONSTRAINT %2$I'
+            ELSE 'ALTER TABLE fk_study.%1$I ADD CONSTRAINT %2$I FOREIGN KEY (%3$s) REFERENCES %4$s (%3$s) ON DELETE %5$s'
+                 || CASE WHEN p_action = 'ADD NOT VALID' THEN ' NOT VALID' ELSE '' END END,
+            p_tbl || '_' || p_copy, p_tbl || '_' || p_copy || '_' || k.name, k.cols, k.parent, k.on_delete);
     END LOOP;
 END $$;
-ALTER TABLE fk_study.target_unit ADD FOREIGN KEY (province_id, unit_id) REFERENCES chitieu.admin_unit (province_id, unit_id) ON DELETE RESTRICT;
-ALTER TABLE fk_study.result_unit ADD FOREIGN KEY (province_id, unit_id) REFERENCES chitieu.admin_unit (province_id, unit_id) ON DELETE RESTRICT;
+
+-- (d): for each parent, one query over the batch's distinct references, which locks them
+-- FOR KEY SHARE as a key's check does; refuses the batch if one is missing.
+CREATE FUNCTION fk_study.check_references(p_tbl text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE k record; missing bigint;
+BEGIN
+    FOR k IN SELECT * FROM fk_study.parent WHERE tbl = p_tbl LOOP
+        EXECUTE format('WITH refs AS MATERIALIZED (SELECT DISTINCT %1$s FROM fk_study.%2$I),
+                        held AS (SELECT 1 FROM %3$s x JOIN refs r USING (%1$s) FOR KEY SHARE OF x)
+                        SELECT (SELECT count(*) FROM refs) - (SELECT count(*) FROM held)', k.cols, p_tbl || '_src', k.parent) INTO missing;
+        IF missing > 0 THEN RAISE EXCEPTION '% references to % missing', missing, k.parent; END IF;
+    END LOOP;
+END $$;
+
+-- One variant written once (in one transaction, its keys' work included): the seconds, recorded.
+CREATE FUNCTION fk_study.timed(p_tbl text, p_variant text, p_round int) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE
+    copy text := CASE p_variant WHEN 'bare' THEN 'bare' WHEN '(b) keys' THEN 'keys' WHEN '(a) fk' THEN 'fk'
+                 WHEN '(c) not valid + validate' THEN 'nv' WHEN '(d) set-wise check' THEN 'set' WHEN '(e) unit key only' THEN 'unit' ELSE 'owner' END;
+    cols text;
+    t0 timestamptz := clock_timestamp();
+    seconds numeric;
+BEGIN
+    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols FROM pg_attribute
+    WHERE attrelid = ('chitieu.' || p_tbl)::regclass AND attnum > 0 AND NOT attisdropped AND attidentity = '' AND attgenerated = '';
+    IF copy = 'nv' THEN PERFORM fk_study.keys(p_tbl, copy, 'DROP'); END IF;
+    IF copy = 'set' THEN PERFORM fk_study.check_references(p_tbl); END IF;
+    EXECUTE format('INSERT INTO fk_study.%I (%s) SELECT %s FROM fk_study.%I', p_tbl || '_' || copy, cols, cols, p_tbl || '_src');
+    IF copy = 'nv' THEN
+        PERFORM fk_study.keys(p_tbl, copy, 'ADD NOT VALID');
+        PERFORM fk_study.keys(p_tbl, copy, 'VALIDATE');
+    END IF;
+    seconds := extract(epoch FROM clock_timestamp() - t0);
+    INSERT INTO fk_study.timing VALUES (p_tbl, p_variant, p_round, seconds);
+    RETURN round(seconds, 2);
+END $$;
+
+-- One empty copy per variant, the keys on those that keep them.
+DO $$
+DECLARE t text; c text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['target', 'result'] LOOP
+        EXECUTE format('CREATE TABLE fk_study.%I (LIKE chitieu.%I INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED)', t || '_bare', t);
+        FOREACH c IN ARRAY ARRAY['keys', 'set', 'fk', 'nv', 'unit', 'owner'] LOOP
+            EXECUTE format('CREATE TABLE fk_study.%I (LIKE chitieu.%I INCLUDING ALL)', t || '_' || c, t);
+            IF c IN ('fk', 'nv', 'owner', 'unit') THEN PERFORM fk_study.keys(t, c, 'ADD'); END IF;
+        END LOOP;
+        EXECUTE format('ALTER TABLE fk_study.%I OWNER TO chitieu_owner', t || '_owner');
+    END LOOP;
+END $$;
+GRANT SELECT ON fk_study.target_src, fk_study.result_src, fk_study.parent TO chitieu_owner;
+GRANT INSERT ON fk_study.timing TO chitieu_owner;
 VACUUM ANALYZE fk_study.target_src, fk_study.result_src, chitieu.admin_unit, chitieu.indicator, chitieu.phase, chitieu.province;
 
 \timing on
 \set round 1
 \ir fk_study_round.sql
-\set round 2
 \ir fk_study_round.sql
-\set round 3
 \ir fk_study_round.sql
 \timing off
 
