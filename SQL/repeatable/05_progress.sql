@@ -24,9 +24,11 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT p_count || ':' || coalesce(p_hash, 0) $$;
 -- compute_progress adds the source of the functions that compute the figures, and, separately,
 -- the versions of the phase's figures themselves (chitieu.progress_figure_versions), so figures
 -- deleted or changed by hand are computed again too.
+-- (PL/pgSQL: Citus cannot plan an SQL function's query on its parameters.)
 CREATE OR REPLACE FUNCTION chitieu.progress_inputs(p_province_id bigint, p_phase_id bigint, p_today date) RETURNS text
-LANGUAGE sql STABLE AS $$
-    WITH ph AS (SELECT * FROM chitieu.phase WHERE province_id = p_province_id AND phase_id = p_phase_id)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (WITH ph AS (SELECT * FROM chitieu.phase WHERE province_id = p_province_id AND phase_id = p_phase_id)
     SELECT md5(concat_ws('/',
         (SELECT chitieu.elapsed_share(ph.first_year, ph.last_year, p_today) || ';'
                 || string_agg(chitieu.elapsed_share(y, y, p_today)::text, ',' ORDER BY y)
@@ -42,16 +44,19 @@ LANGUAGE sql STABLE AS $$
         (SELECT chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))) FROM chitieu.target x
          WHERE x.province_id = p_province_id AND x.phase_id = p_phase_id),
         (SELECT chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))) FROM chitieu.result x, ph
-         WHERE x.province_id = p_province_id AND x.state IN ('approved', 'submitted') AND x.year BETWEEN ph.first_year AND ph.last_year)))
+         WHERE x.province_id = p_province_id AND x.state IN ('approved', 'submitted') AND x.year BETWEEN ph.first_year AND ph.last_year))));
+END
 $$;
 COMMENT ON FUNCTION chitieu.progress_inputs(bigint, bigint, date) IS
     'Digest of the row versions a full computation of the phase reads and of the elapsed shares on the date.';
 
 -- The row versions of a phase's figures.
 CREATE OR REPLACE FUNCTION chitieu.progress_figure_versions(p_province_id bigint, p_phase_id bigint) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT md5(chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))))
-    FROM chitieu.progress x WHERE x.province_id = p_province_id AND x.phase_id = p_phase_id
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT md5(chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))))
+            FROM chitieu.progress x WHERE x.province_id = p_province_id AND x.phase_id = p_phase_id);
+END
 $$;
 COMMENT ON FUNCTION chitieu.progress_figure_versions(bigint, bigint) IS
     'Digest of the row versions of the phase''s completion figures.';
