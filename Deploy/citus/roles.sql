@@ -6,7 +6,7 @@
 --
 -- Citus creates on the workers the owner of every object it creates there, and updates a role
 -- that exists there already, which only a superuser may do: run by the owner (`CREATE COLLATION`
--- in the first migration), that fails with "must be superuser to alter superuser roles or change
+-- in the baseline), that fails with "must be superuser to alter superuser roles or change
 -- superuser attribute". Here a superuser makes Citus create or update every role of chitieu on
 -- the workers, and record it as copied: those that exist (a database that served chitieu on one
 -- server: the owner, chitieu_app, chitieu_reporting, the reporting groups and logins) and the

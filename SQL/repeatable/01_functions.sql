@@ -1,8 +1,8 @@
 -- Functions: re-applied, with the other re-runnable files, whenever one of them changes.
 --
 -- A function that changes lives here and is changed here, not copied into a new migration (see
--- SQL/README.md). The migration that first created it stays as it was: a fresh
--- database replays it, then this file gives the current definition. CREATE OR REPLACE keeps a
+-- SQL/README.md). The baseline holds none of these: a new database runs it, then this file
+-- gives the current definition. CREATE OR REPLACE keeps a
 -- function's privileges and whatever depends on it (views, policies); the grants below state them
 -- anyway.
 

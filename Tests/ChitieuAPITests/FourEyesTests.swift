@@ -82,42 +82,4 @@ struct FourEyesTests {
         #expect(approved.status == 0 && approved.output.contains("approved"), "\(approved.error)")
         await world.shutdown()
     }
-
-    /// Migration 0019 gives results recorded before it the author of their last change, from the
-    /// audit log (else their creator), province by province under row-level security.
-    @Test func resultsRecordedBeforeTheMigrationTakeTheirLastEditorFromTheAuditLog() async throws {
-        let world = try await Self.world()
-        let results = ResultStore(database: world.app)
-        let commune = try await world.caller("xa10", in: world.a)
-        let district = try await world.caller("huyen10", in: world.a)
-        func input(_ value: Int) -> ResultInput {
-            ResultInput(
-                indicatorID: world.indicators[0], unit: .id(world.unitsA.commune), periodStart: PostgresDate(year: 2025, month: 1, day: 1),
-                periodEnd: PostgresDate(year: 2025, month: 3, day: 31), figures: ResultFigures(value: value))
-        }
-        let edited = try await results.create(province: world.a.id, input(3), submit: false, idempotencyKey: nil, caller: commune).result
-        _ = try await results.update(province: world.a.id, id: edited.id, input(4), expectedVersion: 1, caller: district)
-        let untouched = try await results.create(province: world.a.id, input(5), submit: true, idempotencyKey: nil, caller: commune).result
-
-        let su = try await world.db.superuserConnection()
-        try await su.query("UPDATE chitieu.result SET last_edited_by = NULL WHERE province_id = \(world.a.id)")
-        await su.close()
-        let migration = try String(
-            contentsOf: try TestDatabase.sqlDirectory().appendingPathComponent("migrations/0019_phase_plan_and_result_editor.sql"), encoding: .utf8)
-        let backfill = String(migration[try #require(migration.range(of: "DO $$")).lowerBound...])
-        let owner = world.db.ownerPool(maxConnections: 1)
-        try await owner.withConnection { c in
-            try await c.withTransaction { tx in try await tx.query(PostgresQuery(unsafeSQL: backfill)) }
-        }
-        await owner.shutdown()
-
-        let rows = try await world.app.withTenant(world.a.id) { tx in
-            try await tx.query("SELECT result_id, last_edited_by FROM chitieu.result WHERE province_id = \(world.a.id)")
-        }
-        var editors: [UUID: UUID?] = [:]
-        for row in rows { editors[try row.decode(UUID.self, at: 0)] = try row.decode(UUID?.self, at: 1) }
-        #expect(editors[edited.id] == district.actor.accountID)
-        #expect(editors[untouched.id] == commune.actor.accountID)
-        await world.shutdown()
-    }
 }

@@ -93,12 +93,16 @@ struct DoctorTests {
         #expect(pending.detail.contains("pending 9998_later"))
         #expect(pending.detail.contains("chitieu db migrate"))
 
+        // What the baseline replaced is held against its list: a checksum that differs from the
+        // database's record is a changed file; a recorded version the list lacks is unknown.
         var edited = try MigrationSet.load(from: try TestDatabase.sqlDirectory())
-        edited.migrations[0].sql += "\n-- a quiet edit\n"
-        let last = edited.migrations.removeLast()
+        var baseline = try #require(edited.baseline)
+        baseline.replaces[0].checksum = String(repeating: "0", count: 64)
+        let last = baseline.replaces.removeLast()
+        edited.baseline = baseline
         let changed = try #require(try await run(app, set: edited)["migrations"])
         #expect(changed.status == .fail)
-        #expect(changed.detail.contains("changed since applied \(String(format: "%04d", edited.migrations[0].version))_"))
+        #expect(changed.detail.contains("changed since applied \(String(format: "%04d", baseline.replaces[0].version))_"))
         #expect(changed.detail.contains("unknown to this binary \(String(format: "%04d", last.version))_\(last.name)"))
         await app.shutdown()
     }

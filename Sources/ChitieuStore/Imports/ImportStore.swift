@@ -68,7 +68,7 @@ public struct ImportStore: Sendable {
                 return report
             }
             let jobs = submit ? Self.progressJobs(fresh, phases: context.phases, province: province) : []
-            let written = try await tx.commit(after: [Self.insert(fresh, submit: submit, caller: caller, province: province)] + jobs)
+            let written = try await tx.commit(after: Self.insert(fresh, submit: submit, caller: caller, province: province) + jobs)
             report.recorded = written[0].affectedRows
             report.unchanged = checked.count - report.recorded
             return report

@@ -25,6 +25,57 @@ public struct RepeatableScript: Sendable, Hashable {
     public var sql: String
 }
 
+/// A migration the baseline replaces: its version, and the name and checksum a database
+/// migrated step by step recorded for it (`SQL/migrations/baseline.replaces`).
+public struct ReplacedMigration: Sendable, Hashable {
+    /// Its number.
+    public var version: Int
+    /// The name after the number.
+    public var name: String
+    /// SHA-256 (hex) of its file, as `Migrator` computed it when the file was applied.
+    public var checksum: String
+}
+
+/// The schema of the first migrations in one file (`SQL/migrations/baseline.sql`): a new
+/// database runs it instead of them and records each as applied; a database that applied them
+/// skips it.
+public struct Baseline: Sendable, Hashable {
+    /// The SQL text.
+    public var sql: String
+    /// The migrations it replaces, by increasing version.
+    public var replaces: [ReplacedMigration]
+
+    /// Creates a baseline from values.
+    public init(sql: String, replaces: [ReplacedMigration]) {
+        self.sql = sql
+        self.replaces = replaces.sorted { $0.version < $1.version }
+    }
+
+    /// The last version it replaces: numbered files come after it.
+    public var lastVersion: Int { replaces.last?.version ?? 0 }
+
+    /// Reads a `baseline.replaces` text: `NNNN name checksum` a line; `#` starts a comment.
+    public static func parseReplaces(_ text: String) throws -> [ReplacedMigration] {
+        var entries: [ReplacedMigration] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.prefix { $0 != "#" }.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard fields.count == 3, let version = Int(fields[0]),
+                fields[2].count == 64, fields[2].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+            else {
+                throw SQLDirectoryError(
+                    description: "baseline.replaces line \(index + 1) is not 'NNNN name checksum' (a version, a name, a SHA-256 in lower-case hex): \(line)")
+            }
+            guard version > (entries.last?.version ?? 0) else {
+                throw SQLDirectoryError(description: "baseline.replaces line \(index + 1): versions must increase, \(version) does not")
+            }
+            entries.append(ReplacedMigration(version: version, name: fields[1], checksum: fields[2]))
+        }
+        return entries
+    }
+}
+
 /// Why the SQL folder could not be read.
 public struct SQLDirectoryError: Error, CustomStringConvertible {
     /// What went wrong.
@@ -33,30 +84,45 @@ public struct SQLDirectoryError: Error, CustomStringConvertible {
 
 /// The migrations and re-runnable files of the `SQL/` folder.
 public struct MigrationSet: Sendable {
-    /// Migrations by increasing version.
+    /// The first migrations in one file, when the folder has one.
+    public var baseline: Baseline?
+    /// Numbered migration files (after the baseline's versions) by increasing version.
     public var migrations: [Migration]
     /// Re-runnable files by name.
     public var repeatables: [RepeatableScript]
 
     /// Creates a set from values (tests).
-    public init(migrations: [Migration], repeatables: [RepeatableScript]) {
+    public init(migrations: [Migration], repeatables: [RepeatableScript], baseline: Baseline? = nil) {
+        self.baseline = baseline
         self.migrations = migrations.sorted { $0.version < $1.version }
         self.repeatables = repeatables.sorted { $0.name < $1.name }
     }
 
-    /// Reads `migrations/NNNN_name.sql` and `repeatable/*.sql` under a folder.
+    /// How many migrations a current database has applied: those the baseline replaces and the files.
+    public var versionCount: Int { (baseline?.replaces.count ?? 0) + migrations.count }
+
+    /// The file names of the baseline in the migrations folder.
+    static let baselineFile = "baseline.sql", replacesFile = "baseline.replaces"
+
+    /// Reads `migrations/baseline.sql` with `migrations/baseline.replaces` (when there),
+    /// `migrations/NNNN_name.sql` and `repeatable/*.sql` under a folder.
     public static func load(from directory: URL) throws -> MigrationSet {
         let fm = FileManager.default
         let migrationsDir = directory.appendingPathComponent("migrations")
         guard let names = try? fm.contentsOfDirectory(atPath: migrationsDir.path) else {
             throw SQLDirectoryError(description: "no migrations folder at \(migrationsDir.path)")
         }
+        let baseline = try loadBaseline(migrationsDir, names: names)
         var migrations: [Migration] = []
         var versions: Set<Int> = []
-        for file in names.sorted() where file.hasSuffix(".sql") {
+        for file in names.sorted() where file.hasSuffix(".sql") && file != baselineFile {
             let stem = file.dropLast(4)
             guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]) else {
                 throw SQLDirectoryError(description: "migration file \(file) is not named NNNN_name.sql")
+            }
+            if let baseline, version <= baseline.lastVersion {
+                throw SQLDirectoryError(
+                    description: "migration file \(file) has a version the baseline replaces (up to \(String(format: "%04d", baseline.lastVersion))): delete it, or number it after")
             }
             guard versions.insert(version).inserted else {
                 throw SQLDirectoryError(description: "two migration files have the version \(version)")
@@ -70,7 +136,24 @@ public struct MigrationSet: Sendable {
             let sql = try String(contentsOf: repeatableDir.appendingPathComponent(file), encoding: .utf8)
             repeatables.append(RepeatableScript(name: file, sql: sql))
         }
-        return MigrationSet(migrations: migrations, repeatables: repeatables)
+        return MigrationSet(migrations: migrations, repeatables: repeatables, baseline: baseline)
+    }
+
+    /// The baseline and its list of replaced migrations: both files or neither.
+    static func loadBaseline(_ migrationsDir: URL, names: [String]) throws -> Baseline? {
+        switch (names.contains(baselineFile), names.contains(replacesFile)) {
+        case (false, false):
+            return nil
+        case (true, true):
+            let sql = try String(contentsOf: migrationsDir.appendingPathComponent(baselineFile), encoding: .utf8)
+            let list = try String(contentsOf: migrationsDir.appendingPathComponent(replacesFile), encoding: .utf8)
+            let replaces = try Baseline.parseReplaces(list)
+            guard !replaces.isEmpty else { throw SQLDirectoryError(description: "\(replacesFile) lists no migration") }
+            return Baseline(sql: sql, replaces: replaces)
+        case (let hasSQL, _):
+            throw SQLDirectoryError(
+                description: "the migrations folder has \(hasSQL ? baselineFile : replacesFile) without \(hasSQL ? replacesFile : baselineFile): the baseline needs both")
+        }
     }
 
     /// Finds the `SQL/` folder: `CHITIEU_SQL_DIR`, then `../share/chitieu/SQL` beside the

@@ -24,15 +24,20 @@ public struct MigrationStatus: Sendable {
 
 /// What a `migrate` run did.
 public struct MigrationReport: Sendable {
-    /// Migrations applied by this run.
+    /// Migrations applied by this run. Those the baseline replaced come first and carry no SQL of
+    /// their own: the baseline's ran for them all.
     public var applied: [Migration] = []
+    /// Whether this run created the schema from the baseline.
+    public var baseline = false
     /// Re-runnable files applied by this run.
     public var repeatablesApplied: [String] = []
 }
 
 /// Applies migrations: each in its own transaction, under an advisory lock so that two
 /// concurrent runs are safe (one waits, then finds nothing to do), recording version and
-/// checksum; refuses when an applied migration's file has changed.
+/// checksum; refuses when an applied migration's file has changed. On a new database the
+/// baseline runs instead of the migrations it replaces, which are recorded as applied with the
+/// names and checksums of their files, as on a database migrated step by step.
 public struct Migrator: Sendable {
     /// The files.
     public let set: MigrationSet
@@ -92,22 +97,30 @@ public struct Migrator: Sendable {
         return result
     }
 
+    /// Every migration this program knows, with the checksum a database records for it: those
+    /// the baseline replaces as listed beside it, then the numbered files.
+    func expected(on connection: PostgresConnection) async throws -> [ReplacedMigration] {
+        let sums = try await Self.checksums(set.migrations.map(\.sql), on: connection)
+        let files = zip(set.migrations, sums).map { ReplacedMigration(version: $0.version, name: $0.name, checksum: $1) }
+        return (set.baseline?.replaces ?? []) + files
+    }
+
     /// The state of every migration, files and database together.
     public func status(on connection: PostgresConnection) async throws -> [MigrationStatus] {
         let applied = try await Self.applied(on: connection)
-        let sums = try await Self.checksums(set.migrations.map(\.sql), on: connection)
+        let expected = try await expected(on: connection)
         var statuses: [MigrationStatus] = []
-        for (migration, sum) in zip(set.migrations, sums) {
+        for migration in expected {
             if let done = applied[migration.version] {
                 statuses.append(
                     MigrationStatus(
-                        version: migration.version, name: migration.name, state: done.checksum == sum ? .applied : .changed,
-                        appliedAt: done.appliedAt))
+                        version: migration.version, name: migration.name,
+                        state: done.checksum == migration.checksum ? .applied : .changed, appliedAt: done.appliedAt))
             } else {
                 statuses.append(MigrationStatus(version: migration.version, name: migration.name, state: .pending, appliedAt: nil))
             }
         }
-        let known = Set(set.migrations.map(\.version))
+        let known = Set(expected.map(\.version))
         for (version, done) in applied where !known.contains(version) {
             statuses.append(MigrationStatus(version: version, name: done.name, state: .unknown, appliedAt: done.appliedAt))
         }
@@ -119,11 +132,11 @@ public struct Migrator: Sendable {
         try await isCurrent(on: connection, fileChecksums: fileChecksums(on: connection))
     }
 
-    /// The SHA-256 of each migration file by version. Files do not change under a running
-    /// process, so callers that check often (`/ready`) compute this once.
+    /// The SHA-256 of each migration file by version (for those the baseline replaces, the one
+    /// listed beside it). Files do not change under a running process, so callers that check
+    /// often (`/ready`) compute this once.
     public func fileChecksums(on connection: PostgresConnection) async throws -> [Int: String] {
-        let sums = try await Self.checksums(set.migrations.map(\.sql), on: connection)
-        return Dictionary(uniqueKeysWithValues: zip(set.migrations.map(\.version), sums))
+        Dictionary(uniqueKeysWithValues: try await expected(on: connection).map { ($0.version, $0.checksum) })
     }
 
     /// True when the database has exactly these migrations applied, unchanged.
@@ -158,6 +171,11 @@ public struct Migrator: Sendable {
                 description: "the database has migration \(unknown.version)_\(unknown.name), which this program does not know: it is older than the database; run a newer chitieu")
         }
         let pending = Set(statuses.filter { $0.state == .pending }.map(\.version))
+        if let baseline = set.baseline, try Self.baselineNeeded(baseline, statuses: statuses, pending: pending) {
+            try await apply(baseline, on: connection)
+            report.baseline = true
+            report.applied = baseline.replaces.map { Migration(version: $0.version, name: $0.name, sql: "") }
+        }
         for migration in set.migrations where pending.contains(migration.version) {
             let started = ContinuousClock.now
             let sum = try await Self.checksums([migration.sql], on: connection)[0]
@@ -174,6 +192,49 @@ public struct Migrator: Sendable {
             logger.info("Applied a migration.", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
             report.applied.append(migration)
         }
+        return try await applyRepeatables(on: connection, report: report)
+    }
+
+    /// True on a new database (none of the replaced migrations applied, nor any other); false
+    /// when all of them are; a refusal when some are: the baseline cannot bring those up to date.
+    static func baselineNeeded(_ baseline: Baseline, statuses: [MigrationStatus], pending: Set<Int>) throws -> Bool {
+        let missing = baseline.replaces.filter { pending.contains($0.version) }
+        if missing.isEmpty { return false }
+        let applied = statuses.filter { $0.state == .applied }
+        if applied.isEmpty { return true }
+        let first = baseline.replaces[0], last = baseline.replaces[baseline.replaces.count - 1]
+        func label(_ version: Int, _ name: String) -> String { String(format: "%04d", version) + "_" + name }
+        throw MigrationError(
+            description: "the database has applied \(applied.count) migrations but not \(missing.map { label($0.version, $0.name) }.joined(separator: ", ")), which this program no longer ships: it creates new databases from a baseline that replaces \(label(first.version, first.name)) to \(label(last.version, last.name)); upgrade the database with the previous release of chitieu first (its `chitieu db migrate` applies them), then run this one")
+    }
+
+    /// Runs the baseline and records each migration it replaces, in one transaction.
+    func apply(_ baseline: Baseline, on connection: PostgresConnection) async throws {
+        let started = ContinuousClock.now
+        do {
+            try await connection.withTransaction { tx in
+                try await tx.executeScript(baseline.sql)
+                // The whole run's time goes to the last version: the others took none of their own.
+                let ms = Int((ContinuousClock.now - started) / .milliseconds(1))
+                let entries = baseline.replaces
+                let durations = entries.indices.map { $0 == entries.count - 1 ? ms : 0 }
+                try await tx.query(
+                    """
+                    INSERT INTO chitieu_migrations.applied (version, name, checksum, duration_ms)
+                    SELECT * FROM unnest(\(entries.map(\.version))::int[], \(entries.map(\.name))::text[],
+                                         \(entries.map(\.checksum))::text[], \(durations)::int[])
+                    """)
+            }
+        } catch {
+            throw MigrationError(description: "the baseline failed and was rolled back: \(error)")
+        }
+        logger.info(
+            "Created the schema from the baseline.",
+            metadata: ["migration.version": "\(baseline.lastVersion)", "migration.replaced": "\(baseline.replaces.count)"])
+    }
+
+    private func applyRepeatables(on connection: PostgresConnection, report: MigrationReport) async throws -> MigrationReport {
+        var report = report
         // Re-runnable files run again all together, in name order and in one transaction, when
         // one of them changed or a migration ran: a later file may use what an earlier one
         // defines (views call functions), and a function dropped to change its signature takes

@@ -139,9 +139,11 @@ extension ChitieuBench {
             return floors
         }
 
-        /// pgbench with 32 clients, 2 threads, prepared statements, for --seconds: its tps.
+        /// pgbench with 32 clients, 2 threads, prepared statements, for --seconds: its tps. A run
+        /// that has not ended two minutes after its time is stopped, and the benchmark fails.
         func tps(_ url: String, _ arguments: [String]) throws -> Int {
-            let output = try Programs.output(pgbench, ["-n", "-M", "prepared", "-c", "32", "-j", "2", "-T", String(seconds)] + arguments + [url])
+            let output = try Programs.output(
+                pgbench, ["-n", "-M", "prepared", "-c", "32", "-j", "2", "-T", String(seconds)] + arguments + [url], timeout: .seconds(seconds + 120))
             return Programs.field(output, after: "tps = ").flatMap(Double.init).map { Int($0) } ?? 0
         }
 

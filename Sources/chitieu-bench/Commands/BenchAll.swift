@@ -39,18 +39,21 @@ extension ChitieuBench {
             try Programs.output(try Programs.chitieu().path, ["db", "migrate"] + owner)
             let directory = try Programs.scripts(scripts).path
             let reach = cluster.host.map { ["--host", $0] } ?? []
+            var ratios: [(step: String, line: String)] = []
             for step in Self.steps where only.isEmpty || only.contains(step) {
-                switch step {
+                let lines = switch step {
                 case "tenant-move": try run([step] + reach + ["--port", String(cluster.port), "--database", database, "--psql", psql])
                 case "queue": try await runQueue(owner: owner, scripts: directory)
                 default: try run([step] + owner)
                 }
+                ratios += lines.map { (step, $0) }
             }
             try await cluster.drop(database)
+            Self.printSummary(ratios)
         }
 
         /// The queue's benchmark, with pgqueuer beside it when --python has it.
-        func runQueue(owner: [String], scripts directory: String) async throws {
+        func runQueue(owner: [String], scripts directory: String) async throws -> [String] {
             var queue = ["queue", "--pgbench", pgbench, "--scripts", directory, "--pgbench-url", cluster.url(cluster.superuser, database)] + owner
             let peer = "pgqueuer_bench"
             let hasPeer = try Programs.capture(python, ["-c", "import pgqueuer, asyncpg"]).status == 0
@@ -60,16 +63,44 @@ extension ChitieuBench {
             } else {
                 Output.note("\(python) has no pgqueuer: skipping the queue's peer comparison")
             }
-            try run(queue)
+            let lines = try run(queue)
             if hasPeer { try await cluster.drop(peer) }
+            return lines
         }
 
-        /// One benchmark of this executable, its figures printed as they come.
-        func run(_ arguments: [String]) throws {
+        /// One benchmark of this executable, its figures printed as they come; its lines that
+        /// give a ratio, for the summary.
+        @discardableResult
+        func run(_ arguments: [String]) throws -> [String] {
             Output.note("chitieu-bench \(arguments.prefix(1).joined())")
-            let process = try Programs.start(Programs.bench, arguments, inherit: true)
+            let process = Process()
+            process.executableURL = Programs.bench
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            var output = Data()
+            while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty {
+                FileHandle.standardOutput.write(chunk)
+                output.append(chunk)
+            }
             process.waitUntilExit()
             guard process.terminationStatus == 0 else { throw BenchFailure("chitieu-bench \(arguments[0]) failed (exit \(process.terminationStatus))") }
+            return Self.ratioLines(String(decoding: output, as: UTF8.self))
+        }
+
+        /// The lines of a benchmark's output that give a ratio ("ratio …", "… / … ×").
+        static func ratioLines(_ output: String) -> [String] {
+            output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { line in
+                line.contains("×") && (line.lowercased().hasPrefix("ratio") || line.contains(" / "))
+            }
+        }
+
+        /// Every ratio the run printed, by benchmark, after the last one.
+        static func printSummary(_ ratios: [(step: String, line: String)]) {
+            guard !ratios.isEmpty else { return }
+            print("\nsummary: each path against its reference (the lines above say what each reference writes)")
+            for (step, line) in ratios { print("  \(step.padding(toLength: 12, withPad: " ", startingAt: 0)) \(line)") }
         }
     }
 }

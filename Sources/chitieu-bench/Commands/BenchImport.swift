@@ -66,7 +66,7 @@ extension ChitieuBench {
                 }
                 _ = try await IndicatorStore(database: owner).importCatalogue(entries, province: tenant.id, caller: .command("bench import"))
             }
-            try await owner.withTenant(tenant.id) { tx in
+            _ = try await owner.withTenant(tenant.id) { tx in
                 try await tx.query(
                     """
                     INSERT INTO chitieu.reporting_deadline (province_id, year, closes_on) VALUES (\(tenant.id), 2025, '2099-01-25')

@@ -32,8 +32,10 @@ enum Programs {
 
     /// Runs a program (a path, or a name looked up on the PATH) and waits for it: its exit status
     /// and its standard output. Its standard error goes to ours, or nowhere with `quiet`.
+    /// With `timeout`, a program still running after it is stopped (SIGTERM, then SIGKILL) and
+    /// reported as having failed.
     static func capture(
-        _ program: String, _ arguments: [String], environment: [String: String] = [:], quiet: Bool = true
+        _ program: String, _ arguments: [String], environment: [String: String] = [:], quiet: Bool = true, timeout: Duration? = nil
     ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -43,15 +45,28 @@ enum Programs {
         process.standardOutput = pipe
         process.standardError = quiet ? FileHandle.nullDevice : FileHandle.standardError
         try process.run()
+        let watchdog = timeout.map { timeout in
+            let stop = DispatchWorkItem {
+                guard process.isRunning else { return }
+                FileHandle.standardError.write(Data("\(program) still running after \(timeout): stopped\n".utf8))
+                process.terminate()
+                Thread.sleep(forTimeInterval: 5)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000)), execute: stop)
+            return stop
+        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog?.cancel()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// Runs a program that must succeed; its standard output. A failure names the command.
+    /// Runs a program that must succeed; its standard output. A failure (or, with `timeout`, a
+    /// program still running then) names the command.
     @discardableResult
-    static func output(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let (status, output) = try capture(program, arguments, environment: environment, quiet: false)
+    static func output(_ program: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil) throws -> String {
+        let (status, output) = try capture(program, arguments, environment: environment, quiet: false, timeout: timeout)
         guard status == 0 else {
             throw BenchFailure("'\(([URL(fileURLWithPath: program).lastPathComponent] + arguments.prefix(4)).joined(separator: " "))' failed (exit \(status))")
         }
@@ -67,7 +82,7 @@ enum Programs {
         if inherit {
             // Standard output and error stay ours.
         } else if let log {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle

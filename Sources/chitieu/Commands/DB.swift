@@ -33,10 +33,12 @@ struct DB: AsyncParsableCommand {
         func perform() async throws {
             let (set, report) = try await DB.migrator(database) { try await $0.migrate(on: $1) }
             if report.applied.isEmpty && report.repeatablesApplied.isEmpty {
-                print("The database is up to date (\(set.migrations.count) migrations).")
+                print("The database is up to date (\(set.versionCount) migrations).")
             } else {
+                let replaced = Set(report.baseline ? (set.baseline?.replaces.map(\.version) ?? []) : [])
                 for migration in report.applied {
-                    print("applied  \(String(format: "%04d", migration.version))_\(migration.name)")
+                    let via = replaced.contains(migration.version) ? " (baseline)" : ""
+                    print("applied  \(String(format: "%04d", migration.version))_\(migration.name)\(via)")
                 }
                 for name in report.repeatablesApplied { print("applied  \(name) (re-runnable)") }
             }
