@@ -6,6 +6,60 @@
 -- results beside it; rate and status per unit, year and the whole phase. Writes only the figures
 -- that changed. A merged province's units roll up into it: its predecessors' own units count in
 -- its own, whose target, when it has none, is theirs together.
+--
+-- A full run (every indicator) whose inputs and figures have not changed since the last full run
+-- reads each input row's version once and writes nothing (see chitieu.progress_inputs).
+
+-- The row versions of a table's rows, as one value: how many rows, and the exclusive-or of a hash
+-- of each row's place and creating transaction (ctid, xmin). Any insert, update or delete makes or
+-- removes a version, so the value moves with every committed write to those rows — a write undone
+-- by a later one included — and with nothing else the figures depend on (VACUUM FULL, a restore or
+-- a shard moved to another worker move it too, which costs one computation more).
+CREATE OR REPLACE FUNCTION chitieu.row_versions(p_count bigint, p_hash bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT p_count || ':' || coalesce(p_hash, 0) $$;
+
+-- What a full computation of a phase reads, as a digest of row versions: the province's units,
+-- successions and indicators, the phase, the phase's targets, the approved and submitted results
+-- of its years; and the elapsed shares of the phase and of each year on p_today (statuses).
+-- compute_progress adds the source of the functions that compute the figures, and, separately,
+-- the versions of the phase's figures themselves (chitieu.progress_figure_versions), so figures
+-- deleted or changed by hand are computed again too.
+-- (PL/pgSQL: Citus cannot plan an SQL function's query on its parameters.)
+CREATE OR REPLACE FUNCTION chitieu.progress_inputs(p_province_id bigint, p_phase_id bigint, p_today date) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (WITH ph AS (SELECT * FROM chitieu.phase WHERE province_id = p_province_id AND phase_id = p_phase_id)
+    SELECT md5(concat_ws('/',
+        (SELECT chitieu.elapsed_share(ph.first_year, ph.last_year, p_today) || ';'
+                || string_agg(chitieu.elapsed_share(y, y, p_today)::text, ',' ORDER BY y)
+         FROM ph, generate_series(ph.first_year::int, ph.last_year::int) y GROUP BY ph.first_year, ph.last_year),
+        (SELECT chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))) FROM chitieu.phase x
+         WHERE x.province_id = p_province_id AND x.phase_id = p_phase_id),
+        (SELECT chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))) FROM chitieu.admin_unit x
+         WHERE x.province_id = p_province_id),
+        (SELECT chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))) FROM chitieu.unit_succession x
+         WHERE x.province_id = p_province_id),
+        (SELECT chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))) FROM chitieu.indicator x
+         WHERE x.province_id = p_province_id),
+        (SELECT chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))) FROM chitieu.target x
+         WHERE x.province_id = p_province_id AND x.phase_id = p_phase_id),
+        (SELECT chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))) FROM chitieu.result x, ph
+         WHERE x.province_id = p_province_id AND x.state IN ('approved', 'submitted') AND x.year BETWEEN ph.first_year AND ph.last_year))));
+END
+$$;
+COMMENT ON FUNCTION chitieu.progress_inputs(bigint, bigint, date) IS
+    'Digest of the row versions a full computation of the phase reads and of the elapsed shares on the date.';
+
+-- The row versions of a phase's figures.
+CREATE OR REPLACE FUNCTION chitieu.progress_figure_versions(p_province_id bigint, p_phase_id bigint) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT md5(chitieu.row_versions(count(*), bit_xor(hashtextextended(x.ctid::text || x.xmin::text, 0))))
+            FROM chitieu.progress x WHERE x.province_id = p_province_id AND x.phase_id = p_phase_id);
+END
+$$;
+COMMENT ON FUNCTION chitieu.progress_figure_versions(bigint, bigint) IS
+    'Digest of the row versions of the phase''s completion figures.';
 
 CREATE OR REPLACE FUNCTION chitieu.compute_progress(p_province_id bigint, p_phase_id bigint, p_indicator_id bigint, p_today date)
 RETURNS integer
@@ -20,10 +74,31 @@ DECLARE
     a_with_submitted bigint[]; a_companion bigint[]; a_rate numeric[]; a_status text[]; a_level text[]; a_code text[];
     a_name text[]; a_parent bigint[]; a_i_code text[]; a_i_name text[]; a_measure text[]; a_companion_measure text[];
     a_rate_with_submitted numeric[];
+    v_inputs text;
+    v_figures text;
 BEGIN
     SELECT first_year, last_year, code INTO ph FROM chitieu.phase WHERE province_id = p_province_id AND phase_id = p_phase_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'phase % of province % not found', p_phase_id, p_province_id USING ERRCODE = '22023';
+    END IF;
+    -- One computation of a phase at a time: a later one waits, then reads what the earlier wrote
+    -- (each statement below takes a new snapshot), so figures and the recorded versions agree.
+    PERFORM pg_advisory_xact_lock(hashtextextended('chitieu.compute_progress ' || p_province_id || ' ' || p_phase_id, 0));
+    -- A full run with nothing changed since the last one stops here: the versions were read
+    -- before the figures are computed, so a write committed in between moves them for the next run
+    -- (which computes again); equal versions mean that no row the figures depend on was written
+    -- since the run that recorded them, and no figure since it wrote them.
+    -- (Each read in a statement of its own: on Citus a function that reads tenant tables cannot run
+    -- inside a query on them.)
+    IF p_indicator_id IS NULL THEN
+        SELECT string_agg(md5(prosrc), ',' ORDER BY oid) INTO v_inputs FROM pg_proc
+        WHERE oid IN ('chitieu.compute_progress(bigint, bigint, bigint, date)'::regprocedure, 'chitieu.elapsed_share(int, int, date)'::regprocedure);
+        v_inputs := md5(v_inputs) || chitieu.progress_inputs(p_province_id, p_phase_id, p_today);
+        v_figures := chitieu.progress_figure_versions(p_province_id, p_phase_id);
+        IF EXISTS (SELECT 1 FROM chitieu.progress_run r WHERE r.province_id = p_province_id AND r.phase_id = p_phase_id
+                     AND r.inputs = v_inputs || ' ' || v_figures) THEN
+            RETURN 0;
+        END IF;
     END IF;
 
     WITH RECURSIVE
@@ -235,12 +310,14 @@ BEGIN
     END IF;
 
     IF p_indicator_id IS NULL THEN
-        INSERT INTO chitieu.progress_run (province_id, phase_id, computed_at, rows_changed)
-        VALUES (p_province_id, p_phase_id, now(), changed + removed)
-        ON CONFLICT (province_id, phase_id) DO UPDATE SET computed_at = excluded.computed_at, rows_changed = excluded.rows_changed;
+        v_figures := chitieu.progress_figure_versions(p_province_id, p_phase_id);
+        INSERT INTO chitieu.progress_run (province_id, phase_id, computed_at, rows_changed, inputs)
+        VALUES (p_province_id, p_phase_id, now(), changed + removed, v_inputs || ' ' || v_figures)
+        ON CONFLICT (province_id, phase_id) DO UPDATE
+        SET computed_at = excluded.computed_at, rows_changed = excluded.rows_changed, inputs = excluded.inputs;
     END IF;
     RETURN changed + removed;
 END
 $$;
 COMMENT ON FUNCTION chitieu.compute_progress(bigint, bigint, bigint, date) IS
-    'Computes completion of a phase (one indicator or all) for the current province; writes the figures that changed.';
+    'Computes completion of a phase (one indicator or all) for the current province; writes the figures that changed; a full run with nothing changed since the last reads row versions only.';

@@ -62,9 +62,21 @@ public struct ProgressStore: Sendable {
             let changed = try await tx.query(
                 "SELECT chitieu.compute_progress(\(province), \(phaseID), \(indicatorID), coalesce(\(today)::date, current_date))", prepared: true
             )[0].decode(Int.self, at: 0)
+            // A full run that found nothing changed left progress_run as it was (computed_at is not
+            // this transaction's); figures on today's units stored today from the same inputs stay.
             let ended = try await tx.query(
-                "SELECT \(sql: Self.unitsEnded) FROM chitieu.phase ph WHERE ph.province_id = \(province) AND ph.phase_id = \(phaseID)", prepared: true)
-            if try ended.first?.decode(Bool.self, at: 0) == true { _ = try await Self.storeOnUnits(phaseID: phaseID, tx: tx) }
+                """
+                SELECT \(sql: Self.unitsEnded),
+                       \(indicatorID)::bigint IS NULL
+                       AND EXISTS (SELECT 1 FROM chitieu.progress_run r WHERE r.province_id = ph.province_id AND r.phase_id = ph.phase_id
+                                     AND r.computed_at <> now())
+                       AND EXISTS (SELECT 1 FROM chitieu.progress_on_units o WHERE o.province_id = ph.province_id
+                                     AND o.phase_id = ph.phase_id AND o.as_of = current_date) AS on_units_current
+                FROM chitieu.phase ph WHERE ph.province_id = \(province) AND ph.phase_id = \(phaseID)
+                """, prepared: true)
+            if let row = ended.first, try row.decode(Bool.self, at: 0), try !row.decode(Bool.self, at: 1) {
+                _ = try await Self.storeOnUnits(phaseID: phaseID, tx: tx)
+            }
             return changed
         }
     }

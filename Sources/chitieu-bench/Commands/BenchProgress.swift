@@ -15,8 +15,9 @@ extension ChitieuBench {
             discussion: """
                 Meant for the scratch database `bench allocate` filled (./Deploy/dev bench runs both). It generates approved
                 results for every province (--per-year of them per unit and year, 6 by default), then prints:
-                  - the full recomputation of 2021-2025 for all 63 provinces from an empty progress table, and again with
-                    nothing changed, --parallel provinces at a time as the nightly job does;
+                  - the full recomputation of 2021-2025 for all 63 provinces from an empty progress table, again over the
+                    reference's figures, and then with nothing changed, --parallel provinces at a time as the nightly job
+                    does: its time, and the rows it reads and writes beside those of a run that skips the versions check;
                   - alternated with it (the table emptied, vacuumed and analysed before each), the fair reference: for
                     each province, --parallel at a time, in its own transaction under the same role and row-level
                     security, one hand-written INSERT … SELECT writing the same figures into chitieu.progress;
@@ -76,7 +77,8 @@ extension ChitieuBench {
                 print(String(format: "                                                        %d provinces at a time, warm, alternated; %.2f–%.2f)",
                              parallel, recomputation.reference.min() ?? 0, recomputation.reference.max() ?? 0))
                 print(String(format: "ratio full / fair reference                 %8.2f ×", Figures.median(recomputation.product) / max(Figures.median(recomputation.reference), 1e-9)))
-                print(String(format: "full recomputation, nothing changed         %8.2f s   (%d figures differed from the reference's)", recomputation.rerun, recomputation.differing))
+                print(String(format: "full recomputation over the reference's figures %4.2f s   (%d figures differed from the reference's)", recomputation.over, recomputation.differing))
+                try await rerun(owner, work)
 
                 try await approvalLatency(owner, provinces, phases)
                 try await dashboards(owner, provinces, phases)
@@ -94,12 +96,12 @@ extension ChitieuBench {
         }
 
         /// The seconds of each full recomputation and of each run of its fair reference, the rows
-        /// each wrote, and the rerun with nothing changed after the last reference run (whose
-        /// figures it compares with its own: 0 when the reference wrote the same rows).
+        /// each wrote, and the recomputation over the last reference run's figures (which it
+        /// compares with its own: 0 differ when the reference wrote the same rows).
         struct Recomputation {
             var product: [Double] = [], reference: [Double] = []
             var rows = 0, referenceRows = 0, differing = 0
-            var rerun = 0.0
+            var over = 0.0
         }
 
         /// Three rounds of: every figure deleted and the table vacuumed, the full recomputation;
@@ -113,9 +115,49 @@ extension ChitieuBench {
                 try await clearProgress(owner, work)
                 figures.reference.append(try await Figures.time { figures.referenceRows = try await referenceRun(owner, work) })
             }
-            figures.rerun = try await Figures.time { figures.differing = try await store.compute(work, parallel: parallel) }
+            figures.over = try await Figures.time { figures.differing = try await store.compute(work, parallel: parallel) }
             return figures
         }
+
+        /// The full recomputation again with nothing changed (three runs, the median), then the rows
+        /// one such run reads and writes, counted per province in its transaction, beside those of
+        /// a run that finds no recorded versions (as every rerun did before they were recorded: it
+        /// computes everything and writes only what changed; rolled back).
+        func rerun(_ owner: ChitieuDatabase, _ work: [(province: Int64, phase: Int64)]) async throws {
+            let store = ProgressStore(database: owner)
+            var seconds: [Double] = [], changed = 0
+            for _ in 0..<3 { seconds.append(try await Figures.time { changed += try await store.compute(work, parallel: parallel) }) }
+            var forced: [(read: Int, written: Int)] = []
+            let unforced = try await inParallel(owner, work) { tx, item in try await Self.rowsTouched(tx, item, forced: false) }
+            let forcedSeconds = try await Figures.time {
+                forced = try await inParallel(owner, work) { tx, item in try await Self.rowsTouched(tx, item, forced: true) }
+            }
+            print(String(format: "full recomputation, nothing changed         %8.2f s   (median of %d, %.2f–%.2f; %d figures written)",
+                         Figures.median(seconds), seconds.count, seconds.min() ?? 0, seconds.max() ?? 0, changed))
+            print(String(format: "  rows read / written                   %9d / %d   (row versions of the inputs and figures)",
+                         unforced.map(\.read).reduce(0, +), unforced.map(\.written).reduce(0, +)))
+            print(String(format: "  without the versions check            %9d / %d   (%.2f s: every input read, figures compared)",
+                         forced.map(\.read).reduce(0, +), forced.map(\.written).reduce(0, +), forcedSeconds))
+        }
+
+        /// Rows of chitieu's tables one full computation reads (heap rows from sequential and index
+        /// scans) and writes, rolled back; `forced`: the recorded versions cleared first.
+        static func rowsTouched(_ tx: TenantTransaction, _ item: (province: Int64, phase: Int64), forced: Bool) async throws -> (read: Int, written: Int) {
+            try await tx.query("SAVEPOINT measured")
+            if forced {
+                try await tx.query("UPDATE chitieu.progress_run SET inputs = NULL WHERE province_id = \(item.province) AND phase_id = \(item.phase)")
+            }
+            let before = try await tx.query(Self.touched)[0]
+            _ = try await tx.query("SELECT chitieu.compute_progress(\(item.province), \(item.phase), NULL, current_date)")
+            let after = try await tx.query(Self.touched)[0]
+            try await tx.query("ROLLBACK TO SAVEPOINT measured")
+            return (try after.decode(Int.self, at: 0) - before.decode(Int.self, at: 0), try after.decode(Int.self, at: 1) - before.decode(Int.self, at: 1))
+        }
+
+        static let touched: PostgresQuery = """
+            SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint, coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint
+            FROM pg_stat_xact_user_tables WHERE schemaname = 'chitieu'
+            """
 
         /// Deletes every figure of the phases, then vacuums and analyses the table.
         func clearProgress(_ owner: ChitieuDatabase, _ work: [(province: Int64, phase: Int64)]) async throws {
@@ -135,24 +177,31 @@ extension ChitieuBench {
         /// what the recomputation adds to that: comparing with the figures already there, and the
         /// reform's successions (this data set has none). The rows written.
         func referenceRun(_ owner: ChitieuDatabase, _ work: [(province: Int64, phase: Int64)]) async throws -> Int {
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                var next = 0, rows = 0
+            try await inParallel(owner, work) { tx, item in
+                try await tx.query(Self.reference(province: item.province, phase: item.phase)).affectedRows
+            }.reduce(0, +)
+        }
+
+        /// `body` for each (province, phase), in the province's transaction, --parallel at a time.
+        func inParallel<T: Sendable>(
+            _ owner: ChitieuDatabase, _ work: [(province: Int64, phase: Int64)],
+            _ body: @escaping @Sendable (TenantTransaction, (province: Int64, phase: Int64)) async throws -> T
+        ) async throws -> [T] {
+            try await withThrowingTaskGroup(of: T.self) { group in
+                var next = 0
+                var out: [T] = []
                 func startNext() {
                     guard next < work.count else { return }
                     let item = work[next]
                     next += 1
-                    group.addTask {
-                        try await owner.withTenant(item.province) { tx in
-                            try await tx.query(Self.reference(province: item.province, phase: item.phase)).affectedRows
-                        }
-                    }
+                    group.addTask { try await owner.withTenant(item.province) { tx in try await body(tx, item) } }
                 }
                 for _ in 0..<parallel { startNext() }
-                while let written = try await group.next() {
-                    rows += written
+                while let value = try await group.next() {
+                    out.append(value)
                     startNext()
                 }
-                return rows
+                return out
             }
         }
 
