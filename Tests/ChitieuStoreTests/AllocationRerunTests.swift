@@ -1,6 +1,7 @@
 import ChitieuDomain
 import ChitieuStore
 import ChitieuTestSupport
+import ChitieuTesting
 import Postgres
 import Testing
 
