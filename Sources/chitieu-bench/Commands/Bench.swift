@@ -288,7 +288,6 @@ extension ChitieuBench {
                 }
                 let seconds = (ContinuousClock.now - start).seconds
                 let c = reports.map(\.computeSeconds).reduce(0, +), w = reports.map(\.databaseSeconds).reduce(0, +)
-                figures.cells = reports.map(\.cells).reduce(0, +)
                 let statements = reports.map(\.statements).sorted()[reports.count / 2]
                 guard run < runs else {
                     figures.rerun = seconds
@@ -298,6 +297,7 @@ extension ChitieuBench {
                     break
                 }
                 figures.statements = statements
+                figures.cells = reports.map(\.cells).reduce(0, +)
                 figures.compute.append(c)
                 figures.write.append(w)
                 figures.wall.append(seconds)
