@@ -14,21 +14,23 @@ public struct ChitieuDatabase: Sendable {
     /// Runs `body` in a transaction that serves one province: `app.province_id` is set for
     /// the transaction (SET LOCAL), so row-level security shows and accepts only that
     /// province's rows. Queries inside still name `province_id` explicitly.
-    /// Serialization failures and deadlocks are retried.
+    /// Serialization failures and deadlocks are retried. `isolation` is READ COMMITTED unless a
+    /// caller needs one snapshot for the whole transaction (the allocation does).
     public func withTenant<T: Sendable>(
-        _ provinceID: Int64, _ body: @Sendable (TenantTransaction) async throws -> T
+        _ provinceID: Int64, isolation: PostgresIsolation = .readCommitted, _ body: @Sendable (TenantTransaction) async throws -> T
     ) async throws -> T {
-        try await withTenant(provinceID, opening: []) { tx, _ in try await body(tx) }
+        try await withTenant(provinceID, isolation: isolation, opening: []) { tx, _ in try await body(tx) }
     }
 
     /// `withTenant` whose first statements (prepared) go out in the round trip that begins the
     /// transaction; `body` gets their rows. It may end the transaction with `TenantTransaction.commit(after:)`.
     public func withTenant<T: Sendable>(
-        _ provinceID: Int64, opening: [PostgresQuery], _ body: @Sendable (TenantTransaction, [PostgresRows]) async throws -> T
+        _ provinceID: Int64, isolation: PostgresIsolation = .readCommitted, opening: [PostgresQuery],
+        _ body: @Sendable (TenantTransaction, [PostgresRows]) async throws -> T
     ) async throws -> T {
         // The province is set in the round trip that begins the transaction (an integer, written here).
         try await pool.withTransaction(
-            retry: .serializationFailures, prelude: "SELECT chitieu.use_province(\(provinceID))", opening: opening.map { ($0, true) }
+            isolation: isolation, retry: .serializationFailures, prelude: "SELECT chitieu.use_province(\(provinceID))", opening: opening.map { ($0, true) }
         ) { connection, opened in
             try await body(TenantTransaction(connection: connection, provinceID: provinceID), opened)
         }

@@ -29,6 +29,14 @@ public struct AllocationReport: Sendable {
     public var computeSeconds = 0.0
     /// Seconds spent reading and writing.
     public var databaseSeconds = 0.0
+    /// True when nothing had changed since the last allocation of every indicator of the phase
+    /// (its fingerprint matched): nothing was read beyond the fingerprint, computed or written.
+    public var upToDate = false
+    /// Rows read from the database (units, indicators, target cells, rules, attributes; the
+    /// fingerprint is one).
+    public var rowsRead = 0
+    /// Statements sent to the database after the access check (reads and writes).
+    public var statements = 0
 }
 
 /// Allocation rules, and the allocation itself: province → district → commune, exact.
@@ -157,16 +165,11 @@ public struct AllocationStore: Sendable {
                 LIMIT \(filter.limit)
                 """
             ).map { row in
-                let weights = try row.decode(String?.self, "weights").map { try JSONDecoder().decode([String: Int64].self, from: Data($0.utf8)) } ?? [:]
-                return RuleRecord(
+                RuleRecord(
                     id: try row.decode(Int64.self, "rule_id"), indicatorID: try row.decode(Int64.self, "indicator_id"),
                     indicatorCode: try row.decode(String.self, "indicator_code"), phase: phase.code, unitID: try row.decode(Int64.self, "unit_id"),
                     unitCode: try row.decode(String.self, "unit_code"), unitName: try row.decode(String.self, "unit_name"),
-                    rule: AllocationRule(
-                        childMethod: try row.decode(String.self, "child_method"), childWeights: weights,
-                        yearWeights: try row.decode([Int64]?.self, "years"), minimumPerChild: try row.decode(Int.self, "min_per_child"),
-                        weightAttribute: try row.decode(String?.self, "weight_attribute")),
-                    updatedAt: try row.decode(Date.self, "updated_at"))
+                    rule: try Self.decodeRule(row), updatedAt: try row.decode(Date.self, "updated_at"))
             }
         }
     }
@@ -175,17 +178,25 @@ public struct AllocationStore: Sendable {
         var result: [Int64: AllocationRule] = [:]
         for row in try await tx.query(
             """
-            SELECT unit_id, child_method, child_weights::text AS weights, year_weights::bigint[] AS years, min_per_child, weight_attribute
+            SELECT unit_id, \(sql: ruleColumns)
             FROM chitieu.allocation_rule WHERE province_id = \(tx.provinceID) AND indicator_id = \(indicator) AND phase_id = \(phase.id)
             """, prepared: true)
         {
-            let weights = try row.decode(String?.self, "weights").map { try JSONDecoder().decode([String: Int64].self, from: Data($0.utf8)) } ?? [:]
-            result[try row.decode(Int64.self, "unit_id")] = AllocationRule(
-                childMethod: try row.decode(String.self, "child_method"), childWeights: weights,
-                yearWeights: try row.decode([Int64]?.self, "years"), minimumPerChild: try row.decode(Int.self, "min_per_child"),
-                weightAttribute: try row.decode(String?.self, "weight_attribute"))
+            result[try row.decode(Int64.self, "unit_id")] = try decodeRule(row)
         }
         return result
+    }
+
+    /// The columns `decodeRule` reads.
+    static let ruleColumns: StaticString = "child_method, child_weights::text AS weights, year_weights::bigint[] AS years, min_per_child, weight_attribute"
+
+    /// A rule from a row with `ruleColumns`.
+    static func decodeRule(_ row: PostgresRow) throws -> AllocationRule {
+        let weights = try row.decode(String?.self, "weights").map { try JSONDecoder().decode([String: Int64].self, from: Data($0.utf8)) } ?? [:]
+        return AllocationRule(
+            childMethod: try row.decode(String.self, "child_method"), childWeights: weights,
+            yearWeights: try row.decode([Int64]?.self, "years"), minimumPerChild: try row.decode(Int.self, "min_per_child"),
+            weightAttribute: try row.decode(String?.self, "weight_attribute"))
     }
 
     /// Checks that the phase (and the indicator, when given) exist, before a job is queued.
@@ -248,86 +259,6 @@ public struct AllocationStore: Sendable {
         try await allocate(province: province, phaseCode: phaseCode, indicator: indicatorCode.map(Reference.code), caller: caller)
     }
 
-    /// The same, with the indicator (if one) named by id or by code, as an `allocate` job names it.
-    public func allocate(province: Int64, phaseCode: String, indicator indicatorReference: Reference?, caller: Caller) async throws -> AllocationReport {
-        try await database.withTenant(province) { tx in
-            try await Access.require(caller, .planAllocation, tx: tx)
-            var report = AllocationReport()
-            let clock = ContinuousClock()
-            var dbTime = Duration.zero
-            var computeTime = Duration.zero
-            var started = clock.now
-            let phase = try await tx.resolve.phase(phaseCode)
-            let indicators: [Indicator]
-            if let indicatorReference {
-                indicators = [try await tx.resolve.indicator(indicatorReference)]
-            } else {
-                indicators = try await tx.query("SELECT \(sql: IndicatorStore.columns) FROM chitieu.indicator WHERE province_id = \(tx.provinceID) ORDER BY code")
-                    .map(IndicatorStore.decode)
-            }
-            let units = try await TargetStore.units(of: phase, tx: tx)
-            // A province that ended (merged into another) keeps its targets as history.
-            if let root = TargetUnit.root(of: units),
-                let error = EndedUnit.error(field: "province", unit: root.name, ended: root.ended, validTo: root.validTo, what: "its targets")
-            {
-                throw error
-            }
-            dbTime += clock.now - started
-            var pending: [(indicator: Int64, cells: [TargetCell], total: Int)] = []
-            for indicator in indicators {
-                if indicator.status == "suspended" {
-                    report.skipped.append((indicator.draft.code, "suspended"))
-                    continue
-                }
-                started = clock.now
-                let cells = try await TargetStore.cells(indicator: indicator.id, phase: phase, tx: tx)
-                let rules = try await Self.rules(indicator: indicator.id, phase: phase, tx: tx)
-                let attributeNames = Set(rules.values.compactMap(\.weightAttribute))
-                let attributes = attributeNames.isEmpty ? [:] : try await Self.attributes(attributeNames, tx: tx)
-                dbTime += clock.now - started
-                started = clock.now
-                let computed: [TargetCell]?
-                do throws(AllocationError) {
-                    computed = try AllocationCascade.cells(
-                        indicator: indicator.draft, phase: phase, units: units, cells: cells, rules: rules, attributes: attributes)
-                } catch {
-                    throw ChitieuError(.infeasible, field: error.field, reason: error.reason)
-                }
-                guard let computed else {
-                    report.skipped.append((indicator.draft.code, "no phase target for the province"))
-                    computeTime += clock.now - started
-                    continue
-                }
-                // Only cells whose value differs are sent; locked and assigned cells are never written.
-                var stored: [Int64: [Int?: TargetCell]] = [:]
-                for cell in cells { stored[cell.unitID, default: [:]][cell.year] = cell }
-                let changes = computed.filter { cell in
-                    guard let old = stored[cell.unitID]?[cell.year] else { return true }
-                    return !old.locked && old.origin != "assigned" && (old.value != cell.value || old.origin != "allocated")
-                }
-                computeTime += clock.now - started
-                pending.append((indicator.id, changes, computed.count))
-                report.indicators.append(indicator.draft.code)
-                report.cells += computed.count
-            }
-            started = clock.now
-            for (indicatorID, cells, total) in pending where !cells.isEmpty {
-                let changed = try await Self.write(cells, indicator: indicatorID, phase: phase, tx: tx)
-                report.changed += changed
-                if changed > 0 {
-                    try await AuditLog.record(
-                        tx, actor: caller.actor, action: "target.allocate", entityType: "target",
-                        entityID: "\(indicators.first { $0.id == indicatorID }!.draft.code)/\(phase.code)",
-                        after: AuditLog.json(["cells": total, "changed": changed]))
-                }
-            }
-            dbTime += clock.now - started
-            report.computeSeconds = computeTime.seconds
-            report.databaseSeconds = dbTime.seconds
-            return report
-        }
-    }
-
     /// Unit attributes by name and unit, in thousandths.
     static func attributes(_ names: Set<String>, tx: TenantTransaction) async throws -> [String: [Int64: Int64]] {
         var result: [String: [Int64: Int64]] = [:]
@@ -337,24 +268,5 @@ public struct AllocationStore: Sendable {
             result[try row.decode(String.self, "name"), default: [:]][try row.decode(Int64.self, "unit_id")] = try row.decode(Int64.self, "milli")
         }
         return result
-    }
-
-    /// Writes computed cells, leaving locked and assigned cells alone; returns how many stored
-    /// values changed. One statement for an indicator's cells, their columns sent as three arrays
-    /// (one parameter each, however many cells): the server plans it once and inserts set-wise.
-    /// Its ON CONFLICT also lets Citus write the rows through INSERT statements, not COPY, which
-    /// row-level security refuses.
-    static func write(_ cells: [TargetCell], indicator: Int64, phase: Phase, tx: TenantTransaction) async throws -> Int {
-        try await tx.query(
-            """
-            INSERT INTO chitieu.target AS t (province_id, indicator_id, unit_id, phase_id, year, value, origin)
-            SELECT \(tx.provinceID), \(indicator), c.unit_id, \(phase.id), c.year, c.value, 'allocated'
-            FROM unnest(\(cells.map(\.unitID))::bigint[], \(cells.map { $0.year.map { Int16($0) } })::smallint[], \(cells.map { Int64($0.value) })::bigint[])
-                 AS c(unit_id, year, value)
-            ON CONFLICT (province_id, indicator_id, unit_id, phase_id, year) DO UPDATE
-            SET value = excluded.value, origin = 'allocated', set_at = excluded.set_at, set_by = NULL
-            WHERE NOT t.locked AND t.origin <> 'assigned' AND (t.value, t.origin) IS DISTINCT FROM (excluded.value, 'allocated')
-            """, prepared: true
-        ).affectedRows
     }
 }

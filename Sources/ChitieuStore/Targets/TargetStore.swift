@@ -81,22 +81,27 @@ public struct TargetStore: Sendable {
 
     /// The units valid at some time during the phase, with their Vietnamese sibling order.
     static func units(of phase: Phase, tx: TenantTransaction) async throws -> [TargetUnit] {
-        try await tx.query(
-            """
-            SELECT unit_id, level, code, name, parent_id, valid_from, valid_to,
-                   row_number() OVER (PARTITION BY parent_id ORDER BY name, code) AS sort_key,
-                   coalesce(valid_to < current_date, false) AS ended
-            FROM chitieu.admin_unit
-            WHERE province_id = \(tx.provinceID) AND valid_from <= \(phase.end) AND (valid_to IS NULL OR valid_to >= \(phase.start))
-            """, prepared: true
-        ).map { row in
-            TargetUnit(
-                id: try row.decode(Int64.self, "unit_id"), level: UnitLevel(rawValue: try row.decode(String.self, "level")) ?? .commune,
-                code: try row.decode(String.self, "code"), name: try row.decode(String.self, "name"),
-                parentID: try row.decode(Int64?.self, "parent_id"), sortKey: try row.decode(Int.self, "sort_key"),
-                validFrom: try row.decode(CalendarDate.self, "valid_from"), validTo: try row.decode(CalendarDate?.self, "valid_to"),
-                ended: try row.decode(Bool.self, "ended"))
-        }
+        try await tx.query(unitsQuery(of: phase, province: tx.provinceID), prepared: true).map(decodeUnit)
+    }
+
+    /// The units that exist during the phase, with their order among their siblings.
+    static func unitsQuery(of phase: Phase, province: Int64) -> PostgresQuery {
+        """
+        SELECT unit_id, level, code, name, parent_id, valid_from, valid_to,
+               row_number() OVER (PARTITION BY parent_id ORDER BY name, code) AS sort_key,
+               coalesce(valid_to < current_date, false) AS ended
+        FROM chitieu.admin_unit
+        WHERE province_id = \(province) AND valid_from <= \(phase.end) AND (valid_to IS NULL OR valid_to >= \(phase.start))
+        """
+    }
+
+    static func decodeUnit(_ row: PostgresRow) throws -> TargetUnit {
+        TargetUnit(
+            id: try row.decode(Int64.self, "unit_id"), level: UnitLevel(rawValue: try row.decode(String.self, "level")) ?? .commune,
+            code: try row.decode(String.self, "code"), name: try row.decode(String.self, "name"),
+            parentID: try row.decode(Int64?.self, "parent_id"), sortKey: try row.decode(Int.self, "sort_key"),
+            validFrom: try row.decode(CalendarDate.self, "valid_from"), validTo: try row.decode(CalendarDate?.self, "valid_to"),
+            ended: try row.decode(Bool.self, "ended"))
     }
 
     static func cells(indicator: Int64, phase: Phase, tx: TenantTransaction) async throws -> [TargetCell] {

@@ -156,10 +156,14 @@ struct TargetCommand: AsyncParsableCommand {
                     out["changed"] = report.changed
                     out["compute_seconds"] = report.computeSeconds
                     out["database_seconds"] = report.databaseSeconds
+                    out["up_to_date"] = report.upToDate
+                    out["rows_read"] = report.rowsRead
                 } else {
                     out["state"] = wait ? "succeeded" : "pending"
                 }
                 print(Output.json(out))
+            } else if let report, report.upToDate {
+                print("Nothing changed since the last allocation of every indicator: nothing to compute, nothing written.")
             } else if let report {
                 print("Allocated \(report.indicators.count) indicator(s): \(report.cells) cells, \(report.changed) changed.")
                 let suspended = report.skipped.filter { $0.reason == "suspended" }.map(\.code)
