@@ -187,15 +187,21 @@ struct WorkerProcessTests {
             }, "the killed worker's session never ended")
         await blocker.close()
 
-        // The killed run left nothing: no allocated cell, no audit event.
-        let leftovers = try await owner.withTenant(laoCai.id) { tx in
-            try await tx.query(
-                """
-                SELECT (SELECT count(*) FROM chitieu.target WHERE province_id = \(laoCai.id) AND origin = 'allocated')::int,
-                       (SELECT count(*) FROM chitieu.audit_event WHERE province_id = \(laoCai.id) AND action = 'target.allocate')::int
-                """)[0]
+        // The killed run left all of its allocation or none of it: its writes and its COMMIT went
+        // in one round trip, so the server may finish them after the client is gone, but never
+        // a part of them.
+        func allocated() async throws -> (cells: Int, events: Int) {
+            let row = try await owner.withTenant(laoCai.id) { tx in
+                try await tx.query(
+                    """
+                    SELECT (SELECT count(*) FROM chitieu.target WHERE province_id = \(laoCai.id) AND origin = 'allocated')::int,
+                           (SELECT count(*) FROM chitieu.audit_event WHERE province_id = \(laoCai.id) AND action = 'target.allocate')::int
+                    """)[0]
+            }
+            return (try row.decode(Int.self, at: 0), try row.decode(Int.self, at: 1))
         }
-        #expect(try leftovers.decode(Int.self, at: 0) == 0 && leftovers.decode(Int.self, at: 1) == 0)
+        let leftovers = try await allocated()
+        #expect((leftovers.cells == 0 && leftovers.events == 0) || (leftovers.cells > 0 && leftovers.events == 1), "\(leftovers)")
 
         // Another worker takes the job after the lease and applies the allocation once.
         let second = try spawn(lease: "30")
@@ -213,6 +219,7 @@ struct WorkerProcessTests {
                 """)[0]
         }
         #expect(try applied.decode(Int.self, at: 0) == 1, "the allocation was recorded more than once")
+        if leftovers.events == 1 { #expect(try await allocated().cells == leftovers.cells, "the killed run's allocation was not whole") }
         #expect(try applied.decode(Int.self, at: 1) == 424, "the communes' phase targets do not add up to the province's")
         // Running it again changes nothing: the state is the allocation, applied once.
         let again = try await AllocationStore(database: owner).allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test"))
