@@ -89,10 +89,10 @@ extension ChitieuBench {
             return Self.ratioLines(String(decoding: output, as: UTF8.self))
         }
 
-        /// The lines of a benchmark's output that give a ratio ("ratio …", "… / … ×").
+        /// The lines of a benchmark's output that give a ratio ("ratio … ×", "… / … ×", "… ÷ …").
         static func ratioLines(_ output: String) -> [String] {
             output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { line in
-                line.contains("×") && (line.lowercased().hasPrefix("ratio") || line.contains(" / "))
+                line.contains("÷") || line.contains("×") && (line.lowercased().hasPrefix("ratio") || line.contains(" / "))
             }
         }
 
