@@ -78,7 +78,7 @@ extension ChitieuBench {
             process.arguments = arguments
             let pipe = Pipe()
             process.standardOutput = pipe
-            try process.run()
+            try Programs.launch(process)
             var output = Data()
             while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty {
                 FileHandle.standardOutput.write(chunk)

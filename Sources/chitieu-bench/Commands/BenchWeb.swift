@@ -99,7 +99,7 @@ extension ChitieuBench {
             create.arguments = ["account", "create", "--province", province, "--username", Self.username, "--name", "Cán bộ tỉnh (bench)", "--password-stdin"] + owner
             create.standardInput = input
             create.standardOutput = FileHandle.nullDevice
-            try create.run()
+            try Programs.launch(create)
             input.fileHandleForWriting.write(Data((Self.password + "\n").utf8))
             try input.fileHandleForWriting.close()
             create.waitUntilExit()

@@ -44,7 +44,7 @@ enum Programs {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = quiet ? FileHandle.nullDevice : FileHandle.standardError
-        try process.run()
+        try launch(process)
         let watchdog = timeout.map { timeout in
             let stop = DispatchWorkItem {
                 guard process.isRunning else { return }
@@ -60,6 +60,20 @@ enum Programs {
         process.waitUntilExit()
         watchdog?.cancel()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Starts `process` with SIGALRM unblocked on the calling thread. A child inherits the signal
+    /// mask of the thread that starts it, and the threads of Swift's concurrency (libdispatch)
+    /// block signals: started from one of them, `pgbench -T`, which stops when its SIGALRM
+    /// arrives, would run for ever.
+    static func launch(_ process: Process) throws {
+        var alarm = sigset_t()
+        sigemptyset(&alarm)
+        sigaddset(&alarm, SIGALRM)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &alarm, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
     }
 
     /// Runs a program that must succeed; its standard output. A failure (or, with `timeout`, a
@@ -90,7 +104,7 @@ enum Programs {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
         }
-        try process.run()
+        try launch(process)
         return process
     }
 
