@@ -46,7 +46,7 @@ extension AllocationStore {
             let fingerprint = try await tx.query(Self.fingerprint(phase, province: tx.provinceID, store: false), prepared: true)[0]
             report.rowsRead = 1
             report.statements = 1
-            if try fingerprint.decode(Int64?.self, "stored") == fingerprint.decode(Int64.self, "current") {
+            if let stored = try fingerprint.decode(Int64?.self, "stored"), try stored == fingerprint.decode(Int64?.self, "current") {
                 report.upToDate = true
                 report.databaseSeconds = (clock.now - started).seconds
                 return report
@@ -193,8 +193,10 @@ extension AllocationStore {
     /// row is sent and nothing is sorted; any row added, removed or changed changes it, but for
     /// a chance of 2⁻⁶⁴.
     static func fingerprint(_ phase: Phase, province: Int64, store: Bool) -> PostgresQuery {
-        let head: StaticString = store ? "UPDATE chitieu.phase p SET allocation_fingerprint =" : "SELECT p.allocation_fingerprint AS stored,"
-        let tail: StaticString = store ? "" : "AS current FROM chitieu.phase p"
+        // Read, it is computed only when one is stored: a phase never allocated has nothing to match.
+        let head: StaticString =
+            store ? "UPDATE chitieu.phase p SET allocation_fingerprint =" : "SELECT p.allocation_fingerprint AS stored, CASE WHEN p.allocation_fingerprint IS NOT NULL THEN"
+        let tail: StaticString = store ? "" : "END AS current FROM chitieu.phase p"
         return """
             \(sql: head) (
                 (SELECT coalesce(bit_xor(hashtextextended((t.indicator_id, t.unit_id, t.year, t.value, t.origin, t.locked)::text, 1)), 0)
