@@ -144,6 +144,15 @@ struct TenantArchiveTests {
         unknown[3] = unknown[3].replacingOccurrences(of: "{\"table\":\"admin_unit\"", with: "{\"table\":\"job\"")
         #expect(try await refused(unknown.joined(separator: "\n")).contains("line 4: names no table of a province"))
         #expect(try await refused("not json\n").contains("line 1: is not a JSON object"))
+        var cut = lines
+        cut[5] = String(cut[5].dropLast(2)) + "}"
+        #expect(try await refused(cut.joined(separator: "\n")).contains("line 6: is not a JSON object"))
+        var notAnObject = lines
+        notAnObject[6] = (notAnObject[6].components(separatedBy: ",\"row\":").first ?? "") + ",\"row\":[1]}"
+        #expect(try await refused(notAnObject.joined(separator: "\n")).contains("line 7: is not a row of province"))
+        var reordered = lines
+        reordered[3] = "{\"row\":{\"province_id\": 15},\"table\":\"admin_unit\"}"
+        #expect(try await refused(reordered.joined(separator: "\n")).contains("line 4: is not a row as `tenant export` writes it"))
 
         let owner = target.ownerPool()
         #expect(try await owner.query("SELECT count(*) AS n FROM chitieu.login_name")[0].decode(Int.self, "n") == 0)

@@ -1,6 +1,6 @@
 import ChitieuDomain
 public import Foundation
-public import Postgres
+import Postgres
 
 /// One province's data as a file, to move it to another deployment or keep it apart: JSON
 /// lines, versioned. The first line is the header, then one line per row, table by table in
@@ -27,8 +27,6 @@ public struct TenantArchive: Sendable {
         "role_grant", "credential", "api_token", "result", "progress", "progress_run", "progress_on_units", "province_lineage", "reporting_deadline", "deadline_exception",
         "audit_event", "import_upload",
     ]
-    /// Rows per INSERT when importing.
-    static let batchSize = 1000
 
     /// What an export or import moved.
     public struct Summary: Sendable {
@@ -119,22 +117,20 @@ public struct TenantArchive: Sendable {
         var province: Province
         var schema: Int
         var exportedAt: String
-        var lines: [String: [String]]
+        /// Each table's rows: the line's number and its `row` object, as the file has it.
+        var rows: [String: [(line: Int, row: Substring)]]
         var counts: [String: Int]
     }
 
-    /// Reads and checks a file: its header and version, every line a row of a known table of the
-    /// header's province, and the last line's counts (a file cut short is refused).
+    /// Reads and checks a file: its header and version, every line a row of a known table, and
+    /// the last line's counts (a file cut short is refused). The rows themselves are parsed by
+    /// PostgreSQL as they are written (`insertRows` names a line that is not a JSON object of
+    /// the header's province); here each line's table is read from its start, as `export`
+    /// writes it: `{"table":"<name>","row":`.
     static func read(_ data: Data) throws -> Contents {
         guard let text = String(data: data, encoding: .utf8) else { throw ChitieuError(.invalid, field: "file", reason: "is not UTF-8 text") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Substring($0) }
         if lines.last == "" { lines.removeLast() }
-        func object(_ line: Substring, _ number: Int) throws -> [String: Any] {
-            guard let value = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw ChitieuError(.invalid, field: "line \(number)", reason: "is not a JSON object")
-            }
-            return value
-        }
         guard let first = lines.first else { throw ChitieuError(.invalid, field: "file", reason: "is empty") }
         let header = try object(first, 1)
         guard header["format"] as? String == format else {
@@ -151,10 +147,14 @@ public struct TenantArchive: Sendable {
             throw ChitieuError(.invalid, field: "line 1", reason: "the header lacks schema, exported_at or the province's id, code, name and valid_from")
         }
         let province = Province(id: id, code: code, name: name, validFrom: from, validTo: (p["valid_to"] as? String).flatMap(PostgresDate.init))
-        var byTable: [String: [String]] = [:]
+        var rows: [String: [(line: Int, row: Substring)]] = [:]
         var counts: [String: Int]?
         for (index, line) in lines.enumerated().dropFirst() {
             let number = index + 1
+            if let (table, row) = rowLine(line) {
+                rows[table, default: []].append((number, row))
+                continue
+            }
             let value = try object(line, number)
             if value["end"] as? Bool == true {
                 guard number == lines.count else { throw ChitieuError(.invalid, field: "line \(number)", reason: "the last line comes before the end of the file") }
@@ -164,20 +164,37 @@ public struct TenantArchive: Sendable {
             guard let table = value["table"] as? String, tables.contains(table) else {
                 throw ChitieuError(.invalid, field: "line \(number)", reason: "names no table of a province (\(tables.joined(separator: ", ")))")
             }
-            guard let row = value["row"] as? [String: Any], (row["province_id"] as? NSNumber)?.int64Value == id else {
-                throw ChitieuError(.invalid, field: "line \(number)", reason: "is not a row of province \(id), the province of the header")
-            }
-            byTable[table, default: []].append(String(line))
+            throw ChitieuError(.invalid, field: "line \(number)", reason: "is not a row as `tenant export` writes it: {\"table\":\"\(table)\",\"row\":{…}}")
         }
         guard let counts else {
             throw ChitieuError(.invalid, field: "file", reason: "has no last line with the counts of rows: it was cut short; export it again")
         }
-        for table in tables where (byTable[table]?.count ?? 0) != (counts[table] ?? 0) {
+        for table in tables where (rows[table]?.count ?? 0) != (counts[table] ?? 0) {
             throw ChitieuError(.invalid,
-                field: "file", reason: "holds \(byTable[table]?.count ?? 0) rows of \(table) where its last line says \(counts[table] ?? 0): export it again")
+                field: "file", reason: "holds \(rows[table]?.count ?? 0) rows of \(table) where its last line says \(counts[table] ?? 0): export it again")
         }
-        guard byTable["province"]?.count == 1 else { throw ChitieuError(.invalid, field: "file", reason: "holds no row of the province itself") }
-        return Contents(province: province, schema: schema, exportedAt: exportedAt, lines: byTable, counts: counts)
+        guard rows["province"]?.count == 1 else { throw ChitieuError(.invalid, field: "file", reason: "holds no row of the province itself") }
+        return Contents(province: province, schema: schema, exportedAt: exportedAt, rows: rows, counts: counts)
+    }
+
+    /// A line parsed whole: a JSON object, or an error naming the line.
+    static func object(_ line: Substring, _ number: Int) throws -> [String: Any] {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw ChitieuError(.invalid, field: "line \(number)", reason: "is not a JSON object")
+        }
+        return value
+    }
+
+    /// The table and the `row` text of a line as `export` writes it, `{"table":"<name>","row":…}`
+    /// with `<name>` one of `tables`; nil for any other line.
+    static func rowLine(_ line: Substring) -> (table: String, row: Substring)? {
+        let head = "{\"table\":\"", between = "\",\"row\":"
+        guard line.hasPrefix(head), line.hasSuffix("}") else { return nil }
+        let rest = line.dropFirst(head.count)
+        guard let quote = rest.firstIndex(of: "\""), rest[quote...].hasPrefix(between) else { return nil }
+        let table = String(rest[..<quote])
+        guard tables.contains(table) else { return nil }
+        return (table, rest[quote...].dropFirst(between.count).dropLast())
     }
 
     /// Imports a file into this database, in one transaction: the province with the ids it had,
@@ -227,30 +244,42 @@ public struct TenantArchive: Sendable {
         }
     }
 
-    /// The file's rows, table by table in the order of their foreign keys, in batches.
+    /// The file's rows, table by table in the order of their foreign keys: each table's lines
+    /// copied (COPY) into a temporary table, where PostgreSQL parses them, then written by one
+    /// INSERT … SELECT. Its ON CONFLICT DO NOTHING, with every row counted, also lets Citus write
+    /// the rows through INSERT statements, not COPY, which row-level security refuses. A line
+    /// that is not a JSON object of the header's province, or a row twice, is refused by number.
     static func insertRows(_ contents: Contents, tx: TenantTransaction) async throws {
+        let province = contents.province.id
         for table in Self.tables {
-            guard let lines = contents.lines[table], !lines.isEmpty else { continue }
+            guard let rows = contents.rows[table], !rows.isEmpty else { continue }
             let columns = try await Self.writableColumns(table, tx.connection)
             let name = "chitieu.\(PostgresQuery.quoteIdentifier(table))"
-            // ON CONFLICT DO NOTHING, with every row counted: on Citus an INSERT … SELECT under
-            // row-level security is written with INSERT statements only when it has such a
-            // clause (without one Citus copies the rows, which row-level security refuses).
-            let sql = """
-                INSERT INTO \(name) (\(columns)) OVERRIDING SYSTEM VALUE
-                SELECT \(columns) FROM jsonb_populate_recordset(NULL::\(name), (SELECT jsonb_agg(e -> 'row') FROM jsonb_array_elements($1::jsonb) e))
-                ON CONFLICT DO NOTHING
-                """
-            var start = 0
-            while start < lines.count {
-                let batch = lines[start..<min(start + Self.batchSize, lines.count)]
-                var bindings = PostgresBindings()
-                bindings.append("[" + batch.joined(separator: ",") + "]")
-                let written = try await tx.query(PostgresQuery(unsafeSQL: sql, bindings: bindings)).affectedRows
-                guard written == batch.count else {
-                    throw ChitieuError(.invalid, field: "file", reason: "the file holds a row of \(table) twice (\(batch.count - written) of them)")
+            let staging = PostgresQuery.quoteIdentifier("tenant_import_" + table)
+            try await tx.connection.executeScript("CREATE TEMPORARY TABLE \(staging) (line integer NOT NULL, row jsonb NOT NULL) ON COMMIT DROP")
+            do {
+                try await tx.connection.copyFrom("COPY \(staging) (line, row) FROM STDIN") { writer in
+                    for (line, row) in rows { try writer.appendRow([String(line), String(row)]) }
                 }
-                start += Self.batchSize
+            } catch {
+                // PostgreSQL's message names the COPY's line; the file's line is found again here.
+                for (line, row) in rows { _ = try object(row, line) }
+                throw error
+            }
+            var bindings = PostgresBindings()
+            bindings.append(province)
+            // Checked before writing: a stray row left out would fail its children's keys instead.
+            let stray = try await tx.query(PostgresQuery(unsafeSQL: """
+                SELECT min(line) AS line FROM \(staging) WHERE jsonb_typeof(row) <> 'object' OR row -> 'province_id' IS DISTINCT FROM to_jsonb($1::bigint)
+                """, bindings: bindings))[0].decode(Int?.self, "line")
+            if let stray { throw ChitieuError(.invalid, field: "line \(stray)", reason: "is not a row of province \(province), the province of the header") }
+            let written = try await tx.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO \(name) (\(columns)) OVERRIDING SYSTEM VALUE
+                SELECT \(columns) FROM \(staging) s CROSS JOIN LATERAL jsonb_populate_record(NULL::\(name), s.row)
+                ON CONFLICT DO NOTHING
+                """)).affectedRows
+            guard written == rows.count else {
+                throw ChitieuError(.invalid, field: "file", reason: "the file holds a row of \(table) twice (\(rows.count - written) of them)")
             }
         }
     }
