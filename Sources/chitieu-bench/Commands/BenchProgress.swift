@@ -61,7 +61,7 @@ extension ChitieuBench {
                             computeProgress: false, actor: .command("bench progress"))
                     }
                 }
-                try await owner.pool.withConnection { c in try await c.executeScript("ANALYZE chitieu.result; ANALYZE chitieu.target; ANALYZE chitieu.admin_unit") }
+                try await owner.pool.withConnection { c in try await c.executeScript("VACUUM ANALYZE chitieu.result, chitieu.target, chitieu.admin_unit") }
                 print("chitieu-bench progress — \(provinces.count) provinces, 2021-2025")
                 print(String(format: "approved results generated                 %9d   (%.1f s)", written, generation))
 
