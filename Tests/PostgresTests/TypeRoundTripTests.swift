@@ -48,6 +48,11 @@ struct TypeRoundTripTests {
         #expect(try await roundTrip(strings, as: "text[]", on: pool) == strings)
         let optionals: [String?] = ["x", nil, "NULL"]
         #expect(try await roundTrip(optionals, as: "text[]", on: pool) == optionals)
+        let extremes: [Int64] = [.min, -1, 0, 7, .max]
+        #expect(try await roundTrip(extremes, as: "bigint[]", on: pool) == extremes)
+        let years: [Int16?] = [2021, nil, -3, 0]
+        #expect(try await roundTrip(years, as: "smallint[]", on: pool) == years)
+        #expect([Int64?]([1, nil]).postgresText == "{1,NULL}" && [Int]([-12, 3]).postgresText == "{-12,3}")
         #expect(try await roundTrip([uuid], as: "uuid[]", on: pool) == [uuid])
         #expect(try await roundTrip([true, false], as: "boolean[]", on: pool) == [true, false])
         #expect(try await roundTrip([1.5, -2.25], as: "double precision[]", on: pool) == [1.5, -2.25])

@@ -6,6 +6,15 @@ public protocol PostgresEncodable: Sendable {
     static var postgresType: PostgresType { get }
     /// The value in PostgreSQL's text input format.
     var postgresText: String { get }
+    /// Appends the value as an element of an array's text (`{…}`): quoted when it needs to be,
+    /// `NULL` for nil.
+    func appendArrayElement(to text: inout String)
+}
+
+extension PostgresEncodable {
+    public func appendArrayElement(to text: inout String) {
+        text += PostgresArrayText.quote(postgresText)
+    }
 }
 
 extension String: PostgresEncodable {
@@ -18,9 +27,12 @@ extension Substring: PostgresEncodable {
     public var postgresText: String { String(self) }
 }
 
-/// An integer is sent as its decimal text.
+/// An integer is sent as its decimal text, which an array never needs to quote.
 extension PostgresEncodable where Self: BinaryInteger {
     public var postgresText: String { String(self) }
+    public func appendArrayElement(to text: inout String) {
+        text += String(self)
+    }
 }
 
 extension Int: PostgresEncodable { public static var postgresType: PostgresType { .int8 } }
@@ -129,6 +141,9 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     public static var postgresType: PostgresType { Wrapped.postgresType }
     /// Only used when not nil; bindings send NULL for nil.
     public var postgresText: String { self?.postgresText ?? "" }
+    public func appendArrayElement(to text: inout String) {
+        if let self { self.appendArrayElement(to: &text) } else { text += "NULL" }
+    }
 }
 
 extension Array: PostgresEncodable where Element: PostgresEncodable {
@@ -149,21 +164,64 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
     }
 
     public var postgresText: String {
+        // Integers, the bulk of the large arrays sent, are written digit by digit into one buffer.
+        switch self {
+        case let values as [Int64]: return PostgresArrayText.integers(values.lazy.map { $0 })
+        case let values as [Int]: return PostgresArrayText.integers(values.lazy.map { Int64($0) })
+        case let values as [Int64?]: return PostgresArrayText.integers(values.lazy.map { $0 })
+        case let values as [Int16?]: return PostgresArrayText.integers(values.lazy.map { $0.map(Int64.init) })
+        case let values as [Int32]: return PostgresArrayText.integers(values.lazy.map { Int64($0) })
+        case let values as [Int16]: return PostgresArrayText.integers(values.lazy.map { Int64($0) })
+        default: break
+        }
         var out = "{"
-        // The dynamic cast is costly: only arrays of optionals need it.
-        let optionals = Element.self is any _PostgresOptionalMarker.Type
+        out.reserveCapacity(2 + count * 8)
         for (i, element) in enumerated() {
             if i > 0 { out += "," }
-            if optionals, let optional = element as? any _PostgresOptionalMarker, optional._isNil {
-                out += "NULL"
-                continue
-            }
-            out += PostgresArrayText.quote(element.postgresText)
+            element.appendArrayElement(to: &out)
         }
         return out + "}"
     }
 }
 
-/// Lets array encoding see through optionals without knowing their wrapped type.
+
+/// Lets a binding see through optionals without knowing their wrapped type.
 protocol _PostgresOptionalMarker { var _isNil: Bool { get } }
 extension Optional: _PostgresOptionalMarker { var _isNil: Bool { self == nil } }
+
+extension PostgresArrayText {
+    /// `{1,-2,NULL}`: integers (nil as NULL) in an array's text, written into one buffer.
+    static func integers(_ values: some Collection<Int64?>) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 + values.count * 8)
+        bytes.append(UInt8(ascii: "{"))
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var first = true
+        for value in values {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            guard let value else {
+                bytes.append(contentsOf: "NULL".utf8)
+                continue
+            }
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var count = 0
+                repeat {
+                    buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                    count += 1
+                } while magnitude > 0
+                while count > 0 {
+                    count -= 1
+                    bytes.append(buffer[count])
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
