@@ -49,6 +49,48 @@ extension TargetAllocationTests {
         await owner.pool.shutdown()
     }
 
+    /// A cell the run's snapshot lacks is inserted without ON CONFLICT; another transaction
+    /// inserting the same cell meanwhile makes the run start again, and the new run keeps it.
+    @Test func aCellInsertedMeanwhileByAnotherTransactionRestartsTheRunWhichKeepsIt() async throws {
+        let (db, owner, laoCai, _) = try await laoCai()
+        let rules = AllocationStore(database: owner)
+        _ = try await TargetStore(database: owner).set(
+            province: laoCai.id, indicatorCode: "DA8-01", phaseCode: "2021-2025", unitCode: nil, year: nil, value: 424, lock: false, caller: .command("test"))
+        let su = try await db.superuserConnection()
+        let keys = try await su.query(
+            """
+            SELECT (SELECT unit_id FROM chitieu.admin_unit WHERE province_id = \(laoCai.id) AND level = 'commune' ORDER BY code LIMIT 1) AS unit,
+                   (SELECT indicator_id FROM chitieu.indicator WHERE province_id = \(laoCai.id) AND code = 'DA8-01') AS indicator,
+                   (SELECT phase_id FROM chitieu.phase WHERE province_id = \(laoCai.id) AND code = '2021-2025') AS phase
+            """)[0]
+        let (unit, indicator, phase) = (try keys.decode(Int64.self, "unit"), try keys.decode(Int64.self, "indicator"), try keys.decode(Int64.self, "phase"))
+        // The other transaction's cell, a locked 9, is not committed when the run takes its snapshot.
+        let other = try await db.superuserConnection()
+        try await other.query("BEGIN")
+        try await other.query(
+            """
+            INSERT INTO chitieu.target (province_id, indicator_id, unit_id, phase_id, year, value, origin, locked)
+            VALUES (\(laoCai.id), \(indicator), \(unit), \(phase), NULL, 9, 'assigned', true)
+            """)
+        let run = Task { try await rules.allocate(province: laoCai.id, phaseCode: "2021-2025", indicatorCode: nil, caller: .command("test")) }
+        let waiting = try await eventually {
+            try await su.query(
+                "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO chitieu.target AS t%'"
+            )[0].decode(Int.self, at: 0) > 0
+        }
+        #expect(waiting, "the run never waited for the other transaction's cell")
+        try await other.query("COMMIT")
+        let report = try await run.value
+        #expect(!report.upToDate && report.indicators == ["DA8-01"])
+        let cells = try await storedTargets(db, province: laoCai.id, indicator: "DA8-01")
+        let kept = try #require(cells.first { $0.unit == unit && $0.year == nil })
+        #expect(kept.value == 9 && kept.locked)
+        #expect(try await communeTotal(db, province: laoCai.id, indicator: "DA8-01") == 424)
+        await other.close()
+        await su.close()
+        await owner.pool.shutdown()
+    }
+
     @Test func aChangedLockTargetOrRuleIsPickedUpByTheNextRun() async throws {
         let (db, owner, laoCai, _) = try await laoCai()
         let targets = TargetStore(database: owner), rules = AllocationStore(database: owner)
