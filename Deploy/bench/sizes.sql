@@ -3,6 +3,9 @@
 -- its 3,321 communes at phase I's pace adds 3,321 / 10,035 of phase I. Run with psql as a
 -- superuser on the database `bench allocate` and `bench progress` filled.
 \pset footer off
+-- The rows below are the planner's counts (pg_class.reltuples): brought up to date first, since
+-- the benchmarks before this one leave tables written after their last analysis.
+ANALYZE;
 \echo 'tables of chitieu, phase I, national'
 SELECT c.relname AS "table", c.reltuples::bigint AS "rows", pg_size_pretty(pg_total_relation_size(c.oid)) AS "with indexes",
        round(pg_total_relation_size(c.oid) / greatest(c.reltuples, 1)) AS "bytes a row"
