@@ -61,9 +61,16 @@ $$;
 COMMENT ON FUNCTION chitieu.progress_figure_versions(bigint, bigint) IS
     'Digest of the row versions of the phase''s completion figures.';
 
+-- Its statements are planned for each call's province and phase (plan_cache_mode): a connection
+-- that computes province after province (the nightly job, the daemon's workers) would otherwise
+-- switch to generic plans after five calls, planned for no province in particular, and run the
+-- whole computation about a quarter slower (measured at national scale, two sessions computing
+-- 63 provinces three times: 12.7–13.5 s against 10.1–10.9 s).
 CREATE OR REPLACE FUNCTION chitieu.compute_progress(p_province_id bigint, p_phase_id bigint, p_indicator_id bigint, p_today date)
 RETURNS integer
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_custom_plan
+AS $$
 DECLARE
     ph record;
     changed integer;
