@@ -3,6 +3,9 @@ public import Postgres
 
 /// The database as chitieu uses it: a pool, and the one path to tenant data.
 public struct ChitieuDatabase: Sendable {
+    /// One row, column `citus`: whether the database is a Citus coordinator (the extension installed).
+    static let isCitus: PostgresQuery = "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus"
+
     /// The connection pool.
     public let pool: PostgresPool
 

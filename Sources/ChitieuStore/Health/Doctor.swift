@@ -266,7 +266,7 @@ public struct Doctor: Sendable {
     /// the cluster, and citus.propagate_set_commands = 'local' for the daemon's role and the
     /// owner (else row-level security reads no province on the workers). Without Citus: ok.
     static func checkCitus(_ c: PostgresConnection) async throws -> DoctorCheck {
-        guard try await c.query("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")[0].decode(Bool.self, at: 0) else {
+        guard try await c.query(ChitieuDatabase.isCitus)[0].decode(Bool.self, "citus") else {
             return DoctorCheck(name: "citus", status: .ok, detail: "one server: the citus extension is not installed")
         }
         let tables = try await c.query(

@@ -20,13 +20,14 @@ extension AllocationStore {
         var distributed = false
     }
 
-    /// An indicator's cells to write: those whose stored value differs, and of those the ones
-    /// the snapshot has no cell for.
+    /// An indicator's cells to write: those the snapshot has none of, and those whose stored
+    /// value differs.
     struct Changes {
         var indicator: Indicator
-        var cells: [TargetCell]
-        var absent: Set<Int> = []
+        var absent: [TargetCell] = []
+        var differing: [TargetCell] = []
         var total: Int
+        var count: Int { absent.count + differing.count }
     }
 
     /// The same, with the indicator (if one) named by id or by code, as an `allocate` job names it.
@@ -61,14 +62,14 @@ extension AllocationStore {
             let changes = try Self.compute(inputs, phase: phase, report: &report)
             report.computeSeconds = (clock.now - started).seconds
             started = clock.now
-            let sent = changes.flatMap(\.cells).count
+            let sent = changes.map(\.count).reduce(0, +)
             let writes = Self.write(changes, phase: phase, province: tx.provinceID, distributed: inputs.distributed)
             var queries = writes
-            for change in changes where !change.cells.isEmpty {
+            for change in changes where change.count > 0 {
                 queries.append(AuditLog.insert(
                     province: tx.provinceID, actor: caller.actor, action: "target.allocate", entityType: "target",
                     entityID: "\(change.indicator.draft.code)/\(phase.code)",
-                    after: AuditLog.json(["cells": change.total, "changed": change.cells.count])))
+                    after: AuditLog.json(["cells": change.total, "changed": change.count])))
             }
             if only == nil { queries.append(Self.fingerprint(phase, province: tx.provinceID, store: true)) }
             if !queries.isEmpty {
@@ -96,14 +97,14 @@ extension AllocationStore {
                 unsafeSQL: "SELECT indicator_id, unit_id, \(ruleColumns) FROM chitieu.allocation_rule WHERE province_id = $1 AND phase_id = $2 \(indicatorFilter)",
                 bindings: bindings(province, phase.id, only?.id)),
         ]
-        queries.append("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS distributed")
+        queries.append(ChitieuDatabase.isCitus)
         if only == nil {
             queries.append("SELECT \(sql: IndicatorStore.columns) FROM chitieu.indicator WHERE province_id = \(province) ORDER BY code")
         }
         let rows = try await tx.connection.pipeline(queries.map { ($0, true) })
         report.statements += queries.count
         var inputs = Inputs(indicators: try only.map { [$0] } ?? rows[4].map(IndicatorStore.decode), units: try rows[0].map(TargetStore.decodeUnit))
-        inputs.distributed = try rows[3][0].decode(Bool.self, "distributed")
+        inputs.distributed = try rows[3][0].decode(Bool.self, "citus")
         // A province that ended (merged into another) keeps its targets as history.
         if let root = TargetUnit.root(of: inputs.units),
             let error = EndedUnit.error(field: "province", unit: root.name, ended: root.ended, validTo: root.validTo, what: "its targets")
@@ -118,7 +119,7 @@ extension AllocationStore {
         for row in rows[2] {
             inputs.rules[try row.decode(Int64.self, "indicator_id"), default: [:]][try row.decode(Int64.self, "unit_id")] = try decodeRule(row)
         }
-        inputs.rows = rows.map(\.count).reduce(0, +) - 1
+        inputs.rows = rows.map(\.count).reduce(0, +) - rows[3].count  // the province's rows, not the Citus answer
         let attributeNames = Set(inputs.rules.values.flatMap(\.values).compactMap(\.weightAttribute))
         if !attributeNames.isEmpty {
             inputs.attributes = try await attributes(attributeNames, tx: tx)
@@ -163,14 +164,13 @@ extension AllocationStore {
             }
             var stored: [Int64: [Int?: TargetCell]] = [:]
             for cell in cells { stored[cell.unitID, default: [:]][cell.year] = cell }
-            var change = Changes(indicator: indicator, cells: [], total: computed.count)
+            var change = Changes(indicator: indicator, total: computed.count)
             for cell in computed {
-                guard let old = stored[cell.unitID]?[cell.year] else {
-                    change.absent.insert(change.cells.count)
-                    change.cells.append(cell)
-                    continue
+                if let old = stored[cell.unitID]?[cell.year] {
+                    if !old.locked && old.origin != "assigned" && (old.value != cell.value || old.origin != "allocated") { change.differing.append(cell) }
+                } else {
+                    change.absent.append(cell)
                 }
-                if !old.locked && old.origin != "assigned" && (old.value != cell.value || old.origin != "allocated") { change.cells.append(cell) }
             }
             changes.append(change)
             report.indicators.append(indicator.draft.code)
@@ -190,9 +190,9 @@ extension AllocationStore {
     static func write(_ changes: [Changes], phase: Phase, province: Int64, distributed: Bool) -> [PostgresQuery] {
         var absent: [(Int64, TargetCell)] = [], present: [(Int64, TargetCell)] = []
         for change in changes {
-            for (index, cell) in change.cells.enumerated() {
-                if !distributed && change.absent.contains(index) { absent.append((change.indicator.id, cell)) } else { present.append((change.indicator.id, cell)) }
-            }
+            let id = change.indicator.id
+            if distributed { present += change.absent.map { (id, $0) } } else { absent += change.absent.map { (id, $0) } }
+            present += change.differing.map { (id, $0) }
         }
         return [(absent, false), (present, true)].filter { !$0.0.isEmpty }.map { cells, upsert in
             let conflict: StaticString = upsert ? """
