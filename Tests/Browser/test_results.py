@@ -103,3 +103,25 @@ def test_a_returned_result_is_edited_and_resubmitted(officer, world):
     expect(commune.locator("ol.history")).to_contain_text("đã trả lại kết quả")
     expect(commune.locator("ol.history")).to_contain_text(": “Thiếu danh sách thành viên”")
     shot(commune, "ket-qua-gui-lai")
+
+
+def test_boxes_typed_before_the_script_arrives_are_added_up(officer, world):
+    """On a slow connection the officer may type the breakdown before the form's script has
+    arrived: once it runs, it adds up what is already there."""
+    commune = officer("canbo.xa")
+    commune.get_by_role("navigation", name="Trang chính").get_by_role("link", name="Nhập kết quả", exact=True).click()
+    commune.get_by_label("Chỉ tiêu").select_option(str(world["clubs_indicator_id"]))
+    commune.get_by_role("button", name="Chọn").click()
+    expect(commune.get_by_label("Kỳ báo cáo")).to_be_visible()
+    form_url = commune.url
+    held = []
+    commune.route(re.compile(r".*result-form.*\.js.*"), lambda route: held.append(route))
+    commune.goto(form_url, wait_until="commit")
+    commune.get_by_label("nữ", exact=True).fill("4")
+    commune.get_by_label("nam", exact=True).fill("3")
+    expect(commune.get_by_label(re.compile(r"^Giá trị"))).to_have_value("")
+    commune.wait_for_timeout(200)
+    assert held, "the form's script was not requested"
+    for route in held:
+        route.continue_()
+    expect(commune.get_by_label(re.compile(r"^Giá trị"))).to_have_value("7")

@@ -1,7 +1,8 @@
 extension WebAssets {
     /// The result form's one helper, a file (the policy forbids inline script): adds up each
     /// breakdown's boxes as they are typed, and fills the figure they break down while the
-    /// officer has not typed it. The form works the same without it.
+    /// officer has not typed it. It also adds up once as it starts, so boxes typed before it
+    /// arrived (a slow connection) count. The form works the same without it.
     static let resultFormScript = WebAsset(name: "result-form", ext: "js", contentType: "text/javascript; charset=utf-8", text: #"""
 (function () {
   "use strict";
@@ -15,7 +16,7 @@ extension WebAssets {
     var out = set.querySelector(".breakdown-sum");
     var typed = total !== null && total.value !== "";
     if (total !== null) { total.addEventListener("input", function () { typed = total.value !== ""; }); }
-    set.addEventListener("input", function () {
+    function update() {
       var sum = 0, any = false;
       Array.prototype.forEach.call(set.querySelectorAll("input"), function (box) {
         var n = count(box.value);
@@ -23,7 +24,9 @@ extension WebAssets {
       });
       if (out !== null) { out.textContent = any ? "Tổng: " + sum.toLocaleString("vi-VN") : ""; }
       if (any && total !== null && !typed) { total.value = String(sum); }
-    });
+    }
+    set.addEventListener("input", update);
+    update();
   });
 })();
 """#)
